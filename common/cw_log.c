@@ -1,0 +1,171 @@
+/*  cw_log — JSON-lines logging on stderr, readable on a terminal. */
+#include "cw_log.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CW_LOG_LINE_MAX 8192
+
+static char s_service[64] = "codeworm";
+static cw_log_level_t s_level = CW_LOG_INFO;
+static int s_format = -1;
+static cw_log_hook_fn *s_hook = NULL;
+static void *s_hook_arg = NULL;
+static pthread_mutex_t s_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *s_level_names[] = {"debug", "info", "warning", "error"};
+
+void cw_log_init(const char *service)
+{
+    if (service) {
+        strncpy(s_service, service, sizeof(s_service) - 1);
+        s_service[sizeof(s_service) - 1] = '\0';
+    }
+}
+
+void cw_log_set_level(cw_log_level_t level)
+{
+    s_level = level;
+}
+
+cw_log_level_t cw_log_level(void)
+{
+    return s_level;
+}
+
+void cw_log_set_format(int json)
+{
+    s_format = json;
+}
+
+void cw_log_set_hook(cw_log_hook_fn *hook, void *arg)
+{
+    pthread_mutex_lock(&s_mutex);
+    s_hook = hook;
+    s_hook_arg = arg;
+    pthread_mutex_unlock(&s_mutex);
+}
+
+size_t cw_json_escape(char *out, size_t cap, const char *s)
+{
+    size_t len = strlen(out);
+    size_t start = len;
+    if (!s)
+        s = "";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char buf[8];
+        const char *piece = buf;
+        switch (*p) {
+        case '"': piece = "\\\""; break;
+        case '\\': piece = "\\\\"; break;
+        case '\n': piece = "\\n"; break;
+        case '\r': piece = "\\r"; break;
+        case '\t': piece = "\\t"; break;
+        default:
+            if (*p < 0x20)
+                snprintf(buf, sizeof(buf), "\\u%04x", *p);
+            else {
+                buf[0] = (char)*p;
+                buf[1] = '\0';
+            }
+        }
+        size_t n = strlen(piece);
+        if (len + n + 1 > cap)
+            break;
+        memcpy(out + len, piece, n + 1);
+        len += n;
+    }
+    return len - start;
+}
+
+static void s_append(char *out, size_t cap, const char *fmt, ...)
+{
+    size_t len = strlen(out);
+    if (len + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out + len, cap - len, fmt, ap);
+    va_end(ap);
+}
+
+void cw_log_write(cw_log_level_t level, const char *event, ...)
+{
+    if (level < s_level)
+        return;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    gmtime_r(&tv.tv_sec, &tm);
+    char ts[40];
+    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+    s_append(ts, sizeof(ts), ".%03ldZ", (long)(tv.tv_usec / 1000));
+
+    char json[CW_LOG_LINE_MAX] = "";
+    char human[CW_LOG_LINE_MAX] = "";
+    s_append(json, sizeof(json), "{\"timestamp\":\"%s\",\"level\":\"%s\",\"service\":\"", ts,
+             s_level_names[level]);
+    cw_json_escape(json, sizeof(json), s_service);
+    s_append(json, sizeof(json), "\",\"event\":\"");
+    cw_json_escape(json, sizeof(json), event);
+    s_append(json, sizeof(json), "\"");
+    s_append(human, sizeof(human), "%.19s %-7s %-10s %s", ts, s_level_names[level], s_service,
+             event ? event : "");
+
+    va_list ap;
+    va_start(ap, event);
+    for (int tag = va_arg(ap, int); tag != CW_LOG_END_; tag = va_arg(ap, int)) {
+        const char *key = va_arg(ap, const char *);
+        s_append(json, sizeof(json), ",\"");
+        cw_json_escape(json, sizeof(json), key);
+        s_append(json, sizeof(json), "\":");
+        s_append(human, sizeof(human), " %s=", key ? key : "");
+        if (tag == CW_LOG_STR_) {
+            const char *v = va_arg(ap, const char *);
+            if (v) {
+                s_append(json, sizeof(json), "\"");
+                cw_json_escape(json, sizeof(json), v);
+                s_append(json, sizeof(json), "\"");
+                s_append(human, sizeof(human), strchr(v, ' ') ? "\"%s\"" : "%s", v);
+            } else {
+                s_append(json, sizeof(json), "null");
+                s_append(human, sizeof(human), "null");
+            }
+        } else if (tag == CW_LOG_INT_) {
+            long long v = va_arg(ap, long long);
+            s_append(json, sizeof(json), "%lld", v);
+            s_append(human, sizeof(human), "%lld", v);
+        } else if (tag == CW_LOG_DBL_) {
+            double v = va_arg(ap, double);
+            s_append(json, sizeof(json), "%.6g", v);
+            s_append(human, sizeof(human), "%.6g", v);
+        } else if (tag == CW_LOG_BOOL_) {
+            int v = va_arg(ap, int);
+            s_append(json, sizeof(json), v ? "true" : "false");
+            s_append(human, sizeof(human), v ? "true" : "false");
+        } else
+            break; /* unknown tag: stop reading arguments */
+    }
+    va_end(ap);
+    /* keep the JSON well-formed even when a long field was cut */
+    size_t jl = strlen(json);
+    if (jl + 2 >= sizeof(json)) {
+        jl = sizeof(json) - 3;
+        json[jl] = '\0';
+    }
+    json[jl] = '}';
+    json[jl + 1] = '\0';
+
+    int as_json = s_format >= 0 ? s_format : !isatty(STDERR_FILENO);
+    pthread_mutex_lock(&s_mutex);
+    fprintf(stderr, "%s\n", as_json ? json : human);
+    fflush(stderr);
+    if (s_hook)
+        s_hook(level, json, s_hook_arg);
+    pthread_mutex_unlock(&s_mutex);
+}

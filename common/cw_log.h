@@ -1,0 +1,48 @@
+/*  cw_log — structured logging: one JSON object per line on stderr
+    ({"timestamp","level","service","event", fields...}), or a readable line when
+    stderr is a terminal. Fields are typed key/value pairs ended by CW_LEND:
+
+        cw_info ("cycle_done", CW_LS ("repo", name), CW_LI ("commits", n), CW_LEND);
+
+    Never pass a secret (token, key) as a field.                                   */
+#ifndef CW_LOG_H
+#define CW_LOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum { CW_LOG_DEBUG = 0, CW_LOG_INFO, CW_LOG_WARN, CW_LOG_ERROR } cw_log_level_t;
+
+/* field type tags (internal to the macros below) */
+enum { CW_LOG_END_ = 0, CW_LOG_STR_ = 1, CW_LOG_INT_, CW_LOG_DBL_, CW_LOG_BOOL_ };
+
+#define CW_LS(k, v) CW_LOG_STR_, (const char *)(k), (const char *)(v)
+#define CW_LI(k, v) CW_LOG_INT_, (const char *)(k), (long long)(v)
+#define CW_LF(k, v) CW_LOG_DBL_, (const char *)(k), (double)(v)
+#define CW_LB(k, v) CW_LOG_BOOL_, (const char *)(k), (int)((v) ? 1 : 0)
+#define CW_LEND CW_LOG_END_
+
+/* Set the service name written on every line (default "codeworm"). */
+void cw_log_init(const char *service);
+/* Lowest level written; default INFO (DEBUG when config `debug` is true). */
+void cw_log_set_level(cw_log_level_t level);
+cw_log_level_t cw_log_level(void);
+/* Force JSON (1) or readable (0) output; -1 = decide by isatty(stderr) (default). */
+void cw_log_set_format(int json);
+/* Optional hook, called for each line written (after formatting), e.g. to keep the last
+   lines for alerts. The line is the JSON form without newline. */
+typedef void(cw_log_hook_fn)(cw_log_level_t level, const char *json_line, void *arg);
+void cw_log_set_hook(cw_log_hook_fn *hook, void *arg);
+
+void cw_log_write(cw_log_level_t level, const char *event, ...);
+
+#define cw_debug(event, ...) cw_log_write(CW_LOG_DEBUG, (event), __VA_ARGS__)
+#define cw_info(event, ...) cw_log_write(CW_LOG_INFO, (event), __VA_ARGS__)
+#define cw_warn(event, ...) cw_log_write(CW_LOG_WARN, (event), __VA_ARGS__)
+#define cw_error(event, ...) cw_log_write(CW_LOG_ERROR, (event), __VA_ARGS__)
+
+/* Append `s` to `out` (capacity `cap`, NUL-terminated) as JSON string contents, escaped.
+   Truncates safely. Returns bytes written. Shared by everything that writes JSON. */
+size_t cw_json_escape(char *out, size_t cap, const char *s);
+
+#endif
