@@ -14,6 +14,58 @@
 
 #include "cw_value.h"
 
+/*  Field declarations (the table in cw_proto.c is the source of truth; README.md
+    documents it). "?" = optional. str bounds are in bytes. Every message: v int, type str.
+
+    target (map, inside requests/replies):
+      doc_type str<=32 (a cw_doc_type name), repo str<=256, file str<=4096 (relative to the
+      repo), language str<=32, name str<=512, class? str<=512, start_line int>=0,
+      end_line int>=0, complexity float, nloc? int, tokens? int, params? int, nesting? int,
+      score float, source str<=1MiB (the snippet, or the context for file/module/diff
+      kinds), code_hash str<=64 (sha256 hex of source), docstring? str<=64KiB,
+      signature? str<=4KiB, parameters? [str<=256]<=256, calls? [str<=256]<=512,
+      decorators? [str<=256]<=64, is_async? bool, context? str<=1MiB
+
+    analyze_request : job_id str<=64, doc_type? str<=32, repo? str<=4096 (name or path),
+                      limit? int 1..1000 (default 20)
+    analyze_reply   : job_id, targets [target]<=1000, files_scanned? int, elapsed_ms? int
+    dedup_request   : job_id, targets [target]<=1000   (source may be "" - code_hash counts)
+    dedup_reply     : job_id, allowed [bool]<=1000     (same order as the request)
+    generate_request: job_id, target
+    generate_reply  : job_id, documentation str<=1MiB, commit_message str<=512,
+                      backend str<=32, model? str<=256, prompt_tokens? int,
+                      completion_tokens? int, duration_ms? int, truncated? bool
+    commit_request  : job_id, target, documentation str<=1MiB, commit_message str<=512,
+                      cycle_id? str<=64
+    commit_reply    : job_id, commit str<=64 (hex oid), path str<=4096 (inside the DevLog),
+                      duplicate bool (true = this job was already committed; first result),
+                      pushed? bool, push_error? str<=4096
+    stats_request   : job_id
+    stats_reply     : job_id, total int, last_7_days int, by_repo? map, by_doc_type? map,
+                      devlog_path? str
+    status_request  : job_id
+    status_reply    : job_id, services map (name -> {workers int, queued int, busy int})
+    error           : job_id str<=64, code str<=32, message str<=4096, retryable bool
+
+    events (every event also has service str<=64, timestamp str<=40):
+      cycle_starting  cycle_id str, trigger? str
+      analyzing       cycle_id, doc_type? str
+      generating      cycle_id, target str (display name), doc_type, repo
+      documentation_committed  target str, doc_type, commit, repo, file?, path?, job_id?,
+                      cycle_id?
+      next_cycle      at str (ISO 8601), seconds int
+      stats           total? int, successful? int, failed? int, skipped? int (free-form map ok)
+      log             level str, message str<=4096
+      cycle_failed    cycle_id, step? str, reason str<=4096, consecutive int
+      cycle_skipped   cycle_id, reason str, consecutive int, repos? [str]
+      llm_unavailable backend str, consecutive int, retry_seconds int, error? str
+      llm_recovered   backend str
+      push_failed     error str<=4096, consecutive int
+      push_blocked    error str<=4096
+      service_started pid int, version str
+      service_stopping pid int, reason? str
+*/
+
 #define CW_PROTO_VERSION 1
 /* Largest payload frame any CodeWorm socket accepts (ZMQ_MAXMSGSIZE is set to this). */
 #define CW_PROTO_MAX_FRAME (8 * 1024 * 1024)
