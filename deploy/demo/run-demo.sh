@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Start the whole stack on the demo configuration (used by `make run`).
+set -euo pipefail
+build=${1:-build}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+mkdir -p data/demo
+echo "CodeWorm demo: documenting $(pwd) into data/demo/devlog (offline backend, a cycle every 20 s)."
+echo "Watch it:   git -C data/demo/devlog log --oneline      Stop it:   Ctrl-C"
+"$build/bin/codeworm" --config deploy/demo init >/dev/null
+exec "$build/bin/codeworm" --config deploy/demo run

@@ -1,0 +1,1092 @@
+/*  cw_value — owned msgpack value tree, msgpack encoder (msgpack-c packer) and a
+    bounded recursive-descent decoder that never trusts declared sizes.             */
+#include "cw_value.h"
+
+#include <math.h>
+#include <msgpack.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Most values one decode may create (bounds memory at ~50 MiB for a hostile frame
+   of one-byte elements; a legitimate payload of 1000 targets needs a few 10 000). */
+#define CW_VALUE_MAX_NODES (1u << 20)
+/* Maps at least this large get a hash index so lookups and duplicate checks stay O(1). */
+#define CW_MAP_INDEX_MIN 16
+
+struct _cw_value_t {
+    cw_val_kind_t kind;
+    union {
+        bool b;
+        int64_t i;
+        double d;
+        struct {
+            char *s;
+            size_t len;
+        } str;
+        struct {
+            cw_value_t **items;
+            size_t n, cap;
+        } arr;
+        struct {
+            char **keys;
+            size_t *keylens;
+            cw_value_t **vals;
+            size_t n, cap;
+            size_t *index; /* open addressing, slot = entry + 1, 0 = empty; NULL if small */
+            size_t index_cap;
+        } map;
+    } u;
+};
+
+/* ------------------------------------------------------------------ construction */
+
+static cw_value_t *s_new(cw_val_kind_t kind)
+{
+    cw_value_t *self = (cw_value_t *)calloc(1, sizeof(cw_value_t));
+    if (self)
+        self->kind = kind;
+    return self;
+}
+
+cw_value_t *cw_value_new_nil(void)
+{
+    return s_new(CW_VAL_NIL);
+}
+
+cw_value_t *cw_value_new_bool(bool b)
+{
+    cw_value_t *self = s_new(CW_VAL_BOOL);
+    if (self)
+        self->u.b = b;
+    return self;
+}
+
+cw_value_t *cw_value_new_int(int64_t i)
+{
+    cw_value_t *self = s_new(CW_VAL_INT);
+    if (self)
+        self->u.i = i;
+    return self;
+}
+
+cw_value_t *cw_value_new_float(double d)
+{
+    cw_value_t *self = s_new(CW_VAL_FLOAT);
+    if (self)
+        self->u.d = d;
+    return self;
+}
+
+cw_value_t *cw_value_new_strn(const char *s, size_t n)
+{
+    if (!s && n > 0)
+        return NULL;
+    cw_value_t *self = s_new(CW_VAL_STR);
+    if (!self)
+        return NULL;
+    self->u.str.s = (char *)malloc(n + 1);
+    if (!self->u.str.s) {
+        free(self);
+        return NULL;
+    }
+    if (n)
+        memcpy(self->u.str.s, s, n);
+    self->u.str.s[n] = '\0';
+    self->u.str.len = n;
+    return self;
+}
+
+cw_value_t *cw_value_new_str(const char *s)
+{
+    if (!s)
+        return cw_value_new_nil();
+    return cw_value_new_strn(s, strlen(s));
+}
+
+cw_value_t *cw_value_new_array(void)
+{
+    return s_new(CW_VAL_ARRAY);
+}
+
+cw_value_t *cw_value_new_map(void)
+{
+    return s_new(CW_VAL_MAP);
+}
+
+void cw_value_destroy(cw_value_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cw_value_t *self = *self_p;
+    switch (self->kind) {
+    case CW_VAL_STR:
+        free(self->u.str.s);
+        break;
+    case CW_VAL_ARRAY:
+        for (size_t i = 0; i < self->u.arr.n; i++)
+            cw_value_destroy(&self->u.arr.items[i]);
+        free(self->u.arr.items);
+        break;
+    case CW_VAL_MAP:
+        for (size_t i = 0; i < self->u.map.n; i++) {
+            free(self->u.map.keys[i]);
+            cw_value_destroy(&self->u.map.vals[i]);
+        }
+        free(self->u.map.keys);
+        free(self->u.map.keylens);
+        free(self->u.map.vals);
+        free(self->u.map.index);
+        break;
+    default:
+        break;
+    }
+    free(self);
+    *self_p = NULL;
+}
+
+/* ------------------------------------------------------------------ inspection */
+
+cw_val_kind_t cw_value_kind(const cw_value_t *self)
+{
+    return self ? self->kind : CW_VAL_NIL;
+}
+
+bool cw_value_bool(const cw_value_t *self)
+{
+    return self && self->kind == CW_VAL_BOOL && self->u.b;
+}
+
+int64_t cw_value_int(const cw_value_t *self)
+{
+    if (!self)
+        return 0;
+    if (self->kind == CW_VAL_INT)
+        return self->u.i;
+    if (self->kind == CW_VAL_FLOAT) {
+        double d = self->u.d;
+        if (isnan(d))
+            return 0;
+        if (d >= 9223372036854775807.0)
+            return INT64_MAX;
+        if (d <= -9223372036854775808.0)
+            return INT64_MIN;
+        return (int64_t)d;
+    }
+    return 0;
+}
+
+double cw_value_float(const cw_value_t *self)
+{
+    if (!self)
+        return 0;
+    if (self->kind == CW_VAL_FLOAT)
+        return self->u.d;
+    if (self->kind == CW_VAL_INT)
+        return (double)self->u.i;
+    return 0;
+}
+
+const char *cw_value_str(const cw_value_t *self)
+{
+    return self && self->kind == CW_VAL_STR ? self->u.str.s : NULL;
+}
+
+size_t cw_value_strlen(const cw_value_t *self)
+{
+    return self && self->kind == CW_VAL_STR ? self->u.str.len : 0;
+}
+
+size_t cw_value_size(const cw_value_t *self)
+{
+    if (!self)
+        return 0;
+    if (self->kind == CW_VAL_ARRAY)
+        return self->u.arr.n;
+    if (self->kind == CW_VAL_MAP)
+        return self->u.map.n;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ arrays */
+
+const cw_value_t *cw_array_at(const cw_value_t *self, size_t index)
+{
+    if (!self || self->kind != CW_VAL_ARRAY || index >= self->u.arr.n)
+        return NULL;
+    return self->u.arr.items[index];
+}
+
+static int s_array_reserve(cw_value_t *self, size_t want)
+{
+    if (want <= self->u.arr.cap)
+        return 0;
+    size_t cap = self->u.arr.cap ? self->u.arr.cap : 4;
+    while (cap < want)
+        cap *= 2;
+    cw_value_t **items = (cw_value_t **)realloc(self->u.arr.items, cap * sizeof(*items));
+    if (!items)
+        return -1;
+    self->u.arr.items = items;
+    self->u.arr.cap = cap;
+    return 0;
+}
+
+/* On any error the child is destroyed: ownership is always taken. */
+int cw_array_push(cw_value_t *self, cw_value_t *child)
+{
+    if (!child)
+        return -1;
+    if (!self || self->kind != CW_VAL_ARRAY || self == child ||
+        s_array_reserve(self, self->u.arr.n + 1) != 0) {
+        cw_value_destroy(&child);
+        return -1;
+    }
+    self->u.arr.items[self->u.arr.n++] = child;
+    return 0;
+}
+
+int cw_array_push_str(cw_value_t *self, const char *s)
+{
+    return cw_array_push(self, cw_value_new_str(s));
+}
+
+/* ------------------------------------------------------------------ maps */
+
+static uint64_t s_hash(const char *key, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)key[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static void s_index_insert(cw_value_t *self, size_t entry)
+{
+    size_t mask = self->u.map.index_cap - 1;
+    size_t slot = (size_t)s_hash(self->u.map.keys[entry], self->u.map.keylens[entry]) & mask;
+    while (self->u.map.index[slot])
+        slot = (slot + 1) & mask;
+    self->u.map.index[slot] = entry + 1;
+}
+
+/* (Re)build the hash index so that it holds at most half-full for `want` entries. */
+static int s_index_reserve(cw_value_t *self, size_t want)
+{
+    if (want < CW_MAP_INDEX_MIN)
+        return 0;
+    if (self->u.map.index && want * 2 <= self->u.map.index_cap)
+        return 0;
+    size_t cap = 64;
+    while (cap < want * 2)
+        cap *= 2;
+    size_t *index = (size_t *)calloc(cap, sizeof(size_t));
+    if (!index)
+        return -1;
+    free(self->u.map.index);
+    self->u.map.index = index;
+    self->u.map.index_cap = cap;
+    for (size_t i = 0; i < self->u.map.n; i++)
+        s_index_insert(self, i);
+    return 0;
+}
+
+/* Entry index of key, or (size_t)-1. */
+static size_t s_map_find(const cw_value_t *self, const char *key, size_t len)
+{
+    if (self->u.map.index) {
+        size_t mask = self->u.map.index_cap - 1;
+        size_t slot = (size_t)s_hash(key, len) & mask;
+        while (self->u.map.index[slot]) {
+            size_t e = self->u.map.index[slot] - 1;
+            if (self->u.map.keylens[e] == len && memcmp(self->u.map.keys[e], key, len) == 0)
+                return e;
+            slot = (slot + 1) & mask;
+        }
+        return (size_t)-1;
+    }
+    for (size_t i = 0; i < self->u.map.n; i++)
+        if (self->u.map.keylens[i] == len && memcmp(self->u.map.keys[i], key, len) == 0)
+            return i;
+    return (size_t)-1;
+}
+
+static int s_map_reserve(cw_value_t *self, size_t want)
+{
+    if (want > self->u.map.cap) {
+        size_t cap = self->u.map.cap ? self->u.map.cap : 8;
+        while (cap < want)
+            cap *= 2;
+        char **keys = (char **)realloc(self->u.map.keys, cap * sizeof(*keys));
+        if (!keys)
+            return -1;
+        self->u.map.keys = keys;
+        size_t *keylens = (size_t *)realloc(self->u.map.keylens, cap * sizeof(*keylens));
+        if (!keylens)
+            return -1;
+        self->u.map.keylens = keylens;
+        cw_value_t **vals = (cw_value_t **)realloc(self->u.map.vals, cap * sizeof(*vals));
+        if (!vals)
+            return -1;
+        self->u.map.vals = vals;
+        self->u.map.cap = cap;
+    }
+    return s_index_reserve(self, want);
+}
+
+/* Append a new entry (key must not exist; key is adopted). */
+static int s_map_append(cw_value_t *self, char *key, size_t len, cw_value_t *child)
+{
+    if (s_map_reserve(self, self->u.map.n + 1) != 0)
+        return -1;
+    size_t e = self->u.map.n++;
+    self->u.map.keys[e] = key;
+    self->u.map.keylens[e] = len;
+    self->u.map.vals[e] = child;
+    if (self->u.map.index)
+        s_index_insert(self, e);
+    return 0;
+}
+
+const cw_value_t *cw_map_get(const cw_value_t *self, const char *key)
+{
+    if (!self || self->kind != CW_VAL_MAP || !key)
+        return NULL;
+    size_t e = s_map_find(self, key, strlen(key));
+    return e == (size_t)-1 ? NULL : self->u.map.vals[e];
+}
+
+const char *cw_map_key_at(const cw_value_t *self, size_t index)
+{
+    if (!self || self->kind != CW_VAL_MAP || index >= self->u.map.n)
+        return NULL;
+    return self->u.map.keys[index];
+}
+
+const cw_value_t *cw_map_value_at(const cw_value_t *self, size_t index)
+{
+    if (!self || self->kind != CW_VAL_MAP || index >= self->u.map.n)
+        return NULL;
+    return self->u.map.vals[index];
+}
+
+/* On any error the child is destroyed: ownership is always taken. */
+int cw_map_set(cw_value_t *self, const char *key, cw_value_t *child)
+{
+    if (!child)
+        return -1;
+    if (!self || self->kind != CW_VAL_MAP || !key || self == child) {
+        cw_value_destroy(&child);
+        return -1;
+    }
+    size_t len = strlen(key);
+    size_t e = s_map_find(self, key, len);
+    if (e != (size_t)-1) {
+        cw_value_destroy(&self->u.map.vals[e]);
+        self->u.map.vals[e] = child;
+        return 0;
+    }
+    char *copy = (char *)malloc(len + 1);
+    if (!copy) {
+        cw_value_destroy(&child);
+        return -1;
+    }
+    memcpy(copy, key, len + 1);
+    if (s_map_append(self, copy, len, child) != 0) {
+        free(copy);
+        cw_value_destroy(&child);
+        return -1;
+    }
+    return 0;
+}
+
+int cw_map_set_str(cw_value_t *self, const char *key, const char *s)
+{
+    return cw_map_set(self, key, cw_value_new_str(s));
+}
+
+int cw_map_set_int(cw_value_t *self, const char *key, int64_t i)
+{
+    return cw_map_set(self, key, cw_value_new_int(i));
+}
+
+int cw_map_set_float(cw_value_t *self, const char *key, double d)
+{
+    return cw_map_set(self, key, cw_value_new_float(d));
+}
+
+int cw_map_set_bool(cw_value_t *self, const char *key, bool b)
+{
+    return cw_map_set(self, key, cw_value_new_bool(b));
+}
+
+const char *cw_map_str(const cw_value_t *self, const char *key, const char *dflt)
+{
+    const cw_value_t *v = cw_map_get(self, key);
+    return v && v->kind == CW_VAL_STR ? v->u.str.s : dflt;
+}
+
+int64_t cw_map_int(const cw_value_t *self, const char *key, int64_t dflt)
+{
+    const cw_value_t *v = cw_map_get(self, key);
+    return v && v->kind == CW_VAL_INT ? v->u.i : dflt;
+}
+
+double cw_map_float(const cw_value_t *self, const char *key, double dflt)
+{
+    const cw_value_t *v = cw_map_get(self, key);
+    if (v && v->kind == CW_VAL_FLOAT)
+        return v->u.d;
+    if (v && v->kind == CW_VAL_INT)
+        return (double)v->u.i;
+    return dflt;
+}
+
+bool cw_map_bool(const cw_value_t *self, const char *key, bool dflt)
+{
+    const cw_value_t *v = cw_map_get(self, key);
+    return v && v->kind == CW_VAL_BOOL ? v->u.b : dflt;
+}
+
+/* ------------------------------------------------------------------ clone */
+
+cw_value_t *cw_value_clone(const cw_value_t *self)
+{
+    if (!self)
+        return NULL;
+    switch (self->kind) {
+    case CW_VAL_NIL:
+        return cw_value_new_nil();
+    case CW_VAL_BOOL:
+        return cw_value_new_bool(self->u.b);
+    case CW_VAL_INT:
+        return cw_value_new_int(self->u.i);
+    case CW_VAL_FLOAT:
+        return cw_value_new_float(self->u.d);
+    case CW_VAL_STR:
+        return cw_value_new_strn(self->u.str.s, self->u.str.len);
+    case CW_VAL_ARRAY: {
+        cw_value_t *copy = cw_value_new_array();
+        if (!copy || s_array_reserve(copy, self->u.arr.n) != 0)
+            goto arr_fail;
+        for (size_t i = 0; i < self->u.arr.n; i++)
+            if (cw_array_push(copy, cw_value_clone(self->u.arr.items[i])) != 0)
+                goto arr_fail;
+        return copy;
+    arr_fail:
+        cw_value_destroy(&copy);
+        return NULL;
+    }
+    case CW_VAL_MAP: {
+        cw_value_t *copy = cw_value_new_map();
+        if (!copy || s_map_reserve(copy, self->u.map.n) != 0)
+            goto map_fail;
+        for (size_t i = 0; i < self->u.map.n; i++) {
+            cw_value_t *child = cw_value_clone(self->u.map.vals[i]);
+            char *key = child ? (char *)malloc(self->u.map.keylens[i] + 1) : NULL;
+            if (!key) {
+                cw_value_destroy(&child);
+                goto map_fail;
+            }
+            memcpy(key, self->u.map.keys[i], self->u.map.keylens[i] + 1);
+            if (s_map_append(copy, key, self->u.map.keylens[i], child) != 0) {
+                free(key);
+                cw_value_destroy(&child);
+                goto map_fail;
+            }
+        }
+        return copy;
+    map_fail:
+        cw_value_destroy(&copy);
+        return NULL;
+    }
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ encoder */
+
+static int s_pack(msgpack_packer *pk, const cw_value_t *v)
+{
+    if (!v)
+        return msgpack_pack_nil(pk);
+    switch (v->kind) {
+    case CW_VAL_NIL:
+        return msgpack_pack_nil(pk);
+    case CW_VAL_BOOL:
+        return v->u.b ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+    case CW_VAL_INT:
+        return msgpack_pack_int64(pk, v->u.i);
+    case CW_VAL_FLOAT:
+        return msgpack_pack_double(pk, v->u.d);
+    case CW_VAL_STR:
+        if (v->u.str.len > UINT32_MAX)
+            return -1;
+        if (msgpack_pack_str(pk, v->u.str.len) != 0)
+            return -1;
+        return msgpack_pack_str_body(pk, v->u.str.s, v->u.str.len);
+    case CW_VAL_ARRAY:
+        if (v->u.arr.n > UINT32_MAX || msgpack_pack_array(pk, v->u.arr.n) != 0)
+            return -1;
+        for (size_t i = 0; i < v->u.arr.n; i++)
+            if (s_pack(pk, v->u.arr.items[i]) != 0)
+                return -1;
+        return 0;
+    case CW_VAL_MAP:
+        if (v->u.map.n > UINT32_MAX || msgpack_pack_map(pk, v->u.map.n) != 0)
+            return -1;
+        for (size_t i = 0; i < v->u.map.n; i++) {
+            if (msgpack_pack_str(pk, v->u.map.keylens[i]) != 0 ||
+                msgpack_pack_str_body(pk, v->u.map.keys[i], v->u.map.keylens[i]) != 0 ||
+                s_pack(pk, v->u.map.vals[i]) != 0)
+                return -1;
+        }
+        return 0;
+    }
+    return -1;
+}
+
+int cw_value_encode(const cw_value_t *self, char **data, size_t *size)
+{
+    if (!data || !size)
+        return -1;
+    *data = NULL;
+    *size = 0;
+    msgpack_sbuffer sbuf;
+    msgpack_sbuffer_init(&sbuf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
+    if (s_pack(&pk, self) != 0) {
+        msgpack_sbuffer_destroy(&sbuf);
+        return -1;
+    }
+    *size = sbuf.size;
+    *data = msgpack_sbuffer_release(&sbuf);
+    return *data ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ decoder */
+
+typedef struct {
+    const unsigned char *p;
+    const unsigned char *end;
+    size_t nodes;
+    char *err;
+    size_t errlen;
+} s_reader_t;
+
+static cw_value_t *s_fail(s_reader_t *r, const char *fmt, ...)
+{
+    if (r->err && r->errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->err, r->errlen, fmt, ap);
+        va_end(ap);
+    }
+    return NULL;
+}
+
+static size_t s_left(const s_reader_t *r)
+{
+    return (size_t)(r->end - r->p);
+}
+
+static int s_need(s_reader_t *r, size_t n, const char *what)
+{
+    if (s_left(r) < n) {
+        s_fail(r, "truncated %s: needs %zu bytes but only %zu remain", what, n, s_left(r));
+        return -1;
+    }
+    return 0;
+}
+
+static uint64_t s_be(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* Reads an n-byte big-endian unsigned length/int. */
+static int s_read_uint(s_reader_t *r, int n, uint64_t *out, const char *what)
+{
+    if (s_need(r, (size_t)n, what) != 0)
+        return -1;
+    *out = s_be(r->p, n);
+    r->p += n;
+    return 0;
+}
+
+/* Strict UTF-8 check: no overlong forms, no surrogates, nothing above U+10FFFF. */
+static const char *s_utf8_error(const unsigned char *s, size_t n, size_t *at)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        *at = i;
+        if (c == 0)
+            return "NUL byte";
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            cp = c & 0x07;
+        } else
+            return "invalid UTF-8";
+        if (i + len > n)
+            return "invalid UTF-8";
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return "invalid UTF-8";
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return "invalid UTF-8";
+        i += len;
+    }
+    return NULL;
+}
+
+static int s_check_text(s_reader_t *r, const unsigned char *s, size_t n, const char *what)
+{
+    size_t at = 0;
+    const char *why = s_utf8_error(s, n, &at);
+    if (why) {
+        s_fail(r, "%s contains %s at byte %zu", what, why, at);
+        return -1;
+    }
+    return 0;
+}
+
+static cw_value_t *s_read(s_reader_t *r, int depth);
+
+static int s_count_node(s_reader_t *r)
+{
+    if (++r->nodes > CW_VALUE_MAX_NODES) {
+        s_fail(r, "payload holds more than %u values", (unsigned)CW_VALUE_MAX_NODES);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads a string body of len bytes after its header. */
+static cw_value_t *s_read_str_body(s_reader_t *r, uint64_t len)
+{
+    if (len > s_left(r))
+        return s_fail(r, "string declares %llu bytes but only %zu bytes remain",
+                      (unsigned long long)len, s_left(r));
+    if (s_check_text(r, r->p, (size_t)len, "string") != 0)
+        return NULL;
+    cw_value_t *v = cw_value_new_strn((const char *)r->p, (size_t)len);
+    if (!v)
+        return s_fail(r, "out of memory");
+    r->p += len;
+    return v;
+}
+
+static cw_value_t *s_read_array(s_reader_t *r, uint64_t count, int depth)
+{
+    if (depth > CW_VALUE_MAX_DEPTH)
+        return s_fail(r, "nesting deeper than %d levels", CW_VALUE_MAX_DEPTH);
+    if (count > s_left(r))
+        return s_fail(r, "array declares %llu elements but only %zu bytes remain",
+                      (unsigned long long)count, s_left(r));
+    cw_value_t *arr = cw_value_new_array();
+    if (!arr || s_array_reserve(arr, (size_t)count) != 0) {
+        cw_value_destroy(&arr);
+        return s_fail(r, "out of memory");
+    }
+    for (uint64_t i = 0; i < count; i++) {
+        cw_value_t *child = s_read(r, depth);
+        if (!child) {
+            cw_value_destroy(&arr);
+            return NULL;
+        }
+        arr->u.arr.items[arr->u.arr.n++] = child;
+    }
+    return arr;
+}
+
+/* Reads a map key: must be a str. Returns malloc'd NUL-terminated copy. */
+static char *s_read_key(s_reader_t *r, size_t *len_out)
+{
+    if (s_need(r, 1, "map key") != 0)
+        return NULL;
+    unsigned char c = *r->p;
+    uint64_t len;
+    if ((c & 0xE0) == 0xA0) {
+        r->p++;
+        len = c & 0x1F;
+    } else if (c == 0xD9 || c == 0xDA || c == 0xDB) {
+        r->p++;
+        if (s_read_uint(r, c == 0xD9 ? 1 : c == 0xDA ? 2 : 4, &len, "map key length") != 0)
+            return NULL;
+    } else {
+        s_fail(r, "map key is not a string (type byte 0x%02x)", c);
+        return NULL;
+    }
+    if (len > s_left(r)) {
+        s_fail(r, "map key declares %llu bytes but only %zu bytes remain",
+               (unsigned long long)len, s_left(r));
+        return NULL;
+    }
+    if (s_check_text(r, r->p, (size_t)len, "map key") != 0)
+        return NULL;
+    char *key = (char *)malloc((size_t)len + 1);
+    if (!key) {
+        s_fail(r, "out of memory");
+        return NULL;
+    }
+    memcpy(key, r->p, (size_t)len);
+    key[len] = '\0';
+    r->p += len;
+    *len_out = (size_t)len;
+    return key;
+}
+
+static cw_value_t *s_read_map(s_reader_t *r, uint64_t count, int depth)
+{
+    if (depth > CW_VALUE_MAX_DEPTH)
+        return s_fail(r, "nesting deeper than %d levels", CW_VALUE_MAX_DEPTH);
+    /* each entry needs at least a key byte and a value byte */
+    if (count > s_left(r) / 2)
+        return s_fail(r, "map declares %llu entries but only %zu bytes remain",
+                      (unsigned long long)count, s_left(r));
+    cw_value_t *map = cw_value_new_map();
+    if (!map || s_map_reserve(map, (size_t)count) != 0) {
+        cw_value_destroy(&map);
+        return s_fail(r, "out of memory");
+    }
+    for (uint64_t i = 0; i < count; i++) {
+        size_t len = 0;
+        char *key = s_read_key(r, &len);
+        if (!key) {
+            cw_value_destroy(&map);
+            return NULL;
+        }
+        if (s_map_find(map, key, len) != (size_t)-1) {
+            s_fail(r, "duplicate map key \"%.64s\"", key);
+            free(key);
+            cw_value_destroy(&map);
+            return NULL;
+        }
+        cw_value_t *child = s_read(r, depth);
+        if (!child) {
+            free(key);
+            cw_value_destroy(&map);
+            return NULL;
+        }
+        if (s_map_append(map, key, len, child) != 0) {
+            free(key);
+            cw_value_destroy(&child);
+            cw_value_destroy(&map);
+            return s_fail(r, "out of memory");
+        }
+    }
+    return map;
+}
+
+static cw_value_t *s_new_or_oom(s_reader_t *r, cw_value_t *v)
+{
+    return v ? v : s_fail(r, "out of memory");
+}
+
+static cw_value_t *s_read(s_reader_t *r, int depth)
+{
+    if (s_count_node(r) != 0)
+        return NULL;
+    if (s_need(r, 1, "value") != 0)
+        return NULL;
+    unsigned char c = *r->p++;
+    uint64_t u = 0;
+
+    if (c <= 0x7F)
+        return s_new_or_oom(r, cw_value_new_int(c));
+    if (c >= 0xE0)
+        return s_new_or_oom(r, cw_value_new_int((int8_t)c));
+    if ((c & 0xF0) == 0x80)
+        return s_read_map(r, c & 0x0F, depth + 1);
+    if ((c & 0xF0) == 0x90)
+        return s_read_array(r, c & 0x0F, depth + 1);
+    if ((c & 0xE0) == 0xA0)
+        return s_read_str_body(r, c & 0x1F);
+
+    switch (c) {
+    case 0xC0:
+        return s_new_or_oom(r, cw_value_new_nil());
+    case 0xC2:
+        return s_new_or_oom(r, cw_value_new_bool(false));
+    case 0xC3:
+        return s_new_or_oom(r, cw_value_new_bool(true));
+    case 0xCC:
+    case 0xCD:
+    case 0xCE:
+    case 0xCF: {
+        int n = 1 << (c - 0xCC);
+        if (s_read_uint(r, n, &u, "unsigned integer") != 0)
+            return NULL;
+        if (u > (uint64_t)INT64_MAX)
+            return s_fail(r, "unsigned integer %llu exceeds the int64 range",
+                          (unsigned long long)u);
+        return s_new_or_oom(r, cw_value_new_int((int64_t)u));
+    }
+    case 0xD0:
+    case 0xD1:
+    case 0xD2:
+    case 0xD3: {
+        int n = 1 << (c - 0xD0);
+        if (s_read_uint(r, n, &u, "signed integer") != 0)
+            return NULL;
+        int64_t i;
+        if (n == 8)
+            memcpy(&i, &u, sizeof(i)); /* two's complement reinterpretation */
+        else {
+            uint64_t sign = 1ULL << (n * 8 - 1);
+            i = (int64_t)(u ^ sign) - (int64_t)sign;
+        }
+        return s_new_or_oom(r, cw_value_new_int(i));
+    }
+    case 0xCA: {
+        if (s_read_uint(r, 4, &u, "float32") != 0)
+            return NULL;
+        uint32_t bits = (uint32_t)u;
+        float f;
+        memcpy(&f, &bits, sizeof(f));
+        return s_new_or_oom(r, cw_value_new_float((double)f));
+    }
+    case 0xCB: {
+        if (s_read_uint(r, 8, &u, "float64") != 0)
+            return NULL;
+        double d;
+        memcpy(&d, &u, sizeof(d));
+        return s_new_or_oom(r, cw_value_new_float(d));
+    }
+    case 0xD9:
+    case 0xDA:
+    case 0xDB:
+        if (s_read_uint(r, c == 0xD9 ? 1 : c == 0xDA ? 2 : 4, &u, "string length") != 0)
+            return NULL;
+        return s_read_str_body(r, u);
+    case 0xDC:
+    case 0xDD:
+        if (s_read_uint(r, c == 0xDC ? 2 : 4, &u, "array length") != 0)
+            return NULL;
+        return s_read_array(r, u, depth + 1);
+    case 0xDE:
+    case 0xDF:
+        if (s_read_uint(r, c == 0xDE ? 2 : 4, &u, "map length") != 0)
+            return NULL;
+        return s_read_map(r, u, depth + 1);
+    case 0xC4:
+    case 0xC5:
+    case 0xC6:
+        return s_fail(r, "binary values are not accepted (type byte 0x%02x)", c);
+    case 0xC7:
+    case 0xC8:
+    case 0xC9:
+    case 0xD4:
+    case 0xD5:
+    case 0xD6:
+    case 0xD7:
+    case 0xD8:
+        return s_fail(r, "extension values are not accepted (type byte 0x%02x)", c);
+    default:
+        return s_fail(r, "invalid msgpack type byte 0x%02x", c);
+    }
+}
+
+cw_value_t *cw_value_decode(const void *data, size_t size, char *err, size_t errlen)
+{
+    s_reader_t r = {(const unsigned char *)data, (const unsigned char *)data, 0, err, errlen};
+    if (err && errlen)
+        err[0] = '\0';
+    if (!data || size == 0)
+        return s_fail(&r, "empty payload");
+    r.end = r.p + size;
+    cw_value_t *v = s_read(&r, 0);
+    if (!v)
+        return NULL;
+    if (r.p != r.end) {
+        size_t trailing = s_left(&r);
+        cw_value_destroy(&v);
+        return s_fail(&r, "%zu trailing bytes after the value", trailing);
+    }
+    return v;
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    bool oom;
+} s_sb_t;
+
+static void s_sb_put(s_sb_t *sb, const char *s, size_t n)
+{
+    if (sb->oom)
+        return;
+    if (sb->len + n + 1 > sb->cap) {
+        size_t cap = sb->cap ? sb->cap : 64;
+        while (sb->len + n + 1 > cap)
+            cap *= 2;
+        char *buf = (char *)realloc(sb->buf, cap);
+        if (!buf) {
+            sb->oom = true;
+            return;
+        }
+        sb->buf = buf;
+        sb->cap = cap;
+    }
+    memcpy(sb->buf + sb->len, s, n);
+    sb->len += n;
+    sb->buf[sb->len] = '\0';
+}
+
+static void s_sb_puts(s_sb_t *sb, const char *s)
+{
+    s_sb_put(sb, s, strlen(s));
+}
+
+static void s_json_string(s_sb_t *sb, const char *s, size_t n)
+{
+    s_sb_put(sb, "\"", 1);
+    size_t run = 0; /* start of the pending run of bytes that need no escape */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *esc = NULL;
+        char buf[8];
+        switch (c) {
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        default:
+            if (c < 0x20 || c == 0x7F) {
+                snprintf(buf, sizeof(buf), "\\u%04x", c);
+                esc = buf;
+            }
+        }
+        if (esc) {
+            s_sb_put(sb, s + run, i - run);
+            s_sb_puts(sb, esc);
+            run = i + 1;
+        }
+    }
+    s_sb_put(sb, s + run, n - run);
+    s_sb_put(sb, "\"", 1);
+}
+
+static void s_json_float(s_sb_t *sb, double d)
+{
+    if (!isfinite(d)) {
+        s_sb_puts(sb, "null");
+        return;
+    }
+    char buf[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof(buf), "%.*g", prec, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    bool has_mark = false;
+    for (char *p = buf; *p; p++) {
+        if (*p == ',')
+            *p = '.'; /* a decimal comma from a foreign locale */
+        if (*p == '.' || *p == 'e' || *p == 'E' || *p == 'n' || *p == 'i')
+            has_mark = true;
+    }
+    s_sb_puts(sb, buf);
+    if (!has_mark)
+        s_sb_puts(sb, ".0");
+}
+
+static void s_json(s_sb_t *sb, const cw_value_t *v)
+{
+    char buf[32];
+    if (!v) {
+        s_sb_puts(sb, "null");
+        return;
+    }
+    switch (v->kind) {
+    case CW_VAL_NIL:
+        s_sb_puts(sb, "null");
+        break;
+    case CW_VAL_BOOL:
+        s_sb_puts(sb, v->u.b ? "true" : "false");
+        break;
+    case CW_VAL_INT:
+        snprintf(buf, sizeof(buf), "%lld", (long long)v->u.i);
+        s_sb_puts(sb, buf);
+        break;
+    case CW_VAL_FLOAT:
+        s_json_float(sb, v->u.d);
+        break;
+    case CW_VAL_STR:
+        s_json_string(sb, v->u.str.s, v->u.str.len);
+        break;
+    case CW_VAL_ARRAY:
+        s_sb_put(sb, "[", 1);
+        for (size_t i = 0; i < v->u.arr.n; i++) {
+            if (i)
+                s_sb_put(sb, ",", 1);
+            s_json(sb, v->u.arr.items[i]);
+        }
+        s_sb_put(sb, "]", 1);
+        break;
+    case CW_VAL_MAP:
+        s_sb_put(sb, "{", 1);
+        for (size_t i = 0; i < v->u.map.n; i++) {
+            if (i)
+                s_sb_put(sb, ",", 1);
+            s_json_string(sb, v->u.map.keys[i], v->u.map.keylens[i]);
+            s_sb_put(sb, ":", 1);
+            s_json(sb, v->u.map.vals[i]);
+        }
+        s_sb_put(sb, "}", 1);
+        break;
+    }
+}
+
+char *cw_value_to_json(const cw_value_t *self)
+{
+    s_sb_t sb = {NULL, 0, 0, false};
+    s_json(&sb, self);
+    if (sb.oom) {
+        free(sb.buf);
+        return NULL;
+    }
+    return sb.buf;
+}

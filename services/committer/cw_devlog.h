@@ -1,0 +1,99 @@
+/*  cw_devlog — the DevLog git repository (libgit2): layout, the markdown document of the
+    reference (shared/reference/OUTPUT.md), file naming, commits and pushes.
+
+    Only the committer writes this repository. Every commit made for a job carries a
+    trailer line "CodeWorm-Job: <job_id>" in its message body so that a repeated job can
+    be recognised even when the ledger row was never written (crash between the git
+    commit and the SQLite transaction).                                                  */
+#ifndef CW_DEVLOG_H
+#define CW_DEVLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "cw_bus.h"
+#include "cw_value.h"
+
+#define CW_DEVLOG_SOURCE_MAX_CHARS 3000 /* code points of source shown in a document */
+#define CW_DEVLOG_SLUG_MAX 40
+#define CW_DEVLOG_JOB_SCAN 50 /* commits scanned for a job trailer */
+#define CW_DEVLOG_JOB_TRAILER "CodeWorm-Job: "
+
+typedef struct _cw_devlog_t cw_devlog_t;
+
+/* Open the repository at `path`, or create it (mkdir -p + git init with HEAD on `branch`).
+   branch NULL/"" = "main"; author NULL/"" = "CodeWorm" <codeworm@localhost>. NULL on
+   failure (logged). */
+cw_devlog_t *cw_devlog_new(const char *path, const char *branch, const char *author_name,
+                           const char *author_email);
+void cw_devlog_destroy(cw_devlog_t **self_p);
+/* true if cw_devlog_new created the repository (it did not exist before). */
+bool cw_devlog_created(const cw_devlog_t *self);
+const char *cw_devlog_path(const cw_devlog_t *self);
+
+/* Create every layout folder with a .gitkeep and commit them ("Initialize DevLog") if
+   anything changed. 0 ok (also when nothing changed), -1 on error. */
+int cw_devlog_init_layout(cw_devlog_t *self);
+/* `codeworm init`: create the repository if needed, the layout, commit. Idempotent.
+   0 or -1 with a reason in err. */
+int cw_devlog_init(const char *path, const char *branch, char *err, size_t errlen);
+
+/* ---- pure helpers (no repository needed) */
+/* "Documentation", "Class Documentation", ...; NULL for an unknown doc type. */
+const char *cw_devlog_label(const char *doc_type);
+/* Folder of a doc type inside the DevLog ("snippets/python", "classes", ...), malloc'd;
+   NULL for an unknown doc type. The language is sanitised ("unknown" if empty). */
+char *cw_devlog_folder(const char *doc_type, const char *language);
+/* "Class.function" / function / class / file stem. malloc'd, never NULL except OOM. */
+char *cw_devlog_display_name(const cw_value_t *target);
+/* The reference's slug (lower-case, runs outside [a-z0-9] -> '-', trimmed, cut to 40 at
+   the last '-', hard cut if none); "untitled" if nothing is left. malloc'd. */
+char *cw_devlog_slug(const char *name);
+/* Python's str(float): "7.0", "12.5", "0.1". */
+void cw_devlog_format_float(double value, char *out, size_t outlen);
+/* The whole markdown document (OUTPUT.md "The document"); local time of `now` in the
+   footer. malloc'd; NULL on OOM or if the target lacks doc_type. */
+char *cw_devlog_render(const cw_value_t *target, const char *documentation, time_t now);
+/* The reference's commit message cleaning (OUTPUT.md "Commit message"); an empty result
+   becomes "Document <fallback>". malloc'd. */
+char *cw_devlog_clean_commit_message(const char *message, const char *fallback);
+
+/* ---- commits */
+/* Render the document, write it to <folder>/<YYYY-MM-DD>_<slug>.md (suffix -2, -3, ...
+   if that name exists), add it and commit on the configured branch with the cleaned
+   commit message as subject and "CodeWorm-Job: <job_id>" as trailer (if job_id set).
+   Writes the commit oid (40 hex) and the DevLog-relative path. 0 or -1 + err. */
+int cw_devlog_commit_document(cw_devlog_t *self, const cw_value_t *target,
+                              const char *documentation, const char *commit_message,
+                              const char *job_id, time_t now, char oid_hex[41], char *path_out,
+                              size_t path_len, char *err, size_t errlen);
+/* Look through the last CW_DEVLOG_JOB_SCAN commits of the branch for the job's trailer.
+   1 found (oid and the document path it added written), 0 not found, -1 error. */
+int cw_devlog_find_job(cw_devlog_t *self, const char *job_id, char oid_hex[41], char *path_out,
+                       size_t path_len);
+/* Number of commits reachable from the branch (for tests and stats); -1 on error. */
+int cw_devlog_commit_count(cw_devlog_t *self);
+
+/* ---- push */
+typedef enum {
+    CW_PUSH_OK = 0,
+    CW_PUSH_SKIPPED, /* no remote configured */
+    CW_PUSH_FAILED,  /* transient or other failure after retries; the commit stays local */
+    CW_PUSH_BLOCKED  /* the remote refused for a secret (GH013 / "secret"): not retried */
+} cw_push_result_t;
+
+/* Push the branch to `remote` (a remote name of the repository, or a URL / path used as an
+   anonymous remote). `token` (may be NULL) is used for https URLs as user
+   "x-access-token". Up to 3 attempts for transient errors (waits 2 s, 4 s; much shorter
+   with env CW_TEST_FAST=1). Publishes push_failed {error, consecutive} or push_blocked
+   {error} on `publisher` (may be NULL). The error (token scrubbed) goes to err. */
+cw_push_result_t cw_devlog_push(cw_devlog_t *self, const char *remote, const char *token,
+                                cw_publisher_t *publisher, char *err, size_t errlen);
+/* Consecutive failed pushes so far (0 after a success). */
+int cw_devlog_push_failures(const cw_devlog_t *self);
+/* Replace every occurrence of `secret` (if non-empty) and URL credentials
+   ("scheme://user:pass@") in `text` with "***", in place. */
+void cw_devlog_scrub(char *text, size_t cap, const char *secret);
+
+#endif

@@ -1,0 +1,74 @@
+/*  cw_json — a compact, bounded JSON reader (for LLM HTTP answers) and a small JSON
+    writer (for request bodies).
+
+    The reader parses one complete JSON text into an owned tree: objects, arrays,
+    strings (\uXXXX escapes, surrogate pairs -> UTF-8; \u0000 and lone surrogates become
+    U+FFFD so that decoded strings never contain NUL), numbers (as double), true, false,
+    null. Nesting is limited to CW_JSON_MAX_DEPTH; allocations are bounded by the input
+    length. Trailing non-space input is an error.
+
+    The writer appends to a growable buffer; strings are escaped with cw_json_escape
+    (common/cw_log.h). A failed allocation sets `oom`, after which appends do nothing.
+
+    (Candidate for common/ once a second service needs it.)                          */
+#ifndef CW_JSON_H
+#define CW_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CW_JSON_MAX_DEPTH 64
+
+typedef enum {
+    CW_JSON_NULL = 0,
+    CW_JSON_BOOL,
+    CW_JSON_NUMBER,
+    CW_JSON_STRING,
+    CW_JSON_ARRAY,
+    CW_JSON_OBJECT
+} cw_json_kind_t;
+
+typedef struct _cw_json_t cw_json_t;
+
+/* Parse `len` bytes. NULL with a reason ("offset 12: expected ':'") on any error. */
+cw_json_t *cw_json_parse(const char *text, size_t len, char *err, size_t errlen);
+void cw_json_destroy(cw_json_t **self_p);
+
+cw_json_kind_t cw_json_kind(const cw_json_t *self); /* NULL -> CW_JSON_NULL */
+const char *cw_json_str(const cw_json_t *self);     /* NULL unless a string */
+size_t cw_json_strlen(const cw_json_t *self);
+double cw_json_num(const cw_json_t *self); /* 0 unless a number */
+bool cw_json_bool(const cw_json_t *self);  /* false unless true */
+size_t cw_json_size(const cw_json_t *self); /* members of an array or object */
+const cw_json_t *cw_json_at(const cw_json_t *self, size_t index);   /* array element */
+const cw_json_t *cw_json_get(const cw_json_t *self, const char *key); /* object member */
+const char *cw_json_key_at(const cw_json_t *self, size_t index);
+
+/* Typed member getters with defaults (default when missing or of another kind). */
+const char *cw_json_get_str(const cw_json_t *self, const char *key, const char *dflt);
+double cw_json_get_num(const cw_json_t *self, const char *key, double dflt);
+bool cw_json_get_bool(const cw_json_t *self, const char *key, bool dflt);
+
+/* ---------------------------------------------------------------- writer */
+typedef struct {
+    char *data; /* NUL-terminated */
+    size_t len;
+    size_t cap;
+    bool oom;
+} cw_jbuf_t;
+
+void cw_jbuf_init(cw_jbuf_t *self);
+void cw_jbuf_free(cw_jbuf_t *self);
+/* Append raw text. */
+void cw_jbuf_raw(cw_jbuf_t *self, const char *s);
+/* Append a quoted, escaped JSON string (NULL -> null). */
+void cw_jbuf_str(cw_jbuf_t *self, const char *s);
+void cw_jbuf_int(cw_jbuf_t *self, long long v);
+void cw_jbuf_num(cw_jbuf_t *self, double v);
+/* Append `"key":` preceded by a comma unless the previous character is '{'. */
+void cw_jbuf_key(cw_jbuf_t *self, const char *key);
+/* Take the buffer (caller frees); NULL if an allocation failed. Resets self. */
+char *cw_jbuf_take(cw_jbuf_t *self);
+
+#endif
