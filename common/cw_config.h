@@ -194,6 +194,9 @@ int cw_config_add_repo(cw_config_t *self, const char *name, const char *path, ch
 /* What a running daemon needs: at least one repo ("No repositories configured"), each repo
    path an existing directory (naming the repo), devlog.repo_path set. 0 or -1 + err. */
 int cw_config_check(const cw_config_t *self, bool need_repos, char *err, size_t errlen);
+/* devlog.repo_path set (cw_config_check does this when need_repos; services that need the
+   DevLog without repositories, like the committer, call it themselves). 0 or -1 + err. */
+int cw_config_check_devlog(const cw_config_t *self, char *err, size_t errlen);
 /* "<data_dir>/<name>" into out (created directory data_dir if missing). */
 int cw_config_data_path(const cw_config_t *self, const char *name, char *out, size_t outlen);
 /* Expand a leading ~ and $VAR / ${VAR}; malloc'd result. */

@@ -121,6 +121,8 @@ void cw_log_write(cw_log_level_t level, const char *event, ...)
     va_start(ap, event);
     for (int tag = va_arg(ap, int); tag != CW_LOG_END_; tag = va_arg(ap, int)) {
         const char *key = va_arg(ap, const char *);
+        if (strlen(json) + 128 > sizeof(json))
+            break; /* no room for another field: the line stays valid JSON */
         s_append(json, sizeof(json), ",\"");
         cw_json_escape(json, sizeof(json), key);
         s_append(json, sizeof(json), "\":");
@@ -129,7 +131,7 @@ void cw_log_write(cw_log_level_t level, const char *event, ...)
             const char *v = va_arg(ap, const char *);
             if (v) {
                 s_append(json, sizeof(json), "\"");
-                cw_json_escape(json, sizeof(json), v);
+                cw_json_escape(json, sizeof(json) - 64, v); /* room left to close it */
                 s_append(json, sizeof(json), "\"");
                 s_append(human, sizeof(human), strchr(v, ' ') ? "\"%s\"" : "%s", v);
             } else {
@@ -152,12 +154,7 @@ void cw_log_write(cw_log_level_t level, const char *event, ...)
             break; /* unknown tag: stop reading arguments */
     }
     va_end(ap);
-    /* keep the JSON well-formed even when a long field was cut */
-    size_t jl = strlen(json);
-    if (jl + 2 >= sizeof(json)) {
-        jl = sizeof(json) - 3;
-        json[jl] = '\0';
-    }
+    size_t jl = strlen(json); /* fields stop 64+ bytes short of the end: '}' fits */
     json[jl] = '}';
     json[jl + 1] = '\0';
 

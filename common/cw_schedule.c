@@ -117,9 +117,9 @@ void cw_schedule_iso8601(time_t t, char *out, size_t outlen)
 }
 
 /* ------------------------------------------------------------------ schedule */
-static const double s_base_weights[24] = {
-    0.02, 0.01, 0.005, 0.0,  0.0,  0.0,  0.01, 0.03, 0.08, 0.12, 0.15, 0.14,
-    0.08, 0.10, 0.14,  0.15, 0.14, 0.10, 0.06, 0.05, 0.10, 0.12, 0.10, 0.05};
+static const double s_base_weights[24] = {0.02, 0.01, 0.005, 0.0,  0.0,  0.0,  0.01, 0.03,
+                                          0.08, 0.12, 0.15,  0.14, 0.08, 0.10, 0.14, 0.15,
+                                          0.14, 0.10, 0.06,  0.05, 0.10, 0.12, 0.10, 0.05};
 
 struct _cw_schedule_t {
     cw_schedule_params_t params;
@@ -256,13 +256,12 @@ cw_schedule_t *cw_schedule_new(const cw_schedule_params_t *params, uint64_t seed
     } else if (s_tz_known(p->timezone)) {
         snprintf(self->tz, sizeof self->tz, "%s", p->timezone);
     } else {
-        cw_warn("schedule_timezone_unknown", CW_LS("timezone", p->timezone),
-                CW_LS("using", "UTC"), CW_LEND);
+        cw_warn("schedule_timezone_unknown", CW_LS("timezone", p->timezone), CW_LS("using", "UTC"),
+                CW_LEND);
         self->tz[0] = '\0';
     }
     if (self->total_weight <= 0.0 && p->interval_seconds == 0)
-        cw_warn("schedule_all_hours_avoided", CW_LS("hint", "no run time can be drawn"),
-                CW_LEND);
+        cw_warn("schedule_all_hours_avoided", CW_LS("hint", "no run time can be drawn"), CW_LEND);
     return self;
 }
 
@@ -332,8 +331,8 @@ void cw_schedule_localtime(cw_schedule_t *self, time_t t, struct tm *out)
     s_tz_leave(&st);
 }
 
-time_t cw_schedule_mktime(cw_schedule_t *self, int year, int month, int day, int hour,
-                          int minute, int second)
+time_t cw_schedule_mktime(cw_schedule_t *self, int year, int month, int day, int hour, int minute,
+                          int second)
 {
     if (!self || !self->tz[0]) {
         int64_t days = cw_schedule_days_from_civil(year, month, day);

@@ -44,17 +44,17 @@ uint64_t cw_rng_os_seed(void);
 #define CW_SCHEDULE_MAX_PER_DAY 1000
 
 typedef struct {
-    int min_per_day;          /* >= 1 */
-    int max_per_day;          /* >= min */
-    char timezone[128];       /* IANA name, "" = UTC */
+    int min_per_day;    /* >= 1 */
+    int max_per_day;    /* >= min */
+    char timezone[128]; /* IANA name, "" = UTC */
     int prefer_hours[24];
     int prefer_count;
     int avoid_hours[24];
     int avoid_count;
     double weekend_reduction; /* 0..1 */
     int min_gap_minutes;
-    int interval_seconds;     /* > 0: fixed interval mode */
-    int misfire_grace;        /* seconds; CW_SCHEDULE_MISFIRE_GRACE */
+    int interval_seconds; /* > 0: fixed interval mode */
+    int misfire_grace;    /* seconds; CW_SCHEDULE_MISFIRE_GRACE */
 } cw_schedule_params_t;
 
 /* The reference's weight of hour 0..23 (before prefer/avoid). */
@@ -96,8 +96,8 @@ time_t cw_schedule_due(cw_schedule_t *self, time_t last, time_t now, int *coales
 /* Local calendar date and time of `t` in the schedule's zone. */
 void cw_schedule_localtime(cw_schedule_t *self, time_t t, struct tm *out);
 /* UTC time of a local wall-clock time in the schedule's zone (DST gaps normalised). */
-time_t cw_schedule_mktime(cw_schedule_t *self, int year, int month, int day, int hour,
-                          int minute, int second);
+time_t cw_schedule_mktime(cw_schedule_t *self, int year, int month, int day, int hour, int minute,
+                          int second);
 
 /* 0 = Sunday .. 6 = Saturday, proleptic Gregorian. */
 int cw_schedule_weekday(int year, int month, int day);

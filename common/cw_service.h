@@ -14,6 +14,7 @@ typedef struct {
     const char *name;    /* "analyzer" -> binary codeworm-analyzer, log service name */
     const char *summary; /* one paragraph for --help */
     bool need_repos;     /* cw_config_check(need_repos) must pass before starting */
+    bool need_devlog;    /* devlog.repo_path must be set (implied by need_repos) */
 } cw_service_info_t;
 
 /* Parse argv, load and check the config, init logging (level from config.debug or

@@ -42,89 +42,123 @@ typedef struct {
 
 #define REQ true
 #define OPT false
-#define STR(n, req, max) {n, K_STR, req, max, 0, 0, 0, 0}
-#define INT(n, req, lo, hi) {n, K_INT, req, 0, 0, 0, lo, hi}
-#define CNT(n, req) {n, K_INT, req, 0, 0, 0, 0, INT64_MAX} /* count >= 0 */
-#define FLT(n, req) {n, K_FLOAT, req, 0, 0, 0, 0, 0}
-#define BOOL(n, req) {n, K_BOOL, req, 0, 0, 0, 0, 0}
-#define MAP(n, req) {n, K_MAP, req, 0, 0, 0, 0, 0}
-#define TARGET(n, req) {n, K_TARGET, req, 0, 0, 0, 0, 0}
-#define ARR_STR(n, req, maxn, maxb) {n, K_ARRAY, req, maxn, K_STR, maxb, 0, 0}
-#define ARR_BOOL(n, req, maxn) {n, K_ARRAY, req, maxn, K_BOOL, 0, 0, 0}
-#define ARR_TARGET(n, req, maxn) {n, K_ARRAY, req, maxn, K_TARGET, 0, 0, 0}
-#define END {NULL, 0, false, 0, 0, 0, 0, 0}
+#define STR(n, req, max)                                                                           \
+    {                                                                                              \
+        n, K_STR, req, max, 0, 0, 0, 0                                                             \
+    }
+#define INT(n, req, lo, hi)                                                                        \
+    {                                                                                              \
+        n, K_INT, req, 0, 0, 0, lo, hi                                                             \
+    }
+#define CNT(n, req)                                                                                \
+    {                                                                                              \
+        n, K_INT, req, 0, 0, 0, 0, INT64_MAX                                                       \
+    } /* count >= 0 */
+#define FLT(n, req)                                                                                \
+    {                                                                                              \
+        n, K_FLOAT, req, 0, 0, 0, 0, 0                                                             \
+    }
+#define BOOL(n, req)                                                                               \
+    {                                                                                              \
+        n, K_BOOL, req, 0, 0, 0, 0, 0                                                              \
+    }
+#define MAP(n, req)                                                                                \
+    {                                                                                              \
+        n, K_MAP, req, 0, 0, 0, 0, 0                                                               \
+    }
+#define TARGET(n, req)                                                                             \
+    {                                                                                              \
+        n, K_TARGET, req, 0, 0, 0, 0, 0                                                            \
+    }
+#define ARR_STR(n, req, maxn, maxb)                                                                \
+    {                                                                                              \
+        n, K_ARRAY, req, maxn, K_STR, maxb, 0, 0                                                   \
+    }
+#define ARR_BOOL(n, req, maxn)                                                                     \
+    {                                                                                              \
+        n, K_ARRAY, req, maxn, K_BOOL, 0, 0, 0                                                     \
+    }
+#define ARR_TARGET(n, req, maxn)                                                                   \
+    {                                                                                              \
+        n, K_ARRAY, req, maxn, K_TARGET, 0, 0, 0                                                   \
+    }
+#define END                                                                                        \
+    {                                                                                              \
+        NULL, 0, false, 0, 0, 0, 0, 0                                                              \
+    }
 
 /* Bounds of fields the header leaves open. */
-#define ID_MAX 64          /* job_id, cycle_id, commit oid */
-#define NAME_MAX_B 256     /* names: backend, model, service, trigger, step */
-#define DOCTYPE_MAX 32     /* doc_type */
-#define PATH_MAX_B 4096    /* repo names/paths, file paths, reasons, errors */
-#define DISPLAY_MAX 512    /* target display names */
-#define TIMESTAMP_MAX 40   /* ISO 8601 */
+#define ID_MAX 64        /* job_id, cycle_id, commit oid */
+#define NAME_MAX_B 256   /* names: backend, model, service, trigger, step */
+#define DOCTYPE_MAX 32   /* doc_type */
+#define PATH_MAX_B 4096  /* repo names/paths, file paths, reasons, errors */
+#define DISPLAY_MAX 512  /* target display names */
+#define TIMESTAMP_MAX 40 /* ISO 8601 */
 
-static const s_field_t s_target[] = {
-    STR("doc_type", REQ, DOCTYPE_MAX),
-    STR("repo", REQ, 256),
-    STR("file", REQ, 4096),
-    STR("language", REQ, 32),
-    STR("name", REQ, 512),
-    STR("class", OPT, 512),
-    CNT("start_line", REQ),
-    CNT("end_line", REQ),
-    FLT("complexity", REQ),
-    CNT("nloc", OPT),
-    CNT("tokens", OPT),
-    CNT("params", OPT),
-    CNT("nesting", OPT),
-    FLT("score", REQ),
-    STR("source", REQ, 1 * MiB),
-    STR("code_hash", REQ, 64),
-    STR("docstring", OPT, 64 * KiB),
-    STR("signature", OPT, 4 * KiB),
-    ARR_STR("parameters", OPT, 256, 256),
-    ARR_STR("calls", OPT, 512, 256),
-    ARR_STR("decorators", OPT, 64, 256),
-    BOOL("is_async", OPT),
-    STR("context", OPT, 1 * MiB),
-    END};
+static const s_field_t s_target[] = {STR("doc_type", REQ, DOCTYPE_MAX),
+                                     STR("repo", REQ, 256),
+                                     STR("file", REQ, 4096),
+                                     STR("language", REQ, 32),
+                                     STR("name", REQ, 512),
+                                     STR("class", OPT, 512),
+                                     CNT("start_line", REQ),
+                                     CNT("end_line", REQ),
+                                     FLT("complexity", REQ),
+                                     CNT("nloc", OPT),
+                                     CNT("tokens", OPT),
+                                     CNT("params", OPT),
+                                     CNT("nesting", OPT),
+                                     FLT("score", REQ),
+                                     STR("source", REQ, 1 * MiB),
+                                     STR("code_hash", REQ, 64),
+                                     STR("docstring", OPT, 64 * KiB),
+                                     STR("signature", OPT, 4 * KiB),
+                                     ARR_STR("parameters", OPT, 256, 256),
+                                     ARR_STR("calls", OPT, 512, 256),
+                                     ARR_STR("decorators", OPT, 64, 256),
+                                     BOOL("is_async", OPT),
+                                     STR("context", OPT, 1 * MiB),
+                                     END};
 
 /* ---- requests and replies */
 static const s_field_t s_analyze_request[] = {
     STR("job_id", REQ, ID_MAX), STR("doc_type", OPT, DOCTYPE_MAX), STR("repo", OPT, PATH_MAX_B),
     INT("limit", OPT, 1, 1000), END};
-static const s_field_t s_analyze_reply[] = {
-    STR("job_id", REQ, ID_MAX), ARR_TARGET("targets", REQ, 1000),
-    CNT("files_scanned", OPT), CNT("elapsed_ms", OPT), END};
+static const s_field_t s_analyze_reply[] = {STR("job_id", REQ, ID_MAX),
+                                            ARR_TARGET("targets", REQ, 1000),
+                                            CNT("files_scanned", OPT), CNT("elapsed_ms", OPT), END};
 static const s_field_t s_dedup_request[] = {STR("job_id", REQ, ID_MAX),
                                             ARR_TARGET("targets", REQ, 1000), END};
 static const s_field_t s_dedup_reply[] = {STR("job_id", REQ, ID_MAX),
                                           ARR_BOOL("allowed", REQ, 1000), END};
 static const s_field_t s_generate_request[] = {STR("job_id", REQ, ID_MAX), TARGET("target", REQ),
                                                END};
-static const s_field_t s_generate_reply[] = {STR("job_id", REQ, ID_MAX),
-                                             STR("documentation", REQ, 1 * MiB),
-                                             STR("commit_message", REQ, 512),
-                                             STR("backend", REQ, 32),
-                                             STR("model", OPT, 256),
-                                             CNT("prompt_tokens", OPT),
-                                             CNT("completion_tokens", OPT),
-                                             CNT("duration_ms", OPT),
-                                             BOOL("truncated", OPT),
-                                             END};
+static const s_field_t s_generate_reply[] = {
+    STR("job_id", REQ, ID_MAX),      STR("documentation", REQ, 1 * MiB),
+    STR("commit_message", REQ, 512), STR("backend", REQ, 32),
+    STR("model", OPT, 256),          CNT("prompt_tokens", OPT),
+    CNT("completion_tokens", OPT),   CNT("duration_ms", OPT),
+    BOOL("truncated", OPT),          END};
 static const s_field_t s_commit_request[] = {
-    STR("job_id", REQ, ID_MAX),        TARGET("target", REQ),
+    STR("job_id", REQ, ID_MAX),         TARGET("target", REQ),
     STR("documentation", REQ, 1 * MiB), STR("commit_message", REQ, 512),
-    STR("cycle_id", OPT, ID_MAX),      END};
-static const s_field_t s_commit_reply[] = {
-    STR("job_id", REQ, ID_MAX), STR("commit", REQ, ID_MAX),         STR("path", REQ, 4096),
-    BOOL("duplicate", REQ),     BOOL("pushed", OPT), STR("push_error", OPT, 4096), END};
-static const s_field_t s_job_only[] = {STR("job_id", REQ, ID_MAX), END};
-static const s_field_t s_stats_reply[] = {
-    STR("job_id", REQ, ID_MAX), CNT("total", REQ), CNT("last_7_days", REQ),
-    MAP("by_repo", OPT),        MAP("by_doc_type", OPT),  STR("devlog_path", OPT, PATH_MAX_B),
-    END};
-static const s_field_t s_status_reply[] = {STR("job_id", REQ, ID_MAX), MAP("services", REQ),
+    STR("cycle_id", OPT, ID_MAX),       END};
+static const s_field_t s_commit_reply[] = {STR("job_id", REQ, ID_MAX),
+                                           STR("commit", REQ, ID_MAX),
+                                           STR("path", REQ, 4096),
+                                           BOOL("duplicate", REQ),
+                                           BOOL("pushed", OPT),
+                                           STR("push_error", OPT, 4096),
                                            END};
+static const s_field_t s_job_only[] = {STR("job_id", REQ, ID_MAX), END};
+static const s_field_t s_stats_reply[] = {STR("job_id", REQ, ID_MAX),
+                                          CNT("total", REQ),
+                                          CNT("last_7_days", REQ),
+                                          MAP("by_repo", OPT),
+                                          MAP("by_doc_type", OPT),
+                                          STR("devlog_path", OPT, PATH_MAX_B),
+                                          END};
+static const s_field_t s_status_reply[] = {STR("job_id", REQ, ID_MAX), MAP("services", REQ), END};
 static const s_field_t s_error[] = {STR("job_id", REQ, ID_MAX), STR("code", REQ, 32),
                                     STR("message", REQ, 4096), BOOL("retryable", REQ), END};
 
@@ -136,35 +170,34 @@ static const s_field_t s_ev_analyzing[] = {STR("cycle_id", REQ, ID_MAX),
 static const s_field_t s_ev_generating[] = {
     STR("cycle_id", REQ, ID_MAX), STR("target", REQ, DISPLAY_MAX),
     STR("doc_type", REQ, DOCTYPE_MAX), STR("repo", REQ, PATH_MAX_B), END};
-static const s_field_t s_ev_documentation_committed[] = {
-    STR("target", REQ, DISPLAY_MAX), STR("doc_type", REQ, DOCTYPE_MAX),
-    STR("commit", REQ, ID_MAX),      STR("repo", REQ, PATH_MAX_B),
-    STR("file", OPT, PATH_MAX_B),    STR("path", OPT, PATH_MAX_B),
-    STR("job_id", OPT, ID_MAX),      STR("cycle_id", OPT, ID_MAX),
-    END};
-static const s_field_t s_ev_next_cycle[] = {STR("at", REQ, TIMESTAMP_MAX),
-                                            CNT("seconds", REQ), END};
+static const s_field_t s_ev_documentation_committed[] = {STR("target", REQ, DISPLAY_MAX),
+                                                         STR("doc_type", REQ, DOCTYPE_MAX),
+                                                         STR("commit", REQ, ID_MAX),
+                                                         STR("repo", REQ, PATH_MAX_B),
+                                                         STR("file", OPT, PATH_MAX_B),
+                                                         STR("path", OPT, PATH_MAX_B),
+                                                         STR("job_id", OPT, ID_MAX),
+                                                         STR("cycle_id", OPT, ID_MAX),
+                                                         END};
+static const s_field_t s_ev_next_cycle[] = {STR("at", REQ, TIMESTAMP_MAX), CNT("seconds", REQ),
+                                            END};
 static const s_field_t s_ev_stats[] = {CNT("total", OPT), CNT("successful", OPT),
-                                       CNT("failed", OPT), CNT("skipped", OPT),
-                                       END};
+                                       CNT("failed", OPT), CNT("skipped", OPT), END};
 static const s_field_t s_ev_log[] = {STR("level", REQ, 16), STR("message", REQ, 4096), END};
 static const s_field_t s_ev_cycle_failed[] = {
     STR("cycle_id", REQ, ID_MAX), STR("step", OPT, NAME_MAX_B), STR("reason", REQ, 4096),
     CNT("consecutive", REQ), END};
-static const s_field_t s_ev_cycle_skipped[] = {
-    STR("cycle_id", REQ, ID_MAX), STR("reason", REQ, 4096), CNT("consecutive", REQ),
-    ARR_STR("repos", OPT, 1000, PATH_MAX_B), END};
-static const s_field_t s_ev_llm_unavailable[] = {
-    STR("backend", REQ, NAME_MAX_B), CNT("consecutive", REQ),
-    CNT("retry_seconds", REQ), STR("error", OPT, 4096), END};
+static const s_field_t s_ev_cycle_skipped[] = {STR("cycle_id", REQ, ID_MAX),
+                                               STR("reason", REQ, 4096), CNT("consecutive", REQ),
+                                               ARR_STR("repos", OPT, 1000, PATH_MAX_B), END};
+static const s_field_t s_ev_llm_unavailable[] = {STR("backend", REQ, NAME_MAX_B),
+                                                 CNT("consecutive", REQ), CNT("retry_seconds", REQ),
+                                                 STR("error", OPT, 4096), END};
 static const s_field_t s_ev_llm_recovered[] = {STR("backend", REQ, NAME_MAX_B), END};
-static const s_field_t s_ev_push_failed[] = {STR("error", REQ, 4096),
-                                             CNT("consecutive", REQ), END};
+static const s_field_t s_ev_push_failed[] = {STR("error", REQ, 4096), CNT("consecutive", REQ), END};
 static const s_field_t s_ev_push_blocked[] = {STR("error", REQ, 4096), END};
-static const s_field_t s_ev_service_started[] = {CNT("pid", REQ),
-                                                 STR("version", REQ, 64), END};
-static const s_field_t s_ev_service_stopping[] = {CNT("pid", REQ),
-                                                  STR("reason", OPT, 4096), END};
+static const s_field_t s_ev_service_started[] = {CNT("pid", REQ), STR("version", REQ, 64), END};
+static const s_field_t s_ev_service_stopping[] = {CNT("pid", REQ), STR("reason", OPT, 4096), END};
 
 /* Fields every event carries (declared optional: a publisher always sets them). */
 static const s_field_t s_event_common[] = {STR("service", OPT, 64),
@@ -400,12 +433,12 @@ int cw_proto_validate(const cw_value_t *msg, char *err, size_t errlen)
     if (!msg)
         return s_err(err, errlen, "no payload");
     if (cw_value_kind(msg) != CW_VAL_MAP)
-        return s_err(err, errlen, "payload is a %s, not a map", s_kind_name(cw_value_kind(msg)));
+        return s_err(err, errlen, "payload is not a map (got %s)", s_kind_name(cw_value_kind(msg)));
     const cw_value_t *v = cw_map_get(msg, "v");
     if (!v)
         return s_err(err, errlen, "missing protocol version \"v\"");
     if (cw_value_kind(v) != CW_VAL_INT)
-        return s_err(err, errlen, "protocol version \"v\" is a %s, not an int",
+        return s_err(err, errlen, "protocol version \"v\" must be an int (got %s)",
                      s_kind_name(cw_value_kind(v)));
     if (cw_value_int(v) != CW_PROTO_VERSION)
         return s_err(err, errlen, "unsupported protocol version %" PRId64 " (this build speaks %d)",
@@ -414,7 +447,7 @@ int cw_proto_validate(const cw_value_t *msg, char *err, size_t errlen)
     if (!t)
         return s_err(err, errlen, "missing message \"type\"");
     if (cw_value_kind(t) != CW_VAL_STR)
-        return s_err(err, errlen, "message \"type\" is a %s, not a string",
+        return s_err(err, errlen, "message \"type\" must be a string (got %s)",
                      s_kind_name(cw_value_kind(t)));
     const s_message_t *m = s_find(cw_value_str(t));
     if (!m)
@@ -467,8 +500,7 @@ int cw_proto_encode(const cw_value_t *msg, char **data, size_t *size, char *err,
         free(*data);
         *data = NULL;
         *size = 0;
-        return s_err(err, errlen, "encoded payload of %zu bytes exceeds %d", n,
-                     CW_PROTO_MAX_FRAME);
+        return s_err(err, errlen, "encoded payload of %zu bytes exceeds %d", n, CW_PROTO_MAX_FRAME);
     }
     return 0;
 }

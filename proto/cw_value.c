@@ -741,8 +741,8 @@ static char *s_read_key(s_reader_t *r, size_t *len_out)
         return NULL;
     }
     if (len > s_left(r)) {
-        s_fail(r, "map key declares %llu bytes but only %zu bytes remain",
-               (unsigned long long)len, s_left(r));
+        s_fail(r, "map key declares %llu bytes but only %zu bytes remain", (unsigned long long)len,
+               s_left(r));
         return NULL;
     }
     if (s_check_text(r, r->p, (size_t)len, "map key") != 0)

@@ -4,6 +4,9 @@
 #ifndef CW_ANALYZER_H
 #define CW_ANALYZER_H
 
+#include <stdint.h>
+#include <time.h>
+
 #include "cw_config.h"
 #include "cw_value.h"
 
@@ -17,5 +20,18 @@ void cw_analyzer_destroy(cw_analyzer_t **self_p);
    qualifies. */
 cw_value_t *cw_analyzer_candidates(cw_analyzer_t *self, const char *doc_type, const char *repo,
                                    size_t limit, char *err, size_t errlen);
+
+/* ---- added by the analyzer */
+
+/* Answer one analyze_request payload: an analyze_reply {job_id, targets, files_scanned,
+   elapsed_ms}, or an error reply (bad_request for an unknown doc_type/repo or a bad limit,
+   internal otherwise). Never NULL unless out of memory. */
+cw_value_t *cw_analyzer_handle(cw_analyzer_t *self, const cw_value_t *request);
+/* Source files read and parsed by the last cw_analyzer_candidates call. */
+size_t cw_analyzer_files_scanned(const cw_analyzer_t *self);
+/* Fix the clock used for git statistics (0 = the real clock); for tests and previews. */
+void cw_analyzer_set_now(cw_analyzer_t *self, time_t now);
+/* Seed the weighted repo order (multi-repo requests); seeded from the clock by default. */
+void cw_analyzer_set_seed(cw_analyzer_t *self, uint64_t seed);
 
 #endif

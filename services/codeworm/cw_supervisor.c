@@ -2,6 +2,7 @@
 #include "cw_supervisor.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ struct _cw_supervisor_t {
     int count;
     int cap;
     int64_t min_ms, max_ms, stable_ms;
+    char *output; /* children's stdout/stderr go here (append) when set */
     volatile sig_atomic_t stop_requested;
 };
 
@@ -104,6 +106,7 @@ void cw_supervisor_destroy(cw_supervisor_t **self_p)
     for (int i = 0; i < self->count; i++)
         s_child_free(&self->children[i]);
     free(self->children);
+    free(self->output);
     free(self);
     *self_p = NULL;
 }
@@ -165,11 +168,26 @@ int64_t cw_supervisor_restart_delay_ms(const cw_supervisor_t *self, int failures
     return delay < self->max_ms ? delay : self->max_ms;
 }
 
-static int s_spawn(cw_child_t *child)
+void cw_supervisor_set_output(cw_supervisor_t *self, const char *path)
+{
+    if (!self)
+        return;
+    free(self->output);
+    self->output = path && *path ? strdup(path) : NULL;
+}
+
+static int s_spawn(cw_supervisor_t *self, cw_child_t *child)
 {
     pid_t parent = getpid();
+    /* Block every signal across fork: the child must not run our handlers (a SIGTERM that
+       arrives before it restored the defaults would otherwise be swallowed); it unblocks
+       after resetting them, so such a signal is then delivered with its default action. */
+    sigset_t all, saved;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &saved);
     pid_t pid = fork();
     if (pid < 0) {
+        sigprocmask(SIG_SETMASK, &saved, NULL);
         cw_error("child_fork_failed", CW_LS("child", child->name), CW_LS("error", strerror(errno)),
                  CW_LEND);
         return -1;
@@ -181,12 +199,20 @@ static int s_spawn(cw_child_t *child)
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != parent)
             _exit(1);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
         signal(SIGPIPE, SIG_DFL);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
+        signal(SIGCHLD, SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        if (self->output) {
+            int fd = open(self->output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+            if (fd >= 0) {
+                dup2(fd, STDOUT_FILENO);
+                dup2(fd, STDERR_FILENO);
+            }
+        }
         execv(child->argv[0], child->argv);
         /* only async-signal-safe calls here */
         const char *msg = "codeworm: cannot execute ";
@@ -195,6 +221,7 @@ static int s_spawn(cw_child_t *child)
         (void)!write(STDERR_FILENO, "\n", 1);
         _exit(127);
     }
+    sigprocmask(SIG_SETMASK, &saved, NULL);
     setpgid(pid, pid); /* also from the parent: no race with the child's own call */
     child->pid = pid;
     child->starts++;
@@ -213,7 +240,7 @@ int cw_supervisor_start_child(cw_supervisor_t *self, int index)
     cw_child_t *child = &self->children[index];
     if (child->pid > 0)
         return 0;
-    return s_spawn(child);
+    return s_spawn(self, child);
 }
 
 int cw_supervisor_start(cw_supervisor_t *self)
@@ -290,7 +317,7 @@ int cw_supervisor_poll(cw_supervisor_t *self)
             cw_info("child_restarting", CW_LS("child", child->name),
                     CW_LI("after_ms", child->last_delay), CW_LI("consecutive", child->failures),
                     CW_LEND);
-            if (s_spawn(child) != 0) {
+            if (s_spawn(self, child) != 0) {
                 child->failures++;
                 child->last_delay = cw_supervisor_restart_delay_ms(self, child->failures);
                 child->restart_at = now + child->last_delay;
@@ -320,6 +347,13 @@ void cw_supervisor_request_stop(cw_supervisor_t *self)
         self->stop_requested = 1;
 }
 
+/* A child leads its own process group: signal the group (helpers it spawned too). */
+static void s_signal_child(pid_t pid, int sig)
+{
+    if (kill(-pid, sig) != 0)
+        kill(pid, sig);
+}
+
 int cw_supervisor_stop(cw_supervisor_t *self, int grace_ms)
 {
     if (!self)
@@ -330,7 +364,7 @@ int cw_supervisor_stop(cw_supervisor_t *self, int grace_ms)
         child->wanted = false;
         child->restart_at = 0;
         if (child->pid > 0) {
-            kill(child->pid, SIGTERM);
+            s_signal_child(child->pid, SIGTERM);
             running++;
         }
     }
@@ -357,7 +391,7 @@ int cw_supervisor_stop(cw_supervisor_t *self, int grace_ms)
             continue;
         cw_warn("child_killed", CW_LS("child", child->name), CW_LI("pid", child->pid),
                 CW_LS("reason", "did not stop within the grace period"), CW_LEND);
-        kill(child->pid, SIGKILL);
+        s_signal_child(child->pid, SIGKILL);
         int status = 0;
         while (waitpid(child->pid, &status, 0) < 0 && errno == EINTR) {
         }

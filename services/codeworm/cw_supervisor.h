@@ -36,6 +36,9 @@ int cw_supervisor_add(cw_supervisor_t *self, const char *name, char *const argv[
    stay up for its delay to reset. */
 void cw_supervisor_set_restart(cw_supervisor_t *self, int64_t min_ms, int64_t max_ms,
                                int64_t stable_ms);
+/* Send the children's stdout and stderr to this file (appended) instead of inheriting
+   ours; NULL = inherit (default). */
+void cw_supervisor_set_output(cw_supervisor_t *self, const char *path);
 /* Start every child not yet running, in the order added. 0, or -1 if a fork failed. */
 int cw_supervisor_start(cw_supervisor_t *self);
 /* Start one child by index. 0 or -1. */

@@ -35,4 +35,38 @@ void cw_cycle_runner_destroy(cw_cycle_runner_t **self_p);
 /* Run one cycle; fills outcome; returns outcome->result. */
 cw_cycle_result_t cw_cycle_run(cw_cycle_runner_t *self, cw_cycle_outcome_t *outcome);
 
+/* ---- added by the scheduler: knobs for tests and the scheduler, and shared helpers */
+#include <stddef.h>
+#include <stdint.h>
+#include "cw_schedule.h"
+#include "cw_value.h"
+
+typedef struct _cw_cyclelog_t cw_cyclelog_t;
+typedef struct _cw_publisher_t cw_publisher_t;
+
+/* Per-attempt timeouts and retries (defaults: steps 30 s x (1 + 2 retries), generate
+   660 s x (1 + 1 retry)). */
+void cw_cycle_runner_set_timeouts(cw_cycle_runner_t *self, int step_timeout_ms, int step_retries,
+                                  int generate_timeout_ms, int generate_retries);
+/* Seed the doc type choice (default: from the OS random source). */
+void cw_cycle_runner_set_seed(cw_cycle_runner_t *self, uint64_t seed);
+/* The runner's cycle log (owned by the runner). */
+cw_cyclelog_t *cw_cycle_runner_log(cw_cycle_runner_t *self);
+/* The runner's event publisher (owned by the runner), for the caller's own events. */
+cw_publisher_t *cw_cycle_runner_publisher(cw_cycle_runner_t *self);
+/* Recover open cycles left by a process that is gone (or by this one): a cycle that
+   reached the commit step is resumed by re-sending its recorded commit_request with the
+   same job id; earlier ones are marked abandoned. cw_cycle_run calls this first; callers
+   may call it at start. Returns the number of cycles closed, -1 on a log error. */
+int cw_cycle_recover(cw_cycle_runner_t *self);
+
+/* Doc types to try, in order: the first chosen by weighted random choice over `weights`
+   (weight <= 0 never chosen), then the others by weight descending (ties: reference
+   order). Returns how many indices were written to `order`. */
+int cw_cycle_doc_type_order(const double weights[CW_DOC_TYPE_COUNT], cw_rng_t *rng,
+                            int order[CW_DOC_TYPE_COUNT]);
+/* Display name of a target map (OUTPUT.md): Class.function, else function, else class,
+   else the file's stem. */
+void cw_cycle_display_name(const cw_value_t *target, char *out, size_t outlen);
+
 #endif

@@ -53,8 +53,8 @@ typedef struct {
     int64_t skipped;
     int64_t consecutive_failures;
     int64_t consecutive_skips;
-    int64_t last_success;  /* 0 = never */
-    int64_t last_failure;  /* 0 = never */
+    int64_t last_success; /* 0 = never */
+    int64_t last_failure; /* 0 = never */
     char last_failure_reason[1024];
 } cw_cycle_stats_t;
 
@@ -104,9 +104,8 @@ int cw_cyclelog_get(cw_cyclelog_t *self, const char *cycle_id, cw_cyclelog_cycle
 int cw_cyclelog_list_open(cw_cyclelog_t *self, cw_cyclelog_cycle_t *out, int max);
 /* The latest step named `step` of a cycle: its job id (>= 65 bytes) and a malloc'd copy of
    its payload (*payload NULL if none). 0, or -1 when there is no such step. */
-int cw_cyclelog_find_step(cw_cyclelog_t *self, const char *cycle_id, const char *step,
-                          char *job_id, size_t job_id_len, void **payload,
-                          size_t *payload_len);
+int cw_cyclelog_find_step(cw_cyclelog_t *self, const char *cycle_id, const char *step, char *job_id,
+                          size_t job_id_len, void **payload, size_t *payload_len);
 /* Number of steps recorded for a cycle (or -1). Steps' names in order into names (each
    32 bytes) if names != NULL, up to max. */
 int cw_cyclelog_steps(cw_cyclelog_t *self, const char *cycle_id, char (*names)[32], int max);

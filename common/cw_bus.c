@@ -1,0 +1,1000 @@
+/*  cw_bus — client, worker, publisher and subscriber sides of the CodeWorm bus.
+    See cw_bus.h for the wire protocol. */
+#include "cw_bus.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cw_backoff.h"
+#include "cw_log.h"
+#include "cw_proto.h"
+
+#define CW_BUS_MAX_FRAMES 6      /* more frames than any command has: malformed */
+#define CW_BUS_POLL_SLICE_MS 200 /* how often blocking waits look at zsys_interrupted */
+#define CW_BUS_NAME_MAX 64
+
+/* ------------------------------------------------------------------ helpers */
+
+void cw_bus_new_job_id(char out[33])
+{
+    unsigned char raw[16];
+    size_t got = 0;
+    while (got < sizeof(raw)) {
+        ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    if (got < sizeof(raw)) { /* no kernel entropy: fall back to time + random() */
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        srandom((unsigned)(tv.tv_sec ^ tv.tv_usec ^ (long)getpid()));
+        for (size_t i = got; i < sizeof(raw); i++)
+            raw[i] = (unsigned char)(random() & 0xff);
+    }
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 0x0f];
+    }
+    out[32] = '\0';
+}
+
+static void s_socket_setup(zsock_t *sock)
+{
+    zsock_set_maxmsgsize(sock, CW_PROTO_MAX_FRAME);
+    zsock_set_linger(sock, CW_BUS_LINGER_MS);
+}
+
+static bool s_valid_name(const char *name)
+{
+    if (!name)
+        return false;
+    size_t len = strlen(name);
+    if (len == 0 || len > CW_BUS_NAME_MAX)
+        return false;
+    for (const char *p = name; *p; p++)
+        if (*p <= ' ' || *p > '~')
+            return false;
+    return true;
+}
+
+static bool s_frame_is(zframe_t *frame, const char *text)
+{
+    size_t len = strlen(text);
+    return frame && zframe_size(frame) == len && memcmp(zframe_data(frame), text, len) == 0;
+}
+
+/* Receive one whole multipart message from a socket that is readable, keeping at most
+   max_frames frames (the rest are read and dropped, *truncated set). NULL if nothing. */
+static zmsg_t *s_recv_bounded(zsock_t *sock, int max_frames, bool *truncated)
+{
+    *truncated = false;
+    zmsg_t *msg = NULL;
+    while (true) {
+        zframe_t *frame = zframe_recv_nowait(sock);
+        if (!frame)
+            break;
+        bool more = zframe_more(frame);
+        if (!msg)
+            msg = zmsg_new();
+        if ((int)zmsg_size(msg) < max_frames)
+            zmsg_append(msg, &frame);
+        else {
+            *truncated = true;
+            zframe_destroy(&frame);
+        }
+        if (!more)
+            break;
+    }
+    return msg;
+}
+
+/* Send and always free the message. 0 or -1 (errno kept). */
+static int s_send(zmsg_t **msg_p, zsock_t *sock)
+{
+    int rc = zmsg_send(msg_p, sock);
+    int saved = errno;
+    zmsg_destroy(msg_p);
+    errno = saved;
+    return rc;
+}
+
+/* The "job_id" of a payload that failed validation, if it has a usable one. */
+static void s_salvage_job_id(const void *data, size_t size, char out[65])
+{
+    snprintf(out, 65, "unknown");
+    cw_value_t *raw = cw_value_decode(data, size, NULL, 0);
+    if (raw && cw_value_kind(raw) == CW_VAL_MAP) {
+        const char *job = cw_map_str(raw, "job_id", NULL);
+        if (job && *job && strlen(job) <= 64)
+            snprintf(out, 65, "%s", job);
+    }
+    cw_value_destroy(&raw);
+}
+
+static void s_iso_now(char out[40])
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    gmtime_r(&tv.tv_sec, &tm);
+    char base[32];
+    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 40, "%.20s.%03dZ", base, (int)((tv.tv_usec / 1000) % 1000));
+}
+
+/* ------------------------------------------------------------------ client */
+
+struct _cw_client_t {
+    zsock_t *sock;
+    char *endpoint;
+    char identity[40];
+};
+
+cw_client_t *cw_client_new(const char *broker_endpoint)
+{
+    if (!broker_endpoint || !*broker_endpoint)
+        return NULL;
+    cw_client_t *self = (cw_client_t *)zmalloc(sizeof(cw_client_t));
+    if (!self)
+        return NULL;
+    self->endpoint = strdup(broker_endpoint);
+    self->sock = zsock_new(ZMQ_DEALER);
+    if (!self->endpoint || !self->sock) {
+        cw_client_destroy(&self);
+        return NULL;
+    }
+    s_socket_setup(self->sock);
+    /* A fixed routing id lets the broker recognise a re-sent job after a reconnect;
+       IMMEDIATE keeps requests from queueing for a broker that is not there. */
+    char job[33];
+    cw_bus_new_job_id(job);
+    snprintf(self->identity, sizeof(self->identity), "cl-%s", job);
+    zmq_setsockopt(zsock_resolve(self->sock), ZMQ_ROUTING_ID, self->identity,
+                   strlen(self->identity));
+    zsock_set_immediate(self->sock, 1);
+    if (zsock_connect(self->sock, "%s", broker_endpoint) != 0) {
+        cw_error("bus_connect_failed", CW_LS("endpoint", broker_endpoint),
+                 CW_LS("error", zmq_strerror(zmq_errno())), CW_LEND);
+        cw_client_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void cw_client_destroy(cw_client_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cw_client_t *self = *self_p;
+    zsock_destroy(&self->sock);
+    free(self->endpoint);
+    free(self);
+    *self_p = NULL;
+}
+
+static void s_seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void s_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Wait for the reply carrying job_id until deadline. Returns the reply, or NULL on timeout
+   (*interrupted set when zsys_interrupted stopped the wait). */
+static cw_value_t *s_client_wait(cw_client_t *self, const char *job_id, int64_t deadline,
+                                 bool *interrupted)
+{
+    zpoller_t *poller = zpoller_new(self->sock, NULL);
+    if (!poller)
+        return NULL;
+    cw_value_t *reply = NULL;
+    while (!reply) {
+        if (zsys_interrupted) {
+            *interrupted = true;
+            break;
+        }
+        int64_t remaining = deadline - zclock_mono();
+        if (remaining <= 0)
+            break;
+        int slice = remaining > CW_BUS_POLL_SLICE_MS ? CW_BUS_POLL_SLICE_MS : (int)remaining;
+        void *which = zpoller_wait(poller, slice);
+        if (!which) {
+            if (zpoller_terminated(poller)) {
+                *interrupted = true;
+                break;
+            }
+            continue;
+        }
+        bool truncated;
+        zmsg_t *msg = s_recv_bounded(self->sock, CW_BUS_MAX_FRAMES, &truncated);
+        if (!msg)
+            continue;
+        if (truncated || zmsg_size(msg) != 3 || !s_frame_is(zmsg_first(msg), CW_BUS_CLIENT)) {
+            cw_warn("bus_reply_malformed", CW_LS("endpoint", self->endpoint),
+                    CW_LI("frames", zmsg_size(msg)), CW_LEND);
+            zmsg_destroy(&msg);
+            continue;
+        }
+        zmsg_next(msg); /* service */
+        zframe_t *payload = zmsg_next(msg);
+        char why[256] = "";
+        cw_value_t *value =
+            cw_proto_decode(zframe_data(payload), zframe_size(payload), why, sizeof(why));
+        zmsg_destroy(&msg);
+        if (!value) {
+            cw_warn("bus_reply_invalid", CW_LS("endpoint", self->endpoint), CW_LS("error", why),
+                    CW_LEND);
+            continue;
+        }
+        const char *got = cw_map_str(value, "job_id", NULL);
+        if (!got || strcmp(got, job_id) != 0) {
+            cw_debug("bus_reply_stale", CW_LS("job_id", got), CW_LS("want", job_id), CW_LEND);
+            cw_value_destroy(&value);
+            continue;
+        }
+        reply = value;
+    }
+    zpoller_destroy(&poller);
+    return reply;
+}
+
+cw_value_t *cw_client_request(cw_client_t *self, const char *service, cw_value_t **request,
+                              int timeout_ms, int retries, char *err, size_t errlen)
+{
+    s_seterr(err, errlen, "%s", "");
+    cw_value_t *req = request ? *request : NULL;
+    if (request)
+        *request = NULL;
+    if (!self || !req) {
+        s_seterr(err, errlen, "no client or no request");
+        cw_value_destroy(&req);
+        return NULL;
+    }
+    if (!s_valid_name(service)) {
+        s_seterr(err, errlen, "invalid service name");
+        cw_value_destroy(&req);
+        return NULL;
+    }
+    const char *job = cw_map_str(req, "job_id", NULL);
+    if (!job || !*job || strlen(job) > 64) {
+        s_seterr(err, errlen, "request has no valid job_id");
+        cw_value_destroy(&req);
+        return NULL;
+    }
+    char job_id[65];
+    snprintf(job_id, sizeof(job_id), "%s", job);
+    char *data = NULL;
+    size_t size = 0;
+    char why[256] = "";
+    if (cw_proto_encode(req, &data, &size, why, sizeof(why)) != 0) {
+        s_seterr(err, errlen, "invalid request: %s", why);
+        cw_value_destroy(&req);
+        return NULL;
+    }
+    cw_value_destroy(&req);
+    if (timeout_ms < 1)
+        timeout_ms = 1;
+    if (retries < 0)
+        retries = 0;
+
+    cw_value_t *reply = NULL;
+    bool interrupted = false;
+    int attempts = 0;
+    for (int attempt = 0; attempt <= retries && !reply && !interrupted; attempt++) {
+        if (zsys_interrupted) {
+            interrupted = true;
+            break;
+        }
+        attempts++;
+        if (attempt > 0)
+            cw_warn("bus_request_retry", CW_LS("service_name", service), CW_LS("job_id", job_id),
+                    CW_LI("attempt", attempt + 1), CW_LI("of", retries + 1), CW_LEND);
+        int64_t deadline = zclock_mono() + timeout_ms;
+        zmsg_t *msg = zmsg_new();
+        zmsg_addstr(msg, CW_BUS_CLIENT);
+        zmsg_addstr(msg, service);
+        zmsg_addmem(msg, data, size);
+        /* Blocks at most timeout_ms while the broker is unreachable (IMMEDIATE). */
+        zsock_set_sndtimeo(self->sock, timeout_ms);
+        if (s_send(&msg, self->sock) != 0) {
+            if (errno == EINTR)
+                interrupted = true;
+            cw_debug("bus_request_not_sent", CW_LS("endpoint", self->endpoint),
+                     CW_LS("error", zmq_strerror(errno)), CW_LEND);
+            /* wait out the rest of the attempt so retries keep their spacing */
+            while (!zsys_interrupted && zclock_mono() < deadline) {
+                int64_t left = deadline - zclock_mono();
+                zclock_sleep(left > CW_BUS_POLL_SLICE_MS ? CW_BUS_POLL_SLICE_MS : (int)left);
+            }
+            if (zsys_interrupted)
+                interrupted = true;
+            continue;
+        }
+        reply = s_client_wait(self, job_id, deadline, &interrupted);
+    }
+    free(data);
+    if (reply)
+        return reply;
+    if (interrupted)
+        s_seterr(err, errlen, "interrupted while waiting for %s (job %s)", service, job_id);
+    else
+        s_seterr(err, errlen, "no reply from broker %s for %s within %d ms after %d attempts",
+                 self->endpoint, service, timeout_ms, attempts);
+    return NULL;
+}
+
+cw_value_t *cw_client_broker_status(cw_client_t *self, int timeout_ms)
+{
+    if (!self)
+        return NULL;
+    cw_value_t *req = cw_proto_new(CW_MSG_STATUS_REQUEST);
+    if (!req)
+        return NULL;
+    char job[33];
+    cw_bus_new_job_id(job);
+    cw_map_set_str(req, "job_id", job);
+    char err[256];
+    cw_value_t *reply =
+        cw_client_request(self, CW_SERVICE_BROKER, &req, timeout_ms, 0, err, sizeof(err));
+    if (!reply) {
+        cw_debug("bus_status_failed", CW_LS("error", err), CW_LEND);
+        return NULL;
+    }
+    const char *type = cw_proto_type(reply);
+    if (!type || strcmp(type, CW_MSG_STATUS_REPLY) != 0) {
+        cw_warn("bus_status_unexpected", CW_LS("type", type),
+                CW_LS("message", cw_map_str(reply, "message", "")), CW_LEND);
+        cw_value_destroy(&reply);
+        return NULL;
+    }
+    return reply;
+}
+
+/* ------------------------------------------------------------------ worker */
+
+/*  Pipe protocol between the caller's thread and the worker actor:
+      actor -> caller: ["REQUEST", generation, client_id, payload]   (payload validated)
+      caller -> actor: ["REPLY", generation, client_id, payload]
+    The generation counts broker (re)connections; a reply for a request received on an
+    earlier connection is dropped, because that broker no longer expects it. */
+
+typedef struct {
+    char *endpoint;
+    char *service;
+    atomic_bool connected;
+} worker_shared_t;
+
+typedef struct {
+    worker_shared_t *shared;
+    zsock_t *pipe;
+    zsock_t *sock;
+    uint64_t generation;
+    int64_t last_heard;
+    int64_t heartbeat_at;
+    cw_backoff_t backoff;
+    bool terminated;
+} worker_actor_t;
+
+static void s_actor_send_cmd(worker_actor_t *self, int command)
+{
+    if (!self->sock)
+        return;
+    zmsg_t *msg = zmsg_new();
+    zmsg_addstr(msg, CW_BUS_WORKER);
+    unsigned char cmd = (unsigned char)command;
+    zmsg_addmem(msg, &cmd, 1);
+    if (command == CW_BUS_READY)
+        zmsg_addstr(msg, self->shared->service);
+    s_send(&msg, self->sock);
+}
+
+static void s_actor_connect(worker_actor_t *self)
+{
+    zsock_destroy(&self->sock);
+    self->sock = zsock_new(ZMQ_DEALER);
+    if (!self->sock) {
+        cw_error("worker_socket_failed", CW_LS("service_name", self->shared->service), CW_LEND);
+        return;
+    }
+    s_socket_setup(self->sock);
+    /* Never block the actor on a full or missing connection: drop instead. */
+    zsock_set_sndtimeo(self->sock, 0);
+    if (zsock_connect(self->sock, "%s", self->shared->endpoint) != 0)
+        cw_error("worker_connect_failed", CW_LS("endpoint", self->shared->endpoint),
+                 CW_LS("error", zmq_strerror(zmq_errno())), CW_LEND);
+    self->generation++;
+    s_actor_send_cmd(self, CW_BUS_READY);
+    int64_t now = zclock_mono();
+    self->last_heard = now;
+    self->heartbeat_at = now + CW_BUS_HEARTBEAT_MS;
+}
+
+/* Wait delay_ms, still answering the pipe ($TERM; replies meanwhile are stale). */
+static void s_actor_pause(worker_actor_t *self, int64_t delay_ms)
+{
+    int64_t until = zclock_mono() + delay_ms;
+    while (!self->terminated) {
+        int64_t left = until - zclock_mono();
+        if (left <= 0)
+            break;
+        zmq_pollitem_t item = {zsock_resolve(self->pipe), 0, ZMQ_POLLIN, 0};
+        int rc = zmq_poll(&item, 1, (long)left);
+        if (rc == -1 && errno == ETERM) {
+            self->terminated = true;
+            break;
+        }
+        if (rc > 0 && (item.revents & ZMQ_POLLIN)) {
+            zmsg_t *msg = zmsg_recv(self->pipe);
+            if (!msg) {
+                self->terminated = true;
+                break;
+            }
+            char *cmd = zmsg_popstr(msg);
+            if (cmd && streq(cmd, "$TERM"))
+                self->terminated = true;
+            else
+                cw_warn("worker_reply_dropped", CW_LS("service_name", self->shared->service),
+                        CW_LS("reason", "broker connection lost while the job ran"), CW_LEND);
+            free(cmd);
+            zmsg_destroy(&msg);
+        }
+    }
+}
+
+static void s_actor_reconnect(worker_actor_t *self, const char *reason)
+{
+    atomic_store(&self->shared->connected, false);
+    int64_t delay = cw_backoff_fail(&self->backoff);
+    cw_warn("worker_reconnect", CW_LS("service_name", self->shared->service),
+            CW_LS("endpoint", self->shared->endpoint), CW_LS("reason", reason),
+            CW_LI("attempt", self->backoff.failures), CW_LI("delay_ms", delay), CW_LEND);
+    zsock_set_linger(self->sock, 0);
+    zsock_destroy(&self->sock);
+    s_actor_pause(self, delay);
+    if (!self->terminated)
+        s_actor_connect(self);
+}
+
+static void s_actor_reply_bad_request(worker_actor_t *self, zframe_t *client, zframe_t *payload,
+                                      const char *why)
+{
+    char job_id[65];
+    s_salvage_job_id(zframe_data(payload), zframe_size(payload), job_id);
+    cw_warn("worker_bad_request", CW_LS("service_name", self->shared->service),
+            CW_LS("job_id", job_id), CW_LS("error", why), CW_LEND);
+    char message[512];
+    snprintf(message, sizeof(message), "malformed request: %s", why);
+    cw_value_t *err = cw_proto_new_error(job_id, CW_ERR_BAD_REQUEST, message, false);
+    char *data = NULL;
+    size_t size = 0;
+    if (err && cw_proto_encode(err, &data, &size, NULL, 0) == 0) {
+        zmsg_t *msg = zmsg_new();
+        zmsg_addstr(msg, CW_BUS_WORKER);
+        unsigned char cmd = CW_BUS_REPLY;
+        zmsg_addmem(msg, &cmd, 1);
+        zmsg_addmem(msg, zframe_data(client), zframe_size(client));
+        zmsg_addmem(msg, data, size);
+        s_send(&msg, self->sock);
+    }
+    free(data);
+    cw_value_destroy(&err);
+}
+
+static void s_actor_on_broker(worker_actor_t *self)
+{
+    bool truncated;
+    zmsg_t *msg = s_recv_bounded(self->sock, CW_BUS_MAX_FRAMES, &truncated);
+    if (!msg)
+        return;
+    zframe_t *header = zmsg_first(msg);
+    zframe_t *command = zmsg_next(msg);
+    if (truncated || !s_frame_is(header, CW_BUS_WORKER) || !command || zframe_size(command) != 1) {
+        cw_warn("worker_frame_malformed", CW_LS("service_name", self->shared->service),
+                CW_LI("frames", zmsg_size(msg)), CW_LEND);
+        zmsg_destroy(&msg);
+        return;
+    }
+    int cmd = zframe_data(command)[0];
+    if (cmd == CW_BUS_DISCONNECT) {
+        zmsg_destroy(&msg);
+        s_actor_reconnect(self, "broker sent disconnect");
+        return;
+    }
+    self->last_heard = zclock_mono();
+    if (!atomic_load(&self->shared->connected)) {
+        atomic_store(&self->shared->connected, true);
+        cw_info("worker_connected", CW_LS("service_name", self->shared->service),
+                CW_LS("endpoint", self->shared->endpoint), CW_LEND);
+    }
+    cw_backoff_reset(&self->backoff);
+    if (cmd == CW_BUS_HEARTBEAT) {
+        zmsg_destroy(&msg);
+        return;
+    }
+    if (cmd != CW_BUS_REQUEST || zmsg_size(msg) != 4) {
+        cw_warn("worker_frame_malformed", CW_LS("service_name", self->shared->service),
+                CW_LI("command", cmd), CW_LI("frames", zmsg_size(msg)), CW_LEND);
+        zmsg_destroy(&msg);
+        return;
+    }
+    zframe_t *client = zmsg_next(msg);
+    zframe_t *payload = zmsg_next(msg);
+    char why[256] = "";
+    cw_value_t *value =
+        cw_proto_decode(zframe_data(payload), zframe_size(payload), why, sizeof(why));
+    if (!value) {
+        s_actor_reply_bad_request(self, client, payload, why);
+        zmsg_destroy(&msg);
+        return;
+    }
+    cw_value_destroy(&value);
+    zmsg_t *out = zmsg_new();
+    zmsg_addstr(out, "REQUEST");
+    zmsg_addstrf(out, "%llu", (unsigned long long)self->generation);
+    zmsg_addmem(out, zframe_data(client), zframe_size(client));
+    zmsg_addmem(out, zframe_data(payload), zframe_size(payload));
+    zmsg_destroy(&msg);
+    s_send(&out, self->pipe);
+}
+
+static void s_actor_on_pipe(worker_actor_t *self)
+{
+    zmsg_t *msg = zmsg_recv(self->pipe);
+    if (!msg) {
+        self->terminated = true;
+        return;
+    }
+    char *cmd = zmsg_popstr(msg);
+    if (cmd && streq(cmd, "$TERM"))
+        self->terminated = true;
+    else if (cmd && streq(cmd, "REPLY") && zmsg_size(msg) == 3) {
+        char *gen = zmsg_popstr(msg);
+        if (gen && strtoull(gen, NULL, 10) == self->generation && self->sock) {
+            zmsg_pushmem(msg, (unsigned char[]){CW_BUS_REPLY}, 1);
+            zmsg_pushstr(msg, CW_BUS_WORKER);
+            if (s_send(&msg, self->sock) != 0)
+                cw_warn("worker_reply_not_sent", CW_LS("service_name", self->shared->service),
+                        CW_LS("error", zmq_strerror(errno)), CW_LEND);
+        } else
+            cw_warn("worker_reply_dropped", CW_LS("service_name", self->shared->service),
+                    CW_LS("reason", "broker connection was renewed while the job ran"), CW_LEND);
+        free(gen);
+    }
+    free(cmd);
+    zmsg_destroy(&msg);
+}
+
+static void s_worker_actor(zsock_t *pipe, void *args)
+{
+    worker_actor_t self;
+    memset(&self, 0, sizeof(self));
+    self.shared = (worker_shared_t *)args;
+    self.pipe = pipe;
+    cw_backoff_init(&self.backoff, CW_BUS_RECONNECT_MIN_MS, CW_BUS_RECONNECT_MAX_MS, 2.0, 0.1);
+    zsock_signal(pipe, 0);
+    s_actor_connect(&self);
+    while (!self.terminated) {
+        int64_t now = zclock_mono();
+        long timeout = (long)(self.heartbeat_at - now);
+        if (timeout < 0)
+            timeout = 0;
+        zmq_pollitem_t items[2] = {{zsock_resolve(pipe), 0, ZMQ_POLLIN, 0},
+                                   {self.sock ? zsock_resolve(self.sock) : NULL, 0, ZMQ_POLLIN, 0}};
+        int rc = zmq_poll(items, self.sock ? 2 : 1, timeout);
+        if (rc == -1) {
+            if (errno == ETERM)
+                break;
+            continue; /* EINTR: the caller's thread decides about interrupts */
+        }
+        if (items[0].revents & ZMQ_POLLIN)
+            s_actor_on_pipe(&self);
+        if (self.terminated)
+            break;
+        if (self.sock && (items[1].revents & ZMQ_POLLIN))
+            s_actor_on_broker(&self);
+        if (self.terminated)
+            break;
+        now = zclock_mono();
+        if (!self.sock) {
+            s_actor_reconnect(&self, "no socket");
+            continue;
+        }
+        if (now - self.last_heard > (int64_t)CW_BUS_HEARTBEAT_MS * CW_BUS_LIVENESS) {
+            s_actor_reconnect(&self, "broker heartbeats stopped");
+            continue;
+        }
+        if (now >= self.heartbeat_at) {
+            s_actor_send_cmd(&self, CW_BUS_HEARTBEAT);
+            self.heartbeat_at = now + CW_BUS_HEARTBEAT_MS;
+        }
+    }
+    if (self.sock) {
+        s_actor_send_cmd(&self, CW_BUS_DISCONNECT);
+        zsock_destroy(&self.sock);
+    }
+    atomic_store(&self.shared->connected, false);
+}
+
+struct _cw_worker_t {
+    worker_shared_t *shared;
+    zactor_t *actor;
+    zpoller_t *poller;
+    /* the request last returned by cw_worker_recv */
+    bool pending;
+    char generation[24];
+    zframe_t *client;
+    char job_id[65];
+};
+
+cw_worker_t *cw_worker_new(const char *broker_endpoint, const char *service)
+{
+    if (!broker_endpoint || !*broker_endpoint || !s_valid_name(service))
+        return NULL;
+    cw_worker_t *self = (cw_worker_t *)zmalloc(sizeof(cw_worker_t));
+    if (!self)
+        return NULL;
+    self->shared = (worker_shared_t *)zmalloc(sizeof(worker_shared_t));
+    if (!self->shared) {
+        free(self);
+        return NULL;
+    }
+    self->shared->endpoint = strdup(broker_endpoint);
+    self->shared->service = strdup(service);
+    atomic_init(&self->shared->connected, false);
+    if (self->shared->endpoint && self->shared->service)
+        self->actor = zactor_new(s_worker_actor, self->shared);
+    if (self->actor)
+        self->poller = zpoller_new(self->actor, NULL);
+    if (!self->poller) {
+        cw_worker_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void cw_worker_destroy(cw_worker_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cw_worker_t *self = *self_p;
+    zpoller_destroy(&self->poller);
+    zactor_destroy(&self->actor);
+    zframe_destroy(&self->client);
+    if (self->shared) {
+        free(self->shared->endpoint);
+        free(self->shared->service);
+        free(self->shared);
+    }
+    free(self);
+    *self_p = NULL;
+}
+
+static int s_worker_pipe_reply(cw_worker_t *self, const char *data, size_t size)
+{
+    zmsg_t *msg = zmsg_new();
+    zmsg_addstr(msg, "REPLY");
+    zmsg_addstr(msg, self->generation);
+    zmsg_addmem(msg, zframe_data(self->client), zframe_size(self->client));
+    zmsg_addmem(msg, data, size);
+    return s_send(&msg, zactor_sock(self->actor));
+}
+
+cw_value_t *cw_worker_recv(cw_worker_t *self, int timeout_ms)
+{
+    if (!self)
+        return NULL;
+    int64_t deadline = timeout_ms < 0 ? INT64_MAX : zclock_mono() + timeout_ms;
+    while (!zsys_interrupted) {
+        int64_t left = deadline - zclock_mono();
+        if (left <= 0)
+            break;
+        int slice = left > CW_BUS_POLL_SLICE_MS ? CW_BUS_POLL_SLICE_MS : (int)left;
+        void *which = zpoller_wait(self->poller, slice);
+        if (!which) {
+            if (zpoller_terminated(self->poller))
+                break;
+            continue;
+        }
+        zmsg_t *msg = zmsg_recv(self->actor);
+        if (!msg)
+            break;
+        char *cmd = zmsg_popstr(msg);
+        char *gen = zmsg_popstr(msg);
+        zframe_t *client = zmsg_pop(msg);
+        zframe_t *payload = zmsg_pop(msg);
+        zmsg_destroy(&msg);
+        cw_value_t *value = NULL;
+        if (cmd && streq(cmd, "REQUEST") && gen && client && payload) {
+            char why[256] = "";
+            value = cw_proto_decode(zframe_data(payload), zframe_size(payload), why, sizeof(why));
+            zframe_destroy(&self->client);
+            self->client = client;
+            client = NULL;
+            snprintf(self->generation, sizeof(self->generation), "%s", gen);
+            self->pending = true;
+            if (value) {
+                snprintf(self->job_id, sizeof(self->job_id), "%s", cw_map_str(value, "job_id", ""));
+            } else { /* cannot happen (the actor validated it) but never return it */
+                cw_value_t *err = cw_proto_new_error("unknown", CW_ERR_BAD_REQUEST, why, false);
+                s_salvage_job_id(zframe_data(payload), zframe_size(payload), self->job_id);
+                cw_map_set_str(err, "job_id", self->job_id);
+                cw_worker_send(self, &err);
+            }
+        }
+        free(cmd);
+        free(gen);
+        zframe_destroy(&client);
+        zframe_destroy(&payload);
+        if (value)
+            return value;
+    }
+    return NULL;
+}
+
+int cw_worker_send(cw_worker_t *self, cw_value_t **reply)
+{
+    cw_value_t *value = reply ? *reply : NULL;
+    if (reply)
+        *reply = NULL;
+    if (!self || !value) {
+        cw_value_destroy(&value);
+        return -1;
+    }
+    if (!self->pending || !self->client) {
+        cw_error("worker_reply_without_request", CW_LS("service_name", self->shared->service),
+                 CW_LEND);
+        cw_value_destroy(&value);
+        return -1;
+    }
+    /* the reply belongs to the request: the broker refuses a reply for another job */
+    const char *reply_job = cw_map_str(value, "job_id", NULL);
+    if (reply_job && strcmp(reply_job, self->job_id) != 0)
+        cw_warn("worker_reply_job_id_fixed", CW_LS("service_name", self->shared->service),
+                CW_LS("job_id", self->job_id), CW_LS("reply_job_id", reply_job), CW_LEND);
+    if (!reply_job || strcmp(reply_job, self->job_id) != 0)
+        cw_map_set_str(value, "job_id", self->job_id);
+    char *data = NULL;
+    size_t size = 0;
+    char why[256] = "";
+    if (cw_proto_encode(value, &data, &size, why, sizeof(why)) != 0) {
+        cw_error("worker_reply_invalid", CW_LS("service_name", self->shared->service),
+                 CW_LS("job_id", self->job_id), CW_LS("error", why), CW_LEND);
+        cw_value_destroy(&value);
+        char message[512];
+        snprintf(message, sizeof(message), "worker produced an invalid reply: %s", why);
+        value = cw_proto_new_error(self->job_id, CW_ERR_INTERNAL, message, true);
+        if (!value || cw_proto_encode(value, &data, &size, why, sizeof(why)) != 0) {
+            cw_value_destroy(&value);
+            free(data);
+            return -1;
+        }
+    }
+    cw_value_destroy(&value);
+    int rc = s_worker_pipe_reply(self, data, size);
+    free(data);
+    self->pending = false;
+    zframe_destroy(&self->client);
+    return rc == 0 ? 0 : -1;
+}
+
+bool cw_worker_connected(cw_worker_t *self)
+{
+    return self && self->shared && atomic_load(&self->shared->connected);
+}
+
+/* ------------------------------------------------------------------ events */
+
+struct _cw_publisher_t {
+    zsock_t *sock;
+    char *service;
+};
+
+cw_publisher_t *cw_publisher_new(const char *events_in_endpoint, const char *service)
+{
+    if (!events_in_endpoint || !*events_in_endpoint || !s_valid_name(service))
+        return NULL;
+    cw_publisher_t *self = (cw_publisher_t *)zmalloc(sizeof(cw_publisher_t));
+    if (!self)
+        return NULL;
+    self->service = strdup(service);
+    self->sock = zsock_new(ZMQ_PUB);
+    if (!self->service || !self->sock) {
+        cw_publisher_destroy(&self);
+        return NULL;
+    }
+    s_socket_setup(self->sock);
+    if (zsock_connect(self->sock, "%s", events_in_endpoint) != 0) {
+        cw_error("bus_connect_failed", CW_LS("endpoint", events_in_endpoint),
+                 CW_LS("error", zmq_strerror(zmq_errno())), CW_LEND);
+        cw_publisher_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void cw_publisher_destroy(cw_publisher_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cw_publisher_t *self = *self_p;
+    zsock_destroy(&self->sock);
+    free(self->service);
+    free(self);
+    *self_p = NULL;
+}
+
+int cw_publisher_send(cw_publisher_t *self, const char *name, cw_value_t **fields)
+{
+    cw_value_t *event = fields ? *fields : NULL;
+    if (fields)
+        *fields = NULL;
+    if (!self || !name || !*name || strlen(name) > CW_BUS_NAME_MAX) {
+        cw_value_destroy(&event);
+        return -1;
+    }
+    if (!event)
+        event = cw_value_new_map();
+    if (!event || cw_value_kind(event) != CW_VAL_MAP) {
+        cw_warn("event_dropped", CW_LS("event_name", name), CW_LS("error", "fields is not a map"),
+                CW_LEND);
+        cw_value_destroy(&event);
+        return -1;
+    }
+    char ts[40];
+    s_iso_now(ts);
+    cw_map_set_int(event, "v", CW_PROTO_VERSION);
+    cw_map_set_str(event, "type", name);
+    cw_map_set_str(event, "service", self->service);
+    cw_map_set_str(event, "timestamp", ts);
+    char *data = NULL;
+    size_t size = 0;
+    char why[256] = "";
+    int rc = cw_proto_encode(event, &data, &size, why, sizeof(why));
+    cw_value_destroy(&event);
+    if (rc != 0) {
+        cw_warn("event_dropped", CW_LS("event_name", name), CW_LS("error", why), CW_LEND);
+        return -1;
+    }
+    zmsg_t *msg = zmsg_new();
+    zmsg_addstrf(msg, "%s%s", CW_EVENT_TOPIC_PREFIX, name);
+    zmsg_addmem(msg, data, size);
+    free(data);
+    return s_send(&msg, self->sock) == 0 ? 0 : -1;
+}
+
+struct _cw_subscriber_t {
+    zsock_t *sock;
+    zpoller_t *poller;
+    char *endpoint;
+};
+
+cw_subscriber_t *cw_subscriber_new(const char *events_out_endpoint, const char *prefix)
+{
+    if (!events_out_endpoint || !*events_out_endpoint)
+        return NULL;
+    if (!prefix)
+        prefix = "";
+    if (strlen(prefix) > CW_BUS_NAME_MAX)
+        return NULL;
+    cw_subscriber_t *self = (cw_subscriber_t *)zmalloc(sizeof(cw_subscriber_t));
+    if (!self)
+        return NULL;
+    self->endpoint = strdup(events_out_endpoint);
+    self->sock = zsock_new(ZMQ_SUB);
+    if (!self->endpoint || !self->sock) {
+        cw_subscriber_destroy(&self);
+        return NULL;
+    }
+    s_socket_setup(self->sock);
+    char topic[CW_BUS_NAME_MAX + 16];
+    snprintf(topic, sizeof(topic), "%s%s", CW_EVENT_TOPIC_PREFIX, prefix);
+    zsock_set_subscribe(self->sock, topic);
+    if (zsock_connect(self->sock, "%s", events_out_endpoint) != 0) {
+        cw_error("bus_connect_failed", CW_LS("endpoint", events_out_endpoint),
+                 CW_LS("error", zmq_strerror(zmq_errno())), CW_LEND);
+        cw_subscriber_destroy(&self);
+        return NULL;
+    }
+    self->poller = zpoller_new(self->sock, NULL);
+    if (!self->poller) {
+        cw_subscriber_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void cw_subscriber_destroy(cw_subscriber_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cw_subscriber_t *self = *self_p;
+    zpoller_destroy(&self->poller);
+    zsock_destroy(&self->sock);
+    free(self->endpoint);
+    free(self);
+    *self_p = NULL;
+}
+
+/* The event in msg, or NULL (logged) if it is malformed. */
+static cw_value_t *s_subscriber_parse(cw_subscriber_t *self, zmsg_t *msg, bool truncated)
+{
+    if (truncated || zmsg_size(msg) != 2) {
+        cw_warn("event_malformed", CW_LS("endpoint", self->endpoint),
+                CW_LS("error", "an event has two frames"), CW_LI("frames", zmsg_size(msg)),
+                CW_LEND);
+        return NULL;
+    }
+    zframe_t *topic = zmsg_first(msg);
+    zframe_t *payload = zmsg_next(msg);
+    size_t plen = strlen(CW_EVENT_TOPIC_PREFIX);
+    char name[CW_BUS_NAME_MAX + 1];
+    size_t tlen = zframe_size(topic);
+    if (tlen <= plen || tlen - plen > CW_BUS_NAME_MAX ||
+        memcmp(zframe_data(topic), CW_EVENT_TOPIC_PREFIX, plen) != 0) {
+        cw_warn("event_malformed", CW_LS("endpoint", self->endpoint), CW_LS("error", "bad topic"),
+                CW_LEND);
+        return NULL;
+    }
+    memcpy(name, zframe_data(topic) + plen, tlen - plen);
+    name[tlen - plen] = '\0';
+    char why[256] = "";
+    cw_value_t *event =
+        cw_proto_decode(zframe_data(payload), zframe_size(payload), why, sizeof(why));
+    if (!event) {
+        cw_warn("event_malformed", CW_LS("endpoint", self->endpoint), CW_LS("topic", name),
+                CW_LS("error", why), CW_LEND);
+        return NULL;
+    }
+    const char *type = cw_proto_type(event);
+    if (!type || strcmp(type, name) != 0) {
+        cw_warn("event_malformed", CW_LS("endpoint", self->endpoint), CW_LS("topic", name),
+                CW_LS("type", type), CW_LS("error", "topic does not match the payload type"),
+                CW_LEND);
+        cw_value_destroy(&event);
+        return NULL;
+    }
+    return event;
+}
+
+cw_value_t *cw_subscriber_recv(cw_subscriber_t *self, int timeout_ms)
+{
+    if (!self)
+        return NULL;
+    int64_t deadline = timeout_ms < 0 ? INT64_MAX : zclock_mono() + timeout_ms;
+    while (!zsys_interrupted) {
+        int64_t left = deadline - zclock_mono();
+        if (left <= 0)
+            break;
+        int slice = left > CW_BUS_POLL_SLICE_MS ? CW_BUS_POLL_SLICE_MS : (int)left;
+        void *which = zpoller_wait(self->poller, slice);
+        if (!which) {
+            if (zpoller_terminated(self->poller))
+                break;
+            continue;
+        }
+        bool truncated;
+        zmsg_t *msg = s_recv_bounded(self->sock, CW_BUS_MAX_FRAMES, &truncated);
+        if (!msg)
+            continue;
+        cw_value_t *event = s_subscriber_parse(self, msg, truncated);
+        zmsg_destroy(&msg);
+        if (event)
+            return event;
+    }
+    return NULL;
+}

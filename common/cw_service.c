@@ -1,0 +1,118 @@
+/*  cw_service — common start-up of every codeworm-<name> binary. */
+#include "cw_service.h"
+#include "cw_log.h"
+
+#include <czmq.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    zsys_interrupted = 1;
+    zctx_interrupted = 1;
+}
+
+static void s_usage(const cw_service_info_t *info, FILE *out)
+{
+    fprintf(out,
+            "Usage: codeworm-%s [--config DIR] [--debug] [--help] [--version]\n\n"
+            "%s\n\n"
+            "Options:\n"
+            "  --config DIR  configuration directory with config.yaml, repos.yaml and\n"
+            "                prompts.yaml (default: ./config; CODEWORM_CONFIG_DIR)\n"
+            "  --debug       log at debug level\n"
+            "  -h, --help    show this help and exit\n"
+            "  --version     show the version and exit\n\n"
+            "Settings can be overridden with CODEWORM_<SECTION>__<KEY> environment variables\n"
+            "(also read from a .env file in the config directory or the working directory).\n",
+            info->name, info->summary ? info->summary : "");
+}
+
+cw_config_t *cw_service_start(const cw_service_info_t *info, int argc, char **argv)
+{
+    const char *name = info && info->name ? info->name : "service";
+    cw_service_info_t dflt = {name, "", false, false};
+    if (!info)
+        info = &dflt;
+    const char *config_dir = NULL;
+    bool debug = false;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--config") == 0) {
+            if (i + 1 >= argc || !argv[i + 1][0]) {
+                fprintf(stderr, "codeworm-%s: option '--config' needs a directory (see --help)\n",
+                        name);
+                exit(2);
+            }
+            config_dir = argv[++i];
+        } else if (strncmp(a, "--config=", 9) == 0) {
+            config_dir = a + 9;
+            if (!*config_dir) {
+                fprintf(stderr, "codeworm-%s: option '--config' needs a directory (see --help)\n",
+                        name);
+                exit(2);
+            }
+        } else if (strcmp(a, "--debug") == 0) {
+            debug = true;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            s_usage(info, stdout);
+            exit(0);
+        } else if (strcmp(a, "--version") == 0) {
+            printf("codeworm-%s %s\n", name, CW_VERSION);
+            exit(0);
+        } else if (a[0] == '-') {
+            fprintf(stderr, "codeworm-%s: unknown option '%s' (see --help)\n", name, a);
+            exit(2);
+        } else {
+            fprintf(stderr, "codeworm-%s: unexpected argument '%s' (see --help)\n", name, a);
+            exit(2);
+        }
+    }
+    if (!config_dir) {
+        const char *env = getenv("CODEWORM_CONFIG_DIR");
+        if (env && *env)
+            config_dir = env;
+    }
+
+    /* logging first, so warnings from the config loader carry the service name */
+    cw_log_init(name);
+    if (debug)
+        cw_log_set_level(CW_LOG_DEBUG);
+
+    char err[1024] = "";
+    cw_config_t *cfg = cw_config_load(config_dir, err, sizeof(err));
+    if (!cfg) {
+        fprintf(stderr, "codeworm-%s: %s\n", name, err);
+        exit(2);
+    }
+    if (debug)
+        cfg->debug = true;
+    cw_log_set_level(cfg->debug ? CW_LOG_DEBUG : CW_LOG_INFO);
+
+    int rc = cw_config_check(cfg, info->need_repos, err, sizeof(err));
+    if (rc == 0 && info->need_devlog && !info->need_repos)
+        rc = cw_config_check_devlog(cfg, err, sizeof(err));
+    if (rc != 0) {
+        fprintf(stderr, "codeworm-%s: %s\n", name, err);
+        cw_config_destroy(&cfg);
+        exit(2);
+    }
+
+    /* czmq: our own handler (sets zsys_interrupted, nothing else), no czmq log lines on
+       stdout (they would mix with the JSON log); with --debug they go to stderr. */
+    setenv("ZSYS_SIGHANDLER", "false", 0);
+    zsys_init();
+    zsys_handler_set(s_on_signal);
+    zsys_set_logident(name);
+    zsys_set_logstream(cfg->debug ? stderr : NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    cw_debug("service_config", CW_LS("config_dir", cfg->config_dir),
+             CW_LS("broker", cfg->bus.broker), CW_LS("llm_backend", cfg->llm.backend),
+             CW_LI("repos", (long long)cfg->repo_count), CW_LEND);
+    return cfg;
+}

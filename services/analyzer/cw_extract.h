@@ -1,0 +1,80 @@
+/*  cw_extract — functions out of a syntax tree, with their metrics as lizard 1.24 counts
+    them (cyclomatic complexity, NLOC, tokens, parameters, nesting depth). Driven by the
+    language table (cw_lang.h). */
+#ifndef CW_EXTRACT_H
+#define CW_EXTRACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <tree_sitter/api.h>
+#include "cw_lang.h"
+
+#define CW_EXTRACT_MAX_FUNCTIONS 20000 /* per file */
+#define CW_EXTRACT_MAX_DEPTH 512       /* deeper syntax is not descended into */
+#define CW_EXTRACT_MAX_LIST 64         /* decorators kept */
+#define CW_EXTRACT_MAX_PARAMS 256
+#define CW_EXTRACT_MAX_CALLS 512
+#define CW_EXTRACT_MAX_ITEM 256 /* bytes per name in those lists */
+#define CW_EXTRACT_MAX_SIGNATURE 4096
+#define CW_EXTRACT_MAX_DOCSTRING (64 * 1024)
+
+typedef struct {
+    int ccn;     /* 1 + condition tokens, nested functions excluded */
+    int nloc;    /* lines with code (not blank, not only comment) */
+    int tokens;  /* leaf tokens (a string counts as one) */
+    int params;  /* parameter count, self included */
+    int nesting; /* deepest nesting of if/for/while/try/with blocks */
+} cw_metrics_t;
+
+typedef struct {
+    char **items;
+    size_t count;
+} cw_strlist_t;
+
+typedef struct cw_function {
+    char *name;
+    char *class_name; /* NULL when not a method */
+    int start_line;   /* 1-based, the wrapper's (decorators included) */
+    int end_line;
+    size_t start_byte; /* source range (wrapper included) */
+    size_t end_byte;
+    char *docstring; /* NULL if none */
+    char *signature; /* the header (`def f(a, b) -> int:`) */
+    cw_strlist_t parameters;
+    cw_strlist_t decorators; /* as written, with '@' */
+    cw_strlist_t calls;      /* callee names, deduped, first-seen order */
+    bool is_async;
+    cw_metrics_t metrics;
+    /* the nodes, valid while the tree lives */
+    TSNode node;
+    TSNode outer;
+} cw_function_t;
+
+typedef struct {
+    cw_function_t *items;
+    size_t count;
+    size_t cap;
+} cw_function_list_t;
+
+/* Extract the functions of `tree` (parsed from src/len in `lang`), in source order.
+   Functions nested in other functions are not returned (they are part of their parent's
+   source; the reference does the same); methods carry their innermost class. Metrics are
+   filled in. 0, or -1 on out-of-memory. */
+int cw_extract_functions(const cw_lang_t *lang, TSTree *tree, const char *src, size_t len,
+                         cw_function_list_t *out);
+void cw_function_list_free(cw_function_list_t *list);
+/* Free one function's strings and zero it. */
+void cw_function_clear(cw_function_t *f);
+
+/* Metrics of one function node. */
+void cw_metrics_compute(const cw_lang_t *lang, TSNode fn, const char *src, size_t len,
+                        cw_metrics_t *out);
+
+/* Parse a whole source with a language (helper for tests and the analyzer). Caller deletes
+   the tree with ts_tree_delete. NULL on failure or timeout. */
+TSTree *cw_extract_parse(TSParser *parser, const cw_lang_t *lang, const char *src, size_t len);
+
+/* Copy at most `max` bytes of s[0..n), cut back to a UTF-8 boundary. */
+char *cw_strndup_utf8(const char *s, size_t n, size_t max);
+
+#endif

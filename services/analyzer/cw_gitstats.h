@@ -1,0 +1,40 @@
+/*  cw_gitstats — per-file git statistics from ONE history walk per repository (libgit2):
+    the last CW_GITSTATS_MAX_COMMITS commits, or back to CW_GITSTATS_WINDOW_DAYS days,
+    whichever ends first. Cached in memory by (repository, HEAD oid). */
+#ifndef CW_GITSTATS_H
+#define CW_GITSTATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#define CW_GITSTATS_MAX_COMMITS 1000
+#define CW_GITSTATS_WINDOW_DAYS 90
+#define CW_GITSTATS_PER_FILE 100 /* commits remembered per file (the reference's max_count) */
+#define CW_GITSTATS_NO_HISTORY_DAYS 999
+
+typedef struct {
+    int commits_30d;
+    int commits_90d;
+    int authors;             /* distinct author emails */
+    int64_t last_modified;   /* unix seconds, 0 = unknown */
+    int days_since_modified; /* CW_GITSTATS_NO_HISTORY_DAYS when unknown */
+    bool is_new;             /* <= 2 commits in 90 days and modified within 14 days */
+} cw_file_stats_t;
+
+typedef struct _cw_gitstats_t cw_gitstats_t;
+typedef struct _cw_repo_history_t cw_repo_history_t;
+
+cw_gitstats_t *cw_gitstats_new(void);
+void cw_gitstats_destroy(cw_gitstats_t **self_p);
+/* History of the repository containing `dir` (walked now, or cached while HEAD is the
+   same). NULL when `dir` is not in a git repository or has no commits: callers treat every
+   file as "no history". The result is owned by self and valid until the next call. */
+const cw_repo_history_t *cw_gitstats_repo(cw_gitstats_t *self, const char *dir, time_t now);
+/* Stats for `rel` (relative to the `dir` given above) as of `now`. Always fills `out`. */
+void cw_gitstats_file(const cw_repo_history_t *history, const char *rel, time_t now,
+                      cw_file_stats_t *out);
+/* Number of commits walked (tests, logs). */
+int cw_gitstats_commits_walked(const cw_repo_history_t *history);
+
+#endif

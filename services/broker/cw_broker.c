@@ -1,0 +1,865 @@
+/*  cw_broker — Majordomo-style request broker and event proxy. See cw_broker.h. */
+#include "cw_broker.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cw_bus.h"
+#include "cw_log.h"
+#include "cw_proto.h"
+
+#define BROKER_MAX_FRAMES 6 /* identity + the longest command (4) + 1 to detect extras */
+#define BROKER_NAME_MAX 64
+#define BROKER_BATCH 256 /* messages handled per socket per wake-up */
+
+typedef struct _service_t service_t;
+typedef struct _worker_t worker_t;
+
+typedef struct {
+    zframe_t *client; /* client routing id */
+    char *key;        /* "<client hex>/<job_id>": the dedup key */
+    char job_id[65];
+    service_t *service;
+    zframe_t *payload; /* the request bytes as received (validated) */
+    int deliveries;    /* times handed to a worker */
+    int64_t queued_at;
+    worker_t *worker; /* holder, NULL while queued */
+} request_t;
+
+struct _service_t {
+    char *name;
+    zlistx_t *requests; /* request_t*, front = next to dispatch */
+    zlistx_t *waiting;  /* idle worker_t*, front = idle the longest */
+    size_t workers;
+    size_t busy;
+};
+
+struct _worker_t {
+    char *id; /* routing id as hex */
+    zframe_t *identity;
+    service_t *service;
+    request_t *request; /* the request it holds, or NULL */
+    void *waiting_handle;
+    int64_t expiry;
+};
+
+struct _cw_broker_t {
+    zsock_t *router;
+    zsock_t *xsub;
+    zsock_t *xpub;
+    char *endpoint;
+    zhashx_t *services; /* name -> service_t */
+    zhashx_t *workers;  /* hex id -> worker_t */
+    zhashx_t *jobs;     /* dedup key -> request_t (not owning) */
+    int64_t heartbeat_at;
+    int64_t ttl_ms;
+};
+
+/* ------------------------------------------------------------------ small helpers */
+
+static bool s_valid_name(const char *name, size_t len)
+{
+    if (len == 0 || len > BROKER_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (name[i] <= ' ' || name[i] > '~')
+            return false;
+    return true;
+}
+
+static bool s_frame_is(zframe_t *frame, const char *text)
+{
+    size_t len = strlen(text);
+    return frame && zframe_size(frame) == len && memcmp(zframe_data(frame), text, len) == 0;
+}
+
+static zmsg_t *s_recv_bounded(zsock_t *sock, int max_frames, bool *truncated)
+{
+    *truncated = false;
+    zmsg_t *msg = NULL;
+    while (true) {
+        zframe_t *frame = zframe_recv_nowait(sock);
+        if (!frame)
+            break;
+        bool more = zframe_more(frame);
+        if (!msg)
+            msg = zmsg_new();
+        if ((int)zmsg_size(msg) < max_frames)
+            zmsg_append(msg, &frame);
+        else {
+            *truncated = true;
+            zframe_destroy(&frame);
+        }
+        if (!more)
+            break;
+    }
+    return msg;
+}
+
+static int s_send(zmsg_t **msg_p, zsock_t *sock)
+{
+    int rc = zmsg_send(msg_p, sock);
+    int saved = errno;
+    zmsg_destroy(msg_p);
+    errno = saved;
+    return rc;
+}
+
+static void s_setup_socket(zsock_t *sock)
+{
+    zsock_set_maxmsgsize(sock, CW_PROTO_MAX_FRAME);
+    zsock_set_linger(sock, CW_BUS_LINGER_MS);
+    zsock_set_sndtimeo(sock, 0); /* never block the broker on one slow peer */
+}
+
+static void s_request_destroy(cw_broker_t *self, request_t **req_p)
+{
+    if (!req_p || !*req_p)
+        return;
+    request_t *req = *req_p;
+    if (req->key && zhashx_lookup(self->jobs, req->key) == req)
+        zhashx_delete(self->jobs, req->key);
+    zframe_destroy(&req->client);
+    zframe_destroy(&req->payload);
+    free(req->key);
+    free(req);
+    *req_p = NULL;
+}
+
+/* ------------------------------------------------------------------ sending */
+
+/* [client, CWC1, service, payload]. Unknown clients are dropped with a log line. */
+static void s_send_client(cw_broker_t *self, zframe_t *client, const char *service,
+                          const void *data, size_t size, const char *job_id)
+{
+    zmsg_t *msg = zmsg_new();
+    zmsg_addmem(msg, zframe_data(client), zframe_size(client));
+    zmsg_addstr(msg, CW_BUS_CLIENT);
+    zmsg_addstr(msg, service);
+    zmsg_addmem(msg, data, size);
+    if (s_send(&msg, self->router) != 0) {
+        char *hex = zframe_strhex(client);
+        cw_warn("broker_reply_dropped", CW_LS("client", hex), CW_LS("service_name", service),
+                CW_LS("job_id", job_id),
+                CW_LS("reason", errno == EHOSTUNREACH ? "unknown client" : zmq_strerror(errno)),
+                CW_LEND);
+        free(hex);
+    }
+}
+
+static void s_reply_error(cw_broker_t *self, zframe_t *client, const char *service,
+                          const char *job_id, const char *code, const char *message, bool retryable)
+{
+    cw_value_t *err = cw_proto_new_error(job_id, code, message, retryable);
+    char *data = NULL;
+    size_t size = 0;
+    char why[256] = "";
+    if (err && cw_proto_encode(err, &data, &size, why, sizeof(why)) == 0)
+        s_send_client(self, client, service, data, size, job_id);
+    else
+        cw_error("broker_error_reply_failed", CW_LS("job_id", job_id), CW_LS("error", why),
+                 CW_LEND);
+    free(data);
+    cw_value_destroy(&err);
+}
+
+/* [worker, CWW1, command, (client, payload)]. -1 when the worker is gone. */
+static int s_send_worker(cw_broker_t *self, worker_t *worker, int command, zframe_t *client,
+                         zframe_t *payload)
+{
+    zmsg_t *msg = zmsg_new();
+    zmsg_addmem(msg, zframe_data(worker->identity), zframe_size(worker->identity));
+    zmsg_addstr(msg, CW_BUS_WORKER);
+    unsigned char cmd = (unsigned char)command;
+    zmsg_addmem(msg, &cmd, 1);
+    if (client && payload) {
+        zmsg_addmem(msg, zframe_data(client), zframe_size(client));
+        zmsg_addmem(msg, zframe_data(payload), zframe_size(payload));
+    }
+    if (s_send(&msg, self->router) != 0) {
+        cw_warn("broker_worker_unreachable", CW_LS("worker", worker->id),
+                CW_LS("service_name", worker->service ? worker->service->name : ""),
+                CW_LS("error", zmq_strerror(errno)), CW_LEND);
+        return -1;
+    }
+    return 0;
+}
+
+static void s_send_disconnect_to(cw_broker_t *self, zframe_t *identity)
+{
+    zmsg_t *msg = zmsg_new();
+    zmsg_addmem(msg, zframe_data(identity), zframe_size(identity));
+    zmsg_addstr(msg, CW_BUS_WORKER);
+    unsigned char cmd = CW_BUS_DISCONNECT;
+    zmsg_addmem(msg, &cmd, 1);
+    s_send(&msg, self->router);
+}
+
+/* ------------------------------------------------------------------ services, workers */
+
+static void s_service_destroy(void **item)
+{
+    service_t *service = (service_t *)*item;
+    if (!service)
+        return;
+    zlistx_destroy(&service->requests);
+    zlistx_destroy(&service->waiting);
+    free(service->name);
+    free(service);
+    *item = NULL;
+}
+
+static service_t *s_service_require(cw_broker_t *self, const char *name)
+{
+    service_t *service = (service_t *)zhashx_lookup(self->services, name);
+    if (service)
+        return service;
+    if (zhashx_size(self->services) >= CW_BROKER_MAX_SERVICES) {
+        cw_warn("broker_too_many_services", CW_LS("service_name", name),
+                CW_LI("max", CW_BROKER_MAX_SERVICES), CW_LEND);
+        return NULL;
+    }
+    service = (service_t *)zmalloc(sizeof(service_t));
+    service->name = strdup(name);
+    service->requests = zlistx_new();
+    service->waiting = zlistx_new();
+    zhashx_insert(self->services, name, service);
+    return service;
+}
+
+static void s_dispatch(cw_broker_t *self, service_t *service);
+static void s_worker_delete(cw_broker_t *self, worker_t *worker, const char *reason);
+
+/* A worker that held `req` died: requeue it at the front, or give up after
+   CW_BROKER_MAX_DELIVERIES deliveries. */
+static void s_request_lost(cw_broker_t *self, request_t *req)
+{
+    service_t *service = req->service;
+    req->worker = NULL;
+    if (req->deliveries >= CW_BROKER_MAX_DELIVERIES) {
+        char message[256];
+        snprintf(message, sizeof(message), "job %s was lost by %d workers", req->job_id,
+                 req->deliveries);
+        cw_error("broker_job_lost", CW_LS("service_name", service->name),
+                 CW_LS("job_id", req->job_id), CW_LI("deliveries", req->deliveries), CW_LEND);
+        s_reply_error(self, req->client, service->name, req->job_id, CW_ERR_WORKER_LOST, message,
+                      false);
+        s_request_destroy(self, &req);
+        return;
+    }
+    cw_warn("broker_job_requeued", CW_LS("service_name", service->name),
+            CW_LS("job_id", req->job_id), CW_LI("deliveries", req->deliveries), CW_LEND);
+    req->queued_at = zclock_mono();
+    zlistx_add_start(service->requests, req);
+}
+
+static void s_worker_delete(cw_broker_t *self, worker_t *worker, const char *reason)
+{
+    service_t *service = worker->service;
+    cw_info("broker_worker_removed", CW_LS("worker", worker->id),
+            CW_LS("service_name", service ? service->name : ""), CW_LS("reason", reason),
+            CW_LB("held_job", worker->request != NULL), CW_LEND);
+    if (service && worker->waiting_handle) {
+        zlistx_delete(service->waiting, worker->waiting_handle);
+        worker->waiting_handle = NULL;
+    }
+    if (worker->request) {
+        request_t *req = worker->request;
+        worker->request = NULL;
+        if (service && service->busy > 0)
+            service->busy--;
+        s_request_lost(self, req);
+    }
+    if (service && service->workers > 0)
+        service->workers--;
+    zhashx_delete(self->workers, worker->id);
+    zframe_destroy(&worker->identity);
+    free(worker->id);
+    free(worker);
+    if (service)
+        s_dispatch(self, service);
+}
+
+static void s_worker_waiting(cw_broker_t *self, worker_t *worker)
+{
+    worker->waiting_handle = zlistx_add_end(worker->service->waiting, worker);
+    s_dispatch(self, worker->service);
+}
+
+/* Hand queued requests to idle workers. */
+static void s_dispatch(cw_broker_t *self, service_t *service)
+{
+    while (zlistx_size(service->requests) > 0 && zlistx_size(service->waiting) > 0) {
+        worker_t *worker = (worker_t *)zlistx_first(service->waiting);
+        zlistx_delete(service->waiting, zlistx_cursor(service->waiting));
+        worker->waiting_handle = NULL;
+        request_t *req = (request_t *)zlistx_first(service->requests);
+        zlistx_delete(service->requests, zlistx_cursor(service->requests));
+        if (s_send_worker(self, worker, CW_BUS_REQUEST, req->client, req->payload) != 0) {
+            zlistx_add_start(service->requests, req);
+            s_worker_delete(self, worker, "unreachable");
+            return; /* s_worker_delete dispatched again */
+        }
+        req->deliveries++;
+        req->worker = worker;
+        worker->request = req;
+        service->busy++;
+        cw_debug("broker_dispatch", CW_LS("service_name", service->name),
+                 CW_LS("job_id", req->job_id), CW_LS("worker", worker->id),
+                 CW_LI("delivery", req->deliveries), CW_LEND);
+    }
+}
+
+/* ------------------------------------------------------------------ status */
+
+static void s_answer_broker(cw_broker_t *self, zframe_t *client, const cw_value_t *request,
+                            const char *job_id)
+{
+    const char *type = cw_proto_type(request);
+    if (!type || strcmp(type, CW_MSG_STATUS_REQUEST) != 0) {
+        char message[128];
+        snprintf(message, sizeof(message), "the broker answers only %s, not %s",
+                 CW_MSG_STATUS_REQUEST, type ? type : "?");
+        s_reply_error(self, client, CW_SERVICE_BROKER, job_id, CW_ERR_BAD_REQUEST, message, false);
+        return;
+    }
+    cw_value_t *reply = cw_proto_new(CW_MSG_STATUS_REPLY);
+    cw_value_t *services = cw_value_new_map();
+    cw_map_set_str(reply, "job_id", job_id);
+    for (service_t *s = (service_t *)zhashx_first(self->services); s;
+         s = (service_t *)zhashx_next(self->services)) {
+        cw_value_t *entry = cw_value_new_map();
+        cw_map_set_int(entry, "workers", (int64_t)s->workers);
+        cw_map_set_int(entry, "queued", (int64_t)zlistx_size(s->requests));
+        cw_map_set_int(entry, "busy", (int64_t)s->busy);
+        cw_map_set(services, s->name, entry);
+    }
+    cw_map_set(reply, "services", services);
+    char *data = NULL;
+    size_t size = 0;
+    char why[256] = "";
+    if (cw_proto_encode(reply, &data, &size, why, sizeof(why)) == 0)
+        s_send_client(self, client, CW_SERVICE_BROKER, data, size, job_id);
+    else
+        cw_error("broker_status_failed", CW_LS("error", why), CW_LEND);
+    free(data);
+    cw_value_destroy(&reply);
+}
+
+/* ------------------------------------------------------------------ client requests */
+
+static void s_salvage_job_id(const void *data, size_t size, char out[65])
+{
+    out[0] = '\0';
+    cw_value_t *raw = cw_value_decode(data, size, NULL, 0);
+    if (raw && cw_value_kind(raw) == CW_VAL_MAP) {
+        const char *job = cw_map_str(raw, "job_id", NULL);
+        if (job && *job && strlen(job) <= 64)
+            snprintf(out, 65, "%s", job);
+    }
+    cw_value_destroy(&raw);
+}
+
+static void s_on_client(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, const char *peer)
+{
+    /* msg: [CWC1, service, payload] */
+    if (zmsg_size(msg) != 3) {
+        cw_warn("broker_frame_malformed", CW_LS("peer", peer), CW_LS("kind", "client"),
+                CW_LS("error", "a request has 3 frames"), CW_LI("frames", zmsg_size(msg)), CW_LEND);
+        return;
+    }
+    zmsg_first(msg);
+    zframe_t *service_frame = zmsg_next(msg);
+    zframe_t *payload = zmsg_next(msg);
+    if (!s_valid_name((const char *)zframe_data(service_frame), zframe_size(service_frame))) {
+        cw_warn("broker_frame_malformed", CW_LS("peer", peer), CW_LS("kind", "client"),
+                CW_LS("error", "invalid service name"), CW_LEND);
+        return;
+    }
+    char service_name[BROKER_NAME_MAX + 1];
+    memcpy(service_name, zframe_data(service_frame), zframe_size(service_frame));
+    service_name[zframe_size(service_frame)] = '\0';
+
+    char why[256] = "";
+    cw_value_t *request =
+        cw_proto_decode(zframe_data(payload), zframe_size(payload), why, sizeof(why));
+    const char *job = request ? cw_map_str(request, "job_id", NULL) : NULL;
+    if (!request || !job || !*job || strlen(job) > 64) {
+        char job_id[65];
+        s_salvage_job_id(zframe_data(payload), zframe_size(payload), job_id);
+        if (request && !*why)
+            snprintf(why, sizeof(why), "request has no job_id");
+        cw_warn("broker_request_invalid", CW_LS("peer", peer), CW_LS("service_name", service_name),
+                CW_LS("job_id", job_id), CW_LS("error", why), CW_LEND);
+        if (*job_id) {
+            char message[512];
+            snprintf(message, sizeof(message), "malformed request: %s", why);
+            s_reply_error(self, identity, service_name, job_id, CW_ERR_BAD_REQUEST, message, false);
+        }
+        cw_value_destroy(&request);
+        return;
+    }
+    char job_id[65];
+    snprintf(job_id, sizeof(job_id), "%s", job);
+
+    if (streq(service_name, CW_SERVICE_BROKER)) {
+        s_answer_broker(self, identity, request, job_id);
+        cw_value_destroy(&request);
+        return;
+    }
+    cw_value_destroy(&request);
+
+    size_t keylen = strlen(peer) + 1 + strlen(job_id) + 1;
+    char *key = (char *)malloc(keylen);
+    snprintf(key, keylen, "%s/%s", peer, job_id);
+    request_t *existing = (request_t *)zhashx_lookup(self->jobs, key);
+    if (existing) {
+        cw_info("broker_duplicate_ignored", CW_LS("service_name", service_name),
+                CW_LS("job_id", job_id), CW_LB("in_flight", existing->worker != NULL), CW_LEND);
+        free(key);
+        return;
+    }
+    service_t *service = s_service_require(self, service_name);
+    if (!service) {
+        s_reply_error(self, identity, service_name, job_id, CW_ERR_UNAVAILABLE,
+                      "too many services on this broker", true);
+        free(key);
+        return;
+    }
+    if (zlistx_size(service->requests) >= CW_BROKER_MAX_QUEUE) {
+        cw_warn("broker_queue_full", CW_LS("service_name", service_name), CW_LS("job_id", job_id),
+                CW_LI("queued", zlistx_size(service->requests)), CW_LEND);
+        char message[256];
+        snprintf(message, sizeof(message), "queue for %s is full (%d requests)", service_name,
+                 CW_BROKER_MAX_QUEUE);
+        s_reply_error(self, identity, service_name, job_id, CW_ERR_UNAVAILABLE, message, true);
+        free(key);
+        return;
+    }
+    request_t *req = (request_t *)zmalloc(sizeof(request_t));
+    req->client = zframe_dup(identity);
+    req->key = key;
+    snprintf(req->job_id, sizeof(req->job_id), "%s", job_id);
+    req->service = service;
+    req->payload = zframe_dup(payload);
+    req->queued_at = zclock_mono();
+    zhashx_insert(self->jobs, key, req);
+    zlistx_add_end(service->requests, req);
+    cw_debug("broker_request_queued", CW_LS("service_name", service_name), CW_LS("job_id", job_id),
+             CW_LI("queued", zlistx_size(service->requests)), CW_LEND);
+    s_dispatch(self, service);
+}
+
+/* ------------------------------------------------------------------ worker commands */
+
+static void s_on_worker(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, const char *peer)
+{
+    /* msg: [CWW1, command, ...] */
+    zmsg_first(msg);
+    zframe_t *command = zmsg_next(msg);
+    if (!command || zframe_size(command) != 1) {
+        cw_warn("broker_frame_malformed", CW_LS("peer", peer), CW_LS("kind", "worker"),
+                CW_LS("error", "missing or bad command frame"), CW_LEND);
+        return;
+    }
+    int cmd = zframe_data(command)[0];
+    size_t frames = zmsg_size(msg);
+    worker_t *worker = (worker_t *)zhashx_lookup(self->workers, peer);
+
+    if (cmd == CW_BUS_READY) {
+        zframe_t *service_frame = zmsg_next(msg);
+        if (frames != 3 ||
+            !s_valid_name((const char *)zframe_data(service_frame), zframe_size(service_frame))) {
+            cw_warn("broker_frame_malformed", CW_LS("peer", peer), CW_LS("kind", "worker"),
+                    CW_LS("error", "READY needs one valid service name"), CW_LEND);
+            return;
+        }
+        char name[BROKER_NAME_MAX + 1];
+        memcpy(name, zframe_data(service_frame), zframe_size(service_frame));
+        name[zframe_size(service_frame)] = '\0';
+        if (worker) /* a second READY: forget the first registration */
+            s_worker_delete(self, worker, "registered twice");
+        service_t *service = NULL;
+        if (streq(name, CW_SERVICE_BROKER) || zhashx_size(self->workers) >= CW_BROKER_MAX_WORKERS ||
+            !(service = s_service_require(self, name))) {
+            cw_warn("broker_worker_refused", CW_LS("peer", peer), CW_LS("service_name", name),
+                    CW_LEND);
+            s_send_disconnect_to(self, identity);
+            return;
+        }
+        worker = (worker_t *)zmalloc(sizeof(worker_t));
+        worker->id = strdup(peer);
+        worker->identity = zframe_dup(identity);
+        worker->service = service;
+        worker->expiry = zclock_mono() + (int64_t)CW_BUS_HEARTBEAT_MS * CW_BUS_LIVENESS;
+        zhashx_insert(self->workers, peer, worker);
+        service->workers++;
+        cw_info("broker_worker_ready", CW_LS("worker", peer), CW_LS("service_name", name),
+                CW_LI("workers", service->workers), CW_LEND);
+        /* confirm at once, so the worker knows it is connected */
+        if (s_send_worker(self, worker, CW_BUS_HEARTBEAT, NULL, NULL) != 0) {
+            s_worker_delete(self, worker, "unreachable");
+            return;
+        }
+        s_worker_waiting(self, worker);
+        return;
+    }
+
+    if (!worker) {
+        if (cmd != CW_BUS_DISCONNECT) {
+            cw_info("broker_unknown_worker", CW_LS("peer", peer), CW_LI("command", cmd), CW_LEND);
+            s_send_disconnect_to(self, identity); /* it must register again */
+        }
+        return;
+    }
+    worker->expiry = zclock_mono() + (int64_t)CW_BUS_HEARTBEAT_MS * CW_BUS_LIVENESS;
+
+    if (cmd == CW_BUS_HEARTBEAT) {
+        if (frames != 2)
+            cw_warn("broker_frame_malformed", CW_LS("peer", peer), CW_LS("kind", "worker"),
+                    CW_LS("error", "HEARTBEAT has 2 frames"), CW_LEND);
+        return;
+    }
+    if (cmd == CW_BUS_DISCONNECT) {
+        s_worker_delete(self, worker, "disconnected");
+        return;
+    }
+    if (cmd != CW_BUS_REPLY || frames != 4) {
+        cw_warn("broker_frame_malformed", CW_LS("peer", peer), CW_LS("kind", "worker"),
+                CW_LI("command", cmd), CW_LI("frames", frames), CW_LEND);
+        return;
+    }
+    zframe_t *client = zmsg_next(msg);
+    zframe_t *payload = zmsg_next(msg);
+    request_t *req = worker->request;
+    if (!req) {
+        cw_warn("broker_reply_unexpected", CW_LS("worker", peer),
+                CW_LS("service_name", worker->service->name),
+                CW_LS("reason", "worker holds no request"), CW_LEND);
+        return;
+    }
+    char why[256] = "";
+    cw_value_t *reply =
+        cw_proto_decode(zframe_data(payload), zframe_size(payload), why, sizeof(why));
+    const char *reply_job = reply ? cw_map_str(reply, "job_id", NULL) : NULL;
+    if (!zframe_eq(client, req->client) || !reply_job || strcmp(reply_job, req->job_id) != 0) {
+        /* Not the answer to what it holds: a broken worker. Treat it as dead. */
+        cw_warn("broker_reply_invalid", CW_LS("worker", peer),
+                CW_LS("service_name", worker->service->name), CW_LS("job_id", req->job_id),
+                CW_LS("error", reply ? "reply does not match the request it holds" : why), CW_LEND);
+        cw_value_destroy(&reply);
+        s_send_disconnect_to(self, worker->identity);
+        s_worker_delete(self, worker, "invalid reply");
+        return;
+    }
+    cw_value_destroy(&reply);
+    s_send_client(self, req->client, worker->service->name, zframe_data(payload),
+                  zframe_size(payload), req->job_id);
+    worker->request = NULL;
+    if (worker->service->busy > 0)
+        worker->service->busy--;
+    s_request_destroy(self, &req);
+    s_worker_waiting(self, worker);
+}
+
+static void s_on_router(cw_broker_t *self)
+{
+    bool truncated;
+    zmsg_t *msg = s_recv_bounded(self->router, BROKER_MAX_FRAMES, &truncated);
+    if (!msg)
+        return;
+    zframe_t *identity = zmsg_pop(msg);
+    char *peer = identity ? zframe_strhex(identity) : NULL;
+    zframe_t *header = zmsg_first(msg);
+    if (!peer || truncated || !header) {
+        cw_warn("broker_frame_malformed", CW_LS("peer", peer),
+                CW_LS("error", truncated ? "too many frames" : "empty message"), CW_LEND);
+    } else if (s_frame_is(header, CW_BUS_CLIENT))
+        s_on_client(self, identity, msg, peer);
+    else if (s_frame_is(header, CW_BUS_WORKER))
+        s_on_worker(self, identity, msg, peer);
+    else
+        cw_warn("broker_frame_malformed", CW_LS("peer", peer),
+                CW_LS("error", "unknown protocol header"), CW_LI("frames", zmsg_size(msg)),
+                CW_LEND);
+    free(peer);
+    zframe_destroy(&identity);
+    zmsg_destroy(&msg);
+}
+
+/* ------------------------------------------------------------------ timers */
+
+static void s_heartbeat(cw_broker_t *self)
+{
+    int64_t now = zclock_mono();
+    /* by id: deleting one worker may delete others (dispatch to an unreachable one) */
+    zlistx_t *ids = zhashx_keys(self->workers);
+    for (const char *id = (const char *)zlistx_first(ids); id;
+         id = (const char *)zlistx_next(ids)) {
+        worker_t *w = (worker_t *)zhashx_lookup(self->workers, id);
+        if (!w)
+            continue;
+        if (now > w->expiry)
+            s_worker_delete(self, w, "heartbeats stopped");
+        else if (s_send_worker(self, w, CW_BUS_HEARTBEAT, NULL, NULL) != 0)
+            s_worker_delete(self, w, "unreachable");
+    }
+    zlistx_destroy(&ids);
+
+    /* requests nobody took within the time-to-live */
+    for (service_t *s = (service_t *)zhashx_first(self->services); s;
+         s = (service_t *)zhashx_next(self->services)) {
+        zlistx_t *expired = NULL;
+        for (request_t *req = (request_t *)zlistx_first(s->requests); req;
+             req = (request_t *)zlistx_next(s->requests))
+            if (now - req->queued_at > self->ttl_ms) {
+                if (!expired)
+                    expired = zlistx_new();
+                zlistx_add_end(expired, req);
+            }
+        if (!expired)
+            continue;
+        for (request_t *req = (request_t *)zlistx_first(expired); req;
+             req = (request_t *)zlistx_next(expired)) {
+            void *handle = zlistx_find(s->requests, req);
+            if (handle)
+                zlistx_delete(s->requests, handle);
+            char message[256];
+            snprintf(message, sizeof(message), "no %s worker took job %s within %.1f s", s->name,
+                     req->job_id, (double)self->ttl_ms / 1000.0);
+            cw_warn("broker_job_expired", CW_LS("service_name", s->name),
+                    CW_LS("job_id", req->job_id), CW_LEND);
+            s_reply_error(self, req->client, s->name, req->job_id, CW_ERR_UNAVAILABLE, message,
+                          true);
+            request_t *doomed = req;
+            s_request_destroy(self, &doomed);
+        }
+        zlistx_destroy(&expired);
+    }
+}
+
+/* ------------------------------------------------------------------ events */
+
+static void s_proxy(zsock_t *from, zsock_t *to)
+{
+    for (int n = 0; n < BROKER_BATCH; n++) {
+        zmq_msg_t part;
+        int more = 0;
+        bool first = true;
+        do {
+            zmq_msg_init(&part);
+            if (zmq_msg_recv(&part, zsock_resolve(from), first ? ZMQ_DONTWAIT : 0) == -1) {
+                zmq_msg_close(&part);
+                return;
+            }
+            first = false;
+            more = zmq_msg_more(&part);
+            if (!to || zmq_msg_send(&part, zsock_resolve(to), more ? ZMQ_SNDMORE : 0) == -1)
+                zmq_msg_close(&part); /* dropped (high-water mark): observers only */
+        } while (more);
+    }
+}
+
+/* ------------------------------------------------------------------ life cycle */
+
+static zsock_t *s_bind(int type, const char *endpoint)
+{
+    zsock_t *sock = zsock_new(type);
+    if (!sock)
+        return NULL;
+    s_setup_socket(sock);
+    if (type == ZMQ_ROUTER) {
+        zsock_set_router_mandatory(sock, 1);
+        zsock_set_router_handover(sock, 1); /* a client reconnecting keeps its routing id */
+    }
+    if (type == ZMQ_XPUB)
+        zsock_set_xpub_verbose(sock, 0);
+    if (zsock_bind(sock, "%s", endpoint) == -1) {
+        cw_error("broker_bind_failed", CW_LS("endpoint", endpoint),
+                 CW_LS("error", zmq_strerror(zmq_errno())), CW_LEND);
+        zsock_destroy(&sock);
+        return NULL;
+    }
+    return sock;
+}
+
+cw_broker_t *cw_broker_new(const char *broker_endpoint, const char *events_in,
+                           const char *events_out)
+{
+    if (!broker_endpoint || !*broker_endpoint)
+        return NULL;
+    cw_broker_t *self = (cw_broker_t *)zmalloc(sizeof(cw_broker_t));
+    if (!self)
+        return NULL;
+    self->endpoint = strdup(broker_endpoint);
+    self->services = zhashx_new();
+    zhashx_set_destructor(self->services, s_service_destroy);
+    self->workers = zhashx_new();
+    self->jobs = zhashx_new();
+    self->ttl_ms = CW_BROKER_QUEUE_TTL_MS;
+    self->heartbeat_at = zclock_mono() + CW_BUS_HEARTBEAT_MS;
+    self->router = s_bind(ZMQ_ROUTER, broker_endpoint);
+    bool ok = self->router != NULL;
+    if (ok && events_in && *events_in)
+        ok = (self->xsub = s_bind(ZMQ_XSUB, events_in)) != NULL;
+    if (ok && events_out && *events_out)
+        ok = (self->xpub = s_bind(ZMQ_XPUB, events_out)) != NULL;
+    if (!ok) {
+        cw_broker_destroy(&self);
+        return NULL;
+    }
+    cw_info("broker_listening", CW_LS("broker", broker_endpoint),
+            CW_LS("events_in", events_in ? events_in : ""),
+            CW_LS("events_out", events_out ? events_out : ""), CW_LEND);
+    return self;
+}
+
+cw_broker_t *cw_broker_new_config(const cw_config_t *config)
+{
+    if (!config)
+        return NULL;
+    if (config->bus.curve.enabled) {
+        /* TODO(curve): server keys + ZAP allow-list; clients need a key setter in cw_bus.h.
+           Refuse rather than run in clear text while the operator expects encryption. */
+        cw_error("broker_curve_unsupported",
+                 CW_LS("error", "bus.curve.enabled is not supported by this build yet"), CW_LEND);
+        return NULL;
+    }
+    return cw_broker_new(config->bus.broker, config->bus.events_in, config->bus.events_out);
+}
+
+void cw_broker_destroy(cw_broker_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cw_broker_t *self = *self_p;
+    if (self->workers) {
+        /* tell workers to look for a new broker now instead of after 3 heartbeats */
+        if (self->router)
+            for (worker_t *w = (worker_t *)zhashx_first(self->workers); w;
+                 w = (worker_t *)zhashx_next(self->workers))
+                s_send_disconnect_to(self, w->identity);
+        for (worker_t *w = (worker_t *)zhashx_first(self->workers); w;
+             w = (worker_t *)zhashx_next(self->workers)) {
+            if (w->request)
+                s_request_destroy(self, &w->request);
+            zframe_destroy(&w->identity);
+            free(w->id);
+            free(w);
+        }
+        zhashx_destroy(&self->workers);
+    }
+    if (self->services) {
+        for (service_t *s = (service_t *)zhashx_first(self->services); s;
+             s = (service_t *)zhashx_next(self->services)) {
+            request_t *req = (request_t *)zlistx_first(s->requests);
+            while (req) {
+                request_t *next = (request_t *)zlistx_next(s->requests);
+                s_request_destroy(self, &req);
+                req = next;
+            }
+        }
+        zhashx_destroy(&self->services);
+    }
+    zhashx_destroy(&self->jobs);
+    /* unbind first so a new broker can bind the same endpoints at once */
+    zsock_t **socks[] = {&self->router, &self->xsub, &self->xpub};
+    for (size_t i = 0; i < sizeof(socks) / sizeof(socks[0]); i++) {
+        if (!*socks[i])
+            continue;
+        char *endpoint = zsock_last_endpoint(*socks[i]);
+        if (endpoint && *endpoint)
+            zsock_unbind(*socks[i], "%s", endpoint);
+        free(endpoint);
+        zsock_destroy(socks[i]);
+    }
+    free(self->endpoint);
+    free(self);
+    *self_p = NULL;
+}
+
+void cw_broker_set_queue_ttl(cw_broker_t *self, int64_t ttl_ms)
+{
+    if (self && ttl_ms > 0)
+        self->ttl_ms = ttl_ms;
+}
+
+size_t cw_broker_workers(cw_broker_t *self, const char *service)
+{
+    service_t *s = self && service ? (service_t *)zhashx_lookup(self->services, service) : NULL;
+    return s ? s->workers : 0;
+}
+
+size_t cw_broker_queued(cw_broker_t *self, const char *service)
+{
+    service_t *s = self && service ? (service_t *)zhashx_lookup(self->services, service) : NULL;
+    return s ? zlistx_size(s->requests) : 0;
+}
+
+int cw_broker_run_pipe(cw_broker_t *self, zsock_t *pipe)
+{
+    if (!self)
+        return -1;
+    zpoller_t *poller = zpoller_new(self->router, NULL);
+    if (self->xsub)
+        zpoller_add(poller, self->xsub);
+    if (self->xpub)
+        zpoller_add(poller, self->xpub);
+    if (pipe) {
+        zpoller_add(poller, pipe);
+        zpoller_set_nonstop(poller, true); /* only $TERM stops an actor */
+    }
+    while (true) {
+        if (!pipe && zsys_interrupted)
+            break;
+        int64_t timeout = self->heartbeat_at - zclock_mono();
+        if (timeout < 0)
+            timeout = 0;
+        if (timeout > CW_BUS_HEARTBEAT_MS)
+            timeout = CW_BUS_HEARTBEAT_MS;
+        void *which = zpoller_wait(poller, (int)timeout);
+        if (which == pipe && pipe) {
+            char *cmd = zstr_recv(pipe);
+            bool term = !cmd || streq(cmd, "$TERM");
+            free(cmd);
+            if (term)
+                break;
+        } else if (which == self->router) {
+            for (int n = 0; n < BROKER_BATCH; n++) {
+                if (!(zsock_events(self->router) & ZMQ_POLLIN))
+                    break;
+                s_on_router(self);
+            }
+        } else if (which && which == self->xsub)
+            s_proxy(self->xsub, self->xpub ? self->xpub : NULL);
+        else if (which && which == self->xpub)
+            s_proxy(self->xpub, self->xsub);
+        else if (!which && zpoller_terminated(poller) && !pipe)
+            break;
+        if (zclock_mono() >= self->heartbeat_at) {
+            s_heartbeat(self);
+            self->heartbeat_at = zclock_mono() + CW_BUS_HEARTBEAT_MS;
+        }
+    }
+    zpoller_destroy(&poller);
+    return 0;
+}
+
+int cw_broker_run(cw_broker_t *self)
+{
+    return cw_broker_run_pipe(self, NULL);
+}
+
+void cw_broker_actor(zsock_t *pipe, void *args)
+{
+    cw_broker_endpoints_t *eps = (cw_broker_endpoints_t *)args;
+    cw_broker_t *self = eps ? cw_broker_new(eps->broker, eps->events_in, eps->events_out) : NULL;
+    if (eps)
+        eps->rc = self ? 0 : -1;
+    zsock_signal(pipe, 0);
+    if (!self)
+        return;
+    cw_broker_run_pipe(self, pipe);
+    cw_broker_destroy(&self);
+}

@@ -1,0 +1,74 @@
+/*  cw_broker — the CodeWorm bus broker: a Majordomo-style request broker on a ROUTER
+    socket (bus.broker) and the event proxy XSUB (bus.events_in) -> XPUB (bus.events_out).
+
+    Requests (see cw_bus.h for frames) are queued per service until a worker of that
+    service is idle. The broker remembers which worker holds which request; when a worker
+    disconnects or its heartbeats stop (CW_BUS_LIVENESS x CW_BUS_HEARTBEAT_MS) the request
+    goes back to the front of its queue, and after CW_BROKER_MAX_DELIVERIES deliveries that
+    all died the client gets an error "worker_lost". A re-sent job (same client, same
+    job_id) that is still queued or in flight is ignored. Service "broker" is answered by
+    the broker itself (status_request -> status_reply). Malformed frames are logged and
+    dropped.
+
+    In-process use (tests, `codeworm run-once`):
+
+        cw_broker_endpoints_t eps = {"tcp://127.0.0.1:24001", "tcp://127.0.0.1:24002",
+                                     "tcp://127.0.0.1:24003", 0};
+        zactor_t *broker = zactor_new (cw_broker_actor, &eps);
+        if (eps.rc != 0) ... (could not bind)
+        ...
+        zactor_destroy (&broker);
+*/
+#ifndef CW_BROKER_H
+#define CW_BROKER_H
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cw_config.h"
+
+#define CW_BROKER_MAX_DELIVERIES 3  /* deliveries of one job to workers that all died */
+#define CW_BROKER_MAX_QUEUE 10000   /* queued requests per service */
+#define CW_BROKER_MAX_SERVICES 64   /* distinct service names */
+#define CW_BROKER_MAX_WORKERS 10000 /* registered workers */
+#define CW_BROKER_QUEUE_TTL_MS                                                                     \
+    600000 /* a request queued longer than this is answered                                        \
+              "unavailable" (no worker took it) */
+
+typedef struct _cw_broker_t cw_broker_t;
+
+/* Bind the three endpoints (any may be NULL or "" to skip events). NULL on failure
+   (logged). */
+cw_broker_t *cw_broker_new(const char *broker_endpoint, const char *events_in,
+                           const char *events_out);
+/* Bind bus.broker, bus.events_in, bus.events_out of a config. CURVE (bus.curve.*) is not
+   supported yet: if enabled, a warning is logged and the sockets stay plain. */
+cw_broker_t *cw_broker_new_config(const cw_config_t *config);
+void cw_broker_destroy(cw_broker_t **self_p);
+
+/* Serve until zsys_interrupted (or, if `pipe` is not NULL, until "$TERM" arrives on it).
+   Returns 0. */
+int cw_broker_run(cw_broker_t *self);
+int cw_broker_run_pipe(cw_broker_t *self, zsock_t *pipe);
+
+/* Change the queue time-to-live (ms, > 0); for tests. */
+void cw_broker_set_queue_ttl(cw_broker_t *self, int64_t ttl_ms);
+
+/* Counters for tests and the status reply. */
+size_t cw_broker_workers(cw_broker_t *self, const char *service);
+size_t cw_broker_queued(cw_broker_t *self, const char *service);
+
+/* ------------------------------------------------------------------ actor form */
+typedef struct {
+    const char *broker;     /* ROUTER endpoint */
+    const char *events_in;  /* XSUB endpoint (NULL/"" = none) */
+    const char *events_out; /* XPUB endpoint (NULL/"" = none) */
+    int rc;                 /* set by the actor before zactor_new returns: 0 or -1 */
+} cw_broker_endpoints_t;
+
+/* zactor_fn: binds, signals, serves until $TERM. args = cw_broker_endpoints_t*, read only
+   before zactor_new returns (a stack struct is fine). */
+void cw_broker_actor(zsock_t *pipe, void *args);
+
+#endif

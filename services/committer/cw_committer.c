@@ -1,0 +1,299 @@
+/*  cw_committer — the committer worker's logic. See cw_committer.h. */
+#include "cw_committer.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cw_log.h"
+#include "cw_proto.h"
+
+#define JOB_ID_MAX 64
+
+struct _cw_committer_t {
+    const cw_config_t *config;
+    cw_publisher_t *publisher;
+    cw_devlog_t *devlog;
+    cw_ledger_t *ledger;
+};
+
+cw_committer_t *cw_committer_new(const cw_config_t *config, cw_publisher_t *publisher)
+{
+    if (!config || !config->devlog.repo_path || !*config->devlog.repo_path) {
+        cw_error("committer_start_failed", CW_LS("reason", "devlog.repo_path is not set"),
+                 CW_LEND);
+        return NULL;
+    }
+    cw_committer_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->config = config;
+    self->publisher = publisher;
+    self->devlog = cw_devlog_new(config->devlog.repo_path, config->devlog.branch,
+                                 config->devlog.author_name, config->devlog.author_email);
+    if (!self->devlog || cw_devlog_init_layout(self->devlog) != 0)
+        goto fail;
+    char db[PATH_MAX];
+    if (cw_config_data_path(config, "codeworm.db", db, sizeof db) != 0) {
+        cw_error("committer_start_failed", CW_LS("reason", "cannot create data_dir"),
+                 CW_LS("data_dir", config->data_dir ? config->data_dir : ""), CW_LEND);
+        goto fail;
+    }
+    self->ledger = cw_ledger_new(db);
+    if (!self->ledger)
+        goto fail;
+    cw_info("committer_ready", CW_LS("devlog", cw_devlog_path(self->devlog)),
+            CW_LS("ledger", db), CW_LB("push", config->devlog.remote && *config->devlog.remote),
+            CW_LEND);
+    return self;
+fail:
+    cw_committer_destroy(&self);
+    return NULL;
+}
+
+void cw_committer_destroy(cw_committer_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cw_committer_t *self = *self_p;
+    cw_devlog_destroy(&self->devlog);
+    cw_ledger_destroy(&self->ledger);
+    free(self);
+    *self_p = NULL;
+}
+
+cw_devlog_t *cw_committer_devlog(cw_committer_t *self)
+{
+    return self ? self->devlog : NULL;
+}
+
+cw_ledger_t *cw_committer_ledger(cw_committer_t *self)
+{
+    return self ? self->ledger : NULL;
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+static cw_value_t *s_bad_request(const char *job_id, const char *message)
+{
+    cw_warn("bad_request", CW_LS("job_id", job_id ? job_id : ""), CW_LS("reason", message),
+            CW_LEND);
+    return cw_proto_new_error(job_id ? job_id : "", CW_ERR_BAD_REQUEST, message, false);
+}
+
+/* Checks what the committer relies on beyond the proto declaration. 0 or -1 + err. */
+static int s_check_target(const cw_value_t *target, char *err, size_t errlen)
+{
+    if (!target || cw_value_kind(target) != CW_VAL_MAP) {
+        snprintf(err, errlen, "target must be a map");
+        return -1;
+    }
+    if (cw_proto_validate_target(target, err, errlen) != 0)
+        return -1;
+    const char *doc_type = cw_map_str(target, "doc_type", NULL);
+    if (!cw_devlog_label(doc_type)) {
+        snprintf(err, errlen, "unknown doc_type '%.32s'", doc_type ? doc_type : "");
+        return -1;
+    }
+    const char *repo = cw_map_str(target, "repo", "");
+    const char *file = cw_map_str(target, "file", "");
+    if (!*repo || !*file) {
+        snprintf(err, errlen, "target needs repo and file");
+        return -1;
+    }
+    if (!cw_map_str(target, "code_hash", NULL)) {
+        snprintf(err, errlen, "target needs code_hash");
+        return -1;
+    }
+    return 0;
+}
+
+static cw_value_t *s_commit_reply(const char *job_id, const char *commit, const char *path,
+                                  bool duplicate, bool pushed, const char *push_error)
+{
+    cw_value_t *reply = cw_proto_new(CW_MSG_COMMIT_REPLY);
+    if (!reply)
+        return NULL;
+    cw_map_set_str(reply, "job_id", job_id);
+    cw_map_set_str(reply, "commit", commit);
+    cw_map_set_str(reply, "path", path);
+    cw_map_set_bool(reply, "duplicate", duplicate);
+    cw_map_set_bool(reply, "pushed", pushed);
+    if (push_error && *push_error)
+        cw_map_set_str(reply, "push_error", push_error);
+    return reply;
+}
+
+/* ------------------------------------------------------------------ dedup */
+
+static cw_value_t *s_handle_dedup(cw_committer_t *self, const char *job_id,
+                                  const cw_value_t *request)
+{
+    const cw_value_t *targets = cw_map_get(request, "targets");
+    if (!targets || cw_value_kind(targets) != CW_VAL_ARRAY)
+        return s_bad_request(job_id, "dedup_request needs a targets array");
+    size_t n = cw_value_size(targets);
+    if (n > 1000)
+        return s_bad_request(job_id, "too many targets (at most 1000)");
+    cw_value_t *allowed = cw_value_new_array();
+    if (!allowed)
+        return NULL;
+    time_t now = time(NULL);
+    int days = self->config->documentation.redocument_after_days;
+    size_t n_allowed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cw_value_t *t = cw_array_at(targets, i);
+        if (!t || cw_value_kind(t) != CW_VAL_MAP) {
+            cw_value_destroy(&allowed);
+            return s_bad_request(job_id, "every target must be a map");
+        }
+        int rc = cw_ledger_allowed(self->ledger, t, days, now);
+        if (rc < 0) {
+            cw_value_destroy(&allowed);
+            return cw_proto_new_error(job_id, CW_ERR_INTERNAL, "ledger query failed", true);
+        }
+        cw_array_push(allowed, cw_value_new_bool(rc == 1));
+        n_allowed += rc == 1;
+    }
+    cw_value_t *reply = cw_proto_new(CW_MSG_DEDUP_REPLY);
+    if (!reply) {
+        cw_value_destroy(&allowed);
+        return NULL;
+    }
+    cw_map_set_str(reply, "job_id", job_id);
+    cw_map_set(reply, "allowed", allowed);
+    cw_debug("dedup_answered", CW_LS("job_id", job_id), CW_LI("targets", n),
+             CW_LI("allowed", n_allowed), CW_LEND);
+    return reply;
+}
+
+/* ------------------------------------------------------------------ commit */
+
+static void s_publish_committed(cw_committer_t *self, const cw_value_t *target,
+                                const char *commit, const char *path, const char *job_id,
+                                const char *cycle_id)
+{
+    if (!self->publisher)
+        return;
+    cw_value_t *ev = cw_value_new_map();
+    char *display = cw_devlog_display_name(target);
+    if (ev && display) {
+        cw_map_set_str(ev, "target", display);
+        cw_map_set_str(ev, "doc_type", cw_map_str(target, "doc_type", ""));
+        cw_map_set_str(ev, "commit", commit);
+        cw_map_set_str(ev, "repo", cw_map_str(target, "repo", ""));
+        cw_map_set_str(ev, "file", cw_map_str(target, "file", ""));
+        cw_map_set_str(ev, "path", path);
+        cw_map_set_str(ev, "job_id", job_id);
+        if (cycle_id && *cycle_id)
+            cw_map_set_str(ev, "cycle_id", cycle_id);
+        cw_publisher_send(self->publisher, CW_EV_DOCUMENTATION_COMMITTED, &ev);
+    }
+    cw_value_destroy(&ev);
+    free(display);
+}
+
+static cw_value_t *s_handle_commit(cw_committer_t *self, const char *job_id,
+                                   const cw_value_t *request)
+{
+    char err[512] = "";
+    const cw_value_t *target = cw_map_get(request, "target");
+    if (s_check_target(target, err, sizeof err) != 0)
+        return s_bad_request(job_id, err);
+    const char *documentation = cw_map_str(request, "documentation", NULL);
+    const char *message = cw_map_str(request, "commit_message", NULL);
+    if (!documentation || !message)
+        return s_bad_request(job_id, "commit_request needs documentation and commit_message");
+    if (!*documentation)
+        return s_bad_request(job_id, "documentation is empty");
+    const char *cycle_id = cw_map_str(request, "cycle_id", NULL);
+
+    char commit[72] = "";
+    char path[PATH_MAX] = "";
+
+    /* 1. already recorded? */
+    int found = cw_ledger_find_job(self->ledger, job_id, commit, sizeof commit, path, sizeof path);
+    if (found < 0)
+        return cw_proto_new_error(job_id, CW_ERR_INTERNAL, "ledger query failed", true);
+    if (found == 1) {
+        cw_info("commit_duplicate", CW_LS("job_id", job_id), CW_LS("commit", commit),
+                CW_LS("source", "ledger"), CW_LEND);
+        return s_commit_reply(job_id, commit, path, true, false, NULL);
+    }
+    /* 2. committed, but the ledger write never happened (crash in between)? */
+    found = cw_devlog_find_job(self->devlog, job_id, commit, path, sizeof path);
+    if (found == 1) {
+        if (cw_ledger_record(self->ledger, target, path, commit, job_id, 0) != 0)
+            cw_error("ledger_record_failed", CW_LS("job_id", job_id), CW_LS("commit", commit),
+                     CW_LEND);
+        cw_warn("commit_recovered", CW_LS("job_id", job_id), CW_LS("commit", commit),
+                CW_LS("path", path), CW_LEND);
+        return s_commit_reply(job_id, commit, path, true, false, NULL);
+    }
+    /* 3. commit */
+    time_t now = time(NULL);
+    if (cw_devlog_commit_document(self->devlog, target, documentation, message, job_id, now,
+                                  commit, path, sizeof path, err, sizeof err) != 0) {
+        cw_error("commit_failed", CW_LS("job_id", job_id), CW_LS("reason", err), CW_LEND);
+        return cw_proto_new_error(job_id, CW_ERR_INTERNAL, err, true);
+    }
+    if (cw_ledger_record(self->ledger, target, path, commit, job_id, 0) != 0)
+        /* the commit exists and carries the job trailer: a repeat finds it */
+        cw_error("ledger_record_failed", CW_LS("job_id", job_id), CW_LS("commit", commit),
+                 CW_LEND);
+
+    /* 4. push */
+    bool pushed = false;
+    char push_err[1024] = "";
+    const char *remote = self->config->devlog.remote;
+    if (remote && *remote) {
+        cw_push_result_t pr = cw_devlog_push(self->devlog, remote, self->config->devlog.token,
+                                             self->publisher, push_err, sizeof push_err);
+        pushed = pr == CW_PUSH_OK;
+    }
+    s_publish_committed(self, target, commit, path, job_id, cycle_id);
+    return s_commit_reply(job_id, commit, path, false, pushed, push_err);
+}
+
+/* ------------------------------------------------------------------ stats */
+
+static cw_value_t *s_handle_stats(cw_committer_t *self, const char *job_id)
+{
+    cw_value_t *stats = cw_ledger_stats(self->ledger, time(NULL));
+    if (!stats)
+        return cw_proto_new_error(job_id, CW_ERR_INTERNAL, "ledger query failed", true);
+    cw_value_t *reply = cw_proto_new(CW_MSG_STATS_REPLY);
+    if (!reply) {
+        cw_value_destroy(&stats);
+        return NULL;
+    }
+    cw_map_set_str(reply, "job_id", job_id);
+    for (size_t i = 0; i < cw_value_size(stats); i++)
+        cw_map_set(reply, cw_map_key_at(stats, i), cw_value_clone(cw_map_value_at(stats, i)));
+    cw_map_set_str(reply, "devlog_path", cw_devlog_path(self->devlog));
+    cw_value_destroy(&stats);
+    return reply;
+}
+
+cw_value_t *cw_committer_handle(cw_committer_t *self, const cw_value_t *request)
+{
+    if (!self || !request || cw_value_kind(request) != CW_VAL_MAP)
+        return s_bad_request("", "request must be a map");
+    const char *job_id = cw_map_str(request, "job_id", NULL);
+    if (!job_id || !*job_id || strlen(job_id) > JOB_ID_MAX)
+        return s_bad_request("", "request needs a job_id of 1..64 characters");
+    const char *type = cw_proto_type(request);
+    if (!type)
+        return s_bad_request(job_id, "request has no type");
+    if (strcmp(type, CW_MSG_DEDUP_REQUEST) == 0)
+        return s_handle_dedup(self, job_id, request);
+    if (strcmp(type, CW_MSG_COMMIT_REQUEST) == 0)
+        return s_handle_commit(self, job_id, request);
+    if (strcmp(type, CW_MSG_STATS_REQUEST) == 0)
+        return s_handle_stats(self, job_id);
+    char msg[128];
+    snprintf(msg, sizeof msg, "the committer does not handle '%.64s'", type);
+    return s_bad_request(job_id, msg);
+}

@@ -1,0 +1,35 @@
+/*  cw_committer — the committer worker's logic, without sockets: it owns the DevLog
+    repository (cw_devlog) and the ledger (cw_ledger) and answers
+
+      dedup_request  -> dedup_reply  {allowed[]}
+      commit_request -> commit_reply {job_id, commit, path, duplicate, pushed, push_error?}
+      stats_request  -> stats_reply  {total, last_7_days, by_repo, by_doc_type, devlog_path}
+
+    anything else -> error bad_request. A job id is committed at most once: a repeat is
+    answered with the first result (duplicate = true), found in the ledger or, if the
+    process died between the git commit and the ledger write, through the commit's
+    "CodeWorm-Job:" trailer.                                                             */
+#ifndef CW_COMMITTER_H
+#define CW_COMMITTER_H
+
+#include "cw_bus.h"
+#include "cw_config.h"
+#include "cw_devlog.h"
+#include "cw_ledger.h"
+#include "cw_value.h"
+
+typedef struct _cw_committer_t cw_committer_t;
+
+/* Opens (creates, lays out) the DevLog at config->devlog.repo_path and the ledger at
+   <data_dir>/codeworm.db. `config` and `publisher` (may be NULL) are borrowed and must
+   outlive the committer. NULL on failure (logged). */
+cw_committer_t *cw_committer_new(const cw_config_t *config, cw_publisher_t *publisher);
+void cw_committer_destroy(cw_committer_t **self_p);
+/* Handle one validated request; returns a new reply (never NULL except OOM). */
+cw_value_t *cw_committer_handle(cw_committer_t *self, const cw_value_t *request);
+
+/* For tests and the CLI. */
+cw_devlog_t *cw_committer_devlog(cw_committer_t *self);
+cw_ledger_t *cw_committer_ledger(cw_committer_t *self);
+
+#endif

@@ -1,0 +1,1162 @@
+/*  cw_devlog — the DevLog git repository. See cw_devlog.h. */
+#include "cw_devlog.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <git2.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "cw_log.h"
+#include "cw_proto.h"
+
+#define DEVLOG_MAX_SUFFIX 1000
+#define PUSH_ATTEMPTS 3
+#define PUSH_MSG_MAX 2048
+
+struct _cw_devlog_t {
+    git_repository *repo;
+    char *path;
+    char *branch;
+    char *branch_ref; /* refs/heads/<branch> */
+    char *author_name;
+    char *author_email;
+    bool created;
+    int push_failures;
+};
+
+/* ------------------------------------------------------------------ small helpers */
+
+static pthread_once_t s_git_once = PTHREAD_ONCE_INIT;
+static void s_git_init(void)
+{
+    git_libgit2_init();
+}
+
+static void s_set_err(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+{
+    if (err && errlen)
+        snprintf(err, errlen, fmt, a ? a : "", b ? b : "");
+}
+
+static const char *s_git_errmsg(void)
+{
+    const git_error *e = git_error_last();
+    return (e && e->message) ? e->message : "unknown libgit2 error";
+}
+
+static char *s_strdup_or(const char *s, const char *dflt)
+{
+    return strdup((s && *s) ? s : dflt);
+}
+
+/* mkdir -p; 0 or -1 */
+static int s_mkdir_p(const char *path)
+{
+    char buf[PATH_MAX];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, path, len + 1);
+    for (size_t i = 1; i < len; i++) {
+        if (buf[i] == '/') {
+            buf[i] = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return -1;
+            buf[i] = '/';
+        }
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        return -1;
+    struct stat st;
+    return (stat(buf, &st) == 0 && S_ISDIR(st.st_mode)) ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ doc types */
+
+typedef struct {
+    const char *doc_type;
+    const char *folder; /* NULL = snippets/<language> */
+    const char *label;
+} s_doc_kind_t;
+
+static const s_doc_kind_t s_kinds[] = {
+    {"function_doc", NULL, "Documentation"},
+    {"class_doc", "classes", "Class Documentation"},
+    {"file_doc", "files", "File Overview"},
+    {"module_doc", "modules", "Module Overview"},
+    {"security_review", "reviews/security", "Security Review"},
+    {"performance_analysis", "reviews/performance", "Performance Analysis"},
+    {"til", "til", "Today I Learned"},
+    {"code_evolution", "evolution", "Code Evolution"},
+    {"pattern_analysis", "patterns", "Pattern Analysis"},
+    {"weekly_summary", "analysis/weekly", "Weekly Summary"},
+    {"monthly_summary", "analysis/monthly", "Monthly Summary"},
+};
+#define S_KIND_COUNT (sizeof s_kinds / sizeof s_kinds[0])
+
+static const char *s_snippet_languages[] = {"python", "typescript", "javascript", "go",
+                                            "rust",   "c",          "cpp",        "tsx"};
+
+static const s_doc_kind_t *s_kind(const char *doc_type)
+{
+    if (!doc_type)
+        return NULL;
+    for (size_t i = 0; i < S_KIND_COUNT; i++)
+        if (strcmp(s_kinds[i].doc_type, doc_type) == 0)
+            return &s_kinds[i];
+    return NULL;
+}
+
+const char *cw_devlog_label(const char *doc_type)
+{
+    const s_doc_kind_t *k = s_kind(doc_type);
+    return k ? k->label : NULL;
+}
+
+char *cw_devlog_folder(const char *doc_type, const char *language)
+{
+    const s_doc_kind_t *k = s_kind(doc_type);
+    if (!k)
+        return NULL;
+    if (k->folder)
+        return strdup(k->folder);
+    char *lang = cw_devlog_slug(language ? language : "");
+    if (!lang)
+        return NULL;
+    if (strcmp(lang, "untitled") == 0) {
+        free(lang);
+        lang = strdup("unknown");
+        if (!lang)
+            return NULL;
+    }
+    size_t n = strlen("snippets/") + strlen(lang) + 1;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, "snippets/%s", lang);
+    free(lang);
+    return out;
+}
+
+/* ------------------------------------------------------------------ names */
+
+char *cw_devlog_display_name(const cw_value_t *target)
+{
+    const char *name = cw_map_str(target, "name", "");
+    const char *cls = cw_map_str(target, "class", "");
+    if (*name && *cls) {
+        size_t n = strlen(cls) + 1 + strlen(name) + 1;
+        char *out = malloc(n);
+        if (out)
+            snprintf(out, n, "%s.%s", cls, name);
+        return out;
+    }
+    if (*name)
+        return strdup(name);
+    if (*cls)
+        return strdup(cls);
+    /* the file's stem, like Python's Path.stem */
+    const char *file = cw_map_str(target, "file", "");
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    size_t len = strlen(base);
+    const char *dot = strrchr(base, '.');
+    if (dot && dot != base && (size_t)(dot - base) < len - 1)
+        len = (size_t)(dot - base);
+    return strndup(base, len);
+}
+
+char *cw_devlog_slug(const char *name)
+{
+    if (!name)
+        name = "";
+    size_t len = strlen(name);
+    char *out = malloc(len + 2 <= 9 ? 9 : len + 2);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    bool in_run = false;
+    const unsigned char *p = (const unsigned char *)name;
+    for (size_t i = 0; i < len; i++) {
+        char c = 0;
+        unsigned char b = p[i];
+        if (b >= 'A' && b <= 'Z')
+            c = (char)(b - 'A' + 'a');
+        else if ((b >= 'a' && b <= 'z') || (b >= '0' && b <= '9'))
+            c = (char)b;
+        else if (b == 0xE2 && i + 2 < len && p[i + 1] == 0x84 && p[i + 2] == 0xAA) {
+            c = 'k'; /* KELVIN SIGN lower-cases to 'k' in Python */
+            i += 2;
+        } else if (b == 0xC4 && i + 1 < len && p[i + 1] == 0xB0) {
+            /* LATIN CAPITAL I WITH DOT lower-cases to "i" + COMBINING DOT ABOVE */
+            out[o++] = 'i';
+            out[o++] = '-';
+            in_run = true;
+            i += 1;
+            continue;
+        }
+        if (c) {
+            out[o++] = c;
+            in_run = false;
+        } else if (!in_run) {
+            out[o++] = '-';
+            in_run = true;
+        }
+    }
+    out[o] = '\0';
+    /* strip '-' at both ends */
+    size_t start = 0;
+    while (out[start] == '-')
+        start++;
+    size_t end = o;
+    while (end > start && out[end - 1] == '-')
+        end--;
+    memmove(out, out + start, end - start);
+    out[end - start] = '\0';
+    size_t slen = end - start;
+    if (slen > CW_DEVLOG_SLUG_MAX) {
+        /* slug[:40].rsplit('-', 1)[0] */
+        out[CW_DEVLOG_SLUG_MAX] = '\0';
+        char *dash = strrchr(out, '-');
+        if (dash)
+            *dash = '\0';
+    }
+    if (out[0] == '\0')
+        strcpy(out, "untitled");
+    return out;
+}
+
+void cw_devlog_format_float(double value, char *out, size_t outlen)
+{
+    if (!out || !outlen)
+        return;
+    if (isnan(value)) {
+        snprintf(out, outlen, "nan");
+        return;
+    }
+    if (isinf(value)) {
+        snprintf(out, outlen, value > 0 ? "inf" : "-inf");
+        return;
+    }
+    if (value == floor(value) && fabs(value) < 1e16) {
+        snprintf(out, outlen, "%.1f", value);
+        return;
+    }
+    /* shortest representation that round-trips, like Python's repr */
+    char buf[64];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, value);
+        if (strtod(buf, NULL) == value)
+            break;
+    }
+    if (!strchr(buf, '.') && !strchr(buf, 'e') && !strchr(buf, 'n') && !strchr(buf, 'i'))
+        strncat(buf, ".0", sizeof buf - strlen(buf) - 1);
+    snprintf(out, outlen, "%s", buf);
+}
+
+/* ------------------------------------------------------------------ rendering */
+
+typedef struct {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool oom;
+} s_buf_t;
+
+static void s_buf_addn(s_buf_t *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (b->len + n + 1 > cap)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d) {
+            b->oom = true;
+            return;
+        }
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static void s_buf_add(s_buf_t *b, const char *s)
+{
+    s_buf_addn(b, s, strlen(s));
+}
+
+/* byte length of the first `max_chars` code points of s (UTF-8; stray bytes count as
+   characters, continuation bytes never start one) */
+static size_t s_utf8_prefix(const char *s, size_t len, size_t max_chars)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char b = (unsigned char)s[i];
+        if ((b & 0xC0) != 0x80) {
+            if (chars == max_chars)
+                return i;
+            chars++;
+        }
+    }
+    return len;
+}
+
+static void s_trim_bounds(const char *s, size_t *start, size_t *end)
+{
+    size_t a = 0, z = strlen(s);
+    while (a < z && isspace((unsigned char)s[a]))
+        a++;
+    while (z > a && isspace((unsigned char)s[z - 1]))
+        z--;
+    *start = a;
+    *end = z;
+}
+
+char *cw_devlog_render(const cw_value_t *target, const char *documentation, time_t now)
+{
+    if (!target || cw_value_kind(target) != CW_VAL_MAP)
+        return NULL;
+    const char *label = cw_devlog_label(cw_map_str(target, "doc_type", NULL));
+    if (!label)
+        return NULL;
+    char *display = cw_devlog_display_name(target);
+    if (!display)
+        return NULL;
+    const char *language = cw_map_str(target, "language", "");
+    const char *source = cw_map_str(target, "source", "");
+    char num[96];
+    s_buf_t b = {0};
+
+    s_buf_add(&b, "# ");
+    s_buf_add(&b, display);
+    s_buf_add(&b, "\n\n**Type:** ");
+    s_buf_add(&b, label);
+    s_buf_add(&b, "\n**Repository:** ");
+    s_buf_add(&b, cw_map_str(target, "repo", ""));
+    s_buf_add(&b, "\n**File:** ");
+    s_buf_add(&b, cw_map_str(target, "file", ""));
+    s_buf_add(&b, "\n**Language:** ");
+    s_buf_add(&b, language);
+    snprintf(num, sizeof num, "\n**Lines:** %lld-%lld",
+             (long long)cw_map_int(target, "start_line", 0),
+             (long long)cw_map_int(target, "end_line", 0));
+    s_buf_add(&b, num);
+    s_buf_add(&b, "\n**Complexity:** ");
+    cw_devlog_format_float(cw_map_float(target, "complexity", 0.0), num, sizeof num);
+    s_buf_add(&b, num);
+    s_buf_add(&b, "\n\n---\n\n## Source Code\n\n```");
+    s_buf_add(&b, language);
+    s_buf_add(&b, "\n");
+    s_buf_addn(&b, source, s_utf8_prefix(source, strlen(source), CW_DEVLOG_SOURCE_MAX_CHARS));
+    s_buf_add(&b, "\n```\n\n---\n\n## ");
+    s_buf_add(&b, label);
+    s_buf_add(&b, "\n\n");
+    if (documentation) {
+        size_t a, z;
+        s_trim_bounds(documentation, &a, &z);
+        s_buf_addn(&b, documentation + a, z - a);
+    }
+    s_buf_add(&b, "\n\n---\n\n*Generated by CodeWorm on ");
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(num, sizeof num, "%Y-%m-%d %H:%M", &tm);
+    s_buf_add(&b, num);
+    s_buf_add(&b, "*\n");
+    free(display);
+    if (b.oom) {
+        free(b.data);
+        return NULL;
+    }
+    return b.data;
+}
+
+char *cw_devlog_clean_commit_message(const char *message, const char *fallback)
+{
+    const char *m = message ? message : "";
+    size_t a, z;
+    s_trim_bounds(m, &a, &z);
+    char *s = strndup(m + a, z - a);
+    if (!s)
+        return NULL;
+    /* surrounding quotes */
+    size_t len = strlen(s);
+    while (len > 0 && (s[0] == '"' || s[0] == '\'')) {
+        memmove(s, s + 1, len);
+        len--;
+    }
+    while (len > 0 && (s[len - 1] == '"' || s[len - 1] == '\''))
+        s[--len] = '\0';
+    /* first line */
+    char *nl = strpbrk(s, "\r\n");
+    if (nl)
+        *nl = '\0';
+    s_trim_bounds(s, &a, &z);
+    memmove(s, s + a, z - a);
+    s[z - a] = '\0';
+    static const char *prefixes[] = {"commit message:", "message:"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t pl = strlen(prefixes[i]);
+        if (strncasecmp(s, prefixes[i], pl) == 0) {
+            memmove(s, s + pl, strlen(s + pl) + 1);
+            s_trim_bounds(s, &a, &z);
+            memmove(s, s + a, z - a);
+            s[z - a] = '\0';
+            len = strlen(s);
+            while (len > 0 && (s[0] == '"' || s[0] == '\'')) {
+                memmove(s, s + 1, len);
+                len--;
+            }
+            while (len > 0 && (s[len - 1] == '"' || s[len - 1] == '\''))
+                s[--len] = '\0';
+            break;
+        }
+    }
+    len = strlen(s);
+    if (len == 0) {
+        free(s);
+        const char *fb = (fallback && *fallback) ? fallback : "code";
+        size_t n = strlen(fb) + 16;
+        s = malloc(n);
+        if (!s)
+            return NULL;
+        snprintf(s, n, "Document %s", fb);
+        len = strlen(s);
+    }
+    size_t chars = 0;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            chars++;
+    if (chars > 72) {
+        size_t cut = s_utf8_prefix(s, len, 69);
+        char *t = malloc(cut + 4);
+        if (!t) {
+            free(s);
+            return NULL;
+        }
+        memcpy(t, s, cut);
+        memcpy(t + cut, "...", 4);
+        free(s);
+        s = t;
+    }
+    return s;
+}
+
+/* ------------------------------------------------------------------ repository */
+
+static int s_ensure_branch(cw_devlog_t *self)
+{
+    int unborn = git_repository_head_unborn(self->repo);
+    if (unborn == 1)
+        return git_repository_set_head(self->repo, self->branch_ref);
+    git_reference *head = NULL;
+    if (git_repository_head(&head, self->repo) != 0)
+        return -1;
+    int rc = 0;
+    if (git_reference_name(head) && strcmp(git_reference_name(head), self->branch_ref) != 0) {
+        git_reference *br = NULL;
+        if (git_reference_lookup(&br, self->repo, self->branch_ref) != 0) {
+            /* create the branch where HEAD is: same tree, no checkout needed */
+            git_commit *c = NULL;
+            rc = git_commit_lookup(&c, self->repo, git_reference_target(head));
+            if (rc == 0)
+                rc = git_branch_create(&br, self->repo, self->branch, c, 0);
+            git_commit_free(c);
+            if (rc == 0)
+                rc = git_repository_set_head(self->repo, self->branch_ref);
+        } else {
+            rc = git_repository_set_head(self->repo, self->branch_ref);
+            if (rc == 0) {
+                git_checkout_options co;
+                git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+                co.checkout_strategy = GIT_CHECKOUT_SAFE;
+                rc = git_checkout_head(self->repo, &co);
+            }
+        }
+        git_reference_free(br);
+        cw_warn("devlog_branch_switched", CW_LS("from", git_reference_name(head)),
+                CW_LS("to", self->branch_ref), CW_LB("ok", rc == 0), CW_LEND);
+    }
+    git_reference_free(head);
+    return rc;
+}
+
+cw_devlog_t *cw_devlog_new(const char *path, const char *branch, const char *author_name,
+                           const char *author_email)
+{
+    if (!path || !*path) {
+        cw_error("devlog_open_failed", CW_LS("reason", "devlog.repo_path is not set"), CW_LEND);
+        return NULL;
+    }
+    pthread_once(&s_git_once, s_git_init);
+    cw_devlog_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->path = strdup(path);
+    self->branch = s_strdup_or(branch, "main");
+    self->author_name = s_strdup_or(author_name, "CodeWorm");
+    self->author_email = s_strdup_or(author_email, "codeworm@localhost");
+    if (self->branch) {
+        size_t n = strlen(self->branch) + 12;
+        self->branch_ref = malloc(n);
+        if (self->branch_ref)
+            snprintf(self->branch_ref, n, "refs/heads/%s", self->branch);
+    }
+    if (!self->path || !self->branch || !self->author_name || !self->author_email ||
+        !self->branch_ref || git_reference_is_valid_name(self->branch_ref) != 1) {
+        cw_error("devlog_open_failed", CW_LS("path", path), CW_LS("reason", "invalid branch"),
+                 CW_LEND);
+        cw_devlog_destroy(&self);
+        return NULL;
+    }
+    /* strip trailing slashes for tidy paths */
+    size_t pl = strlen(self->path);
+    while (pl > 1 && self->path[pl - 1] == '/')
+        self->path[--pl] = '\0';
+
+    int rc = git_repository_open_ext(&self->repo, self->path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+    if (rc == GIT_ENOTFOUND) {
+        if (s_mkdir_p(self->path) != 0) {
+            cw_error("devlog_open_failed", CW_LS("path", self->path),
+                     CW_LS("reason", strerror(errno)), CW_LEND);
+            cw_devlog_destroy(&self);
+            return NULL;
+        }
+        git_repository_init_options opts;
+        git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+        opts.flags = GIT_REPOSITORY_INIT_MKPATH;
+        opts.initial_head = self->branch;
+        rc = git_repository_init_ext(&self->repo, self->path, &opts);
+        if (rc == 0) {
+            self->created = true;
+            cw_info("devlog_created", CW_LS("path", self->path), CW_LS("branch", self->branch),
+                    CW_LEND);
+        }
+    }
+    if (rc != 0) {
+        cw_error("devlog_open_failed", CW_LS("path", self->path), CW_LS("reason", s_git_errmsg()),
+                 CW_LEND);
+        cw_devlog_destroy(&self);
+        return NULL;
+    }
+    if (git_repository_is_bare(self->repo)) {
+        cw_error("devlog_open_failed", CW_LS("path", self->path),
+                 CW_LS("reason", "the DevLog must not be a bare repository"), CW_LEND);
+        cw_devlog_destroy(&self);
+        return NULL;
+    }
+    if (s_ensure_branch(self) != 0) {
+        cw_error("devlog_open_failed", CW_LS("path", self->path), CW_LS("reason", s_git_errmsg()),
+                 CW_LEND);
+        cw_devlog_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void cw_devlog_destroy(cw_devlog_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cw_devlog_t *self = *self_p;
+    git_repository_free(self->repo);
+    free(self->path);
+    free(self->branch);
+    free(self->branch_ref);
+    free(self->author_name);
+    free(self->author_email);
+    free(self);
+    *self_p = NULL;
+}
+
+bool cw_devlog_created(const cw_devlog_t *self)
+{
+    return self && self->created;
+}
+
+const char *cw_devlog_path(const cw_devlog_t *self)
+{
+    return self ? self->path : NULL;
+}
+
+int cw_devlog_push_failures(const cw_devlog_t *self)
+{
+    return self ? self->push_failures : 0;
+}
+
+/* Commit the current index on HEAD (= the branch). When `skip_if_same` and the index tree
+   equals HEAD's tree, nothing is committed and 1 is returned. 0 committed, -1 error. */
+static int s_commit_index(cw_devlog_t *self, git_index *index, const char *message,
+                          bool skip_if_same, git_oid *out)
+{
+    git_oid tree_oid, parent_oid;
+    git_tree *tree = NULL;
+    git_commit *parent = NULL;
+    git_signature *sig = NULL;
+    int rc = git_index_write_tree(&tree_oid, index);
+    if (rc == 0)
+        rc = git_tree_lookup(&tree, self->repo, &tree_oid);
+    if (rc == 0) {
+        int prc = git_reference_name_to_id(&parent_oid, self->repo, "HEAD");
+        if (prc == 0)
+            rc = git_commit_lookup(&parent, self->repo, &parent_oid);
+        else if (prc != GIT_ENOTFOUND && prc != GIT_EUNBORNBRANCH)
+            rc = prc;
+    }
+    if (rc == 0 && skip_if_same && parent && git_oid_equal(git_commit_tree_id(parent), &tree_oid)) {
+        git_tree_free(tree);
+        git_commit_free(parent);
+        return 1;
+    }
+    if (rc == 0)
+        rc = git_signature_now(&sig, self->author_name, self->author_email);
+    if (rc == 0) {
+        const git_commit *parents[1] = {parent};
+        rc = git_commit_create(out, self->repo, "HEAD", sig, sig, NULL, message, tree,
+                               parent ? 1 : 0, parents);
+    }
+    git_signature_free(sig);
+    git_tree_free(tree);
+    git_commit_free(parent);
+    return rc == 0 ? 0 : -1;
+}
+
+static const char *s_layout_dirs[] = {"classes",         "files",           "modules",
+                                      "reviews/security", "reviews/performance", "til",
+                                      "evolution",       "patterns",        "analysis/weekly",
+                                      "analysis/monthly", "stats"};
+
+int cw_devlog_init_layout(cw_devlog_t *self)
+{
+    if (!self)
+        return -1;
+    git_index *index = NULL;
+    if (git_repository_index(&index, self->repo) != 0 || git_index_read(index, 0) != 0) {
+        cw_error("devlog_layout_failed", CW_LS("reason", s_git_errmsg()), CW_LEND);
+        git_index_free(index);
+        return -1;
+    }
+    size_t ndirs = sizeof s_layout_dirs / sizeof s_layout_dirs[0];
+    size_t nlang = sizeof s_snippet_languages / sizeof s_snippet_languages[0];
+    int rc = 0;
+    for (size_t i = 0; i < ndirs + nlang && rc == 0; i++) {
+        char rel[256], abs[PATH_MAX];
+        if (i < ndirs)
+            snprintf(rel, sizeof rel, "%s", s_layout_dirs[i]);
+        else
+            snprintf(rel, sizeof rel, "snippets/%s", s_snippet_languages[i - ndirs]);
+        snprintf(abs, sizeof abs, "%s/%s", self->path, rel);
+        if (s_mkdir_p(abs) != 0) {
+            cw_error("devlog_layout_failed", CW_LS("folder", rel), CW_LS("reason", strerror(errno)),
+                     CW_LEND);
+            rc = -1;
+            break;
+        }
+        strncat(abs, "/.gitkeep", sizeof abs - strlen(abs) - 1);
+        int fd = open(abs, O_WRONLY | O_CREAT, 0644);
+        if (fd < 0) {
+            cw_error("devlog_layout_failed", CW_LS("file", rel), CW_LS("reason", strerror(errno)),
+                     CW_LEND);
+            rc = -1;
+            break;
+        }
+        close(fd);
+        strncat(rel, "/.gitkeep", sizeof rel - strlen(rel) - 1);
+        if (git_index_add_bypath(index, rel) != 0) {
+            cw_error("devlog_layout_failed", CW_LS("file", rel), CW_LS("reason", s_git_errmsg()),
+                     CW_LEND);
+            rc = -1;
+        }
+    }
+    if (rc == 0 && git_index_write(index) != 0)
+        rc = -1;
+    if (rc == 0) {
+        git_oid oid;
+        int crc = s_commit_index(self, index, "Initialize DevLog\n", true, &oid);
+        if (crc < 0) {
+            cw_error("devlog_layout_failed", CW_LS("reason", s_git_errmsg()), CW_LEND);
+            rc = -1;
+        } else if (crc == 0) {
+            char hex[GIT_OID_HEXSZ + 1];
+            git_oid_tostr(hex, sizeof hex, &oid);
+            cw_info("devlog_initialized", CW_LS("path", self->path), CW_LS("commit", hex),
+                    CW_LEND);
+        }
+    }
+    git_index_free(index);
+    return rc;
+}
+
+int cw_devlog_init(const char *path, const char *branch, char *err, size_t errlen)
+{
+    cw_devlog_t *devlog = cw_devlog_new(path, branch, NULL, NULL);
+    if (!devlog) {
+        s_set_err(err, errlen, "cannot open or create the DevLog repository at %s%s", path,
+                  "");
+        return -1;
+    }
+    int rc = cw_devlog_init_layout(devlog);
+    if (rc != 0)
+        s_set_err(err, errlen, "cannot create the DevLog layout in %s: %s", path, s_git_errmsg());
+    cw_devlog_destroy(&devlog);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ documents */
+
+int cw_devlog_commit_document(cw_devlog_t *self, const cw_value_t *target,
+                              const char *documentation, const char *commit_message,
+                              const char *job_id, time_t now, char oid_hex[41], char *path_out,
+                              size_t path_len, char *err, size_t errlen)
+{
+    if (!self || !target) {
+        s_set_err(err, errlen, "no DevLog or target%s%s", NULL, NULL);
+        return -1;
+    }
+    const char *doc_type = cw_map_str(target, "doc_type", NULL);
+    char *folder = cw_devlog_folder(doc_type, cw_map_str(target, "language", ""));
+    char *display = cw_devlog_display_name(target);
+    char *slug = display ? cw_devlog_slug(display) : NULL;
+    char *doc = cw_devlog_render(target, documentation, now);
+    char *subject = cw_devlog_clean_commit_message(commit_message, display);
+    char *message = NULL;
+    git_index *index = NULL;
+    char rel[PATH_MAX] = "", abs[PATH_MAX] = "";
+    bool file_written = false;
+    int rc = -1;
+
+    if (!folder || !display || !slug || !doc || !subject) {
+        s_set_err(err, errlen, "cannot render the document (doc_type %s)%s", doc_type, NULL);
+        goto done;
+    }
+    size_t mlen = strlen(subject) + (job_id ? strlen(job_id) : 0) + 64;
+    message = malloc(mlen);
+    if (!message)
+        goto done;
+    if (job_id && *job_id)
+        snprintf(message, mlen, "%s\n\n" CW_DEVLOG_JOB_TRAILER "%s\n", subject, job_id);
+    else
+        snprintf(message, mlen, "%s\n", subject);
+
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/%s", self->path, folder);
+    if (s_mkdir_p(dir) != 0) {
+        s_set_err(err, errlen, "cannot create folder %s: %s", folder, strerror(errno));
+        goto done;
+    }
+    struct tm tm;
+    localtime_r(&now, &tm);
+    char date[16];
+    strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    int fd = -1;
+    for (int n = 1; n <= DEVLOG_MAX_SUFFIX && fd < 0; n++) {
+        if (n == 1)
+            snprintf(rel, sizeof rel, "%s/%s_%s.md", folder, date, slug);
+        else
+            snprintf(rel, sizeof rel, "%s/%s_%s-%d.md", folder, date, slug, n);
+        if (snprintf(abs, sizeof abs, "%s/%s", self->path, rel) >= (int)sizeof abs) {
+            s_set_err(err, errlen, "path too long: %s%s", rel, NULL);
+            goto done;
+        }
+        fd = open(abs, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd < 0 && errno != EEXIST) {
+            s_set_err(err, errlen, "cannot create %s: %s", rel, strerror(errno));
+            goto done;
+        }
+    }
+    if (fd < 0) {
+        s_set_err(err, errlen, "too many documents named %s on %s", slug, date);
+        goto done;
+    }
+    file_written = true;
+    size_t dlen = strlen(doc), off = 0;
+    while (off < dlen) {
+        ssize_t w = write(fd, doc + off, dlen - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0 || off != dlen) {
+        close(fd);
+        s_set_err(err, errlen, "cannot write %s: %s", rel, strerror(errno));
+        goto done;
+    }
+    close(fd);
+
+    git_oid oid;
+    if (git_repository_index(&index, self->repo) != 0 || git_index_read(index, 0) != 0 ||
+        git_index_add_bypath(index, rel) != 0 || git_index_write(index) != 0 ||
+        s_commit_index(self, index, message, false, &oid) != 0) {
+        s_set_err(err, errlen, "git commit of %s failed: %s", rel, s_git_errmsg());
+        if (index) {
+            git_index_remove_bypath(index, rel);
+            git_index_write(index);
+        }
+        goto done;
+    }
+    git_oid_tostr(oid_hex, GIT_OID_HEXSZ + 1, &oid);
+    if (path_out && path_len)
+        snprintf(path_out, path_len, "%s", rel);
+    file_written = false; /* committed: keep it */
+    rc = 0;
+    cw_info("devlog_committed", CW_LS("commit", oid_hex), CW_LS("path", rel),
+            CW_LS("job_id", job_id ? job_id : ""), CW_LEND);
+done:
+    if (rc != 0 && file_written)
+        unlink(abs);
+    if (rc != 0 && err && !*err)
+        s_set_err(err, errlen, "out of memory%s%s", NULL, NULL);
+    git_index_free(index);
+    free(folder);
+    free(display);
+    free(slug);
+    free(doc);
+    free(subject);
+    free(message);
+    return rc;
+}
+
+static bool s_message_has_job(const char *msg, const char *job_id)
+{
+    size_t tl = strlen(CW_DEVLOG_JOB_TRAILER), jl = strlen(job_id);
+    for (const char *p = msg; p && (p = strstr(p, CW_DEVLOG_JOB_TRAILER)) != NULL; p += tl) {
+        if (p != msg && p[-1] != '\n')
+            continue;
+        const char *v = p + tl;
+        if (strncmp(v, job_id, jl) == 0 && (v[jl] == '\0' || v[jl] == '\n' || v[jl] == '\r'))
+            return true;
+    }
+    return false;
+}
+
+/* the .md document that `commit` added or changed relative to its first parent */
+static void s_commit_document_path(git_repository *repo, git_commit *commit, char *out,
+                                   size_t outlen)
+{
+    git_tree *tree = NULL, *ptree = NULL;
+    git_commit *parent = NULL;
+    git_diff *diff = NULL;
+    if (git_commit_tree(&tree, commit) != 0)
+        return;
+    if (git_commit_parentcount(commit) > 0 && git_commit_parent(&parent, commit, 0) == 0)
+        git_commit_tree(&ptree, parent);
+    if (git_diff_tree_to_tree(&diff, repo, ptree, tree, NULL) == 0) {
+        size_t n = git_diff_num_deltas(diff);
+        for (size_t i = 0; i < n; i++) {
+            const git_diff_delta *d = git_diff_get_delta(diff, i);
+            const char *p = d->new_file.path;
+            size_t pl = p ? strlen(p) : 0;
+            if (d->status != GIT_DELTA_DELETED && pl > 3 && strcmp(p + pl - 3, ".md") == 0) {
+                snprintf(out, outlen, "%s", p);
+                break;
+            }
+        }
+    }
+    git_diff_free(diff);
+    git_tree_free(ptree);
+    git_tree_free(tree);
+    git_commit_free(parent);
+}
+
+int cw_devlog_find_job(cw_devlog_t *self, const char *job_id, char oid_hex[41], char *path_out,
+                       size_t path_len)
+{
+    if (!self || !job_id || !*job_id)
+        return -1;
+    if (git_repository_head_unborn(self->repo) == 1)
+        return 0;
+    git_revwalk *walk = NULL;
+    if (git_revwalk_new(&walk, self->repo) != 0 || git_revwalk_push_head(walk) != 0) {
+        git_revwalk_free(walk);
+        return -1;
+    }
+    git_oid oid;
+    int found = 0;
+    for (int i = 0; i < CW_DEVLOG_JOB_SCAN && git_revwalk_next(&oid, walk) == 0; i++) {
+        git_commit *c = NULL;
+        if (git_commit_lookup(&c, self->repo, &oid) != 0)
+            continue;
+        const char *msg = git_commit_message(c);
+        if (msg && s_message_has_job(msg, job_id)) {
+            git_oid_tostr(oid_hex, GIT_OID_HEXSZ + 1, &oid);
+            if (path_out && path_len) {
+                path_out[0] = '\0';
+                s_commit_document_path(self->repo, c, path_out, path_len);
+            }
+            found = 1;
+        }
+        git_commit_free(c);
+        if (found)
+            break;
+    }
+    git_revwalk_free(walk);
+    return found;
+}
+
+int cw_devlog_commit_count(cw_devlog_t *self)
+{
+    if (!self)
+        return -1;
+    if (git_repository_head_unborn(self->repo) == 1)
+        return 0;
+    git_revwalk *walk = NULL;
+    if (git_revwalk_new(&walk, self->repo) != 0 || git_revwalk_push_head(walk) != 0) {
+        git_revwalk_free(walk);
+        return -1;
+    }
+    git_oid oid;
+    int n = 0;
+    while (git_revwalk_next(&oid, walk) == 0)
+        n++;
+    git_revwalk_free(walk);
+    return n;
+}
+
+/* ------------------------------------------------------------------ push */
+
+void cw_devlog_scrub(char *text, size_t cap, const char *secret)
+{
+    if (!text || !cap)
+        return;
+    text[cap - 1] = '\0';
+    /* URL credentials: the userinfo before "@" in "scheme:" "//user:pass@host" -> "***" */
+    for (char *p = strstr(text, "://"); p; p = strstr(p, "://")) {
+        char *start = p + 3;
+        size_t span = strcspn(start, "/ \t\r\n'\"");
+        char *at = NULL;
+        for (size_t i = 0; i < span; i++)
+            if (start[i] == '@')
+                at = start + i;
+        if (at && !(at - start == 3 && strncmp(start, "***", 3) == 0)) {
+            memmove(start + 3, at, strlen(at) + 1);
+            memcpy(start, "***", 3);
+        }
+        p = start;
+    }
+    if (!secret || !*secret)
+        return;
+    size_t sl = strlen(secret);
+    for (char *p = strstr(text, secret); p; p = strstr(p, secret)) {
+        /* "***" is never longer than a secret of 3+ bytes; shorter secrets are masked too */
+        size_t rest = strlen(p + sl);
+        if (sl >= 3) {
+            memcpy(p, "***", 3);
+            memmove(p + 3, p + sl, rest + 1);
+            p += 3;
+        } else {
+            memset(p, '*', sl);
+            p += sl;
+        }
+    }
+}
+
+typedef struct {
+    const char *token;
+    int cred_calls;
+    char remote_msg[PUSH_MSG_MAX];
+    size_t msg_len;
+    char ref_status[512];
+} s_push_ctx_t;
+
+static int s_cb_credentials(git_credential **out, const char *url, const char *user_from_url,
+                            unsigned int allowed, void *payload)
+{
+    s_push_ctx_t *ctx = payload;
+    if (ctx->token && *ctx->token && (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) &&
+        ctx->cred_calls++ == 0)
+        return git_credential_userpass_plaintext_new(out, "x-access-token", ctx->token);
+    return GIT_PASSTHROUGH;
+}
+
+static int s_cb_sideband(const char *str, int len, void *payload)
+{
+    s_push_ctx_t *ctx = payload;
+    if (len <= 0)
+        return 0;
+    size_t room = sizeof ctx->remote_msg - 1 - ctx->msg_len;
+    size_t n = (size_t)len < room ? (size_t)len : room;
+    memcpy(ctx->remote_msg + ctx->msg_len, str, n);
+    ctx->msg_len += n;
+    ctx->remote_msg[ctx->msg_len] = '\0';
+    return 0;
+}
+
+static int s_cb_update_ref(const char *refname, const char *status, void *payload)
+{
+    s_push_ctx_t *ctx = payload;
+    if (status && !ctx->ref_status[0])
+        snprintf(ctx->ref_status, sizeof ctx->ref_status, "%s rejected: %s", refname, status);
+    return 0;
+}
+
+static bool s_contains_ci(const char *hay, const char *needle)
+{
+    size_t nl = strlen(needle);
+    for (const char *p = hay; *p; p++)
+        if (strncasecmp(p, needle, nl) == 0)
+            return true;
+    return false;
+}
+
+static void s_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* One attempt. Returns 0 ok; -1 failed (transient: *retry set), with message in msg. */
+static int s_push_once(cw_devlog_t *self, const char *remote_spec, const char *token, char *msg,
+                       size_t msglen, bool *retry)
+{
+    git_remote *remote = NULL;
+    s_push_ctx_t ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.token = token;
+    *retry = false;
+    /* A remote name of the repository is resolved to its (push) URL through the config;
+       otherwise the spec is the URL. The remote is then created without the
+       url.*.insteadOf rewrite, whose config scan leaks pcre2 match data in libgit2 1.5
+       (git_remote_lookup and git_remote_create_anonymous both do it). */
+    char url_buf[PATH_MAX];
+    const char *url_spec = remote_spec;
+    int valid = 0;
+    if (git_remote_name_is_valid(&valid, remote_spec) == 0 && valid) {
+        git_config *cfg = NULL;
+        if (git_repository_config_snapshot(&cfg, self->repo) == 0) {
+            static const char *keys[] = {"pushurl", "url"};
+            for (int k = 0; k < 2 && url_spec == remote_spec; k++) {
+                char key[512];
+                const char *val = NULL;
+                snprintf(key, sizeof key, "remote.%s.%s", remote_spec, keys[k]);
+                if (git_config_get_string(&val, cfg, key) == 0 && val && *val) {
+                    snprintf(url_buf, sizeof url_buf, "%s", val);
+                    url_spec = url_buf;
+                }
+            }
+            git_config_free(cfg);
+        }
+    }
+    if (url_spec[0] == '/' || url_spec[0] == '.') {
+        struct stat st;
+        if (stat(url_spec, &st) != 0) {
+            snprintf(msg, msglen, "the remote path does not exist");
+            *retry = true; /* a mount may come back */
+            return -1;
+        }
+    }
+    git_remote_create_options co;
+    git_remote_create_options_init(&co, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+    co.repository = self->repo;
+    co.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+    int rc = git_remote_create_with_opts(&remote, url_spec, &co);
+    if (rc != 0) {
+        snprintf(msg, msglen, "invalid remote: %s", s_git_errmsg());
+        return -1;
+    }
+    const char *url = git_remote_pushurl(remote) ? git_remote_pushurl(remote) : git_remote_url(remote);
+    bool https = url && strncasecmp(url, "https://", 8) == 0;
+    if (!https)
+        ctx.token = NULL; /* never send the token over anything but https */
+
+    char refspec[PATH_MAX];
+    snprintf(refspec, sizeof refspec, "%s:%s", self->branch_ref, self->branch_ref);
+    char *specs[1] = {refspec};
+    git_strarray refspecs = {specs, 1};
+    git_push_options opts;
+    git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
+    opts.callbacks.credentials = s_cb_credentials;
+    opts.callbacks.sideband_progress = s_cb_sideband;
+    opts.callbacks.push_update_reference = s_cb_update_ref;
+    opts.callbacks.payload = &ctx;
+    rc = git_remote_push(remote, &refspecs, &opts);
+    if (rc != 0) {
+        snprintf(msg, msglen, "%s%s%s", s_git_errmsg(), ctx.msg_len ? " | remote: " : "",
+                 ctx.remote_msg);
+        /* network trouble is worth retrying; refusals and bad credentials are not */
+        *retry = rc != GIT_EAUTH && rc != GIT_ECERTIFICATE && rc != GIT_ENONFASTFORWARD &&
+                 rc != GIT_EUSER;
+    } else if (ctx.ref_status[0]) {
+        snprintf(msg, msglen, "%s%s%s", ctx.ref_status, ctx.msg_len ? " | remote: " : "",
+                 ctx.remote_msg);
+        rc = -1;
+    }
+    git_remote_free(remote);
+    return rc == 0 ? 0 : -1;
+}
+
+cw_push_result_t cw_devlog_push(cw_devlog_t *self, const char *remote, const char *token,
+                                cw_publisher_t *publisher, char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = '\0';
+    if (!self || !remote || !*remote)
+        return CW_PUSH_SKIPPED;
+    bool fast = getenv("CW_TEST_FAST") && strcmp(getenv("CW_TEST_FAST"), "1") == 0;
+    char detail[3000] = "", msg[4096] = "";
+    bool retry = false;
+    int attempt;
+    for (attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
+        if (s_push_once(self, remote, token, detail, sizeof detail, &retry) == 0) {
+            if (self->push_failures > 0)
+                cw_info("push_recovered", CW_LI("after_failures", self->push_failures), CW_LEND);
+            self->push_failures = 0;
+            cw_info("devlog_pushed", CW_LS("branch", self->branch), CW_LI("attempt", attempt),
+                    CW_LEND);
+            return CW_PUSH_OK;
+        }
+        /* classify on what git and the remote said, not on the remote's name */
+        bool blocked = s_contains_ci(detail, "GH013") || s_contains_ci(detail, "secret");
+        snprintf(msg, sizeof msg, "push to %.1000s failed: %s", remote, detail);
+        cw_devlog_scrub(msg, sizeof msg, token);
+        if (blocked) {
+            cw_error("push_blocked", CW_LS("error", msg), CW_LEND);
+            if (err && errlen)
+                snprintf(err, errlen, "%s", msg);
+            self->push_failures++;
+            if (publisher) {
+                cw_value_t *f = cw_value_new_map();
+                if (f) {
+                    cw_map_set_str(f, "error", msg);
+                    cw_publisher_send(publisher, CW_EV_PUSH_BLOCKED, &f);
+                    cw_value_destroy(&f);
+                }
+            }
+            return CW_PUSH_BLOCKED;
+        }
+        cw_warn("push_attempt_failed", CW_LI("attempt", attempt), CW_LB("retry", retry),
+                CW_LS("error", msg), CW_LEND);
+        if (!retry || attempt == PUSH_ATTEMPTS)
+            break;
+        s_sleep_ms((fast ? 20L : 2000L) << (attempt - 1));
+    }
+    self->push_failures++;
+    cw_error("push_failed", CW_LS("error", msg), CW_LI("consecutive", self->push_failures),
+             CW_LEND);
+    if (err && errlen)
+        snprintf(err, errlen, "%s", msg);
+    if (publisher) {
+        cw_value_t *f = cw_value_new_map();
+        if (f) {
+            cw_map_set_str(f, "error", msg);
+            cw_map_set_int(f, "consecutive", self->push_failures);
+            cw_publisher_send(publisher, CW_EV_PUSH_FAILED, &f);
+            cw_value_destroy(&f);
+        }
+    }
+    return CW_PUSH_FAILED;
+}

@@ -1,0 +1,423 @@
+/*  cw_ledger — what has been documented. See cw_ledger.h. */
+#include "cw_ledger.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "cw_log.h"
+
+#define LEDGER_BUSY_TIMEOUT_MS 5000
+#define LEDGER_MAX_GROUPS 256
+
+static const char *s_schema =
+    "CREATE TABLE IF NOT EXISTS documented_snippets (id TEXT PRIMARY KEY, source_repo TEXT NOT "
+    "NULL, source_file TEXT NOT NULL, function_name TEXT, class_name TEXT, code_hash TEXT NOT "
+    "NULL, documented_at TIMESTAMP NOT NULL, snippet_path TEXT NOT NULL, git_commit TEXT, "
+    "doc_type TEXT NOT NULL DEFAULT 'function_doc');";
+
+static const char *s_indexes =
+    "CREATE INDEX IF NOT EXISTS idx_code_hash ON documented_snippets(code_hash);"
+    "CREATE INDEX IF NOT EXISTS idx_source ON documented_snippets(source_repo, source_file);"
+    "CREATE INDEX IF NOT EXISTS idx_function ON documented_snippets(source_file, function_name);"
+    "CREATE INDEX IF NOT EXISTS idx_dedup ON documented_snippets(source_file, function_name, "
+    "class_name, doc_type);"
+    "CREATE INDEX IF NOT EXISTS idx_doc_type ON documented_snippets(doc_type);"
+    "CREATE TABLE IF NOT EXISTS committed_jobs (job_id TEXT PRIMARY KEY, commit_oid TEXT, path "
+    "TEXT, created_at TEXT);";
+
+enum {
+    Q_HASH = 0,
+    Q_RECENT_REL,
+    Q_RECENT_ABS,
+    Q_INSERT,
+    Q_INSERT_JOB,
+    Q_FIND_JOB,
+    Q_TOTAL,
+    Q_SINCE,
+    Q_BY_REPO,
+    Q_BY_TYPE,
+    Q_COUNT
+};
+
+static const char *s_sql[Q_COUNT] = {
+    /* Q_HASH */
+    "SELECT 1 FROM documented_snippets WHERE code_hash = ?1 AND doc_type = ?2 LIMIT 1",
+    /* Q_RECENT_REL: ?1 file ?2 function ?3 class ?4 doc_type ?5 cutoff ?6 repo */
+    "SELECT 1 FROM documented_snippets WHERE source_file = ?1 AND function_name IS ?2 AND "
+    "class_name IS ?3 AND doc_type = ?4 AND julianday(documented_at) > julianday(?5) AND "
+    "source_repo = ?6 LIMIT 1",
+    /* Q_RECENT_ABS: reference rows with absolute paths ending in "/<file>" */
+    "SELECT 1 FROM documented_snippets WHERE source_repo = ?6 AND source_file >= '/' AND "
+    "source_file < '0' AND length(source_file) > length(?1) AND "
+    "substr(source_file, -(length(?1) + 1)) = '/' || ?1 AND function_name IS ?2 AND "
+    "class_name IS ?3 AND doc_type = ?4 AND julianday(documented_at) > julianday(?5) LIMIT 1",
+    /* Q_INSERT */
+    "INSERT INTO documented_snippets (id, source_repo, source_file, function_name, class_name, "
+    "code_hash, documented_at, snippet_path, git_commit, doc_type) VALUES "
+    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    /* Q_INSERT_JOB */
+    "INSERT OR IGNORE INTO committed_jobs (job_id, commit_oid, path, created_at) VALUES "
+    "(?1, ?2, ?3, ?4)",
+    /* Q_FIND_JOB */
+    "SELECT commit_oid, path FROM committed_jobs WHERE job_id = ?1",
+    /* Q_TOTAL */
+    "SELECT COUNT(*) FROM documented_snippets",
+    /* Q_SINCE */
+    "SELECT COUNT(*) FROM documented_snippets WHERE julianday(documented_at) >= julianday(?1)",
+    /* Q_BY_REPO */
+    "SELECT source_repo, COUNT(*) FROM documented_snippets GROUP BY source_repo "
+    "ORDER BY 2 DESC, 1 LIMIT 256",
+    /* Q_BY_TYPE */
+    "SELECT doc_type, COUNT(*) FROM documented_snippets GROUP BY doc_type "
+    "ORDER BY 2 DESC, 1 LIMIT 256",
+};
+
+struct _cw_ledger_t {
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *stmt[Q_COUNT];
+};
+
+void cw_ledger_isoformat(time_t t, long usec, char *out, size_t outlen)
+{
+    struct tm tm;
+    localtime_r(&t, &tm);
+    char base[32];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (usec > 0 && usec < 1000000)
+        snprintf(out, outlen, "%s.%06ld", base, usec);
+    else
+        snprintf(out, outlen, "%s", base);
+}
+
+void cw_ledger_uuid4(char out[37])
+{
+    unsigned char b[16];
+    size_t got = 0;
+    while (got < sizeof b) {
+        ssize_t n = getrandom(b + got, sizeof b - got, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            /* extremely unlikely: fall back on a weaker source rather than fail */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            srandom((unsigned)(ts.tv_nsec ^ ts.tv_sec ^ getpid()));
+            for (; got < sizeof b; got++)
+                b[got] = (unsigned char)(random() & 0xff);
+            break;
+        }
+        got += (size_t)n;
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+             b[15]);
+}
+
+static int s_exec(cw_ledger_t *self, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(self->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        cw_error("ledger_sql_failed", CW_LS("path", self->path),
+                 CW_LS("reason", msg ? msg : sqlite3_errmsg(self->db)), CW_LEND);
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* 1 if documented_snippets has a doc_type column, 0 if not, -1 on error */
+static int s_has_doc_type(cw_ledger_t *self)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(self->db, "PRAGMA table_info(documented_snippets)", -1, &st, NULL) !=
+        SQLITE_OK)
+        return -1;
+    int found = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *name = sqlite3_column_text(st, 1);
+        if (name && strcmp((const char *)name, "doc_type") == 0)
+            found = 1;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? found : -1;
+}
+
+cw_ledger_t *cw_ledger_new(const char *path)
+{
+    if (!path || !*path)
+        return NULL;
+    cw_ledger_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->path = strdup(path);
+    if (!self->path)
+        goto fail;
+    if (sqlite3_open_v2(path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        cw_error("ledger_open_failed", CW_LS("path", path),
+                 CW_LS("reason", self->db ? sqlite3_errmsg(self->db) : "out of memory"), CW_LEND);
+        goto fail;
+    }
+    sqlite3_busy_timeout(self->db, LEDGER_BUSY_TIMEOUT_MS);
+    if (s_exec(self, "PRAGMA journal_mode=WAL;") != 0 || s_exec(self, s_schema) != 0)
+        goto fail;
+    int has = s_has_doc_type(self);
+    if (has < 0)
+        goto fail;
+    if (has == 0) {
+        if (s_exec(self, "ALTER TABLE documented_snippets ADD COLUMN doc_type TEXT NOT NULL "
+                         "DEFAULT 'function_doc';") != 0)
+            goto fail;
+        cw_info("ledger_migrated", CW_LS("path", path), CW_LS("added_column", "doc_type"),
+                CW_LEND);
+    }
+    if (s_exec(self, s_indexes) != 0)
+        goto fail;
+    for (int i = 0; i < Q_COUNT; i++) {
+        if (sqlite3_prepare_v3(self->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                               &self->stmt[i], NULL) != SQLITE_OK) {
+            cw_error("ledger_prepare_failed", CW_LS("path", path),
+                     CW_LS("reason", sqlite3_errmsg(self->db)), CW_LI("statement", i), CW_LEND);
+            goto fail;
+        }
+    }
+    return self;
+fail:
+    cw_ledger_destroy(&self);
+    return NULL;
+}
+
+void cw_ledger_destroy(cw_ledger_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cw_ledger_t *self = *self_p;
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(self->stmt[i]);
+    if (self->db)
+        sqlite3_close(self->db);
+    free(self->path);
+    free(self);
+    *self_p = NULL;
+}
+
+static sqlite3_stmt *s_stmt(cw_ledger_t *self, int q)
+{
+    sqlite3_stmt *st = self->stmt[q];
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+/* NULL for missing or empty strings: the reference stores None there */
+static const char *s_opt(const cw_value_t *target, const char *key)
+{
+    const char *s = cw_map_str(target, key, NULL);
+    return (s && *s) ? s : NULL;
+}
+
+static void s_bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, idx);
+}
+
+/* 1 row, 0 none, -1 error */
+static int s_exists(cw_ledger_t *self, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    cw_error("ledger_query_failed", CW_LS("reason", sqlite3_errmsg(self->db)), CW_LEND);
+    return -1;
+}
+
+int cw_ledger_allowed(cw_ledger_t *self, const cw_value_t *target, int redocument_after_days,
+                      time_t now)
+{
+    if (!self || !target)
+        return -1;
+    const char *doc_type = cw_map_str(target, "doc_type", "function_doc");
+    const char *hash = s_opt(target, "code_hash");
+    if (hash) {
+        sqlite3_stmt *st = s_stmt(self, Q_HASH);
+        s_bind_text(st, 1, hash);
+        s_bind_text(st, 2, doc_type);
+        int rc = s_exists(self, st);
+        if (rc != 0)
+            return rc < 0 ? -1 : 0;
+    }
+    const char *file = s_opt(target, "file");
+    if (!file || redocument_after_days <= 0)
+        return 1;
+    char cutoff[40];
+    cw_ledger_isoformat(now - (time_t)redocument_after_days * 86400, 0, cutoff, sizeof cutoff);
+    for (int q = Q_RECENT_REL; q <= Q_RECENT_ABS; q++) {
+        sqlite3_stmt *st = s_stmt(self, q);
+        s_bind_text(st, 1, file);
+        s_bind_text(st, 2, s_opt(target, "name"));
+        s_bind_text(st, 3, s_opt(target, "class"));
+        s_bind_text(st, 4, doc_type);
+        s_bind_text(st, 5, cutoff);
+        s_bind_text(st, 6, cw_map_str(target, "repo", ""));
+        int rc = s_exists(self, st);
+        if (rc != 0)
+            return rc < 0 ? -1 : 0;
+    }
+    return 1;
+}
+
+static int s_step_done(cw_ledger_t *self, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        cw_error("ledger_write_failed", CW_LS("what", what),
+                 CW_LS("reason", sqlite3_errmsg(self->db)), CW_LEND);
+        return -1;
+    }
+    return 0;
+}
+
+int cw_ledger_record(cw_ledger_t *self, const cw_value_t *target, const char *snippet_path,
+                     const char *commit, const char *job_id, time_t when)
+{
+    if (!self || !target || !snippet_path)
+        return -1;
+    char iso[40], id[37];
+    if (when == 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        cw_ledger_isoformat(ts.tv_sec, ts.tv_nsec / 1000, iso, sizeof iso);
+    } else
+        cw_ledger_isoformat(when, 0, iso, sizeof iso);
+    cw_ledger_uuid4(id);
+
+    if (s_exec(self, "BEGIN IMMEDIATE;") != 0)
+        return -1;
+    sqlite3_stmt *st = s_stmt(self, Q_INSERT);
+    s_bind_text(st, 1, id);
+    s_bind_text(st, 2, cw_map_str(target, "repo", ""));
+    s_bind_text(st, 3, cw_map_str(target, "file", ""));
+    s_bind_text(st, 4, s_opt(target, "name"));
+    s_bind_text(st, 5, s_opt(target, "class"));
+    s_bind_text(st, 6, cw_map_str(target, "code_hash", ""));
+    s_bind_text(st, 7, iso);
+    s_bind_text(st, 8, snippet_path);
+    s_bind_text(st, 9, commit);
+    s_bind_text(st, 10, cw_map_str(target, "doc_type", "function_doc"));
+    int rc = s_step_done(self, st, "documented_snippets");
+    if (rc == 0 && job_id && *job_id) {
+        st = s_stmt(self, Q_INSERT_JOB);
+        s_bind_text(st, 1, job_id);
+        s_bind_text(st, 2, commit);
+        s_bind_text(st, 3, snippet_path);
+        s_bind_text(st, 4, iso);
+        rc = s_step_done(self, st, "committed_jobs");
+    }
+    if (rc == 0)
+        rc = s_exec(self, "COMMIT;");
+    if (rc != 0)
+        sqlite3_exec(self->db, "ROLLBACK;", NULL, NULL, NULL);
+    return rc;
+}
+
+int cw_ledger_find_job(cw_ledger_t *self, const char *job_id, char *commit, size_t commit_len,
+                       char *path, size_t path_len)
+{
+    if (!self || !job_id)
+        return -1;
+    sqlite3_stmt *st = s_stmt(self, Q_FIND_JOB);
+    s_bind_text(st, 1, job_id);
+    int rc = sqlite3_step(st);
+    int result;
+    if (rc == SQLITE_ROW) {
+        const unsigned char *c = sqlite3_column_text(st, 0);
+        const unsigned char *p = sqlite3_column_text(st, 1);
+        if (commit && commit_len)
+            snprintf(commit, commit_len, "%s", c ? (const char *)c : "");
+        if (path && path_len)
+            snprintf(path, path_len, "%s", p ? (const char *)p : "");
+        result = 1;
+    } else if (rc == SQLITE_DONE)
+        result = 0;
+    else {
+        cw_error("ledger_query_failed", CW_LS("reason", sqlite3_errmsg(self->db)), CW_LEND);
+        result = -1;
+    }
+    sqlite3_reset(st);
+    return result;
+}
+
+static int64_t s_count(cw_ledger_t *self, sqlite3_stmt *st, bool *ok)
+{
+    int64_t n = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    else {
+        cw_error("ledger_query_failed", CW_LS("reason", sqlite3_errmsg(self->db)), CW_LEND);
+        *ok = false;
+    }
+    sqlite3_reset(st);
+    return n;
+}
+
+static cw_value_t *s_groups(cw_ledger_t *self, sqlite3_stmt *st, bool *ok)
+{
+    cw_value_t *map = cw_value_new_map();
+    if (!map) {
+        *ok = false;
+        return NULL;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *k = sqlite3_column_text(st, 0);
+        cw_map_set_int(map, k ? (const char *)k : "", sqlite3_column_int64(st, 1));
+    }
+    if (rc != SQLITE_DONE) {
+        cw_error("ledger_query_failed", CW_LS("reason", sqlite3_errmsg(self->db)), CW_LEND);
+        *ok = false;
+    }
+    sqlite3_reset(st);
+    return map;
+}
+
+cw_value_t *cw_ledger_stats(cw_ledger_t *self, time_t now)
+{
+    if (!self)
+        return NULL;
+    bool ok = true;
+    char cutoff[40];
+    cw_ledger_isoformat(now - 7 * 86400, 0, cutoff, sizeof cutoff);
+    cw_value_t *out = cw_value_new_map();
+    if (!out)
+        return NULL;
+    cw_map_set_int(out, "total", s_count(self, s_stmt(self, Q_TOTAL), &ok));
+    sqlite3_stmt *st = s_stmt(self, Q_SINCE);
+    s_bind_text(st, 1, cutoff);
+    cw_map_set_int(out, "last_7_days", s_count(self, st, &ok));
+    cw_value_t *g = s_groups(self, s_stmt(self, Q_BY_REPO), &ok);
+    if (g)
+        cw_map_set(out, "by_repo", g);
+    g = s_groups(self, s_stmt(self, Q_BY_TYPE), &ok);
+    if (g)
+        cw_map_set(out, "by_doc_type", g);
+    if (!ok)
+        cw_value_destroy(&out);
+    return out;
+}

@@ -1,0 +1,502 @@
+/*  cw_generator — request handling, LLM health state, events. */
+#include "cw_generator.h"
+#include "cw_backoff.h"
+#include "cw_clean.h"
+#include "cw_log.h"
+#include "cw_prompts.h"
+#include "cw_proto.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct _cw_generator_t {
+    cw_llm_t *llm;
+    cw_prompts_t *prompts;
+    cw_generator_event_fn *on_event;
+    void *event_arg;
+    bool up;
+    bool checked; /* at least one health check done */
+    int consecutive;
+    int64_t next_check_ms;
+    char last_error[512];
+    cw_backoff_t health;
+    size_t max_source_bytes;
+};
+
+static int64_t s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---------------------------------------------------------------- target */
+static const char **s_str_array(const cw_value_t *arr, size_t *count)
+{
+    *count = 0;
+    if (!arr || cw_value_kind(arr) != CW_VAL_ARRAY)
+        return NULL;
+    size_t n = cw_value_size(arr);
+    const char **out = calloc(n ? n : 1, sizeof(char *));
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = cw_value_str(cw_array_at(arr, i));
+        if (s)
+            out[(*count)++] = s;
+    }
+    return out;
+}
+
+int cw_gen_target_from_value(const cw_value_t *target, cw_gen_target_t *t, char *err,
+                             size_t errlen)
+{
+    memset(t, 0, sizeof(*t));
+    if (!target || cw_value_kind(target) != CW_VAL_MAP) {
+        snprintf(err, errlen, "target must be a map");
+        return -1;
+    }
+    static const char *const required[] = {"doc_type", "repo", "file", "language", "name",
+                                           "source"};
+    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+        if (!cw_map_str(target, required[i], NULL)) {
+            snprintf(err, errlen, "target.%s missing or not a string", required[i]);
+            return -1;
+        }
+    }
+    t->doc_type_name = cw_map_str(target, "doc_type", "");
+    t->doc_type = cw_doc_type_from_name(t->doc_type_name);
+    if (t->doc_type < 0) {
+        snprintf(err, errlen, "target.doc_type \"%.40s\" is not a doc type", t->doc_type_name);
+        return -1;
+    }
+    t->repo = cw_map_str(target, "repo", "");
+    t->file = cw_map_str(target, "file", "");
+    t->language = cw_map_str(target, "language", "");
+    t->name = cw_map_str(target, "name", "");
+    t->source = cw_map_str(target, "source", "");
+    const char *cls = cw_map_str(target, "class", NULL);
+    t->class_name = cls && *cls ? cls : NULL;
+    const char *ds = cw_map_str(target, "docstring", NULL);
+    t->docstring = ds && *ds ? ds : NULL;
+    const char *sig = cw_map_str(target, "signature", NULL);
+    t->signature = sig && *sig ? sig : NULL;
+    const char *ctx = cw_map_str(target, "context", NULL);
+    t->context = ctx && *ctx ? ctx : NULL;
+    t->start_line = (long)cw_map_int(target, "start_line", 0);
+    t->end_line = (long)cw_map_int(target, "end_line", 0);
+    t->complexity = cw_map_float(target, "complexity", 0);
+    t->nloc = (long)cw_map_int(target, "nloc", -1);
+    t->params = (long)cw_map_int(target, "params", -1);
+    t->nesting = (long)cw_map_int(target, "nesting", -1);
+    t->is_async = cw_map_bool(target, "is_async", false);
+    t->parameters = s_str_array(cw_map_get(target, "parameters"), &t->parameter_count);
+    t->calls = s_str_array(cw_map_get(target, "calls"), &t->call_count);
+    t->decorators = s_str_array(cw_map_get(target, "decorators"), &t->decorator_count);
+    return 0;
+}
+
+void cw_gen_target_free(cw_gen_target_t *t)
+{
+    if (!t)
+        return;
+    free(t->parameters);
+    free(t->calls);
+    free(t->decorators);
+    t->parameters = t->calls = t->decorators = NULL;
+    t->parameter_count = t->call_count = t->decorator_count = 0;
+}
+
+void cw_gen_display_name(const cw_gen_target_t *t, char *out, size_t outlen)
+{
+    const char *name = t->name && *t->name ? t->name : NULL;
+    const char *cls = t->class_name && *t->class_name ? t->class_name : NULL;
+    if (name && cls && strcmp(name, cls) != 0 && t->doc_type != CW_DOC_CLASS)
+        snprintf(out, outlen, "%s.%s", cls, name);
+    else if (name)
+        snprintf(out, outlen, "%s", name);
+    else if (cls)
+        snprintf(out, outlen, "%s", cls);
+    else {
+        const char *f = t->file ? t->file : "";
+        const char *base = strrchr(f, '/');
+        base = base ? base + 1 : f;
+        const char *dot = strrchr(base, '.');
+        size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+        snprintf(out, outlen, "%.*s", (int)n, base);
+    }
+    /* a display name never spans lines */
+    for (char *p = out; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = ' ';
+}
+
+/* ---------------------------------------------------------------- object */
+cw_generator_t *cw_generator_new(const cw_config_t *config)
+{
+    cw_generator_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    char err[256] = "";
+    self->llm = cw_llm_new(config, err, sizeof(err));
+    if (!self->llm) {
+        cw_error("generator_config_invalid", CW_LS("error", err[0] ? err : "out of memory"),
+                 CW_LEND);
+        cw_generator_destroy(&self);
+        return NULL;
+    }
+    self->prompts = cw_prompts_new(config);
+    if (!self->prompts) {
+        cw_generator_destroy(&self);
+        return NULL;
+    }
+    cw_backoff_init(&self->health, CW_GEN_HEALTH_INITIAL_MS, CW_GEN_HEALTH_MAX_MS, 2.0, 0.0);
+    /* keep the prompt inside the context window: about 3 bytes per token, leaving room
+       for the answer and the instructions */
+    int ctx = cw_llm_num_ctx(self->llm);
+    int predict = config && config->ollama.num_predict > 0 ? config->ollama.num_predict : 4096;
+    long room = (long)ctx - predict - 1024;
+    size_t max_src = room > 0 ? (size_t)room * 3 : 0;
+    if (max_src < 8 * 1024)
+        max_src = 8 * 1024;
+    if (max_src > 512 * 1024)
+        max_src = 512 * 1024;
+    self->max_source_bytes = max_src;
+    return self;
+}
+
+void cw_generator_destroy(cw_generator_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cw_generator_t *self = *self_p;
+    cw_llm_destroy(&self->llm);
+    cw_prompts_destroy(&self->prompts);
+    free(self);
+    *self_p = NULL;
+}
+
+void cw_generator_set_event_hook(cw_generator_t *self, cw_generator_event_fn *fn, void *arg)
+{
+    self->on_event = fn;
+    self->event_arg = arg;
+}
+
+cw_llm_t *cw_generator_llm(cw_generator_t *self)
+{
+    return self ? self->llm : NULL;
+}
+
+bool cw_generator_llm_up(const cw_generator_t *self)
+{
+    return self && self->up;
+}
+
+int cw_generator_consecutive_failures(const cw_generator_t *self)
+{
+    return self ? self->consecutive : 0;
+}
+
+static void s_emit(cw_generator_t *self, const char *event, cw_value_t *fields)
+{
+    if (!fields)
+        return;
+    if (self->on_event)
+        self->on_event(event, &fields, self->event_arg);
+    cw_value_destroy(&fields);
+}
+
+/* ---------------------------------------------------------------- health */
+bool cw_generator_check_health(cw_generator_t *self)
+{
+    char err[400] = "";
+    bool ok = cw_llm_health(self->llm, err, sizeof(err));
+    const char *backend = cw_llm_backend_name(self->llm);
+    self->checked = true;
+    if (ok) {
+        if (self->consecutive > 0) {
+            cw_info("llm_recovered", CW_LS("backend", backend),
+                    CW_LI("after_failures", self->consecutive), CW_LEND);
+            cw_value_t *f = cw_value_new_map();
+            if (f)
+                cw_map_set_str(f, "backend", backend);
+            s_emit(self, CW_EV_LLM_RECOVERED, f);
+        }
+        self->up = true;
+        self->consecutive = 0;
+        self->last_error[0] = '\0';
+        cw_backoff_reset(&self->health);
+        return true;
+    }
+    self->up = false;
+    int64_t wait = cw_backoff_fail(&self->health);
+    self->consecutive = self->health.failures;
+    self->next_check_ms = s_now_ms() + wait;
+    snprintf(self->last_error, sizeof(self->last_error), "%s", err);
+    cw_warn("llm_unavailable", CW_LS("backend", backend), CW_LI("consecutive", self->consecutive),
+            CW_LI("retry_seconds", wait / 1000), CW_LS("error", err), CW_LEND);
+    cw_value_t *f = cw_value_new_map();
+    if (f) {
+        cw_map_set_str(f, "backend", backend);
+        cw_map_set_int(f, "consecutive", self->consecutive);
+        cw_map_set_int(f, "retry_seconds", wait / 1000);
+        cw_map_set_str(f, "error", err);
+    }
+    s_emit(self, CW_EV_LLM_UNAVAILABLE, f);
+    return false;
+}
+
+bool cw_generator_start(cw_generator_t *self)
+{
+    bool up = cw_generator_check_health(self);
+    if (up)
+        cw_llm_prewarm(self->llm);
+    return up;
+}
+
+int64_t cw_generator_tick(cw_generator_t *self)
+{
+    if (self->checked && self->up)
+        return -1;
+    int64_t now = s_now_ms();
+    if (!self->checked || now >= self->next_check_ms) {
+        if (cw_generator_check_health(self))
+            return -1;
+        now = s_now_ms();
+    }
+    return self->next_check_ms > now ? self->next_check_ms - now : 0;
+}
+
+/* ---------------------------------------------------------------- replies */
+static cw_value_t *s_error(const char *job_id, const char *code, bool retryable,
+                           const char *fmt_msg)
+{
+    return cw_proto_new_error(job_id, code, fmt_msg, retryable);
+}
+
+static cw_value_t *s_unavailable(cw_generator_t *self, const char *job_id, const char *what)
+{
+    char msg[900];
+    int64_t left = self->next_check_ms - s_now_ms();
+    snprintf(msg, sizeof(msg), "LLM backend %s unavailable: %s (next check in %lld s)",
+             cw_llm_backend_name(self->llm), what && *what ? what : "not answering",
+             (long long)(left > 0 ? (left + 999) / 1000 : 0));
+    return s_error(job_id, CW_ERR_UNAVAILABLE, true, msg);
+}
+
+/* The source for the prompt, cut at a line boundary when it would overflow the context. */
+static char *s_bounded_source(const cw_generator_t *self, const char *src)
+{
+    size_t n = strlen(src);
+    if (n <= self->max_source_bytes)
+        return strdup(src);
+    size_t cut = self->max_source_bytes;
+    while (cut > 0 && src[cut - 1] != '\n')
+        cut--;
+    if (cut == 0) {
+        cut = self->max_source_bytes;
+        while (cut > 0 && ((unsigned char)src[cut] & 0xC0) == 0x80)
+            cut--;
+    }
+    static const char note[] = "\n... (source cut here to fit the context window)";
+    char *out = malloc(cut + sizeof(note));
+    if (!out)
+        return NULL;
+    memcpy(out, src, cut);
+    memcpy(out + cut, note, sizeof(note));
+    cw_info("prompt_source_cut", CW_LI("source_bytes", (long long)n),
+            CW_LI("kept_bytes", (long long)cut), CW_LEND);
+    return out;
+}
+
+static cw_value_t *s_reply(const char *job_id, const char *doc, const char *msg,
+                           const cw_llm_t *llm, long ptok, long ctok, int64_t ms, bool truncated,
+                           bool with_model)
+{
+    cw_value_t *r = cw_proto_new(CW_MSG_GENERATE_REPLY);
+    if (!r)
+        return NULL;
+    cw_map_set_str(r, "job_id", job_id);
+    cw_map_set_str(r, "documentation", doc);
+    cw_map_set_str(r, "commit_message", msg);
+    cw_map_set_str(r, "backend", cw_llm_backend_name(llm));
+    if (with_model)
+        cw_map_set_str(r, "model", cw_llm_model(llm));
+    cw_map_set_int(r, "prompt_tokens", ptok);
+    cw_map_set_int(r, "completion_tokens", ctok);
+    cw_map_set_int(r, "duration_ms", ms);
+    cw_map_set_bool(r, "truncated", truncated);
+    return r;
+}
+
+static cw_value_t *s_llm_error(cw_generator_t *self, const char *job_id,
+                               const cw_llm_result_t *res)
+{
+    char msg[900];
+    switch (res->status) {
+    case CW_LLM_UNAVAILABLE:
+        /* the server stopped answering: mark it down (publishes llm_unavailable) */
+        if (cw_generator_check_health(self))
+            return s_error(job_id, CW_ERR_UNAVAILABLE, true, res->error);
+        return s_unavailable(self, job_id, res->error);
+    case CW_LLM_BUSY:
+        snprintf(msg, sizeof(msg), "LLM busy: %s", res->error);
+        return s_error(job_id, CW_ERR_UNAVAILABLE, true, msg);
+    case CW_LLM_MODEL_MISSING:
+        snprintf(msg, sizeof(msg), "model not found: %s (model \"%s\")", res->error,
+                 cw_llm_model(self->llm));
+        cw_error("llm_model_missing", CW_LS("backend", cw_llm_backend_name(self->llm)),
+                 CW_LS("model", cw_llm_model(self->llm)), CW_LS("error", res->error), CW_LEND);
+        {
+            cw_value_t *f = cw_value_new_map();
+            if (f) {
+                cw_map_set_str(f, "level", "error");
+                cw_map_set_str(f, "message", msg);
+            }
+            s_emit(self, CW_EV_LOG, f);
+        }
+        return s_error(job_id, CW_ERR_BAD_REQUEST, false, msg);
+    case CW_LLM_BAD_INPUT:
+        snprintf(msg, sizeof(msg), "LLM rejected the input: %s", res->error);
+        return s_error(job_id, CW_ERR_BAD_REQUEST, false, msg);
+    default:
+        snprintf(msg, sizeof(msg), "LLM call failed: %s", res->error);
+        return s_error(job_id, CW_ERR_INTERNAL, true, msg);
+    }
+}
+
+cw_value_t *cw_generator_handle(cw_generator_t *self, const cw_value_t *request)
+{
+    const char *job_id = cw_map_str(request, "job_id", "");
+    const char *type = cw_proto_type(request);
+    if (!type || strcmp(type, CW_MSG_GENERATE_REQUEST) != 0) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "generator answers generate_request, not %.40s",
+                 type ? type : "(no type)");
+        return s_error(job_id, CW_ERR_BAD_REQUEST, false, msg);
+    }
+    char err[256] = "";
+    cw_gen_target_t t;
+    if (cw_gen_target_from_value(cw_map_get(request, "target"), &t, err, sizeof(err)) != 0) {
+        cw_gen_target_free(&t);
+        cw_warn("generate_bad_request", CW_LS("job_id", job_id), CW_LS("error", err), CW_LEND);
+        return s_error(job_id, CW_ERR_BAD_REQUEST, false, err);
+    }
+    char name[600];
+    cw_gen_display_name(&t, name, sizeof(name));
+    int64_t start = s_now_ms();
+    cw_value_t *reply = NULL;
+
+    if (cw_llm_is_offline(self->llm)) {
+        char *doc = cw_offline_document(&t);
+        char *msg = cw_offline_commit_message(&t);
+        if (doc && msg)
+            reply = s_reply(job_id, doc, msg, self->llm, 0, 0, s_now_ms() - start, false, false);
+        else
+            reply = s_error(job_id, CW_ERR_INTERNAL, true, "out of memory");
+        free(doc);
+        free(msg);
+        cw_gen_target_free(&t);
+        return reply;
+    }
+
+    /* health first: never spend a request on a server known to be down */
+    if (!self->checked || !self->up) {
+        if (!self->checked || s_now_ms() >= self->next_check_ms)
+            cw_generator_check_health(self);
+        if (!self->up) {
+            cw_gen_target_free(&t);
+            return s_unavailable(self, job_id, self->last_error);
+        }
+    }
+
+    char *source = s_bounded_source(self, t.source);
+    cw_prompt_vars_t vars = {
+        .language = t.language,
+        .source = source,
+        .name = name,
+        .file_path = t.file,
+        .repo = t.repo,
+        .context = t.context,
+        .complexity = t.complexity,
+        .line_count = t.end_line >= t.start_line ? t.end_line - t.start_line + 1 : 0,
+        .decorators = t.decorators,
+        .decorator_count = t.decorator_count,
+        .is_async = t.is_async,
+    };
+    char *system = cw_prompts_system(self->prompts, t.language);
+    char *prompt = source ? cw_prompts_document(self->prompts, t.doc_type, &vars) : NULL;
+    if (!system || !prompt) {
+        free(source);
+        free(system);
+        free(prompt);
+        cw_gen_target_free(&t);
+        return s_error(job_id, CW_ERR_INTERNAL, true, "out of memory building the prompt");
+    }
+    cw_info("generating", CW_LS("job_id", job_id), CW_LS("target", name),
+            CW_LS("doc_type", t.doc_type_name), CW_LS("backend", cw_llm_backend_name(self->llm)),
+            CW_LS("model", cw_llm_model(self->llm)), CW_LI("prompt_bytes", (long long)strlen(prompt)),
+            CW_LEND);
+    cw_llm_call_t call = {system, prompt, -1.0, 0};
+    cw_llm_result_t res;
+    cw_llm_generate(self->llm, &call, &res);
+    free(system);
+    free(prompt);
+    free(source);
+    if (res.status != CW_LLM_OK) {
+        cw_warn("generate_failed", CW_LS("job_id", job_id), CW_LS("target", name),
+                CW_LS("status", cw_llm_status_name(res.status)), CW_LS("error", res.error),
+                CW_LEND);
+        reply = s_llm_error(self, job_id, &res);
+        cw_llm_result_clear(&res);
+        cw_gen_target_free(&t);
+        return reply;
+    }
+    char *doc = cw_clean_documentation(res.text);
+    long ptok = res.prompt_tokens, ctok = res.completion_tokens;
+    bool truncated = res.truncated;
+    cw_llm_result_clear(&res);
+    if (!doc || !*doc) {
+        free(doc);
+        cw_gen_target_free(&t);
+        return s_error(job_id, CW_ERR_INTERNAL, true, "the LLM answer was empty after cleaning");
+    }
+    if (truncated)
+        cw_warn("generate_truncated", CW_LS("job_id", job_id), CW_LS("target", name), CW_LEND);
+
+    /* commit message: a failure here never throws the document away */
+    char *msg = NULL;
+    char *csys = cw_prompts_commit_system(self->prompts);
+    char *cprompt = cw_prompts_commit(self->prompts, doc, &vars);
+    if (csys && cprompt) {
+        cw_llm_call_t ccall = {csys, cprompt, CW_GEN_COMMIT_TEMPERATURE, CW_GEN_COMMIT_MAX_TOKENS};
+        cw_llm_result_t cres;
+        if (cw_llm_generate(self->llm, &ccall, &cres) == CW_LLM_OK) {
+            msg = cw_clean_commit_message(cres.text, name);
+            ptok += cres.prompt_tokens;
+            ctok += cres.completion_tokens;
+        } else
+            cw_warn("commit_message_failed", CW_LS("job_id", job_id),
+                    CW_LS("status", cw_llm_status_name(cres.status)), CW_LS("error", cres.error),
+                    CW_LEND);
+        cw_llm_result_clear(&cres);
+    }
+    free(csys);
+    free(cprompt);
+    if (!msg)
+        msg = cw_clean_commit_message("", name);
+    if (msg)
+        reply = s_reply(job_id, doc, msg, self->llm, ptok, ctok, s_now_ms() - start, truncated,
+                        true);
+    else
+        reply = s_error(job_id, CW_ERR_INTERNAL, true, "out of memory");
+    cw_info("generated", CW_LS("job_id", job_id), CW_LS("target", name),
+            CW_LI("doc_bytes", (long long)strlen(doc)), CW_LI("prompt_tokens", ptok),
+            CW_LI("completion_tokens", ctok), CW_LB("truncated", truncated), CW_LEND);
+    free(doc);
+    free(msg);
+    cw_gen_target_free(&t);
+    return reply;
+}

@@ -1,0 +1,421 @@
+/*  cw_llm — backend selection, the shared libcurl exchange, waits. */
+#include "cw_llm_int.h"
+#include "cw_log.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <czmq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static char *s_dup(const char *s, const char *dflt)
+{
+    return strdup(s && *s ? s : dflt);
+}
+
+cw_llm_t *cw_llm_new(const cw_config_t *config, char *err, size_t errlen)
+{
+    const char *backend = config && config->llm.backend && *config->llm.backend
+                              ? config->llm.backend
+                              : "ollama";
+    cw_llm_kind_t kind;
+    if (strcasecmp(backend, "ollama") == 0)
+        kind = CW_LLM_KIND_OLLAMA;
+    else if (strcasecmp(backend, "openai") == 0)
+        kind = CW_LLM_KIND_OPENAI;
+    else if (strcasecmp(backend, "offline") == 0)
+        kind = CW_LLM_KIND_OFFLINE;
+    else {
+        if (err && errlen)
+            snprintf(err, errlen, "llm.backend must be ollama, openai or offline (got \"%.64s\")",
+                     backend);
+        return NULL;
+    }
+    cw_llm_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    self->kind = kind;
+    self->wait_divisor = 1;
+    const char *fast = getenv("CW_TEST_FAST");
+    if (fast && strcmp(fast, "1") == 0)
+        self->wait_divisor = 100;
+    self->connect_timeout_s = 10;
+    self->timeout_s = 600;
+    self->health_timeout_s = 5;
+    char url[1024];
+    if (kind == CW_LLM_KIND_OPENAI) {
+        const char *base = config && config->openai.base_url && *config->openai.base_url
+                               ? config->openai.base_url
+                               : "http://localhost:8080/v1";
+        self->base_url = strdup(base);
+        const char *model = config ? config->openai.model : NULL;
+        if (!model || !*model)
+            model = config ? config->ollama.model : NULL;
+        self->model = s_dup(model, "default");
+        self->api_key = config && config->openai.api_key && *config->openai.api_key
+                            ? strdup(config->openai.api_key)
+                            : NULL;
+        self->temperature = config ? config->openai.temperature : 0.3;
+        self->max_tokens = config && config->openai.max_tokens > 0 ? config->openai.max_tokens
+                                                                   : 4096;
+        self->num_ctx = config && config->ollama.num_ctx > 0 ? config->ollama.num_ctx : 16384;
+    } else {
+        snprintf(url, sizeof(url), "http://%s:%d",
+                 config && config->ollama.host && *config->ollama.host ? config->ollama.host
+                                                                        : "localhost",
+                 config && config->ollama.port > 0 ? config->ollama.port : 11434);
+        self->base_url = strdup(url);
+        self->model = s_dup(config ? config->ollama.model : NULL,
+                            kind == CW_LLM_KIND_OFFLINE ? "offline" : "qwen2.5:7b");
+        self->temperature = config ? config->ollama.temperature : 0.3;
+        self->max_tokens = config && config->ollama.num_predict > 0 ? config->ollama.num_predict
+                                                                    : 4096;
+        self->num_ctx = config && config->ollama.num_ctx > 0 ? config->ollama.num_ctx : 16384;
+        self->keep_alive = s_dup(config ? config->ollama.keep_alive : NULL, "-1");
+    }
+    if (kind == CW_LLM_KIND_OFFLINE) {
+        free(self->model);
+        self->model = strdup("offline");
+    }
+    if (!self->base_url || !self->model) {
+        cw_llm_destroy(&self);
+        return NULL;
+    }
+    size_t bl = strlen(self->base_url);
+    while (bl > 0 && self->base_url[bl - 1] == '/')
+        self->base_url[--bl] = '\0';
+    if (kind != CW_LLM_KIND_OFFLINE)
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+    return self;
+}
+
+void cw_llm_destroy(cw_llm_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cw_llm_t *self = *self_p;
+    free(self->model);
+    free(self->base_url);
+    free(self->api_key);
+    free(self->keep_alive);
+    free(self);
+    *self_p = NULL;
+}
+
+const char *cw_llm_backend_name(const cw_llm_t *self)
+{
+    if (!self)
+        return "none";
+    switch (self->kind) {
+    case CW_LLM_KIND_OPENAI: return "openai";
+    case CW_LLM_KIND_OFFLINE: return "offline";
+    default: return "ollama";
+    }
+}
+
+const char *cw_llm_model(const cw_llm_t *self)
+{
+    return self ? self->model : "";
+}
+
+bool cw_llm_is_offline(const cw_llm_t *self)
+{
+    return self && self->kind == CW_LLM_KIND_OFFLINE;
+}
+
+int cw_llm_num_ctx(const cw_llm_t *self)
+{
+    return self ? self->num_ctx : 0;
+}
+
+void cw_llm_set_wait_divisor(cw_llm_t *self, int divisor)
+{
+    if (self)
+        self->wait_divisor = divisor >= 1 ? divisor : 1;
+}
+
+bool cw_llm_health(cw_llm_t *self, char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = '\0';
+    if (!self)
+        return false;
+    switch (self->kind) {
+    case CW_LLM_KIND_OFFLINE: return true;
+    case CW_LLM_KIND_OPENAI: return cw_openai_health(self, err, errlen);
+    default: return cw_ollama_health(self, err, errlen);
+    }
+}
+
+int cw_llm_prewarm(cw_llm_t *self)
+{
+    if (!self || self->kind != CW_LLM_KIND_OLLAMA)
+        return 0;
+    return cw_ollama_prewarm(self);
+}
+
+cw_llm_status_t cw_llm_generate(cw_llm_t *self, const cw_llm_call_t *call,
+                                cw_llm_result_t *result)
+{
+    memset(result, 0, sizeof(*result));
+    if (!self || !call || !call->prompt) {
+        result->status = CW_LLM_FAILED;
+        snprintf(result->error, sizeof(result->error), "no prompt");
+        return result->status;
+    }
+    int64_t start = cw_llm_now_ms();
+    cw_llm_status_t st;
+    switch (self->kind) {
+    case CW_LLM_KIND_OPENAI: st = cw_openai_generate(self, call, result); break;
+    case CW_LLM_KIND_OLLAMA: st = cw_ollama_generate(self, call, result); break;
+    default:
+        st = CW_LLM_FAILED;
+        snprintf(result->error, sizeof(result->error),
+                 "the offline backend does not call an LLM");
+    }
+    result->status = st;
+    if (st != CW_LLM_OK) {
+        free(result->text);
+        result->text = NULL;
+    } else if (result->duration_ms <= 0)
+        result->duration_ms = cw_llm_now_ms() - start;
+    return st;
+}
+
+void cw_llm_result_clear(cw_llm_result_t *result)
+{
+    if (!result)
+        return;
+    free(result->text);
+    memset(result, 0, sizeof(*result));
+}
+
+const char *cw_llm_status_name(cw_llm_status_t status)
+{
+    switch (status) {
+    case CW_LLM_OK: return "ok";
+    case CW_LLM_UNAVAILABLE: return "unavailable";
+    case CW_LLM_BUSY: return "busy";
+    case CW_LLM_MODEL_MISSING: return "model_missing";
+    case CW_LLM_BAD_INPUT: return "bad_input";
+    default: return "failed";
+    }
+}
+
+/* ---------------------------------------------------------------- helpers */
+int64_t cw_llm_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cw_llm_wait_ms(cw_llm_t *self, int64_t ms)
+{
+    int div = self && self->wait_divisor > 0 ? self->wait_divisor : 1;
+    int64_t left = ms / div;
+    while (left > 0 && !zsys_interrupted) {
+        int64_t slice = left > 100 ? 100 : left;
+        struct timespec ts = {(time_t)(slice / 1000), (long)(slice % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        left -= slice;
+    }
+}
+
+bool cw_llm_contains(const char *haystack, const char *needle)
+{
+    if (!haystack || !needle)
+        return false;
+    size_t n = strlen(needle);
+    for (const char *p = haystack; *p; p++)
+        if (strncasecmp(p, needle, n) == 0)
+            return true;
+    return false;
+}
+
+void cw_llm_excerpt(const char *s, size_t n, char *out, size_t outlen)
+{
+    if (!outlen)
+        return;
+    size_t o = 0;
+    for (size_t i = 0; s && i < n && o + 1 < outlen; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[o++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+    }
+    /* do not end inside a UTF-8 sequence */
+    while (o > 0 && ((unsigned char)out[o - 1] & 0x80)) {
+        size_t k = o - 1;
+        while (k > 0 && ((unsigned char)out[k] & 0xC0) == 0x80)
+            k--;
+        unsigned char lead = (unsigned char)out[k];
+        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        if (o - k >= need)
+            break;
+        o = k;
+    }
+    out[o] = '\0';
+}
+
+/* ---------------------------------------------------------------- HTTP */
+typedef struct {
+    cw_http_result_t *res;
+    cw_http_sink_fn *sink;
+    void *arg;
+    size_t max_body;
+    size_t cap;
+} xfer_t;
+
+static size_t s_write_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+    xfer_t *x = userp;
+    size_t n = size * nmemb;
+    if (x->sink) {
+        size_t r = x->sink(data, n, x->arg);
+        if (r != n)
+            x->res->aborted = true;
+        return r;
+    }
+    cw_http_result_t *res = x->res;
+    if (res->body_len + n > x->max_body) {
+        res->body_overflow = true;
+        res->aborted = true;
+        return 0;
+    }
+    if (res->body_len + n + 1 > x->cap) {
+        size_t ncap = x->cap ? x->cap : 4096;
+        while (ncap < res->body_len + n + 1)
+            ncap *= 2;
+        char *b = realloc(res->body, ncap);
+        if (!b) {
+            res->aborted = true;
+            return 0;
+        }
+        res->body = b;
+        x->cap = ncap;
+    }
+    memcpy(res->body + res->body_len, data, n);
+    res->body_len += n;
+    res->body[res->body_len] = '\0';
+    return n;
+}
+
+static size_t s_header_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+    cw_http_result_t *res = userp;
+    size_t n = size * nmemb;
+    static const char key[] = "retry-after:";
+    if (n > sizeof(key) - 1 && strncasecmp(data, key, sizeof(key) - 1) == 0) {
+        char buf[32];
+        size_t k = n - (sizeof(key) - 1);
+        if (k >= sizeof(buf))
+            k = sizeof(buf) - 1;
+        memcpy(buf, data + sizeof(key) - 1, k);
+        buf[k] = '\0';
+        char *end = NULL;
+        long v = strtol(buf, &end, 10);
+        if (end != buf && v >= 0)
+            res->retry_after_s = v > 3600 ? 3600 : v;
+    }
+    return n;
+}
+
+static int s_progress_cb(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                         curl_off_t ulnow)
+{
+    cw_http_result_t *res = userp;
+    if (zsys_interrupted) {
+        res->interrupted = true;
+        return 1;
+    }
+    return 0;
+}
+
+int cw_http_request(cw_llm_t *llm, const char *url, const char *body, long timeout_s,
+                    size_t max_body, cw_http_sink_fn *sink, void *arg, cw_http_result_t *res)
+{
+    memset(res, 0, sizeof(*res));
+    res->retry_after_s = -1;
+    CURL *curl = curl_easy_init();
+    if (!curl) {
+        snprintf(res->curl_error, sizeof(res->curl_error), "curl_easy_init failed");
+        res->curl_code = CURLE_FAILED_INIT;
+        return -1;
+    }
+    xfer_t x = {res, sink, arg, max_body, 0};
+    struct curl_slist *headers = NULL;
+    headers = curl_slist_append(headers, "Accept: application/json, application/x-ndjson");
+    if (body)
+        headers = curl_slist_append(headers, "Content-Type: application/json");
+    if (llm->api_key && *llm->api_key) {
+        size_t n = strlen(llm->api_key) + 32;
+        char *h = malloc(n);
+        if (h) {
+            snprintf(h, n, "Authorization: Bearer %s", llm->api_key);
+            headers = curl_slist_append(headers, h);
+            memset(h, 0, n);
+            free(h);
+        }
+    }
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, llm->connect_timeout_s);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_write_cb);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &x);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, s_header_cb);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, res);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, s_progress_cb);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, res);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    char errbuf[CURL_ERROR_SIZE];
+    errbuf[0] = '\0';
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+    if (body) {
+        curl_easy_setopt(curl, CURLOPT_POST, 1L);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+    }
+    CURLcode rc = curl_easy_perform(curl);
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
+    res->curl_code = (int)rc;
+    if (rc != CURLE_OK) {
+        snprintf(res->curl_error, sizeof(res->curl_error), "%s",
+                 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        switch (rc) {
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_COULDNT_RESOLVE_PROXY:
+        case CURLE_OPERATION_TIMEDOUT:
+        case CURLE_RECV_ERROR:
+        case CURLE_SEND_ERROR:
+        case CURLE_GOT_NOTHING:
+        case CURLE_PARTIAL_FILE:
+        case CURLE_SSL_CONNECT_ERROR: res->transport_error = true; break;
+        default: break;
+        }
+        if (res->aborted || res->interrupted)
+            res->transport_error = false;
+    }
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+void cw_http_result_clear(cw_http_result_t *res)
+{
+    if (!res)
+        return;
+    free(res->body);
+    res->body = NULL;
+    res->body_len = 0;
+}

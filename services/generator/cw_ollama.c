@@ -1,0 +1,455 @@
+/*  cw_ollama — Ollama's native API: health, prewarm, streaming generate with retries
+    and out-of-memory recovery. */
+#include "cw_json.h"
+#include "cw_llm_int.h"
+#include "cw_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- NDJSON stream */
+typedef struct {
+    char *line;
+    size_t line_len, line_cap;
+    char *text;
+    size_t text_len, text_cap;
+    bool done;
+    char done_reason[32];
+    long prompt_eval_count;
+    long eval_count;
+    double total_duration_ns;
+    bool have_error;
+    char error[400];
+    bool overflow;
+    char overflow_what[64];
+    int bad_lines;
+    char raw_head[200]; /* start of the body, for non-JSON error answers */
+    size_t raw_len;
+} stream_t;
+
+static bool s_text_append(stream_t *st, const char *s, size_t n)
+{
+    if (st->text_len + n > CW_LLM_MAX_RESPONSE) {
+        st->overflow = true;
+        snprintf(st->overflow_what, sizeof(st->overflow_what), "answer larger than %d KiB",
+                 CW_LLM_MAX_RESPONSE / 1024);
+        return false;
+    }
+    if (st->text_len + n + 1 > st->text_cap) {
+        size_t ncap = st->text_cap ? st->text_cap : 4096;
+        while (ncap < st->text_len + n + 1)
+            ncap *= 2;
+        char *t = realloc(st->text, ncap);
+        if (!t)
+            return false;
+        st->text = t;
+        st->text_cap = ncap;
+    }
+    memcpy(st->text + st->text_len, s, n);
+    st->text_len += n;
+    st->text[st->text_len] = '\0';
+    return true;
+}
+
+/* Handle one complete line. false = abort the transfer. */
+static bool s_stream_line(stream_t *st, const char *line, size_t n)
+{
+    while (n && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+        n--;
+    while (n && (*line == ' ' || *line == '\t')) {
+        line++;
+        n--;
+    }
+    if (!n)
+        return true;
+    char perr[128];
+    cw_json_t *obj = cw_json_parse(line, n, perr, sizeof(perr));
+    if (!obj || cw_json_kind(obj) != CW_JSON_OBJECT) {
+        st->bad_lines++;
+        cw_json_destroy(&obj);
+        return true;
+    }
+    const cw_json_t *e = cw_json_get(obj, "error");
+    if (e) {
+        st->have_error = true;
+        const char *msg = cw_json_str(e);
+        if (!msg)
+            msg = cw_json_get_str(e, "message", "unknown error");
+        cw_llm_excerpt(msg, strlen(msg), st->error, sizeof(st->error));
+    }
+    const char *piece = cw_json_str(cw_json_get(obj, "response"));
+    bool ok = true;
+    if (piece && *piece)
+        ok = s_text_append(st, piece, cw_json_strlen(cw_json_get(obj, "response")));
+    if (cw_json_get_bool(obj, "done", false)) {
+        st->done = true;
+        const char *reason = cw_json_get_str(obj, "done_reason", "");
+        snprintf(st->done_reason, sizeof(st->done_reason), "%s", reason);
+        st->prompt_eval_count = (long)cw_json_get_num(obj, "prompt_eval_count", 0);
+        st->eval_count = (long)cw_json_get_num(obj, "eval_count", 0);
+        st->total_duration_ns = cw_json_get_num(obj, "total_duration", 0);
+    }
+    cw_json_destroy(&obj);
+    return ok;
+}
+
+static size_t s_stream_sink(const char *data, size_t n, void *arg)
+{
+    stream_t *st = arg;
+    if (st->raw_len < sizeof(st->raw_head) - 1) {
+        size_t k = sizeof(st->raw_head) - 1 - st->raw_len;
+        if (k > n)
+            k = n;
+        memcpy(st->raw_head + st->raw_len, data, k);
+        st->raw_len += k;
+        st->raw_head[st->raw_len] = '\0';
+    }
+    size_t i = 0;
+    while (i < n) {
+        const char *nl = memchr(data + i, '\n', n - i);
+        size_t k = nl ? (size_t)(nl - (data + i)) : n - i;
+        if (st->line_len + k > CW_LLM_MAX_LINE) {
+            st->overflow = true;
+            snprintf(st->overflow_what, sizeof(st->overflow_what), "stream line longer than %d KiB",
+                     CW_LLM_MAX_LINE / 1024);
+            return 0;
+        }
+        if (st->line_len + k + 1 > st->line_cap) {
+            size_t ncap = st->line_cap ? st->line_cap : 4096;
+            while (ncap < st->line_len + k + 1)
+                ncap *= 2;
+            char *l = realloc(st->line, ncap);
+            if (!l)
+                return 0;
+            st->line = l;
+            st->line_cap = ncap;
+        }
+        memcpy(st->line + st->line_len, data + i, k);
+        st->line_len += k;
+        i += k;
+        if (nl) {
+            i++; /* the newline */
+            bool ok = s_stream_line(st, st->line, st->line_len);
+            st->line_len = 0;
+            if (!ok)
+                return 0;
+        }
+    }
+    return n;
+}
+
+static void s_stream_free(stream_t *st)
+{
+    free(st->line);
+    free(st->text);
+    memset(st, 0, sizeof(*st));
+}
+
+/* ---------------------------------------------------------------- requests */
+static void s_keep_alive(cw_jbuf_t *b, const char *keep_alive)
+{
+    if (!keep_alive || !*keep_alive)
+        return;
+    /* an integer is sent as a number (Ollama rejects "-1" as a duration string) */
+    const char *p = keep_alive;
+    if (*p == '-' || *p == '+')
+        p++;
+    bool numeric = *p != '\0';
+    for (; *p; p++)
+        if (*p < '0' || *p > '9')
+            numeric = false;
+    cw_jbuf_key(b, "keep_alive");
+    if (numeric && strlen(keep_alive) < 12)
+        cw_jbuf_raw(b, keep_alive[0] == '+' ? keep_alive + 1 : keep_alive);
+    else
+        cw_jbuf_str(b, keep_alive);
+}
+
+static char *s_url(const cw_llm_t *self, const char *path)
+{
+    size_t n = strlen(self->base_url) + strlen(path) + 1;
+    char *u = malloc(n);
+    if (u)
+        snprintf(u, n, "%s%s", self->base_url, path);
+    return u;
+}
+
+/* POST a small non-streamed request (prewarm / unload) and discard the answer. */
+static int s_post_simple(cw_llm_t *self, const char *body, long timeout_s, char *err,
+                         size_t errlen)
+{
+    char *url = s_url(self, "/api/generate");
+    if (!url || !body) {
+        free(url);
+        return -1;
+    }
+    cw_http_result_t res;
+    int rc = cw_http_request(self, url, body, timeout_s, 64 * 1024, NULL, NULL, &res);
+    free(url);
+    if (rc == 0 && res.status != 200) {
+        char ex[200];
+        cw_llm_excerpt(res.body, res.body_len, ex, sizeof(ex));
+        snprintf(err, errlen, "HTTP %ld: %s", res.status, ex);
+        rc = -1;
+    } else if (rc != 0)
+        snprintf(err, errlen, "%s", res.curl_error);
+    cw_http_result_clear(&res);
+    return rc;
+}
+
+static char *s_prewarm_body(const cw_llm_t *self)
+{
+    cw_jbuf_t b;
+    cw_jbuf_init(&b);
+    cw_jbuf_raw(&b, "{");
+    cw_jbuf_key(&b, "model");
+    cw_jbuf_str(&b, self->model);
+    cw_jbuf_key(&b, "prompt");
+    cw_jbuf_str(&b, "");
+    cw_jbuf_key(&b, "stream");
+    cw_jbuf_raw(&b, "false");
+    s_keep_alive(&b, self->keep_alive);
+    cw_jbuf_key(&b, "options");
+    cw_jbuf_raw(&b, "{");
+    cw_jbuf_key(&b, "num_ctx");
+    cw_jbuf_int(&b, self->num_ctx);
+    cw_jbuf_raw(&b, "}}");
+    return cw_jbuf_take(&b);
+}
+
+int cw_ollama_prewarm(cw_llm_t *self)
+{
+    char *body = s_prewarm_body(self);
+    char err[300] = "";
+    int rc = s_post_simple(self, body, self->timeout_s, err, sizeof(err));
+    free(body);
+    if (rc == 0)
+        cw_info("llm_prewarmed", CW_LS("backend", "ollama"), CW_LS("model", self->model),
+                CW_LI("num_ctx", self->num_ctx), CW_LEND);
+    else
+        cw_warn("llm_prewarm_failed", CW_LS("backend", "ollama"), CW_LS("model", self->model),
+                CW_LS("error", err), CW_LEND);
+    return rc;
+}
+
+bool cw_ollama_health(cw_llm_t *self, char *err, size_t errlen)
+{
+    char *url = s_url(self, "/");
+    if (!url)
+        return false;
+    cw_http_result_t res;
+    int rc = cw_http_request(self, url, NULL, self->health_timeout_s, 64 * 1024, NULL, NULL, &res);
+    free(url);
+    bool up = rc == 0 && res.status == 200;
+    if (!up && err && errlen) {
+        if (rc != 0)
+            snprintf(err, errlen, "%s", res.curl_error);
+        else
+            snprintf(err, errlen, "HTTP %ld from %s/", res.status, self->base_url);
+    }
+    cw_http_result_clear(&res);
+    return up;
+}
+
+/* unload, wait, lower num_ctx, reload */
+static void s_recover_oom(cw_llm_t *self, const char *error)
+{
+    int old_ctx = self->num_ctx;
+    cw_warn("llm_out_of_memory", CW_LS("backend", "ollama"), CW_LS("model", self->model),
+            CW_LS("error", error), CW_LI("num_ctx", old_ctx), CW_LEND);
+    cw_jbuf_t b;
+    cw_jbuf_init(&b);
+    cw_jbuf_raw(&b, "{");
+    cw_jbuf_key(&b, "model");
+    cw_jbuf_str(&b, self->model);
+    cw_jbuf_key(&b, "keep_alive");
+    cw_jbuf_raw(&b, "0");
+    cw_jbuf_raw(&b, "}");
+    char *body = cw_jbuf_take(&b);
+    char err[300] = "";
+    if (s_post_simple(self, body, 60, err, sizeof(err)) != 0)
+        cw_warn("llm_unload_failed", CW_LS("model", self->model), CW_LS("error", err), CW_LEND);
+    free(body);
+    cw_llm_wait_ms(self, 5000);
+    if (self->num_ctx > CW_LLM_OOM_NUM_CTX)
+        self->num_ctx = CW_LLM_OOM_NUM_CTX;
+    cw_info("llm_reloading", CW_LS("model", self->model), CW_LI("num_ctx", self->num_ctx),
+            CW_LI("previous_num_ctx", old_ctx), CW_LEND);
+    cw_ollama_prewarm(self);
+}
+
+typedef enum {
+    A_OK,
+    A_TRANSPORT,
+    A_BUSY,
+    A_OOM,
+    A_MODEL_MISSING,
+    A_BAD_INPUT,
+    A_RETRY, /* server error worth another attempt */
+    A_FATAL  /* failure not worth retrying */
+} attempt_t;
+
+static bool s_is_oom(const char *msg)
+{
+    return cw_llm_contains(msg, "out of memory") || cw_llm_contains(msg, "cuda");
+}
+
+static char *s_generate_body(const cw_llm_t *self, const cw_llm_call_t *call)
+{
+    cw_jbuf_t b;
+    cw_jbuf_init(&b);
+    cw_jbuf_raw(&b, "{");
+    cw_jbuf_key(&b, "model");
+    cw_jbuf_str(&b, self->model);
+    cw_jbuf_key(&b, "prompt");
+    cw_jbuf_str(&b, call->prompt);
+    if (call->system) {
+        cw_jbuf_key(&b, "system");
+        cw_jbuf_str(&b, call->system);
+    }
+    cw_jbuf_key(&b, "stream");
+    cw_jbuf_raw(&b, "true");
+    s_keep_alive(&b, self->keep_alive);
+    cw_jbuf_key(&b, "options");
+    cw_jbuf_raw(&b, "{");
+    cw_jbuf_key(&b, "temperature");
+    cw_jbuf_num(&b, call->temperature >= 0 ? call->temperature : self->temperature);
+    cw_jbuf_key(&b, "num_predict");
+    cw_jbuf_int(&b, call->max_tokens > 0 ? call->max_tokens : self->max_tokens);
+    cw_jbuf_key(&b, "num_ctx");
+    cw_jbuf_int(&b, self->num_ctx);
+    cw_jbuf_raw(&b, "}}");
+    return cw_jbuf_take(&b);
+}
+
+static attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_result_t *res,
+                           long *retry_after)
+{
+    char *body = s_generate_body(self, call);
+    char *url = s_url(self, "/api/generate");
+    if (!body || !url) {
+        free(body);
+        free(url);
+        snprintf(res->error, sizeof(res->error), "out of memory building the request");
+        return A_FATAL;
+    }
+    stream_t st;
+    memset(&st, 0, sizeof(st));
+    cw_http_result_t http;
+    int rc = cw_http_request(self, url, body, self->timeout_s, 0, s_stream_sink, &st, &http);
+    free(body);
+    free(url);
+    *retry_after = http.retry_after_s;
+    /* the body may end without a newline */
+    if (!st.overflow && st.line_len > 0) {
+        s_stream_line(&st, st.line, st.line_len);
+        st.line_len = 0;
+    }
+    attempt_t out;
+    const char *msg = st.have_error ? st.error : NULL;
+    char head[200];
+    cw_llm_excerpt(st.raw_head, st.raw_len, head, sizeof(head));
+    if (st.overflow) {
+        snprintf(res->error, sizeof(res->error), "%s", st.overflow_what);
+        out = A_FATAL;
+    } else if (http.interrupted) {
+        snprintf(res->error, sizeof(res->error), "interrupted");
+        out = A_FATAL;
+    } else if (rc != 0 && (http.transport_error || http.status == 0)) {
+        snprintf(res->error, sizeof(res->error), "%s: %s", self->base_url, http.curl_error);
+        out = http.transport_error ? A_TRANSPORT : A_FATAL;
+    } else if (http.status == 200) {
+        if (st.have_error) {
+            snprintf(res->error, sizeof(res->error), "error in stream: %s", st.error);
+            out = s_is_oom(st.error) ? A_OOM : A_FATAL;
+        } else if (rc != 0) {
+            snprintf(res->error, sizeof(res->error), "stream broke: %s", http.curl_error);
+            out = A_RETRY;
+        } else if (!st.done) {
+            snprintf(res->error, sizeof(res->error), "stream ended without done (%d bad lines)",
+                     st.bad_lines);
+            out = A_RETRY;
+        } else {
+            out = A_OK;
+            res->text = st.text ? st.text : strdup("");
+            st.text = NULL;
+            res->prompt_tokens = st.prompt_eval_count;
+            res->completion_tokens = st.eval_count;
+            res->duration_ms = (int64_t)(st.total_duration_ns / 1e6);
+            res->truncated = strcmp(st.done_reason, "length") == 0;
+            if (!res->text)
+                out = A_FATAL;
+        }
+    } else {
+        snprintf(res->error, sizeof(res->error), "HTTP %ld: %s", http.status, msg ? msg : head);
+        if (http.status == 404)
+            out = A_MODEL_MISSING;
+        else if (http.status == 503 || http.status == 429)
+            out = A_BUSY;
+        else if (http.status == 400)
+            out = A_BAD_INPUT;
+        else if (http.status >= 500 && s_is_oom(msg ? msg : head))
+            out = A_OOM;
+        else if (http.status >= 500)
+            out = A_RETRY;
+        else
+            out = A_FATAL;
+    }
+    s_stream_free(&st);
+    cw_http_result_clear(&http);
+    return out;
+}
+
+cw_llm_status_t cw_ollama_generate(cw_llm_t *self, const cw_llm_call_t *call,
+                                   cw_llm_result_t *res)
+{
+    cw_llm_status_t last = CW_LLM_FAILED;
+    for (int attempt = 1; attempt <= CW_LLM_ATTEMPTS; attempt++) {
+        res->attempts = attempt;
+        res->error[0] = '\0';
+        long retry_after = -1;
+        attempt_t a = s_attempt(self, call, res, &retry_after);
+        if (a == A_OK) {
+            size_t plen = strlen(call->prompt) + (call->system ? strlen(call->system) : 0);
+            /* Ollama cuts over-long prompts silently: the token count is the only sign */
+            if (res->prompt_tokens > 0 && (size_t)res->prompt_tokens * 12 < plen &&
+                res->prompt_tokens >= self->num_ctx / 2)
+                cw_warn("llm_prompt_truncated", CW_LI("prompt_bytes", (long long)plen),
+                        CW_LI("prompt_tokens", res->prompt_tokens),
+                        CW_LI("num_ctx", self->num_ctx), CW_LEND);
+            return CW_LLM_OK;
+        }
+        bool more = attempt < CW_LLM_ATTEMPTS;
+        cw_warn("llm_attempt_failed", CW_LS("backend", "ollama"), CW_LI("attempt", attempt),
+                CW_LS("error", res->error), CW_LB("will_retry", more && a != A_MODEL_MISSING &&
+                                                                    a != A_BAD_INPUT &&
+                                                                    a != A_FATAL),
+                CW_LEND);
+        switch (a) {
+        case A_MODEL_MISSING: return CW_LLM_MODEL_MISSING;
+        case A_BAD_INPUT: return CW_LLM_BAD_INPUT;
+        case A_FATAL: return CW_LLM_FAILED;
+        case A_TRANSPORT:
+            last = CW_LLM_UNAVAILABLE;
+            if (more)
+                cw_llm_wait_ms(self, 2000LL * attempt);
+            break;
+        case A_BUSY:
+            last = CW_LLM_BUSY;
+            if (more)
+                cw_llm_wait_ms(self, retry_after > 0 ? retry_after * 1000LL : 2000LL * attempt);
+            break;
+        case A_OOM:
+            last = CW_LLM_FAILED;
+            if (more)
+                s_recover_oom(self, res->error);
+            break;
+        default:
+            last = CW_LLM_FAILED;
+            if (more)
+                cw_llm_wait_ms(self, 2000LL * attempt);
+        }
+    }
+    return last;
+}

@@ -1,0 +1,430 @@
+/*  cw_telegram — Telegram Bot API sendMessage with rate limit, dedup and retries. */
+#include "cw_telegram.h"
+
+#include <curl/curl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cw_log.h"
+
+#define CW_TG_DEFAULT_BASE "https://api.telegram.org"
+#define CW_TG_ANSWER_MAX (64 * 1024)
+
+/* ------------------------------------------------------------------ clock */
+int64_t cw_clock_monotonic_ms(void *arg)
+{
+    (void)arg;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cw_clock_sleep_ms(int64_t ms, void *arg)
+{
+    (void)arg;
+    if (ms <= 0)
+        return;
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+/* ------------------------------------------------------------------ token bucket */
+void cw_token_bucket_init(cw_token_bucket_t *self, int burst, double per_second, int64_t now_ms)
+{
+    if (burst < 1)
+        burst = 1;
+    if (per_second <= 0)
+        per_second = 1;
+    self->capacity = burst;
+    self->tokens = burst;
+    self->per_ms = per_second / 1000.0;
+    self->last_ms = now_ms;
+}
+
+int64_t cw_token_bucket_take(cw_token_bucket_t *self, int64_t now_ms)
+{
+    if (now_ms > self->last_ms) {
+        self->tokens += (double)(now_ms - self->last_ms) * self->per_ms;
+        if (self->tokens > self->capacity)
+            self->tokens = self->capacity;
+        self->last_ms = now_ms;
+    }
+    if (self->tokens >= 1.0 - 1e-9) {
+        self->tokens -= 1.0;
+        if (self->tokens < 0)
+            self->tokens = 0;
+        return 0;
+    }
+    double missing = 1.0 - self->tokens;
+    int64_t wait = (int64_t)ceil(missing / self->per_ms - 1e-6);
+    return wait > 0 ? wait : 1;
+}
+
+/* ------------------------------------------------------------------ dedup */
+static uint64_t s_fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+void cw_dedup_init(cw_dedup_t *self, int64_t window_ms)
+{
+    memset(self, 0, sizeof(*self));
+    self->window_ms = window_ms;
+}
+
+bool cw_dedup_check(cw_dedup_t *self, const char *text, int64_t now_ms)
+{
+    uint64_t h = s_fnv1a(text ? text : "");
+    int free_slot = -1, oldest = 0;
+    for (int i = 0; i < CW_DEDUP_SLOTS; i++) {
+        bool live = self->used[i] && now_ms - self->at[i] < self->window_ms;
+        if (live && self->hash[i] == h)
+            return true;
+        if (!live && free_slot < 0)
+            free_slot = i;
+        if (self->at[i] < self->at[oldest])
+            oldest = i;
+    }
+    int slot = free_slot >= 0 ? free_slot : oldest;
+    self->used[slot] = true;
+    self->hash[slot] = h;
+    self->at[slot] = now_ms;
+    return false;
+}
+
+/* ------------------------------------------------------------------ text */
+/* Length of the UTF-8 sequence starting with byte c (1 for invalid lead bytes). */
+static size_t s_utf8_len(unsigned char c)
+{
+    if (c >= 0xF0 && c <= 0xF7)
+        return 4;
+    if (c >= 0xE0)
+        return c <= 0xEF ? 3 : 1;
+    if (c >= 0xC0)
+        return 2;
+    return 1;
+}
+
+char *cw_telegram_format(const char *text, size_t max_chars)
+{
+    if (!text)
+        text = "";
+    if (max_chars < 2)
+        max_chars = 2;
+    size_t len = strlen(text);
+    /* find the byte end of the first max_chars code points */
+    size_t chars = 0, pos = 0, cut_at = 0;
+    bool cut = false;
+    while (pos < len) {
+        if (chars == max_chars - 1)
+            cut_at = pos; /* where "…" goes if the text is longer than max_chars */
+        if (chars == max_chars) {
+            cut = true;
+            break;
+        }
+        size_t n = s_utf8_len((unsigned char)text[pos]);
+        if (pos + n > len)
+            n = len - pos;
+        pos += n;
+        chars++;
+    }
+    size_t end = cut ? cut_at : len;
+    /* worst case every byte becomes "&amp;" (5 bytes), plus the ellipsis */
+    char *out = malloc(end * 5 + 4 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < end; i++) {
+        char c = text[i];
+        if (c == '<') {
+            memcpy(out + o, "&lt;", 4);
+            o += 4;
+        } else if (c == '>') {
+            memcpy(out + o, "&gt;", 4);
+            o += 4;
+        } else if (c == '&') {
+            memcpy(out + o, "&amp;", 5);
+            o += 5;
+        } else
+            out[o++] = c;
+    }
+    if (cut) {
+        memcpy(out + o, "\xE2\x80\xA6", 3); /* … */
+        o += 3;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+char *cw_telegram_body(const char *chat_id, const char *formatted_text)
+{
+    if (!chat_id || !formatted_text)
+        return NULL;
+    size_t cap = strlen(formatted_text) * 6 + strlen(chat_id) * 6 + 128;
+    char *body = malloc(cap);
+    if (!body)
+        return NULL;
+    body[0] = '\0';
+    strcat(body, "{\"chat_id\":\"");
+    cw_json_escape(body, cap, chat_id);
+    strcat(body, "\",\"text\":\"");
+    cw_json_escape(body, cap, formatted_text);
+    strcat(body, "\",\"parse_mode\":\"HTML\",\"disable_web_page_preview\":true}");
+    return body;
+}
+
+int cw_telegram_retry_after(const char *answer)
+{
+    if (!answer)
+        return -1;
+    const char *p = strstr(answer, "\"retry_after\"");
+    if (!p)
+        return -1;
+    p += strlen("\"retry_after\"");
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    if (*p != ':')
+        return -1;
+    p++;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p < '0' || *p > '9')
+        return -1;
+    long v = 0;
+    while (*p >= '0' && *p <= '9' && v <= CW_TELEGRAM_MAX_RETRY_AFTER_S) {
+        v = v * 10 + (*p - '0');
+        p++;
+    }
+    return v > CW_TELEGRAM_MAX_RETRY_AFTER_S ? CW_TELEGRAM_MAX_RETRY_AFTER_S : (int)v;
+}
+
+/* ------------------------------------------------------------------ client */
+struct _cw_telegram_t {
+    char *url; /* contains the token: never logged */
+    char *chat_id;
+    long timeout_ms;
+    cw_clock_fn *clock;
+    cw_sleep_fn *sleep;
+    void *clock_arg;
+    cw_token_bucket_t bucket;
+    cw_dedup_t dedup;
+};
+
+cw_telegram_t *cw_telegram_new(const char *api_base, const char *bot_token, const char *chat_id)
+{
+    if (!bot_token || !*bot_token || !chat_id || !*chat_id)
+        return NULL;
+    if (!api_base || !*api_base)
+        api_base = CW_TG_DEFAULT_BASE;
+    cw_telegram_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    size_t base_len = strlen(api_base);
+    while (base_len > 0 && api_base[base_len - 1] == '/')
+        base_len--;
+    size_t n = base_len + strlen(bot_token) + 32;
+    self->url = malloc(n);
+    self->chat_id = strdup(chat_id);
+    if (!self->url || !self->chat_id) {
+        cw_telegram_destroy(&self);
+        return NULL;
+    }
+    snprintf(self->url, n, "%.*s/bot%s/sendMessage", (int)base_len, api_base, bot_token);
+    self->timeout_ms = 10000;
+    self->clock = cw_clock_monotonic_ms;
+    self->sleep = cw_clock_sleep_ms;
+    cw_token_bucket_init(&self->bucket, CW_TELEGRAM_BURST, CW_TELEGRAM_RATE_PER_S,
+                         self->clock(NULL));
+    cw_dedup_init(&self->dedup, CW_TELEGRAM_DEDUP_MS);
+    return self;
+}
+
+void cw_telegram_destroy(cw_telegram_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cw_telegram_t *self = *self_p;
+    if (self->url) {
+        memset(self->url, 0, strlen(self->url)); /* the token */
+        free(self->url);
+    }
+    free(self->chat_id);
+    free(self);
+    *self_p = NULL;
+}
+
+void cw_telegram_set_clock(cw_telegram_t *self, cw_clock_fn *clock, cw_sleep_fn *sleep, void *arg)
+{
+    if (!self)
+        return;
+    self->clock = clock ? clock : cw_clock_monotonic_ms;
+    self->sleep = sleep ? sleep : cw_clock_sleep_ms;
+    self->clock_arg = arg;
+    cw_token_bucket_init(&self->bucket, CW_TELEGRAM_BURST, CW_TELEGRAM_RATE_PER_S,
+                         self->clock(self->clock_arg));
+}
+
+void cw_telegram_set_timeout(cw_telegram_t *self, long timeout_ms)
+{
+    if (self && timeout_ms > 0)
+        self->timeout_ms = timeout_ms;
+}
+
+typedef struct {
+    char *data;
+    size_t size;
+} s_answer_t;
+
+static size_t s_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    s_answer_t *answer = userdata;
+    size_t n = size * nmemb;
+    if (answer->size + n > CW_TG_ANSWER_MAX)
+        n = answer->size < CW_TG_ANSWER_MAX ? CW_TG_ANSWER_MAX - answer->size : 0;
+    if (n > 0) {
+        char *grown = realloc(answer->data, answer->size + n + 1);
+        if (!grown)
+            return 0;
+        answer->data = grown;
+        memcpy(answer->data + answer->size, ptr, n);
+        answer->size += n;
+        answer->data[answer->size] = '\0';
+    }
+    return size * nmemb; /* keep reading; the excess is dropped */
+}
+
+/* One POST. Returns the HTTP status (0 on a transport error); *answer malloc'd or NULL. */
+static long s_post(cw_telegram_t *self, const char *body, char **answer, char *err, size_t errlen)
+{
+    *answer = NULL;
+    CURL *curl = curl_easy_init();
+    if (!curl) {
+        snprintf(err, errlen, "curl_easy_init failed");
+        return 0;
+    }
+    s_answer_t buf = {NULL, 0};
+    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(curl, CURLOPT_URL, self->url);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_write_cb);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, self->timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, self->timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    long status = 0;
+    CURLcode rc = curl_easy_perform(curl);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    else
+        /* curl_easy_strerror never contains the URL (the token lives in it) */
+        snprintf(err, errlen, "%s", curl_easy_strerror(rc));
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    *answer = buf.data;
+    return status;
+}
+
+/* true if the answer's "ok" is true (tolerates whitespace). */
+static bool s_answer_ok(const char *answer)
+{
+    const char *p = answer ? strstr(answer, "\"ok\"") : NULL;
+    if (!p)
+        return false;
+    p += 4;
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    if (*p++ != ':')
+        return false;
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    return strncmp(p, "true", 4) == 0;
+}
+
+/* "description" of a Telegram answer, copied into out (bounded), for the log. */
+static void s_description(const char *answer, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    if (!answer)
+        return;
+    const char *p = strstr(answer, "\"description\"");
+    if (!p)
+        return;
+    p = strchr(p + 13, '"');
+    if (!p)
+        return;
+    p++;
+    size_t o = 0;
+    while (*p && *p != '"' && o + 1 < outlen) {
+        if (*p == '\\' && p[1])
+            p++;
+        out[o++] = *p++;
+    }
+    out[o] = '\0';
+}
+
+int cw_telegram_send(cw_telegram_t *self, const char *text)
+{
+    if (!self || !text)
+        return -1;
+    char *formatted = cw_telegram_format(text, CW_TELEGRAM_MAX_CHARS);
+    if (!formatted)
+        return -1;
+    if (cw_dedup_check(&self->dedup, formatted, self->clock(self->clock_arg))) {
+        cw_info("telegram_duplicate_suppressed", CW_LI("chars", (long long)strlen(formatted)),
+                CW_LEND);
+        free(formatted);
+        return 1;
+    }
+    char *body = cw_telegram_body(self->chat_id, formatted);
+    free(formatted);
+    if (!body)
+        return -1;
+    int result = -1;
+    for (int attempt = 1; attempt <= CW_TELEGRAM_ATTEMPTS; attempt++) {
+        int64_t wait;
+        while ((wait = cw_token_bucket_take(&self->bucket, self->clock(self->clock_arg))) > 0)
+            self->sleep(wait, self->clock_arg);
+        char err[256] = "";
+        char *answer = NULL;
+        long status = s_post(self, body, &answer, err, sizeof(err));
+        if (status >= 200 && status < 300 && s_answer_ok(answer)) {
+            cw_info("telegram_sent", CW_LI("attempt", attempt), CW_LEND);
+            free(answer);
+            result = 0;
+            break;
+        }
+        char desc[256];
+        s_description(answer, desc, sizeof(desc));
+        int64_t delay = 1000LL << (attempt - 1); /* 1 s, 2 s between attempts */
+        bool permanent = false;
+        if (status == 429) {
+            int retry_after = cw_telegram_retry_after(answer);
+            if (retry_after >= 0)
+                delay = (int64_t)retry_after * 1000;
+        } else if (status >= 400 && status < 500) {
+            permanent = true; /* bad chat id, bad token, bad request: retrying won't help */
+        }
+        cw_warn("telegram_send_failed", CW_LI("attempt", attempt), CW_LI("status", status),
+                CW_LS("error", status ? desc : err), CW_LB("will_retry",
+                                                           !permanent &&
+                                                               attempt < CW_TELEGRAM_ATTEMPTS),
+                CW_LI("retry_in_ms", delay), CW_LEND);
+        free(answer);
+        if (permanent || attempt == CW_TELEGRAM_ATTEMPTS)
+            break;
+        self->sleep(delay, self->clock_arg);
+    }
+    free(body);
+    return result;
+}

@@ -1,0 +1,178 @@
+/*  cw_webhook — generic alert webhook (JSON, Slack or Discord shape). */
+#include "cw_webhook.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cw_log.h"
+
+#define CW_WEBHOOK_ATTEMPTS 3
+#define CW_WEBHOOK_TEXT_MAX (64 * 1024)
+
+struct _cw_webhook_t {
+    char *url;
+    char *format;
+    struct curl_slist *headers; /* contains secrets: never logged */
+    long timeout_ms;
+    long retry_delay_ms;
+};
+
+static void s_append_field(char *body, size_t cap, const char *key, const char *value, bool first)
+{
+    if (!first)
+        strcat(body, ",");
+    strcat(body, "\"");
+    strcat(body, key);
+    strcat(body, "\":\"");
+    cw_json_escape(body, cap, value ? value : "");
+    strcat(body, "\"");
+}
+
+char *cw_webhook_body(const char *format, const char *text, const char *event,
+                      const char *severity)
+{
+    if (!text)
+        text = "";
+    size_t len = strnlen(text, CW_WEBHOOK_TEXT_MAX);
+    char *cut = strndup(text, len);
+    if (!cut)
+        return NULL;
+    size_t cap = len * 6 + (event ? strlen(event) * 6 : 0) + (severity ? strlen(severity) * 6 : 0) +
+                 128;
+    char *body = malloc(cap);
+    if (!body) {
+        free(cut);
+        return NULL;
+    }
+    strcpy(body, "{");
+    if (format && strcmp(format, "slack") == 0)
+        s_append_field(body, cap, "text", cut, true);
+    else if (format && strcmp(format, "discord") == 0)
+        s_append_field(body, cap, "content", cut, true);
+    else {
+        s_append_field(body, cap, "text", cut, true);
+        s_append_field(body, cap, "event", event, false);
+        s_append_field(body, cap, "severity", severity, false);
+    }
+    strcat(body, "}");
+    free(cut);
+    return body;
+}
+
+cw_webhook_t *cw_webhook_new(const char *url, const cw_header_t *headers, size_t header_count,
+                             const char *format)
+{
+    if (!url || !*url)
+        return NULL;
+    cw_webhook_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    self->url = strdup(url);
+    self->format = strdup(format && *format ? format : "json");
+    self->timeout_ms = 10000;
+    self->retry_delay_ms = 1000;
+    self->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    for (size_t i = 0; i < header_count && self->headers; i++) {
+        if (!headers[i].name || !*headers[i].name)
+            continue;
+        /* refuse header injection through names or values */
+        const char *v = headers[i].value ? headers[i].value : "";
+        if (strpbrk(headers[i].name, "\r\n:") || strpbrk(v, "\r\n")) {
+            cw_warn("webhook_header_rejected", CW_LS("header", headers[i].name),
+                    CW_LS("reason", "contains a line break or colon"), CW_LEND);
+            continue;
+        }
+        size_t n = strlen(headers[i].name) + strlen(v) + 3;
+        char *line = malloc(n);
+        if (!line)
+            continue;
+        snprintf(line, n, "%s: %s", headers[i].name, v);
+        struct curl_slist *grown = curl_slist_append(self->headers, line);
+        free(line);
+        if (grown)
+            self->headers = grown;
+    }
+    if (!self->url || !self->format || !self->headers) {
+        cw_webhook_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void cw_webhook_destroy(cw_webhook_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cw_webhook_t *self = *self_p;
+    free(self->url);
+    free(self->format);
+    curl_slist_free_all(self->headers);
+    free(self);
+    *self_p = NULL;
+}
+
+void cw_webhook_set_timeouts(cw_webhook_t *self, long timeout_ms, long retry_delay_ms)
+{
+    if (!self)
+        return;
+    if (timeout_ms > 0)
+        self->timeout_ms = timeout_ms;
+    if (retry_delay_ms >= 0)
+        self->retry_delay_ms = retry_delay_ms;
+}
+
+static size_t s_discard(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    (void)ptr;
+    (void)userdata;
+    return size * nmemb;
+}
+
+int cw_webhook_send(cw_webhook_t *self, const char *text, const char *event, const char *severity)
+{
+    if (!self)
+        return -1;
+    char *body = cw_webhook_body(self->format, text, event, severity);
+    if (!body)
+        return -1;
+    int result = -1;
+    for (int attempt = 1; attempt <= CW_WEBHOOK_ATTEMPTS; attempt++) {
+        CURL *curl = curl_easy_init();
+        if (!curl)
+            break;
+        curl_easy_setopt(curl, CURLOPT_URL, self->url);
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, self->headers);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_discard);
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, self->timeout_ms);
+        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, self->timeout_ms);
+        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+        long status = 0;
+        CURLcode rc = curl_easy_perform(curl);
+        if (rc == CURLE_OK)
+            curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_cleanup(curl);
+        if (status >= 200 && status < 300) {
+            cw_info("webhook_sent", CW_LI("attempt", attempt), CW_LI("status", status), CW_LEND);
+            result = 0;
+            break;
+        }
+        bool permanent = status >= 400 && status < 500 && status != 429;
+        /* the URL may carry a secret (Slack/Discord hooks do): log only the status */
+        cw_warn("webhook_send_failed", CW_LI("attempt", attempt), CW_LI("status", status),
+                CW_LS("error", rc == CURLE_OK ? "HTTP error" : curl_easy_strerror(rc)),
+                CW_LB("will_retry", !permanent && attempt < CW_WEBHOOK_ATTEMPTS), CW_LEND);
+        if (permanent || attempt == CW_WEBHOOK_ATTEMPTS)
+            break;
+        long ms = self->retry_delay_ms * attempt;
+        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    free(body);
+    return result;
+}

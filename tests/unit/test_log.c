@@ -1,0 +1,105 @@
+/*  Logging: one valid JSON object per line with the contract fields, escaping, levels. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cw_log.h"
+
+static char s_last[8192];
+static int s_count;
+
+static void capture(cw_log_level_t level, const char *line, void *arg)
+{
+    snprintf(s_last, sizeof(s_last), "%s", line);
+    s_count++;
+}
+
+static int setup(void **state)
+{
+    cw_log_init("unittest");
+    cw_log_set_format(1);
+    cw_log_set_level(CW_LOG_INFO);
+    cw_log_set_hook(capture, NULL);
+    s_count = 0;
+    s_last[0] = '\0';
+    return 0;
+}
+
+static void test_fields_and_types(void **state)
+{
+    cw_info("cycle_done", CW_LS("repo", "web"), CW_LI("commits", 3), CW_LF("ratio", 0.5),
+            CW_LB("pushed", 1), CW_LS("none", NULL), CW_LEND);
+    assert_int_equal(s_count, 1);
+    assert_non_null(strstr(s_last, "\"level\":\"info\""));
+    assert_non_null(strstr(s_last, "\"service\":\"unittest\""));
+    assert_non_null(strstr(s_last, "\"event\":\"cycle_done\""));
+    assert_non_null(strstr(s_last, "\"repo\":\"web\""));
+    assert_non_null(strstr(s_last, "\"commits\":3"));
+    assert_non_null(strstr(s_last, "\"ratio\":0.5"));
+    assert_non_null(strstr(s_last, "\"pushed\":true"));
+    assert_non_null(strstr(s_last, "\"none\":null"));
+    assert_int_equal(strncmp(s_last, "{\"timestamp\":\"", 14), 0);
+    assert_int_equal(s_last[strlen(s_last) - 1], '}');
+}
+
+static void test_escaping(void **state)
+{
+    cw_warn("odd", CW_LS("text", "quote\" back\\ nl\n tab\t ctl\x01"), CW_LEND);
+    assert_non_null(strstr(s_last, "quote\\\" back\\\\ nl\\n tab\\t ctl\\u0001"));
+    assert_null(strchr(s_last, '\n'));
+}
+
+static void test_level_filter(void **state)
+{
+    cw_debug("hidden", CW_LEND);
+    assert_int_equal(s_count, 0);
+    cw_log_set_level(CW_LOG_DEBUG);
+    cw_debug("shown", CW_LEND);
+    assert_int_equal(s_count, 1);
+    cw_log_set_level(CW_LOG_ERROR);
+    cw_warn("hidden too", CW_LEND);
+    assert_int_equal(s_count, 1);
+}
+
+static void test_long_field_stays_valid_json(void **state)
+{
+    char *big = malloc(20000);
+    memset(big, 'x', 19999);
+    big[19999] = '\0';
+    cw_error("big", CW_LS("blob", big), CW_LEND);
+    free(big);
+    size_t n = strlen(s_last);
+    assert_true(n < 8192);
+    assert_int_equal(s_last[n - 1], '}');
+    /* the cut string is still closed before the brace */
+    assert_int_equal(s_last[n - 2], '"');
+}
+
+static void test_json_escape_bounds(void **state)
+{
+    char out[8] = "";
+    cw_json_escape(out, sizeof(out), "abcdefghijkl");
+    assert_int_equal(strlen(out), 7);
+    char out2[16] = "";
+    cw_json_escape(out2, sizeof(out2), "\"\"\"\"\"\"\"\"\"\"");
+    /* never splits an escape sequence */
+    assert_int_equal(strlen(out2) % 2, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_fields_and_types, setup),
+        cmocka_unit_test_setup(test_escaping, setup),
+        cmocka_unit_test_setup(test_level_filter, setup),
+        cmocka_unit_test_setup(test_long_field_stays_valid_json, setup),
+        cmocka_unit_test_setup(test_json_escape_bounds, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
