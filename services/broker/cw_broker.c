@@ -54,9 +54,41 @@ struct _cw_broker_t {
     zhashx_t *jobs;     /* dedup key -> request_t (not owning) */
     int64_t heartbeat_at;
     int64_t ttl_ms;
+    /* malformed-input log lines are limited so a flood cannot flood the log */
+    int64_t malformed_window;
+    int malformed_logged;
+    long long malformed_suppressed;
 };
 
 /* ------------------------------------------------------------------ small helpers */
+
+#define BROKER_MALFORMED_LOG_PER_S 20
+
+/* true if one more "malformed input" line may be written in this second */
+static bool s_malformed_log_ok(cw_broker_t *self)
+{
+    int64_t now = zclock_mono();
+    if (now - self->malformed_window >= 1000) {
+        if (self->malformed_suppressed > 0)
+            cw_warn("broker_malformed_suppressed", CW_LI("suppressed", self->malformed_suppressed),
+                    CW_LEND);
+        self->malformed_window = now;
+        self->malformed_logged = 0;
+        self->malformed_suppressed = 0;
+    }
+    if (self->malformed_logged < BROKER_MALFORMED_LOG_PER_S) {
+        self->malformed_logged++;
+        return true;
+    }
+    self->malformed_suppressed++;
+    return false;
+}
+
+#define MALFORMED_WARN(self, ...)                                                                  \
+    do {                                                                                           \
+        if (s_malformed_log_ok(self))                                                              \
+            cw_warn(__VA_ARGS__);                                                                  \
+    } while (0)
 
 static bool s_valid_name(const char *name, size_t len)
 {
@@ -365,16 +397,17 @@ static void s_on_client(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, cons
 {
     /* msg: [CWC1, service, payload] */
     if (zmsg_size(msg) != 3) {
-        cw_warn("broker_frame_malformed", CW_LS("peer", peer), CW_LS("kind", "client"),
-                CW_LS("error", "a request has 3 frames"), CW_LI("frames", zmsg_size(msg)), CW_LEND);
+        MALFORMED_WARN(self, "broker_frame_malformed", CW_LS("peer", peer), CW_LS("kind", "client"),
+                       CW_LS("error", "a request has 3 frames"), CW_LI("frames", zmsg_size(msg)),
+                       CW_LEND);
         return;
     }
     zmsg_first(msg);
     zframe_t *service_frame = zmsg_next(msg);
     zframe_t *payload = zmsg_next(msg);
     if (!s_valid_name((const char *)zframe_data(service_frame), zframe_size(service_frame))) {
-        cw_warn("broker_frame_malformed", CW_LS("peer", peer), CW_LS("kind", "client"),
-                CW_LS("error", "invalid service name"), CW_LEND);
+        MALFORMED_WARN(self, "broker_frame_malformed", CW_LS("peer", peer), CW_LS("kind", "client"),
+                       CW_LS("error", "invalid service name"), CW_LEND);
         return;
     }
     char service_name[BROKER_NAME_MAX + 1];
@@ -390,8 +423,9 @@ static void s_on_client(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, cons
         s_salvage_job_id(zframe_data(payload), zframe_size(payload), job_id);
         if (request && !*why)
             snprintf(why, sizeof(why), "request has no job_id");
-        cw_warn("broker_request_invalid", CW_LS("peer", peer), CW_LS("service_name", service_name),
-                CW_LS("job_id", job_id), CW_LS("error", why), CW_LEND);
+        MALFORMED_WARN(self, "broker_request_invalid", CW_LS("peer", peer),
+                       CW_LS("service_name", service_name), CW_LS("job_id", job_id),
+                       CW_LS("error", why), CW_LEND);
         if (*job_id) {
             char message[512];
             snprintf(message, sizeof(message), "malformed request: %s", why);
@@ -459,8 +493,8 @@ static void s_on_worker(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, cons
     zmsg_first(msg);
     zframe_t *command = zmsg_next(msg);
     if (!command || zframe_size(command) != 1) {
-        cw_warn("broker_frame_malformed", CW_LS("peer", peer), CW_LS("kind", "worker"),
-                CW_LS("error", "missing or bad command frame"), CW_LEND);
+        MALFORMED_WARN(self, "broker_frame_malformed", CW_LS("peer", peer), CW_LS("kind", "worker"),
+                       CW_LS("error", "missing or bad command frame"), CW_LEND);
         return;
     }
     int cmd = zframe_data(command)[0];
@@ -471,8 +505,9 @@ static void s_on_worker(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, cons
         zframe_t *service_frame = zmsg_next(msg);
         if (frames != 3 ||
             !s_valid_name((const char *)zframe_data(service_frame), zframe_size(service_frame))) {
-            cw_warn("broker_frame_malformed", CW_LS("peer", peer), CW_LS("kind", "worker"),
-                    CW_LS("error", "READY needs one valid service name"), CW_LEND);
+            MALFORMED_WARN(self, "broker_frame_malformed", CW_LS("peer", peer),
+                           CW_LS("kind", "worker"),
+                           CW_LS("error", "READY needs one valid service name"), CW_LEND);
             return;
         }
         char name[BROKER_NAME_MAX + 1];
@@ -517,8 +552,9 @@ static void s_on_worker(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, cons
 
     if (cmd == CW_BUS_HEARTBEAT) {
         if (frames != 2)
-            cw_warn("broker_frame_malformed", CW_LS("peer", peer), CW_LS("kind", "worker"),
-                    CW_LS("error", "HEARTBEAT has 2 frames"), CW_LEND);
+            MALFORMED_WARN(self, "broker_frame_malformed", CW_LS("peer", peer),
+                           CW_LS("kind", "worker"), CW_LS("error", "HEARTBEAT has 2 frames"),
+                           CW_LEND);
         return;
     }
     if (cmd == CW_BUS_DISCONNECT) {
@@ -526,8 +562,8 @@ static void s_on_worker(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, cons
         return;
     }
     if (cmd != CW_BUS_REPLY || frames != 4) {
-        cw_warn("broker_frame_malformed", CW_LS("peer", peer), CW_LS("kind", "worker"),
-                CW_LI("command", cmd), CW_LI("frames", frames), CW_LEND);
+        MALFORMED_WARN(self, "broker_frame_malformed", CW_LS("peer", peer), CW_LS("kind", "worker"),
+                       CW_LI("command", cmd), CW_LI("frames", frames), CW_LEND);
         return;
     }
     zframe_t *client = zmsg_next(msg);
@@ -573,16 +609,16 @@ static void s_on_router(cw_broker_t *self)
     char *peer = identity ? zframe_strhex(identity) : NULL;
     zframe_t *header = zmsg_first(msg);
     if (!peer || truncated || !header) {
-        cw_warn("broker_frame_malformed", CW_LS("peer", peer),
-                CW_LS("error", truncated ? "too many frames" : "empty message"), CW_LEND);
+        MALFORMED_WARN(self, "broker_frame_malformed", CW_LS("peer", peer),
+                       CW_LS("error", truncated ? "too many frames" : "empty message"), CW_LEND);
     } else if (s_frame_is(header, CW_BUS_CLIENT))
         s_on_client(self, identity, msg, peer);
     else if (s_frame_is(header, CW_BUS_WORKER))
         s_on_worker(self, identity, msg, peer);
     else
-        cw_warn("broker_frame_malformed", CW_LS("peer", peer),
-                CW_LS("error", "unknown protocol header"), CW_LI("frames", zmsg_size(msg)),
-                CW_LEND);
+        MALFORMED_WARN(self, "broker_frame_malformed", CW_LS("peer", peer),
+                       CW_LS("error", "unknown protocol header"), CW_LI("frames", zmsg_size(msg)),
+                       CW_LEND);
     free(peer);
     zframe_destroy(&identity);
     zmsg_destroy(&msg);

@@ -112,8 +112,8 @@ static bool s_parse_int(const char *s, long lo, long hi, long *out)
 
 /* Shared by run / run-once / init / stats: --devlog, --repo, --dry-run. Returns 1 if the
    option at argv[*i] was consumed, 0 if not one of them, -1 (exit code 2) on error. */
-static int s_parse_stack_option(cw_cli_t *cli, const char *command, int argc, char **argv,
-                                int *i, bool allow_repo, bool allow_dry)
+static int s_parse_stack_option(cw_cli_t *cli, const char *command, int argc, char **argv, int *i,
+                                bool allow_repo, bool allow_dry)
 {
     const char *arg = argv[*i];
     if (strcmp(arg, "--devlog") == 0) {
@@ -167,16 +167,16 @@ static cw_config_t *s_load(cw_cli_t *cli, int need, int *rc)
         cw_log_set_level(CW_LOG_DEBUG);
     } else if (config->debug)
         cw_log_set_level(CW_LOG_DEBUG);
-    if (cli->devlog && cw_config_set(config, "devlog.repo_path", cli->devlog, err,
-                                     sizeof(err)) != 0) {
+    if (cli->devlog &&
+        cw_config_set(config, "devlog.repo_path", cli->devlog, err, sizeof(err)) != 0) {
         fprintf(stderr, "codeworm: --devlog: %s\n", err);
         cw_config_destroy(&config);
         *rc = 2;
         return NULL;
     }
     for (int i = 0; i < cli->repo_count; i++) {
-        if (cw_config_add_repo(config, cli->repo_names[i], cli->repo_paths[i], err,
-                               sizeof(err)) != 0) {
+        if (cw_config_add_repo(config, cli->repo_names[i], cli->repo_paths[i], err, sizeof(err)) !=
+            0) {
             fprintf(stderr, "codeworm: --repo: %s\n", err);
             cw_config_destroy(&config);
             *rc = 2;
@@ -330,16 +330,17 @@ static int s_stack_add(cw_supervisor_t *sup, cw_cli_t *cli, const cw_stack_t *st
 {
     char program[PATH_MAX + 32];
     snprintf(program, sizeof(program), "%s/codeworm-%s", stack->bin_dir, service);
-    char *argv[] = {program, "--config", (char *)stack->config_dir,
-                    cli->debug ? "--debug" : NULL, NULL};
+    char *argv[] = {program, "--config", (char *)stack->config_dir, cli->debug ? "--debug" : NULL,
+                    NULL};
     if (print_only) {
         printf("  %-12s %s --config %s%s\n", child_name, program, stack->config_dir,
                cli->debug ? " --debug" : "");
         return 0;
     }
     if (access(program, X_OK) != 0) {
-        fprintf(stderr, "codeworm: %s is missing or not executable (build it, or set "
-                        "CW_BIN_DIR)\n",
+        fprintf(stderr,
+                "codeworm: %s is missing or not executable (build it, or set "
+                "CW_BIN_DIR)\n",
                 program);
         return -1;
     }
@@ -433,8 +434,8 @@ static int s_cmd_init(cw_cli_t *cli, int argc, char **argv)
     if (!config)
         return rc;
     const char *path = config->devlog.repo_path;
-    const char *branch = config->devlog.branch && *config->devlog.branch ? config->devlog.branch
-                                                                         : "main";
+    const char *branch =
+        config->devlog.branch && *config->devlog.branch ? config->devlog.branch : "main";
     char git_dir[PATH_MAX + 8];
     snprintf(git_dir, sizeof(git_dir), "%s/.git", path);
     bool existed = access(git_dir, F_OK) == 0;
@@ -448,11 +449,11 @@ static int s_cmd_init(cw_cli_t *cli, int argc, char **argv)
         printf("DevLog repository at %s already existed; layout checked (branch %s).\n", path,
                branch);
     else
-        printf("Created the DevLog repository at %s (branch %s) with its layout.\n", path,
-               branch);
+        printf("Created the DevLog repository at %s (branch %s) with its layout.\n", path, branch);
     char db[PATH_MAX];
     if (cw_config_data_path(config, "codeworm.db", db, sizeof(db)) == 0)
-        printf("Ledger: %s (created by the committer on first use)\n", db);
+        printf("Ledger: %s%s\n", db,
+               access(db, F_OK) == 0 ? "" : " (created by the committer on first use)");
     cw_config_destroy(&config);
     return 0;
 }
@@ -472,8 +473,7 @@ static int s_generator_count(const cw_config_t *config)
     }
     return n;
 }
-static void s_print_plan(cw_cli_t *cli, const cw_config_t *config, cw_stack_t *stack,
-                         bool full)
+static void s_print_plan(cw_cli_t *cli, const cw_config_t *config, cw_stack_t *stack, bool full)
 {
     printf("Plan (dry run: nothing is started):\n");
     printf("  bus broker   %s\n", config->bus.broker);
@@ -494,8 +494,8 @@ static void s_print_plan(cw_cli_t *cli, const cw_config_t *config, cw_stack_t *s
         printf("  environment  CODEWORM_DEVLOG__REPO_PATH=%s\n", config->devlog.repo_path);
     printf("  devlog       %s\n", config->devlog.repo_path);
     for (size_t i = 0; i < config->repo_count; i++)
-        printf("  repository   %s  %s  (weight %d)\n", config->repos[i].name,
-               config->repos[i].path, config->repos[i].weight);
+        printf("  repository   %s  %s  (weight %d)\n", config->repos[i].name, config->repos[i].path,
+               config->repos[i].weight);
 }
 
 /* Build the supervisor for the stack; NULL (message printed) on error. */
@@ -636,8 +636,9 @@ static int s_wait_workers(const cw_config_t *config, cw_supervisor_t *sup, int t
             fprintf(stderr, "codeworm: the broker did not come up at %s within %d s\n",
                     config->bus.broker, timeout_ms / 1000);
         else
-            fprintf(stderr, "codeworm: timed out after %d s waiting for workers of: %s "
-                            "(no worker registered with the broker at %s)\n",
+            fprintf(stderr,
+                    "codeworm: timed out after %d s waiting for workers of: %s "
+                    "(no worker registered with the broker at %s)\n",
                     timeout_ms / 1000, missing, config->bus.broker);
     }
     return rc;
@@ -647,8 +648,8 @@ static int s_report_outcome(const cw_cycle_outcome_t *o)
 {
     switch (o->result) {
     case CW_CYCLE_COMMITTED:
-        printf("Committed %s\n  path:   %s\n  target: %s (%s, %s)\n", o->commit, o->path,
-               o->target, o->doc_type, o->repo);
+        printf("Committed %s\n  path:   %s\n  target: %s (%s, %s)\n", o->commit, o->path, o->target,
+               o->doc_type, o->repo);
         return 0;
     case CW_CYCLE_SKIPPED:
         printf("Nothing to document: %s\n", o->reason[0] ? o->reason : "no candidates left");
@@ -714,8 +715,8 @@ static int s_cmd_run_once(cw_cli_t *cli, int argc, char **argv)
             rc = 2;
         else {
             char log_path[PATH_MAX];
-            if (!cli->debug && cw_config_data_path(config, "run-once.log", log_path,
-                                                   sizeof(log_path)) == 0) {
+            if (!cli->debug &&
+                cw_config_data_path(config, "run-once.log", log_path, sizeof(log_path)) == 0) {
                 cw_supervisor_set_output(sup, log_path);
                 fprintf(stderr, "codeworm: starting a private stack (service logs: %s)\n",
                         log_path);
@@ -765,8 +766,9 @@ static int s_cmd_analyze(cw_cli_t *cli, int argc, char **argv)
             repo = argv[++i];
         else if (strcmp(a, "--limit") == 0 && i + 1 < argc) {
             if (!s_parse_int(argv[++i], 1, 1000, &limit))
-                return s_usage_error("analyze", "--limit must be a number from 1 to 1000, not "
-                                                "'%s'",
+                return s_usage_error("analyze",
+                                     "--limit must be a number from 1 to 1000, not "
+                                     "'%s'",
                                      argv[i]);
         } else if (strcmp(a, "--type") == 0 && i + 1 < argc)
             type = argv[++i];
@@ -798,8 +800,8 @@ static int s_cmd_analyze(cw_cli_t *cli, int argc, char **argv)
         return 2;
     }
     char err[1024] = "";
-    cw_value_t *targets = cw_analyzer_candidates(analyzer, type, repo, (size_t)limit, err,
-                                                 sizeof(err));
+    cw_value_t *targets =
+        cw_analyzer_candidates(analyzer, type, repo, (size_t)limit, err, sizeof(err));
     if (!targets) {
         fprintf(stderr, "codeworm analyze: %s\n", err[0] ? err : "failed");
         cw_analyzer_destroy(&analyzer);
@@ -813,7 +815,7 @@ static int s_cmd_analyze(cw_cli_t *cli, int argc, char **argv)
         else
             printf("%7s %6s %6s  %-40s %s\n", "SCORE", "CPLX", "LINES", "NAME", "FILE");
     }
-    static const char *fields[] = {"repo",     "file",       "name",     "class",  "language",
+    static const char *fields[] = {"repo",     "file",       "name",     "class",      "language",
                                    "doc_type", "start_line", "end_line", "complexity", "nloc",
                                    "tokens",   "params",     "nesting",  "score"};
     for (size_t i = 0; i < n; i++) {
@@ -862,15 +864,14 @@ static cw_value_t *s_stats_from_bus(const cw_config_t *config)
         cw_bus_new_job_id(job);
         cw_map_set_str(req, "job_id", job);
         char err[256] = "";
-        cw_value_t *reply = cw_client_request(client, CW_SERVICE_COMMITTER, &req, 3000, 1, err,
-                                              sizeof(err));
+        cw_value_t *reply =
+            cw_client_request(client, CW_SERVICE_COMMITTER, &req, 3000, 1, err, sizeof(err));
         cw_value_destroy(&req);
         if (reply && cw_proto_type(reply) && strcmp(cw_proto_type(reply), CW_MSG_STATS_REPLY) == 0)
             result = reply;
         else {
             cw_warn("stats_over_bus_failed",
-                    CW_LS("reason", reply ? cw_map_str(reply, "message", "error") : err),
-                    CW_LEND);
+                    CW_LS("reason", reply ? cw_map_str(reply, "message", "error") : err), CW_LEND);
             cw_value_destroy(&reply);
         }
     }
@@ -1104,8 +1105,8 @@ static int s_cmd_schedule_preview(cw_cli_t *cli, int argc, char **argv)
     } else {
         struct tm today;
         cw_schedule_localtime(schedule, now, &today);
-        int64_t base = cw_schedule_days_from_civil(today.tm_year + 1900, today.tm_mon + 1,
-                                                   today.tm_mday);
+        int64_t base =
+            cw_schedule_days_from_civil(today.tm_year + 1900, today.tm_mon + 1, today.tm_mday);
         printf("Human-like schedule, time zone %s (%d-%d commits a day, weekends x%.2f, "
                "at least %d min apart)\n",
                zone, params.min_per_day, params.max_per_day, params.weekend_reduction,
@@ -1117,8 +1118,8 @@ static int s_cmd_schedule_preview(cw_cli_t *cli, int argc, char **argv)
             cw_schedule_civil_from_days(base + d, &y, &m, &dd);
             time_t times[CW_SCHEDULE_MAX_PER_DAY];
             int n = cw_schedule_day(schedule, y, m, dd, times, CW_SCHEDULE_MAX_PER_DAY);
-            printf("\n%s %04d-%02d-%02d: %d commits\n", wd[cw_schedule_weekday(y, m, dd)], y, m,
-                   dd, n);
+            printf("\n%s %04d-%02d-%02d: %d commits\n", wd[cw_schedule_weekday(y, m, dd)], y, m, dd,
+                   n);
             for (int k = 0; k < n; k++) {
                 struct tm tm;
                 cw_schedule_localtime(schedule, times[k], &tm);
@@ -1140,8 +1141,7 @@ static void s_print_event(const cw_value_t *ev)
     char hhmmss[16] = "";
     if (time_part)
         snprintf(hhmmss, sizeof(hhmmss), "%.8s", time_part + 1);
-    printf("%-8s %-24s %-10s", hhmmss, cw_map_str(ev, "type", "?"),
-           cw_map_str(ev, "service", "?"));
+    printf("%-8s %-24s %-10s", hhmmss, cw_map_str(ev, "type", "?"), cw_map_str(ev, "service", "?"));
     size_t n = cw_value_size(ev);
     for (size_t i = 0; i < n; i++) {
         const char *key = cw_map_key_at(ev, i);
@@ -1292,8 +1292,7 @@ static const cw_cli_command_t s_commands[] = {
      "  --type DOC_TYPE       function_doc (default), class_doc, file_doc, ...\n"
      "  --json                one JSON object per line\n",
      s_cmd_analyze},
-    {"stats", "stats [--devlog PATH] [--json]",
-     "documentation statistics",
+    {"stats", "stats [--devlog PATH] [--json]", "documentation statistics",
      "Documentation statistics: from the committer if a stack runs, else read from\n"
      "<data_dir>/codeworm.db (read-only).",
      "  --devlog PATH         DevLog repository (shown)\n"
@@ -1307,24 +1306,20 @@ static const cw_cli_command_t s_commands[] = {
      "  --timezone TZ         IANA time zone instead of schedule.timezone\n"
      "  --seed N              fixed random seed (repeatable output)\n",
      s_cmd_schedule_preview},
-    {"init", "init [--devlog PATH]",
-     "create the DevLog layout",
+    {"init", "init [--devlog PATH]", "create the DevLog layout",
      "Create the DevLog repository (git init) and its folder layout. Idempotent.",
      "  --devlog PATH         where (default devlog.repo_path)\n", s_cmd_init},
-    {"events", "events [--json] [--count N] [FILTER]",
-     "print bus events as they happen",
+    {"events", "events [--json] [--count N] [FILTER]", "print bus events as they happen",
      "Print bus events as they happen (until Ctrl-C or N events). FILTER is an event name\n"
      "prefix, e.g. cycle_ or documentation_committed.",
      "  --json                one JSON object per line\n"
      "  --count N             stop after N events (exit 1 if interrupted before)\n",
      s_cmd_events},
-    {"status", "status [--json]",
-     "broker status: services, workers, queued requests",
+    {"status", "status [--json]", "broker status: services, workers, queued requests",
      "Ask the broker which services have workers and how many requests are queued.\n"
      "Exit 1 with \"no broker at <endpoint>\" when none answers.",
      "  --json                the broker's status reply as JSON\n", s_cmd_status},
-    {"version", "version",
-     "print the version", "Print the version.", "", s_cmd_version},
+    {"version", "version", "print the version", "Print the version.", "", s_cmd_version},
 };
 
 static const cw_cli_command_t *s_find_command(const char *name)
@@ -1394,8 +1389,9 @@ int cw_cli_main(int argc, char **argv)
             return 0;
         }
         if (strcmp(sub_argv[k], "--config") == 0 || strcmp(sub_argv[k], "--debug") == 0) {
-            fprintf(stderr, "codeworm %s: %s is a global option: put it before the command "
-                            "(codeworm %s ... %s)\n",
+            fprintf(stderr,
+                    "codeworm %s: %s is a global option: put it before the command "
+                    "(codeworm %s ... %s)\n",
                     cmd->name, sub_argv[k], sub_argv[k], cmd->name);
             return 2;
         }

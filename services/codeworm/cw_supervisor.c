@@ -22,11 +22,11 @@ typedef struct {
     char **argv;
     pid_t pid;
     int starts;
-    int failures;        /* consecutive quick exits */
-    int64_t started_ms;  /* when the current/last run started */
-    int64_t restart_at;  /* > 0: restart due at this time */
-    int64_t last_delay;  /* delay scheduled for the last restart */
-    bool wanted;         /* should be running (false after stop) */
+    int failures;       /* consecutive quick exits */
+    int64_t started_ms; /* when the current/last run started */
+    int64_t restart_at; /* > 0: restart due at this time */
+    int64_t last_delay; /* delay scheduled for the last restart */
+    bool wanted;        /* should be running (false after stop) */
 } cw_child_t;
 
 struct _cw_supervisor_t {

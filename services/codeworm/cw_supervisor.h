@@ -62,9 +62,9 @@ int cw_supervisor_stop(cw_supervisor_t *self, int grace_ms);
 /* ---- inspection (tests, status output) */
 int cw_supervisor_count(const cw_supervisor_t *self);
 int cw_supervisor_find(const cw_supervisor_t *self, const char *name); /* index or -1 */
-pid_t cw_supervisor_pid(const cw_supervisor_t *self, int index);   /* 0 when not running */
-int cw_supervisor_starts(const cw_supervisor_t *self, int index);  /* times started */
-int cw_supervisor_failures(const cw_supervisor_t *self, int index); /* current streak */
+pid_t cw_supervisor_pid(const cw_supervisor_t *self, int index);       /* 0 when not running */
+int cw_supervisor_starts(const cw_supervisor_t *self, int index);      /* times started */
+int cw_supervisor_failures(const cw_supervisor_t *self, int index);    /* current streak */
 /* Delay before the restart that follows the failures-th consecutive quick exit. */
 int64_t cw_supervisor_restart_delay_ms(const cw_supervisor_t *self, int failures);
 /* The delay scheduled for the last restart of this child (ms), 0 if none yet. */

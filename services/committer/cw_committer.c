@@ -22,8 +22,7 @@ struct _cw_committer_t {
 cw_committer_t *cw_committer_new(const cw_config_t *config, cw_publisher_t *publisher)
 {
     if (!config || !config->devlog.repo_path || !*config->devlog.repo_path) {
-        cw_error("committer_start_failed", CW_LS("reason", "devlog.repo_path is not set"),
-                 CW_LEND);
+        cw_error("committer_start_failed", CW_LS("reason", "devlog.repo_path is not set"), CW_LEND);
         return NULL;
     }
     cw_committer_t *self = calloc(1, sizeof *self);
@@ -44,9 +43,8 @@ cw_committer_t *cw_committer_new(const cw_config_t *config, cw_publisher_t *publ
     self->ledger = cw_ledger_new(db);
     if (!self->ledger)
         goto fail;
-    cw_info("committer_ready", CW_LS("devlog", cw_devlog_path(self->devlog)),
-            CW_LS("ledger", db), CW_LB("push", config->devlog.remote && *config->devlog.remote),
-            CW_LEND);
+    cw_info("committer_ready", CW_LS("devlog", cw_devlog_path(self->devlog)), CW_LS("ledger", db),
+            CW_LB("push", config->devlog.remote && *config->devlog.remote), CW_LEND);
     return self;
 fail:
     cw_committer_destroy(&self);
@@ -171,9 +169,8 @@ static cw_value_t *s_handle_dedup(cw_committer_t *self, const char *job_id,
 
 /* ------------------------------------------------------------------ commit */
 
-static void s_publish_committed(cw_committer_t *self, const cw_value_t *target,
-                                const char *commit, const char *path, const char *job_id,
-                                const char *cycle_id)
+static void s_publish_committed(cw_committer_t *self, const cw_value_t *target, const char *commit,
+                                const char *path, const char *job_id, const char *cycle_id)
 {
     if (!self->publisher)
         return;
@@ -206,7 +203,7 @@ static cw_value_t *s_handle_commit(cw_committer_t *self, const char *job_id,
     const char *message = cw_map_str(request, "commit_message", NULL);
     if (!documentation || !message)
         return s_bad_request(job_id, "commit_request needs documentation and commit_message");
-    if (!*documentation)
+    if (documentation[strspn(documentation, " \t\r\n")] == '\0')
         return s_bad_request(job_id, "documentation is empty");
     const char *cycle_id = cw_map_str(request, "cycle_id", NULL);
 
@@ -234,15 +231,14 @@ static cw_value_t *s_handle_commit(cw_committer_t *self, const char *job_id,
     }
     /* 3. commit */
     time_t now = time(NULL);
-    if (cw_devlog_commit_document(self->devlog, target, documentation, message, job_id, now,
-                                  commit, path, sizeof path, err, sizeof err) != 0) {
+    if (cw_devlog_commit_document(self->devlog, target, documentation, message, job_id, now, commit,
+                                  path, sizeof path, err, sizeof err) != 0) {
         cw_error("commit_failed", CW_LS("job_id", job_id), CW_LS("reason", err), CW_LEND);
         return cw_proto_new_error(job_id, CW_ERR_INTERNAL, err, true);
     }
     if (cw_ledger_record(self->ledger, target, path, commit, job_id, 0) != 0)
         /* the commit exists and carries the job trailer: a repeat finds it */
-        cw_error("ledger_record_failed", CW_LS("job_id", job_id), CW_LS("commit", commit),
-                 CW_LEND);
+        cw_error("ledger_record_failed", CW_LS("job_id", job_id), CW_LS("commit", commit), CW_LEND);
 
     /* 4. push */
     bool pushed = false;

@@ -632,10 +632,10 @@ static int s_commit_index(cw_devlog_t *self, git_index *index, const char *messa
     return rc == 0 ? 0 : -1;
 }
 
-static const char *s_layout_dirs[] = {"classes",         "files",           "modules",
-                                      "reviews/security", "reviews/performance", "til",
-                                      "evolution",       "patterns",        "analysis/weekly",
-                                      "analysis/monthly", "stats"};
+static const char *s_layout_dirs[] = {
+    "classes", "files",     "modules",  "reviews/security", "reviews/performance",
+    "til",     "evolution", "patterns", "analysis/weekly",  "analysis/monthly",
+    "stats"};
 
 int cw_devlog_init_layout(cw_devlog_t *self)
 {
@@ -690,8 +690,7 @@ int cw_devlog_init_layout(cw_devlog_t *self)
         } else if (crc == 0) {
             char hex[GIT_OID_HEXSZ + 1];
             git_oid_tostr(hex, sizeof hex, &oid);
-            cw_info("devlog_initialized", CW_LS("path", self->path), CW_LS("commit", hex),
-                    CW_LEND);
+            cw_info("devlog_initialized", CW_LS("path", self->path), CW_LS("commit", hex), CW_LEND);
         }
     }
     git_index_free(index);
@@ -702,8 +701,7 @@ int cw_devlog_init(const char *path, const char *branch, char *err, size_t errle
 {
     cw_devlog_t *devlog = cw_devlog_new(path, branch, NULL, NULL);
     if (!devlog) {
-        s_set_err(err, errlen, "cannot open or create the DevLog repository at %s%s", path,
-                  "");
+        s_set_err(err, errlen, "cannot open or create the DevLog repository at %s%s", path, "");
         return -1;
     }
     int rc = cw_devlog_init_layout(devlog);
@@ -1068,7 +1066,8 @@ static int s_push_once(cw_devlog_t *self, const char *remote_spec, const char *t
         snprintf(msg, msglen, "invalid remote: %s", s_git_errmsg());
         return -1;
     }
-    const char *url = git_remote_pushurl(remote) ? git_remote_pushurl(remote) : git_remote_url(remote);
+    const char *url =
+        git_remote_pushurl(remote) ? git_remote_pushurl(remote) : git_remote_url(remote);
     bool https = url && strncasecmp(url, "https://", 8) == 0;
     if (!https)
         ctx.token = NULL; /* never send the token over anything but https */

@@ -117,10 +117,9 @@ void cw_ledger_uuid4(char out[37])
     }
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
 static int s_exec(cw_ledger_t *self, const char *sql)
@@ -178,14 +177,13 @@ cw_ledger_t *cw_ledger_new(const char *path)
         if (s_exec(self, "ALTER TABLE documented_snippets ADD COLUMN doc_type TEXT NOT NULL "
                          "DEFAULT 'function_doc';") != 0)
             goto fail;
-        cw_info("ledger_migrated", CW_LS("path", path), CW_LS("added_column", "doc_type"),
-                CW_LEND);
+        cw_info("ledger_migrated", CW_LS("path", path), CW_LS("added_column", "doc_type"), CW_LEND);
     }
     if (s_exec(self, s_indexes) != 0)
         goto fail;
     for (int i = 0; i < Q_COUNT; i++) {
-        if (sqlite3_prepare_v3(self->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                               &self->stmt[i], NULL) != SQLITE_OK) {
+        if (sqlite3_prepare_v3(self->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &self->stmt[i],
+                               NULL) != SQLITE_OK) {
             cw_error("ledger_prepare_failed", CW_LS("path", path),
                      CW_LS("reason", sqlite3_errmsg(self->db)), CW_LI("statement", i), CW_LEND);
             goto fail;

@@ -199,25 +199,24 @@ static bool s_is_preamble(const line_t *l)
     if (bl == 0)
         return false;
     static const char *const leads[] = {
-        "here is",   "here's",  "here are", "heres ",   "the following", "this is",
-        "below is",  "below are", "below you", "sure",   "certainly",     "okay",
-        "ok,",       "ok!",     "absolutely", "of course", "alright",     "great",
-        "as requested", "i've written", "i have written", "i'll", NULL};
+        "here is",        "here's",   "here are",  "heres ",       "the following",
+        "this is",        "below is", "below are", "below you",    "sure",
+        "certainly",      "okay",     "ok,",       "ok!",          "absolutely",
+        "of course",      "alright",  "great",     "as requested", "i've written",
+        "i have written", "i'll",     NULL};
     if (buf[bl - 1] == ':' && s_starts_any(buf, leads))
         return true;
     /* clearly conversational openers, whatever the punctuation */
-    static const char *const chatty[] = {"sure!",       "sure,",        "sure.",
-                                         "certainly!",  "certainly,",   "certainly.",
-                                         "of course!",  "of course,",   "of course.",
-                                         "absolutely!", "absolutely,",  "absolutely.",
-                                         "okay,",       "okay!",        "alright,",
-                                         "great question", NULL};
+    static const char *const chatty[] = {
+        "sure!",      "sure,",      "sure.",      "certainly!",     "certainly,",  "certainly.",
+        "of course!", "of course,", "of course.", "absolutely!",    "absolutely,", "absolutely.",
+        "okay,",      "okay!",      "alright,",   "great question", NULL};
     if (s_starts_any(buf, chatty))
         return true;
-    static const char *const here[] = {"here is", "here's", "here are", "below is",
-                                       "below are", NULL};
-    static const char *const about[] = {"documentation", "overview", "review", "analysis",
-                                        "summary", "explanation", "breakdown", NULL};
+    static const char *const here[] = {"here is",  "here's",    "here are",
+                                       "below is", "below are", NULL};
+    static const char *const about[] = {"documentation", "overview",    "review",    "analysis",
+                                        "summary",       "explanation", "breakdown", NULL};
     if (s_starts_any(buf, here) && (buf[bl - 1] == '.' || buf[bl - 1] == '!'))
         for (size_t i = 0; about[i]; i++)
             if (strstr(buf, about[i]))
@@ -259,7 +258,7 @@ static bool s_is_chatter_text(const char *buf)
                                         NULL};
     if (s_starts_any(buf, leads))
         return true;
-    static const char *const summary[] = {"in summary,", "overall,", "in conclusion,",
+    static const char *const summary[] = {"in summary,",   "overall,",  "in conclusion,",
                                           "to summarize,", "in short,", NULL};
     if (s_starts_any(buf, summary) &&
         (strstr(buf, "this documentation") || strstr(buf, "this overview") ||

@@ -50,16 +50,15 @@ static const char **s_str_array(const cw_value_t *arr, size_t *count)
     return out;
 }
 
-int cw_gen_target_from_value(const cw_value_t *target, cw_gen_target_t *t, char *err,
-                             size_t errlen)
+int cw_gen_target_from_value(const cw_value_t *target, cw_gen_target_t *t, char *err, size_t errlen)
 {
     memset(t, 0, sizeof(*t));
     if (!target || cw_value_kind(target) != CW_VAL_MAP) {
         snprintf(err, errlen, "target must be a map");
         return -1;
     }
-    static const char *const required[] = {"doc_type", "repo", "file", "language", "name",
-                                           "source"};
+    static const char *const required[] = {"doc_type", "repo", "file",
+                                           "language", "name", "source"};
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
         if (!cw_map_str(target, required[i], NULL)) {
             snprintf(err, errlen, "target.%s missing or not a string", required[i]);
@@ -331,8 +330,7 @@ static cw_value_t *s_reply(const char *job_id, const char *doc, const char *msg,
     return r;
 }
 
-static cw_value_t *s_llm_error(cw_generator_t *self, const char *job_id,
-                               const cw_llm_result_t *res)
+static cw_value_t *s_llm_error(cw_generator_t *self, const char *job_id, const cw_llm_result_t *res)
 {
     char msg[900];
     switch (res->status) {
@@ -437,8 +435,8 @@ cw_value_t *cw_generator_handle(cw_generator_t *self, const cw_value_t *request)
     }
     cw_info("generating", CW_LS("job_id", job_id), CW_LS("target", name),
             CW_LS("doc_type", t.doc_type_name), CW_LS("backend", cw_llm_backend_name(self->llm)),
-            CW_LS("model", cw_llm_model(self->llm)), CW_LI("prompt_bytes", (long long)strlen(prompt)),
-            CW_LEND);
+            CW_LS("model", cw_llm_model(self->llm)),
+            CW_LI("prompt_bytes", (long long)strlen(prompt)), CW_LEND);
     cw_llm_call_t call = {system, prompt, -1.0, 0};
     cw_llm_result_t res;
     cw_llm_generate(self->llm, &call, &res);
@@ -488,8 +486,8 @@ cw_value_t *cw_generator_handle(cw_generator_t *self, const cw_value_t *request)
     if (!msg)
         msg = cw_clean_commit_message("", name);
     if (msg)
-        reply = s_reply(job_id, doc, msg, self->llm, ptok, ctok, s_now_ms() - start, truncated,
-                        true);
+        reply =
+            s_reply(job_id, doc, msg, self->llm, ptok, ctok, s_now_ms() - start, truncated, true);
     else
         reply = s_error(job_id, CW_ERR_INTERNAL, true, "out of memory");
     cw_info("generated", CW_LS("job_id", job_id), CW_LS("target", name),

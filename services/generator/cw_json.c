@@ -39,8 +39,7 @@ static void s_fail(parser_t *ps, const char *what)
 
 static void s_skip_ws(parser_t *ps)
 {
-    while (ps->p < ps->end &&
-           (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
+    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
         ps->p++;
 }
 
@@ -173,14 +172,30 @@ static char *s_parse_string(parser_t *ps, size_t *len_out)
         ps->p++;
         char e = *ps->p++;
         switch (e) {
-        case '"': out[n++] = '"'; break;
-        case '\\': out[n++] = '\\'; break;
-        case '/': out[n++] = '/'; break;
-        case 'b': out[n++] = '\b'; break;
-        case 'f': out[n++] = '\f'; break;
-        case 'n': out[n++] = '\n'; break;
-        case 'r': out[n++] = '\r'; break;
-        case 't': out[n++] = '\t'; break;
+        case '"':
+            out[n++] = '"';
+            break;
+        case '\\':
+            out[n++] = '\\';
+            break;
+        case '/':
+            out[n++] = '/';
+            break;
+        case 'b':
+            out[n++] = '\b';
+            break;
+        case 'f':
+            out[n++] = '\f';
+            break;
+        case 'n':
+            out[n++] = '\n';
+            break;
+        case 'r':
+            out[n++] = '\r';
+            break;
+        case 't':
+            out[n++] = '\t';
+            break;
         case 'u': {
             uint32_t cp;
             if (s_hex4(ps->p, q, &cp) != 0) {
@@ -444,8 +459,7 @@ bool cw_json_bool(const cw_json_t *self)
 
 size_t cw_json_size(const cw_json_t *self)
 {
-    return self && (self->kind == CW_JSON_ARRAY || self->kind == CW_JSON_OBJECT) ? self->count
-                                                                                 : 0;
+    return self && (self->kind == CW_JSON_ARRAY || self->kind == CW_JSON_OBJECT) ? self->count : 0;
 }
 
 const cw_json_t *cw_json_at(const cw_json_t *self, size_t index)

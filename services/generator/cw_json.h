@@ -38,10 +38,10 @@ void cw_json_destroy(cw_json_t **self_p);
 cw_json_kind_t cw_json_kind(const cw_json_t *self); /* NULL -> CW_JSON_NULL */
 const char *cw_json_str(const cw_json_t *self);     /* NULL unless a string */
 size_t cw_json_strlen(const cw_json_t *self);
-double cw_json_num(const cw_json_t *self); /* 0 unless a number */
-bool cw_json_bool(const cw_json_t *self);  /* false unless true */
+double cw_json_num(const cw_json_t *self);  /* 0 unless a number */
+bool cw_json_bool(const cw_json_t *self);   /* false unless true */
 size_t cw_json_size(const cw_json_t *self); /* members of an array or object */
-const cw_json_t *cw_json_at(const cw_json_t *self, size_t index);   /* array element */
+const cw_json_t *cw_json_at(const cw_json_t *self, size_t index);     /* array element */
 const cw_json_t *cw_json_get(const cw_json_t *self, const char *key); /* object member */
 const char *cw_json_key_at(const cw_json_t *self, size_t index);
 

@@ -18,9 +18,8 @@ static char *s_dup(const char *s, const char *dflt)
 
 cw_llm_t *cw_llm_new(const cw_config_t *config, char *err, size_t errlen)
 {
-    const char *backend = config && config->llm.backend && *config->llm.backend
-                              ? config->llm.backend
-                              : "ollama";
+    const char *backend =
+        config && config->llm.backend && *config->llm.backend ? config->llm.backend : "ollama";
     cw_llm_kind_t kind;
     if (strcasecmp(backend, "ollama") == 0)
         kind = CW_LLM_KIND_OLLAMA;
@@ -59,20 +58,20 @@ cw_llm_t *cw_llm_new(const cw_config_t *config, char *err, size_t errlen)
                             ? strdup(config->openai.api_key)
                             : NULL;
         self->temperature = config ? config->openai.temperature : 0.3;
-        self->max_tokens = config && config->openai.max_tokens > 0 ? config->openai.max_tokens
-                                                                   : 4096;
+        self->max_tokens =
+            config && config->openai.max_tokens > 0 ? config->openai.max_tokens : 4096;
         self->num_ctx = config && config->ollama.num_ctx > 0 ? config->ollama.num_ctx : 16384;
     } else {
         snprintf(url, sizeof(url), "http://%s:%d",
                  config && config->ollama.host && *config->ollama.host ? config->ollama.host
-                                                                        : "localhost",
+                                                                       : "localhost",
                  config && config->ollama.port > 0 ? config->ollama.port : 11434);
         self->base_url = strdup(url);
         self->model = s_dup(config ? config->ollama.model : NULL,
                             kind == CW_LLM_KIND_OFFLINE ? "offline" : "qwen2.5:7b");
         self->temperature = config ? config->ollama.temperature : 0.3;
-        self->max_tokens = config && config->ollama.num_predict > 0 ? config->ollama.num_predict
-                                                                    : 4096;
+        self->max_tokens =
+            config && config->ollama.num_predict > 0 ? config->ollama.num_predict : 4096;
         self->num_ctx = config && config->ollama.num_ctx > 0 ? config->ollama.num_ctx : 16384;
         self->keep_alive = s_dup(config ? config->ollama.keep_alive : NULL, "-1");
     }
@@ -110,9 +109,12 @@ const char *cw_llm_backend_name(const cw_llm_t *self)
     if (!self)
         return "none";
     switch (self->kind) {
-    case CW_LLM_KIND_OPENAI: return "openai";
-    case CW_LLM_KIND_OFFLINE: return "offline";
-    default: return "ollama";
+    case CW_LLM_KIND_OPENAI:
+        return "openai";
+    case CW_LLM_KIND_OFFLINE:
+        return "offline";
+    default:
+        return "ollama";
     }
 }
 
@@ -144,9 +146,12 @@ bool cw_llm_health(cw_llm_t *self, char *err, size_t errlen)
     if (!self)
         return false;
     switch (self->kind) {
-    case CW_LLM_KIND_OFFLINE: return true;
-    case CW_LLM_KIND_OPENAI: return cw_openai_health(self, err, errlen);
-    default: return cw_ollama_health(self, err, errlen);
+    case CW_LLM_KIND_OFFLINE:
+        return true;
+    case CW_LLM_KIND_OPENAI:
+        return cw_openai_health(self, err, errlen);
+    default:
+        return cw_ollama_health(self, err, errlen);
     }
 }
 
@@ -157,8 +162,7 @@ int cw_llm_prewarm(cw_llm_t *self)
     return cw_ollama_prewarm(self);
 }
 
-cw_llm_status_t cw_llm_generate(cw_llm_t *self, const cw_llm_call_t *call,
-                                cw_llm_result_t *result)
+cw_llm_status_t cw_llm_generate(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_result_t *result)
 {
     memset(result, 0, sizeof(*result));
     if (!self || !call || !call->prompt) {
@@ -169,12 +173,15 @@ cw_llm_status_t cw_llm_generate(cw_llm_t *self, const cw_llm_call_t *call,
     int64_t start = cw_llm_now_ms();
     cw_llm_status_t st;
     switch (self->kind) {
-    case CW_LLM_KIND_OPENAI: st = cw_openai_generate(self, call, result); break;
-    case CW_LLM_KIND_OLLAMA: st = cw_ollama_generate(self, call, result); break;
+    case CW_LLM_KIND_OPENAI:
+        st = cw_openai_generate(self, call, result);
+        break;
+    case CW_LLM_KIND_OLLAMA:
+        st = cw_ollama_generate(self, call, result);
+        break;
     default:
         st = CW_LLM_FAILED;
-        snprintf(result->error, sizeof(result->error),
-                 "the offline backend does not call an LLM");
+        snprintf(result->error, sizeof(result->error), "the offline backend does not call an LLM");
     }
     result->status = st;
     if (st != CW_LLM_OK) {
@@ -196,12 +203,18 @@ void cw_llm_result_clear(cw_llm_result_t *result)
 const char *cw_llm_status_name(cw_llm_status_t status)
 {
     switch (status) {
-    case CW_LLM_OK: return "ok";
-    case CW_LLM_UNAVAILABLE: return "unavailable";
-    case CW_LLM_BUSY: return "busy";
-    case CW_LLM_MODEL_MISSING: return "model_missing";
-    case CW_LLM_BAD_INPUT: return "bad_input";
-    default: return "failed";
+    case CW_LLM_OK:
+        return "ok";
+    case CW_LLM_UNAVAILABLE:
+        return "unavailable";
+    case CW_LLM_BUSY:
+        return "busy";
+    case CW_LLM_MODEL_MISSING:
+        return "model_missing";
+    case CW_LLM_BAD_INPUT:
+        return "bad_input";
+    default:
+        return "failed";
     }
 }
 
@@ -400,8 +413,11 @@ int cw_http_request(cw_llm_t *llm, const char *url, const char *body, long timeo
         case CURLE_SEND_ERROR:
         case CURLE_GOT_NOTHING:
         case CURLE_PARTIAL_FILE:
-        case CURLE_SSL_CONNECT_ERROR: res->transport_error = true; break;
-        default: break;
+        case CURLE_SSL_CONNECT_ERROR:
+            res->transport_error = true;
+            break;
+        default:
+            break;
         }
         if (res->aborted || res->interrupted)
             res->transport_error = false;

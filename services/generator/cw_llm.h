@@ -75,8 +75,7 @@ bool cw_llm_health(cw_llm_t *self, char *err, size_t errlen);
 /* Load the model ahead of the first call (ollama). Failures are logged, not fatal. */
 int cw_llm_prewarm(cw_llm_t *self);
 /* One generation with retries. Fills `result` (clear it with cw_llm_result_clear). */
-cw_llm_status_t cw_llm_generate(cw_llm_t *self, const cw_llm_call_t *call,
-                                cw_llm_result_t *result);
+cw_llm_status_t cw_llm_generate(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_result_t *result);
 void cw_llm_result_clear(cw_llm_result_t *result);
 const char *cw_llm_status_name(cw_llm_status_t status);
 

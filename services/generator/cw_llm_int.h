@@ -26,8 +26,8 @@ struct _cw_llm_t {
 typedef size_t(cw_http_sink_fn)(const char *data, size_t n, void *arg);
 
 typedef struct {
-    long status;         /* HTTP status, 0 if none */
-    int curl_code;       /* CURLcode */
+    long status;   /* HTTP status, 0 if none */
+    int curl_code; /* CURLcode */
     char curl_error[256];
     bool transport_error; /* could not connect, timed out, connection broke */
     bool aborted;         /* the sink stopped the transfer */
@@ -51,13 +51,11 @@ bool cw_llm_contains(const char *haystack, const char *needle);
 /* Put a short, printable excerpt of s (n bytes) into out. */
 void cw_llm_excerpt(const char *s, size_t n, char *out, size_t outlen);
 
-cw_llm_status_t cw_ollama_generate(cw_llm_t *self, const cw_llm_call_t *call,
-                                   cw_llm_result_t *res);
+cw_llm_status_t cw_ollama_generate(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_result_t *res);
 bool cw_ollama_health(cw_llm_t *self, char *err, size_t errlen);
 int cw_ollama_prewarm(cw_llm_t *self);
 
-cw_llm_status_t cw_openai_generate(cw_llm_t *self, const cw_llm_call_t *call,
-                                   cw_llm_result_t *res);
+cw_llm_status_t cw_openai_generate(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_result_t *res);
 bool cw_openai_health(cw_llm_t *self, char *err, size_t errlen);
 
 #endif

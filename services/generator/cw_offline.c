@@ -45,8 +45,8 @@ static void s_first_sentence(const char *doc, char *out, size_t outlen)
     size_t o = 0;
     bool space = false;
     const char *p = doc;
-    while (*p && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r' || *p == '"' ||
-                  *p == '\'' || *p == '*' || *p == '/'))
+    while (*p && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r' || *p == '"' || *p == '\'' ||
+                  *p == '*' || *p == '/'))
         p++;
     for (; *p && o + 1 < outlen; p++) {
         char c = *p;
@@ -84,10 +84,14 @@ static void s_first_sentence(const char *doc, char *out, size_t outlen)
 static const char *s_kind(int doc_type)
 {
     switch (doc_type) {
-    case CW_DOC_CLASS: return "class";
-    case CW_DOC_FILE: return "file";
-    case CW_DOC_MODULE: return "module";
-    default: return "function";
+    case CW_DOC_CLASS:
+        return "class";
+    case CW_DOC_FILE:
+        return "file";
+    case CW_DOC_MODULE:
+        return "module";
+    default:
+        return "function";
     }
 }
 
@@ -153,8 +157,7 @@ char *cw_offline_document(const cw_gen_target_t *t)
         size_t n = strlen(t->signature);
         if (n > OFFLINE_MAX_SIGNATURE)
             n = OFFLINE_MAX_SIGNATURE;
-        while (n > 0 && n < strlen(t->signature) &&
-               ((unsigned char)t->signature[n] & 0xC0) == 0x80)
+        while (n > 0 && n < strlen(t->signature) && ((unsigned char)t->signature[n] & 0xC0) == 0x80)
             n--;
         char *sig = strndup(t->signature, n);
         if (sig) {

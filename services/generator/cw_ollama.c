@@ -176,8 +176,7 @@ static char *s_url(const cw_llm_t *self, const char *path)
 }
 
 /* POST a small non-streamed request (prewarm / unload) and discard the answer. */
-static int s_post_simple(cw_llm_t *self, const char *body, long timeout_s, char *err,
-                         size_t errlen)
+static int s_post_simple(cw_llm_t *self, const char *body, long timeout_s, char *err, size_t errlen)
 {
     char *url = s_url(self, "/api/generate");
     if (!url || !body) {
@@ -401,8 +400,7 @@ static attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_res
     return out;
 }
 
-cw_llm_status_t cw_ollama_generate(cw_llm_t *self, const cw_llm_call_t *call,
-                                   cw_llm_result_t *res)
+cw_llm_status_t cw_ollama_generate(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_result_t *res)
 {
     cw_llm_status_t last = CW_LLM_FAILED;
     for (int attempt = 1; attempt <= CW_LLM_ATTEMPTS; attempt++) {
@@ -416,20 +414,23 @@ cw_llm_status_t cw_ollama_generate(cw_llm_t *self, const cw_llm_call_t *call,
             if (res->prompt_tokens > 0 && (size_t)res->prompt_tokens * 12 < plen &&
                 res->prompt_tokens >= self->num_ctx / 2)
                 cw_warn("llm_prompt_truncated", CW_LI("prompt_bytes", (long long)plen),
-                        CW_LI("prompt_tokens", res->prompt_tokens),
-                        CW_LI("num_ctx", self->num_ctx), CW_LEND);
+                        CW_LI("prompt_tokens", res->prompt_tokens), CW_LI("num_ctx", self->num_ctx),
+                        CW_LEND);
             return CW_LLM_OK;
         }
         bool more = attempt < CW_LLM_ATTEMPTS;
-        cw_warn("llm_attempt_failed", CW_LS("backend", "ollama"), CW_LI("attempt", attempt),
-                CW_LS("error", res->error), CW_LB("will_retry", more && a != A_MODEL_MISSING &&
-                                                                    a != A_BAD_INPUT &&
-                                                                    a != A_FATAL),
-                CW_LEND);
+        cw_warn(
+            "llm_attempt_failed", CW_LS("backend", "ollama"), CW_LI("attempt", attempt),
+            CW_LS("error", res->error),
+            CW_LB("will_retry", more && a != A_MODEL_MISSING && a != A_BAD_INPUT && a != A_FATAL),
+            CW_LEND);
         switch (a) {
-        case A_MODEL_MISSING: return CW_LLM_MODEL_MISSING;
-        case A_BAD_INPUT: return CW_LLM_BAD_INPUT;
-        case A_FATAL: return CW_LLM_FAILED;
+        case A_MODEL_MISSING:
+            return CW_LLM_MODEL_MISSING;
+        case A_BAD_INPUT:
+            return CW_LLM_BAD_INPUT;
+        case A_FATAL:
+            return CW_LLM_FAILED;
         case A_TRANSPORT:
             last = CW_LLM_UNAVAILABLE;
             if (more)

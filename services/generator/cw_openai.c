@@ -23,8 +23,7 @@ bool cw_openai_health(cw_llm_t *self, char *err, size_t errlen)
     if (!url)
         return false;
     cw_http_result_t res;
-    int rc = cw_http_request(self, url, NULL, self->health_timeout_s, 256 * 1024, NULL, NULL,
-                             &res);
+    int rc = cw_http_request(self, url, NULL, self->health_timeout_s, 256 * 1024, NULL, NULL, &res);
     free(url);
     /* any answer below 500 means a server is there (some have no /models) */
     bool up = (rc == 0 || res.body_overflow) && res.status > 0 && res.status < 500;
@@ -71,7 +70,15 @@ static char *s_body(const cw_llm_t *self, const cw_llm_call_t *call)
     return cw_jbuf_take(&b);
 }
 
-typedef enum { O_OK, O_TRANSPORT, O_BUSY, O_MODEL_MISSING, O_BAD_INPUT, O_RETRY, O_FATAL } outcome_t;
+typedef enum {
+    O_OK,
+    O_TRANSPORT,
+    O_BUSY,
+    O_MODEL_MISSING,
+    O_BAD_INPUT,
+    O_RETRY,
+    O_FATAL
+} outcome_t;
 
 static const char *s_error_message(const cw_json_t *root)
 {
@@ -158,8 +165,7 @@ static outcome_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_res
     return out;
 }
 
-cw_llm_status_t cw_openai_generate(cw_llm_t *self, const cw_llm_call_t *call,
-                                   cw_llm_result_t *res)
+cw_llm_status_t cw_openai_generate(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_result_t *res)
 {
     cw_llm_status_t last = CW_LLM_FAILED;
     for (int attempt = 1; attempt <= CW_LLM_ATTEMPTS; attempt++) {
@@ -173,9 +179,12 @@ cw_llm_status_t cw_openai_generate(cw_llm_t *self, const cw_llm_call_t *call,
         cw_warn("llm_attempt_failed", CW_LS("backend", "openai"), CW_LI("attempt", attempt),
                 CW_LS("error", res->error), CW_LEND);
         switch (o) {
-        case O_MODEL_MISSING: return CW_LLM_MODEL_MISSING;
-        case O_BAD_INPUT: return CW_LLM_BAD_INPUT;
-        case O_FATAL: return CW_LLM_FAILED;
+        case O_MODEL_MISSING:
+            return CW_LLM_MODEL_MISSING;
+        case O_BAD_INPUT:
+            return CW_LLM_BAD_INPUT;
+        case O_FATAL:
+            return CW_LLM_FAILED;
         case O_TRANSPORT:
             last = CW_LLM_UNAVAILABLE;
             if (more)

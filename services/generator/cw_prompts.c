@@ -236,11 +236,16 @@ static const char s_tpl_monthly[] =
     "invent nothing. Stay under 400 words.";
 
 static const char *const s_templates[CW_DOC_TYPE_COUNT] = {
-    [CW_DOC_FUNCTION] = s_tpl_function,   [CW_DOC_CLASS] = s_tpl_class,
-    [CW_DOC_FILE] = s_tpl_file,           [CW_DOC_SECURITY] = s_tpl_security,
-    [CW_DOC_PERFORMANCE] = s_tpl_performance, [CW_DOC_TIL] = s_tpl_til,
-    [CW_DOC_EVOLUTION] = s_tpl_evolution, [CW_DOC_MODULE] = s_tpl_module,
-    [CW_DOC_PATTERN] = s_tpl_pattern,     [CW_DOC_WEEKLY] = s_tpl_weekly,
+    [CW_DOC_FUNCTION] = s_tpl_function,
+    [CW_DOC_CLASS] = s_tpl_class,
+    [CW_DOC_FILE] = s_tpl_file,
+    [CW_DOC_SECURITY] = s_tpl_security,
+    [CW_DOC_PERFORMANCE] = s_tpl_performance,
+    [CW_DOC_TIL] = s_tpl_til,
+    [CW_DOC_EVOLUTION] = s_tpl_evolution,
+    [CW_DOC_MODULE] = s_tpl_module,
+    [CW_DOC_PATTERN] = s_tpl_pattern,
+    [CW_DOC_WEEKLY] = s_tpl_weekly,
     [CW_DOC_MONTHLY] = s_tpl_monthly,
 };
 

@@ -34,9 +34,10 @@ int main(int argc, char **argv)
 {
     cw_service_info_t info = {
         .name = "generator",
-        .summary = "Worker \"generator\": builds the prompt for a documentation target, calls the LLM "
-        "(llm.backend: ollama, openai or offline), cleans the answer and replies with the "
-        "documentation and a commit message. Run as many instances as you like.",
+        .summary =
+            "Worker \"generator\": builds the prompt for a documentation target, calls the LLM "
+            "(llm.backend: ollama, openai or offline), cleans the answer and replies with the "
+            "documentation and a commit message. Run as many instances as you like.",
         .need_repos = false,
         .need_devlog = false};
     cw_config_t *config = cw_service_start(&info, argc, argv);

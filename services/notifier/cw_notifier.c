@@ -94,8 +94,9 @@ static char *s_push_blocked_text(const char *error)
 {
     char *cut = s_cut(error, CW_NOTIFIER_BLOCKED_CHARS);
     s_buf_t b = {0};
-    s_buf_add(&b, "\xF0\x9F\x9A\xA8 Push blocked \xE2\x80\x94 secret scanning violation\n\n%s\n\n"
-                  "Manual intervention required.",
+    s_buf_add(&b,
+              "\xF0\x9F\x9A\xA8 Push blocked \xE2\x80\x94 secret scanning violation\n\n%s\n\n"
+              "Manual intervention required.",
               cut ? cut : "");
     free(cut);
     return b.data;
@@ -187,8 +188,9 @@ char *cw_alert_for_event(const cw_value_t *event, int n, bool alert_on_push_fail
         if (!alert_on_push_failure || consecutive < n)
             return NULL;
         char *cut = s_cut(error, CW_ALERT_FIELD_MAX);
-        s_buf_add(&b, "\xE2\x9A\xA0\xEF\xB8\x8F Push failing \xE2\x80\x94 %lld consecutive "
-                      "failures\nError: %s",
+        s_buf_add(&b,
+                  "\xE2\x9A\xA0\xEF\xB8\x8F Push failing \xE2\x80\x94 %lld consecutive "
+                  "failures\nError: %s",
                   (long long)consecutive, cut ? cut : "");
         free(cut);
         return b.data;
@@ -221,8 +223,8 @@ struct _cw_notifier_t {
     cw_webhook_t *webhook;
     /* dead man's switch */
     int64_t deadman_ms, check_ms, first_ms;
-    int64_t last_success;  /* clock ms of the last commit (or start) */
-    int64_t quiet_until;   /* a planned next cycle: silence before it is expected */
+    int64_t last_success; /* clock ms of the last commit (or start) */
+    int64_t quiet_until;  /* a planned next cycle: silence before it is expected */
     int64_t next_check;
     bool deadman_armed;
     /* llm state, for the recovery message */
@@ -327,16 +329,17 @@ int cw_notifier_alert_count(const cw_notifier_t *self)
 static void s_alert(cw_notifier_t *self, const char *text, const char *event, const char *severity)
 {
     self->alerts++;
-    cw_warn("alert", CW_LS("event", event), CW_LS("severity", severity), CW_LS("text", text),
+    cw_warn("alert", CW_LS("trigger", event), CW_LS("severity", severity), CW_LS("text", text),
             CW_LEND);
     if (self->sink) {
         self->sink(text, event, severity, self->sink_arg);
         return;
     }
     if (self->telegram && cw_telegram_send(self->telegram, text) < 0)
-        cw_warn("alert_undelivered", CW_LS("channel", "telegram"), CW_LS("event", event), CW_LEND);
+        cw_warn("alert_undelivered", CW_LS("channel", "telegram"), CW_LS("trigger", event),
+                CW_LEND);
     if (self->webhook && cw_webhook_send(self->webhook, text, event, severity) < 0)
-        cw_warn("alert_undelivered", CW_LS("channel", "webhook"), CW_LS("event", event), CW_LEND);
+        cw_warn("alert_undelivered", CW_LS("channel", "webhook"), CW_LS("trigger", event), CW_LEND);
 }
 
 static void s_remember(cw_notifier_t *self, const cw_value_t *event, const char *level,

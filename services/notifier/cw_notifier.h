@@ -51,8 +51,7 @@ bool cw_alert_is_push_blocked(const char *error);
 char *cw_alert_deadman_text(int64_t minutes, const char *const *lines, size_t count);
 
 /* Where an alert goes (tests replace the default Telegram/webhook delivery). */
-typedef int(cw_alert_sink_fn)(const char *text, const char *event, const char *severity,
-                              void *arg);
+typedef int(cw_alert_sink_fn)(const char *text, const char *event, const char *severity, void *arg);
 
 typedef struct _cw_notifier_t cw_notifier_t;
 

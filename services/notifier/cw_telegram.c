@@ -416,9 +416,8 @@ int cw_telegram_send(cw_telegram_t *self, const char *text)
             permanent = true; /* bad chat id, bad token, bad request: retrying won't help */
         }
         cw_warn("telegram_send_failed", CW_LI("attempt", attempt), CW_LI("status", status),
-                CW_LS("error", status ? desc : err), CW_LB("will_retry",
-                                                           !permanent &&
-                                                               attempt < CW_TELEGRAM_ATTEMPTS),
+                CW_LS("error", status ? desc : err),
+                CW_LB("will_retry", !permanent && attempt < CW_TELEGRAM_ATTEMPTS),
                 CW_LI("retry_in_ms", delay), CW_LEND);
         free(answer);
         if (permanent || attempt == CW_TELEGRAM_ATTEMPTS)

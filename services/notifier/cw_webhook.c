@@ -31,8 +31,7 @@ static void s_append_field(char *body, size_t cap, const char *key, const char *
     strcat(body, "\"");
 }
 
-char *cw_webhook_body(const char *format, const char *text, const char *event,
-                      const char *severity)
+char *cw_webhook_body(const char *format, const char *text, const char *event, const char *severity)
 {
     if (!text)
         text = "";
@@ -40,8 +39,8 @@ char *cw_webhook_body(const char *format, const char *text, const char *event,
     char *cut = strndup(text, len);
     if (!cut)
         return NULL;
-    size_t cap = len * 6 + (event ? strlen(event) * 6 : 0) + (severity ? strlen(severity) * 6 : 0) +
-                 128;
+    size_t cap =
+        len * 6 + (event ? strlen(event) * 6 : 0) + (severity ? strlen(severity) * 6 : 0) + 128;
     char *body = malloc(cap);
     if (!body) {
         free(cut);

@@ -168,12 +168,11 @@ class Workspace:
 
 
 def _has_worker(status_text, service):
+    """`codeworm status` prints a table: SERVICE WORKERS BUSY QUEUED."""
     for line in status_text.splitlines():
         parts = line.split()
-        if parts and parts[0].rstrip(":") == service:
-            for p in parts[1:]:
-                if p.startswith("workers="):
-                    return int(p.split("=", 1)[1]) > 0
+        if len(parts) >= 2 and parts[0] == service and parts[1].isdigit():
+            return int(parts[1]) > 0
     return False
 
 

@@ -29,19 +29,18 @@ static void s_expect_msg(const char *in, const char *name, const char *want)
 /* The reference document's flaws: a stray closing fence and closing chatter survived. */
 static void test_reference_flaws(void **state)
 {
-    const char *in =
-        "### daemon.py\n"
-        "\n"
-        "**Purpose and Responsibility:**\n"
-        "This file implements the `CodeWormDaemon`, a core orchestrator.\n"
-        "\n"
-        "**Notable Design Decisions:**\n"
-        "- **Asyncio:** Utilizes `asyncio` for non-blocking I/O.\n"
-        "- **Logging and Notifiers:** Integrates with Telegram notifications.\n"
-        "```\n"
-        "\n"
-        "This documentation provides an overview of the file's role, key components, "
-        "integration within the project, and important design choices.\n";
+    const char *in = "### daemon.py\n"
+                     "\n"
+                     "**Purpose and Responsibility:**\n"
+                     "This file implements the `CodeWormDaemon`, a core orchestrator.\n"
+                     "\n"
+                     "**Notable Design Decisions:**\n"
+                     "- **Asyncio:** Utilizes `asyncio` for non-blocking I/O.\n"
+                     "- **Logging and Notifiers:** Integrates with Telegram notifications.\n"
+                     "```\n"
+                     "\n"
+                     "This documentation provides an overview of the file's role, key components, "
+                     "integration within the project, and important design choices.\n";
     s_expect_doc(in, "### daemon.py\n"
                      "\n"
                      "**Purpose and Responsibility:**\n"

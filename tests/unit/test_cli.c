@@ -21,12 +21,12 @@
 #include <cmocka.h>
 
 static char s_bin[1024];
-static char s_dir[256];  /* scratch directory */
-static char s_cfg[512];  /* config dir with a config.yaml */
+static char s_dir[256];   /* scratch directory */
+static char s_cfg[512];   /* config dir with a config.yaml */
 static char s_empty[512]; /* config dir without files */
 static char s_quiet[512]; /* config dir: empty data dir, unused bus ports */
 static char s_repo[512];
-static char s_tmp[512];  /* TMPDIR for the command: must be empty afterwards */
+static char s_tmp[512]; /* TMPDIR for the command: must be empty afterwards */
 static int s_port;
 
 static char s_out[65536];
@@ -135,8 +135,7 @@ static int s_setup(void **state)
     snprintf(s_quiet, sizeof(s_quiet), "%s/quiet", s_dir);
     mkdir(s_quiet, 0755);
     snprintf(text, sizeof(text),
-             "data_dir: %s/nodata
-"
+             "data_dir: %s/nodata\n"
              "bus:\n  broker: tcp://127.0.0.1:%d\n  events_in: tcp://127.0.0.1:%d\n"
              "  events_out: tcp://127.0.0.1:%d\n",
              s_dir, s_port + 10, s_port + 11, s_port + 12);
@@ -205,7 +204,7 @@ static void test_version_and_usage(void **state)
 static void test_every_command_has_help(void **state)
 {
     (void)state;
-    const char *commands[] = {"run",  "run-once", "analyze", "stats", "schedule-preview",
+    const char *commands[] = {"run",  "run-once", "analyze", "stats",  "schedule-preview",
                               "init", "events",   "status",  "version"};
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         assert_int_equal(s_run((const char *[]){commands[i], "--help", NULL}), 0);
@@ -290,11 +289,12 @@ static void test_schedule_preview(void **state)
 static void test_run_dry_run_plan(void **state)
 {
     (void)state;
-    assert_int_equal(s_run((const char *[]){"--config", s_cfg, "run", "--dry-run", "--repo",
-                                            "calc", s_repo, "--devlog", "/tmp/elsewhere", NULL}),
+    assert_int_equal(s_run((const char *[]){"--config", s_cfg, "run", "--dry-run", "--repo", "calc",
+                                            s_repo, "--devlog", "/tmp/elsewhere", NULL}),
                      0);
-    const char *children[] = {"codeworm-broker",    "codeworm-analyzer", "generator-1",
-                              "generator-2",        "codeworm-committer", "codeworm-scheduler",
+    const char *children[] = {"codeworm-broker",    "codeworm-analyzer",
+                              "generator-1",        "generator-2",
+                              "codeworm-committer", "codeworm-scheduler",
                               "codeworm-notifier",  "CODEWORM_DEVLOG__REPO_PATH=/tmp/elsewhere"};
     for (size_t i = 0; i < sizeof(children) / sizeof(children[0]); i++)
         assert_non_null(strstr(s_out, children[i]));
@@ -307,12 +307,11 @@ static void test_analyze(void **state)
 {
     (void)state;
     assert_int_equal(
-        s_run((const char *[]){"--config", s_cfg, "analyze", "--repo", s_repo, "--json", NULL}),
-        0);
+        s_run((const char *[]){"--config", s_cfg, "analyze", "--repo", s_repo, "--json", NULL}), 0);
     assert_non_null(strstr(s_out, "\"name\":\"compute_totals\""));
-    const char *keys[] = {"repo",       "file",     "name",       "class",  "language",
-                          "doc_type",   "start_line", "end_line", "complexity", "nloc",
-                          "tokens",     "params",   "nesting",    "score"};
+    const char *keys[] = {"repo",     "file",       "name",     "class",      "language",
+                          "doc_type", "start_line", "end_line", "complexity", "nloc",
+                          "tokens",   "params",     "nesting",  "score"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         char want[64];
         snprintf(want, sizeof(want), "\"%s\":", keys[i]);

@@ -178,8 +178,9 @@ static void test_commit_once_per_job(void **state)
     cw_value_destroy(&reply);
     assert_int_equal(s_commits(), 2);
 
-    char *out = s_run("git -C '%s' log -1 --format='%%H|%%an <%%ae>|%%s|%%(trailers:key=CodeWorm-Job,valueonly)'",
-                      s_devlog);
+    char *out = s_run(
+        "git -C '%s' log -1 --format='%%H|%%an <%%ae>|%%s|%%(trailers:key=CodeWorm-Job,valueonly)'",
+        s_devlog);
     char want[512];
     snprintf(want, sizeof want,
              "%s|Commit Bot <bot@example.test>|Document the cycle wait in CycleStats|job-1",
@@ -193,8 +194,7 @@ static void test_commit_once_per_job(void **state)
                 "git_commit||'|'||doc_type FROM documented_snippets\"",
                 s_tmp);
     snprintf(want, sizeof want,
-             "CodeWorm|codeworm/daemon.py|get_wait|CycleStats|H1|%s|%s|function_doc", path,
-             commit);
+             "CodeWorm|codeworm/daemon.py|get_wait|CycleStats|H1|%s|%s|function_doc", path, commit);
     assert_string_equal(out, want);
     free(out);
 
@@ -278,7 +278,8 @@ static void test_crash_between_commit_and_ledger(void **state)
 static void test_dedup_request(void **state)
 {
     fixture_t *f = *state;
-    cw_value_t *reply = s_handle(f, s_commit_request("job-d", s_target("get_wait", "CycleStats", "H1")));
+    cw_value_t *reply =
+        s_handle(f, s_commit_request("job-d", s_target("get_wait", "CycleStats", "H1")));
     cw_value_destroy(&reply);
 
     cw_value_t *dd = cw_proto_new(CW_MSG_DEDUP_REQUEST);
@@ -369,6 +370,9 @@ static void test_bad_requests(void **state)
 
     r = s_commit_request("b4", s_target("f", NULL, "h"));
     cw_map_set_str(r, "documentation", "");
+    s_expect_bad_request(f, r);
+    r = s_commit_request("b4b", s_target("f", NULL, "h"));
+    cw_map_set_str(r, "documentation", " \n\t ");
     s_expect_bad_request(f, r);
 
     r = s_commit_request("b5", s_target("f", NULL, "h"));
@@ -544,8 +548,7 @@ int main(void)
     zsys_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_commit_once_per_job, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_crash_between_commit_and_ledger, s_setup,
-                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_crash_between_commit_and_ledger, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_dedup_request, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_stats_request, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_bad_requests, s_setup, s_teardown),

@@ -215,14 +215,20 @@ static void test_slug(void **state)
     s_check_slug("abcdefghijabcdefghijabcdefghijabcdefghijabcdefghij",
                  "abcdefghijabcdefghijabcdefghijabcdefghij");
     /* exactly 40: untouched */
-    s_check_slug("abcdefghij-bcdefghij-bcdefghij-bcdefghij", "abcdefghij-bcdefghij-bcdefghij-bcdefghij");
+    s_check_slug("abcdefghij-bcdefghij-bcdefghij-bcdefghij",
+                 "abcdefghij-bcdefghij-bcdefghij-bcdefghij");
     /* the 40th character is '-': cut just before it */
-    s_check_slug("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-bbb", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    s_check_slug("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-bbb",
+                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
     /* unicode: every run of non [a-z0-9] becomes one '-' */
-    s_check_slug("Gr\xc3\xb6\xc3\x9f" "e_berechnen", "gr-e-berechnen");
+    s_check_slug("Gr\xc3\xb6\xc3\x9f"
+                 "e_berechnen",
+                 "gr-e-berechnen");
     s_check_slug("\xe5\x87\xbd\xe6\x95\xb0", "untitled");
     s_check_slug("", "untitled");
-    s_check_slug("\xe2\x84\xaa" "elvin", "kelvin"); /* KELVIN SIGN lower-cases to k */
+    s_check_slug("\xe2\x84\xaa"
+                 "elvin",
+                 "kelvin"); /* KELVIN SIGN lower-cases to k */
     s_check_slug("Class.method", "class-method");
 }
 
@@ -232,9 +238,15 @@ static void test_format_float(void **state)
     struct {
         double v;
         const char *s;
-    } cases[] = {{7.0, "7.0"},   {12.5, "12.5"}, {0.0, "0.0"},   {0.1, "0.1"},
-                 {100.0, "100.0"}, {-2.5, "-2.5"}, {1.0 / 3.0, "0.3333333333333333"},
-                 {2.675, "2.675"}, {1e16, "1e+16"}};
+    } cases[] = {{7.0, "7.0"},
+                 {12.5, "12.5"},
+                 {0.0, "0.0"},
+                 {0.1, "0.1"},
+                 {100.0, "100.0"},
+                 {-2.5, "-2.5"},
+                 {1.0 / 3.0, "0.3333333333333333"},
+                 {2.675, "2.675"},
+                 {1e16, "1e+16"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cw_devlog_format_float(cases[i].v, buf, sizeof buf);
         assert_string_equal(buf, cases[i].s);
@@ -267,8 +279,8 @@ static void test_clean_commit_message(void **state)
 
 static void test_render_exact(void **state)
 {
-    cw_value_t *t = s_target("function_doc", "get_wait", "CycleStats",
-                             "def get_wait(self):\n    return 1");
+    cw_value_t *t =
+        s_target("function_doc", "get_wait", "CycleStats", "def get_wait(self):\n    return 1");
     char *doc = cw_devlog_render(t, "  Waits a while.\n\n- point one\n", s_fixed_now());
     const char *expected = "# CycleStats.get_wait\n"
                            "\n"
@@ -311,10 +323,17 @@ static void test_render_exact(void **state)
 
 static void test_render_labels(void **state)
 {
-    static const char *types[] = {"function_doc",        "class_doc",        "file_doc",
-                                  "module_doc",          "security_review",  "performance_analysis",
-                                  "til",                 "code_evolution",   "pattern_analysis",
-                                  "weekly_summary",      "monthly_summary"};
+    static const char *types[] = {"function_doc",
+                                  "class_doc",
+                                  "file_doc",
+                                  "module_doc",
+                                  "security_review",
+                                  "performance_analysis",
+                                  "til",
+                                  "code_evolution",
+                                  "pattern_analysis",
+                                  "weekly_summary",
+                                  "monthly_summary"};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         cw_value_t *t = s_target(types[i], "f", NULL, "src");
         char *doc = cw_devlog_render(t, "body", s_fixed_now());
@@ -337,7 +356,10 @@ static void test_render_cut_3000(void **state)
     /* 2999 ASCII characters, then a 2-byte character as the 3000th, then more */
     char *src = malloc(4000);
     memset(src, 'a', 2999);
-    memcpy(src + 2999, "\xc3\xa9" "bcd", 6); /* "é" + "bcd" + NUL */
+    memcpy(src + 2999,
+           "\xc3\xa9"
+           "bcd",
+           6); /* "é" + "bcd" + NUL */
     cw_value_t *t = s_target("function_doc", "f", NULL, src);
     char *doc = cw_devlog_render(t, "d", s_fixed_now());
     const char *start = strstr(doc, "```python\n") + strlen("```python\n");
@@ -350,7 +372,10 @@ static void test_render_cut_3000(void **state)
 
     /* a 3-byte character straddling the cut is never split */
     memset(src, 'a', 2999);
-    memcpy(src + 2999, "\xe2\x92\xb8" "z", 5);
+    memcpy(src + 2999,
+           "\xe2\x92\xb8"
+           "z",
+           5);
     t = s_target("function_doc", "f", NULL, src);
     doc = cw_devlog_render(t, "d", s_fixed_now());
     start = strstr(doc, "```python\n") + strlen("```python\n");
@@ -391,7 +416,14 @@ static const char s_reference_doc[] =
     "\n"
     "```python\n"
     "\"\"\"\n"
-    "\xc3""\xa2""\xe2""\x80""\x99""\xc2""\xb8""AngelaMos | 2026\n"
+    "\xc3"
+    "\xa2"
+    "\xe2"
+    "\x80"
+    "\x99"
+    "\xc2"
+    "\xb8"
+    "AngelaMos | 2026\n"
     "daemon.py\n"
     "\"\"\"\n"
     "from __future__ import annotations\n"
@@ -506,23 +538,33 @@ static const char s_reference_doc[] =
     "### daemon.py\n"
     "\n"
     "**Purpose and Responsibility:**\n"
-    "This file implements the `CodeWormDaemon`, a core orchestrator for CodeWorm, designed to run 24/7 with robust self-healing capabilities. It coordinates code analysis, LLM-based documentation generation, git commits, and scheduling.\n"
+    "This file implements the `CodeWormDaemon`, a core orchestrator for CodeWorm, designed to run "
+    "24/7 with robust self-healing capabilities. It coordinates code analysis, LLM-based "
+    "documentation generation, git commits, and scheduling.\n"
     "\n"
     "**Key Exports and Public Interface:**\n"
     "- **`CycleStats`:** Tracks statistics for monitoring and backoff logic.\n"
-    "- **`CodeWormDaemon`:** Main orchestrator class that handles the entire workflow of CodeWorm operations.\n"
+    "- **`CodeWormDaemon`:** Main orchestrator class that handles the entire workflow of CodeWorm "
+    "operations.\n"
     "\n"
     "**How It Fits in the Project:**\n"
-    "The `CodeWormDaemon` is a central component that integrates various modules like code analysis, LLM generation, and git operations. It ensures seamless operation by handling retries, backoffs, and self-healing when services fail. The daemon runs asynchronously using asyncio and handles signals for graceful shutdown.\n"
+    "The `CodeWormDaemon` is a central component that integrates various modules like code "
+    "analysis, LLM generation, and git operations. It ensures seamless operation by handling "
+    "retries, backoffs, and self-healing when services fail. The daemon runs asynchronously using "
+    "asyncio and handles signals for graceful shutdown.\n"
     "\n"
     "**Notable Design Decisions:**\n"
-    "- **Asyncio and Asynchronous Operations:** Utilizes `asyncio` for non-blocking I/O and scheduling tasks.\n"
-    "- **Self-Healing Mechanism:** Implements retry logic with exponential backoff to handle failures, ensuring the daemon does not crash even when services like Ollama are down.\n"
+    "- **Asyncio and Asynchronous Operations:** Utilizes `asyncio` for non-blocking I/O and "
+    "scheduling tasks.\n"
+    "- **Self-Healing Mechanism:** Implements retry logic with exponential backoff to handle "
+    "failures, ensuring the daemon does not crash even when services like Ollama are down.\n"
     "- **State Management:** Uses a `StateManager` to maintain persistent state across runs.\n"
-    "- **Logging and Notifiers:** Configures logging and integrates with Telegram notifications for real-time alerts on failures or successes.\n"
+    "- **Logging and Notifiers:** Configures logging and integrates with Telegram notifications "
+    "for real-time alerts on failures or successes.\n"
     "```\n"
     "\n"
-    "This documentation provides an overview of the file's role, key components, integration within the project, and important design choices.\n"
+    "This documentation provides an overview of the file's role, key components, integration "
+    "within the project, and important design choices.\n"
     "\n"
     "---\n"
     "\n"
@@ -534,7 +576,8 @@ static void test_render_reference_example(void **state)
     const char *fence = "```python\n";
     const char *src_start = strstr(ref, fence) + strlen(fence);
     const char *src_end = strstr(src_start, "\n```\n");
-    const char *doc_start = strstr(src_end, "## File Overview\n\n") + strlen("## File Overview\n\n");
+    const char *doc_start =
+        strstr(src_end, "## File Overview\n\n") + strlen("## File Overview\n\n");
     const char *doc_end = strstr(doc_start, "\n\n---\n\n*Generated by CodeWorm on ");
     assert_non_null(doc_end);
 
@@ -588,12 +631,24 @@ static void test_init_layout(void **state)
     char path[PATH_MAX], err[256];
     snprintf(path, sizeof path, "%s/new/devlog", s_tmp);
     assert_int_equal(cw_devlog_init(path, "main", err, sizeof err), 0);
-    static const char *dirs[] = {"classes",          "files",          "modules",
-                                 "reviews/security", "reviews/performance", "til",
-                                 "evolution",        "patterns",       "analysis/weekly",
-                                 "analysis/monthly", "stats",          "snippets/python",
-                                 "snippets/typescript", "snippets/javascript", "snippets/go",
-                                 "snippets/rust",    "snippets/c",     "snippets/cpp",
+    static const char *dirs[] = {"classes",
+                                 "files",
+                                 "modules",
+                                 "reviews/security",
+                                 "reviews/performance",
+                                 "til",
+                                 "evolution",
+                                 "patterns",
+                                 "analysis/weekly",
+                                 "analysis/monthly",
+                                 "stats",
+                                 "snippets/python",
+                                 "snippets/typescript",
+                                 "snippets/javascript",
+                                 "snippets/go",
+                                 "snippets/rust",
+                                 "snippets/c",
+                                 "snippets/cpp",
                                  "snippets/tsx"};
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
         assert_true(s_exists("%s/%s/.gitkeep", path, dirs[i]));
@@ -658,8 +713,7 @@ static void test_commit_document(void **state)
     cw_value_t *t = s_target("function_doc", "get_wait", "CycleStats", "def get_wait(): pass");
     time_t now = s_fixed_now();
     assert_int_equal(cw_devlog_commit_document(d, t, "Docs.", "\"Document CycleStats.get_wait\"",
-                                               "job-1", now, oid, rel, sizeof rel, err,
-                                               sizeof err),
+                                               "job-1", now, oid, rel, sizeof rel, err, sizeof err),
                      0);
     assert_string_equal(rel, "snippets/python/2026-02-28_cyclestats-get-wait.md");
     assert_int_equal(strlen(oid), 40);
@@ -696,8 +750,8 @@ static void test_commit_document(void **state)
 
     /* same slug the same day: a suffix, never an overwrite */
     char oid2[41], rel2[PATH_MAX];
-    assert_int_equal(cw_devlog_commit_document(d, t, "Other docs.", "Document again", "job-2",
-                                               now, oid2, rel2, sizeof rel2, err, sizeof err),
+    assert_int_equal(cw_devlog_commit_document(d, t, "Other docs.", "Document again", "job-2", now,
+                                               oid2, rel2, sizeof rel2, err, sizeof err),
                      0);
     assert_string_equal(rel2, "snippets/python/2026-02-28_cyclestats-get-wait-2.md");
     assert_string_not_equal(oid, oid2);
@@ -871,9 +925,9 @@ static pid_t s_git_daemon(const char *base, int *port_out)
             snprintf(base_arg, sizeof base_arg, "--base-path=%s", base);
             int devnull = open("/dev/null", O_WRONLY);
             dup2(devnull, 2);
-            execlp("git", "git", "daemon", "--reuseaddr", "--listen=127.0.0.1", port_arg,
-                   base_arg, "--export-all", "--enable=receive-pack", "--informative-errors",
-                   base, (char *)NULL);
+            execlp("git", "git", "daemon", "--reuseaddr", "--listen=127.0.0.1", port_arg, base_arg,
+                   "--export-all", "--enable=receive-pack", "--informative-errors", base,
+                   (char *)NULL);
             _exit(127);
         }
         for (int i = 0; i < 100; i++) {

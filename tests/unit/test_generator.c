@@ -196,8 +196,7 @@ static cw_generator_t *s_generator(const char *backend, int port)
         char url[128];
         snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/", port);
         assert_int_equal(cw_config_set(c, "openai.base_url", url, err, sizeof(err)), 0);
-        assert_int_equal(cw_config_set(c, "openai.api_key", "sk-test-secret", err, sizeof(err)),
-                         0);
+        assert_int_equal(cw_config_set(c, "openai.api_key", "sk-test-secret", err, sizeof(err)), 0);
     }
     cw_generator_t *g = cw_generator_new(c);
     cw_config_destroy(&c);

@@ -66,7 +66,8 @@ static void test_offline_document(void **state)
     assert_non_null(doc);
     assert_non_null(strstr(doc, "### Purpose\n\nParse the text into tokens."));
     assert_null(strstr(doc, "Second sentence"));
-    assert_non_null(strstr(doc, "### Signature\n\n```python\ndef parse(self, text: str) -> dict\n```"));
+    assert_non_null(
+        strstr(doc, "### Signature\n\n```python\ndef parse(self, text: str) -> dict\n```"));
     assert_non_null(strstr(doc, "### Parameters\n\n- `self`\n- `text`"));
     assert_non_null(strstr(doc, "Cyclomatic complexity: 7.0"));
     assert_non_null(strstr(doc, "Lines: 21 (18 lines of code)"));
@@ -218,8 +219,9 @@ static void test_json_parse(void **state)
 
 static void test_json_rejects(void **state)
 {
-    const char *bad[] = {"", "{", "[1,]", "{\"a\" 1}", "\"abc", "tru", "01x", "{\"a\":1} x",
-                         "\"\\q\"", "\"\\u12\"", "[1 2]", "{1:2}", "\"a\nb\"", "-", "1.", "1e"};
+    const char *bad[] = {"",         "{",           "[1,]",    "{\"a\" 1}", "\"abc", "tru",
+                         "01x",      "{\"a\":1} x", "\"\\q\"", "\"\\u12\"", "[1 2]", "{1:2}",
+                         "\"a\nb\"", "-",           "1.",      "1e"};
     char err[128];
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         cw_json_t *j = cw_json_parse(bad[i], strlen(bad[i]), err, sizeof(err));
@@ -287,10 +289,14 @@ static void test_json_writer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_offline_document), cmocka_unit_test(test_offline_without_docstring),
-        cmocka_unit_test(test_handle_offline),   cmocka_unit_test(test_unknown_backend),
-        cmocka_unit_test(test_json_parse),       cmocka_unit_test(test_json_rejects),
-        cmocka_unit_test(test_json_leak_free_depth_ok), cmocka_unit_test(test_json_writer),
+        cmocka_unit_test(test_offline_document),
+        cmocka_unit_test(test_offline_without_docstring),
+        cmocka_unit_test(test_handle_offline),
+        cmocka_unit_test(test_unknown_backend),
+        cmocka_unit_test(test_json_parse),
+        cmocka_unit_test(test_json_rejects),
+        cmocka_unit_test(test_json_leak_free_depth_ok),
+        cmocka_unit_test(test_json_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

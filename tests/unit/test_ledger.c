@@ -64,8 +64,8 @@ static char *s_query_text(sqlite3 *db, const char *sql)
     return out;
 }
 
-static cw_value_t *s_target(const char *repo, const char *file, const char *name,
-                            const char *cls, const char *doc_type, const char *hash)
+static cw_value_t *s_target(const char *repo, const char *file, const char *name, const char *cls,
+                            const char *doc_type, const char *hash)
 {
     cw_value_t *t = cw_value_new_map();
     cw_map_set_str(t, "doc_type", doc_type);
@@ -111,16 +111,20 @@ static void test_schema_matches_reference(void **state)
     sqlite3 *db = s_open_raw();
     static const char *cols[][4] = {
         /* name, type, notnull, pk */
-        {"id", "TEXT", "0", "1"},          {"source_repo", "TEXT", "1", "0"},
-        {"source_file", "TEXT", "1", "0"}, {"function_name", "TEXT", "0", "0"},
-        {"class_name", "TEXT", "0", "0"},  {"code_hash", "TEXT", "1", "0"},
-        {"documented_at", "TIMESTAMP", "1", "0"}, {"snippet_path", "TEXT", "1", "0"},
-        {"git_commit", "TEXT", "0", "0"},  {"doc_type", "TEXT", "1", "0"},
+        {"id", "TEXT", "0", "1"},
+        {"source_repo", "TEXT", "1", "0"},
+        {"source_file", "TEXT", "1", "0"},
+        {"function_name", "TEXT", "0", "0"},
+        {"class_name", "TEXT", "0", "0"},
+        {"code_hash", "TEXT", "1", "0"},
+        {"documented_at", "TIMESTAMP", "1", "0"},
+        {"snippet_path", "TEXT", "1", "0"},
+        {"git_commit", "TEXT", "0", "0"},
+        {"doc_type", "TEXT", "1", "0"},
     };
     sqlite3_stmt *st = NULL;
     assert_int_equal(
-        sqlite3_prepare_v2(db, "PRAGMA table_info(documented_snippets)", -1, &st, NULL),
-        SQLITE_OK);
+        sqlite3_prepare_v2(db, "PRAGMA table_info(documented_snippets)", -1, &st, NULL), SQLITE_OK);
     size_t i = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         assert_true(i < 10);
@@ -200,11 +204,10 @@ static void test_migration_adds_doc_type(void **state)
     sqlite3_close(db);
     /* the old row keeps its dedup power for function_doc, not for another type */
     time_t now = time(NULL);
-    assert_int_equal(s_allowed(l, "CodeWorm", "codeworm/x.py", "f", NULL, "function_doc",
-                               "HASHOLD", now),
-                     0);
     assert_int_equal(
-        s_allowed(l, "CodeWorm", "codeworm/x.py", "f", NULL, "til", "HASHOLD", now), 1);
+        s_allowed(l, "CodeWorm", "codeworm/x.py", "f", NULL, "function_doc", "HASHOLD", now), 0);
+    assert_int_equal(s_allowed(l, "CodeWorm", "codeworm/x.py", "f", NULL, "til", "HASHOLD", now),
+                     1);
     cw_ledger_destroy(&l);
 }
 
@@ -219,8 +222,7 @@ static void test_dedup_rules(void **state)
     /* same code hash, same doc type: skipped wherever it is */
     assert_int_equal(s_allowed(l, "Other", "x/y.py", "zzz", NULL, "function_doc", "H1", now), 0);
     /* same code, another doc type: allowed */
-    assert_int_equal(s_allowed(l, "R", "src/a.py", "run", "Job", "security_review", "H1", now),
-                     1);
+    assert_int_equal(s_allowed(l, "R", "src/a.py", "run", "Job", "security_review", "H1", now), 1);
     /* changed code, same function, within the window: skipped */
     assert_int_equal(s_allowed(l, "R", "src/a.py", "run", "Job", "function_doc", "H2", now), 0);
     /* another class, no class, another function, another file, another repo: allowed */
@@ -268,35 +270,34 @@ static void test_dedup_reference_absolute_rows(void **state)
     sqlite3_close(db);
 
     /* same file (relative now), changed code: still within the window -> skipped */
-    assert_int_equal(s_allowed(l, "CodeWorm", "codeworm/daemon.py", "run", "Daemon",
-                               "function_doc", "NEW", now),
-                     0);
+    assert_int_equal(
+        s_allowed(l, "CodeWorm", "codeworm/daemon.py", "run", "Daemon", "function_doc", "NEW", now),
+        0);
     /* the suffix must sit on a path boundary */
-    assert_int_equal(s_allowed(l, "CodeWorm", "orm/daemon.py", "run", "Daemon", "function_doc",
-                               "NEW", now),
-                     1);
+    assert_int_equal(
+        s_allowed(l, "CodeWorm", "orm/daemon.py", "run", "Daemon", "function_doc", "NEW", now), 1);
     assert_int_equal(s_allowed(l, "CodeWorm", "x/codeworm/daemon.py", "run", "Daemon",
                                "function_doc", "NEW", now),
                      1);
     /* another repository with the same relative file */
-    assert_int_equal(s_allowed(l, "Other", "codeworm/daemon.py", "run", "Daemon",
-                               "function_doc", "NEW", now),
-                     1);
+    assert_int_equal(
+        s_allowed(l, "Other", "codeworm/daemon.py", "run", "Daemon", "function_doc", "NEW", now),
+        1);
     /* the old reference row is outside the window */
-    assert_int_equal(s_allowed(l, "CodeWorm", "codeworm/git_ops.py", "push", NULL,
-                               "function_doc", "NEW", now),
-                     1);
+    assert_int_equal(
+        s_allowed(l, "CodeWorm", "codeworm/git_ops.py", "push", NULL, "function_doc", "NEW", now),
+        1);
     /* a space-separated timestamp inside the window counts too */
     cw_ledger_isoformat(now - 86400, 0, recent, sizeof recent);
     recent[10] = ' ';
     db = s_open_raw();
-    snprintf(sql, sizeof sql,
-             "UPDATE documented_snippets SET documented_at = '%s' WHERE id = 'r2'", recent);
+    snprintf(sql, sizeof sql, "UPDATE documented_snippets SET documented_at = '%s' WHERE id = 'r2'",
+             recent);
     s_exec(db, sql);
     sqlite3_close(db);
-    assert_int_equal(s_allowed(l, "CodeWorm", "codeworm/git_ops.py", "push", NULL,
-                               "function_doc", "NEW", now),
-                     0);
+    assert_int_equal(
+        s_allowed(l, "CodeWorm", "codeworm/git_ops.py", "push", NULL, "function_doc", "NEW", now),
+        0);
     cw_ledger_destroy(&l);
 }
 

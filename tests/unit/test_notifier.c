@@ -203,9 +203,15 @@ static void test_push_failed_threshold_and_switch(void **state)
 static void test_other_events_no_alert(void **state)
 {
     (void)state;
-    const char *types[] = {CW_EV_CYCLE_STARTING, CW_EV_ANALYZING, CW_EV_GENERATING,
-                           CW_EV_DOCUMENTATION_COMMITTED, CW_EV_NEXT_CYCLE, CW_EV_STATS,
-                           CW_EV_LOG, CW_EV_LLM_RECOVERED, CW_EV_SERVICE_STARTED,
+    const char *types[] = {CW_EV_CYCLE_STARTING,
+                           CW_EV_ANALYZING,
+                           CW_EV_GENERATING,
+                           CW_EV_DOCUMENTATION_COMMITTED,
+                           CW_EV_NEXT_CYCLE,
+                           CW_EV_STATS,
+                           CW_EV_LOG,
+                           CW_EV_LLM_RECOVERED,
+                           CW_EV_SERVICE_STARTED,
                            CW_EV_SERVICE_STOPPING};
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         cw_value_t *ev = s_event(types[i], 99);

@@ -68,8 +68,8 @@ static void test_every_doc_type(void **state)
         /* the source is there, verbatim, with its braces */
         assert_non_null(strstr(user, v.source));
         /* every known placeholder was replaced */
-        const char *ph[] = {"{language}", "{name}", "{file_path}", "{repo}",
-                            "{complexity}", "{line_count}", "{context}", "{source}"};
+        const char *ph[] = {"{language}",   "{name}",       "{file_path}", "{repo}",
+                            "{complexity}", "{line_count}", "{context}",   "{source}"};
         /* (the source itself contains "{name}", so look outside it) */
         char *copy = strdup(user);
         char *at = strstr(copy, v.source);
