@@ -802,7 +802,13 @@ bool cw_worker_connected(cw_worker_t *self)
 struct _cw_publisher_t {
     zsock_t *sock;
     char *service;
+    int64_t connected_at; /* zclock_mono() at connect */
+    bool settled;         /* the first send has waited for the subscriptions */
 };
+
+/* A PUB socket drops what it publishes before the XSUB on the other side has passed it
+   the subscriptions: the first event of a new publisher waits this long after connect. */
+#define CW_BUS_PUB_SETTLE_MS 300
 
 cw_publisher_t *cw_publisher_new(const char *events_in_endpoint, const char *service)
 {
@@ -824,6 +830,7 @@ cw_publisher_t *cw_publisher_new(const char *events_in_endpoint, const char *ser
         cw_publisher_destroy(&self);
         return NULL;
     }
+    self->connected_at = zclock_mono();
     return self;
 }
 
@@ -874,6 +881,12 @@ int cw_publisher_send(cw_publisher_t *self, const char *name, cw_value_t **field
     zmsg_addstrf(msg, "%s%s", CW_EVENT_TOPIC_PREFIX, name);
     zmsg_addmem(msg, data, size);
     free(data);
+    if (!self->settled) {
+        int64_t waited = zclock_mono() - self->connected_at;
+        if (waited < CW_BUS_PUB_SETTLE_MS)
+            zclock_sleep((int)(CW_BUS_PUB_SETTLE_MS - waited));
+        self->settled = true;
+    }
     return s_send(&msg, self->sock) == 0 ? 0 : -1;
 }
 

@@ -74,6 +74,33 @@ void cw_metrics_compute(const cw_lang_t *lang, TSNode fn, const char *src, size_
    the tree with ts_tree_delete. NULL on failure or timeout. */
 TSTree *cw_extract_parse(TSParser *parser, const cw_lang_t *lang, const char *src, size_t len);
 
+/* ---- classes and other type-like containers (class_doc targets) */
+typedef struct {
+    char *name;       /* class / struct / impl type / interface name */
+    char *kind;       /* "class", "struct", "impl", "interface", "trait", "enum", "namespace" */
+    int start_line;   /* 1-based, decorators/attributes included */
+    int end_line;
+    size_t start_byte; /* source range */
+    size_t end_byte;
+    int method_count; /* functions defined inside (for impl blocks: its fns; for Go and C:
+                         functions/methods associated with the struct, see the language) */
+    char *docstring;  /* NULL if none (Python docstring, or the comment block just above) */
+    cw_strlist_t decorators; /* Python decorators / Rust attributes / Java-style annotations */
+} cw_class_t;
+
+typedef struct {
+    cw_class_t *items;
+    size_t count;
+    size_t cap;
+} cw_class_list_t;
+
+/* Extract the classes (and class-like containers) of `tree`, in source order. 0 or -1. */
+int cw_extract_classes(const cw_lang_t *lang, TSTree *tree, const char *src, size_t len,
+                       cw_class_list_t *out);
+void cw_class_list_free(cw_class_list_t *list);
+/* Number of import/include/use statements in the file (file_doc scoring). */
+int cw_extract_import_count(const cw_lang_t *lang, TSTree *tree, const char *src, size_t len);
+
 /* Copy at most `max` bytes of s[0..n), cut back to a UTF-8 boundary. */
 char *cw_strndup_utf8(const char *s, size_t n, size_t max);
 

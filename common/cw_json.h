@@ -1,5 +1,5 @@
-/*  cw_json — a compact, bounded JSON reader (for LLM HTTP answers) and a small JSON
-    writer (for request bodies).
+/*  cw_json — a compact, bounded JSON reader (for HTTP answers: LLM backends, Telegram)
+    and a small JSON writer (for request bodies). Shared by every service (cw_common).
 
     The reader parses one complete JSON text into an owned tree: objects, arrays,
     strings (\uXXXX escapes, surrogate pairs -> UTF-8; \u0000 and lone surrogates become
@@ -8,9 +8,7 @@
     length. Trailing non-space input is an error.
 
     The writer appends to a growable buffer; strings are escaped with cw_json_escape
-    (common/cw_log.h). A failed allocation sets `oom`, after which appends do nothing.
-
-    (Candidate for common/ once a second service needs it.)                          */
+    (common/cw_log.h). A failed allocation sets `oom`, after which appends do nothing.  */
 #ifndef CW_JSON_H
 #define CW_JSON_H
 
