@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIG ?= deploy/demo
 
-.PHONY: all build deps test run bench asan clean format help
+.PHONY: all build deps test run bench asan valgrind clean format help
 
 all: build
 
@@ -13,6 +13,7 @@ help:
 	@echo "make test     build and run the whole test suite (ctest)"
 	@echo "make run      install what is missing, build, and start the stack on the demo config"
 	@echo "make asan     build with ASan+UBSan into build-asan/ and run the tests there"
+	@echo "make valgrind run every unit test under valgrind (memcheck)"
 	@echo "make bench    run the benchmarks under tests/bench/"
 
 $(BUILD)/CMakeCache.txt:
@@ -31,6 +32,9 @@ asan:
 	cmake -S . -B build-asan -DCW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ctest --output-on-failure -j $(JOBS)
+
+valgrind: build
+	bash tests/valgrind.sh $(BUILD)
 
 run:
 	@bash deploy/install-deps.sh --if-missing

@@ -4,6 +4,7 @@
 
 #include <czmq.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,10 +17,11 @@
 #include "cw_backoff.h"
 #include "cw_log.h"
 #include "cw_proto.h"
+#include "cw_zsock.h"
 
 #define CW_BUS_MAX_FRAMES 6      /* more frames than any command has: malformed */
 #define CW_BUS_POLL_SLICE_MS 200 /* how often blocking waits look at zsys_interrupted */
-#define CW_BUS_NAME_MAX 64
+#define CW_BUS_NAME_MAX CW_ZSOCK_NAME_MAX
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -48,88 +50,164 @@ void cw_bus_new_job_id(char out[33])
     out[32] = '\0';
 }
 
+/* ------------------------------------------------------------------ CURVE */
+
+/* Process-wide: every socket created after cw_bus_set_curve is a CURVE client. The worker
+   actor reads it from its own thread when it reconnects, hence the mutex. */
+static pthread_mutex_t s_curve_mutex = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    bool enabled;
+    char server_public[41];
+    char client_public[41];
+    char client_secret[41]; /* secret: never logged */
+} s_curve;
+
+static bool s_z85_key(const char *text, uint8_t out[32])
+{
+    return text && strlen(text) == 40 && zmq_z85_decode(out, text) != NULL;
+}
+
+static void s_seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void s_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static int s_set_curve(const char *server_public, const char *client_public,
+                       const char *client_secret, char *err, size_t errlen)
+{
+    if (!server_public || !*server_public) {
+        pthread_mutex_lock(&s_curve_mutex);
+        memset(&s_curve, 0, sizeof(s_curve));
+        pthread_mutex_unlock(&s_curve_mutex);
+        return 0;
+    }
+    uint8_t key[32], secret[32], derived[32];
+    if (!s_z85_key(server_public, key)) {
+        s_seterr(err, errlen, "bus.curve.server_public_key is not a 40-character Z85 key");
+        return -1;
+    }
+    if (!zmq_has("curve")) {
+        s_seterr(err, errlen, "this libzmq was built without CURVE support");
+        return -1;
+    }
+    bool have_public = client_public && *client_public;
+    bool have_secret = client_secret && *client_secret;
+    char pub_z85[41], sec_z85[41];
+    if (!have_public && !have_secret) {
+        /* no client key pair configured: a fresh one for this process (accepted only by
+           a broker whose allow-list is empty) */
+        if (zmq_curve_keypair(pub_z85, sec_z85) != 0) {
+            s_seterr(err, errlen, "cannot make a CURVE key pair: %s", zmq_strerror(zmq_errno()));
+            return -1;
+        }
+    } else if (!have_public || !have_secret) {
+        s_seterr(err, errlen,
+                 "bus.curve.client_public_key and bus.curve.client_secret_key go together");
+        return -1;
+    } else {
+        if (!s_z85_key(client_public, key) || !s_z85_key(client_secret, secret)) {
+            s_seterr(err, errlen, "bus.curve client keys must be 40-character Z85 keys");
+            return -1;
+        }
+        char derived_z85[41];
+        if (zmq_curve_public(derived_z85, client_secret) != 0 ||
+            !zmq_z85_decode(derived, derived_z85) || memcmp(derived, key, 32) != 0) {
+            s_seterr(err, errlen,
+                     "bus.curve.client_secret_key does not belong to bus.curve.client_public_key");
+            return -1;
+        }
+        snprintf(pub_z85, sizeof(pub_z85), "%s", client_public);
+        snprintf(sec_z85, sizeof(sec_z85), "%s", client_secret);
+    }
+    pthread_mutex_lock(&s_curve_mutex);
+    s_curve.enabled = true;
+    snprintf(s_curve.server_public, sizeof(s_curve.server_public), "%s", server_public);
+    snprintf(s_curve.client_public, sizeof(s_curve.client_public), "%s", pub_z85);
+    snprintf(s_curve.client_secret, sizeof(s_curve.client_secret), "%s", sec_z85);
+    pthread_mutex_unlock(&s_curve_mutex);
+    memset(sec_z85, 0, sizeof(sec_z85));
+    memset(secret, 0, sizeof(secret));
+    cw_debug("bus_curve_enabled", CW_LS("server_public_key", server_public),
+             CW_LS("client_public_key", pub_z85), CW_LB("ephemeral_client_key", !have_public),
+             CW_LEND);
+    return 0;
+}
+
+int cw_bus_set_curve(const char *server_public, const char *client_public,
+                     const char *client_secret)
+{
+    char err[256] = "";
+    int rc = s_set_curve(server_public, client_public, client_secret, err, sizeof(err));
+    if (rc != 0)
+        cw_error("bus_curve_invalid", CW_LS("error", err), CW_LEND);
+    return rc;
+}
+
+int cw_bus_curve_from_config(const cw_config_t *config, char *err, size_t errlen)
+{
+    if (!config || !config->bus.curve.enabled)
+        return 0;
+    return s_set_curve(config->bus.curve.server_public_key, config->bus.curve.client_public_key,
+                       config->bus.curve.client_secret_key, err, errlen);
+}
+
+bool cw_bus_curve_enabled(void)
+{
+    pthread_mutex_lock(&s_curve_mutex);
+    bool on = s_curve.enabled;
+    pthread_mutex_unlock(&s_curve_mutex);
+    return on;
+}
+
+/* Size limit and linger, plus the CURVE client keys when CURVE is on. */
 static void s_socket_setup(zsock_t *sock)
 {
-    zsock_set_maxmsgsize(sock, CW_PROTO_MAX_FRAME);
-    zsock_set_linger(sock, CW_BUS_LINGER_MS);
+    cw_zsock_setup(sock);
+    pthread_mutex_lock(&s_curve_mutex);
+    if (s_curve.enabled) {
+        zsock_set_curve_serverkey(sock, s_curve.server_public);
+        zsock_set_curve_publickey(sock, s_curve.client_public);
+        zsock_set_curve_secretkey(sock, s_curve.client_secret);
+    }
+    pthread_mutex_unlock(&s_curve_mutex);
 }
 
 static bool s_valid_name(const char *name)
 {
-    if (!name)
-        return false;
-    size_t len = strlen(name);
-    if (len == 0 || len > CW_BUS_NAME_MAX)
-        return false;
-    for (const char *p = name; *p; p++)
-        if (*p <= ' ' || *p > '~')
-            return false;
-    return true;
+    return name && cw_zsock_valid_name(name, strlen(name));
 }
 
-static bool s_frame_is(zframe_t *frame, const char *text)
+/* Wait until a socket of `poller` is readable or `deadline` (zclock_mono) passes, in
+   slices so that zsys_interrupted is seen. The readable socket, or NULL on timeout or
+   interrupt (then *interrupted is set, if given). */
+static void *s_poll_until(zpoller_t *poller, int64_t deadline, bool *interrupted)
 {
-    size_t len = strlen(text);
-    return frame && zframe_size(frame) == len && memcmp(zframe_data(frame), text, len) == 0;
-}
-
-/* Receive one whole multipart message from a socket that is readable, keeping at most
-   max_frames frames (the rest are read and dropped, *truncated set). NULL if nothing. */
-static zmsg_t *s_recv_bounded(zsock_t *sock, int max_frames, bool *truncated)
-{
-    *truncated = false;
-    zmsg_t *msg = NULL;
     while (true) {
-        zframe_t *frame = zframe_recv_nowait(sock);
-        if (!frame)
-            break;
-        bool more = zframe_more(frame);
-        if (!msg)
-            msg = zmsg_new();
-        if ((int)zmsg_size(msg) < max_frames)
-            zmsg_append(msg, &frame);
-        else {
-            *truncated = true;
-            zframe_destroy(&frame);
+        if (zsys_interrupted) {
+            if (interrupted)
+                *interrupted = true;
+            return NULL;
         }
-        if (!more)
-            break;
+        int64_t left = deadline - zclock_mono();
+        if (left <= 0)
+            return NULL;
+        int slice = left > CW_BUS_POLL_SLICE_MS ? CW_BUS_POLL_SLICE_MS : (int)left;
+        void *which = zpoller_wait(poller, slice);
+        if (which)
+            return which;
+        if (zpoller_terminated(poller)) {
+            if (interrupted)
+                *interrupted = true;
+            return NULL;
+        }
     }
-    return msg;
-}
-
-/* Send and always free the message. 0 or -1 (errno kept). */
-static int s_send(zmsg_t **msg_p, zsock_t *sock)
-{
-    int rc = zmsg_send(msg_p, sock);
-    int saved = errno;
-    zmsg_destroy(msg_p);
-    errno = saved;
-    return rc;
-}
-
-/* The "job_id" of a payload that failed validation, if it has a usable one. */
-static void s_salvage_job_id(const void *data, size_t size, char out[65])
-{
-    snprintf(out, 65, "unknown");
-    cw_value_t *raw = cw_value_decode(data, size, NULL, 0);
-    if (raw && cw_value_kind(raw) == CW_VAL_MAP) {
-        const char *job = cw_map_str(raw, "job_id", NULL);
-        if (job && *job && strlen(job) <= 64)
-            snprintf(out, 65, "%s", job);
-    }
-    cw_value_destroy(&raw);
-}
-
-static void s_iso_now(char out[40])
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    struct tm tm;
-    gmtime_r(&tv.tv_sec, &tm);
-    char base[32];
-    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, 40, "%.20s.%03dZ", base, (int)((tv.tv_usec / 1000) % 1000));
 }
 
 /* ------------------------------------------------------------------ client */
@@ -182,18 +260,6 @@ void cw_client_destroy(cw_client_t **self_p)
     *self_p = NULL;
 }
 
-static void s_seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void s_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Wait for the reply carrying job_id until deadline. Returns the reply, or NULL on timeout
    (*interrupted set when zsys_interrupted stopped the wait). */
 static cw_value_t *s_client_wait(cw_client_t *self, const char *job_id, int64_t deadline,
@@ -204,27 +270,14 @@ static cw_value_t *s_client_wait(cw_client_t *self, const char *job_id, int64_t 
         return NULL;
     cw_value_t *reply = NULL;
     while (!reply) {
-        if (zsys_interrupted) {
-            *interrupted = true;
+        if (!s_poll_until(poller, deadline, interrupted))
             break;
-        }
-        int64_t remaining = deadline - zclock_mono();
-        if (remaining <= 0)
-            break;
-        int slice = remaining > CW_BUS_POLL_SLICE_MS ? CW_BUS_POLL_SLICE_MS : (int)remaining;
-        void *which = zpoller_wait(poller, slice);
-        if (!which) {
-            if (zpoller_terminated(poller)) {
-                *interrupted = true;
-                break;
-            }
-            continue;
-        }
         bool truncated;
-        zmsg_t *msg = s_recv_bounded(self->sock, CW_BUS_MAX_FRAMES, &truncated);
+        zmsg_t *msg = cw_zsock_recv_bounded(self->sock, CW_BUS_MAX_FRAMES, &truncated);
         if (!msg)
             continue;
-        if (truncated || zmsg_size(msg) != 3 || !s_frame_is(zmsg_first(msg), CW_BUS_CLIENT)) {
+        if (truncated || zmsg_size(msg) != 3 ||
+            !cw_zsock_frame_is(zmsg_first(msg), CW_BUS_CLIENT)) {
             cw_warn("bus_reply_malformed", CW_LS("endpoint", self->endpoint),
                     CW_LI("frames", zmsg_size(msg)), CW_LEND);
             zmsg_destroy(&msg);
@@ -311,7 +364,7 @@ cw_value_t *cw_client_request(cw_client_t *self, const char *service, cw_value_t
         zmsg_addmem(msg, data, size);
         /* Blocks at most timeout_ms while the broker is unreachable (IMMEDIATE). */
         zsock_set_sndtimeo(self->sock, timeout_ms);
-        if (s_send(&msg, self->sock) != 0) {
+        if (cw_zsock_send(&msg, self->sock) != 0) {
             if (errno == EINTR)
                 interrupted = true;
             cw_debug("bus_request_not_sent", CW_LS("endpoint", self->endpoint),
@@ -400,7 +453,7 @@ static void s_actor_send_cmd(worker_actor_t *self, int command)
     zmsg_addmem(msg, &cmd, 1);
     if (command == CW_BUS_READY)
         zmsg_addstr(msg, self->shared->service);
-    s_send(&msg, self->sock);
+    cw_zsock_send(&msg, self->sock);
 }
 
 static void s_actor_connect(worker_actor_t *self)
@@ -474,7 +527,7 @@ static void s_actor_reply_bad_request(worker_actor_t *self, zframe_t *client, zf
                                       const char *why)
 {
     char job_id[65];
-    s_salvage_job_id(zframe_data(payload), zframe_size(payload), job_id);
+    cw_zsock_salvage_job_id(zframe_data(payload), zframe_size(payload), "unknown", job_id);
     cw_warn("worker_bad_request", CW_LS("service_name", self->shared->service),
             CW_LS("job_id", job_id), CW_LS("error", why), CW_LEND);
     char message[512];
@@ -489,7 +542,7 @@ static void s_actor_reply_bad_request(worker_actor_t *self, zframe_t *client, zf
         zmsg_addmem(msg, &cmd, 1);
         zmsg_addmem(msg, zframe_data(client), zframe_size(client));
         zmsg_addmem(msg, data, size);
-        s_send(&msg, self->sock);
+        cw_zsock_send(&msg, self->sock);
     }
     free(data);
     cw_value_destroy(&err);
@@ -498,12 +551,13 @@ static void s_actor_reply_bad_request(worker_actor_t *self, zframe_t *client, zf
 static void s_actor_on_broker(worker_actor_t *self)
 {
     bool truncated;
-    zmsg_t *msg = s_recv_bounded(self->sock, CW_BUS_MAX_FRAMES, &truncated);
+    zmsg_t *msg = cw_zsock_recv_bounded(self->sock, CW_BUS_MAX_FRAMES, &truncated);
     if (!msg)
         return;
     zframe_t *header = zmsg_first(msg);
     zframe_t *command = zmsg_next(msg);
-    if (truncated || !s_frame_is(header, CW_BUS_WORKER) || !command || zframe_size(command) != 1) {
+    if (truncated || !cw_zsock_frame_is(header, CW_BUS_WORKER) || !command ||
+        zframe_size(command) != 1) {
         cw_warn("worker_frame_malformed", CW_LS("service_name", self->shared->service),
                 CW_LI("frames", zmsg_size(msg)), CW_LEND);
         zmsg_destroy(&msg);
@@ -549,7 +603,7 @@ static void s_actor_on_broker(worker_actor_t *self)
     zmsg_addmem(out, zframe_data(client), zframe_size(client));
     zmsg_addmem(out, zframe_data(payload), zframe_size(payload));
     zmsg_destroy(&msg);
-    s_send(&out, self->pipe);
+    cw_zsock_send(&out, self->pipe);
 }
 
 static void s_actor_on_pipe(worker_actor_t *self)
@@ -567,7 +621,7 @@ static void s_actor_on_pipe(worker_actor_t *self)
         if (gen && strtoull(gen, NULL, 10) == self->generation && self->sock) {
             zmsg_pushmem(msg, (unsigned char[]){CW_BUS_REPLY}, 1);
             zmsg_pushstr(msg, CW_BUS_WORKER);
-            if (s_send(&msg, self->sock) != 0)
+            if (cw_zsock_send(&msg, self->sock) != 0)
                 cw_warn("worker_reply_not_sent", CW_LS("service_name", self->shared->service),
                         CW_LS("error", zmq_strerror(errno)), CW_LEND);
         } else
@@ -691,7 +745,7 @@ static int s_worker_pipe_reply(cw_worker_t *self, const char *data, size_t size)
     zmsg_addstr(msg, self->generation);
     zmsg_addmem(msg, zframe_data(self->client), zframe_size(self->client));
     zmsg_addmem(msg, data, size);
-    return s_send(&msg, zactor_sock(self->actor));
+    return cw_zsock_send(&msg, zactor_sock(self->actor));
 }
 
 cw_value_t *cw_worker_recv(cw_worker_t *self, int timeout_ms)
@@ -699,17 +753,7 @@ cw_value_t *cw_worker_recv(cw_worker_t *self, int timeout_ms)
     if (!self)
         return NULL;
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : zclock_mono() + timeout_ms;
-    while (!zsys_interrupted) {
-        int64_t left = deadline - zclock_mono();
-        if (left <= 0)
-            break;
-        int slice = left > CW_BUS_POLL_SLICE_MS ? CW_BUS_POLL_SLICE_MS : (int)left;
-        void *which = zpoller_wait(self->poller, slice);
-        if (!which) {
-            if (zpoller_terminated(self->poller))
-                break;
-            continue;
-        }
+    while (s_poll_until(self->poller, deadline, NULL)) {
         zmsg_t *msg = zmsg_recv(self->actor);
         if (!msg)
             break;
@@ -731,7 +775,8 @@ cw_value_t *cw_worker_recv(cw_worker_t *self, int timeout_ms)
                 snprintf(self->job_id, sizeof(self->job_id), "%s", cw_map_str(value, "job_id", ""));
             } else { /* cannot happen (the actor validated it) but never return it */
                 cw_value_t *err = cw_proto_new_error("unknown", CW_ERR_BAD_REQUEST, why, false);
-                s_salvage_job_id(zframe_data(payload), zframe_size(payload), self->job_id);
+                cw_zsock_salvage_job_id(zframe_data(payload), zframe_size(payload), "unknown",
+                                        self->job_id);
                 cw_map_set_str(err, "job_id", self->job_id);
                 cw_worker_send(self, &err);
             }
@@ -863,7 +908,7 @@ int cw_publisher_send(cw_publisher_t *self, const char *name, cw_value_t **field
         return -1;
     }
     char ts[40];
-    s_iso_now(ts);
+    cw_log_timestamp(ts);
     cw_map_set_int(event, "v", CW_PROTO_VERSION);
     cw_map_set_str(event, "type", name);
     cw_map_set_str(event, "service", self->service);
@@ -887,7 +932,7 @@ int cw_publisher_send(cw_publisher_t *self, const char *name, cw_value_t **field
             zclock_sleep((int)(CW_BUS_PUB_SETTLE_MS - waited));
         self->settled = true;
     }
-    return s_send(&msg, self->sock) == 0 ? 0 : -1;
+    return cw_zsock_send(&msg, self->sock) == 0 ? 0 : -1;
 }
 
 struct _cw_subscriber_t {
@@ -989,19 +1034,9 @@ cw_value_t *cw_subscriber_recv(cw_subscriber_t *self, int timeout_ms)
     if (!self)
         return NULL;
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : zclock_mono() + timeout_ms;
-    while (!zsys_interrupted) {
-        int64_t left = deadline - zclock_mono();
-        if (left <= 0)
-            break;
-        int slice = left > CW_BUS_POLL_SLICE_MS ? CW_BUS_POLL_SLICE_MS : (int)left;
-        void *which = zpoller_wait(self->poller, slice);
-        if (!which) {
-            if (zpoller_terminated(self->poller))
-                break;
-            continue;
-        }
+    while (s_poll_until(self->poller, deadline, NULL)) {
         bool truncated;
-        zmsg_t *msg = s_recv_bounded(self->sock, CW_BUS_MAX_FRAMES, &truncated);
+        zmsg_t *msg = cw_zsock_recv_bounded(self->sock, CW_BUS_MAX_FRAMES, &truncated);
         if (!msg)
             continue;
         cw_value_t *event = s_subscriber_parse(self, msg, truncated);

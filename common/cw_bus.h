@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "cw_config.h"
 #include "cw_value.h"
 
 #define CW_BUS_CLIENT "CWC1"
@@ -39,6 +40,22 @@
 
 /* A fresh job id: 32 hex characters from a random source. `out` must hold 33 bytes. */
 void cw_bus_new_job_id(char out[33]);
+
+/* ------------------------------------------------------------------ security (CURVE)
+   Process-wide: once set, every socket created afterwards by cw_client_new, cw_worker_new
+   (and its reconnects), cw_publisher_new and cw_subscriber_new is a CURVE client that
+   expects the broker's public key `server_public`. Keys are Z85 text (40 characters).
+   client_public + client_secret: this process's key pair (must belong together); both
+   NULL/"" = a fresh key pair for this process, which only a broker with an empty
+   allow-list accepts. server_public NULL/"" = CURVE off (plain sockets) again.
+   Returns 0, or -1 (logged, setting unchanged) when a key is invalid. Secrets are never
+   logged. */
+int cw_bus_set_curve(const char *server_public, const char *client_public,
+                     const char *client_secret);
+/* cw_bus_set_curve from config->bus.curve when bus.curve.enabled; nothing when it is
+   off. 0, or -1 with the reason in err. Called by cw_service_start and the codeworm CLI. */
+int cw_bus_curve_from_config(const cw_config_t *config, char *err, size_t errlen);
+bool cw_bus_curve_enabled(void);
 
 /* ------------------------------------------------------------------ client */
 typedef struct _cw_client_t cw_client_t;

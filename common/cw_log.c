@@ -61,11 +61,21 @@ size_t cw_json_escape(char *out, size_t cap, const char *s)
         char buf[8];
         const char *piece = buf;
         switch (*p) {
-        case '"': piece = "\\\""; break;
-        case '\\': piece = "\\\\"; break;
-        case '\n': piece = "\\n"; break;
-        case '\r': piece = "\\r"; break;
-        case '\t': piece = "\\t"; break;
+        case '"':
+            piece = "\\\"";
+            break;
+        case '\\':
+            piece = "\\\\";
+            break;
+        case '\n':
+            piece = "\\n";
+            break;
+        case '\r':
+            piece = "\\r";
+            break;
+        case '\t':
+            piece = "\\t";
+            break;
         default:
             if (*p < 0x20)
                 snprintf(buf, sizeof(buf), "\\u%04x", *p);
@@ -94,17 +104,22 @@ static void s_append(char *out, size_t cap, const char *fmt, ...)
     va_end(ap);
 }
 
-void cw_log_write(cw_log_level_t level, const char *event, ...)
+void cw_log_timestamp(char out[40])
 {
-    if (level < s_level)
-        return;
     struct timeval tv;
     gettimeofday(&tv, NULL);
     struct tm tm;
     gmtime_r(&tv.tv_sec, &tm);
+    size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 40 - n, ".%03dZ", (int)((tv.tv_usec / 1000) % 1000));
+}
+
+void cw_log_write(cw_log_level_t level, const char *event, ...)
+{
+    if (level < s_level)
+        return;
     char ts[40];
-    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-    s_append(ts, sizeof(ts), ".%03ldZ", (long)(tv.tv_usec / 1000));
+    cw_log_timestamp(ts);
 
     char json[CW_LOG_LINE_MAX] = "";
     char human[CW_LOG_LINE_MAX] = "";

@@ -37,6 +37,10 @@ void cw_log_set_hook(cw_log_hook_fn *hook, void *arg);
 
 void cw_log_write(cw_log_level_t level, const char *event, ...);
 
+/* The current time as ISO 8601 UTC with milliseconds, "2024-05-01T12:34:56.789Z" (the
+   "timestamp" of log lines and bus events). `out` holds 40 bytes. */
+void cw_log_timestamp(char out[40]);
+
 #define cw_debug(event, ...) cw_log_write(CW_LOG_DEBUG, (event), __VA_ARGS__)
 #define cw_info(event, ...) cw_log_write(CW_LOG_INFO, (event), __VA_ARGS__)
 #define cw_warn(event, ...) cw_log_write(CW_LOG_WARN, (event), __VA_ARGS__)

@@ -1,12 +1,14 @@
 /*  cw_service — common start-up of every codeworm-<name> binary. */
 #include "cw_service.h"
 #include "cw_log.h"
+#include "cw_proto.h"
 
 #include <czmq.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void s_on_signal(int sig)
 {
@@ -111,8 +113,63 @@ cw_config_t *cw_service_start(const cw_service_info_t *info, int argc, char **ar
     zsys_set_logstream(cfg->debug ? stderr : NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* CURVE on the bus: every socket this process creates from now on is a CURVE client */
+    if (cw_bus_curve_from_config(cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "codeworm-%s: %s\n", name, err);
+        cw_config_destroy(&cfg);
+        exit(2);
+    }
+
     cw_debug("service_config", CW_LS("config_dir", cfg->config_dir),
              CW_LS("broker", cfg->bus.broker), CW_LS("llm_backend", cfg->llm.backend),
              CW_LI("repos", (long long)cfg->repo_count), CW_LEND);
     return cfg;
+}
+
+void cw_service_announce(cw_publisher_t *pub, const char *event, const char *reason)
+{
+    if (!pub || !event)
+        return;
+    cw_value_t *fields = cw_value_new_map();
+    if (!fields)
+        return;
+    cw_map_set_int(fields, "pid", (int64_t)getpid());
+    if (strcmp(event, CW_EV_SERVICE_STOPPING) == 0)
+        cw_map_set_str(fields, "reason", reason ? reason : "signal");
+    else
+        cw_map_set_str(fields, "version", CW_VERSION);
+    cw_publisher_send(pub, event, &fields);
+}
+
+#define CW_SERVICE_MAX_WAIT_MS 1000
+
+int cw_service_serve(cw_worker_t *worker, cw_service_handler_fn *handle, cw_service_tick_fn *tick,
+                     void *self)
+{
+    if (!worker || !handle)
+        return -1;
+    while (!zsys_interrupted) {
+        int timeout = CW_SERVICE_MAX_WAIT_MS;
+        if (tick) {
+            int64_t due = tick(self);
+            if (due >= 0 && due < timeout)
+                timeout = (int)due;
+        }
+        cw_value_t *request = cw_worker_recv(worker, timeout);
+        if (!request)
+            continue;
+        cw_value_t *reply = handle(self, request);
+        if (!reply) {
+            const char *job_id = cw_map_str(request, "job_id", "unknown");
+            cw_error("service_no_reply", CW_LS("job_id", job_id),
+                     CW_LS("type", cw_proto_type(request)), CW_LEND);
+            reply = cw_proto_new_error(job_id, CW_ERR_INTERNAL,
+                                       "the service could not produce a reply", true);
+        }
+        cw_value_destroy(&request);
+        if (reply && cw_worker_send(worker, &reply) != 0)
+            cw_warn("service_reply_not_sent", CW_LEND);
+        cw_value_destroy(&reply);
+    }
+    return 0;
 }

@@ -9,19 +9,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cw_extract.h"
 #include "cw_gitstats.h"
+#include "cw_index.h"
 #include "cw_log.h"
 #include "cw_proto.h"
 #include "cw_scan.h"
-#include "cw_score.h"
-#include "cw_sha256.h"
+#include "cw_targets.h"
 
 #define DEFAULT_LIMIT 20
 #define MAX_LIMIT 1000
-#define MAX_SOURCE (1024 * 1024)
-#define MAX_NAME 512
-#define MAX_FILE 4096
+#define INDEX_FILE "analyzer-index.db"
+#define GIT_CACHE_DIR "analyzer-git"
 
 typedef struct {
     char *name;
@@ -37,88 +35,13 @@ struct _cw_analyzer_t {
     int max_lines;
     cw_patterns_t *include;
     cw_patterns_t *exclude;
-    TSParser *parser;
+    cw_index_t *index;
     cw_gitstats_t *git;
     time_t now;
     uint64_t rng;
     size_t files_scanned;
+    size_t files_parsed;
 };
-
-/* ------------------------------------------------------------------ candidates */
-
-typedef struct {
-    char *file;
-    const cw_lang_t *lang;
-    cw_function_t fn; /* moved out of the extraction list */
-    char *source;
-    double score;
-} s_cand_t;
-
-typedef struct {
-    s_cand_t *items;
-    size_t count;
-    size_t cap;
-    size_t keep; /* best `keep` are kept */
-} s_cands_t;
-
-static void s_cand_free(s_cand_t *c)
-{
-    free(c->file);
-    free(c->source);
-    cw_function_clear(&c->fn);
-    memset(c, 0, sizeof *c);
-}
-
-static int s_cand_cmp(const void *a_, const void *b_)
-{
-    const s_cand_t *a = a_, *b = b_;
-    if (a->score > b->score)
-        return -1;
-    if (a->score < b->score)
-        return 1;
-    int c = strcmp(a->file, b->file);
-    if (c)
-        return c;
-    if (a->fn.start_line != b->fn.start_line)
-        return a->fn.start_line < b->fn.start_line ? -1 : 1;
-    return strcmp(a->fn.name, b->fn.name);
-}
-
-static void s_cands_trim(s_cands_t *set)
-{
-    if (set->count > 1)
-        qsort(set->items, set->count, sizeof *set->items, s_cand_cmp);
-    while (set->count > set->keep)
-        s_cand_free(&set->items[--set->count]);
-}
-
-/* takes ownership of c's contents */
-static int s_cands_push(s_cands_t *set, s_cand_t *c)
-{
-    if (set->count == set->cap) {
-        size_t cap = set->cap ? set->cap * 2 : 64;
-        s_cand_t *items = realloc(set->items, cap * sizeof *items);
-        if (!items) {
-            s_cand_free(c);
-            return -1;
-        }
-        set->items = items;
-        set->cap = cap;
-    }
-    set->items[set->count++] = *c;
-    memset(c, 0, sizeof *c);
-    if (set->count >= 2 * set->keep + 64)
-        s_cands_trim(set);
-    return 0;
-}
-
-static void s_cands_free(s_cands_t *set)
-{
-    for (size_t i = 0; i < set->count; i++)
-        s_cand_free(&set->items[i]);
-    free(set->items);
-    memset(set, 0, sizeof *set);
-}
 
 /* ------------------------------------------------------------------ kinds */
 
@@ -127,17 +50,26 @@ typedef struct {
     const char *path;
 } s_repo_ref_t;
 
-typedef int(s_producer_fn)(cw_analyzer_t *self, const s_repo_ref_t *repo, s_cands_t *out);
+typedef int(s_producer_fn)(const cw_target_ctx_t *ctx, cw_cands_t *out);
 
-static s_producer_fn s_produce_functions;
+typedef struct {
+    s_producer_fn *produce; /* NULL = not produced by the analyzer (an empty answer) */
+    bool index;             /* needs the scanned and indexed files */
+    bool history;           /* needs the per-file git statistics */
+} s_kind_t;
 
-/* What each doc type is made from; NULL = not produced yet (an empty answer). Indexed by
-   cw_doc_type_t. */
-static s_producer_fn *const s_producers[CW_DOC_TYPE_COUNT] = {
-    [CW_DOC_FUNCTION] = s_produce_functions,
-    [CW_DOC_SECURITY] = s_produce_functions,
-    [CW_DOC_PERFORMANCE] = s_produce_functions,
-    [CW_DOC_TIL] = s_produce_functions,
+/* What each doc type is made from. Indexed by cw_doc_type_t. weekly_summary and
+   monthly_summary are made from the ledger, not from the code. */
+static const s_kind_t s_producers[CW_DOC_TYPE_COUNT] = {
+    [CW_DOC_FUNCTION] = {cw_targets_functions, true, true},
+    [CW_DOC_SECURITY] = {cw_targets_functions, true, true},
+    [CW_DOC_PERFORMANCE] = {cw_targets_functions, true, true},
+    [CW_DOC_TIL] = {cw_targets_functions, true, true},
+    [CW_DOC_CLASS] = {cw_targets_classes, true, false},
+    [CW_DOC_FILE] = {cw_targets_files, true, false},
+    [CW_DOC_MODULE] = {cw_targets_modules, true, false},
+    [CW_DOC_PATTERN] = {cw_targets_patterns, true, false},
+    [CW_DOC_EVOLUTION] = {cw_targets_evolution, false, false},
 };
 
 static time_t s_now(const cw_analyzer_t *self)
@@ -145,134 +77,65 @@ static time_t s_now(const cw_analyzer_t *self)
     return self->now ? self->now : time(NULL);
 }
 
-static int s_produce_functions(cw_analyzer_t *self, const s_repo_ref_t *repo, s_cands_t *out)
+/* Candidates of one repository for one kind, best `set->keep` kept, as target maps appended
+   to `result`. -1 when the repository cannot be read. */
+static int s_produce(cw_analyzer_t *self, const s_kind_t *kind, const s_repo_ref_t *repo,
+                     const char *doc_type, size_t keep, cw_value_t *result)
 {
-    cw_scan_list_t files = {0};
-    if (cw_scan_repo(repo->path, self->include, self->exclude, &files) != 0)
+    char root[PATH_MAX];
+    if (!realpath(repo->path, root))
         return -1;
-    time_t now = s_now(self);
-    const cw_repo_history_t *history = cw_gitstats_repo(self->git, repo->path, now);
-    for (size_t i = 0; i < files.count; i++) {
-        const cw_scan_file_t *sf = &files.files[i];
-        if (!sf->lang->function_types || strlen(sf->rel) > MAX_FILE)
-            continue;
-        char abs[PATH_MAX];
-        if (snprintf(abs, sizeof abs, "%s/%s", repo->path, sf->rel) >= (int)sizeof abs)
-            continue;
-        size_t len = 0;
-        cw_read_status_t status;
-        char *src = cw_scan_read(abs, &len, &status);
-        if (!src) {
-            cw_debug("file_skipped", CW_LS("file", sf->rel),
-                     CW_LS("reason", cw_read_status_name(status)), CW_LEND);
-            continue;
+    cw_scan_list_t files = {0};
+    cw_index_view_t view = {0};
+    if (kind->index) {
+        if (cw_scan_repo(root, self->include, self->exclude, &files) != 0)
+            return -1;
+        if (cw_index_refresh(self->index, root, &files, &view) != 0) {
+            cw_scan_list_free(&files);
+            return -1;
         }
-        self->files_scanned++;
-        TSTree *tree = cw_extract_parse(self->parser, sf->lang, src, len);
-        if (!tree) {
-            cw_debug("file_unparsed", CW_LS("file", sf->rel), CW_LEND);
-            free(src);
-            continue;
-        }
-        cw_function_list_t fns = {0};
-        if (cw_extract_functions(sf->lang, tree, src, len, &fns) != 0)
-            cw_warn("extract_incomplete", CW_LS("file", sf->rel), CW_LEND);
-        cw_file_stats_t stats;
-        cw_gitstats_file(history, sf->rel, now, &stats);
-        for (size_t k = 0; k < fns.count; k++) {
-            cw_function_t *f = &fns.items[k];
-            int lines = f->end_line - f->start_line + 1;
-            if (cw_score_skip_name(f->name) || strlen(f->name) > MAX_NAME ||
-                lines < self->min_lines || lines > self->max_lines)
-                continue;
-            size_t slen = f->end_byte - f->start_byte;
-            if (f->end_byte > len || slen == 0 || slen > MAX_SOURCE)
-                continue;
-            char *source = cw_strndup_utf8(src + f->start_byte, slen, MAX_SOURCE);
-            if (!source)
-                continue;
-            cw_score_input_t in = {.complexity = f->metrics.ccn,
-                                   .nloc = f->metrics.nloc,
-                                   .nesting = f->metrics.nesting,
-                                   .params = f->metrics.params,
-                                   .commits_30d = stats.commits_30d,
-                                   .days_since_modified = stats.days_since_modified,
-                                   .decorators = (const char *const *)f->decorators.items,
-                                   .decorator_count = f->decorators.count,
-                                   .is_async = f->is_async,
-                                   .source = source};
-            double score = cw_score_function(&in) * cw_score_name_factor(f->name);
-            if (!cw_score_worth(score, lines, f->metrics.ccn, self->min_complexity)) {
-                free(source);
-                continue;
-            }
-            s_cand_t c = {.file = strdup(sf->rel),
-                          .lang = sf->lang,
-                          .fn = *f,
-                          .source = source,
-                          .score = score};
-            memset(f, 0, sizeof *f); /* moved */
-            if (!c.file) {
-                s_cand_free(&c);
-                continue;
-            }
-            s_cands_push(out, &c);
-        }
-        cw_function_list_free(&fns);
-        ts_tree_delete(tree);
-        free(src);
+        self->files_parsed += cw_index_files_parsed(self->index);
+        for (size_t i = 0; i < view.count; i++)
+            if (view.files[i]->status == CW_READ_OK)
+                self->files_scanned++;
     }
+    time_t now = s_now(self);
+    cw_target_ctx_t ctx = {.root = root,
+                           .view = &view,
+                           .history = kind->history ? cw_gitstats_repo(self->git, root, now) : NULL,
+                           .git = self->git,
+                           .now = now,
+                           .min_complexity = self->min_complexity,
+                           .min_lines = self->min_lines,
+                           .max_lines = self->max_lines,
+                           .include = self->include,
+                           .exclude = self->exclude};
+    cw_cands_t set = {.keep = keep};
+    if (kind->produce(&ctx, &set) != 0)
+        cw_warn("analyze_incomplete", CW_LS("repo", repo->name), CW_LS("reason", "out of memory"),
+                CW_LEND);
+    cw_cands_trim(&set);
+    for (size_t i = 0; i < set.count; i++) {
+        bool stale = false;
+        cw_value_t *t = cw_cand_target(&set.items[i], root, doc_type, repo->name, &stale);
+        if (t) {
+            char err[256];
+            if (cw_proto_validate_target(t, err, sizeof err) == 0)
+                cw_array_push(result, t);
+            else {
+                cw_warn("target_invalid", CW_LS("file", set.items[i].file), CW_LS("error", err),
+                        CW_LEND);
+                cw_value_destroy(&t);
+            }
+        } else if (stale && set.items[i].record) {
+            /* changed since it was indexed: read again next time */
+            cw_index_invalidate(self->index, (cw_index_file_t *)set.items[i].record);
+        }
+    }
+    cw_cands_free(&set);
+    free(view.files);
     cw_scan_list_free(&files);
     return 0;
-}
-
-/* ------------------------------------------------------------------ targets */
-
-static cw_value_t *s_strlist(const cw_strlist_t *list)
-{
-    cw_value_t *arr = cw_value_new_array();
-    for (size_t i = 0; arr && i < list->count; i++)
-        cw_array_push_str(arr, list->items[i]);
-    return arr;
-}
-
-static cw_value_t *s_target(const s_cand_t *c, const char *doc_type, const char *repo)
-{
-    cw_value_t *t = cw_value_new_map();
-    if (!t)
-        return NULL;
-    const cw_function_t *f = &c->fn;
-    char hash[65];
-    cw_sha256_hex(c->source, strlen(c->source), hash);
-    int rc = 0;
-    rc |= cw_map_set_str(t, "doc_type", doc_type);
-    rc |= cw_map_set_str(t, "repo", repo);
-    rc |= cw_map_set_str(t, "file", c->file);
-    rc |= cw_map_set_str(t, "language", c->lang->name);
-    rc |= cw_map_set_str(t, "name", f->name);
-    if (f->class_name)
-        rc |= cw_map_set_str(t, "class", f->class_name);
-    rc |= cw_map_set_int(t, "start_line", f->start_line);
-    rc |= cw_map_set_int(t, "end_line", f->end_line);
-    rc |= cw_map_set_float(t, "complexity", (double)f->metrics.ccn);
-    rc |= cw_map_set_int(t, "nloc", f->metrics.nloc);
-    rc |= cw_map_set_int(t, "tokens", f->metrics.tokens);
-    rc |= cw_map_set_int(t, "params", f->metrics.params);
-    rc |= cw_map_set_int(t, "nesting", f->metrics.nesting);
-    rc |= cw_map_set_float(t, "score", c->score);
-    rc |= cw_map_set_str(t, "source", c->source);
-    rc |= cw_map_set_str(t, "code_hash", hash);
-    if (f->docstring)
-        rc |= cw_map_set_str(t, "docstring", f->docstring);
-    if (f->signature)
-        rc |= cw_map_set_str(t, "signature", f->signature);
-    rc |= cw_map_set(t, "parameters", s_strlist(&f->parameters));
-    rc |= cw_map_set(t, "calls", s_strlist(&f->calls));
-    rc |= cw_map_set(t, "decorators", s_strlist(&f->decorators));
-    rc |= cw_map_set_bool(t, "is_async", f->is_async);
-    if (rc != 0)
-        cw_value_destroy(&t);
-    return t;
 }
 
 /* ------------------------------------------------------------------ lifecycle */
@@ -309,12 +172,25 @@ cw_analyzer_t *cw_analyzer_new(const cw_config_t *config)
     self->max_lines = config->analyzer.max_lines;
     self->include = s_patterns(config->analyzer.include_patterns, config->analyzer.include_count);
     self->exclude = s_patterns(config->analyzer.exclude_patterns, config->analyzer.exclude_count);
-    self->parser = ts_parser_new();
     self->git = cw_gitstats_new();
+    /* the index and the git cache live under data_dir (derived data, safe to delete) */
+    char path[PATH_MAX];
+    const char *threads_env = getenv("CW_ANALYZER_THREADS");
+    int threads = threads_env ? atoi(threads_env) : 0;
+    bool have_dir = config->data_dir && *config->data_dir;
+    if (have_dir && cw_config_data_path(config, INDEX_FILE, path, sizeof path) == 0)
+        self->index = cw_index_new(path, threads);
+    else {
+        if (have_dir)
+            cw_warn("analyzer_index_memory_only", CW_LS("data_dir", config->data_dir), CW_LEND);
+        self->index = cw_index_new(NULL, threads);
+    }
+    if (self->git && have_dir && cw_config_data_path(config, GIT_CACHE_DIR, path, sizeof path) == 0)
+        cw_gitstats_set_cache_dir(self->git, path);
     cw_analyzer_set_seed(self, (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
     if (config->repo_count > 0)
         self->repos = calloc(config->repo_count, sizeof *self->repos);
-    if (!self->include || !self->exclude || !self->parser || !self->git ||
+    if (!self->include || !self->exclude || !self->index || !self->git ||
         (config->repo_count > 0 && !self->repos)) {
         cw_analyzer_destroy(&self);
         return NULL;
@@ -348,8 +224,7 @@ void cw_analyzer_destroy(cw_analyzer_t **self_p)
     free(self->repos);
     cw_patterns_destroy(&self->include);
     cw_patterns_destroy(&self->exclude);
-    if (self->parser)
-        ts_parser_delete(self->parser);
+    cw_index_destroy(&self->index);
     cw_gitstats_destroy(&self->git);
     free(self);
     *self_p = NULL;
@@ -358,6 +233,16 @@ void cw_analyzer_destroy(cw_analyzer_t **self_p)
 size_t cw_analyzer_files_scanned(const cw_analyzer_t *self)
 {
     return self ? self->files_scanned : 0;
+}
+
+size_t cw_analyzer_files_parsed(const cw_analyzer_t *self)
+{
+    return self ? self->files_parsed : 0;
+}
+
+size_t cw_analyzer_git_walks(const cw_analyzer_t *self)
+{
+    return self ? cw_gitstats_walks(self->git) : 0;
 }
 
 void cw_analyzer_set_now(cw_analyzer_t *self, time_t now)
@@ -451,6 +336,7 @@ static cw_value_t *s_candidates(cw_analyzer_t *self, const char *doc_type, const
 {
     *status = S_OK;
     self->files_scanned = 0;
+    self->files_parsed = 0;
     if (!doc_type || !*doc_type)
         doc_type = cw_doc_type_name(CW_DOC_FUNCTION);
     if (repo && !*repo)
@@ -479,22 +365,11 @@ static cw_value_t *s_candidates(cw_analyzer_t *self, const char *doc_type, const
     cw_value_t *result = *status == S_OK ? cw_value_new_array() : NULL;
     if (*status == S_OK && !result)
         *status = s_fail(err, errlen, S_INTERNAL, "%s", "out of memory");
-    s_producer_fn *produce = s_producers[type];
-    for (size_t r = 0; result && produce && r < count && cw_value_size(result) < limit; r++) {
-        s_cands_t set = {.keep = limit - cw_value_size(result)};
-        if (produce(self, &refs[r], &set) != 0) {
+    const s_kind_t *kind = &s_producers[type];
+    for (size_t r = 0; result && kind->produce && r < count && cw_value_size(result) < limit; r++) {
+        if (s_produce(self, kind, &refs[r], doc_type, limit - cw_value_size(result), result) != 0)
             cw_warn("repo_unreadable", CW_LS("repo", refs[r].name), CW_LS("path", refs[r].path),
                     CW_LEND);
-            s_cands_free(&set);
-            continue;
-        }
-        s_cands_trim(&set);
-        for (size_t i = 0; i < set.count; i++) {
-            cw_value_t *t = s_target(&set.items[i], doc_type, refs[r].name);
-            if (t)
-                cw_array_push(result, t);
-        }
-        s_cands_free(&set);
     }
     free(refs);
     free(pathbuf);
@@ -557,6 +432,7 @@ cw_value_t *cw_analyzer_handle(cw_analyzer_t *self, const cw_value_t *request)
     cw_map_set_str(reply, "job_id", job_id);
     cw_map_set(reply, "targets", targets);
     cw_map_set_int(reply, "files_scanned", (int64_t)self->files_scanned);
+    cw_map_set_int(reply, "files_parsed", (int64_t)self->files_parsed);
     cw_map_set_int(reply, "elapsed_ms", elapsed);
     cw_info("analyzed", CW_LS("job_id", job_id), CW_LS("doc_type", doc_type ? doc_type : ""),
             CW_LS("repo", repo ? repo : ""), CW_LI("targets", n),

@@ -27,8 +27,14 @@ cw_value_t *cw_analyzer_candidates(cw_analyzer_t *self, const char *doc_type, co
    elapsed_ms}, or an error reply (bad_request for an unknown doc_type/repo or a bad limit,
    internal otherwise). Never NULL unless out of memory. */
 cw_value_t *cw_analyzer_handle(cw_analyzer_t *self, const cw_value_t *request);
-/* Source files read and parsed by the last cw_analyzer_candidates call. */
+/* Source files the last cw_analyzer_candidates call looked at (readable text files of the
+   scanned repositories, from the index or read again). */
 size_t cw_analyzer_files_scanned(const cw_analyzer_t *self);
+/* Source files the last call parsed (new or changed since the index saw them): 0 when
+   nothing changed. */
+size_t cw_analyzer_files_parsed(const cw_analyzer_t *self);
+/* git history walks made so far (a walk is cached by HEAD in memory and under data_dir). */
+size_t cw_analyzer_git_walks(const cw_analyzer_t *self);
 /* Fix the clock used for git statistics (0 = the real clock); for tests and previews. */
 void cw_analyzer_set_now(cw_analyzer_t *self, time_t now);
 /* Seed the weighted repo order (multi-repo requests); seeded from the clock by default. */

@@ -26,17 +26,43 @@ char *cw_strndup_utf8(const char *s, size_t n, size_t max)
     return out;
 }
 
+TSNode cw_x_field(TSNode node, const char *field)
+{
+    return ts_node_child_by_field_name(node, field, (uint32_t)strlen(field));
+}
+
+cw_span_t cw_x_span(TSNode node)
+{
+    cw_span_t sp = {0, 0};
+    if (!ts_node_is_null(node)) {
+        sp.start = ts_node_start_byte(node);
+        sp.end = ts_node_end_byte(node);
+    }
+    return sp;
+}
+
+char *cw_x_span_text(cw_span_t span, const char *src, size_t len, size_t max)
+{
+    if (span.start > span.end || span.end > len)
+        return NULL;
+    return cw_strndup_utf8(src + span.start, span.end - span.start, max);
+}
+
+char *cw_x_text(TSNode node, const char *src, size_t len, size_t max)
+{
+    if (ts_node_is_null(node))
+        return NULL;
+    return cw_x_span_text(cw_x_span(node), src, len, max);
+}
+
 static char *s_text(TSNode node, const char *src, size_t len, size_t max)
 {
-    uint32_t a = ts_node_start_byte(node), b = ts_node_end_byte(node);
-    if (a > b || b > len)
-        return NULL;
-    return cw_strndup_utf8(src + a, b - a, max);
+    return cw_x_text(node, src, len, max);
 }
 
 static TSNode s_field(TSNode node, const char *field)
 {
-    return ts_node_child_by_field_name(node, field, (uint32_t)strlen(field));
+    return cw_x_field(node, field);
 }
 
 static bool s_list_has(const cw_strlist_t *list, const char *s)
@@ -47,8 +73,7 @@ static bool s_list_has(const cw_strlist_t *list, const char *s)
     return false;
 }
 
-/* Takes ownership of s (freed when not kept). */
-static void s_list_push(cw_strlist_t *list, char *s, size_t max, bool dedup)
+void cw_x_list_push(cw_strlist_t *list, char *s, size_t max, bool dedup)
 {
     if (!s)
         return;
@@ -65,7 +90,12 @@ static void s_list_push(cw_strlist_t *list, char *s, size_t max, bool dedup)
     list->items[list->count++] = s;
 }
 
-static void s_list_free(cw_strlist_t *list)
+static void s_list_push(cw_strlist_t *list, char *s, size_t max, bool dedup)
+{
+    cw_x_list_push(list, s, max, dedup);
+}
+
+void cw_x_list_free(cw_strlist_t *list)
 {
     for (size_t i = 0; i < list->count; i++)
         free(list->items[i]);
@@ -74,118 +104,113 @@ static void s_list_free(cw_strlist_t *list)
     list->count = 0;
 }
 
-/* A function node inside a wrapper (decorated_definition), or a null node. */
-static TSNode s_wrapped_function(const cw_lang_t *lang, TSNode wrapper)
+static void s_list_free(cw_strlist_t *list)
 {
-    uint32_t n = ts_node_named_child_count(wrapper);
+    cw_x_list_free(list);
+}
+
+bool cw_x_has_token(TSNode node, const char *token)
+{
+    uint32_t n = ts_node_child_count(node);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode c = ts_node_named_child(wrapper, i);
-        if (cw_lang_in(lang->function_types, ts_node_type(c)))
-            return c;
+        TSNode c = ts_node_child(node, i);
+        if (!ts_node_is_named(c) && strcmp(ts_node_type(c), token) == 0)
+            return true;
     }
-    TSNode none = {0};
-    return none;
+    return false;
 }
 
-/* ------------------------------------------------------------------ metrics */
-
-typedef struct {
-    const cw_lang_t *lang;
-    const char *src;
-    size_t len;
-    uint32_t row0;
-    uint32_t nrows;
-    unsigned char *rows;
-    int ccn;
-    int tokens;
-    int nesting;
-    cw_strlist_t *calls;
-} s_mwalk_t;
-
-static void s_callee(s_mwalk_t *m, TSNode call)
+TSNode cw_x_type_base(TSNode t)
 {
-    TSNode fn = s_field(call, "function");
-    if (ts_node_is_null(fn))
-        return;
-    const char *t = ts_node_type(fn);
-    if (strcmp(t, "identifier") != 0 && strcmp(t, "attribute") != 0 &&
-        strcmp(t, "member_expression") != 0 && strcmp(t, "selector_expression") != 0 &&
-        strcmp(t, "field_expression") != 0 && strcmp(t, "scoped_identifier") != 0)
-        return;
-    uint32_t a = ts_node_start_byte(fn), b = ts_node_end_byte(fn);
-    if (b <= a || b > m->len || b - a > CW_EXTRACT_MAX_ITEM)
-        return;
-    if (memchr(m->src + a, '\n', b - a))
-        return;
-    s_list_push(m->calls, cw_strndup_utf8(m->src + a, b - a, CW_EXTRACT_MAX_ITEM),
-                CW_EXTRACT_MAX_CALLS, true);
+    for (int guard = 0; guard < 32 && !ts_node_is_null(t); guard++) {
+        const char *ty = ts_node_type(t);
+        TSNode next = {0};
+        if (strcmp(ty, "pointer_type") == 0 || strcmp(ty, "parenthesized_type") == 0)
+            next = ts_node_named_child(t, 0); /* Go `*T`, `(T)` */
+        else if (strcmp(ty, "generic_type") == 0 || strcmp(ty, "reference_type") == 0)
+            next = s_field(t, "type"); /* Rust/Go `T<..>`/`T[..]`, Rust `&T` */
+        else if (strcmp(ty, "scoped_type_identifier") == 0 || strcmp(ty, "template_type") == 0 ||
+                 strcmp(ty, "qualified_identifier") == 0)
+            next = s_field(t, "name");
+        else
+            return t;
+        if (ts_node_is_null(next))
+            return t;
+        t = next;
+    }
+    return t;
 }
 
-static void s_mwalk(s_mwalk_t *m, TSNode node, int depth, int nest)
+static bool s_blank(char c)
 {
-    if (depth > CW_EXTRACT_MAX_DEPTH)
-        return;
-    const cw_lang_t *lang = m->lang;
-    const char *type = ts_node_type(node);
-    if (depth > 0) {
-        /* nested functions are functions of their own */
-        if (cw_lang_in(lang->function_types, type))
-            return;
-        if (cw_lang_in(lang->wrapper_types, type) &&
-            !ts_node_is_null(s_wrapped_function(lang, node)))
-            return;
-    }
-    if (cw_lang_in(lang->comment_types, type))
-        return;
-    uint32_t cc = ts_node_child_count(node);
-    if (cc == 0 || cw_lang_in(lang->atomic_types, type)) {
-        uint32_t a = ts_node_start_byte(node), b = ts_node_end_byte(node);
-        if (b <= a)
-            return; /* zero-width (missing) token */
-        m->tokens++;
-        if (cw_lang_in(lang->condition_tokens, type))
-            m->ccn++;
-        uint32_t r0 = ts_node_start_point(node).row, r1 = ts_node_end_point(node).row;
-        for (uint32_t r = r0; r <= r1; r++)
-            if (r >= m->row0 && r - m->row0 < m->nrows)
-                m->rows[r - m->row0] = 1;
-        return;
-    }
-    if (cw_lang_in(lang->nesting_types, type)) {
-        nest++;
-        if (nest > m->nesting)
-            m->nesting = nest;
-    }
-    if (m->calls && cw_lang_in(lang->call_types, type))
-        s_callee(m, node);
-    for (uint32_t i = 0; i < cc; i++)
-        s_mwalk(m, ts_node_child(node, i), depth + 1, nest);
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
-static void s_metrics(const cw_lang_t *lang, TSNode fn, const char *src, size_t len,
-                      cw_metrics_t *out, cw_strlist_t *calls)
+char *cw_x_comment_text(const char *src, size_t a, size_t b)
 {
-    memset(out, 0, sizeof *out);
-    s_mwalk_t m = {.lang = lang, .src = src, .len = len, .calls = calls};
-    m.row0 = ts_node_start_point(fn).row;
-    uint32_t row1 = ts_node_end_point(fn).row;
-    m.nrows = row1 >= m.row0 ? row1 - m.row0 + 1 : 1;
-    m.rows = calloc(m.nrows, 1);
-    if (!m.rows)
-        m.nrows = 0;
-    s_mwalk(&m, fn, 0, 0);
-    out->ccn = 1 + m.ccn;
-    out->tokens = m.tokens;
-    out->nesting = m.nesting;
-    for (uint32_t i = 0; i < m.nrows; i++)
-        out->nloc += m.rows[i];
-    free(m.rows);
-}
-
-void cw_metrics_compute(const cw_lang_t *lang, TSNode fn, const char *src, size_t len,
-                        cw_metrics_t *out)
-{
-    s_metrics(lang, fn, src, len, out, NULL);
+    if (!src || b <= a)
+        return NULL;
+    size_t cap = b - a;
+    if (cap > CW_EXTRACT_MAX_DOCSTRING)
+        cap = CW_EXTRACT_MAX_DOCSTRING;
+    char *out = malloc(cap + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    size_t i = a;
+    while (i < b && o < cap) {
+        size_t e = i;
+        while (e < b && src[e] != '\n')
+            e++;
+        size_t x = i, y = e;
+        while (x < y && s_blank(src[x]))
+            x++;
+        while (y > x && s_blank(src[y - 1]))
+            y--;
+        /* openers */
+        if (y - x >= 3 && (memcmp(src + x, "///", 3) == 0 || memcmp(src + x, "//!", 3) == 0 ||
+                           memcmp(src + x, "/**", 3) == 0 || memcmp(src + x, "/*!", 3) == 0))
+            x += 3;
+        else if (y - x >= 2 && (memcmp(src + x, "//", 2) == 0 || memcmp(src + x, "/*", 2) == 0))
+            x += 2;
+        else if (y - x >= 1 && src[x] == '*' && !(y - x >= 2 && src[x + 1] == '/'))
+            x += 1;
+        /* closer */
+        if (y - x >= 2 && src[y - 2] == '*' && src[y - 1] == '/')
+            y -= 2;
+        while (x < y && s_blank(src[x]))
+            x++;
+        while (y > x && (s_blank(src[y - 1]) || src[y - 1] == '*'))
+            y--;
+        if (y > x || o > 0) {
+            size_t n = y - x;
+            if (o + n + 1 > cap)
+                n = cap > o + 1 ? cap - o - 1 : 0;
+            if (o > 0)
+                out[o++] = '\n';
+            memcpy(out + o, src + x, n);
+            o += n;
+        }
+        i = e + 1;
+    }
+    while (o > 0 && s_blank(out[o - 1]))
+        o--;
+    /* never cut a UTF-8 sequence */
+    size_t k = o;
+    while (k > 0 && ((unsigned char)out[k - 1] & 0xC0) == 0x80)
+        k--;
+    if (k > 0 && ((unsigned char)out[k - 1] & 0x80)) {
+        unsigned char lead = (unsigned char)out[k - 1];
+        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        if (o - (k - 1) < need)
+            o = k - 1;
+    }
+    out[o] = '\0';
+    if (o == 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
 }
 
 /* ------------------------------------------------------------------ python details */
@@ -280,86 +305,404 @@ void cw_extract_python_details(const cw_lang_t *lang, TSNode fn, TSNode outer, c
     }
 }
 
+/* ------------------------------------------------------------------ metrics */
+
+/* A function node inside a wrapper (decorated_definition, template_declaration), or null. */
+static TSNode s_wrapped_function(const uint16_t *flags, uint32_t nflags, TSNode wrapper)
+{
+    uint32_t n = ts_node_named_child_count(wrapper);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode c = ts_node_named_child(wrapper, i);
+        if (cw_lang_node_flags(flags, nflags, c) & CW_SYM_FUNCTION)
+            return c;
+    }
+    TSNode none = {0};
+    return none;
+}
+
+typedef struct {
+    const cw_lang_t *lang;
+    const uint16_t *flags;
+    uint32_t nflags;
+    const char *src;
+    size_t len;
+    unsigned char *rows; /* reusable per file */
+    size_t rows_cap;
+} s_mctx_t;
+
+static void s_callee(const char *src, size_t len, TSNode call, cw_strlist_t *calls)
+{
+    TSNode fn = s_field(call, "function");
+    if (ts_node_is_null(fn))
+        return;
+    const char *t = ts_node_type(fn);
+    if (strcmp(t, "identifier") != 0 && strcmp(t, "attribute") != 0 &&
+        strcmp(t, "member_expression") != 0 && strcmp(t, "selector_expression") != 0 &&
+        strcmp(t, "field_expression") != 0 && strcmp(t, "scoped_identifier") != 0 &&
+        strcmp(t, "qualified_identifier") != 0)
+        return;
+    uint32_t a = ts_node_start_byte(fn), b = ts_node_end_byte(fn);
+    if (b <= a || b > len || b - a > CW_EXTRACT_MAX_ITEM)
+        return;
+    if (memchr(src + a, '\n', b - a))
+        return;
+    s_list_push(calls, cw_strndup_utf8(src + a, b - a, CW_EXTRACT_MAX_ITEM), CW_EXTRACT_MAX_CALLS,
+                true);
+}
+
+/* The node where lizard starts counting a function: C/C++ start at the declarator's name
+   (return type and storage class are not the function's tokens). */
+static TSNode s_metrics_start(const cw_lang_t *lang, TSNode fn)
+{
+    if (!lang->metrics_from_name)
+        return fn;
+    TSNode d = s_field(fn, "declarator");
+    for (int guard = 0; guard < 16 && !ts_node_is_null(d); guard++) {
+        if (strcmp(ts_node_type(d), "function_declarator") == 0) {
+            TSNode name = s_field(d, "declarator");
+            return ts_node_is_null(name) ? d : name;
+        }
+        TSNode next = s_field(d, "declarator");
+        if (ts_node_is_null(next))
+            next = ts_node_named_child(d, 0);
+        d = next;
+    }
+    return fn;
+}
+
+/* One cursor pass over the function's subtree: tokens, conditions, lines, nesting, calls.
+   Nested functions are skipped (they are functions of their own), comments are not code. */
+static void s_metrics(s_mctx_t *m, TSNode fn, cw_metrics_t *out, cw_strlist_t *calls)
+{
+    memset(out, 0, sizeof *out);
+    TSNode start = s_metrics_start(m->lang, fn);
+    uint32_t min_byte = ts_node_start_byte(start);
+    uint32_t row0 = ts_node_start_point(start).row;
+    uint32_t row1 = ts_node_end_point(fn).row;
+    size_t nrows = row1 >= row0 ? (size_t)(row1 - row0) + 1 : 1;
+    if (nrows > m->rows_cap) {
+        unsigned char *r = realloc(m->rows, nrows);
+        if (r) {
+            m->rows = r;
+            m->rows_cap = nrows;
+        }
+    }
+    if (nrows > m->rows_cap)
+        nrows = m->rows_cap;
+    if (nrows)
+        memset(m->rows, 0, nrows);
+
+    uint16_t pflags[CW_EXTRACT_MAX_DEPTH + 2];
+    int nest[CW_EXTRACT_MAX_DEPTH + 2];
+    int ccn = 0, tokens = 0, maxnest = 0;
+    int depth = 0;
+    pflags[0] = 0;
+    nest[0] = 0;
+    TSTreeCursor c = ts_tree_cursor_new(fn);
+    for (;;) {
+        TSNode n = ts_tree_cursor_current_node(&c);
+        uint16_t fl = cw_lang_node_flags(m->flags, m->nflags, n);
+        bool descend = false;
+        int nn = nest[depth];
+        if (depth > 0 && (fl & CW_SYM_FUNCTION)) {
+            /* a nested function: its own metrics */
+        } else if (depth > 0 && (fl & CW_SYM_WRAPPER) &&
+                   !ts_node_is_null(s_wrapped_function(m->flags, m->nflags, n))) {
+            /* a decorated nested function */
+        } else if (fl & CW_SYM_COMMENT) {
+            /* not code */
+        } else if (ts_node_child_count(n) == 0 || (fl & CW_SYM_ATOMIC)) {
+            uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+            if (b > a && a >= min_byte) {
+                if ((fl & CW_SYM_CONDITION) &&
+                    (!(fl & CW_SYM_LOGIC) || (pflags[depth] & CW_SYM_LOGIC_PARENT)))
+                    ccn++;
+                /* C/C++ preprocessor directives (`#ifdef X`, `#endif`): lizard drops
+                   them before counting, so their lines are not code lines (mark 2) */
+                bool directive =
+                    m->lang->metrics_from_name && !ts_node_is_named(n) && m->src[a] == '#';
+                uint32_t r0 = ts_node_start_point(n).row, r1 = ts_node_end_point(n).row;
+                if (!directive)
+                    tokens++;
+                for (uint32_t r = r0; r <= r1; r++)
+                    if (r >= row0 && r - row0 < nrows && m->rows[r - row0] != 2)
+                        m->rows[r - row0] = directive ? 2 : 1;
+            }
+        } else {
+            if ((fl & CW_SYM_NESTING) &&
+                !((fl & CW_SYM_IF) && (pflags[depth] & (CW_SYM_IF | CW_SYM_ELSE)))) {
+                nn++; /* `else if` continues its chain, it does not nest deeper */
+                if (nn > maxnest)
+                    maxnest = nn;
+            }
+            if (calls && (fl & CW_SYM_CALL))
+                s_callee(m->src, m->len, n, calls);
+            descend = depth < CW_EXTRACT_MAX_DEPTH;
+        }
+        if (descend && ts_tree_cursor_goto_first_child(&c)) {
+            depth++;
+            pflags[depth] = fl;
+            nest[depth] = nn;
+            continue;
+        }
+        while (!ts_tree_cursor_goto_next_sibling(&c)) {
+            if (depth == 0 || !ts_tree_cursor_goto_parent(&c))
+                goto done;
+            depth--;
+        }
+    }
+done:
+    ts_tree_cursor_delete(&c);
+    out->ccn = 1 + ccn;
+    out->tokens = tokens;
+    out->nesting = maxnest;
+    for (size_t i = 0; i < nrows; i++)
+        out->nloc += m->rows[i] == 1;
+}
+
+void cw_metrics_compute(const cw_lang_t *lang, TSNode fn, const char *src, size_t len,
+                        cw_metrics_t *out)
+{
+    s_mctx_t m = {.lang = lang, .src = src, .len = len};
+    m.flags = cw_lang_symbol_flags(lang, &m.nflags);
+    s_metrics(&m, fn, out, NULL);
+    free(m.rows);
+}
+
 /* ------------------------------------------------------------------ extraction */
+
+#define S_DECO_MAX 16
+
+/* What the walk knows about the node at one depth, and about the siblings before it. */
+typedef struct {
+    TSNode node;
+    uint16_t flags;
+    cw_span_t cls; /* the class of functions below this node */
+    /* the run of doc comments / decorators right before the current node */
+    bool run;
+    uint32_t run_end_row;
+    bool has_doc;
+    uint32_t doc_start, doc_end;
+    TSNode decos[S_DECO_MAX];
+    int ndeco;
+    bool has_last;
+    uint32_t last_end_row;
+} s_frame_t;
 
 typedef struct {
     const cw_lang_t *lang;
     const char *src;
     size_t len;
+    s_mctx_t m;
     cw_function_list_t *out;
+    s_frame_t *fr;
     int err;
 } s_ewalk_t;
 
-static void s_emit(s_ewalk_t *x, TSNode fn, TSNode outer, const char *class_name)
+/* After the walk leaves the node at depth d: extend or reset that depth's doc run. */
+static void s_run_update(s_frame_t *f, TSNode n, uint16_t fl)
 {
+    uint32_t r0 = ts_node_start_point(n).row, r1 = ts_node_end_point(n).row;
+    if (fl & (CW_SYM_COMMENT | CW_SYM_DECORATOR)) {
+        bool trailing = f->has_last && !f->run && r0 == f->last_end_row;
+        if (trailing) {
+            f->run = false; /* `code; // note` is not the next function's doc */
+        } else {
+            if (!f->run || r0 > f->run_end_row + 1) {
+                f->run = true;
+                f->has_doc = false;
+                f->ndeco = 0;
+            }
+            if (fl & CW_SYM_COMMENT) {
+                if (!f->has_doc || f->ndeco > 0) {
+                    /* a comment after decorators starts the doc anew */
+                    f->doc_start = ts_node_start_byte(n);
+                    f->has_doc = true;
+                }
+                f->doc_end = ts_node_end_byte(n);
+            } else if (f->ndeco < S_DECO_MAX) {
+                f->decos[f->ndeco++] = n;
+            }
+            f->run_end_row = r1;
+        }
+    } else {
+        f->run = false;
+    }
+    f->has_last = true;
+    f->last_end_row = r1;
+}
+
+static void s_frame_enter(s_frame_t *f, TSNode n, uint16_t fl)
+{
+    f->node = n;
+    f->flags = fl;
+}
+
+static void s_frame_reset_run(s_frame_t *f)
+{
+    f->run = false;
+    f->has_doc = false;
+    f->ndeco = 0;
+    f->has_last = false;
+}
+
+static bool s_doc_prefix_ok(const char *prefixes, const char *s, size_t n)
+{
+    if (!prefixes)
+        return false;
+    const char *p = prefixes;
+    while (*p) {
+        const char *e = strchr(p, '|');
+        size_t k = e ? (size_t)(e - p) : strlen(p);
+        if (k <= n && memcmp(s, p, k) == 0) {
+            /* a slash-star-star opener must not be an empty comment; three slashes must not be four
+             * (Rust) */
+            if (!(k == 3 && memcmp(p, "///", 3) == 0 && n > 3 && s[3] == '/'))
+                return true;
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return false;
+}
+
+/* The doc comment and decorators in the run before the node at depth `a` (if adjacent). */
+static void s_run_fill(s_ewalk_t *x, int a, TSNode anchor, cw_function_t *f, uint32_t *first)
+{
+    s_frame_t *fr = &x->fr[a];
+    *first = ts_node_start_byte(anchor);
+    if (!fr->run || ts_node_start_point(anchor).row > fr->run_end_row + 1)
+        return;
+    if (fr->has_doc && !f->docstring && fr->doc_end <= x->len && fr->doc_start < fr->doc_end &&
+        s_doc_prefix_ok(x->lang->doc_prefixes, x->src + fr->doc_start, fr->doc_end - fr->doc_start))
+        f->docstring = cw_x_comment_text(x->src, fr->doc_start, fr->doc_end);
+    for (int i = 0; i < fr->ndeco; i++) {
+        cw_x_list_push(&f->decorators, s_text(fr->decos[i], x->src, x->len, CW_EXTRACT_MAX_ITEM),
+                       CW_EXTRACT_MAX_LIST, false);
+        uint32_t b = ts_node_start_byte(fr->decos[i]);
+        if (b < *first)
+            *first = b;
+    }
+}
+
+/* Signature: the text from `from` up to the function's body, trimmed (no `{`). */
+static char *s_signature(const char *src, size_t len, uint32_t from, TSNode fn)
+{
+    TSNode body = s_field(fn, "body");
+    uint32_t end = ts_node_is_null(body) ? ts_node_end_byte(fn) : ts_node_start_byte(body);
+    if (end > len || from >= end)
+        return NULL;
+    while (end > from && s_blank(src[end - 1]))
+        end--;
+    if (end <= from)
+        return NULL;
+    return cw_strndup_utf8(src + from, end - from, CW_EXTRACT_MAX_SIGNATURE);
+}
+
+static bool s_name_default(TSNode fn, cw_span_t *name)
+{
+    TSNode n = s_field(fn, "name");
+    if (ts_node_is_null(n))
+        return false;
+    *name = cw_x_span(n);
+    return true;
+}
+
+/* Emit the function `fn` found at depth `d` (outer == the wrapper at depth `d` when wrapped,
+   and fn is then its child). false: not a candidate (anonymous): the walk descends. */
+static bool s_emit(s_ewalk_t *x, int d, TSNode fn, TSNode outer, TSNode parent)
+{
+    const cw_lang_t *lang = x->lang;
+    cw_span_t name = {0, 0}, cls = {0, 0};
+    if (lang->name_fn) {
+        if (!lang->name_fn(lang, fn, parent, x->src, x->len, &name, &cls))
+            return false;
+    } else if (!s_name_default(fn, &name)) {
+        return false;
+    }
+    if (name.end <= name.start)
+        return false; /* anonymous: not a candidate of its own */
     if (x->out->count >= CW_EXTRACT_MAX_FUNCTIONS)
-        return;
-    TSNode name = s_field(fn, "name");
-    if (ts_node_is_null(name))
-        return;
+        return true;
     if (x->out->count == x->out->cap) {
         size_t cap = x->out->cap ? x->out->cap * 2 : 16;
         cw_function_t *items = realloc(x->out->items, cap * sizeof *items);
         if (!items) {
             x->err = -1;
-            return;
+            return true;
         }
         x->out->items = items;
         x->out->cap = cap;
     }
+    /* the anchor: the wrapper, or the statement that hands the function its name */
+    int a = d;
+    TSNode anchor = outer;
+    bool named_by_carrier = ts_node_is_null(s_field(fn, "name")) && lang->carrier_types;
+    while (a > 0 && (x->fr[a - 1].flags & CW_SYM_CARRIER)) {
+        a--;
+        anchor = x->fr[a].node;
+    }
+    cw_span_t c = cls.end > cls.start ? cls : x->fr[d > 0 ? d - 1 : 0].cls;
+    if (d == 0)
+        c.start = c.end = 0;
+
     cw_function_t *f = &x->out->items[x->out->count];
     memset(f, 0, sizeof *f);
-    f->name = s_text(name, x->src, x->len, 4096);
-    f->class_name = class_name ? strdup(class_name) : NULL;
-    if (!f->name || (class_name && !f->class_name)) {
+    f->name = cw_x_span_text(name, x->src, x->len, 4096);
+    f->class_name = c.end > c.start ? cw_x_span_text(c, x->src, x->len, 512) : NULL;
+    if (!f->name || (c.end > c.start && !f->class_name)) {
         free(f->name);
         free(f->class_name);
         x->err = -1;
-        return;
+        return true;
     }
+    TSNode range = named_by_carrier ? anchor : outer;
     f->node = fn;
-    f->outer = outer;
-    f->start_line = (int)ts_node_start_point(outer).row + 1;
-    f->end_line = (int)ts_node_end_point(outer).row + 1;
-    f->start_byte = ts_node_start_byte(outer);
-    f->end_byte = ts_node_end_byte(outer);
-    if (x->lang->details)
-        x->lang->details(x->lang, fn, outer, x->src, f);
-    s_metrics(x->lang, fn, x->src, x->len, &f->metrics, &f->calls);
+    f->outer = range;
+    uint32_t first = ts_node_start_byte(range);
+    if (lang->carrier_types || lang->decorator_types || lang->doc_prefixes) {
+        uint32_t runfirst;
+        s_run_fill(x, a, anchor, f, &runfirst);
+        if (runfirst < first)
+            first = runfirst;
+    }
+    f->start_byte = first;
+    f->end_byte = ts_node_end_byte(range);
+    f->end_line = (int)ts_node_end_point(range).row + 1;
+    f->start_line = (int)ts_node_start_point(range).row + 1;
+    if (first < ts_node_start_byte(range)) {
+        /* decorators/attributes above: count the lines back */
+        int back = 0;
+        for (uint32_t i = first; i < ts_node_start_byte(range) && i < x->len; i++)
+            back += x->src[i] == '\n';
+        f->start_line -= back;
+    }
+    if (lang->details)
+        lang->details(lang, fn, outer, x->src, f);
+    if (!f->signature && lang->id != CW_LANG_PYTHON)
+        f->signature =
+            s_signature(x->src, x->len,
+                        named_by_carrier ? ts_node_start_byte(ts_node_is_null(parent) ? fn : parent)
+                                         : ts_node_start_byte(outer),
+                        fn);
+    s_metrics(&x->m, fn, &f->metrics, &f->calls);
     f->metrics.params = (int)f->parameters.count;
     x->out->count++;
+    return true;
 }
 
-static void s_ewalk(s_ewalk_t *x, TSNode node, const char *class_name, int depth)
+static cw_span_t s_class_span(const cw_lang_t *lang, TSNode node, TSNode parent, const char *src,
+                              size_t len)
 {
-    if (depth > CW_EXTRACT_MAX_DEPTH || x->err)
-        return;
-    const cw_lang_t *lang = x->lang;
-    const char *type = ts_node_type(node);
-    if (cw_lang_in(lang->function_types, type)) {
-        s_emit(x, node, node, class_name);
-        return; /* nested functions stay part of this one */
+    cw_span_t sp = {0, 0};
+    if (lang->class_name_fn) {
+        if (!lang->class_name_fn(lang, node, parent, src, len, &sp))
+            sp.start = sp.end = 0;
+    } else {
+        sp = cw_x_span(s_field(node, "name"));
     }
-    if (cw_lang_in(lang->wrapper_types, type)) {
-        TSNode fn = s_wrapped_function(lang, node);
-        if (!ts_node_is_null(fn)) {
-            s_emit(x, fn, node, class_name);
-            return;
-        }
-    }
-    char *owned = NULL;
-    if (cw_lang_in(lang->class_types, type)) {
-        TSNode name = s_field(node, "name");
-        if (!ts_node_is_null(name)) {
-            owned = s_text(name, x->src, x->len, 512);
-            if (owned)
-                class_name = owned;
-        }
-    }
-    uint32_t n = ts_node_named_child_count(node);
-    for (uint32_t i = 0; i < n && !x->err; i++)
-        s_ewalk(x, ts_node_named_child(node, i), class_name, depth + 1);
-    free(owned);
+    return sp;
 }
 
 int cw_extract_functions(const cw_lang_t *lang, TSTree *tree, const char *src, size_t len,
@@ -368,9 +711,64 @@ int cw_extract_functions(const cw_lang_t *lang, TSTree *tree, const char *src, s
     if (!lang || !tree || !src || !out)
         return -1;
     if (!lang->function_types)
-        return 0; /* this language has no function extraction yet */
+        return 0;
     s_ewalk_t x = {.lang = lang, .src = src, .len = len, .out = out};
-    s_ewalk(&x, ts_tree_root_node(tree), NULL, 0);
+    x.m.lang = lang;
+    x.m.src = src;
+    x.m.len = len;
+    x.m.flags = cw_lang_symbol_flags(lang, &x.m.nflags);
+    if (!x.m.flags)
+        return -1;
+    x.fr = calloc(CW_EXTRACT_MAX_DEPTH + 2, sizeof *x.fr);
+    if (!x.fr)
+        return -1;
+    TSNode root = ts_tree_root_node(tree);
+    TSTreeCursor c = ts_tree_cursor_new(root);
+    int depth = 0;
+    s_frame_reset_run(&x.fr[0]);
+    for (;;) {
+        TSNode n = ts_tree_cursor_current_node(&c);
+        uint16_t fl = cw_lang_node_flags(x.m.flags, x.m.nflags, n);
+        s_frame_t *f = &x.fr[depth];
+        s_frame_enter(f, n, fl);
+        TSNode parent = depth > 0 ? x.fr[depth - 1].node : (TSNode){0};
+        f->cls = depth > 0 ? x.fr[depth - 1].cls : (cw_span_t){0, 0};
+        bool descend = ts_node_child_count(n) > 0 && !(fl & CW_SYM_COMMENT);
+        if (fl & CW_SYM_FUNCTION) {
+            if (s_emit(&x, depth, n, n, parent))
+                descend = false; /* nested functions stay part of this one */
+        } else if (fl & CW_SYM_WRAPPER) {
+            TSNode fn = s_wrapped_function(x.m.flags, x.m.nflags, n);
+            if (!ts_node_is_null(fn) && s_emit(&x, depth, fn, n, n))
+                descend = false;
+        } else if (fl & CW_SYM_CLASS) {
+            cw_span_t sp = s_class_span(lang, n, parent, src, len);
+            if (sp.end > sp.start)
+                f->cls = sp;
+        }
+        if (x.err)
+            break;
+        if (descend && depth < CW_EXTRACT_MAX_DEPTH && ts_tree_cursor_goto_first_child(&c)) {
+            depth++;
+            s_frame_reset_run(&x.fr[depth]);
+            continue;
+        }
+        s_run_update(&x.fr[depth], n, fl);
+        bool done = false;
+        while (!ts_tree_cursor_goto_next_sibling(&c)) {
+            if (depth == 0 || !ts_tree_cursor_goto_parent(&c)) {
+                done = true;
+                break;
+            }
+            depth--;
+            s_run_update(&x.fr[depth], x.fr[depth].node, x.fr[depth].flags);
+        }
+        if (done)
+            break;
+    }
+    ts_tree_cursor_delete(&c);
+    free(x.fr);
+    free(x.m.rows);
     return x.err;
 }
 

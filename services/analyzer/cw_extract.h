@@ -76,15 +76,15 @@ TSTree *cw_extract_parse(TSParser *parser, const cw_lang_t *lang, const char *sr
 
 /* ---- classes and other type-like containers (class_doc targets) */
 typedef struct {
-    char *name;       /* class / struct / impl type / interface name */
-    char *kind;       /* "class", "struct", "impl", "interface", "trait", "enum", "namespace" */
-    int start_line;   /* 1-based, decorators/attributes included */
+    char *name;     /* class / struct / impl type / interface name */
+    char *kind;     /* "class", "struct", "impl", "interface", "trait", "enum", "namespace" */
+    int start_line; /* 1-based, decorators/attributes included */
     int end_line;
     size_t start_byte; /* source range */
     size_t end_byte;
-    int method_count; /* functions defined inside (for impl blocks: its fns; for Go and C:
-                         functions/methods associated with the struct, see the language) */
-    char *docstring;  /* NULL if none (Python docstring, or the comment block just above) */
+    int method_count;        /* functions defined inside (for impl blocks: its fns; for Go and C:
+                                functions/methods associated with the struct, see the language) */
+    char *docstring;         /* NULL if none (Python docstring, or the comment block just above) */
     cw_strlist_t decorators; /* Python decorators / Rust attributes / Java-style annotations */
 } cw_class_t;
 
@@ -103,5 +103,23 @@ int cw_extract_import_count(const cw_lang_t *lang, TSTree *tree, const char *src
 
 /* Copy at most `max` bytes of s[0..n), cut back to a UTF-8 boundary. */
 char *cw_strndup_utf8(const char *s, size_t n, size_t max);
+
+/* ---- helpers shared by cw_extract*.c and the cw_lang_<name>.c hooks (internal) */
+TSNode cw_x_field(TSNode node, const char *field);
+/* Text of a node / a span (NULL when out of range). */
+char *cw_x_text(TSNode node, const char *src, size_t len, size_t max);
+char *cw_x_span_text(cw_span_t span, const char *src, size_t len, size_t max);
+cw_span_t cw_x_span(TSNode node);
+/* Push s (owned; freed when not kept) onto list, at most `max` items, optionally deduped. */
+void cw_x_list_push(cw_strlist_t *list, char *s, size_t max, bool dedup);
+void cw_x_list_free(cw_strlist_t *list);
+/* A doc comment's text from the comment block src[a, b): comment markers (`//`, `///`,
+   `/ **`, `*`, `* /`) and surrounding blank lines stripped. NULL when empty. */
+char *cw_x_comment_text(const char *src, size_t a, size_t b);
+/* The innermost type name of a type node (pointer, reference, generic and scoped types
+   unwrapped): `*Srv[K]` -> `Srv`, `Foo<T>` -> `Foo`, `a::B` -> `B`. */
+TSNode cw_x_type_base(TSNode type);
+/* Whether the node has an anonymous child token of that type (`async`, `*`). */
+bool cw_x_has_token(TSNode node, const char *token);
 
 #endif

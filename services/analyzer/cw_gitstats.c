@@ -3,15 +3,26 @@
 
 #include <czmq.h>
 #include <git2.h>
+#include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "cw_extract.h"
+#include "cw_lang.h"
 #include "cw_log.h"
 
 #define MAX_AUTHORS 64
 #define MAX_CACHED_REPOS 64
+#define MAX_CACHED_CHANGES 16
+#define MAX_CACHE_FILE (256 * 1024 * 1024)
+#define MAX_MESSAGE 1000
+#define MAX_PATCH (8 * 1024 * 1024) /* larger patches are left out */
 #define DAY 86400
+static const char s_magic[8] = {'C', 'W', 'G', 'S', '0', '0', '0', '1'};
 
 typedef struct {
     int64_t times[CW_GITSTATS_PER_FILE]; /* newest first */
@@ -26,11 +37,24 @@ struct _cw_repo_history_t {
     git_oid head;
     zhashx_t *files; /* repo-relative path -> s_file_t */
     int walked;
+    int64_t cutoff; /* commits older than this were not looked at... */
+    bool complete;  /* ...unless the walk reached the first commit */
 };
+
+typedef struct {
+    char *dir;
+    git_oid head;
+    cw_change_t *items;
+    size_t count;
+} s_changes_t;
 
 struct _cw_gitstats_t {
     cw_repo_history_t *repos[MAX_CACHED_REPOS];
     size_t count;
+    s_changes_t changes[MAX_CACHED_CHANGES];
+    size_t change_count;
+    char *cache_dir;
+    size_t walks;
     bool git_ready;
 };
 
@@ -61,6 +85,19 @@ cw_gitstats_t *cw_gitstats_new(void)
     return self;
 }
 
+static void s_changes_clear(s_changes_t *c)
+{
+    for (size_t i = 0; i < c->count; i++) {
+        free(c->items[i].file);
+        free(c->items[i].message);
+        free(c->items[i].author);
+        free(c->items[i].diff);
+    }
+    free(c->items);
+    free(c->dir);
+    memset(c, 0, sizeof *c);
+}
+
 void cw_gitstats_destroy(cw_gitstats_t **self_p)
 {
     if (!self_p || !*self_p)
@@ -68,6 +105,9 @@ void cw_gitstats_destroy(cw_gitstats_t **self_p)
     cw_gitstats_t *self = *self_p;
     for (size_t i = 0; i < self->count; i++)
         s_history_destroy(&self->repos[i]);
+    for (size_t i = 0; i < self->change_count; i++)
+        s_changes_clear(&self->changes[i]);
+    free(self->cache_dir);
     if (self->git_ready)
         git_libgit2_shutdown();
     free(self);
@@ -120,16 +160,21 @@ static int s_walk(cw_repo_history_t *h, git_repository *repo, time_t now)
         return -1;
     }
     int64_t cutoff = (int64_t)now - (int64_t)CW_GITSTATS_WINDOW_DAYS * DAY;
+    h->cutoff = cutoff;
+    h->complete = true;
     git_oid oid;
     git_diff_options opts;
     git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
     opts.flags |= GIT_DIFF_SKIP_BINARY_CHECK;
-    while (h->walked < CW_GITSTATS_MAX_COMMITS && git_revwalk_next(&oid, walk) == 0) {
+    while (git_revwalk_next(&oid, walk) == 0) {
+        if (h->walked >= CW_GITSTATS_MAX_COMMITS)
+            break; /* the same first commits for any clock: as good as complete */
         git_commit *commit = NULL;
         if (git_commit_lookup(&commit, repo, &oid) != 0)
             continue;
         int64_t when = (int64_t)git_commit_time(commit);
         if (when < cutoff) {
+            h->complete = false;
             git_commit_free(commit);
             break;
         }
@@ -162,45 +207,263 @@ static int s_walk(cw_repo_history_t *h, git_repository *repo, time_t now)
     return 0;
 }
 
-const cw_repo_history_t *cw_gitstats_repo(cw_gitstats_t *self, const char *dir, time_t now)
+/* ------------------------------------------------------------------ disk cache */
+
+int cw_gitstats_set_cache_dir(cw_gitstats_t *self, const char *dir)
 {
-    if (!self || !dir)
+    if (!self)
+        return -1;
+    free(self->cache_dir);
+    self->cache_dir = NULL;
+    if (!dir || !*dir)
+        return 0;
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        cw_warn("git_cache_dir_unusable", CW_LS("dir", dir), CW_LS("error", strerror(errno)),
+                CW_LEND);
+        return -1;
+    }
+    self->cache_dir = strdup(dir);
+    return self->cache_dir ? 0 : -1;
+}
+
+size_t cw_gitstats_walks(const cw_gitstats_t *self)
+{
+    return self ? self->walks : 0;
+}
+
+static int s_cache_path(const cw_gitstats_t *self, const char *real, char *out, size_t outlen)
+{
+    if (!self->cache_dir)
+        return -1;
+    int n = snprintf(out, outlen, "%s/git-%016llx.bin", self->cache_dir,
+                     (unsigned long long)s_fnv(real));
+    return n > 0 && (size_t)n < outlen ? 0 : -1;
+}
+
+typedef struct {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool failed;
+} s_buf_t;
+
+static void s_put(s_buf_t *b, const void *p, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n)
+            cap *= 2;
+        char *d = cap <= MAX_CACHE_FILE ? realloc(b->data, cap) : NULL;
+        if (!d) {
+            b->failed = true;
+            return;
+        }
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+typedef struct {
+    const unsigned char *p;
+    size_t left;
+    bool bad;
+} s_rd_t;
+
+static bool s_get(s_rd_t *r, void *out, size_t n)
+{
+    if (r->bad || r->left < n) {
+        r->bad = true;
+        return false;
+    }
+    memcpy(out, r->p, n);
+    r->p += n;
+    r->left -= n;
+    return true;
+}
+
+static void s_cache_save(cw_gitstats_t *self, const cw_repo_history_t *h)
+{
+    char path[PATH_MAX], tmp[PATH_MAX + 16];
+    if (s_cache_path(self, h->dir, path, sizeof path) != 0)
+        return;
+    s_buf_t b = {0};
+    uint32_t dl = (uint32_t)strlen(h->dir);
+    uint8_t complete = h->complete;
+    int32_t walked = h->walked;
+    uint32_t nfiles = (uint32_t)zhashx_size(h->files);
+    s_put(&b, s_magic, sizeof s_magic);
+    s_put(&b, &dl, sizeof dl);
+    s_put(&b, h->dir, dl);
+    s_put(&b, h->head.id, GIT_OID_RAWSZ);
+    s_put(&b, &h->cutoff, sizeof h->cutoff);
+    s_put(&b, &complete, 1);
+    s_put(&b, &walked, sizeof walked);
+    s_put(&b, &nfiles, sizeof nfiles);
+    for (s_file_t *f = zhashx_first(h->files); f; f = zhashx_next(h->files)) {
+        const char *key = zhashx_cursor(h->files);
+        uint16_t kl = (uint16_t)strlen(key), count = (uint16_t)f->count,
+                 authors = (uint16_t)f->author_count;
+        s_put(&b, &kl, sizeof kl);
+        s_put(&b, key, kl);
+        s_put(&b, &count, sizeof count);
+        s_put(&b, f->times, sizeof f->times[0] * count);
+        s_put(&b, &authors, sizeof authors);
+        s_put(&b, f->authors, sizeof f->authors[0] * authors);
+    }
+    uint64_t sum = s_fnv(""); /* checksum of everything above */
+    for (size_t i = 0; !b.failed && i < b.len; i++) {
+        sum ^= (unsigned char)b.data[i];
+        sum *= 1099511628211ULL;
+    }
+    s_put(&b, &sum, sizeof sum);
+    snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
+    FILE *f = b.failed ? NULL : fopen(tmp, "wb");
+    bool ok = f && fwrite(b.data, 1, b.len, f) == b.len;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (ok && rename(tmp, path) != 0)
+        ok = false;
+    if (!ok) {
+        unlink(tmp);
+        cw_debug("git_cache_not_written", CW_LS("path", path), CW_LEND);
+    }
+    free(b.data);
+}
+
+/* The history cached on disk for `real` at `head`, or NULL (missing, stale or corrupt). */
+static cw_repo_history_t *s_cache_load(cw_gitstats_t *self, const char *real, const git_oid *head,
+                                       int64_t cutoff)
+{
+    char path[PATH_MAX];
+    if (s_cache_path(self, real, path, sizeof path) != 0)
         return NULL;
-    char real[PATH_MAX];
-    if (!realpath(dir, real))
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
         return NULL;
+    struct stat st;
+    char *data = NULL;
+    size_t len = 0;
+    if (fstat(fileno(fp), &st) == 0 && st.st_size > 0 && st.st_size <= MAX_CACHE_FILE) {
+        len = (size_t)st.st_size;
+        data = malloc(len);
+        if (data && fread(data, 1, len, fp) != len) {
+            free(data);
+            data = NULL;
+        }
+    }
+    fclose(fp);
+    if (!data) {
+        cw_warn("git_cache_discarded", CW_LS("path", path), CW_LS("reason", "unreadable"), CW_LEND);
+        unlink(path);
+        return NULL;
+    }
+    cw_repo_history_t *h = NULL;
+    const char *reason = NULL;
+    uint64_t sum = s_fnv(""), stored = 0;
+    for (size_t i = 0; len >= 8 && i < len - 8; i++) {
+        sum ^= (unsigned char)data[i];
+        sum *= 1099511628211ULL;
+    }
+    if (len >= 8)
+        memcpy(&stored, data + len - 8, 8);
+    s_rd_t r = {(const unsigned char *)data, len >= 8 ? len - 8 : 0, false};
+    char magic[8];
+    uint32_t dl = 0;
+    if (len < 8 || stored != sum || !s_get(&r, magic, 8) || memcmp(magic, s_magic, 8) != 0 ||
+        !s_get(&r, &dl, sizeof dl) || dl != strlen(real) || r.left < dl) {
+        reason = "corrupt";
+        goto done;
+    }
+    if (memcmp(r.p, real, dl) != 0) {
+        reason = "other repository"; /* a hash collision: walk again */
+        goto done;
+    }
+    r.p += dl;
+    r.left -= dl;
+    unsigned char oid[GIT_OID_RAWSZ];
+    int64_t ccutoff = 0;
+    uint8_t complete = 0;
+    int32_t walked = 0;
+    uint32_t nfiles = 0;
+    if (!s_get(&r, oid, sizeof oid) || !s_get(&r, &ccutoff, sizeof ccutoff) ||
+        !s_get(&r, &complete, 1) || !s_get(&r, &walked, sizeof walked) ||
+        !s_get(&r, &nfiles, sizeof nfiles) || walked < 0 || nfiles > r.left / 6) {
+        reason = "corrupt";
+        goto done;
+    }
+    if (memcmp(oid, head->id, GIT_OID_RAWSZ) != 0 || (!complete && ccutoff > cutoff))
+        goto done; /* stale: HEAD moved, or a window that does not reach back far enough */
+    h = calloc(1, sizeof *h);
+    if (!h || !(h->dir = strdup(real)) || !(h->files = zhashx_new())) {
+        s_history_destroy(&h);
+        goto done;
+    }
+    zhashx_set_destructor(h->files, s_file_destroy);
+    git_oid_cpy(&h->head, head);
+    h->cutoff = ccutoff;
+    h->complete = complete != 0;
+    h->walked = walked;
+    for (uint32_t i = 0; i < nfiles; i++) {
+        uint16_t kl = 0, count = 0, authors = 0;
+        char key[PATH_MAX];
+        if (!s_get(&r, &kl, sizeof kl) || kl == 0 || kl >= sizeof key || !s_get(&r, key, kl))
+            break;
+        key[kl] = '\0';
+        s_file_t *f = calloc(1, sizeof *f);
+        if (!f || !s_get(&r, &count, sizeof count) || count > CW_GITSTATS_PER_FILE ||
+            !s_get(&r, f->times, sizeof f->times[0] * count) ||
+            !s_get(&r, &authors, sizeof authors) || authors > MAX_AUTHORS ||
+            !s_get(&r, f->authors, sizeof f->authors[0] * authors) || memchr(key, 0, kl)) {
+            free(f);
+            r.bad = true;
+            break;
+        }
+        f->count = count;
+        f->author_count = authors;
+        if (zhashx_insert(h->files, key, f) != 0) {
+            free(f);
+            r.bad = true;
+            break;
+        }
+    }
+    if (r.bad || r.left != 0) {
+        s_history_destroy(&h);
+        reason = "corrupt";
+    }
+done:
+    free(data);
+    if (reason) {
+        cw_warn("git_cache_discarded", CW_LS("path", path), CW_LS("reason", reason), CW_LEND);
+        unlink(path);
+    }
+    return h;
+}
+
+/* ------------------------------------------------------------------ history */
+
+/* Open the repository around `real` and read HEAD. */
+static git_repository *s_open(const char *real, git_oid *head)
+{
     git_repository *repo = NULL;
     if (git_repository_open_ext(&repo, real, 0, NULL) != 0) {
         cw_debug("git_not_a_repository", CW_LS("dir", real), CW_LEND);
         return NULL;
     }
-    git_oid head;
-    if (git_repository_is_bare(repo) || git_reference_name_to_id(&head, repo, "HEAD") != 0) {
+    if (git_repository_is_bare(repo) || git_reference_name_to_id(head, repo, "HEAD") != 0) {
         cw_debug("git_no_history", CW_LS("dir", real), CW_LEND);
         git_repository_free(repo);
         return NULL;
     }
-    for (size_t i = 0; i < self->count; i++) {
-        cw_repo_history_t *h = self->repos[i];
-        if (strcmp(h->dir, real) == 0) {
-            if (git_oid_equal(&h->head, &head)) {
-                git_repository_free(repo);
-                return h;
-            }
-            s_history_destroy(&self->repos[i]);
-            self->repos[i] = self->repos[--self->count];
-            break;
-        }
-    }
-    cw_repo_history_t *h = calloc(1, sizeof *h);
-    if (!h) {
-        git_repository_free(repo);
-        return NULL;
-    }
-    h->head = head;
-    h->dir = strdup(real);
-    h->files = zhashx_new();
-    /* the directory's place in the work tree */
+    return repo;
+}
+
+/* `real` relative to the work tree, "" or "sub/dir/" (malloc'd). */
+static char *s_prefix(git_repository *repo, const char *real)
+{
     const char *wd = git_repository_workdir(repo);
     char wd_real[PATH_MAX];
     const char *prefix = "";
@@ -210,29 +473,86 @@ const cw_repo_history_t *cw_gitstats_repo(cw_gitstats_t *self, const char *dir, 
             prefix = real + wl + 1;
     }
     size_t pl = strlen(prefix);
-    h->prefix = malloc(pl + 2);
-    if (!h->dir || !h->files || !h->prefix) {
-        s_history_destroy(&h);
-        git_repository_free(repo);
+    char *out = malloc(pl + 2);
+    if (!out)
         return NULL;
-    }
-    memcpy(h->prefix, prefix, pl);
+    memcpy(out, prefix, pl);
     if (pl > 0)
-        h->prefix[pl++] = '/';
-    h->prefix[pl] = '\0';
-    zhashx_set_destructor(h->files, s_file_destroy);
-    s_walk(h, repo, now);
-    git_repository_free(repo);
-    char hex[GIT_OID_HEXSZ + 1];
-    git_oid_tostr(hex, sizeof hex, &head);
-    cw_debug("git_history_walked", CW_LS("dir", real), CW_LS("head", hex),
-             CW_LI("commits", h->walked), CW_LI("files", zhashx_size(h->files)), CW_LEND);
+        out[pl++] = '/';
+    out[pl] = '\0';
+    return out;
+}
+
+static void s_remember(cw_gitstats_t *self, cw_repo_history_t *h)
+{
     if (self->count == MAX_CACHED_REPOS) {
         s_history_destroy(&self->repos[0]);
         memmove(&self->repos[0], &self->repos[1], (MAX_CACHED_REPOS - 1) * sizeof self->repos[0]);
         self->count--;
     }
     self->repos[self->count++] = h;
+}
+
+const cw_repo_history_t *cw_gitstats_repo(cw_gitstats_t *self, const char *dir, time_t now)
+{
+    if (!self || !dir)
+        return NULL;
+    char real[PATH_MAX];
+    if (!realpath(dir, real))
+        return NULL;
+    git_oid head;
+    git_repository *repo = s_open(real, &head);
+    if (!repo)
+        return NULL;
+    int64_t cutoff = (int64_t)now - (int64_t)CW_GITSTATS_WINDOW_DAYS * DAY;
+    for (size_t i = 0; i < self->count; i++) {
+        cw_repo_history_t *h = self->repos[i];
+        if (strcmp(h->dir, real) == 0) {
+            if (git_oid_equal(&h->head, &head) && (h->complete || h->cutoff <= cutoff)) {
+                git_repository_free(repo);
+                return h;
+            }
+            s_history_destroy(&self->repos[i]);
+            self->repos[i] = self->repos[--self->count];
+            break;
+        }
+    }
+    cw_repo_history_t *h = s_cache_load(self, real, &head, cutoff);
+    if (h) {
+        h->prefix = s_prefix(repo, real);
+        git_repository_free(repo);
+        if (!h->prefix) {
+            s_history_destroy(&h);
+            return NULL;
+        }
+        cw_debug("git_history_cached", CW_LS("dir", real), CW_LI("commits", h->walked), CW_LEND);
+        s_remember(self, h);
+        return h;
+    }
+    h = calloc(1, sizeof *h);
+    if (!h) {
+        git_repository_free(repo);
+        return NULL;
+    }
+    h->head = head;
+    h->dir = strdup(real);
+    h->files = zhashx_new();
+    h->prefix = s_prefix(repo, real);
+    if (!h->dir || !h->files || !h->prefix) {
+        s_history_destroy(&h);
+        git_repository_free(repo);
+        return NULL;
+    }
+    zhashx_set_destructor(h->files, s_file_destroy);
+    s_walk(h, repo, now);
+    self->walks++;
+    git_repository_free(repo);
+    char hex[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(hex, sizeof hex, &head);
+    cw_debug("git_history_walked", CW_LS("dir", real), CW_LS("head", hex),
+             CW_LI("commits", h->walked), CW_LI("files", zhashx_size(h->files)), CW_LEND);
+    s_cache_save(self, h);
+    s_remember(self, h);
     return h;
 }
 
@@ -269,4 +589,193 @@ void cw_gitstats_file(const cw_repo_history_t *history, const char *rel, time_t 
 int cw_gitstats_commits_walked(const cw_repo_history_t *history)
 {
     return history ? history->walked : 0;
+}
+
+/* ------------------------------------------------------------------ recent changes */
+
+typedef struct {
+    cw_change_t *items;
+    size_t count;
+    size_t cap;
+} s_change_list_t;
+
+static void s_add_patch(s_change_list_t *list, git_patch *patch, const git_diff_delta *d,
+                        const char *rel, git_commit *commit)
+{
+    git_buf buf = {0};
+    if (git_patch_to_buf(&buf, patch) != 0 || !buf.ptr) {
+        git_buf_dispose(&buf);
+        return;
+    }
+    if (list->count == list->cap) {
+        size_t cap = list->cap ? list->cap * 2 : 32;
+        cw_change_t *items = realloc(list->items, cap * sizeof *items);
+        if (!items) {
+            git_buf_dispose(&buf);
+            return;
+        }
+        list->items = items;
+        list->cap = cap;
+    }
+    cw_change_t *c = &list->items[list->count];
+    memset(c, 0, sizeof *c);
+    git_oid_tostr(c->short_hash, sizeof c->short_hash, git_commit_id(commit));
+    const char *summary = git_commit_summary(commit);
+    const git_signature *author = git_commit_author(commit);
+    c->file = strdup(rel);
+    c->message =
+        cw_strndup_utf8(summary ? summary : "", summary ? strlen(summary) : 0, MAX_MESSAGE);
+    c->author = cw_strndup_utf8(author && author->name ? author->name : "",
+                                author && author->name ? strlen(author->name) : 0, 256);
+    c->when = (int64_t)git_commit_time(commit);
+    c->is_new = d->status == GIT_DELTA_ADDED;
+    size_t adds = 0, dels = 0;
+    git_patch_line_stats(NULL, &adds, &dels, patch);
+    c->added = adds > INT32_MAX ? INT32_MAX : (int)adds;
+    c->deleted = dels > INT32_MAX ? INT32_MAX : (int)dels;
+    c->diff_len = buf.size;
+    c->diff = cw_strndup_utf8(buf.ptr, buf.size, CW_GITSTATS_DIFF_MAX);
+    size_t hunks = git_patch_num_hunks(patch);
+    for (size_t k = 0; k < hunks; k++) {
+        const git_diff_hunk *hunk = NULL;
+        if (git_patch_get_hunk(&hunk, NULL, patch, k) != 0 || !hunk)
+            continue;
+        int start = hunk->new_start, end = hunk->new_start + hunk->new_lines - 1;
+        if (end < start)
+            end = start;
+        if (c->start_line == 0 || start < c->start_line)
+            c->start_line = start;
+        if (end > c->end_line)
+            c->end_line = end;
+    }
+    git_buf_dispose(&buf);
+    if (!c->file || !c->message || !c->author || !c->diff) {
+        free(c->file);
+        free(c->message);
+        free(c->author);
+        free(c->diff);
+        return;
+    }
+    list->count++;
+}
+
+static void s_collect_changes(git_repository *repo, const git_oid *head, const char *prefix,
+                              s_change_list_t *list)
+{
+    git_revwalk *walk = NULL;
+    if (git_revwalk_new(&walk, repo) != 0)
+        return;
+    git_revwalk_sorting(walk, GIT_SORT_TIME);
+    if (git_revwalk_push(walk, head) != 0) {
+        git_revwalk_free(walk);
+        return;
+    }
+    size_t pl = strlen(prefix);
+    zhashx_t *seen = zhashx_new(); /* files whose newest change was looked at */
+    if (!seen) {
+        git_revwalk_free(walk);
+        return;
+    }
+    git_oid oid;
+    for (int n = 0; n < CW_GITSTATS_CHANGE_COMMITS && git_revwalk_next(&oid, walk) == 0; n++) {
+        git_commit *commit = NULL, *parent = NULL;
+        git_tree *tree = NULL, *ptree = NULL;
+        git_diff *diff = NULL;
+        if (git_commit_lookup(&commit, repo, &oid) != 0)
+            continue;
+        if (git_commit_tree(&tree, commit) == 0) {
+            if (git_commit_parentcount(commit) > 0 && git_commit_parent(&parent, commit, 0) == 0)
+                git_commit_tree(&ptree, parent);
+            if (git_diff_tree_to_tree(&diff, repo, ptree, tree, NULL) == 0) {
+                size_t deltas = git_diff_num_deltas(diff);
+                for (size_t i = 0; i < deltas; i++) {
+                    const git_diff_delta *d = git_diff_get_delta(diff, i);
+                    if (!d || !d->new_file.path)
+                        continue;
+                    const char *path = d->new_file.path;
+                    if (strncmp(path, prefix, pl) != 0 || !path[pl])
+                        continue;
+                    const char *rel = path + pl;
+                    if (strlen(rel) >= PATH_MAX || !cw_lang_for_path(rel) ||
+                        zhashx_lookup(seen, rel))
+                        continue;
+                    /* a deleted file's older changes are not news any more */
+                    zhashx_insert(seen, rel, (void *)1);
+                    if (d->status == GIT_DELTA_DELETED || d->new_file.size > MAX_PATCH ||
+                        d->old_file.size > MAX_PATCH)
+                        continue;
+                    git_patch *patch = NULL;
+                    if (git_patch_from_diff(&patch, diff, i) != 0 || !patch)
+                        continue;
+                    const git_diff_delta *pd = git_patch_get_delta(patch);
+                    if (!(pd->flags & GIT_DIFF_FLAG_BINARY))
+                        s_add_patch(list, patch, d, rel, commit);
+                    git_patch_free(patch);
+                }
+            }
+        }
+        git_diff_free(diff);
+        git_tree_free(ptree);
+        git_tree_free(tree);
+        git_commit_free(parent);
+        git_commit_free(commit);
+    }
+    zhashx_destroy(&seen);
+    git_revwalk_free(walk);
+}
+
+const cw_change_t *cw_gitstats_changes(cw_gitstats_t *self, const char *dir, size_t *count)
+{
+    if (count)
+        *count = 0;
+    if (!self || !dir || !count)
+        return NULL;
+    char real[PATH_MAX];
+    if (!realpath(dir, real))
+        return NULL;
+    git_oid head;
+    git_repository *repo = s_open(real, &head);
+    if (!repo)
+        return NULL;
+    for (size_t i = 0; i < self->change_count; i++) {
+        s_changes_t *c = &self->changes[i];
+        if (strcmp(c->dir, real) != 0)
+            continue;
+        if (git_oid_equal(&c->head, &head)) {
+            git_repository_free(repo);
+            *count = c->count;
+            return c->items;
+        }
+        s_changes_clear(c);
+        self->changes[i] = self->changes[--self->change_count];
+        break;
+    }
+    if (self->change_count == MAX_CACHED_CHANGES) {
+        s_changes_clear(&self->changes[0]);
+        memmove(&self->changes[0], &self->changes[1],
+                (MAX_CACHED_CHANGES - 1) * sizeof self->changes[0]);
+        self->change_count--;
+    }
+    char *prefix = s_prefix(repo, real);
+    s_changes_t *slot = &self->changes[self->change_count];
+    memset(slot, 0, sizeof *slot);
+    slot->dir = strdup(real);
+    if (!prefix || !slot->dir) {
+        free(prefix);
+        free(slot->dir);
+        slot->dir = NULL;
+        git_repository_free(repo);
+        return NULL;
+    }
+    s_change_list_t list = {0};
+    s_collect_changes(repo, &head, prefix, &list);
+    free(prefix);
+    git_repository_free(repo);
+    slot->head = head;
+    slot->items = list.items;
+    slot->count = list.count;
+    self->change_count++;
+    cw_debug("git_changes_collected", CW_LS("dir", real), CW_LI("files", list.count), CW_LEND);
+    *count = slot->count;
+    return slot->items;
 }

@@ -37,4 +37,38 @@ void cw_gitstats_file(const cw_repo_history_t *history, const char *rel, time_t 
 /* Number of commits walked (tests, logs). */
 int cw_gitstats_commits_walked(const cw_repo_history_t *history);
 
+/* ---- added: an on-disk cache and the recent changes (code_evolution) */
+
+/* Keep each history walk in `dir` too (created if missing), so that a restart does not walk
+   again while HEAD has not moved. A corrupt cache file is discarded with a warning.
+   0, or -1 when the directory cannot be created (the memory cache still works). */
+int cw_gitstats_set_cache_dir(cw_gitstats_t *self, const char *dir);
+/* History walks made by this object so far (cache hits, memory or disk, do not count). */
+size_t cw_gitstats_walks(const cw_gitstats_t *self);
+
+#define CW_GITSTATS_CHANGE_COMMITS 20 /* code_evolution looks at the last 20 commits */
+#define CW_GITSTATS_DIFF_MAX 5000     /* bytes of each diff kept */
+
+typedef struct {
+    char *file; /* relative to the directory asked about */
+    char short_hash[8];
+    char *message; /* the commit's summary line */
+    char *author;  /* author name */
+    int64_t when;  /* commit time, unix seconds */
+    bool is_new;   /* the file was added by this commit */
+    int added;     /* lines added / deleted */
+    int deleted;
+    size_t diff_len; /* length of the whole patch text */
+    char *diff;      /* its first CW_GITSTATS_DIFF_MAX bytes (cut at a UTF-8 boundary) */
+    int start_line;  /* new-side lines covered by the hunks */
+    int end_line;
+} cw_change_t;
+
+/* The source files (a language the analyzer knows) changed by the last
+   CW_GITSTATS_CHANGE_COMMITS commits reachable from HEAD, newest first, one entry per file
+   (its newest change; deletions and binary diffs left out), limited to `dir`. Computed once
+   per HEAD and cached in memory; owned by self, valid until the next call. NULL + *count 0
+   without history. */
+const cw_change_t *cw_gitstats_changes(cw_gitstats_t *self, const char *dir, size_t *count);
+
 #endif

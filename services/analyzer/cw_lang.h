@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <tree_sitter/api.h>
 
 typedef enum {
@@ -22,6 +23,22 @@ typedef enum {
 
 struct cw_function;
 typedef struct cw_lang cw_lang_t;
+
+/* A byte range of the source ([start, end); empty when start == end). */
+typedef struct {
+    uint32_t start;
+    uint32_t end;
+} cw_span_t;
+
+/* Names a function node. `parent` is its parent (null node at the root). Sets *name (empty:
+   an anonymous function, not a candidate of its own) and, when the function itself names
+   its class (Go receivers, C++ `Foo::bar`), *cls. false: the node is not a function after
+   all (no body: C++ `= default`, declarations). */
+typedef bool(cw_lang_name_fn)(const cw_lang_t *lang, TSNode fn, TSNode parent, const char *src,
+                              size_t len, cw_span_t *name, cw_span_t *cls);
+/* Names a class-like node; false (or an empty span) when it has no usable name. */
+typedef bool(cw_lang_class_name_fn)(const cw_lang_t *lang, TSNode node, TSNode parent,
+                                    const char *src, size_t len, cw_span_t *name);
 
 /* Fills the language-specific parts of a function (parameters, docstring, decorators,
    signature, async flag) from its node; `outer` is the wrapper node (e.g. Python's
@@ -47,7 +64,52 @@ struct cw_lang {
     const char *const *nesting_types;    /* blocks that nest (if/for/while/try/with) */
     const char *const *comment_types;    /* not code */
     const char *const *atomic_types;     /* counted as one token (strings) */
+    /* --- added for the eight languages (all optional: NULL = the Python-style default) */
+    cw_lang_name_fn *name_fn;             /* names a function node (default: its "name" field) */
+    cw_lang_class_name_fn *class_name_fn; /* names a class node (default: its "name" field) */
+    const char *const *carrier_types;     /* nodes that hand a name/doc comment to the function
+                                             they hold (JS `const f = () => {}`, `export ...`) */
+    const char *const *decorator_types;   /* sibling nodes before a function/class that decorate
+                                             it (TS decorators in class bodies, Rust attributes) */
+    const char *const *if_types;          /* if nodes: an `else if` does not nest deeper */
+    const char *const *else_types;        /* else clauses */
+    const char *const *import_types;      /* import/use/include statements (one each) */
+    const char *const *logic_parents;     /* `&&`/`||` count only under these (NULL: anywhere) */
+    const char
+        *doc_prefixes;      /* comment openers accepted as a doc comment above a
+                               function, '|'-separated, e.g. "//|/ *" without the space; NULL: none */
+    bool metrics_from_name; /* C/C++: lizard starts the function at its name, so
+                               return-type tokens and lines before it don't count */
 };
+
+/* Per-symbol flags (one lookup per node instead of string compares). */
+enum {
+    CW_SYM_FUNCTION = 1u << 0,
+    CW_SYM_WRAPPER = 1u << 1,
+    CW_SYM_CLASS = 1u << 2,
+    CW_SYM_CALL = 1u << 3,
+    CW_SYM_CONDITION = 1u << 4, /* anonymous leaf tokens only */
+    CW_SYM_NESTING = 1u << 5,
+    CW_SYM_COMMENT = 1u << 6,
+    CW_SYM_ATOMIC = 1u << 7,
+    CW_SYM_CARRIER = 1u << 8,
+    CW_SYM_DECORATOR = 1u << 9,
+    CW_SYM_IF = 1u << 10,
+    CW_SYM_ELSE = 1u << 11,
+    CW_SYM_IMPORT = 1u << 12,
+    CW_SYM_LOGIC = 1u << 13,        /* the `&&` / `||` tokens */
+    CW_SYM_LOGIC_PARENT = 1u << 14, /* binary_expression */
+};
+
+/* Flags of every symbol of the language's grammar (index = TSSymbol), built once
+   (thread-safe); *count receives the table size. NULL on out-of-memory. */
+const uint16_t *cw_lang_symbol_flags(const cw_lang_t *lang, uint32_t *count);
+/* Flags of one node (0 for symbols outside the table, e.g. ERROR). */
+static inline uint16_t cw_lang_node_flags(const uint16_t *flags, uint32_t count, TSNode n)
+{
+    TSSymbol s = ts_node_symbol(n);
+    return (flags && s < count) ? flags[s] : 0;
+}
 
 /* The row for an id, or NULL. */
 const cw_lang_t *cw_lang_get(cw_lang_id_t id);

@@ -352,7 +352,8 @@ static bool s_ignored(s_walk_t *w, const char *rel, bool is_dir)
     return false;
 }
 
-static int s_push_file(cw_scan_list_t *out, const char *rel, const cw_lang_t *lang)
+static int s_push_file(cw_scan_list_t *out, const char *rel, const cw_lang_t *lang,
+                       const struct stat *st)
 {
     if (out->count == out->cap) {
         size_t cap = out->cap ? out->cap * 2 : 64;
@@ -367,6 +368,9 @@ static int s_push_file(cw_scan_list_t *out, const char *rel, const cw_lang_t *la
         return -1;
     out->files[out->count].rel = copy;
     out->files[out->count].lang = lang;
+    out->files[out->count].mtime_ns =
+        (int64_t)st->st_mtim.tv_sec * 1000000000LL + (int64_t)st->st_mtim.tv_nsec;
+    out->files[out->count].size = (int64_t)st->st_size;
     out->count++;
     return 0;
 }
@@ -480,7 +484,7 @@ static void s_walk_dir(s_walk_t *w, const char *rel, int depth)
             if (w->include && cw_patterns_count(w->include) > 0 &&
                 cw_patterns_match(w->include, child_rel, false) <= 0)
                 continue;
-            if (s_push_file(w->out, child_rel, lang) != 0)
+            if (s_push_file(w->out, child_rel, lang, &st) != 0)
                 break;
         }
     }

@@ -38,6 +38,8 @@ int cw_patterns_match(const cw_patterns_t *self, const char *path, bool is_dir);
 typedef struct {
     char *rel; /* relative to the repo root, '/' separated */
     const cw_lang_t *lang;
+    int64_t mtime_ns; /* from the walk's stat (the target's for file symlinks) */
+    int64_t size;
 } cw_scan_file_t;
 
 typedef struct {

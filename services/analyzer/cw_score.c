@@ -35,6 +35,18 @@ static bool s_decorators_mention(const cw_score_input_t *in, const char *word)
     return false;
 }
 
+unsigned cw_score_source_flags(const char *src, size_t len)
+{
+    unsigned flags = 0;
+    if (!src)
+        return 0;
+    if (memmem(src, len, "yield", 5))
+        flags |= CW_SCORE_SRC_YIELD;
+    if (memmem(src, len, "__enter__", 9) || memmem(src, len, "__exit__", 8))
+        flags |= CW_SCORE_SRC_CONTEXT;
+    return flags;
+}
+
 double cw_score_pattern_bonus(const cw_score_input_t *in)
 {
     double bonus = 0;
@@ -51,12 +63,12 @@ double cw_score_pattern_bonus(const cw_score_input_t *in)
         if (s_decorators_mention(in, "dataclass"))
             bonus += 7;
     }
-    if (in->source) {
-        if (strstr(in->source, "yield"))
-            bonus += 8;
-        if (strstr(in->source, "__enter__") || strstr(in->source, "__exit__"))
-            bonus += 10;
-    }
+    unsigned flags =
+        in->source ? cw_score_source_flags(in->source, strlen(in->source)) : in->source_flags;
+    if (flags & CW_SCORE_SRC_YIELD)
+        bonus += 8;
+    if (flags & CW_SCORE_SRC_CONTEXT)
+        bonus += 10;
     return bonus;
 }
 
@@ -102,4 +114,35 @@ bool cw_score_skip_name(const char *name)
         if (strcmp(name, *s) == 0)
             return true;
     return false;
+}
+
+double cw_score_class(int methods, int lines, bool has_docstring, int decorators)
+{
+    double deco = 5.0 * (decorators < 0 ? 0 : decorators);
+    if (deco > 15)
+        deco = 15;
+    return s_frac(methods, 6) * 35 + s_frac(lines, 100) * 25 + (has_docstring ? 10 : 0) + deco + 15;
+}
+
+double cw_score_file(int lines, int functions, long long bytes, int imports)
+{
+    return s_frac(lines, 200) * 30 + s_frac(functions, 8) * 30 + s_frac((double)bytes, 5000) * 20 +
+           s_frac(imports, 10) * 20;
+}
+
+double cw_score_module(int files, long long index_len)
+{
+    return s_frac(files, 8) * 40 + s_frac((double)index_len, 500) * 30 + 30;
+}
+
+double cw_score_evolution(long long diff_len, bool is_new, int added_lines)
+{
+    return s_frac((double)diff_len, 1000) * 40 + 30 + (is_new ? 10 : 0) +
+           s_frac(added_lines, 20) * 20;
+}
+
+double cw_score_pattern(int matches)
+{
+    double s = 15.0 * (matches < 0 ? 0 : matches) + 30;
+    return s > 100 ? 100 : s;
 }

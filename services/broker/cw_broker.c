@@ -2,16 +2,20 @@
 #include "cw_broker.h"
 
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cw_bus.h"
 #include "cw_log.h"
 #include "cw_proto.h"
+#include "cw_zap.h"
+#include "cw_zsock.h"
 
 #define BROKER_MAX_FRAMES 6 /* identity + the longest command (4) + 1 to detect extras */
-#define BROKER_NAME_MAX 64
-#define BROKER_BATCH 256 /* messages handled per socket per wake-up */
+#define BROKER_BATCH 256    /* messages handled per socket per wake-up */
 
 typedef struct _service_t service_t;
 typedef struct _worker_t worker_t;
@@ -49,9 +53,10 @@ struct _cw_broker_t {
     zsock_t *xsub;
     zsock_t *xpub;
     char *endpoint;
-    zhashx_t *services; /* name -> service_t */
-    zhashx_t *workers;  /* hex id -> worker_t */
-    zhashx_t *jobs;     /* dedup key -> request_t (not owning) */
+    char zap_domain[40]; /* registered with cw_zap when CURVE is on, else "" */
+    zhashx_t *services;  /* name -> service_t */
+    zhashx_t *workers;   /* hex id -> worker_t */
+    zhashx_t *jobs;      /* dedup key -> request_t (not owning) */
     int64_t heartbeat_at;
     int64_t ttl_ms;
     /* malformed-input log lines are limited so a flood cannot flood the log */
@@ -90,61 +95,6 @@ static bool s_malformed_log_ok(cw_broker_t *self)
             cw_warn(__VA_ARGS__);                                                                  \
     } while (0)
 
-static bool s_valid_name(const char *name, size_t len)
-{
-    if (len == 0 || len > BROKER_NAME_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (name[i] <= ' ' || name[i] > '~')
-            return false;
-    return true;
-}
-
-static bool s_frame_is(zframe_t *frame, const char *text)
-{
-    size_t len = strlen(text);
-    return frame && zframe_size(frame) == len && memcmp(zframe_data(frame), text, len) == 0;
-}
-
-static zmsg_t *s_recv_bounded(zsock_t *sock, int max_frames, bool *truncated)
-{
-    *truncated = false;
-    zmsg_t *msg = NULL;
-    while (true) {
-        zframe_t *frame = zframe_recv_nowait(sock);
-        if (!frame)
-            break;
-        bool more = zframe_more(frame);
-        if (!msg)
-            msg = zmsg_new();
-        if ((int)zmsg_size(msg) < max_frames)
-            zmsg_append(msg, &frame);
-        else {
-            *truncated = true;
-            zframe_destroy(&frame);
-        }
-        if (!more)
-            break;
-    }
-    return msg;
-}
-
-static int s_send(zmsg_t **msg_p, zsock_t *sock)
-{
-    int rc = zmsg_send(msg_p, sock);
-    int saved = errno;
-    zmsg_destroy(msg_p);
-    errno = saved;
-    return rc;
-}
-
-static void s_setup_socket(zsock_t *sock)
-{
-    zsock_set_maxmsgsize(sock, CW_PROTO_MAX_FRAME);
-    zsock_set_linger(sock, CW_BUS_LINGER_MS);
-    zsock_set_sndtimeo(sock, 0); /* never block the broker on one slow peer */
-}
-
 static void s_request_destroy(cw_broker_t *self, request_t **req_p)
 {
     if (!req_p || !*req_p)
@@ -170,7 +120,7 @@ static void s_send_client(cw_broker_t *self, zframe_t *client, const char *servi
     zmsg_addstr(msg, CW_BUS_CLIENT);
     zmsg_addstr(msg, service);
     zmsg_addmem(msg, data, size);
-    if (s_send(&msg, self->router) != 0) {
+    if (cw_zsock_send(&msg, self->router) != 0) {
         char *hex = zframe_strhex(client);
         cw_warn("broker_reply_dropped", CW_LS("client", hex), CW_LS("service_name", service),
                 CW_LS("job_id", job_id),
@@ -209,7 +159,7 @@ static int s_send_worker(cw_broker_t *self, worker_t *worker, int command, zfram
         zmsg_addmem(msg, zframe_data(client), zframe_size(client));
         zmsg_addmem(msg, zframe_data(payload), zframe_size(payload));
     }
-    if (s_send(&msg, self->router) != 0) {
+    if (cw_zsock_send(&msg, self->router) != 0) {
         cw_warn("broker_worker_unreachable", CW_LS("worker", worker->id),
                 CW_LS("service_name", worker->service ? worker->service->name : ""),
                 CW_LS("error", zmq_strerror(errno)), CW_LEND);
@@ -225,7 +175,7 @@ static void s_send_disconnect_to(cw_broker_t *self, zframe_t *identity)
     zmsg_addstr(msg, CW_BUS_WORKER);
     unsigned char cmd = CW_BUS_DISCONNECT;
     zmsg_addmem(msg, &cmd, 1);
-    s_send(&msg, self->router);
+    cw_zsock_send(&msg, self->router);
 }
 
 /* ------------------------------------------------------------------ services, workers */
@@ -381,18 +331,6 @@ static void s_answer_broker(cw_broker_t *self, zframe_t *client, const cw_value_
 
 /* ------------------------------------------------------------------ client requests */
 
-static void s_salvage_job_id(const void *data, size_t size, char out[65])
-{
-    out[0] = '\0';
-    cw_value_t *raw = cw_value_decode(data, size, NULL, 0);
-    if (raw && cw_value_kind(raw) == CW_VAL_MAP) {
-        const char *job = cw_map_str(raw, "job_id", NULL);
-        if (job && *job && strlen(job) <= 64)
-            snprintf(out, 65, "%s", job);
-    }
-    cw_value_destroy(&raw);
-}
-
 static void s_on_client(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, const char *peer)
 {
     /* msg: [CWC1, service, payload] */
@@ -405,12 +343,13 @@ static void s_on_client(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, cons
     zmsg_first(msg);
     zframe_t *service_frame = zmsg_next(msg);
     zframe_t *payload = zmsg_next(msg);
-    if (!s_valid_name((const char *)zframe_data(service_frame), zframe_size(service_frame))) {
+    if (!cw_zsock_valid_name((const char *)zframe_data(service_frame),
+                             zframe_size(service_frame))) {
         MALFORMED_WARN(self, "broker_frame_malformed", CW_LS("peer", peer), CW_LS("kind", "client"),
                        CW_LS("error", "invalid service name"), CW_LEND);
         return;
     }
-    char service_name[BROKER_NAME_MAX + 1];
+    char service_name[CW_ZSOCK_NAME_MAX + 1];
     memcpy(service_name, zframe_data(service_frame), zframe_size(service_frame));
     service_name[zframe_size(service_frame)] = '\0';
 
@@ -420,7 +359,7 @@ static void s_on_client(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, cons
     const char *job = request ? cw_map_str(request, "job_id", NULL) : NULL;
     if (!request || !job || !*job || strlen(job) > 64) {
         char job_id[65];
-        s_salvage_job_id(zframe_data(payload), zframe_size(payload), job_id);
+        cw_zsock_salvage_job_id(zframe_data(payload), zframe_size(payload), "", job_id);
         if (request && !*why)
             snprintf(why, sizeof(why), "request has no job_id");
         MALFORMED_WARN(self, "broker_request_invalid", CW_LS("peer", peer),
@@ -503,14 +442,14 @@ static void s_on_worker(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, cons
 
     if (cmd == CW_BUS_READY) {
         zframe_t *service_frame = zmsg_next(msg);
-        if (frames != 3 ||
-            !s_valid_name((const char *)zframe_data(service_frame), zframe_size(service_frame))) {
+        if (frames != 3 || !cw_zsock_valid_name((const char *)zframe_data(service_frame),
+                                                zframe_size(service_frame))) {
             MALFORMED_WARN(self, "broker_frame_malformed", CW_LS("peer", peer),
                            CW_LS("kind", "worker"),
                            CW_LS("error", "READY needs one valid service name"), CW_LEND);
             return;
         }
-        char name[BROKER_NAME_MAX + 1];
+        char name[CW_ZSOCK_NAME_MAX + 1];
         memcpy(name, zframe_data(service_frame), zframe_size(service_frame));
         name[zframe_size(service_frame)] = '\0';
         if (worker) /* a second READY: forget the first registration */
@@ -602,7 +541,7 @@ static void s_on_worker(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, cons
 static void s_on_router(cw_broker_t *self)
 {
     bool truncated;
-    zmsg_t *msg = s_recv_bounded(self->router, BROKER_MAX_FRAMES, &truncated);
+    zmsg_t *msg = cw_zsock_recv_bounded(self->router, BROKER_MAX_FRAMES, &truncated);
     if (!msg)
         return;
     zframe_t *identity = zmsg_pop(msg);
@@ -611,9 +550,9 @@ static void s_on_router(cw_broker_t *self)
     if (!peer || truncated || !header) {
         MALFORMED_WARN(self, "broker_frame_malformed", CW_LS("peer", peer),
                        CW_LS("error", truncated ? "too many frames" : "empty message"), CW_LEND);
-    } else if (s_frame_is(header, CW_BUS_CLIENT))
+    } else if (cw_zsock_frame_is(header, CW_BUS_CLIENT))
         s_on_client(self, identity, msg, peer);
-    else if (s_frame_is(header, CW_BUS_WORKER))
+    else if (cw_zsock_frame_is(header, CW_BUS_WORKER))
         s_on_worker(self, identity, msg, peer);
     else
         MALFORMED_WARN(self, "broker_frame_malformed", CW_LS("peer", peer),
@@ -699,18 +638,26 @@ static void s_proxy(zsock_t *from, zsock_t *to)
 
 /* ------------------------------------------------------------------ life cycle */
 
-static zsock_t *s_bind(int type, const char *endpoint)
+/* Bind one socket: size limit, linger, never block on one slow peer; a CURVE server in
+   the broker's ZAP domain when `secret` is given. */
+static zsock_t *s_bind(int type, const char *endpoint, const char *secret, const char *domain)
 {
     zsock_t *sock = zsock_new(type);
     if (!sock)
         return NULL;
-    s_setup_socket(sock);
+    cw_zsock_setup(sock);
+    zsock_set_sndtimeo(sock, 0);
     if (type == ZMQ_ROUTER) {
         zsock_set_router_mandatory(sock, 1);
         zsock_set_router_handover(sock, 1); /* a client reconnecting keeps its routing id */
     }
     if (type == ZMQ_XPUB)
         zsock_set_xpub_verbose(sock, 0);
+    if (secret) {
+        zsock_set_zap_domain(sock, domain);
+        zsock_set_curve_server(sock, 1);
+        zsock_set_curve_secretkey(sock, secret);
+    }
     if (zsock_bind(sock, "%s", endpoint) == -1) {
         cw_error("broker_bind_failed", CW_LS("endpoint", endpoint),
                  CW_LS("error", zmq_strerror(zmq_errno())), CW_LEND);
@@ -720,8 +667,65 @@ static zsock_t *s_bind(int type, const char *endpoint)
     return sock;
 }
 
-cw_broker_t *cw_broker_new(const char *broker_endpoint, const char *events_in,
-                           const char *events_out)
+/* Check the CURVE settings and register the allow-list with the ZAP handler. */
+static int s_curve_setup(cw_broker_t *self, const cw_broker_curve_t *curve)
+{
+    if (!zmq_has("curve")) {
+        cw_error("broker_curve_invalid", CW_LS("error", "libzmq was built without CURVE"), CW_LEND);
+        return -1;
+    }
+    if (!curve->server_secret || strlen(curve->server_secret) != 40) {
+        cw_error("broker_curve_invalid",
+                 CW_LS("error", "bus.curve.server_secret_key must be a 40-character Z85 key"),
+                 CW_LEND);
+        return -1;
+    }
+    char derived[41];
+    uint8_t raw[32];
+    if (zmq_curve_public(derived, curve->server_secret) != 0 ||
+        !zmq_z85_decode(raw, curve->server_secret)) {
+        cw_error("broker_curve_invalid",
+                 CW_LS("error", "bus.curve.server_secret_key is not a valid Z85 key"), CW_LEND);
+        return -1;
+    }
+    if (curve->server_public && *curve->server_public &&
+        strcmp(derived, curve->server_public) != 0) {
+        cw_error("broker_curve_invalid",
+                 CW_LS("error", "bus.curve.server_secret_key does not belong to "
+                                "bus.curve.server_public_key"),
+                 CW_LEND);
+        return -1;
+    }
+    size_t count = curve->allowed_count;
+    uint8_t(*keys)[32] = count ? (uint8_t(*)[32])calloc(count, 32) : NULL;
+    if (count && !keys)
+        return -1;
+    for (size_t i = 0; i < count; i++) {
+        const char *key = curve->allowed_clients ? curve->allowed_clients[i] : NULL;
+        if (!key || strlen(key) != 40 || !zmq_z85_decode(keys[i], key)) {
+            cw_error("broker_curve_invalid", CW_LS("error", "an allowed client key is not Z85"),
+                     CW_LI("index", (long long)i), CW_LEND);
+            free(keys);
+            return -1;
+        }
+    }
+    static atomic_int s_domains = 0;
+    snprintf(self->zap_domain, sizeof(self->zap_domain), "codeworm-%d-%d", (int)getpid(),
+             atomic_fetch_add(&s_domains, 1));
+    int rc = cw_zap_register(self->zap_domain, (const uint8_t(*)[32])keys, count);
+    free(keys);
+    if (rc != 0) {
+        self->zap_domain[0] = '\0';
+        return -1;
+    }
+    cw_info("broker_curve_enabled", CW_LS("server_public_key", derived),
+            CW_LI("allowed_clients", (long long)count), CW_LB("any_curve_client", count == 0),
+            CW_LEND);
+    return 0;
+}
+
+cw_broker_t *cw_broker_new_curve(const char *broker_endpoint, const char *events_in,
+                                 const char *events_out, const cw_broker_curve_t *curve)
 {
     if (!broker_endpoint || !*broker_endpoint)
         return NULL;
@@ -735,34 +739,61 @@ cw_broker_t *cw_broker_new(const char *broker_endpoint, const char *events_in,
     self->jobs = zhashx_new();
     self->ttl_ms = CW_BROKER_QUEUE_TTL_MS;
     self->heartbeat_at = zclock_mono() + CW_BUS_HEARTBEAT_MS;
-    self->router = s_bind(ZMQ_ROUTER, broker_endpoint);
+    if (curve && s_curve_setup(self, curve) != 0) {
+        cw_broker_destroy(&self);
+        return NULL;
+    }
+    const char *secret = curve ? curve->server_secret : NULL;
+    self->router = s_bind(ZMQ_ROUTER, broker_endpoint, secret, self->zap_domain);
     bool ok = self->router != NULL;
     if (ok && events_in && *events_in)
-        ok = (self->xsub = s_bind(ZMQ_XSUB, events_in)) != NULL;
+        ok = (self->xsub = s_bind(ZMQ_XSUB, events_in, secret, self->zap_domain)) != NULL;
     if (ok && events_out && *events_out)
-        ok = (self->xpub = s_bind(ZMQ_XPUB, events_out)) != NULL;
+        ok = (self->xpub = s_bind(ZMQ_XPUB, events_out, secret, self->zap_domain)) != NULL;
     if (!ok) {
         cw_broker_destroy(&self);
         return NULL;
     }
     cw_info("broker_listening", CW_LS("broker", broker_endpoint),
             CW_LS("events_in", events_in ? events_in : ""),
-            CW_LS("events_out", events_out ? events_out : ""), CW_LEND);
+            CW_LS("events_out", events_out ? events_out : ""), CW_LB("curve", curve != NULL),
+            CW_LEND);
     return self;
+}
+
+cw_broker_t *cw_broker_new(const char *broker_endpoint, const char *events_in,
+                           const char *events_out)
+{
+    return cw_broker_new_curve(broker_endpoint, events_in, events_out, NULL);
 }
 
 cw_broker_t *cw_broker_new_config(const cw_config_t *config)
 {
     if (!config)
         return NULL;
-    if (config->bus.curve.enabled) {
-        /* TODO(curve): server keys + ZAP allow-list; clients need a key setter in cw_bus.h.
-           Refuse rather than run in clear text while the operator expects encryption. */
-        cw_error("broker_curve_unsupported",
-                 CW_LS("error", "bus.curve.enabled is not supported by this build yet"), CW_LEND);
+    if (!config->bus.curve.enabled)
+        return cw_broker_new(config->bus.broker, config->bus.events_in, config->bus.events_out);
+    /* the allow-list: bus.curve.allowed_clients plus this installation's own client key */
+    const char *own = config->bus.curve.client_public_key;
+    bool add_own = own && *own;
+    for (size_t i = 0; add_own && i < config->bus.curve.allowed_count; i++)
+        if (config->bus.curve.allowed_clients[i] &&
+            strcmp(config->bus.curve.allowed_clients[i], own) == 0)
+            add_own = false;
+    size_t count = config->bus.curve.allowed_count + (add_own ? 1 : 0);
+    const char **allowed = count ? (const char **)calloc(count, sizeof(char *)) : NULL;
+    if (count && !allowed)
         return NULL;
-    }
-    return cw_broker_new(config->bus.broker, config->bus.events_in, config->bus.events_out);
+    for (size_t i = 0; i < config->bus.curve.allowed_count; i++)
+        allowed[i] = config->bus.curve.allowed_clients[i];
+    if (add_own)
+        allowed[count - 1] = own;
+    cw_broker_curve_t curve = {config->bus.curve.server_secret_key,
+                               config->bus.curve.server_public_key, allowed, count};
+    cw_broker_t *self = cw_broker_new_curve(config->bus.broker, config->bus.events_in,
+                                            config->bus.events_out, &curve);
+    free(allowed);
+    return self;
 }
 
 void cw_broker_destroy(cw_broker_t **self_p)
@@ -810,6 +841,8 @@ void cw_broker_destroy(cw_broker_t **self_p)
         free(endpoint);
         zsock_destroy(socks[i]);
     }
+    if (self->zap_domain[0])
+        cw_zap_unregister(self->zap_domain);
     free(self->endpoint);
     free(self);
     *self_p = NULL;
@@ -887,10 +920,10 @@ int cw_broker_run(cw_broker_t *self)
     return cw_broker_run_pipe(self, NULL);
 }
 
-void cw_broker_actor(zsock_t *pipe, void *args)
+static void s_actor(zsock_t *pipe, cw_broker_endpoints_t *eps, const cw_broker_curve_t *curve)
 {
-    cw_broker_endpoints_t *eps = (cw_broker_endpoints_t *)args;
-    cw_broker_t *self = eps ? cw_broker_new(eps->broker, eps->events_in, eps->events_out) : NULL;
+    cw_broker_t *self =
+        eps ? cw_broker_new_curve(eps->broker, eps->events_in, eps->events_out, curve) : NULL;
     if (eps)
         eps->rc = self ? 0 : -1;
     zsock_signal(pipe, 0);
@@ -898,4 +931,29 @@ void cw_broker_actor(zsock_t *pipe, void *args)
         return;
     cw_broker_run_pipe(self, pipe);
     cw_broker_destroy(&self);
+}
+
+void cw_broker_actor(zsock_t *pipe, void *args)
+{
+    s_actor(pipe, (cw_broker_endpoints_t *)args, NULL);
+}
+
+void cw_broker_curve_actor(zsock_t *pipe, void *args)
+{
+    cw_broker_curve_args_t *a = (cw_broker_curve_args_t *)args;
+    s_actor(pipe, a ? &a->endpoints : NULL, a ? &a->curve : NULL);
+}
+
+int cw_broker_print_keypair(FILE *out)
+{
+    char public_key[41], secret_key[41];
+    if (!out || !zmq_has("curve") || zmq_curve_keypair(public_key, secret_key) != 0)
+        return -1;
+    fprintf(out,
+            "# a CURVE key pair (Z85); keep the secret key out of version control\n"
+            "public_key: \"%s\"\n"
+            "secret_key: \"%s\"\n",
+            public_key, secret_key);
+    memset(secret_key, 0, sizeof(secret_key));
+    return 0;
 }

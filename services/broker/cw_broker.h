@@ -42,9 +42,29 @@ typedef struct _cw_broker_t cw_broker_t;
    (logged). */
 cw_broker_t *cw_broker_new(const char *broker_endpoint, const char *events_in,
                            const char *events_out);
-/* Bind bus.broker, bus.events_in, bus.events_out of a config. CURVE (bus.curve.*) is not
-   supported yet: if enabled, a warning is logged and the sockets stay plain. */
+/* CURVE on the broker's three sockets (see cw_zap.h for the authentication). */
+typedef struct {
+    const char *server_secret;          /* Z85 secret key of the broker (required) */
+    const char *server_public;          /* Z85; when given, must belong to server_secret */
+    const char *const *allowed_clients; /* Z85 client public keys */
+    size_t allowed_count;               /* 0 = any CURVE client that knows the server key */
+} cw_broker_curve_t;
+
+/* cw_broker_new with CURVE: the ROUTER, XSUB and XPUB are CURVE servers and a client is
+   accepted only when its public key is in allowed_clients (or any CURVE client when the
+   list is empty); plain (non-CURVE) peers never get through. curve NULL = plain sockets.
+   NULL on failure (bad key, bind error; logged). */
+cw_broker_t *cw_broker_new_curve(const char *broker_endpoint, const char *events_in,
+                                 const char *events_out, const cw_broker_curve_t *curve);
+/* Bind bus.broker, bus.events_in, bus.events_out of a config. With bus.curve.enabled the
+   sockets use CURVE with bus.curve.server_secret_key (which must belong to
+   bus.curve.server_public_key); the allow-list is bus.curve.allowed_clients plus
+   bus.curve.client_public_key (the key this installation's own services use). An empty
+   list (no allowed_clients, no client key) accepts any CURVE client. */
 cw_broker_t *cw_broker_new_config(const cw_config_t *config);
+
+/* Print a fresh CURVE key pair (Z85) as config lines to `out`. 0, or -1 without CURVE. */
+int cw_broker_print_keypair(FILE *out);
 void cw_broker_destroy(cw_broker_t **self_p);
 
 /* Serve until zsys_interrupted (or, if `pipe` is not NULL, until "$TERM" arrives on it).
@@ -70,5 +90,13 @@ typedef struct {
 /* zactor_fn: binds, signals, serves until $TERM. args = cw_broker_endpoints_t*, read only
    before zactor_new returns (a stack struct is fine). */
 void cw_broker_actor(zsock_t *pipe, void *args);
+
+/* The same with CURVE (cw_broker_new_curve): args = cw_broker_curve_args_t*, rc is set in
+   args->endpoints.rc. */
+typedef struct {
+    cw_broker_endpoints_t endpoints;
+    cw_broker_curve_t curve;
+} cw_broker_curve_args_t;
+void cw_broker_curve_actor(zsock_t *pipe, void *args);
 
 #endif

@@ -1,6 +1,6 @@
 /*  codeworm-broker — the bus: request broker (ROUTER) and event proxy (XSUB -> XPUB). */
-#include <czmq.h>
-#include <unistd.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "cw_broker.h"
 #include "cw_bus.h"
@@ -10,6 +10,13 @@
 
 int main(int argc, char **argv)
 {
+    /* codeworm-broker --gen-keys: print a CURVE key pair for bus.curve.* and exit */
+    if (argc == 2 && strcmp(argv[1], "--gen-keys") == 0) {
+        if (cw_broker_print_keypair(stdout) == 0)
+            return 0;
+        fprintf(stderr, "codeworm-broker: this libzmq cannot make CURVE keys\n");
+        return 1;
+    }
     cw_service_info_t info = {
         .name = "broker",
         .summary =
@@ -23,22 +30,12 @@ int main(int argc, char **argv)
         cw_config_destroy(&config);
         return 1;
     }
-    cw_publisher_t *events = cw_publisher_new(config->bus.events_in, "broker");
-    cw_value_t *fields = cw_value_new_map();
-    cw_map_set_int(fields, "pid", (int64_t)getpid());
-    cw_map_set_str(fields, "version", CW_VERSION);
-    if (events)
-        cw_publisher_send(events, CW_EV_SERVICE_STARTED, &fields);
-    cw_value_destroy(&fields);
+    cw_publisher_t *events = cw_publisher_new(config->bus.events_in, CW_SERVICE_BROKER);
+    cw_service_announce(events, CW_EV_SERVICE_STARTED, NULL);
 
     cw_broker_run(broker);
 
-    if (events) {
-        fields = cw_value_new_map();
-        cw_map_set_int(fields, "pid", (int64_t)getpid());
-        cw_map_set_str(fields, "reason", "signal");
-        cw_publisher_send(events, CW_EV_SERVICE_STOPPING, &fields);
-    }
+    cw_service_announce(events, CW_EV_SERVICE_STOPPING, "signal");
     cw_info("broker_stopping", CW_LEND);
     cw_publisher_destroy(&events);
     cw_broker_destroy(&broker);

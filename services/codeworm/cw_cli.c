@@ -188,6 +188,8 @@ static cw_config_t *s_load(cw_cli_t *cli, int need, int *rc)
         check = cw_config_check(config, true, err, sizeof(err));
     else if (need == 2)
         check = cw_config_check_devlog(config, err, sizeof(err));
+    if (check == 0) /* CURVE on the bus: every socket from now on is a CURVE client */
+        check = cw_bus_curve_from_config(config, err, sizeof(err));
     if (check != 0) {
         bool no_repos = strstr(err, "No repositories configured") != NULL;
         fprintf(stderr, "codeworm: %s\n", err);

@@ -1,28 +1,14 @@
 /*  codeworm-committer — the only owner of the DevLog repository and of the ledger.
     Thin: options and config via cw_service_start, the logic lives in cw_committer.c. */
-#include <czmq.h>
-#include <limits.h>
-#include <unistd.h>
-
 #include "cw_bus.h"
 #include "cw_committer.h"
-#include "cw_config.h"
 #include "cw_log.h"
 #include "cw_proto.h"
 #include "cw_service.h"
 
-static void s_publish_lifecycle(cw_publisher_t *pub, const char *event, const char *reason)
+static cw_value_t *s_handle(void *self, const cw_value_t *request)
 {
-    cw_value_t *f = cw_value_new_map();
-    if (!f)
-        return;
-    cw_map_set_int(f, "pid", (int64_t)getpid());
-    if (reason)
-        cw_map_set_str(f, "reason", reason);
-    else
-        cw_map_set_str(f, "version", CW_VERSION);
-    cw_publisher_send(pub, event, &f);
-    cw_value_destroy(&f);
+    return cw_committer_handle((cw_committer_t *)self, request);
 }
 
 int main(int argc, char **argv)
@@ -37,46 +23,25 @@ int main(int argc, char **argv)
     cw_config_t *config = cw_service_start(&info, argc, argv);
     if (!config)
         return 2;
-    char err[512];
-    if (cw_config_check(config, false, err, sizeof err) != 0) {
-        fprintf(stderr, "codeworm-committer: %s\n", err);
-        cw_config_destroy(&config);
-        return 2;
-    }
-    cw_publisher_t *publisher = cw_publisher_new(config->bus.events_in, "committer");
+    cw_publisher_t *publisher = cw_publisher_new(config->bus.events_in, CW_SERVICE_COMMITTER);
     cw_committer_t *committer = cw_committer_new(config, publisher);
     cw_worker_t *worker =
         committer ? cw_worker_new(config->bus.broker, CW_SERVICE_COMMITTER) : NULL;
+    int rc = 0;
     if (!committer || !worker) {
         cw_error("service_start_failed", CW_LS("service", "committer"), CW_LEND);
-        cw_worker_destroy(&worker);
-        cw_committer_destroy(&committer);
-        cw_publisher_destroy(&publisher);
-        cw_config_destroy(&config);
-        return 1;
+        rc = 1;
+    } else {
+        cw_service_announce(publisher, CW_EV_SERVICE_STARTED, NULL);
+        cw_info("service_started", CW_LS("service", "committer"),
+                CW_LS("broker", config->bus.broker), CW_LEND);
+        cw_service_serve(worker, s_handle, NULL, committer);
+        cw_info("service_stopping", CW_LS("service", "committer"), CW_LEND);
+        cw_service_announce(publisher, CW_EV_SERVICE_STOPPING, "signal");
     }
-    if (publisher)
-        s_publish_lifecycle(publisher, CW_EV_SERVICE_STARTED, NULL);
-    cw_info("service_started", CW_LS("service", "committer"), CW_LS("broker", config->bus.broker),
-            CW_LEND);
-
-    while (!zsys_interrupted) {
-        cw_value_t *request = cw_worker_recv(worker, 1000);
-        if (!request)
-            continue;
-        cw_value_t *reply = cw_committer_handle(committer, request);
-        if (reply)
-            cw_worker_send(worker, &reply);
-        cw_value_destroy(&reply);
-        cw_value_destroy(&request);
-    }
-
-    cw_info("service_stopping", CW_LS("service", "committer"), CW_LEND);
-    if (publisher)
-        s_publish_lifecycle(publisher, CW_EV_SERVICE_STOPPING, "interrupted");
     cw_worker_destroy(&worker);
     cw_committer_destroy(&committer);
     cw_publisher_destroy(&publisher);
     cw_config_destroy(&config);
-    return 0;
+    return rc;
 }

@@ -1,9 +1,7 @@
-/*  cw_llm — backend selection, the shared libcurl exchange, waits. */
+/*  cw_llm — backend selection, the backends' HTTP exchange (over common/cw_http), waits. */
 #include "cw_llm_int.h"
 #include "cw_log.h"
 
-#include <ctype.h>
-#include <curl/curl.h>
 #include <czmq.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,8 +84,6 @@ cw_llm_t *cw_llm_new(const cw_config_t *config, char *err, size_t errlen)
     size_t bl = strlen(self->base_url);
     while (bl > 0 && self->base_url[bl - 1] == '/')
         self->base_url[--bl] = '\0';
-    if (kind != CW_LLM_KIND_OFFLINE)
-        curl_global_init(CURL_GLOBAL_DEFAULT);
     return self;
 }
 
@@ -273,165 +269,51 @@ void cw_llm_excerpt(const char *s, size_t n, char *out, size_t outlen)
 }
 
 /* ---------------------------------------------------------------- HTTP */
-typedef struct {
-    cw_http_result_t *res;
-    cw_http_sink_fn *sink;
-    void *arg;
-    size_t max_body;
-    size_t cap;
-} xfer_t;
-
-static size_t s_write_cb(char *data, size_t size, size_t nmemb, void *userp)
+int cw_llm_http(cw_llm_t *self, const char *path, const char *body, long timeout_s,
+                size_t max_response, cw_http_line_fn *on_line, void *arg, cw_http_response_t *resp)
 {
-    xfer_t *x = userp;
-    size_t n = size * nmemb;
-    if (x->sink) {
-        size_t r = x->sink(data, n, x->arg);
-        if (r != n)
-            x->res->aborted = true;
-        return r;
+    memset(resp, 0, sizeof(*resp));
+    resp->retry_after_s = -1;
+    size_t un = strlen(self->base_url) + strlen(path) + 1;
+    char *url = malloc(un);
+    char *auth = NULL;
+    size_t an = 0;
+    if (self->api_key && *self->api_key) {
+        an = strlen(self->api_key) + 32;
+        auth = malloc(an);
+        if (auth)
+            snprintf(auth, an, "Authorization: Bearer %s", self->api_key);
     }
-    cw_http_result_t *res = x->res;
-    if (res->body_len + n > x->max_body) {
-        res->body_overflow = true;
-        res->aborted = true;
-        return 0;
-    }
-    if (res->body_len + n + 1 > x->cap) {
-        size_t ncap = x->cap ? x->cap : 4096;
-        while (ncap < res->body_len + n + 1)
-            ncap *= 2;
-        char *b = realloc(res->body, ncap);
-        if (!b) {
-            res->aborted = true;
-            return 0;
-        }
-        res->body = b;
-        x->cap = ncap;
-    }
-    memcpy(res->body + res->body_len, data, n);
-    res->body_len += n;
-    res->body[res->body_len] = '\0';
-    return n;
-}
-
-static size_t s_header_cb(char *data, size_t size, size_t nmemb, void *userp)
-{
-    cw_http_result_t *res = userp;
-    size_t n = size * nmemb;
-    static const char key[] = "retry-after:";
-    if (n > sizeof(key) - 1 && strncasecmp(data, key, sizeof(key) - 1) == 0) {
-        char buf[32];
-        size_t k = n - (sizeof(key) - 1);
-        if (k >= sizeof(buf))
-            k = sizeof(buf) - 1;
-        memcpy(buf, data + sizeof(key) - 1, k);
-        buf[k] = '\0';
-        char *end = NULL;
-        long v = strtol(buf, &end, 10);
-        if (end != buf && v >= 0)
-            res->retry_after_s = v > 3600 ? 3600 : v;
-    }
-    return n;
-}
-
-static int s_progress_cb(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                         curl_off_t ulnow)
-{
-    cw_http_result_t *res = userp;
-    if (zsys_interrupted) {
-        res->interrupted = true;
-        return 1;
-    }
-    return 0;
-}
-
-int cw_http_request(cw_llm_t *llm, const char *url, const char *body, long timeout_s,
-                    size_t max_body, cw_http_sink_fn *sink, void *arg, cw_http_result_t *res)
-{
-    memset(res, 0, sizeof(*res));
-    res->retry_after_s = -1;
-    CURL *curl = curl_easy_init();
-    if (!curl) {
-        snprintf(res->curl_error, sizeof(res->curl_error), "curl_easy_init failed");
-        res->curl_code = CURLE_FAILED_INIT;
+    if (!url || (an && !auth)) {
+        free(url);
+        free(auth);
+        snprintf(resp->error, sizeof(resp->error), "out of memory building the request");
         return -1;
     }
-    xfer_t x = {res, sink, arg, max_body, 0};
-    struct curl_slist *headers = NULL;
-    headers = curl_slist_append(headers, "Accept: application/json, application/x-ndjson");
+    snprintf(url, un, "%s%s", self->base_url, path);
+    const char *headers[4];
+    size_t h = 0;
+    headers[h++] = "Accept: application/json, application/x-ndjson";
     if (body)
-        headers = curl_slist_append(headers, "Content-Type: application/json");
-    if (llm->api_key && *llm->api_key) {
-        size_t n = strlen(llm->api_key) + 32;
-        char *h = malloc(n);
-        if (h) {
-            snprintf(h, n, "Authorization: Bearer %s", llm->api_key);
-            headers = curl_slist_append(headers, h);
-            memset(h, 0, n);
-            free(h);
-        }
+        headers[h++] = "Content-Type: application/json";
+    if (auth)
+        headers[h++] = auth;
+    headers[h] = NULL;
+    cw_http_options_t opts = {
+        .connect_timeout_ms = self->connect_timeout_s * 1000,
+        .timeout_ms = timeout_s * 1000,
+        .max_response = max_response,
+        .on_line = on_line,
+        .line_arg = arg,
+        .max_line = CW_LLM_MAX_LINE,
+        .stop = &zsys_interrupted,
+    };
+    int rc = body ? cw_http_post(url, headers, body, &opts, resp)
+                  : cw_http_get(url, headers, &opts, resp);
+    free(url);
+    if (auth) {
+        memset(auth, 0, an); /* the api key */
+        free(auth);
     }
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, llm->connect_timeout_s);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_write_cb);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, s_header_cb);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, res);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, s_progress_cb);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, res);
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-    char errbuf[CURL_ERROR_SIZE];
-    errbuf[0] = '\0';
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-    if (body) {
-        curl_easy_setopt(curl, CURLOPT_POST, 1L);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-    }
-    CURLcode rc = curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
-    res->curl_code = (int)rc;
-    if (rc != CURLE_OK) {
-        snprintf(res->curl_error, sizeof(res->curl_error), "%s",
-                 errbuf[0] ? errbuf : curl_easy_strerror(rc));
-        switch (rc) {
-        case CURLE_COULDNT_CONNECT:
-        case CURLE_COULDNT_RESOLVE_HOST:
-        case CURLE_COULDNT_RESOLVE_PROXY:
-        case CURLE_OPERATION_TIMEDOUT:
-        case CURLE_RECV_ERROR:
-        case CURLE_SEND_ERROR:
-        case CURLE_GOT_NOTHING:
-        case CURLE_PARTIAL_FILE:
-        case CURLE_SSL_CONNECT_ERROR:
-            res->transport_error = true;
-            break;
-        default:
-            break;
-        }
-        if (res->aborted || res->interrupted)
-            res->transport_error = false;
-    }
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    return rc == CURLE_OK ? 0 : -1;
-}
-
-void cw_http_result_clear(cw_http_result_t *res)
-{
-    if (!res)
-        return;
-    free(res->body);
-    res->body = NULL;
-    res->body_len = 0;
+    return rc;
 }

@@ -1,4 +1,4 @@
-/*  cw_llm — the LLM backends the generator talks to, over libcurl.
+/*  cw_llm — the LLM backends the generator talks to, over common/cw_http.
 
       ollama  POST {http://host:port}/api/generate, streaming NDJSON parsed as it arrives
               (response capped at CW_LLM_MAX_RESPONSE, one line at CW_LLM_MAX_LINE).

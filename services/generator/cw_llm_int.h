@@ -3,6 +3,7 @@
 #ifndef CW_LLM_INT_H
 #define CW_LLM_INT_H
 
+#include "cw_http.h"
 #include "cw_llm.h"
 
 typedef enum { CW_LLM_KIND_OLLAMA = 0, CW_LLM_KIND_OPENAI, CW_LLM_KIND_OFFLINE } cw_llm_kind_t;
@@ -22,26 +23,12 @@ struct _cw_llm_t {
     long health_timeout_s;
 };
 
-/* Return `n` to go on, anything else aborts the transfer. */
-typedef size_t(cw_http_sink_fn)(const char *data, size_t n, void *arg);
-
-typedef struct {
-    long status;   /* HTTP status, 0 if none */
-    int curl_code; /* CURLcode */
-    char curl_error[256];
-    bool transport_error; /* could not connect, timed out, connection broke */
-    bool aborted;         /* the sink stopped the transfer */
-    bool interrupted;     /* zsys_interrupted */
-    char *body;           /* without a sink: the body, NUL-terminated, at most max_body */
-    size_t body_len;
-    bool body_overflow;
-    long retry_after_s; /* Retry-After header in seconds, -1 if absent */
-} cw_http_result_t;
-
-/* One HTTP exchange. body NULL = GET. timeout_s overall. */
-int cw_http_request(cw_llm_t *llm, const char *url, const char *body, long timeout_s,
-                    size_t max_body, cw_http_sink_fn *sink, void *arg, cw_http_result_t *res);
-void cw_http_result_clear(cw_http_result_t *res);
+/* One exchange with the backend (common/cw_http): base_url + path, JSON Accept and
+   Content-Type headers, the api key as a Bearer token (never logged), the configured
+   connect timeout, aborted on zsys_interrupted. body NULL = GET. timeout_s overall.
+   Same return contract as cw_http_post; clear resp with cw_http_response_clear. */
+int cw_llm_http(cw_llm_t *self, const char *path, const char *body, long timeout_s,
+                size_t max_response, cw_http_line_fn *on_line, void *arg, cw_http_response_t *resp);
 
 /* Sleep ms / wait_divisor, in slices, returning early on zsys_interrupted. */
 void cw_llm_wait_ms(cw_llm_t *self, int64_t ms);

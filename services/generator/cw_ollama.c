@@ -10,8 +10,6 @@
 
 /* ---------------------------------------------------------------- NDJSON stream */
 typedef struct {
-    char *line;
-    size_t line_len, line_cap;
     char *text;
     size_t text_len, text_cap;
     bool done;
@@ -27,6 +25,9 @@ typedef struct {
     char raw_head[200]; /* start of the body, for non-JSON error answers */
     size_t raw_len;
 } stream_t;
+
+/* All the bytes one streamed answer may have (NDJSON lines around the text). */
+#define CW_OLLAMA_MAX_STREAM ((size_t)CW_LLM_MAX_RESPONSE * 256)
 
 static bool s_text_append(stream_t *st, const char *s, size_t n)
 {
@@ -94,54 +95,25 @@ static bool s_stream_line(stream_t *st, const char *line, size_t n)
     return ok;
 }
 
-static size_t s_stream_sink(const char *data, size_t n, void *arg)
+/* cw_http hands over the answer line by line (each at most CW_LLM_MAX_LINE). */
+static int s_stream_on_line(const char *line, size_t n, void *arg)
 {
     stream_t *st = arg;
     if (st->raw_len < sizeof(st->raw_head) - 1) {
+        if (st->raw_len > 0)
+            st->raw_head[st->raw_len++] = ' ';
         size_t k = sizeof(st->raw_head) - 1 - st->raw_len;
         if (k > n)
             k = n;
-        memcpy(st->raw_head + st->raw_len, data, k);
+        memcpy(st->raw_head + st->raw_len, line, k);
         st->raw_len += k;
         st->raw_head[st->raw_len] = '\0';
     }
-    size_t i = 0;
-    while (i < n) {
-        const char *nl = memchr(data + i, '\n', n - i);
-        size_t k = nl ? (size_t)(nl - (data + i)) : n - i;
-        if (st->line_len + k > CW_LLM_MAX_LINE) {
-            st->overflow = true;
-            snprintf(st->overflow_what, sizeof(st->overflow_what), "stream line longer than %d KiB",
-                     CW_LLM_MAX_LINE / 1024);
-            return 0;
-        }
-        if (st->line_len + k + 1 > st->line_cap) {
-            size_t ncap = st->line_cap ? st->line_cap : 4096;
-            while (ncap < st->line_len + k + 1)
-                ncap *= 2;
-            char *l = realloc(st->line, ncap);
-            if (!l)
-                return 0;
-            st->line = l;
-            st->line_cap = ncap;
-        }
-        memcpy(st->line + st->line_len, data + i, k);
-        st->line_len += k;
-        i += k;
-        if (nl) {
-            i++; /* the newline */
-            bool ok = s_stream_line(st, st->line, st->line_len);
-            st->line_len = 0;
-            if (!ok)
-                return 0;
-        }
-    }
-    return n;
+    return s_stream_line(st, line, n) ? 0 : 1;
 }
 
 static void s_stream_free(stream_t *st)
 {
-    free(st->line);
     free(st->text);
     memset(st, 0, sizeof(*st));
 }
@@ -166,34 +138,21 @@ static void s_keep_alive(cw_jbuf_t *b, const char *keep_alive)
         cw_jbuf_str(b, keep_alive);
 }
 
-static char *s_url(const cw_llm_t *self, const char *path)
-{
-    size_t n = strlen(self->base_url) + strlen(path) + 1;
-    char *u = malloc(n);
-    if (u)
-        snprintf(u, n, "%s%s", self->base_url, path);
-    return u;
-}
-
 /* POST a small non-streamed request (prewarm / unload) and discard the answer. */
 static int s_post_simple(cw_llm_t *self, const char *body, long timeout_s, char *err, size_t errlen)
 {
-    char *url = s_url(self, "/api/generate");
-    if (!url || !body) {
-        free(url);
+    if (!body)
         return -1;
-    }
-    cw_http_result_t res;
-    int rc = cw_http_request(self, url, body, timeout_s, 64 * 1024, NULL, NULL, &res);
-    free(url);
+    cw_http_response_t res;
+    int rc = cw_llm_http(self, "/api/generate", body, timeout_s, 64 * 1024, NULL, NULL, &res);
     if (rc == 0 && res.status != 200) {
         char ex[200];
         cw_llm_excerpt(res.body, res.body_len, ex, sizeof(ex));
         snprintf(err, errlen, "HTTP %ld: %s", res.status, ex);
         rc = -1;
     } else if (rc != 0)
-        snprintf(err, errlen, "%s", res.curl_error);
-    cw_http_result_clear(&res);
+        snprintf(err, errlen, "%s", res.error);
+    cw_http_response_clear(&res);
     return rc;
 }
 
@@ -234,20 +193,16 @@ int cw_ollama_prewarm(cw_llm_t *self)
 
 bool cw_ollama_health(cw_llm_t *self, char *err, size_t errlen)
 {
-    char *url = s_url(self, "/");
-    if (!url)
-        return false;
-    cw_http_result_t res;
-    int rc = cw_http_request(self, url, NULL, self->health_timeout_s, 64 * 1024, NULL, NULL, &res);
-    free(url);
+    cw_http_response_t res;
+    int rc = cw_llm_http(self, "/", NULL, self->health_timeout_s, 64 * 1024, NULL, NULL, &res);
     bool up = rc == 0 && res.status == 200;
     if (!up && err && errlen) {
         if (rc != 0)
-            snprintf(err, errlen, "%s", res.curl_error);
+            snprintf(err, errlen, "%s", res.error);
         else
             snprintf(err, errlen, "HTTP %ld from %s/", res.status, self->base_url);
     }
-    cw_http_result_clear(&res);
+    cw_http_response_clear(&res);
     return up;
 }
 
@@ -326,24 +281,26 @@ static attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_res
                            long *retry_after)
 {
     char *body = s_generate_body(self, call);
-    char *url = s_url(self, "/api/generate");
-    if (!body || !url) {
-        free(body);
-        free(url);
+    if (!body) {
         snprintf(res->error, sizeof(res->error), "out of memory building the request");
         return A_FATAL;
     }
     stream_t st;
     memset(&st, 0, sizeof(st));
-    cw_http_result_t http;
-    int rc = cw_http_request(self, url, body, self->timeout_s, 0, s_stream_sink, &st, &http);
+    cw_http_response_t http;
+    /* cw_http also hands over a last line without a newline */
+    int rc = cw_llm_http(self, "/api/generate", body, self->timeout_s, CW_OLLAMA_MAX_STREAM,
+                         s_stream_on_line, &st, &http);
     free(body);
-    free(url);
     *retry_after = http.retry_after_s;
-    /* the body may end without a newline */
-    if (!st.overflow && st.line_len > 0) {
-        s_stream_line(&st, st.line, st.line_len);
-        st.line_len = 0;
+    if (http.overflow && !st.overflow) {
+        st.overflow = true;
+        if (strstr(http.error, "line"))
+            snprintf(st.overflow_what, sizeof(st.overflow_what), "stream line longer than %d KiB",
+                     CW_LLM_MAX_LINE / 1024);
+        else
+            snprintf(st.overflow_what, sizeof(st.overflow_what), "stream larger than %zu KiB",
+                     CW_OLLAMA_MAX_STREAM / 1024);
     }
     attempt_t out;
     const char *msg = st.have_error ? st.error : NULL;
@@ -356,14 +313,14 @@ static attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_res
         snprintf(res->error, sizeof(res->error), "interrupted");
         out = A_FATAL;
     } else if (rc != 0 && (http.transport_error || http.status == 0)) {
-        snprintf(res->error, sizeof(res->error), "%s: %s", self->base_url, http.curl_error);
+        snprintf(res->error, sizeof(res->error), "%s: %s", self->base_url, http.error);
         out = http.transport_error ? A_TRANSPORT : A_FATAL;
     } else if (http.status == 200) {
         if (st.have_error) {
             snprintf(res->error, sizeof(res->error), "error in stream: %s", st.error);
             out = s_is_oom(st.error) ? A_OOM : A_FATAL;
         } else if (rc != 0) {
-            snprintf(res->error, sizeof(res->error), "stream broke: %s", http.curl_error);
+            snprintf(res->error, sizeof(res->error), "stream broke: %s", http.error);
             out = A_RETRY;
         } else if (!st.done) {
             snprintf(res->error, sizeof(res->error), "stream ended without done (%d bad lines)",
@@ -396,7 +353,7 @@ static attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_res
             out = A_FATAL;
     }
     s_stream_free(&st);
-    cw_http_result_clear(&http);
+    cw_http_response_clear(&http);
     return out;
 }
 

@@ -8,32 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *s_url(const cw_llm_t *self, const char *path)
-{
-    size_t n = strlen(self->base_url) + strlen(path) + 1;
-    char *u = malloc(n);
-    if (u)
-        snprintf(u, n, "%s%s", self->base_url, path);
-    return u;
-}
-
 bool cw_openai_health(cw_llm_t *self, char *err, size_t errlen)
 {
-    char *url = s_url(self, "/models");
-    if (!url)
-        return false;
-    cw_http_result_t res;
-    int rc = cw_http_request(self, url, NULL, self->health_timeout_s, 256 * 1024, NULL, NULL, &res);
-    free(url);
+    cw_http_response_t res;
+    int rc =
+        cw_llm_http(self, "/models", NULL, self->health_timeout_s, 256 * 1024, NULL, NULL, &res);
     /* any answer below 500 means a server is there (some have no /models) */
-    bool up = (rc == 0 || res.body_overflow) && res.status > 0 && res.status < 500;
+    bool up = (rc == 0 || res.overflow) && res.status > 0 && res.status < 500;
     if (!up && err && errlen) {
         if (res.status == 0)
-            snprintf(err, errlen, "%s", res.curl_error);
+            snprintf(err, errlen, "%s", res.error);
         else
             snprintf(err, errlen, "HTTP %ld from %s/models", res.status, self->base_url);
     }
-    cw_http_result_clear(&res);
+    cw_http_response_clear(&res);
     return up;
 }
 
@@ -94,28 +82,25 @@ static outcome_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_res
                            long *retry_after)
 {
     char *body = s_body(self, call);
-    char *url = s_url(self, "/chat/completions");
-    if (!body || !url) {
-        free(body);
-        free(url);
+    if (!body) {
         snprintf(res->error, sizeof(res->error), "out of memory building the request");
         return O_FATAL;
     }
-    cw_http_result_t http;
-    int rc = cw_http_request(self, url, body, self->timeout_s, CW_LLM_MAX_LINE, NULL, NULL, &http);
+    cw_http_response_t http;
+    int rc = cw_llm_http(self, "/chat/completions", body, self->timeout_s, CW_LLM_MAX_LINE, NULL,
+                         NULL, &http);
     free(body);
-    free(url);
     *retry_after = http.retry_after_s;
     outcome_t out = O_FATAL;
     cw_json_t *root = NULL;
-    if (http.body_overflow) {
+    if (http.overflow) {
         snprintf(res->error, sizeof(res->error), "answer larger than %d KiB",
                  CW_LLM_MAX_LINE / 1024);
         out = O_FATAL;
     } else if (http.interrupted) {
         snprintf(res->error, sizeof(res->error), "interrupted");
     } else if (rc != 0) {
-        snprintf(res->error, sizeof(res->error), "%s: %s", self->base_url, http.curl_error);
+        snprintf(res->error, sizeof(res->error), "%s: %s", self->base_url, http.error);
         out = http.transport_error ? O_TRANSPORT : O_FATAL;
     } else {
         char perr[128] = "";
@@ -161,7 +146,7 @@ static outcome_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_res
         }
     }
     cw_json_destroy(&root);
-    cw_http_result_clear(&http);
+    cw_http_response_clear(&http);
     return out;
 }
 

@@ -1,13 +1,14 @@
 /*  cw_telegram — Telegram Bot API sendMessage with rate limit, dedup and retries. */
 #include "cw_telegram.h"
 
-#include <curl/curl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cw_http.h"
+#include "cw_json.h"
 #include "cw_log.h"
 
 #define CW_TG_DEFAULT_BASE "https://api.telegram.org"
@@ -181,29 +182,52 @@ char *cw_telegram_body(const char *chat_id, const char *formatted_text)
     return body;
 }
 
+/* What a Bot API answer says: {"ok":false,"error_code":429,"description":"...",
+   "parameters":{"retry_after":7}}. */
+typedef struct {
+    bool ok;
+    long error_code; /* 0 if absent */
+    int retry_after; /* parameters.retry_after (or a top-level one), 0..300; -1 if absent */
+    char description[256];
+} tg_answer_t;
+
+static int s_retry_after_of(const cw_json_t *v)
+{
+    if (cw_json_kind(v) != CW_JSON_NUMBER)
+        return -1;
+    double d = cw_json_num(v);
+    if (!(d >= 0)) /* also NaN */
+        return -1;
+    return d > CW_TELEGRAM_MAX_RETRY_AFTER_S ? CW_TELEGRAM_MAX_RETRY_AFTER_S : (int)d;
+}
+
+static void s_parse_answer(const char *answer, size_t len, tg_answer_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->retry_after = -1;
+    if (!answer || !len)
+        return;
+    char err[128];
+    cw_json_t *root = cw_json_parse(answer, len, err, sizeof(err));
+    if (root && cw_json_kind(root) == CW_JSON_OBJECT) {
+        out->ok = cw_json_get_bool(root, "ok", false);
+        double code = cw_json_get_num(root, "error_code", 0);
+        out->error_code = code >= 0 && code < 100000 ? (long)code : 0;
+        snprintf(out->description, sizeof(out->description), "%s",
+                 cw_json_get_str(root, "description", ""));
+        out->retry_after =
+            s_retry_after_of(cw_json_get(cw_json_get(root, "parameters"), "retry_after"));
+        if (out->retry_after < 0)
+            out->retry_after = s_retry_after_of(cw_json_get(root, "retry_after"));
+    }
+    cw_json_destroy(&root);
+}
+
 int cw_telegram_retry_after(const char *answer)
 {
-    if (!answer)
-        return -1;
-    const char *p = strstr(answer, "\"retry_after\"");
-    if (!p)
-        return -1;
-    p += strlen("\"retry_after\"");
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-        p++;
-    if (*p != ':')
-        return -1;
-    p++;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (*p < '0' || *p > '9')
-        return -1;
-    long v = 0;
-    while (*p >= '0' && *p <= '9' && v <= CW_TELEGRAM_MAX_RETRY_AFTER_S) {
-        v = v * 10 + (*p - '0');
-        p++;
-    }
-    return v > CW_TELEGRAM_MAX_RETRY_AFTER_S ? CW_TELEGRAM_MAX_RETRY_AFTER_S : (int)v;
+    tg_answer_t a;
+    s_parse_answer(answer, answer ? strlen(answer) : 0, &a);
+    return a.retry_after;
 }
 
 /* ------------------------------------------------------------------ client */
@@ -278,99 +302,17 @@ void cw_telegram_set_timeout(cw_telegram_t *self, long timeout_ms)
         self->timeout_ms = timeout_ms;
 }
 
-typedef struct {
-    char *data;
-    size_t size;
-} s_answer_t;
-
-static size_t s_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+/* One POST: 0 when an answer arrived (any status). resp cleared by the caller. */
+static int s_post(cw_telegram_t *self, const char *body, cw_http_response_t *resp)
 {
-    s_answer_t *answer = userdata;
-    size_t n = size * nmemb;
-    if (answer->size + n > CW_TG_ANSWER_MAX)
-        n = answer->size < CW_TG_ANSWER_MAX ? CW_TG_ANSWER_MAX - answer->size : 0;
-    if (n > 0) {
-        char *grown = realloc(answer->data, answer->size + n + 1);
-        if (!grown)
-            return 0;
-        answer->data = grown;
-        memcpy(answer->data + answer->size, ptr, n);
-        answer->size += n;
-        answer->data[answer->size] = '\0';
-    }
-    return size * nmemb; /* keep reading; the excess is dropped */
-}
-
-/* One POST. Returns the HTTP status (0 on a transport error); *answer malloc'd or NULL. */
-static long s_post(cw_telegram_t *self, const char *body, char **answer, char *err, size_t errlen)
-{
-    *answer = NULL;
-    CURL *curl = curl_easy_init();
-    if (!curl) {
-        snprintf(err, errlen, "curl_easy_init failed");
-        return 0;
-    }
-    s_answer_t buf = {NULL, 0};
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_URL, self->url);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_write_cb);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, self->timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, self->timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    long status = 0;
-    CURLcode rc = curl_easy_perform(curl);
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    else
-        /* curl_easy_strerror never contains the URL (the token lives in it) */
-        snprintf(err, errlen, "%s", curl_easy_strerror(rc));
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    *answer = buf.data;
-    return status;
-}
-
-/* true if the answer's "ok" is true (tolerates whitespace). */
-static bool s_answer_ok(const char *answer)
-{
-    const char *p = answer ? strstr(answer, "\"ok\"") : NULL;
-    if (!p)
-        return false;
-    p += 4;
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-        p++;
-    if (*p++ != ':')
-        return false;
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-        p++;
-    return strncmp(p, "true", 4) == 0;
-}
-
-/* "description" of a Telegram answer, copied into out (bounded), for the log. */
-static void s_description(const char *answer, char *out, size_t outlen)
-{
-    out[0] = '\0';
-    if (!answer)
-        return;
-    const char *p = strstr(answer, "\"description\"");
-    if (!p)
-        return;
-    p = strchr(p + 13, '"');
-    if (!p)
-        return;
-    p++;
-    size_t o = 0;
-    while (*p && *p != '"' && o + 1 < outlen) {
-        if (*p == '\\' && p[1])
-            p++;
-        out[o++] = *p++;
-    }
-    out[o] = '\0';
+    static const char *const headers[] = {"Content-Type: application/json", NULL};
+    cw_http_options_t opts = {
+        .connect_timeout_ms = self->timeout_ms,
+        .timeout_ms = self->timeout_ms,
+        .max_response = CW_TG_ANSWER_MAX,
+    };
+    /* cw_http never puts the URL (it carries the token) into resp->error */
+    return cw_http_post(self->url, headers, body, &opts, resp);
 }
 
 int cw_telegram_send(cw_telegram_t *self, const char *text)
@@ -395,31 +337,38 @@ int cw_telegram_send(cw_telegram_t *self, const char *text)
         int64_t wait;
         while ((wait = cw_token_bucket_take(&self->bucket, self->clock(self->clock_arg))) > 0)
             self->sleep(wait, self->clock_arg);
-        char err[256] = "";
-        char *answer = NULL;
-        long status = s_post(self, body, &answer, err, sizeof(err));
-        if (status >= 200 && status < 300 && s_answer_ok(answer)) {
+        cw_http_response_t resp;
+        int rc = s_post(self, body, &resp);
+        /* a broken exchange counts as no answer, whatever status line had arrived */
+        long status = rc == 0 || resp.overflow ? resp.status : 0;
+        tg_answer_t answer;
+        s_parse_answer(resp.body, resp.body_len, &answer);
+        bool success = status >= 200 && status < 300 &&
+                       /* an oversized 2xx answer still means delivered */
+                       ((rc == 0 && answer.ok) || resp.overflow);
+        if (success) {
             cw_info("telegram_sent", CW_LI("attempt", attempt), CW_LEND);
-            free(answer);
+            cw_http_response_clear(&resp);
             result = 0;
             break;
         }
-        char desc[256];
-        s_description(answer, desc, sizeof(desc));
         int64_t delay = 1000LL << (attempt - 1); /* 1 s, 2 s between attempts */
         bool permanent = false;
         if (status == 429) {
-            int retry_after = cw_telegram_retry_after(answer);
+            long retry_after = answer.retry_after >= 0 ? answer.retry_after : resp.retry_after_s;
+            if (retry_after > CW_TELEGRAM_MAX_RETRY_AFTER_S)
+                retry_after = CW_TELEGRAM_MAX_RETRY_AFTER_S;
             if (retry_after >= 0)
                 delay = (int64_t)retry_after * 1000;
         } else if (status >= 400 && status < 500) {
             permanent = true; /* bad chat id, bad token, bad request: retrying won't help */
         }
+        const char *why = rc != 0 ? resp.error : answer.description;
         cw_warn("telegram_send_failed", CW_LI("attempt", attempt), CW_LI("status", status),
-                CW_LS("error", status ? desc : err),
+                CW_LI("error_code", answer.error_code), CW_LS("error", why),
                 CW_LB("will_retry", !permanent && attempt < CW_TELEGRAM_ATTEMPTS),
                 CW_LI("retry_in_ms", delay), CW_LEND);
-        free(answer);
+        cw_http_response_clear(&resp);
         if (permanent || attempt == CW_TELEGRAM_ATTEMPTS)
             break;
         self->sleep(delay, self->clock_arg);

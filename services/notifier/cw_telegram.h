@@ -2,6 +2,7 @@
     characters, a token bucket (1 message/s, bursts of 3), dedup of identical text within
     300 s, up to 3 attempts, and a 429 answer's parameters.retry_after honoured.
     The bot token is a secret: neither it nor the URL that carries it is ever logged.
+    HTTP goes through common/cw_http, answers are read with common/cw_json.
     Time is injectable (clock + sleep) so tests need no real waiting.                  */
 #ifndef CW_TELEGRAM_H
 #define CW_TELEGRAM_H
@@ -57,7 +58,8 @@ bool cw_dedup_check(cw_dedup_t *self, const char *text, int64_t now_ms);
 char *cw_telegram_format(const char *text, size_t max_chars);
 /* JSON body {"chat_id":..,"text":..,"parse_mode":"HTML"} for already formatted text. */
 char *cw_telegram_body(const char *chat_id, const char *formatted_text);
-/* parameters.retry_after from a Telegram answer, or -1. Bounded to 0..300. */
+/* parameters.retry_after from a Telegram answer (JSON, read with common/cw_json; a
+   top-level retry_after is accepted too), or -1. Bounded to 0..300. */
 int cw_telegram_retry_after(const char *answer);
 
 /* ---- client */

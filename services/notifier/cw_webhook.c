@@ -1,21 +1,23 @@
 /*  cw_webhook — generic alert webhook (JSON, Slack or Discord shape). */
 #include "cw_webhook.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cw_http.h"
 #include "cw_log.h"
 
 #define CW_WEBHOOK_ATTEMPTS 3
 #define CW_WEBHOOK_TEXT_MAX (64 * 1024)
+#define CW_WEBHOOK_ANSWER_MAX (64 * 1024)
 
 struct _cw_webhook_t {
     char *url;
     char *format;
-    struct curl_slist *headers; /* contains secrets: never logged */
+    char **headers; /* "Name: value", NULL-terminated; values are secrets: never logged */
+    size_t header_count;
     long timeout_ms;
     long retry_delay_ms;
 };
@@ -73,8 +75,10 @@ cw_webhook_t *cw_webhook_new(const char *url, const cw_header_t *headers, size_t
     self->format = strdup(format && *format ? format : "json");
     self->timeout_ms = 10000;
     self->retry_delay_ms = 1000;
-    self->headers = curl_slist_append(NULL, "Content-Type: application/json");
-    for (size_t i = 0; i < header_count && self->headers; i++) {
+    self->headers = calloc(header_count + 2, sizeof(char *));
+    if (self->headers)
+        self->headers[self->header_count++] = strdup("Content-Type: application/json");
+    for (size_t i = 0; i < header_count && self->headers && self->headers[0]; i++) {
         if (!headers[i].name || !*headers[i].name)
             continue;
         /* refuse header injection through names or values */
@@ -89,12 +93,9 @@ cw_webhook_t *cw_webhook_new(const char *url, const cw_header_t *headers, size_t
         if (!line)
             continue;
         snprintf(line, n, "%s: %s", headers[i].name, v);
-        struct curl_slist *grown = curl_slist_append(self->headers, line);
-        free(line);
-        if (grown)
-            self->headers = grown;
+        self->headers[self->header_count++] = line;
     }
-    if (!self->url || !self->format || !self->headers) {
+    if (!self->url || !self->format || !self->headers || !self->headers[0]) {
         cw_webhook_destroy(&self);
         return NULL;
     }
@@ -108,7 +109,12 @@ void cw_webhook_destroy(cw_webhook_t **self_p)
     cw_webhook_t *self = *self_p;
     free(self->url);
     free(self->format);
-    curl_slist_free_all(self->headers);
+    for (size_t i = 0; self->headers && i < self->header_count; i++) {
+        if (self->headers[i])
+            memset(self->headers[i], 0, strlen(self->headers[i])); /* may hold a secret */
+        free(self->headers[i]);
+    }
+    free(self->headers);
     free(self);
     *self_p = NULL;
 }
@@ -123,13 +129,6 @@ void cw_webhook_set_timeouts(cw_webhook_t *self, long timeout_ms, long retry_del
         self->retry_delay_ms = retry_delay_ms;
 }
 
-static size_t s_discard(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    (void)ptr;
-    (void)userdata;
-    return size * nmemb;
-}
-
 int cw_webhook_send(cw_webhook_t *self, const char *text, const char *event, const char *severity)
 {
     if (!self)
@@ -139,23 +138,19 @@ int cw_webhook_send(cw_webhook_t *self, const char *text, const char *event, con
         return -1;
     int result = -1;
     for (int attempt = 1; attempt <= CW_WEBHOOK_ATTEMPTS; attempt++) {
-        CURL *curl = curl_easy_init();
-        if (!curl)
-            break;
-        curl_easy_setopt(curl, CURLOPT_URL, self->url);
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, self->headers);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_discard);
-        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, self->timeout_ms);
-        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, self->timeout_ms);
-        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-        long status = 0;
-        CURLcode rc = curl_easy_perform(curl);
-        if (rc == CURLE_OK)
-            curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-        curl_easy_cleanup(curl);
+        cw_http_options_t opts = {
+            .connect_timeout_ms = self->timeout_ms,
+            .timeout_ms = self->timeout_ms,
+            .max_response = CW_WEBHOOK_ANSWER_MAX,
+        };
+        cw_http_response_t resp;
+        int rc = cw_http_post(self->url, (const char *const *)self->headers, body, &opts, &resp);
+        /* the answer itself does not matter: a 2xx status is a delivery (even when the
+           answer was too large to keep) */
+        long status = rc == 0 || resp.overflow ? resp.status : 0;
+        char err[sizeof(resp.error)];
+        snprintf(err, sizeof(err), "%s", rc == 0 ? "HTTP error" : resp.error);
+        cw_http_response_clear(&resp);
         if (status >= 200 && status < 300) {
             cw_info("webhook_sent", CW_LI("attempt", attempt), CW_LI("status", status), CW_LEND);
             result = 0;
@@ -164,7 +159,7 @@ int cw_webhook_send(cw_webhook_t *self, const char *text, const char *event, con
         bool permanent = status >= 400 && status < 500 && status != 429;
         /* the URL may carry a secret (Slack/Discord hooks do): log only the status */
         cw_warn("webhook_send_failed", CW_LI("attempt", attempt), CW_LI("status", status),
-                CW_LS("error", rc == CURLE_OK ? "HTTP error" : curl_easy_strerror(rc)),
+                CW_LS("error", err),
                 CW_LB("will_retry", !permanent && attempt < CW_WEBHOOK_ATTEMPTS), CW_LEND);
         if (permanent || attempt == CW_WEBHOOK_ATTEMPTS)
             break;

@@ -3,7 +3,7 @@
       format "slack":          {"text": ...}
       format "discord":        {"content": ...}
     with the configured extra headers (their values are secrets: never logged). Up to 3
-    attempts on transport errors and 5xx answers.                                       */
+    attempts on transport errors and 5xx answers. HTTP goes through common/cw_http.       */
 #ifndef CW_WEBHOOK_H
 #define CW_WEBHOOK_H
 

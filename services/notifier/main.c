@@ -2,7 +2,6 @@
     (Telegram, webhook), with rate limit, dedup, retries and a dead man's switch. */
 #include <curl/curl.h>
 #include <czmq.h>
-#include <unistd.h>
 
 #include "cw_bus.h"
 #include "cw_log.h"
@@ -28,19 +27,9 @@ int main(int argc, char **argv)
     cw_subscriber_t *subscriber = cw_subscriber_new(config->bus.events_out, "");
     cw_publisher_t *publisher = cw_publisher_new(config->bus.events_in, "notifier");
     if (notifier && subscriber) {
-        if (publisher) {
-            cw_value_t *fields = cw_value_new_map();
-            cw_map_set_int(fields, "pid", getpid());
-            cw_map_set_str(fields, "version", CW_VERSION);
-            cw_publisher_send(publisher, CW_EV_SERVICE_STARTED, &fields);
-        }
+        cw_service_announce(publisher, CW_EV_SERVICE_STARTED, NULL);
         rc = cw_notifier_run(notifier, subscriber) == 0 ? 0 : 1;
-        if (publisher) {
-            cw_value_t *fields = cw_value_new_map();
-            cw_map_set_int(fields, "pid", getpid());
-            cw_map_set_str(fields, "reason", "signal");
-            cw_publisher_send(publisher, CW_EV_SERVICE_STOPPING, &fields);
-        }
+        cw_service_announce(publisher, CW_EV_SERVICE_STOPPING, "signal");
     } else
         cw_error("notifier_start_failed", CW_LS("events_out", config->bus.events_out), CW_LEND);
     cw_publisher_destroy(&publisher);

@@ -581,6 +581,11 @@ static cw_analyzer_t *s_analyzer(cw_config_t **cfg_p)
     cw_config_t *cfg = cw_config_new_defaults();
     assert_non_null(cfg);
     assert_int_equal(cw_config_add_repo(cfg, "sample", s_repo, err, sizeof err), 0);
+    /* the analyzer's index and git cache go under data_dir: keep them in the temp root */
+    char data[PATH_MAX];
+    snprintf(data, sizeof data, "%s/data", s_tmp);
+    free(cfg->data_dir);
+    cfg->data_dir = strdup(data);
     cw_analyzer_t *a = cw_analyzer_new(cfg);
     assert_non_null(a);
     cw_analyzer_set_now(a, (time_t)NOW);
@@ -674,8 +679,9 @@ static void test_candidates(void **state)
     assert_int_equal(cw_value_size(again), 4);
     assert_string_equal(cw_map_str(cw_array_at(again, 0), "doc_type", ""), "til");
     cw_value_destroy(&again);
-    /* kinds not produced yet: empty, not an error */
-    again = cw_analyzer_candidates(a, "class_doc", NULL, 20, err, sizeof err);
+    /* kinds the analyzer does not produce (summaries come from the ledger): empty, not an
+       error */
+    again = cw_analyzer_candidates(a, "weekly_summary", NULL, 20, err, sizeof err);
     assert_non_null(again);
     assert_int_equal(cw_value_size(again), 0);
     cw_value_destroy(&again);
@@ -847,9 +853,9 @@ static void test_handle(void **state)
     reply = cw_analyzer_handle(a, req);
     assert_string_equal(cw_map_str(reply, "code", ""), CW_ERR_BAD_REQUEST);
     cw_value_destroy(&reply);
-    /* class_doc: a valid, empty reply */
+    /* monthly_summary: a valid, empty reply */
     cw_map_set_str(req, "repo", "sample");
-    cw_map_set_str(req, "doc_type", "class_doc");
+    cw_map_set_str(req, "doc_type", "monthly_summary");
     reply = cw_analyzer_handle(a, req);
     assert_string_equal(cw_proto_type(reply), CW_MSG_ANALYZE_REPLY);
     assert_int_equal(cw_value_size(cw_map_get(reply, "targets")), 0);

@@ -16,29 +16,9 @@
 #include "cw_config.h"
 #include "cw_log.h"
 #include "cw_proto.h"
+#include "cw_test_bus.h"
 
 #define SERVICE "analyzer"
-
-typedef struct {
-    char broker[64], events_in[64], events_out[64];
-    zactor_t *actor;
-} test_bus_t;
-
-static void bus_start(test_bus_t *bus, int port)
-{
-    snprintf(bus->broker, sizeof(bus->broker), "tcp://127.0.0.1:%d", port);
-    snprintf(bus->events_in, sizeof(bus->events_in), "tcp://127.0.0.1:%d", port + 1);
-    snprintf(bus->events_out, sizeof(bus->events_out), "tcp://127.0.0.1:%d", port + 2);
-    cw_broker_endpoints_t eps = {bus->broker, bus->events_in, bus->events_out, 99};
-    bus->actor = zactor_new(cw_broker_actor, &eps);
-    assert_non_null(bus->actor);
-    assert_int_equal(eps.rc, 0);
-}
-
-static void bus_stop(test_bus_t *bus)
-{
-    zactor_destroy(&bus->actor);
-}
 
 /* ---- raw sockets */
 
@@ -589,7 +569,7 @@ static void test_constructors(void **state)
     assert_null(broker);
     cw_broker_destroy(&broker);
 
-    /* CURVE is refused rather than silently ignored */
+    /* CURVE without a server secret key is refused rather than run in clear text */
     cw_config_t *config = cw_config_new_defaults();
     assert_non_null(config);
     config->bus.curve.enabled = true;

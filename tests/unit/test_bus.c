@@ -16,105 +16,9 @@
 #include "cw_bus.h"
 #include "cw_log.h"
 #include "cw_proto.h"
+#include "cw_test_bus.h"
 
 #define SERVICE "analyzer"
-
-typedef struct {
-    char broker[64], events_in[64], events_out[64];
-    zactor_t *actor;
-} test_bus_t;
-
-static void bus_start(test_bus_t *bus, int port)
-{
-    snprintf(bus->broker, sizeof(bus->broker), "tcp://127.0.0.1:%d", port);
-    snprintf(bus->events_in, sizeof(bus->events_in), "tcp://127.0.0.1:%d", port + 1);
-    snprintf(bus->events_out, sizeof(bus->events_out), "tcp://127.0.0.1:%d", port + 2);
-    cw_broker_endpoints_t eps = {bus->broker, bus->events_in, bus->events_out, 99};
-    bus->actor = zactor_new(cw_broker_actor, &eps);
-    /* a port just released by a previous broker may take a moment to come free */
-    for (int i = 0; i < 20 && eps.rc != 0; i++) {
-        zactor_destroy(&bus->actor);
-        zclock_sleep(100);
-        bus->actor = zactor_new(cw_broker_actor, &eps);
-    }
-    assert_non_null(bus->actor);
-    assert_int_equal(eps.rc, 0);
-}
-
-static void bus_stop(test_bus_t *bus)
-{
-    zactor_destroy(&bus->actor);
-}
-
-/* ---- a worker running in its own thread */
-typedef struct {
-    const char *endpoint;
-    int slow_ms;      /* sleep before replying */
-    int vanish_count; /* destroy the worker without replying this many times first */
-    atomic_int requests;
-    atomic_int vanished;
-    atomic_int replies;
-    atomic_bool stop;
-    pthread_t thread;
-} test_worker_t;
-
-static void *worker_main(void *arg)
-{
-    test_worker_t *tw = (test_worker_t *)arg;
-    cw_worker_t *worker = cw_worker_new(tw->endpoint, SERVICE);
-    assert_non_null(worker);
-    while (!atomic_load(&tw->stop)) {
-        cw_value_t *req = cw_worker_recv(worker, 100);
-        if (!req)
-            continue;
-        atomic_fetch_add(&tw->requests, 1);
-        if (atomic_load(&tw->vanished) < tw->vanish_count) {
-            /* die mid-job: no reply, the broker must hand the job to someone else */
-            cw_value_destroy(&req);
-            cw_worker_destroy(&worker);
-            atomic_fetch_add(&tw->vanished, 1);
-            worker = cw_worker_new(tw->endpoint, SERVICE);
-            continue;
-        }
-        if (tw->slow_ms)
-            zclock_sleep(tw->slow_ms);
-        cw_value_t *reply = cw_proto_new(CW_MSG_STATS_REPLY);
-        cw_map_set_str(reply, "job_id", cw_map_str(req, "job_id", ""));
-        cw_map_set_int(reply, "total", cw_map_int(req, "limit", 0));
-        cw_map_set_int(reply, "last_7_days", atomic_load(&tw->requests));
-        cw_value_destroy(&req);
-        assert_int_equal(cw_worker_send(worker, &reply), 0);
-        assert_null(reply);
-        atomic_fetch_add(&tw->replies, 1);
-    }
-    cw_worker_destroy(&worker);
-    return NULL;
-}
-
-static void worker_start(test_worker_t *tw, const char *endpoint)
-{
-    tw->endpoint = endpoint;
-    atomic_init(&tw->requests, 0);
-    atomic_init(&tw->vanished, 0);
-    atomic_init(&tw->replies, 0);
-    atomic_init(&tw->stop, false);
-    assert_int_equal(pthread_create(&tw->thread, NULL, worker_main, tw), 0);
-}
-
-static void worker_stop(test_worker_t *tw)
-{
-    atomic_store(&tw->stop, true);
-    pthread_join(tw->thread, NULL);
-}
-
-static cw_value_t *make_request(int limit, char job_id[33])
-{
-    cw_value_t *req = cw_proto_new(CW_MSG_ANALYZE_REQUEST);
-    cw_bus_new_job_id(job_id);
-    cw_map_set_str(req, "job_id", job_id);
-    cw_map_set_int(req, "limit", limit);
-    return req;
-}
 
 /* Wait until the broker reports `n` workers for SERVICE. */
 static void wait_workers(cw_client_t *client, int n)
@@ -156,12 +60,12 @@ static void test_round_trip(void **state)
     test_bus_t bus;
     bus_start(&bus, 24101);
     test_worker_t tw = {0};
-    worker_start(&tw, bus.broker);
+    worker_start(&tw, bus.broker, SERVICE);
     cw_client_t *client = cw_client_new(bus.broker);
     assert_non_null(client);
 
     char job[33], err[256];
-    cw_value_t *req = make_request(7, job);
+    cw_value_t *req = test_request(7, job);
     cw_value_t *reply = cw_client_request(client, SERVICE, &req, 5000, 2, err, sizeof(err));
     assert_null(req);
     assert_echo(reply, job, 7);
@@ -194,14 +98,14 @@ static void test_many_requests(void **state)
     test_bus_t bus;
     bus_start(&bus, 24111);
     test_worker_t w1 = {0}, w2 = {0};
-    worker_start(&w1, bus.broker);
-    worker_start(&w2, bus.broker);
+    worker_start(&w1, bus.broker, SERVICE);
+    worker_start(&w2, bus.broker, SERVICE);
     cw_client_t *client = cw_client_new(bus.broker);
     wait_workers(client, 2);
     const int n = 300;
     for (int i = 0; i < n; i++) {
         char job[33], err[256];
-        cw_value_t *req = make_request(i % 1000 + 1, job);
+        cw_value_t *req = test_request(i % 1000 + 1, job);
         cw_value_t *reply = cw_client_request(client, SERVICE, &req, 5000, 2, err, sizeof(err));
         if (!reply)
             fail_msg("request %d: %s", i, err);
@@ -225,13 +129,13 @@ static void test_worker_dies_mid_job(void **state)
     cw_client_t *client = cw_client_new(bus.broker);
     test_worker_t dying = {0}, healthy = {0};
     dying.vanish_count = 1;
-    worker_start(&dying, bus.broker);
+    worker_start(&dying, bus.broker, SERVICE);
     wait_workers(client, 1);
-    worker_start(&healthy, bus.broker);
+    worker_start(&healthy, bus.broker, SERVICE);
     wait_workers(client, 2);
 
     char job[33], err[256];
-    cw_value_t *req = make_request(42, job);
+    cw_value_t *req = test_request(42, job);
     /* the longest-idle worker (the dying one) gets the job first */
     cw_value_t *reply = cw_client_request(client, SERVICE, &req, 10000, 0, err, sizeof(err));
     if (!reply)
@@ -253,11 +157,11 @@ static void test_job_that_kills_three_workers(void **state)
     cw_client_t *client = cw_client_new(bus.broker);
     test_worker_t tw = {0};
     tw.vanish_count = 3;
-    worker_start(&tw, bus.broker);
+    worker_start(&tw, bus.broker, SERVICE);
     wait_workers(client, 1);
 
     char job[33], err[256];
-    cw_value_t *req = make_request(1, job);
+    cw_value_t *req = test_request(1, job);
     cw_value_t *reply = cw_client_request(client, SERVICE, &req, 15000, 0, err, sizeof(err));
     if (!reply)
         fail_msg("%s", err);
@@ -270,7 +174,7 @@ static void test_job_that_kills_three_workers(void **state)
     assert_int_equal(atomic_load(&tw.replies), 0);
 
     /* the broker still serves: the fourth worker of that thread answers the next job */
-    req = make_request(5, job);
+    req = test_request(5, job);
     reply = cw_client_request(client, SERVICE, &req, 10000, 0, err, sizeof(err));
     assert_echo(reply, job, 5);
     cw_value_destroy(&reply);
@@ -284,7 +188,7 @@ static void test_client_without_broker(void **state)
     cw_client_t *client = cw_client_new("tcp://127.0.0.1:24140");
     assert_non_null(client);
     char job[33], err[256];
-    cw_value_t *req = make_request(1, job);
+    cw_value_t *req = test_request(1, job);
     int64_t start = zclock_mono();
     cw_value_t *reply = cw_client_request(client, SERVICE, &req, 200, 2, err, sizeof(err));
     int64_t elapsed = zclock_mono() - start;
@@ -306,10 +210,10 @@ static void test_resend_is_not_processed_twice(void **state)
     cw_client_t *client = cw_client_new(bus.broker);
     test_worker_t tw = {0};
     tw.slow_ms = 1500; /* longer than one attempt: the client re-sends once */
-    worker_start(&tw, bus.broker);
+    worker_start(&tw, bus.broker, SERVICE);
     wait_workers(client, 1);
     char job[33], err[256];
-    cw_value_t *req = make_request(9, job);
+    cw_value_t *req = test_request(9, job);
     cw_value_t *reply = cw_client_request(client, SERVICE, &req, 1000, 2, err, sizeof(err));
     if (!reply)
         fail_msg("%s", err);
@@ -385,8 +289,8 @@ static void test_broker_status(void **state)
     bus_start(&bus, 24171);
     cw_client_t *client = cw_client_new(bus.broker);
     test_worker_t w1 = {0}, w2 = {0};
-    worker_start(&w1, bus.broker);
-    worker_start(&w2, bus.broker);
+    worker_start(&w1, bus.broker, SERVICE);
+    worker_start(&w2, bus.broker, SERVICE);
     wait_workers(client, 2);
     cw_value_t *status = cw_client_broker_status(client, 2000);
     assert_non_null(status);
@@ -400,7 +304,7 @@ static void test_broker_status(void **state)
 
     /* another request type to service "broker" is a bad request */
     char job[33], err[256];
-    cw_value_t *req = make_request(1, job);
+    cw_value_t *req = test_request(1, job);
     cw_value_t *reply =
         cw_client_request(client, CW_SERVICE_BROKER, &req, 2000, 0, err, sizeof(err));
     assert_non_null(reply);
@@ -503,7 +407,7 @@ static void test_worker_heartbeats_and_reconnects(void **state)
 
     /* a valid request reaches the caller, and its reply goes to that client */
     char job[33];
-    cw_value_t *value = make_request(3, job);
+    cw_value_t *value = test_request(3, job);
     char *data = NULL;
     size_t size = 0;
     assert_int_equal(cw_proto_encode(value, &data, &size, NULL, 0), 0);
@@ -563,13 +467,13 @@ static void test_worker_survives_broker_restart(void **state)
     test_bus_t bus;
     bus_start(&bus, 24191);
     test_worker_t tw = {0};
-    worker_start(&tw, bus.broker);
+    worker_start(&tw, bus.broker, SERVICE);
     cw_client_t *client = cw_client_new(bus.broker);
     wait_workers(client, 1);
     bus_stop(&bus); /* tells the worker to go away; it comes back with backoff */
     bus_start(&bus, 24191);
     char job[33], err[256];
-    cw_value_t *req = make_request(11, job);
+    cw_value_t *req = test_request(11, job);
     cw_value_t *reply = cw_client_request(client, SERVICE, &req, 3000, 3, err, sizeof(err));
     if (!reply)
         fail_msg("%s", err);

@@ -16,8 +16,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "cw_broker.h"
+#include "cw_bus.h"
 #include "cw_log.h"
+#include "cw_proto.h"
 #include "cw_service.h"
+#include "cw_test_bus.h"
 
 static char s_base[256];
 
@@ -197,6 +204,192 @@ static void test_start_debug_and_signals(void **state)
     assert_non_null(strstr(r.out, "started debug=1"));
 }
 
+/* bus.curve.*: cw_service_start makes the process a CURVE client, or refuses bad keys */
+static void test_start_with_curve(void **state)
+{
+    (void)state;
+    char server_pub[41], server_sec[41], a_pub[41], a_sec[41], b_pub[41], b_sec[41];
+    assert_int_equal(zmq_curve_keypair(server_pub, server_sec), 0);
+    assert_int_equal(zmq_curve_keypair(a_pub, a_sec), 0);
+    assert_int_equal(zmq_curve_keypair(b_pub, b_sec), 0);
+    char dir[300], text[1024];
+    snprintf(dir, sizeof(dir), "%s/curve", s_base);
+    mkdir(dir, 0755);
+    /* a secret key that belongs to another public key */
+    snprintf(text, sizeof(text),
+             "bus:\n  curve:\n    enabled: true\n    server_public_key: \"%s\"\n"
+             "    client_public_key: \"%s\"\n    client_secret_key: \"%s\"\n",
+             server_pub, a_pub, b_sec);
+    write_file(dir, "config.yaml", text);
+    const char *a[] = {"--config", dir, NULL};
+    run_t r;
+    run(&s_plain, a, &r);
+    assert_int_equal(r.code, 2);
+    assert_non_null(strstr(r.err, "client_secret_key does not belong"));
+    assert_null(strstr(r.err, b_sec)); /* the secret is not shown */
+    /* the right pair starts */
+    snprintf(text, sizeof(text),
+             "bus:\n  curve:\n    enabled: true\n    server_public_key: \"%s\"\n"
+             "    client_public_key: \"%s\"\n    client_secret_key: \"%s\"\n",
+             server_pub, a_pub, a_sec);
+    write_file(dir, "config.yaml", text);
+    const char *d[] = {"--config", dir, "--debug", NULL};
+    run(&s_plain, d, &r);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "started"));
+    assert_non_null(strstr(r.err, "bus_curve_enabled"));
+    assert_null(strstr(r.err, a_sec));
+}
+
+/* ---- cw_service_announce and cw_service_serve over a real (in-process) broker */
+
+/* Announce `event` until the subscriber sees it (slow joiner); the event or NULL. */
+static cw_value_t *announce_seen(cw_publisher_t *pub, cw_subscriber_t *sub, const char *event,
+                                 const char *reason)
+{
+    for (int i = 0; i < 30; i++) {
+        cw_service_announce(pub, event, reason);
+        cw_value_t *got = cw_subscriber_recv(sub, 200);
+        if (got)
+            return got;
+    }
+    return NULL;
+}
+
+static void test_announce(void **state)
+{
+    (void)state;
+    test_bus_t bus;
+    bus_start(&bus, 24801);
+    cw_service_announce(NULL, CW_EV_SERVICE_STARTED, NULL); /* no publisher: nothing */
+    cw_subscriber_t *sub = cw_subscriber_new(bus.events_out, "service_");
+    cw_publisher_t *pub = cw_publisher_new(bus.events_in, "tester");
+    assert_non_null(sub);
+    assert_non_null(pub);
+
+    cw_value_t *ev = announce_seen(pub, sub, CW_EV_SERVICE_STARTED, "ignored");
+    assert_non_null(ev);
+    assert_string_equal(cw_proto_type(ev), CW_EV_SERVICE_STARTED);
+    assert_int_equal(cw_map_int(ev, "pid", -1), (int64_t)getpid());
+    assert_string_equal(cw_map_str(ev, "version", ""), CW_VERSION);
+    assert_string_equal(cw_map_str(ev, "service", ""), "tester");
+    assert_null(cw_map_get(ev, "reason"));
+    cw_value_destroy(&ev);
+    while ((ev = cw_subscriber_recv(sub, 200))) /* the extra copies of the loop */
+        cw_value_destroy(&ev);
+
+    ev = announce_seen(pub, sub, CW_EV_SERVICE_STOPPING, NULL);
+    assert_non_null(ev);
+    assert_string_equal(cw_proto_type(ev), CW_EV_SERVICE_STOPPING);
+    assert_int_equal(cw_map_int(ev, "pid", -1), (int64_t)getpid());
+    assert_string_equal(cw_map_str(ev, "reason", ""), "signal");
+    cw_value_destroy(&ev);
+    cw_service_announce(pub, CW_EV_SERVICE_STOPPING, "done");
+    bool done = false;
+    while (!done && (ev = cw_subscriber_recv(sub, 1000))) {
+        done = strcmp(cw_map_str(ev, "reason", ""), "done") == 0;
+        cw_value_destroy(&ev);
+    }
+    assert_true(done);
+
+    cw_publisher_destroy(&pub);
+    cw_subscriber_destroy(&sub);
+    bus_stop(&bus);
+}
+
+typedef struct {
+    cw_worker_t *worker;
+    atomic_int ticks;
+    atomic_int handled;
+    int rc;
+    pthread_t thread;
+} serve_t;
+
+/* limit 13: the handler fails (NULL); otherwise it echoes the limit as "total" */
+static cw_value_t *s_handle(void *self, const cw_value_t *request)
+{
+    serve_t *sv = (serve_t *)self;
+    atomic_fetch_add(&sv->handled, 1);
+    int64_t limit = cw_map_int(request, "limit", 0);
+    if (limit == 13)
+        return NULL;
+    cw_value_t *reply = cw_proto_new(CW_MSG_STATS_REPLY);
+    cw_map_set_str(reply, "job_id", cw_map_str(request, "job_id", ""));
+    cw_map_set_int(reply, "total", limit);
+    cw_map_set_int(reply, "last_7_days", 0);
+    return reply;
+}
+
+static int64_t s_tick(void *self)
+{
+    serve_t *sv = (serve_t *)self;
+    atomic_fetch_add(&sv->ticks, 1);
+    return 20;
+}
+
+static void *serve_main(void *arg)
+{
+    serve_t *sv = (serve_t *)arg;
+    sv->rc = cw_service_serve(sv->worker, s_handle, s_tick, sv);
+    return NULL;
+}
+
+static cw_value_t *ask(cw_client_t *client, int limit, char job[33])
+{
+    cw_value_t *req = cw_proto_new(CW_MSG_ANALYZE_REQUEST);
+    cw_bus_new_job_id(job);
+    cw_map_set_str(req, "job_id", job);
+    cw_map_set_int(req, "limit", limit);
+    char err[256];
+    cw_value_t *reply =
+        cw_client_request(client, CW_SERVICE_ANALYZER, &req, 5000, 1, err, sizeof(err));
+    if (!reply)
+        print_error("request failed: %s\n", err);
+    return reply;
+}
+
+static void test_serve(void **state)
+{
+    (void)state;
+    assert_int_equal(cw_service_serve(NULL, s_handle, NULL, NULL), -1);
+    test_bus_t bus;
+    bus_start(&bus, 24811);
+    serve_t sv;
+    memset(&sv, 0, sizeof(sv));
+    sv.rc = 99;
+    sv.worker = cw_worker_new(bus.broker, CW_SERVICE_ANALYZER);
+    assert_non_null(sv.worker);
+    assert_int_equal(cw_service_serve(sv.worker, NULL, NULL, NULL), -1);
+    assert_int_equal(pthread_create(&sv.thread, NULL, serve_main, &sv), 0);
+
+    cw_client_t *client = cw_client_new(bus.broker);
+    char job[33];
+    cw_value_t *reply = ask(client, 7, job);
+    assert_non_null(reply);
+    assert_string_equal(cw_proto_type(reply), CW_MSG_STATS_REPLY);
+    assert_string_equal(cw_map_str(reply, "job_id", ""), job);
+    assert_int_equal(cw_map_int(reply, "total", -1), 7);
+    cw_value_destroy(&reply);
+    /* a handler that produces nothing: the client still gets an answer */
+    reply = ask(client, 13, job);
+    assert_non_null(reply);
+    assert_string_equal(cw_proto_type(reply), CW_MSG_ERROR);
+    assert_string_equal(cw_map_str(reply, "job_id", ""), job);
+    assert_string_equal(cw_map_str(reply, "code", ""), CW_ERR_INTERNAL);
+    assert_true(cw_map_bool(reply, "retryable", false));
+    cw_value_destroy(&reply);
+    cw_client_destroy(&client);
+    assert_int_equal(atomic_load(&sv.handled), 2);
+    assert_true(atomic_load(&sv.ticks) >= 2); /* once per wait at least */
+
+    zsys_interrupted = 1; /* the loop ends */
+    pthread_join(sv.thread, NULL);
+    zsys_interrupted = 0;
+    assert_int_equal(sv.rc, 0);
+    cw_worker_destroy(&sv.worker);
+    bus_stop(&bus);
+}
+
 int main(void)
 {
     snprintf(s_base, sizeof(s_base), "/tmp/cw-test-service-XXXXXX");
@@ -209,6 +402,10 @@ int main(void)
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_start_debug_and_signals),
+        cmocka_unit_test(test_start_with_curve),
+        /* last: they start czmq threads in this process, the tests above fork */
+        cmocka_unit_test(test_announce),
+        cmocka_unit_test(test_serve),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[300];

@@ -1,0 +1,105 @@
+/*  cw_index — the analyzer's incremental index: per source file (mtime, size, content hash)
+    -> what extraction found (functions with their metrics, classes, import count, line
+    count, design-pattern indicators). Kept in memory and in SQLite under data_dir
+    (<data_dir>/analyzer-index.db); only files whose (mtime, size) changed are read again,
+    and only files whose content hash changed are parsed again, in worker threads (one
+    tree-sitter parser each). The database is derived data: deleting it only costs time; a
+    corrupt one is discarded with a warning. */
+#ifndef CW_INDEX_H
+#define CW_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cw_extract.h"
+#include "cw_scan.h"
+
+/* Bump when extraction or metrics change: older entries are then parsed again. */
+#define CW_INDEX_FORMAT 1
+#define CW_INDEX_MAX_THREADS 8
+#define CW_PATTERN_COUNT 7 /* design patterns looked for (pattern_analysis) */
+
+typedef struct {
+    char *name;
+    char *class_name; /* NULL when not a method */
+    char *docstring;  /* NULL if none */
+    char *signature;  /* NULL if none */
+    cw_strlist_t parameters;
+    cw_strlist_t decorators;
+    cw_strlist_t calls;
+    int start_line;
+    int end_line;
+    uint32_t start_byte;
+    uint32_t end_byte;
+    bool is_async;
+    unsigned source_flags; /* CW_SCORE_SRC_* */
+    cw_metrics_t metrics;
+} cw_index_fn_t;
+
+typedef struct {
+    char *name;
+    char *kind;
+    char *docstring; /* NULL if none */
+    cw_strlist_t decorators;
+    int start_line;
+    int end_line;
+    uint32_t start_byte;
+    uint32_t end_byte;
+    int method_count;
+} cw_index_class_t;
+
+typedef struct {
+    char *rel; /* relative to the repository root */
+    const cw_lang_t *lang;
+    int64_t mtime_ns;
+    int64_t size;
+    uint8_t hash[32]; /* sha256 of the content */
+    int status;       /* cw_read_status_t: CW_READ_OK, or why the file was skipped */
+    int lines;
+    int imports;
+    int function_count;                  /* every function extraction found */
+    uint16_t patterns[CW_PATTERN_COUNT]; /* bit i = indicator i of that pattern present */
+    cw_index_fn_t *fns;
+    size_t fn_count;
+    cw_index_class_t *classes;
+    size_t class_count;
+} cw_index_file_t;
+
+/* The files of one repository after a refresh, in the scan list's order (sorted by rel).
+   Valid until the next refresh of the same root or the index's destruction. */
+typedef struct {
+    cw_index_file_t **files;
+    size_t count;
+} cw_index_view_t;
+
+typedef struct _cw_index_t cw_index_t;
+
+/* db_path NULL = memory only. threads 0 = the number of online CPUs (at most
+   CW_INDEX_MAX_THREADS). An unusable or corrupt database is discarded (warning) and
+   recreated; when even that fails the index works in memory only. */
+cw_index_t *cw_index_new(const char *db_path, int threads);
+void cw_index_destroy(cw_index_t **self_p);
+
+/* Bring the records of `root`'s files (the scan list of root) up to date and fill `view`
+   (caller frees view->files with free()). 0, or -1 on out-of-memory. */
+int cw_index_refresh(cw_index_t *self, const char *root, const cw_scan_list_t *scan,
+                     cw_index_view_t *view);
+/* Counters of the last refresh: files parsed (new or changed content), and files read
+   (changed mtime/size, hash compared). */
+size_t cw_index_files_parsed(const cw_index_t *self);
+size_t cw_index_files_read(const cw_index_t *self);
+/* Forget a file's (mtime, size) so that the next refresh reads it again (the analyzer calls
+   it when a file no longer matches its record). */
+void cw_index_invalidate(cw_index_t *self, cw_index_file_t *file);
+/* true when the database is in use (false: memory only). */
+bool cw_index_persistent(const cw_index_t *self);
+
+/* ---- design-pattern indicators (pattern_analysis, per reference/ANALYSIS.md) */
+const char *cw_pattern_name(int pattern);
+/* The indicators of a pattern, NULL-terminated. */
+const char *const *cw_pattern_indicators(int pattern);
+/* Sets masks[p] bit i when indicator i of pattern p occurs in src (case-sensitive). */
+void cw_pattern_scan(const char *src, size_t len, uint16_t masks[CW_PATTERN_COUNT]);
+
+#endif

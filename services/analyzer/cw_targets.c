@@ -1,0 +1,438 @@
+/*  cw_targets — candidates, the per-file kinds (functions, classes, files, patterns) and
+    the target maps. */
+#include "cw_targets.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cw_log.h"
+#include "cw_score.h"
+#include "cw_sha256.h"
+
+#define MAX_NAME 512
+
+/* ------------------------------------------------------------------ candidates */
+
+void cw_cand_free(cw_cand_t *c)
+{
+    if (!c)
+        return;
+    free(c->file);
+    free(c->name);
+    free(c->class_name);
+    free(c->source);
+    free(c->context);
+    memset(c, 0, sizeof *c);
+}
+
+static int s_cand_cmp(const void *a_, const void *b_)
+{
+    const cw_cand_t *a = a_, *b = b_;
+    if (a->score > b->score)
+        return -1;
+    if (a->score < b->score)
+        return 1;
+    int c = strcmp(a->file, b->file);
+    if (c)
+        return c;
+    if (a->start_line != b->start_line)
+        return a->start_line < b->start_line ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+void cw_cands_trim(cw_cands_t *set)
+{
+    if (set->count > 1)
+        qsort(set->items, set->count, sizeof *set->items, s_cand_cmp);
+    while (set->count > set->keep)
+        cw_cand_free(&set->items[--set->count]);
+}
+
+int cw_cands_push(cw_cands_t *set, cw_cand_t *c)
+{
+    if (!c->file || !c->name) {
+        cw_cand_free(c);
+        return -1;
+    }
+    if (set->count == set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 64;
+        cw_cand_t *items = realloc(set->items, cap * sizeof *items);
+        if (!items) {
+            cw_cand_free(c);
+            return -1;
+        }
+        set->items = items;
+        set->cap = cap;
+    }
+    set->items[set->count++] = *c;
+    memset(c, 0, sizeof *c);
+    if (set->count >= 2 * set->keep + 64)
+        cw_cands_trim(set);
+    return 0;
+}
+
+void cw_cands_free(cw_cands_t *set)
+{
+    for (size_t i = 0; i < set->count; i++)
+        cw_cand_free(&set->items[i]);
+    free(set->items);
+    memset(set, 0, sizeof *set);
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+/* The file's stem ("pkg/core.py" -> "core"), like Python's Path.stem. */
+static char *s_stem(const char *rel)
+{
+    const char *base = strrchr(rel, '/');
+    base = base ? base + 1 : rel;
+    size_t len = strlen(base);
+    const char *dot = strrchr(base, '.');
+    if (dot && dot != base && (size_t)(dot - base) < len - 1)
+        len = (size_t)(dot - base);
+    return strndup(base, len);
+}
+
+static char *s_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *s_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *out = NULL;
+    if (vasprintf(&out, fmt, ap) < 0)
+        out = NULL;
+    va_end(ap);
+    return out;
+}
+
+static bool s_usable(const cw_index_file_t *f)
+{
+    return f && f->status == CW_READ_OK && f->lang && strlen(f->rel) <= 4096;
+}
+
+/* ------------------------------------------------------------------ functions */
+
+int cw_targets_functions(const cw_target_ctx_t *ctx, cw_cands_t *out)
+{
+    for (size_t i = 0; i < ctx->view->count; i++) {
+        const cw_index_file_t *f = ctx->view->files[i];
+        if (!s_usable(f) || f->fn_count == 0)
+            continue;
+        cw_file_stats_t stats;
+        cw_gitstats_file(ctx->history, f->rel, ctx->now, &stats);
+        for (size_t k = 0; k < f->fn_count; k++) {
+            const cw_index_fn_t *fn = &f->fns[k];
+            int lines = fn->end_line - fn->start_line + 1;
+            uint32_t slen = fn->end_byte - fn->start_byte;
+            if (cw_score_skip_name(fn->name) || !*fn->name || strlen(fn->name) > MAX_NAME ||
+                lines < ctx->min_lines || lines > ctx->max_lines || slen == 0 ||
+                slen > CW_TARGET_MAX_SOURCE || (int64_t)fn->end_byte > f->size)
+                continue;
+            cw_score_input_t in = {.complexity = fn->metrics.ccn,
+                                   .nloc = fn->metrics.nloc,
+                                   .nesting = fn->metrics.nesting,
+                                   .params = fn->metrics.params,
+                                   .commits_30d = stats.commits_30d,
+                                   .days_since_modified = stats.days_since_modified,
+                                   .decorators = (const char *const *)fn->decorators.items,
+                                   .decorator_count = fn->decorators.count,
+                                   .is_async = fn->is_async,
+                                   .source = NULL,
+                                   .source_flags = fn->source_flags};
+            double score = cw_score_function(&in) * cw_score_name_factor(fn->name);
+            if (!cw_score_worth(score, lines, fn->metrics.ccn, ctx->min_complexity))
+                continue;
+            cw_cand_t c = {.score = score,
+                           .file = strdup(f->rel),
+                           .name = strdup(fn->name),
+                           .class_name = fn->class_name ? strdup(fn->class_name) : NULL,
+                           .lang = f->lang,
+                           .start_line = fn->start_line,
+                           .end_line = fn->end_line,
+                           .complexity = fn->metrics.ccn,
+                           .fn = fn,
+                           .record = f,
+                           .src_start = fn->start_byte,
+                           .src_end = fn->end_byte,
+                           .src_max = CW_TARGET_MAX_SOURCE};
+            if (fn->class_name && !c.class_name) {
+                cw_cand_free(&c);
+                return -1;
+            }
+            if (cw_cands_push(out, &c) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ classes */
+
+int cw_targets_classes(const cw_target_ctx_t *ctx, cw_cands_t *out)
+{
+    for (size_t i = 0; i < ctx->view->count; i++) {
+        const cw_index_file_t *f = ctx->view->files[i];
+        if (!s_usable(f))
+            continue;
+        for (size_t k = 0; k < f->class_count; k++) {
+            const cw_index_class_t *cl = &f->classes[k];
+            int lines = cl->end_line - cl->start_line + 1;
+            if (lines < CW_TARGET_CLASS_MIN_LINES || !*cl->name || strlen(cl->name) > MAX_NAME ||
+                (int64_t)cl->end_byte > f->size || cl->end_byte <= cl->start_byte)
+                continue;
+            /* complexity: the methods' cyclomatic complexity summed (WMC) */
+            int wmc = 0, methods = 0;
+            for (size_t m = 0; m < f->fn_count; m++) {
+                const cw_index_fn_t *fn = &f->fns[m];
+                if (fn->start_byte >= cl->start_byte && fn->end_byte <= cl->end_byte) {
+                    wmc += fn->metrics.ccn;
+                    methods++;
+                }
+            }
+            int method_count = cl->method_count > 0 ? cl->method_count : methods;
+            double score = cw_score_class(method_count, lines, cl->docstring != NULL,
+                                          (int)cl->decorators.count);
+            char decos[512] = "";
+            for (size_t d = 0; d < cl->decorators.count && d < 8; d++) {
+                size_t used = strlen(decos);
+                snprintf(decos + used, sizeof decos - used, "%s%s", d ? ", " : "",
+                         cl->decorators.items[d]);
+            }
+            cw_cand_t c = {
+                .score = score,
+                .file = strdup(f->rel),
+                .name = strdup(cl->name),
+                .lang = f->lang,
+                .start_line = cl->start_line,
+                .end_line = cl->end_line,
+                .complexity = wmc,
+                .record = f,
+                .src_start = cl->start_byte,
+                .src_end = cl->end_byte,
+                .src_max = CW_TARGET_CLASS_SOURCE,
+                .context = s_printf("A %s `%s` of %d lines with %d methods%s%s%s (file %s, %d "
+                                    "lines).",
+                                    cl->kind && *cl->kind ? cl->kind : "class", cl->name, lines,
+                                    method_count, *decos ? "; decorated with " : "", decos,
+                                    cl->docstring ? "; it has a docstring" : "", f->rel, f->lines)};
+            if (!c.context) {
+                cw_cand_free(&c);
+                return -1;
+            }
+            if (cw_cands_push(out, &c) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ files */
+
+int cw_targets_files(const cw_target_ctx_t *ctx, cw_cands_t *out)
+{
+    for (size_t i = 0; i < ctx->view->count; i++) {
+        const cw_index_file_t *f = ctx->view->files[i];
+        if (!s_usable(f) || f->lines < CW_TARGET_FILE_MIN_LINES)
+            continue;
+        double score = cw_score_file(f->lines, f->function_count, f->size, f->imports);
+        if (score < CW_TARGET_FILE_MIN_SCORE)
+            continue;
+        cw_cand_t c = {.score = score,
+                       .file = strdup(f->rel),
+                       .name = s_stem(f->rel),
+                       .lang = f->lang,
+                       .start_line = 1,
+                       .end_line = f->lines,
+                       .record = f,
+                       .src_start = 0,
+                       .src_end = (uint32_t)f->size,
+                       .src_max = CW_TARGET_FILE_SOURCE,
+                       .context = s_printf("%s: %d lines, %lld bytes, %d functions, %d classes, %d "
+                                           "imports.%s",
+                                           f->rel, f->lines, (long long)f->size, f->function_count,
+                                           (int)f->class_count, f->imports,
+                                           f->size > CW_TARGET_FILE_SOURCE
+                                               ? " The source shown is the beginning of the file."
+                                               : "")};
+        if (!c.context) {
+            cw_cand_free(&c);
+            return -1;
+        }
+        if (cw_cands_push(out, &c) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ patterns */
+
+int cw_targets_patterns(const cw_target_ctx_t *ctx, cw_cands_t *out)
+{
+    for (size_t i = 0; i < ctx->view->count; i++) {
+        const cw_index_file_t *f = ctx->view->files[i];
+        if (!s_usable(f))
+            continue;
+        int best = -1, best_matches = 0;
+        for (int p = 0; p < CW_PATTERN_COUNT; p++) {
+            int m = __builtin_popcount(f->patterns[p]);
+            if (m > best_matches) {
+                best = p;
+                best_matches = m;
+            }
+        }
+        if (best < 0 || best_matches < CW_TARGET_PATTERN_MIN)
+            continue;
+        /* context: the pattern and its indicators, then the other patterns seen */
+        char ctxt[1024];
+        size_t used = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            for (int p = 0; p < CW_PATTERN_COUNT; p++) {
+                int m = __builtin_popcount(f->patterns[p]);
+                if ((pass == 0) != (p == best) || m < CW_TARGET_PATTERN_MIN)
+                    continue;
+                used += (size_t)snprintf(ctxt + used, sizeof ctxt - used,
+                                         "%s%s pattern: ", pass == 0 ? "Likely " : "\nAlso ",
+                                         cw_pattern_name(p));
+                const char *const *ind = cw_pattern_indicators(p);
+                int shown = 0;
+                for (int k = 0; ind[k] && used < sizeof ctxt; k++)
+                    if (f->patterns[p] & (1u << k))
+                        used += (size_t)snprintf(ctxt + used, sizeof ctxt - used, "%s`%s`",
+                                                 shown++ ? ", " : "", ind[k]);
+                if (used >= sizeof ctxt)
+                    used = sizeof ctxt - 1;
+            }
+        }
+        cw_cand_t c = {.score = cw_score_pattern(best_matches),
+                       .file = strdup(f->rel),
+                       .name = s_stem(f->rel),
+                       .lang = f->lang,
+                       .start_line = 1,
+                       .end_line = f->lines,
+                       .record = f,
+                       .src_start = 0,
+                       .src_end = (uint32_t)f->size,
+                       .src_max = CW_TARGET_FILE_SOURCE,
+                       .context = strdup(ctxt)};
+        if (!c.context) {
+            cw_cand_free(&c);
+            return -1;
+        }
+        if (cw_cands_push(out, &c) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ target maps */
+
+/* within the bounds of the target declaration: items <= 256 bytes, at most `max` */
+static cw_value_t *s_strlist(const cw_strlist_t *list, size_t max)
+{
+    cw_value_t *arr = cw_value_new_array();
+    for (size_t i = 0; arr && i < list->count && cw_value_size(arr) < max; i++)
+        if (list->items[i] && strlen(list->items[i]) <= 256)
+            cw_array_push_str(arr, list->items[i]);
+    return arr;
+}
+
+/* The lazily read part of a candidate's source, or NULL (*stale when the file changed). */
+static char *s_read_range(const cw_cand_t *c, const char *root, bool *stale)
+{
+    const cw_index_file_t *f = c->record;
+    char abs[PATH_MAX];
+    if (snprintf(abs, sizeof abs, "%s/%s", root, f->rel) >= (int)sizeof abs)
+        return NULL;
+    size_t len = 0;
+    cw_read_status_t status;
+    char *src = cw_scan_read(abs, &len, &status);
+    uint8_t hash[32];
+    if (src) {
+        cw_sha256_t ctx;
+        cw_sha256_init(&ctx);
+        cw_sha256_update(&ctx, src, len);
+        cw_sha256_final(&ctx, hash);
+    }
+    if (!src || (int64_t)len != f->size || memcmp(hash, f->hash, 32) != 0 || c->src_end > len ||
+        c->src_start > c->src_end) {
+        cw_debug("target_source_changed", CW_LS("file", f->rel), CW_LEND);
+        *stale = true;
+        free(src);
+        return NULL;
+    }
+    char *out = cw_strndup_utf8(src + c->src_start, c->src_end - c->src_start, c->src_max);
+    free(src);
+    return out;
+}
+
+cw_value_t *cw_cand_target(const cw_cand_t *c, const char *root, const char *doc_type,
+                           const char *repo, bool *stale)
+{
+    bool dummy = false;
+    if (!stale)
+        stale = &dummy;
+    *stale = false;
+    char *source = NULL;
+    if (c->record) {
+        char *part = s_read_range(c, root, stale);
+        if (!part)
+            return NULL;
+        if (c->source) {
+            source = s_printf("%s%s", c->source, part);
+            free(part);
+        } else {
+            source = part;
+        }
+    } else {
+        source = strdup(c->source ? c->source : "");
+    }
+    if (!source)
+        return NULL;
+    cw_value_t *t = cw_value_new_map();
+    if (!t) {
+        free(source);
+        return NULL;
+    }
+    char hash[65];
+    cw_sha256_hex(source, strlen(source), hash);
+    int rc = 0;
+    rc |= cw_map_set_str(t, "doc_type", doc_type);
+    rc |= cw_map_set_str(t, "repo", repo);
+    rc |= cw_map_set_str(t, "file", c->file);
+    rc |= cw_map_set_str(t, "language", c->lang ? c->lang->name : "text");
+    rc |= cw_map_set_str(t, "name", c->name);
+    if (c->class_name)
+        rc |= cw_map_set_str(t, "class", c->class_name);
+    rc |= cw_map_set_int(t, "start_line", c->start_line < 0 ? 0 : c->start_line);
+    rc |= cw_map_set_int(t, "end_line", c->end_line < 0 ? 0 : c->end_line);
+    rc |= cw_map_set_float(t, "complexity", c->complexity);
+    const cw_index_fn_t *f = c->fn;
+    if (f) {
+        rc |= cw_map_set_int(t, "nloc", f->metrics.nloc);
+        rc |= cw_map_set_int(t, "tokens", f->metrics.tokens);
+        rc |= cw_map_set_int(t, "params", f->metrics.params);
+        rc |= cw_map_set_int(t, "nesting", f->metrics.nesting);
+    }
+    rc |= cw_map_set_float(t, "score", c->score);
+    rc |= cw_map_set_str(t, "source", source);
+    rc |= cw_map_set_str(t, "code_hash", hash);
+    if (f) {
+        if (f->docstring && strlen(f->docstring) <= 64 * 1024)
+            rc |= cw_map_set_str(t, "docstring", f->docstring);
+        if (f->signature && strlen(f->signature) <= 4096)
+            rc |= cw_map_set_str(t, "signature", f->signature);
+        rc |= cw_map_set(t, "parameters", s_strlist(&f->parameters, 256));
+        rc |= cw_map_set(t, "calls", s_strlist(&f->calls, 512));
+        rc |= cw_map_set(t, "decorators", s_strlist(&f->decorators, 64));
+        rc |= cw_map_set_bool(t, "is_async", f->is_async);
+    }
+    if (c->context)
+        rc |= cw_map_set_str(t, "context", c->context);
+    free(source);
+    if (rc != 0)
+        cw_value_destroy(&t);
+    return t;
+}

@@ -1,0 +1,433 @@
+/*  Analyzer target kinds on real fixtures (tests/fixtures/analyzer/targets): class_doc,
+    file_doc, module_doc (python, go, rust, c, typescript, javascript), pattern_analysis,
+    code_evolution on a temporary git repository, and the three function perspectives.
+    Every target must validate as a proto `target`, with code_hash = sha256(source). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cw_analyzer.h"
+#include "cw_extract.h"
+#include "cw_log.h"
+#include "cw_proto.h"
+#include "cw_scan.h"
+#include "cw_score.h"
+#include "cw_sha256.h"
+
+#define T0 1700000000LL
+#define DAY 86400LL
+
+static char s_fixture[1024]; /* tests/fixtures/analyzer/targets */
+static char s_tmp[512];
+
+static int s_sh(const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return system(cmd);
+}
+
+static int s_setup(void **state)
+{
+    (void)state;
+    cw_log_set_level(CW_LOG_ERROR);
+    const char *src = getenv("CW_SOURCE_DIR");
+    snprintf(s_fixture, sizeof s_fixture, "%s/tests/fixtures/analyzer/targets",
+             src ? src : "../..");
+    snprintf(s_tmp, sizeof s_tmp, "/tmp/cw_targets_XXXXXX");
+    if (!mkdtemp(s_tmp))
+        return -1;
+    /* a plain copy (no git history around it) */
+    return s_sh("cp -r '%s' '%s/fx'", s_fixture, s_tmp) == 0 ? 0 : -1;
+}
+
+static int s_teardown(void **state)
+{
+    (void)state;
+    if (strncmp(s_tmp, "/tmp/cw_targets_", 16) == 0)
+        s_sh("rm -rf '%s'", s_tmp);
+    return 0;
+}
+
+static void s_set_list(char ***list, size_t *count, const char *const *items)
+{
+    for (size_t i = 0; i < *count; i++)
+        free((*list)[i]);
+    free(*list);
+    size_t n = 0;
+    while (items[n])
+        n++;
+    *list = calloc(n, sizeof **list);
+    for (size_t i = 0; i < n; i++)
+        (*list)[i] = strdup(items[i]);
+    *count = n;
+}
+
+static cw_config_t *s_config(void)
+{
+    cw_config_t *cfg = cw_config_new_defaults();
+    assert_non_null(cfg);
+    char data[PATH_MAX];
+    snprintf(data, sizeof data, "%s/data", s_tmp);
+    free(cfg->data_dir);
+    cfg->data_dir = strdup(data);
+    /* the reference's patterns plus C */
+    static const char *const inc[] = {"**/*.py", "**/*.ts", "**/*.tsx", "**/*.js", "**/*.go",
+                                      "**/*.rs", "**/*.c",  "**/*.h",   NULL};
+    s_set_list(&cfg->analyzer.include_patterns, &cfg->analyzer.include_count, inc);
+    return cfg;
+}
+
+/* candidates of one kind for a directory; every target validated */
+static cw_value_t *s_run(const char *doc_type, const char *dir, size_t limit)
+{
+    cw_config_t *cfg = s_config();
+    cw_analyzer_t *a = cw_analyzer_new(cfg);
+    assert_non_null(a);
+    cw_analyzer_set_now(a, (time_t)(T0 + 10 * DAY));
+    char err[256] = "";
+    cw_value_t *arr = cw_analyzer_candidates(a, doc_type, dir, limit, err, sizeof err);
+    assert_non_null(arr);
+    double prev = 1e9;
+    for (size_t i = 0; i < cw_value_size(arr); i++) {
+        const cw_value_t *t = cw_array_at(arr, i);
+        char verr[256] = "";
+        if (cw_proto_validate_target(t, verr, sizeof verr) != 0)
+            fail_msg("target %zu does not validate: %s", i, verr);
+        assert_string_equal(cw_map_str(t, "doc_type", ""), doc_type);
+        const char *source = cw_map_str(t, "source", NULL);
+        assert_non_null(source);
+        char hex[65];
+        cw_sha256_hex(source, strlen(source), hex);
+        assert_string_equal(cw_map_str(t, "code_hash", ""), hex);
+        double score = cw_map_float(t, "score", -1);
+        assert_true(score >= 0 && score <= 100);
+        assert_true(score <= prev); /* best first */
+        prev = score;
+    }
+    cw_analyzer_destroy(&a);
+    cw_config_destroy(&cfg);
+    return arr;
+}
+
+static const cw_value_t *s_find(const cw_value_t *arr, const char *file, const char *name)
+{
+    for (size_t i = 0; i < cw_value_size(arr); i++) {
+        const cw_value_t *t = cw_array_at(arr, i);
+        if (strcmp(cw_map_str(t, "file", ""), file) == 0 &&
+            (!name || strcmp(cw_map_str(t, "name", ""), name) == 0))
+            return t;
+    }
+    return NULL;
+}
+
+static char *s_read(const char *dir, const char *rel, size_t *len)
+{
+    char path[2 * PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    cw_read_status_t st;
+    char *s = cw_scan_read(path, len, &st);
+    assert_non_null(s);
+    return s;
+}
+
+static int s_lines(const char *s, size_t len)
+{
+    int n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += s[i] == '\n';
+    return n + (len && s[len - 1] != '\n');
+}
+
+/* ------------------------------------------------------------------ class_doc */
+
+static void test_class_doc_python(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/fx/python", s_tmp);
+    cw_value_t *arr = s_run("class_doc", dir, 50);
+    const cw_value_t *shape = s_find(arr, "shapes/base.py", "Shape");
+    assert_non_null(shape);
+    assert_null(cw_map_get(shape, "class")); /* display name = the class name */
+    assert_string_equal(cw_map_str(shape, "language", ""), "python");
+    int lines = (int)(cw_map_int(shape, "end_line", 0) - cw_map_int(shape, "start_line", 0) + 1);
+    assert_int_equal(cw_map_int(shape, "start_line", 0), 6);
+    assert_true(lines >= 30);
+    /* 7 methods (>= 6: full marks), a docstring, no decorators */
+    double expect = 35 + fmin(lines / 100.0, 1) * 25 + 10 + 0 + 15;
+    assert_true(fabs(cw_map_float(shape, "score", 0) - expect) < 1e-9);
+    assert_true(fabs(cw_score_class(7, lines, true, 0) - expect) < 1e-9);
+    const char *src = cw_map_str(shape, "source", "");
+    assert_true(strncmp(src, "class Shape(ABC):", 17) == 0);
+    assert_non_null(strstr(src, "def _scale(self, factor):"));
+    assert_null(strstr(src, "class Circle")); /* the class text only */
+    assert_non_null(strstr(cw_map_str(shape, "context", ""), "docstring"));
+    /* complexity: the methods' cyclomatic complexity summed */
+    assert_true(cw_map_float(shape, "complexity", 0) >= 7);
+    /* ShapeRegistry qualifies too; Circle and Rectangle are under 15 lines */
+    assert_non_null(s_find(arr, "shapes/registry.py", "ShapeRegistry"));
+    assert_null(s_find(arr, "shapes/base.py", "Circle"));
+    assert_null(s_find(arr, "shapes/base.py", "Rectangle"));
+    cw_value_destroy(&arr);
+}
+
+/* ------------------------------------------------------------------ file_doc */
+
+static void test_file_doc_python(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/fx/python", s_tmp);
+    cw_value_t *arr = s_run("file_doc", dir, 50);
+    const cw_value_t *base = s_find(arr, "shapes/base.py", NULL);
+    assert_non_null(base);
+    size_t len;
+    char *text = s_read(dir, "shapes/base.py", &len);
+    int lines = s_lines(text, len);
+    assert_string_equal(cw_map_str(base, "name", ""), "base");
+    assert_int_equal(cw_map_int(base, "start_line", 0), 1);
+    assert_int_equal(cw_map_int(base, "end_line", 0), lines);
+    assert_true(len < 6000);
+    assert_string_equal(cw_map_str(base, "source", ""), text); /* the first 6000 chars */
+    /* the reference formula over what extraction finds */
+    const cw_lang_t *py = cw_lang_for_path("x.py");
+    TSParser *parser = ts_parser_new();
+    TSTree *tree = cw_extract_parse(parser, py, text, len);
+    assert_non_null(tree);
+    cw_function_list_t fns = {0};
+    assert_int_equal(cw_extract_functions(py, tree, text, len, &fns), 0);
+    int imports = cw_extract_import_count(py, tree, text, len);
+    double expect = cw_score_file(lines, (int)fns.count, (long long)len, imports);
+    assert_true(fabs(cw_map_float(base, "score", 0) - expect) < 1e-9);
+    assert_true(fabs(expect - (fmin(lines / 200.0, 1) * 30 + fmin(fns.count / 8.0, 1) * 30 +
+                               fmin(len / 5000.0, 1) * 20 + fmin(imports / 10.0, 1) * 20)) < 1e-9);
+    cw_function_list_free(&fns);
+    ts_tree_delete(tree);
+    ts_parser_delete(parser);
+    free(text);
+    /* under 20 lines (__init__.py), or a score under 20 (settings.py: 22 lines of
+       constants): left out */
+    assert_null(s_find(arr, "shapes/__init__.py", NULL));
+    assert_null(s_find(arr, "scripts/settings.py", NULL));
+    assert_non_null(s_find(arr, "shapes/registry.py", NULL));
+    cw_value_destroy(&arr);
+}
+
+/* ------------------------------------------------------------------ module_doc */
+
+static void s_check_module(const cw_value_t *arr, const char *dir, const char *file,
+                           const char *name, const char *language, int files, const char *index)
+{
+    const cw_value_t *m = s_find(arr, file, name);
+    if (!m)
+        fail_msg("no module_doc for %s", file);
+    assert_string_equal(cw_map_str(m, "language", ""), language);
+    char rel[PATH_MAX];
+    snprintf(rel, sizeof rel, "%s/%s", file, index);
+    size_t len;
+    char *text = s_read(dir, rel, &len);
+    double expect = cw_score_module(files, (long long)len);
+    assert_true(fabs(expect - (fmin(files / 8.0, 1) * 40 + fmin(len / 500.0, 1) * 30 + 30)) < 1e-9);
+    if (fabs(cw_map_float(m, "score", 0) - expect) > 1e-9)
+        fail_msg("%s: score %f, expected %f", file, cw_map_float(m, "score", 0), expect);
+    /* source: the listing, then the index file's first 2000 characters */
+    const char *src = cw_map_str(m, "source", "");
+    char head[PATH_MAX];
+    snprintf(head, sizeof head, "Module `%s` (", file);
+    assert_true(strncmp(src, head, strlen(head)) == 0);
+    char want[64];
+    snprintf(want, sizeof want, "%d files", files);
+    assert_non_null(strstr(src, want));
+    snprintf(want, sizeof want, "- %s (", index);
+    assert_non_null(strstr(src, want));
+    text[len > 2000 ? 2000 : len] = '\0';
+    assert_non_null(strstr(src, text));
+    assert_non_null(strstr(cw_map_str(m, "context", ""), rel));
+    free(text);
+}
+
+static void test_module_doc_languages(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/fx", s_tmp);
+    cw_value_t *arr = s_run("module_doc", dir, 50);
+    s_check_module(arr, dir, "python/shapes", "shapes", "python", 3, "__init__.py");
+    s_check_module(arr, dir, "go/geom", "geom", "go", 3, "doc.go"); /* _test.go excluded */
+    s_check_module(arr, dir, "rust/src/net", "net", "rust", 3, "mod.rs");
+    s_check_module(arr, dir, "c/buf", "buf", "c", 3, "buf.h");
+    s_check_module(arr, dir, "ts/ui", "ui", "typescript", 3, "index.ts");
+    s_check_module(arr, dir, "js/lib", "lib", "javascript", 3, "index.js");
+    /* two .py files without __init__.py are not a package */
+    assert_null(s_find(arr, "python/scripts", NULL));
+    assert_int_equal(cw_value_size(arr), 6);
+    cw_value_destroy(&arr);
+}
+
+/* ------------------------------------------------------------------ pattern_analysis */
+
+static void test_pattern_analysis(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/fx/python", s_tmp);
+    cw_value_t *arr = s_run("pattern_analysis", dir, 50);
+    /* registry.py: factory (create_, make_, factory) and observer (subscribe, notify,
+       listener), 3 indicators each: the first in the table wins, 15*3+30 */
+    const cw_value_t *reg = s_find(arr, "shapes/registry.py", "registry");
+    assert_non_null(reg);
+    assert_true(fabs(cw_map_float(reg, "score", 0) - 75) < 1e-9);
+    const char *ctx = cw_map_str(reg, "context", "");
+    assert_true(strncmp(ctx, "Likely factory pattern: `create_`, `make_`, `factory`", 53) == 0);
+    assert_non_null(strstr(ctx, "Also observer pattern: `subscribe`, `notify`, `listener`"));
+    size_t len;
+    char *text = s_read(dir, "shapes/registry.py", &len);
+    assert_string_equal(cw_map_str(reg, "source", ""), text);
+    free(text);
+    /* base.py shows one observer-ish word at most: no pattern */
+    assert_null(s_find(arr, "shapes/base.py", NULL));
+    assert_true(fabs(cw_score_pattern(2) - 60) < 1e-9);
+    assert_true(fabs(cw_score_pattern(6) - 100) < 1e-9); /* capped */
+    cw_value_destroy(&arr);
+}
+
+/* ------------------------------------------------------------------ code_evolution */
+
+static void test_code_evolution(void **state)
+{
+    (void)state;
+    char repo[PATH_MAX];
+    snprintf(repo, sizeof repo, "%s/evo", s_tmp);
+    /* 1: base.py + registry.py + notes.md; 2: registry.py grows; 3: point.go added;
+       4: notes.md only; 5: base.py deleted */
+    int rc =
+        s_sh("mkdir -p '%s' && cd '%s' && git init -q . && git config user.email a@example.com && "
+             "git config user.name 'Ada Author' && cp '%s/python/shapes/base.py' "
+             "'%s/python/shapes/registry.py' . && echo notes > notes.md && git add -A && "
+             "GIT_AUTHOR_DATE='@%lld +0000' GIT_COMMITTER_DATE='@%lld +0000' git commit -q -m "
+             "'Add the shapes' && printf '\\n\\ndef unregister(registry, name):\\n    "
+             "registry._factories.pop(name, None)\\n    registry.notify(\"unregistered\", "
+             "name)\\n' >> registry.py && git add -A && GIT_AUTHOR_DATE='@%lld +0000' "
+             "GIT_COMMITTER_DATE='@%lld +0000' git -c user.name='Bob Builder' commit -q -m "
+             "'Let shapes be unregistered' && cp '%s/go/geom/point.go' . && git add -A && "
+             "GIT_AUTHOR_DATE='@%lld +0000' GIT_COMMITTER_DATE='@%lld +0000' git commit -q -m "
+             "'Port points to Go' && echo more >> notes.md && git add -A && "
+             "GIT_AUTHOR_DATE='@%lld +0000' GIT_COMMITTER_DATE='@%lld +0000' git commit -q -m "
+             "'Notes' && git rm -q base.py && GIT_AUTHOR_DATE='@%lld +0000' "
+             "GIT_COMMITTER_DATE='@%lld +0000' git commit -q -m 'Drop base'",
+             repo, repo, s_fixture, s_fixture, T0, T0, T0 + DAY, T0 + DAY, s_fixture, T0 + 2 * DAY,
+             T0 + 2 * DAY, T0 + 3 * DAY, T0 + 3 * DAY, T0 + 4 * DAY, T0 + 4 * DAY);
+    assert_int_equal(rc, 0);
+    char hash2[16] = "", hash3[16] = "";
+    FILE *p;
+    char cmd[PATH_MAX + 64];
+    snprintf(cmd, sizeof cmd, "git -C '%s' rev-parse --short=7 HEAD~3", repo);
+    p = popen(cmd, "r");
+    assert_non_null(fgets(hash2, sizeof hash2, p));
+    pclose(p);
+    snprintf(cmd, sizeof cmd, "git -C '%s' rev-parse --short=7 HEAD~2", repo);
+    p = popen(cmd, "r");
+    assert_non_null(fgets(hash3, sizeof hash3, p));
+    pclose(p);
+    hash2[7] = hash3[7] = '\0';
+
+    cw_value_t *arr = s_run("code_evolution", repo, 50);
+    /* registry.py (its newest change, commit 2) and point.go (new, commit 3); notes.md is not
+       source; base.py was deleted, so its older change is not news */
+    assert_int_equal(cw_value_size(arr), 2);
+    char name[64];
+    snprintf(name, sizeof name, "registry@%s", hash2);
+    const cw_value_t *reg = s_find(arr, "registry.py", name);
+    assert_non_null(reg);
+    assert_null(s_find(arr, "base.py", NULL));
+    const char *diff = cw_map_str(reg, "source", "");
+    assert_true(strncmp(diff, "diff --git a/registry.py b/registry.py", 38) == 0);
+    assert_non_null(strstr(diff, "+def unregister(registry, name):"));
+    int added = 0;
+    for (const char *l = diff; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (l[0] == '+' && strncmp(l, "+++", 3) != 0)
+            added++;
+    assert_int_equal(added, 5);
+    double expect = cw_score_evolution((long long)strlen(diff), false, added);
+    assert_true(fabs(cw_map_float(reg, "score", 0) - expect) < 1e-9);
+    assert_true(fabs(expect - (fmin(strlen(diff) / 1000.0, 1) * 40 + 30 + 5 / 20.0 * 20)) < 1e-9);
+    const char *ctx = cw_map_str(reg, "context", "");
+    char want[256];
+    snprintf(want, sizeof want, "Commit %s by Bob Builder: Let shapes be unregistered", hash2);
+    assert_non_null(strstr(ctx, want));
+    assert_non_null(strstr(ctx, "File: registry.py (modified, +5 -0 lines)"));
+    assert_string_equal(cw_map_str(reg, "language", ""), "python");
+
+    snprintf(name, sizeof name, "point@%s", hash3);
+    const cw_value_t *pt = s_find(arr, "point.go", name);
+    assert_non_null(pt);
+    assert_string_equal(cw_map_str(pt, "language", ""), "go");
+    assert_non_null(strstr(cw_map_str(pt, "context", ""), "(new file, +13 -0 lines)"));
+    diff = cw_map_str(pt, "source", "");
+    expect = cw_score_evolution((long long)strlen(diff), true, 13);
+    assert_true(fabs(cw_map_float(pt, "score", 0) - expect) < 1e-9);
+    assert_int_equal(cw_map_int(pt, "start_line", 0), 1);
+    assert_int_equal(cw_map_int(pt, "end_line", 0), 13);
+    cw_value_destroy(&arr);
+
+    /* a directory without history has no evolution */
+    char plain[PATH_MAX];
+    snprintf(plain, sizeof plain, "%s/fx/python", s_tmp);
+    arr = s_run("code_evolution", plain, 50);
+    assert_int_equal(cw_value_size(arr), 0);
+    cw_value_destroy(&arr);
+}
+
+/* ------------------------------------------------------------------ perspectives */
+
+static void test_perspectives(void **state)
+{
+    (void)state;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/sample", s_tmp);
+    const char *src = getenv("CW_SOURCE_DIR");
+    assert_int_equal(
+        s_sh("cp -r '%s/tests/fixtures/analyzer/sample' '%s'", src ? src : "../..", dir), 0);
+    cw_value_t *fn = s_run("function_doc", dir, 20);
+    assert_true(cw_value_size(fn) >= 2);
+    static const char *const others[] = {"security_review", "performance_analysis", "til"};
+    for (size_t k = 0; k < 3; k++) {
+        cw_value_t *arr = s_run(others[k], dir, 20);
+        assert_int_equal(cw_value_size(arr), cw_value_size(fn));
+        for (size_t i = 0; i < cw_value_size(fn); i++) {
+            const cw_value_t *a = cw_array_at(fn, i), *b = cw_array_at(arr, i);
+            assert_string_equal(cw_map_str(a, "name", ""), cw_map_str(b, "name", "x"));
+            assert_string_equal(cw_map_str(a, "code_hash", ""), cw_map_str(b, "code_hash", "x"));
+            assert_true(cw_map_float(a, "score", 0) == cw_map_float(b, "score", 1));
+        }
+        cw_value_destroy(&arr);
+    }
+    cw_value_destroy(&fn);
+    /* summaries come from the ledger, not the code */
+    cw_value_t *weekly = s_run("weekly_summary", dir, 20);
+    assert_int_equal(cw_value_size(weekly), 0);
+    cw_value_destroy(&weekly);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_class_doc_python),     cmocka_unit_test(test_file_doc_python),
+        cmocka_unit_test(test_module_doc_languages), cmocka_unit_test(test_pattern_analysis),
+        cmocka_unit_test(test_code_evolution),       cmocka_unit_test(test_perspectives),
+    };
+    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+}
