@@ -9,6 +9,10 @@
 #include <tree_sitter/api.h>
 #include "cw_lang.h"
 
+/* Bump when what extraction finds or how metrics are counted changes: the analyzer index
+   keys its entries by it, so older results are parsed again. */
+#define CW_EXTRACT_VERSION 2
+
 #define CW_EXTRACT_MAX_FUNCTIONS 20000 /* per file */
 #define CW_EXTRACT_MAX_DEPTH 512       /* deeper syntax is not descended into */
 #define CW_EXTRACT_MAX_LIST 64         /* decorators kept */

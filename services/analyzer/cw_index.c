@@ -27,7 +27,8 @@
 #ifndef CW_VERSION
 #define CW_VERSION "0"
 #endif
-static const char s_format[] = "cw-index-" S_XSTR(CW_INDEX_FORMAT) "-" CW_VERSION;
+static const char s_format[] =
+    "cw-index-" S_XSTR(CW_INDEX_FORMAT) "-x" S_XSTR(CW_EXTRACT_VERSION) "-" CW_VERSION;
 
 /* ------------------------------------------------------------------ patterns */
 

@@ -15,7 +15,7 @@
 #include "cw_extract.h"
 #include "cw_scan.h"
 
-/* Bump when extraction or metrics change: older entries are then parsed again. */
+/* Bump when the index layout changes (extraction changes bump CW_EXTRACT_VERSION). */
 #define CW_INDEX_FORMAT 1
 #define CW_INDEX_MAX_THREADS 8
 #define CW_PATTERN_COUNT 7 /* design patterns looked for (pattern_analysis) */
