@@ -7,7 +7,7 @@ top=$(cd "$here/.." && pwd)
 packages=(build-essential cmake pkg-config git
           libzmq3-dev libczmq-dev libmsgpack-dev libcurl4-openssl-dev libtree-sitter-dev
           libgit2-dev libsqlite3-dev libyaml-dev
-          libcmocka-dev python3 python3-zmq python3-msgpack valgrind)
+          libcmocka-dev python3 python3-zmq python3-msgpack valgrind hyperfine)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
