@@ -38,7 +38,7 @@
 #define OFFLINE_SCAN_MAX (1024 * 1024) /* bytes of source looked at */
 #define OFFLINE_PAREN_MAX 4096         /* bytes searched for a closing parenthesis */
 
-#define OFFLINE_NOTE                                                                         \
+#define OFFLINE_NOTE                                                                               \
     "\n\n_Written without an LLM (offline backend): facts taken from the source only._\n"
 
 /* ================================================================ output helpers */
@@ -79,8 +79,7 @@ static void s_code(cw_jbuf_t *b, const char *s, size_t max)
 /* Plain text on one line: whitespace runs collapsed, control characters dropped, `<` as
    &lt;, backticks kept only when they pair up (and never two in a row), cut at max bytes
    on a UTF-8 boundary. line_start: a leading markdown block marker is escaped. */
-static void s_put_textn(cw_jbuf_t *b, const char *src, size_t len, size_t max,
-                        bool line_start)
+static void s_put_textn(cw_jbuf_t *b, const char *src, size_t len, size_t max, bool line_start)
 {
     size_t n = len < max ? len : max;
     while (n > 0 && n < len && ((unsigned char)src[n] & 0xC0) == 0x80)
@@ -306,10 +305,9 @@ static int s_family(const char *lang)
     static const struct {
         const char *name;
         int fam;
-    } names[] = {{"c", F_C},          {"cpp", F_C},           {"c++", F_C},
-                 {"python", F_PY},    {"go", F_GO},           {"rust", F_RUST},
-                 {"javascript", F_JS}, {"typescript", F_JS}, {"tsx", F_JS},
-                 {"jsx", F_JS}};
+    } names[] = {{"c", F_C},    {"cpp", F_C},     {"c++", F_C},         {"python", F_PY},
+                 {"go", F_GO},  {"rust", F_RUST}, {"javascript", F_JS}, {"typescript", F_JS},
+                 {"tsx", F_JS}, {"jsx", F_JS}};
     for (size_t i = 0; lang && i < sizeof(names) / sizeof(names[0]); i++)
         if (strcmp(lang, names[i].name) == 0)
             return names[i].fam;
@@ -345,7 +343,8 @@ static char *s_mask(const char *src, size_t len, int fam)
     size_t i = 0;
     while (i < len) {
         char c = m[i];
-        if ((fam == F_PY && c == '#') || (fam != F_PY && c == '/' && i + 1 < len && m[i + 1] == '/')) {
+        if ((fam == F_PY && c == '#') ||
+            (fam != F_PY && c == '/' && i + 1 < len && m[i + 1] == '/')) {
             while (i < len && m[i] != '\n')
                 m[i++] = ' ';
             continue;
@@ -362,7 +361,8 @@ static char *s_mask(const char *src, size_t len, int fam)
                 m[i++] = ' ';
             continue;
         }
-        if (fam == F_PY && (c == '"' || c == '\'') && i + 2 < len && m[i + 1] == c && m[i + 2] == c) {
+        if (fam == F_PY && (c == '"' || c == '\'') && i + 2 < len && m[i + 1] == c &&
+            m[i + 2] == c) {
             i += 3;
             while (i < len && !(m[i] == c && i + 2 < len && m[i + 1] == c && m[i + 2] == c)) {
                 if (m[i] == '\\' && i + 1 < len && m[i + 1] != '\n')
@@ -684,22 +684,38 @@ static void s_py_body_docstring(const char *src, size_t len, char *out, size_t o
 
 /* ================================================================ definitions */
 
-/* Offset of the parenthesis closing the one at `open` (searched within a bound), or 0. */
-static size_t s_close_paren(const char *m, size_t open, size_t len)
+/* Offset of the parenthesis closing the one at `open` (searched within a bound), or 0.
+   Searches that may cross lines take the bytes they read from *budget, so that a hostile
+   source cannot make the scans quadratic. */
+static size_t s_close_paren_b(const char *m, size_t open, size_t len, size_t *budget)
 {
     int depth = 0;
     size_t stop = open + OFFLINE_PAREN_MAX < len ? open + OFFLINE_PAREN_MAX : len;
+    if (budget) {
+        if (*budget < stop - open)
+            stop = open + *budget;
+        *budget -= stop - open;
+    }
     for (size_t i = open; i < stop; i++) {
         if (m[i] == '(')
             depth++;
-        else if (m[i] == ')' && --depth == 0)
+        else if (m[i] == ')' && --depth == 0) {
+            if (budget)
+                *budget += stop - i - 1; /* the unread rest back */
             return i;
+        }
     }
     return 0;
 }
 
-static const char *const s_c_keywords[] = {"if",     "else",   "for",      "while",   "do",
-                                           "switch", "case",   "return",   "goto",    "sizeof",
+/* Within one line (the bound is the line's end). */
+static size_t s_close_paren(const char *m, size_t open, size_t end)
+{
+    return s_close_paren_b(m, open, end, NULL);
+}
+
+static const char *const s_c_keywords[] = {"if",      "else",   "for",      "while",   "do",
+                                           "switch",  "case",   "return",   "goto",    "sizeof",
                                            "defined", "typeof", "_Generic", "alignof", NULL};
 
 static bool s_is_keyword(const char *s, size_t n)
@@ -712,8 +728,8 @@ static bool s_is_keyword(const char *s, size_t n)
 
 /* A C/C++ function definition starting on the column-0 line [pos, e) of the mask: its
    name's offset and length. */
-static bool s_c_function(const char *m, size_t pos, size_t e, size_t len, size_t *name,
-                         size_t *name_len)
+static bool s_c_function(const char *m, size_t pos, size_t e, size_t len, size_t *budget,
+                         size_t *name, size_t *name_len)
 {
     const char *paren = memchr(m + pos, '(', e - pos);
     if (!paren)
@@ -729,7 +745,7 @@ static bool s_c_function(const char *m, size_t pos, size_t e, size_t len, size_t
         a--;
     if (a == z || !s_is_ident(m[a]) || isdigit((unsigned char)m[a]) || s_is_keyword(m + a, z - a))
         return false;
-    size_t close = s_close_paren(m, open, len);
+    size_t close = s_close_paren_b(m, open, len, budget);
     if (!close)
         return false;
     size_t i = close + 1;
@@ -758,6 +774,8 @@ static void s_defs(const s_text_t *t, long base_line, s_list_t *out)
     size_t len = t->len, pos = 0, next;
     long no = 0;
     const char *pending = NULL; /* C: an open typedef struct/enum/union */
+    long pending_line = 0;
+    size_t budget = 4 * (size_t)OFFLINE_SCAN_MAX;
     for (; pos < len; pos = next, no++) {
         size_t e = s_eol(m, pos, len);
         next = e + 1;
@@ -841,8 +859,8 @@ static void s_defs(const s_text_t *t, long base_line, s_list_t *out)
             static const struct {
                 const char *kw, *kind;
             } kws[] = {{"fn", "function"}, {"struct", "struct"}, {"enum", "enum"},
-                       {"trait", "trait"},  {"union", "union"},   {"type", "type"},
-                       {"mod", "module"},   {"impl", "impl"},     {"macro_rules!", "macro"}};
+                       {"trait", "trait"}, {"union", "union"},   {"type", "type"},
+                       {"mod", "module"},  {"impl", "impl"},     {"macro_rules!", "macro"}};
             for (size_t k = 0; k < sizeof(kws) / sizeof(kws[0]); k++) {
                 size_t j = i;
                 size_t kl = strlen(kws[k].kw);
@@ -855,8 +873,9 @@ static void s_defs(const s_text_t *t, long base_line, s_list_t *out)
                 }
                 if (strcmp(kws[k].kw, "impl") == 0) {
                     size_t z = j; /* "impl<T> Trait for X": up to "{" or "where" */
-                    while (z < e && m[z] != '{' && !(z + 5 <= e && memcmp(m + z, "where", 5) == 0 &&
-                                                     z > j && m[z - 1] == ' '))
+                    while (
+                        z < e && m[z] != '{' &&
+                        !(z + 5 <= e && memcmp(m + z, "where", 5) == 0 && z > j && m[z - 1] == ' '))
                         z++;
                     if (z > j)
                         s_list_add(out, r + j, z - j, "impl", line);
@@ -891,8 +910,9 @@ static void s_defs(const s_text_t *t, long base_line, s_list_t *out)
             } else if (s_kw(m, &i, e, "const") || s_kw(m, &i, e, "let") || s_kw(m, &i, e, "var")) {
                 n = s_ident_len(m, i, e);
                 const char *eq = memchr(m + i, '=', e - i);
-                if (n && eq && (memmem(eq, (size_t)(m + e - eq), "=>", 2) ||
-                                memmem(eq, (size_t)(m + e - eq), "function", 8)))
+                if (n && eq &&
+                    (memmem(eq, (size_t)(m + e - eq), "=>", 2) ||
+                     memmem(eq, (size_t)(m + e - eq), "function", 8)))
                     kind = "function";
             }
             if (kind && (n = s_ident_len(m, i, e)) > 0)
@@ -904,7 +924,7 @@ static void s_defs(const s_text_t *t, long base_line, s_list_t *out)
                 if (pending) {
                     i = s_skip_ws(m, pos + 1, e);
                     if ((n = s_ident_len(m, i, e)) > 0)
-                        s_list_add(out, r + i, n, pending, line);
+                        s_list_add(out, r + i, n, pending, pending_line);
                     pending = NULL;
                 }
                 break;
@@ -928,9 +948,10 @@ static void s_defs(const s_text_t *t, long base_line, s_list_t *out)
                 bool bare = after >= e; /* the brace on the next line */
                 if (!memchr(m + pos, '(', e - pos) && (opens || bare) &&
                     !memchr(m + pos, ';', e - pos)) {
-                    if (is_typedef)
+                    if (is_typedef) {
                         pending = kind;
-                    else if (n)
+                        pending_line = line;
+                    } else if (n)
                         s_list_add(out, r + i, n, kind, line);
                     break;
                 }
@@ -940,7 +961,7 @@ static void s_defs(const s_text_t *t, long base_line, s_list_t *out)
                 break;
             }
             size_t name, name_len;
-            if (s_c_function(m, pos, e, len, &name, &name_len))
+            if (s_c_function(m, pos, e, len, &budget, &name, &name_len))
                 s_list_add(out, r + name, name_len, "function", line);
             break;
         }
@@ -1070,7 +1091,7 @@ static void s_imports(const s_text_t *t, s_list_t *out)
 
 static bool s_js_member_keyword(const char *s, size_t n)
 {
-    static const char *const kw[] = {"if",    "for",    "while",  "switch", "catch", "function",
+    static const char *const kw[] = {"if",     "for",   "while", "switch", "catch",  "function",
                                      "return", "super", "await", "new",    "typeof", NULL};
     for (size_t k = 0; kw[k]; k++)
         if (strlen(kw[k]) == n && memcmp(kw[k], s, n) == 0)
@@ -1182,10 +1203,9 @@ static void s_members(const s_text_t *t, long base_line, s_list_t *out, const ch
                 if (s_kw(m, &i, e, "fn"))
                     kind = "method";
             } else { /* JS/TS: [modifiers] name(...) ... { */
-                static const char *const mods[] = {"static",    "async",    "get",
-                                                   "set",       "public",   "private",
-                                                   "protected", "override", "readonly",
-                                                   "abstract",  NULL};
+                static const char *const mods[] = {"static",   "async",    "get",       "set",
+                                                   "public",   "private",  "protected", "override",
+                                                   "readonly", "abstract", NULL};
                 for (int guard = 0; guard < 6; guard++) {
                     bool any = false;
                     for (size_t k = 0; mods[k] && !any; k++) {
@@ -1351,11 +1371,21 @@ static const struct {
     const char *tok;
     unsigned fams;
 } s_opens[] = {
-    {"fopen", FM_C},          {"freopen", FM_C},        {"open", FM_C | FM_PY},
-    {"openat", FM_C},         {"creat", FM_C},          {"os.Open", FM(F_GO)},
-    {"os.OpenFile", FM(F_GO)}, {"os.Create", FM(F_GO)}, {"os.ReadFile", FM(F_GO)},
-    {"File::open", FM(F_RUST)}, {"File::create", FM(F_RUST)}, {"readFile", FM_JS},
-    {"readFileSync", FM_JS},  {"writeFile", FM_JS},     {"writeFileSync", FM_JS},
+    {"fopen", FM_C},
+    {"freopen", FM_C},
+    {"open", FM_C | FM_PY},
+    {"openat", FM_C},
+    {"creat", FM_C},
+    {"os.Open", FM(F_GO)},
+    {"os.OpenFile", FM(F_GO)},
+    {"os.Create", FM(F_GO)},
+    {"os.ReadFile", FM(F_GO)},
+    {"File::open", FM(F_RUST)},
+    {"File::create", FM(F_RUST)},
+    {"readFile", FM_JS},
+    {"readFileSync", FM_JS},
+    {"writeFile", FM_JS},
+    {"writeFileSync", FM_JS},
     {"createReadStream", FM_JS},
 };
 
@@ -1388,6 +1418,7 @@ static void s_security(cw_jbuf_t *b, const cw_gen_target_t *t, const s_text_t *s
         found++;
     }
     /* opening a path that comes from a parameter */
+    size_t budget = OFFLINE_SCAN_MAX;
     for (size_t k = 0; m && k < sizeof(s_opens) / sizeof(s_opens[0]); k++) {
         if (!(s_opens[k].fams & fam))
             continue;
@@ -1397,13 +1428,13 @@ static void s_security(cw_jbuf_t *b, const cw_gen_target_t *t, const s_text_t *s
             if (!s_token_at(m, src->len, i, s_opens[k].tok, tl, true))
                 continue;
             size_t open = s_skip_ws(m, i + tl, src->len);
-            size_t close = s_close_paren(m, open, src->len);
+            size_t close = s_close_paren_b(m, open, src->len, &budget);
             if (!close)
                 continue;
-            for (size_t p = 0; p < t->parameter_count && !reported; p++) {
+            for (size_t p = 0; p < t->parameter_count && p < 16 && !reported; p++) {
                 const char *pn = t->parameters[p];
-                if (!*pn || strlen(pn) > 64 || strcmp(pn, "self") == 0 ||
-                    strcmp(pn, "this") == 0 || strcmp(pn, "cls") == 0)
+                if (!*pn || strlen(pn) > 64 || strcmp(pn, "self") == 0 || strcmp(pn, "this") == 0 ||
+                    strcmp(pn, "cls") == 0)
                     continue;
                 if (s_count_token(m + open, close - open, pn, false, NULL) > 0) {
                     cw_jbuf_raw(b, "\n- ");
@@ -1418,14 +1449,13 @@ static void s_security(cw_jbuf_t *b, const cw_gen_target_t *t, const s_text_t *s
         }
     }
     /* SQL text inside string literals */
-    static const char *const sql[] = {"SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM",
-                                      "DROP TABLE", NULL};
+    static const char *const sql[] = {"SELECT ",     "INSERT INTO", "UPDATE ",
+                                      "DELETE FROM", "DROP TABLE",  NULL};
     bool sql_found = false;
     for (size_t k = 0; m && sql[k] && !sql_found; k++) {
         size_t n = strlen(sql[k]);
-        for (const char *p = src->raw; (p = memmem(p, src->len - (size_t)(p - src->raw),
-                                                     sql[k], n)) != NULL;
-             p++) {
+        for (const char *p = src->raw;
+             (p = memmem(p, src->len - (size_t)(p - src->raw), sql[k], n)) != NULL; p++) {
             if (m[p - src->raw] == S_STRCHAR) {
                 cw_jbuf_raw(b, "\n- SQL text in a string literal (");
                 s_code(b, sql[k], 16);
@@ -1494,20 +1524,34 @@ static void s_performance(cw_jbuf_t *b, const cw_gen_target_t *t, const s_text_t
     else
         s_count_list(b, src, loops, sizeof(loops) / sizeof(loops[0]), "Loop keywords", NULL);
     static const s_tok_t allocs[] = {
-        {"malloc", FM_C, true},           {"calloc", FM_C, true},
-        {"realloc", FM_C, true},          {"strdup", FM_C, true},
-        {"strndup", FM_C, true},          {"asprintf", FM_C, true},
-        {"vasprintf", FM_C, true},        {"aligned_alloc", FM_C, true},
-        {"append", FM_PY | FM(F_GO), true}, {"extend", FM_PY, true},
-        {"insert", FM_PY, true},          {"copy", FM_PY, true},
-        {"deepcopy", FM_PY, true},        {"make", FM(F_GO), true},
-        {"new", FM(F_GO), true},          {"Vec::new", FM(F_RUST), true},
-        {"Vec::with_capacity", FM(F_RUST), true}, {"vec!", FM(F_RUST), false},
-        {"Box::new", FM(F_RUST), true},   {"String::new", FM(F_RUST), true},
-        {"String::from", FM(F_RUST), true}, {"to_string", FM(F_RUST), true},
-        {"to_owned", FM(F_RUST), true},   {"clone", FM(F_RUST), true},
-        {"collect", FM(F_RUST), true},    {"format!", FM(F_RUST), false},
-        {"push", FM(F_RUST) | FM_JS, true}, {"new", FM_JS, false},
+        {"malloc", FM_C, true},
+        {"calloc", FM_C, true},
+        {"realloc", FM_C, true},
+        {"strdup", FM_C, true},
+        {"strndup", FM_C, true},
+        {"asprintf", FM_C, true},
+        {"vasprintf", FM_C, true},
+        {"aligned_alloc", FM_C, true},
+        {"append", FM_PY | FM(F_GO), true},
+        {"extend", FM_PY, true},
+        {"insert", FM_PY, true},
+        {"copy", FM_PY, true},
+        {"deepcopy", FM_PY, true},
+        {"make", FM(F_GO), true},
+        {"new", FM(F_GO), true},
+        {"Vec::new", FM(F_RUST), true},
+        {"Vec::with_capacity", FM(F_RUST), true},
+        {"vec!", FM(F_RUST), false},
+        {"Box::new", FM(F_RUST), true},
+        {"String::new", FM(F_RUST), true},
+        {"String::from", FM(F_RUST), true},
+        {"to_string", FM(F_RUST), true},
+        {"to_owned", FM(F_RUST), true},
+        {"clone", FM(F_RUST), true},
+        {"collect", FM(F_RUST), true},
+        {"format!", FM(F_RUST), false},
+        {"push", FM(F_RUST) | FM_JS, true},
+        {"new", FM_JS, false},
         {"concat", FM_JS, true},
     };
     s_count_list(b, src, allocs, sizeof(allocs) / sizeof(allocs[0]), "Allocation and growth calls",
@@ -1519,11 +1563,13 @@ static void s_performance(cw_jbuf_t *b, const cw_gen_target_t *t, const s_text_t
                                     {"sort.Slice", FM(F_GO), true}};
     s_count_list(b, src, sorts, sizeof(sorts) / sizeof(sorts[0]), "Sorting", NULL);
     static const s_tok_t io[] = {
-        {"fopen", FM_C, true},  {"fread", FM_C, true},  {"fwrite", FM_C, true},
-        {"fgets", FM_C, true},  {"read", FM_C, true},   {"write", FM_C, true},
-        {"recv", FM_C, true},   {"send", FM_C, true},   {"open", FM_PY, true},
-        {"sleep", FM_C, true},  {"usleep", FM_C, true}, {"nanosleep", FM_C, true},
-        {"time.sleep", FM_PY, true}, {"thread::sleep", FM(F_RUST), true},
+        {"fopen", FM_C, true},          {"fread", FM_C, true},
+        {"fwrite", FM_C, true},         {"fgets", FM_C, true},
+        {"read", FM_C, true},           {"write", FM_C, true},
+        {"recv", FM_C, true},           {"send", FM_C, true},
+        {"open", FM_PY, true},          {"sleep", FM_C, true},
+        {"usleep", FM_C, true},         {"nanosleep", FM_C, true},
+        {"time.sleep", FM_PY, true},    {"thread::sleep", FM(F_RUST), true},
         {"time.Sleep", FM(F_GO), true},
     };
     s_count_list(b, src, io, sizeof(io) / sizeof(io[0]), "I/O and waits", NULL);
@@ -1539,8 +1585,7 @@ static void s_til(cw_jbuf_t *b, const cw_gen_target_t *t, const s_text_t *src, c
     size_t yields = (src->fam == F_PY || src->fam == F_JS)
                         ? s_count_token(src->mask, src->len, "yield", false, NULL)
                         : 0;
-    size_t gotos =
-        src->fam == F_C ? s_count_token(src->mask, src->len, "goto", false, NULL) : 0;
+    size_t gotos = src->fam == F_C ? s_count_token(src->mask, src->len, "goto", false, NULL) : 0;
     s_code(b, name, OFFLINE_MAX_ITEM);
     if (s_calls_itself(t, src)) {
         cw_jbuf_raw(b, " calls itself: it is recursive.");
@@ -1561,8 +1606,9 @@ static void s_til(cw_jbuf_t *b, const cw_gen_target_t *t, const s_text_t *src, c
             s_printf(b, " uses `goto` %zu times.", gotos);
     } else if (t->complexity >= 10 && t->nloc > 0) {
         double per = t->nloc / (t->complexity - 1);
-        s_printf(b, " has a cyclomatic complexity of %.0f in %ld lines of code: about one "
-                    "decision point every %.1f lines.",
+        s_printf(b,
+                 " has a cyclomatic complexity of %.0f in %ld lines of code: about one "
+                 "decision point every %.1f lines.",
                  t->complexity, t->nloc, per);
     } else if (t->nesting >= 4) {
         s_printf(b, " nests blocks %ld levels deep.", t->nesting);
@@ -1606,7 +1652,7 @@ static void s_function_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *n
     }
     s_location(b, t);
 
-    if (t->signature) {
+    if (t->signature && *t->signature) {
         cw_jbuf_raw(b, "\n\n### Signature\n\n```");
         s_put_inline(b, t->language, 32);
         cw_jbuf_raw(b, "\n");
@@ -1752,8 +1798,9 @@ static void s_coverage(cw_jbuf_t *b, const cw_gen_target_t *t, const s_text_t *s
     long span = t->end_line >= t->start_line ? t->end_line - t->start_line + 1 : 0;
     size_t shown = s_count_lines(src->raw, src->len);
     if ((long)shown < span)
-        s_printf(b, " The analyzer passed on the first %zu of its %ld lines; the lists below "
-                    "cover those.",
+        s_printf(b,
+                 " The analyzer passed on the first %zu of its %ld lines; the lists below "
+                 "cover those.",
                  shown, span);
 }
 
@@ -1830,7 +1877,7 @@ static void s_module_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
         const char *tick = rest > 1 && *p == '`' ? memchr(p + 1, '`', rest - 1) : NULL;
         if (tick && (!nl || tick < nl) && (size_t)(tick - p - 1) < sizeof(index)) {
             snprintf(index, sizeof(index), "%.*s", (int)(tick - p - 1), p + 1);
-            head = nl ? nl + 1 : NULL;
+            head = nl && strncmp(tick + 1, " is empty", 9) != 0 ? nl + 1 : NULL;
         }
     }
 
@@ -1942,7 +1989,8 @@ static void s_evolution_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
             const char *colon = memmem(a, (size_t)(ctx + l1 - a), ": ", 2);
             if (colon) {
                 size_t an = (size_t)(colon - a);
-                snprintf(author, sizeof(author), "%.*s", (int)(an < sizeof(author) ? an : sizeof(author) - 1), a);
+                snprintf(author, sizeof(author), "%.*s",
+                         (int)(an < sizeof(author) ? an : sizeof(author) - 1), a);
                 size_t mn = (size_t)(ctx + l1 - colon - 2);
                 snprintf(message, sizeof(message), "%.*s",
                          (int)(mn < sizeof(message) ? mn : sizeof(message) - 1), colon + 2);
@@ -1950,9 +1998,9 @@ static void s_evolution_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
         }
     }
     const char *line2 = nl ? nl + 1 : "";
-    const char *state = strstr(line2, "(new file,") ? "a new file"
+    const char *state = strstr(line2, "(new file,")   ? "a new file"
                         : strstr(line2, "(modified,") ? "modified"
-                                                       : NULL;
+                                                      : NULL;
     long added = -1, deleted = -1;
     const char *counts = strstr(line2, " lines)");
     if (counts) {
@@ -2037,8 +2085,8 @@ static void s_evolution_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
     if (truncated)
         cw_jbuf_raw(b, " (the beginning of the change only)");
     if (t->end_line > 0)
-        s_printf(b, "\n- Lines %ld-%ld of the new version are covered by the hunks",
-                 t->start_line, t->end_line);
+        s_printf(b, "\n- Lines %ld-%ld of the new version are covered by the hunks", t->start_line,
+                 t->end_line);
 
     if (hl && hl->total > 0) {
         cw_jbuf_raw(b, "\n\n### Hunks\n");
@@ -2079,8 +2127,9 @@ static void s_indicators_in_code(cw_jbuf_t *b, const s_text_t *src, const char *
         if (n > 0 && n <= 64 && memmem(src->mask, src->len, p + 1, n)) {
             char item[72];
             snprintf(item, sizeof(item), "%.*s", (int)n, p + 1);
-            cw_jbuf_raw(b, in_code++ ? ", " : " Of these, the code passed on (comments and "
-                                              "strings left out) contains ");
+            cw_jbuf_raw(b, in_code++ ? ", "
+                                     : " Of these, the code passed on (comments and "
+                                       "strings left out) contains ");
             s_code(b, item, sizeof(item));
         }
         p = strchr(q + 1, '`');
