@@ -1,5 +1,6 @@
 /*  cw_value — owned msgpack value tree, msgpack encoder (msgpack-c packer) and a
     bounded recursive-descent decoder that never trusts declared sizes.             */
+#include "cw_text.h"
 #include "cw_value.h"
 
 #include <math.h>
@@ -634,28 +635,8 @@ static const char *s_utf8_error(const unsigned char *s, size_t n, size_t *at)
             i++;
             continue;
         }
-        size_t len;
-        uint32_t cp;
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            cp = c & 0x07;
-        } else
-            return "invalid UTF-8";
-        if (i + len > n)
-            return "invalid UTF-8";
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return "invalid UTF-8";
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
+        size_t len = cw_utf8_seq_len(s + i, n - i);
+        if (len == 0)
             return "invalid UTF-8";
         i += len;
     }

@@ -1,4 +1,5 @@
 /*  cw_devlog — the DevLog git repository. See cw_devlog.h. */
+#include "cw_text.h"
 #include "cw_devlog.h"
 
 #include <ctype.h>
@@ -1001,15 +1002,6 @@ static int s_cb_update_ref(const char *refname, const char *status, void *payloa
     return 0;
 }
 
-static bool s_contains_ci(const char *hay, const char *needle)
-{
-    size_t nl = strlen(needle);
-    for (const char *p = hay; *p; p++)
-        if (strncasecmp(p, needle, nl) == 0)
-            return true;
-    return false;
-}
-
 static void s_sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -1119,7 +1111,8 @@ cw_push_result_t cw_devlog_push(cw_devlog_t *self, const char *remote, const cha
             return CW_PUSH_OK;
         }
         /* classify on what git and the remote said, not on the remote's name */
-        bool blocked = s_contains_ci(detail, "GH013") || s_contains_ci(detail, "secret");
+        bool blocked =
+            cw_text_contains_ci(detail, "GH013") || cw_text_contains_ci(detail, "secret");
         snprintf(msg, sizeof msg, "push to %.1000s failed: %s", remote, detail);
         cw_devlog_scrub(msg, sizeof msg, token);
         if (blocked) {

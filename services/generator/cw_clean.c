@@ -1,4 +1,5 @@
 /*  cw_clean — cleaning of LLM output (documentation and commit messages). */
+#include "cw_text.h"
 #include "cw_clean.h"
 
 #include <ctype.h>
@@ -10,40 +11,6 @@
 #include <strings.h>
 
 /* ---------------------------------------------------------------- UTF-8 */
-/* Length of a valid UTF-8 sequence at s (n bytes available), 0 if invalid. */
-static size_t s_utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    if (c == 0)
-        return 0;
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    unsigned int cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        cp = c & 0x07;
-    } else
-        return 0;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 char *cw_clean_utf8(const char *s, size_t n)
 {
     if (!s)
@@ -58,7 +25,7 @@ char *cw_clean_utf8(const char *s, size_t n)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
-        size_t k = s_utf8_seq(p + i, n - i);
+        size_t k = cw_utf8_seq_len(p + i, n - i);
         if (k == 0) {
             memcpy(out + o, "\xEF\xBF\xBD", 3);
             o += 3;

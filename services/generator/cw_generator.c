@@ -1,5 +1,6 @@
 /*  cw_generator — request handling, LLM health state, events. */
 #include "cw_generator.h"
+#include "cw_text.h"
 #include "cw_backoff.h"
 #include "cw_clean.h"
 #include "cw_log.h"
@@ -295,9 +296,7 @@ static char *s_bounded_source(const cw_generator_t *self, const char *src)
     while (cut > 0 && src[cut - 1] != '\n')
         cut--;
     if (cut == 0) {
-        cut = self->max_source_bytes;
-        while (cut > 0 && ((unsigned char)src[cut] & 0xC0) == 0x80)
-            cut--;
+        cut = cw_utf8_prefix(src, n, self->max_source_bytes);
     }
     static const char note[] = "\n... (source cut here to fit the context window)";
     char *out = malloc(cut + sizeof(note));

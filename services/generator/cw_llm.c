@@ -1,4 +1,5 @@
 /*  cw_llm — backend selection, the backends' HTTP exchange (over common/cw_http), waits. */
+#include "cw_text.h"
 #include "cw_llm_int.h"
 #include "cw_log.h"
 
@@ -234,17 +235,6 @@ void cw_llm_wait_ms(cw_llm_t *self, int64_t ms)
     }
 }
 
-bool cw_llm_contains(const char *haystack, const char *needle)
-{
-    if (!haystack || !needle)
-        return false;
-    size_t n = strlen(needle);
-    for (const char *p = haystack; *p; p++)
-        if (strncasecmp(p, needle, n) == 0)
-            return true;
-    return false;
-}
-
 void cw_llm_excerpt(const char *s, size_t n, char *out, size_t outlen)
 {
     if (!outlen)
@@ -255,16 +245,7 @@ void cw_llm_excerpt(const char *s, size_t n, char *out, size_t outlen)
         out[o++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
     }
     /* do not end inside a UTF-8 sequence */
-    while (o > 0 && ((unsigned char)out[o - 1] & 0x80)) {
-        size_t k = o - 1;
-        while (k > 0 && ((unsigned char)out[k] & 0xC0) == 0x80)
-            k--;
-        unsigned char lead = (unsigned char)out[k];
-        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-        if (o - k >= need)
-            break;
-        o = k;
-    }
+    o = cw_utf8_complete(out, o);
     out[o] = '\0';
 }
 

@@ -3,6 +3,7 @@
 #ifndef CW_LLM_INT_H
 #define CW_LLM_INT_H
 
+#include "cw_text.h"
 #include "cw_http.h"
 #include "cw_llm.h"
 
@@ -33,8 +34,6 @@ int cw_llm_http(cw_llm_t *self, const char *path, const char *body, long timeout
 /* Sleep ms / wait_divisor, in slices, returning early on zsys_interrupted. */
 void cw_llm_wait_ms(cw_llm_t *self, int64_t ms);
 int64_t cw_llm_now_ms(void);
-/* case-insensitive substring */
-bool cw_llm_contains(const char *haystack, const char *needle);
 /* Put a short, printable excerpt of s (n bytes) into out. */
 void cw_llm_excerpt(const char *s, size_t n, char *out, size_t outlen);
 

@@ -15,6 +15,7 @@
     Untrusted input: every scan is bounded (OFFLINE_SCAN_MAX bytes), every item and line is
     cut, backticks never reach a code span, and no line of ours starts a code fence except
     the signature's, which is closed. */
+#include "cw_text.h"
 #include "cw_clean.h"
 #include "cw_generator.h"
 #include "cw_json.h"
@@ -53,8 +54,7 @@ static void s_put_inline(cw_jbuf_t *b, const char *s, size_t max)
     const char *src = s ? s : "";
     size_t len = strnlen(src, max + 1);
     size_t n = len < max ? len : max;
-    while (n > 0 && n < len && ((unsigned char)src[n] & 0xC0) == 0x80)
-        n--; /* do not split a UTF-8 sequence */
+    n = cw_utf8_prefix(src, len, n); /* do not split a UTF-8 sequence */
     for (size_t i = 0; i < n; i++) {
         char c = src[i];
         if (c == '\n' || c == '\r' || c == '\t' || ((unsigned char)c < 0x20))
@@ -81,9 +81,7 @@ static void s_code(cw_jbuf_t *b, const char *s, size_t max)
    on a UTF-8 boundary. line_start: a leading markdown block marker is escaped. */
 static void s_put_textn(cw_jbuf_t *b, const char *src, size_t len, size_t max, bool line_start)
 {
-    size_t n = len < max ? len : max;
-    while (n > 0 && n < len && ((unsigned char)src[n] & 0xC0) == 0x80)
-        n--;
+    size_t n = cw_utf8_prefix(src, len, max);
     size_t ticks = 0;
     bool doubled = false;
     for (size_t i = 0; i < n; i++)
@@ -186,16 +184,7 @@ static void s_first_sentence(const char *doc, char *out, size_t outlen)
     while (!cut && o > 0 && (out[o - 1] == '"' || out[o - 1] == '\'' || out[o - 1] == ' '))
         o--;
     /* never end inside a UTF-8 sequence */
-    while (o > 0 && ((unsigned char)out[o - 1] & 0x80)) {
-        size_t k = o - 1;
-        while (k > 0 && ((unsigned char)out[k] & 0xC0) == 0x80)
-            k--;
-        unsigned char lead = (unsigned char)out[k];
-        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-        if (o - k >= need)
-            break;
-        o = k;
-    }
+    o = cw_utf8_complete(out, o);
     if (cut) {
         size_t sp = o; /* end on a word */
         while (sp > 0 && o - sp < 40 && out[sp - 1] != ' ')
@@ -239,9 +228,7 @@ static void s_list_add(s_list_t *l, const char *s, size_t n, const char *kind, l
         return;
     char item[OFFLINE_ITEM_LEN];
     size_t max = sizeof(item) - 4;
-    size_t k = n < max ? n : max;
-    while (k > 0 && k < n && ((unsigned char)s[k] & 0xC0) == 0x80)
-        k--;
+    size_t k = cw_utf8_prefix(s, n, max);
     for (size_t i = 0; i < k; i++)
         item[i] = (unsigned char)s[i] < 0x20 ? ' ' : s[i];
     if (k < n) {
@@ -1658,9 +1645,7 @@ static void s_function_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *n
         cw_jbuf_raw(b, "\n");
         /* the signature may span lines; keep them but never let it close the fence */
         size_t len = strnlen(t->signature, OFFLINE_MAX_SIGNATURE + 1);
-        size_t n = len < OFFLINE_MAX_SIGNATURE ? len : OFFLINE_MAX_SIGNATURE;
-        while (n > 0 && n < len && ((unsigned char)t->signature[n] & 0xC0) == 0x80)
-            n--;
+        size_t n = cw_utf8_prefix(t->signature, len, OFFLINE_MAX_SIGNATURE);
         char *sig = strndup(t->signature, n);
         if (sig) {
             for (char *p = sig; *p; p++)

@@ -246,7 +246,7 @@ typedef enum {
 
 static bool s_is_oom(const char *msg)
 {
-    return cw_llm_contains(msg, "out of memory") || cw_llm_contains(msg, "cuda");
+    return cw_text_contains_ci(msg, "out of memory") || cw_text_contains_ci(msg, "cuda");
 }
 
 static char *s_generate_body(const cw_llm_t *self, const cw_llm_call_t *call)

@@ -1,4 +1,5 @@
 /*  cw_prompts — built-in prompts and safe template substitution. */
+#include "cw_text.h"
 #include "cw_prompts.h"
 
 #include <stdio.h>
@@ -508,11 +509,7 @@ char *cw_prompts_commit(const cw_prompts_t *self, const char *documentation,
 {
     const char *doc = documentation ? documentation : "";
     size_t n = strlen(doc);
-    if (n > CW_PROMPT_COMMIT_DOC_CHARS) {
-        n = CW_PROMPT_COMMIT_DOC_CHARS;
-        while (n > 0 && ((unsigned char)doc[n] & 0xC0) == 0x80)
-            n--; /* never split a UTF-8 sequence */
-    }
+    n = cw_utf8_prefix(doc, n, CW_PROMPT_COMMIT_DOC_CHARS); /* never split a character */
     char *head = strndup(doc, n);
     if (!head)
         return NULL;

@@ -1,4 +1,5 @@
 /*  cw_notifier — alert rules, dead man's switch and delivery. */
+#include "cw_text.h"
 #include "cw_notifier.h"
 
 #include <ctype.h>
@@ -74,20 +75,9 @@ static const char *s_backend_label(const char *backend)
     return backend;
 }
 
-static bool s_contains_ci(const char *haystack, const char *needle)
-{
-    if (!haystack || !needle)
-        return false;
-    size_t n = strlen(needle);
-    for (const char *p = haystack; *p; p++)
-        if (strncasecmp(p, needle, n) == 0)
-            return true;
-    return false;
-}
-
 bool cw_alert_is_push_blocked(const char *error)
 {
-    return s_contains_ci(error, "GH013") || s_contains_ci(error, "secret");
+    return cw_text_contains_ci(error, "GH013") || cw_text_contains_ci(error, "secret");
 }
 
 static char *s_push_blocked_text(const char *error)
