@@ -370,12 +370,120 @@ static TSNode s_metrics_start(const cw_lang_t *lang, TSNode fn)
     return fn;
 }
 
-/* One cursor pass over the function's subtree: tokens, conditions, lines, nesting, calls.
-   Nested functions are skipped (they are functions of their own), comments are not code. */
+/* The token where lizard starts a function: the first token it counts as the function's
+   own (a function starts with 1 token and 1 line for it). The tokens before it belong to
+   the code around it: C/C++ the return type (start at the name), Python decorators and
+   `def` (start at the name), JavaScript `function` and a method's name (start at the
+   parameters' `(`), an arrow's parameters and `=>` (start at its body), Rust `pub` and
+   `async` (start at `fn`). Go starts at `func`. `fn` may be a wrapper (decorators). */
+static TSNode s_lizard_start(const s_mctx_t *m, TSNode fn)
+{
+    const cw_lang_t *lang = m->lang;
+    if (cw_lang_node_flags(m->flags, m->nflags, fn) & CW_SYM_WRAPPER) {
+        TSNode inner = s_wrapped_function(m->flags, m->nflags, fn);
+        if (ts_node_is_null(inner))
+            return fn;
+        fn = inner;
+    }
+    TSNode s = {0};
+    switch (lang->id) {
+    case CW_LANG_C:
+    case CW_LANG_CPP:
+        return s_metrics_start(lang, fn);
+    case CW_LANG_PYTHON:
+        s = s_field(fn, "name");
+        break;
+    case CW_LANG_JAVASCRIPT:
+    case CW_LANG_TYPESCRIPT:
+    case CW_LANG_TSX:
+        s = s_field(fn, strcmp(ts_node_type(fn), "arrow_function") == 0 ? "body" : "parameters");
+        break;
+    case CW_LANG_RUST: {
+        uint32_t n = ts_node_child_count(fn);
+        for (uint32_t i = 0; i < n; i++) {
+            TSNode c = ts_node_child(fn, i);
+            if (!ts_node_is_named(c) && strcmp(ts_node_type(c), "fn") == 0) {
+                s = c;
+                break;
+            }
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    return ts_node_is_null(s) ? fn : s;
+}
+
+/* A Python string statement written with triple quotes (a docstring, or a string used as
+   a comment): lizard takes its lines off NLOC. */
+static bool s_py_comment_string(const s_mctx_t *m, TSNode str)
+{
+    if (m->lang->id != CW_LANG_PYTHON || strcmp(ts_node_type(str), "string") != 0)
+        return false;
+    TSNode parent = ts_node_parent(str);
+    if (ts_node_is_null(parent) || strcmp(ts_node_type(parent), "expression_statement") != 0 ||
+        ts_node_named_child_count(parent) != 1)
+        return false;
+    uint32_t a = ts_node_start_byte(str), b = ts_node_end_byte(str);
+    while (a < b && a < m->len &&
+           ((m->src[a] >= 'a' && m->src[a] <= 'z') || (m->src[a] >= 'A' && m->src[a] <= 'Z')))
+        a++; /* r, b, u, f prefixes */
+    if (b > m->len || b < a + 6)
+        return false;
+    return memcmp(m->src + a, "\"\"\"", 3) == 0 || memcmp(m->src + a, "'''", 3) == 0;
+}
+
+/* The rows a C/C++ directive takes: the whole directive for #define, #include and other
+   lines (continuation lines included), the directive's own line for #if/#ifdef/#endif. */
+static void s_directive_rows(TSNode tok, uint32_t *r0, uint32_t *r1)
+{
+    *r0 = ts_node_start_point(tok).row;
+    *r1 = ts_node_end_point(tok).row;
+    TSNode parent = ts_node_parent(tok);
+    if (ts_node_is_null(parent))
+        return;
+    const char *t = ts_node_type(parent);
+    if (strcmp(t, "preproc_def") == 0 || strcmp(t, "preproc_function_def") == 0 ||
+        strcmp(t, "preproc_call") == 0 || strcmp(t, "preproc_include") == 0) {
+        TSPoint end = ts_node_end_point(parent);
+        uint32_t e = end.row;
+        if (e > *r0 && end.column == 0)
+            e--; /* the node ends after the newline that closes the directive */
+        if (e > *r1)
+            *r1 = e;
+    }
+}
+
+/* An arrow function that is the body of an arrow function (`a => b => {...}`): lizard
+   starts one function at the first `=>` and the second one does not start another, so
+   both are one function. */
+static bool s_curried_arrow(const s_mctx_t *m, TSNode n, uint16_t parent_flags)
+{
+    if (m->lang->id != CW_LANG_JAVASCRIPT && m->lang->id != CW_LANG_TYPESCRIPT &&
+        m->lang->id != CW_LANG_TSX)
+        return false;
+    if (!(parent_flags & CW_SYM_FUNCTION) || strcmp(ts_node_type(n), "arrow_function") != 0)
+        return false;
+    TSNode parent = ts_node_parent(n);
+    return !ts_node_is_null(parent) && strcmp(ts_node_type(parent), "arrow_function") == 0 &&
+           ts_node_eq(s_field(parent, "body"), n);
+}
+
+/* Row states while counting NLOC the way lizard does: a line belongs to the function that
+   is current when the line's first token is read. */
+enum { ROW_FREE = 0, ROW_OURS, ROW_NOT_CODE, ROW_OTHER, ROW_DIRECTIVE };
+
+/* One cursor pass over the function's subtree: tokens, conditions, lines, nesting, calls,
+   counted as lizard counts them: from the function's start token (s_lizard_start); a
+   nested function is a function of its own, but the tokens of its header up to its own
+   start token are still the outer function's; a line counts when its first token is the
+   function's own (the line that closes a nested callback, `})`, is the callback's);
+   comments, C preprocessor lines and Python triple-quoted string statements are not code. */
 static void s_metrics(s_mctx_t *m, TSNode fn, cw_metrics_t *out, cw_strlist_t *calls)
 {
     memset(out, 0, sizeof *out);
-    TSNode start = s_metrics_start(m->lang, fn);
+    TSNode start = s_lizard_start(m, fn);
     uint32_t min_byte = ts_node_start_byte(start);
     uint32_t row0 = ts_node_start_point(start).row;
     uint32_t row1 = ts_node_end_point(fn).row;
@@ -389,13 +497,18 @@ static void s_metrics(s_mctx_t *m, TSNode fn, cw_metrics_t *out, cw_strlist_t *c
     }
     if (nrows > m->rows_cap)
         nrows = m->rows_cap;
-    if (nrows)
-        memset(m->rows, 0, nrows);
+    if (nrows) {
+        memset(m->rows, ROW_FREE, nrows);
+        m->rows[0] = ROW_OURS; /* the start token's line */
+    }
 
     uint16_t pflags[CW_EXTRACT_MAX_DEPTH + 2];
     int nest[CW_EXTRACT_MAX_DEPTH + 2];
+    bool opened[CW_EXTRACT_MAX_DEPTH + 2];
     int ccn = 0, tokens = 0, maxnest = 0;
     int depth = 0;
+    int inner = 0;            /* nested functions the walk is in */
+    uint32_t inner_start = 0; /* start byte of the outermost one's start token */
     pflags[0] = 0;
     nest[0] = 0;
     TSTreeCursor c = ts_tree_cursor_new(fn);
@@ -404,38 +517,59 @@ static void s_metrics(s_mctx_t *m, TSNode fn, cw_metrics_t *out, cw_strlist_t *c
         uint16_t fl = cw_lang_node_flags(m->flags, m->nflags, n);
         bool descend = false;
         int nn = nest[depth];
-        if (depth > 0 && (fl & CW_SYM_FUNCTION)) {
-            /* a nested function: its own metrics */
-        } else if (depth > 0 && (fl & CW_SYM_WRAPPER) &&
-                   !ts_node_is_null(s_wrapped_function(m->flags, m->nflags, n))) {
-            /* a decorated nested function */
-        } else if (fl & CW_SYM_COMMENT) {
+        opened[depth] = false;
+        if (depth > 0 &&
+            ((fl & CW_SYM_FUNCTION) ||
+             ((fl & CW_SYM_WRAPPER) &&
+              !ts_node_is_null(s_wrapped_function(m->flags, m->nflags, n)))) &&
+            !s_curried_arrow(m, n, pflags[depth])) {
+            /* a nested function: its own metrics, but its header is ours */
+            if (inner == 0)
+                inner_start = ts_node_start_byte(s_lizard_start(m, n));
+            inner++;
+            opened[depth] = true;
+        }
+        bool own = inner == 0;
+        if (fl & CW_SYM_COMMENT) {
             /* not code */
         } else if (ts_node_child_count(n) == 0 || (fl & CW_SYM_ATOMIC)) {
             uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
             if (b > a && a >= min_byte) {
-                if ((fl & CW_SYM_CONDITION) &&
-                    (!(fl & CW_SYM_LOGIC) || (pflags[depth] & CW_SYM_LOGIC_PARENT)))
-                    ccn++;
-                /* C/C++ preprocessor directives (`#ifdef X`, `#endif`): lizard drops
-                   them before counting, so their lines are not code lines (mark 2) */
+                if (inner == 1 && a <= inner_start)
+                    own = true; /* the nested function's header, up to its start */
+                uint32_t r0 = ts_node_start_point(n).row, r1 = ts_node_end_point(n).row;
+                /* C/C++ preprocessor lines: lizard drops them before counting (#if,
+                   #ifdef and #elif still add their condition) */
                 bool directive =
                     m->lang->metrics_from_name && !ts_node_is_named(n) && m->src[a] == '#';
-                uint32_t r0 = ts_node_start_point(n).row, r1 = ts_node_end_point(n).row;
-                if (!directive)
-                    tokens++;
-                for (uint32_t r = r0; r <= r1; r++)
-                    if (r >= row0 && r - row0 < nrows && m->rows[r - row0] != 2)
-                        m->rows[r - row0] = directive ? 2 : 1;
+                bool in_directive = !directive && r0 >= row0 && r0 - row0 < nrows &&
+                                    m->rows[r0 - row0] == ROW_DIRECTIVE;
+                if (own && !in_directive) {
+                    if ((fl & CW_SYM_CONDITION) &&
+                        (!(fl & CW_SYM_LOGIC) || (pflags[depth] & CW_SYM_LOGIC_PARENT)))
+                        ccn++;
+                    if (!directive)
+                        tokens++;
+                }
+                unsigned char mark = directive ? ROW_DIRECTIVE : own ? ROW_OURS : ROW_OTHER;
+                if (directive)
+                    s_directive_rows(n, &r0, &r1);
+                bool not_code = own && !directive && s_py_comment_string(m, n);
+                for (uint32_t r = r0 < row0 ? row0 : r0; r <= r1 && r - row0 < nrows; r++) {
+                    if (not_code)
+                        m->rows[r - row0] = ROW_NOT_CODE;
+                    else if (m->rows[r - row0] == ROW_FREE)
+                        m->rows[r - row0] = mark;
+                }
             }
         } else {
-            if ((fl & CW_SYM_NESTING) &&
+            if (own && (fl & CW_SYM_NESTING) &&
                 !((fl & CW_SYM_IF) && (pflags[depth] & (CW_SYM_IF | CW_SYM_ELSE)))) {
                 nn++; /* `else if` continues its chain, it does not nest deeper */
                 if (nn > maxnest)
                     maxnest = nn;
             }
-            if (calls && (fl & CW_SYM_CALL))
+            if (own && calls && (fl & CW_SYM_CALL))
                 s_callee(m->src, m->len, n, calls);
             descend = depth < CW_EXTRACT_MAX_DEPTH;
         }
@@ -445,10 +579,15 @@ static void s_metrics(s_mctx_t *m, TSNode fn, cw_metrics_t *out, cw_strlist_t *c
             nest[depth] = nn;
             continue;
         }
+        /* leaving n, then each ancestor that has no next sibling */
+        if (opened[depth])
+            inner--;
         while (!ts_tree_cursor_goto_next_sibling(&c)) {
             if (depth == 0 || !ts_tree_cursor_goto_parent(&c))
                 goto done;
             depth--;
+            if (opened[depth])
+                inner--;
         }
     }
 done:
@@ -457,7 +596,7 @@ done:
     out->tokens = tokens;
     out->nesting = maxnest;
     for (size_t i = 0; i < nrows; i++)
-        out->nloc += m->rows[i] == 1;
+        out->nloc += m->rows[i] == ROW_OURS;
 }
 
 void cw_metrics_compute(const cw_lang_t *lang, TSNode fn, const char *src, size_t len,

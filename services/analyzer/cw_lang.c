@@ -38,6 +38,11 @@ extern cw_lang_class_name_fn cw_lang_c_class_name;
     LIST("if", "for", "while", "catch", "case", "&&", "||", "?", "#if", "#ifdef", "#elif")
 #define RUST_CONDITIONS                                                                            \
     LIST("if", "for", "while", "catch", "case", "match", "where", "&&", "||", "?")
+/* JavaScript and TypeScript: lizard's tokens make `a ||= b` and `a &&= b` a `||`/`&&`
+   too; `?` counts in a ternary (and a conditional type), not as the optional marker of
+   `x?: T` (lizard reads `x?` as one token) nor in `?.` or `??` (tokens of their own here;
+   see docs/BENCHMARKS.md for how lizard's tokenizer reads those). */
+#define JS_CONDITIONS LIST("if", "for", "while", "catch", "case", "&&", "||", "?", "&&=", "||=")
 
 /* JavaScript, TypeScript and TSX share their shapes. */
 #define JS_FUNCTIONS                                                                               \
@@ -60,7 +65,7 @@ extern cw_lang_class_name_fn cw_lang_c_class_name;
             .class_types = JS_CLASSES,                                                             \
             .call_types = LIST("call_expression"),                                                 \
             .details = cw_lang_js_details,                                                         \
-            .condition_tokens = C_CONDITIONS,                                                      \
+            .condition_tokens = JS_CONDITIONS,                                                     \
             .nesting_types = JS_NESTING,                                                           \
             .comment_types = LIST("comment"),                                                      \
             .atomic_types = LIST("string", "template_string", "regex"),                            \
@@ -71,7 +76,7 @@ extern cw_lang_class_name_fn cw_lang_c_class_name;
             .if_types = LIST("if_statement"),                                                      \
             .else_types = LIST("else_clause"),                                                     \
             .import_types = LIST("import_statement"),                                              \
-            .logic_parents = LIST("binary_expression"),                                            \
+            .logic_parents = LIST("binary_expression", "ternary_expression", "conditional_type"),  \
             .doc_prefixes = "/**"}
 
 #define C_NESTING                                                                                  \
@@ -230,6 +235,9 @@ static void s_build(cw_lang_id_t id)
             if (cw_lang_in(l->condition_tokens, name))
                 v |= CW_SYM_CONDITION;
             if (l->logic_parents && (strcmp(name, "&&") == 0 || strcmp(name, "||") == 0))
+                v |= CW_SYM_LOGIC;
+            /* `?` only as the ternary's, where the language says so (JS/TS) */
+            if (strcmp(name, "?") == 0 && cw_lang_in(l->logic_parents, "ternary_expression"))
                 v |= CW_SYM_LOGIC;
         }
         f[i] = v;

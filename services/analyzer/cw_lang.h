@@ -74,7 +74,8 @@ struct cw_lang {
     const char *const *if_types;          /* if nodes: an `else if` does not nest deeper */
     const char *const *else_types;        /* else clauses */
     const char *const *import_types;      /* import/use/include statements (one each) */
-    const char *const *logic_parents;     /* `&&`/`||` count only under these (NULL: anywhere) */
+    const char *const *logic_parents;     /* `&&`/`||` count only under these (NULL: anywhere);
+                                             with "ternary_expression" listed, `?` too */
     const char
         *doc_prefixes;      /* comment openers accepted as a doc comment above a
                                function, '|'-separated, e.g. "//|/ *" without the space; NULL: none */

@@ -373,7 +373,8 @@ static void test_extract_core(void **state)
     assert_int_equal(f->decorators.count, 0);
     /* for if and elif or while and (for if) except (ternary if) */
     assert_int_equal(f->metrics.ccn, 12);
-    assert_int_equal(f->metrics.nloc, 18); /* 20 lines - 1 blank - 1 comment-only */
+    /* 20 lines - 1 blank - 1 comment-only - the docstring (lizard: a docstring is no code) */
+    assert_int_equal(f->metrics.nloc, 17);
     assert_int_equal(f->metrics.nesting, 2);
     assert_int_equal(f->metrics.params, 3);
     assert_true(f->metrics.tokens > 80 && f->metrics.tokens < 200);
@@ -390,14 +391,15 @@ static void test_extract_core(void **state)
     f = s_fn(&p, "outer");
     assert_non_null(f);
     assert_int_equal(f->metrics.ccn, 2); /* inner's `if` is inner's */
-    assert_int_equal(f->metrics.nloc, 5);
+    /* lizard: the `def inner(x):` line is outer's too (its first token is outer's) */
+    assert_int_equal(f->metrics.nloc, 6);
     assert_int_equal(f->metrics.nesting, 1);
 
     f = s_fn(&p, "_private_walk");
     assert_non_null(f);
     assert_int_equal(f->metrics.ccn, 8);
     assert_int_equal(f->metrics.nesting, 3);
-    assert_int_equal(f->metrics.nloc, 17);
+    assert_int_equal(f->metrics.nloc, 16); /* the docstring is not code */
     s_parsed_free(&p);
 }
 
@@ -427,7 +429,8 @@ static void test_extract_class(void **state)
     /* for except if or finally case case */
     assert_int_equal(f->metrics.ccn, 8);
     assert_int_equal(f->metrics.nesting, 3);
-    assert_int_equal(f->metrics.nloc, 16); /* decorator lines are not the function's */
+    /* decorator lines are not the function's, nor is the docstring */
+    assert_int_equal(f->metrics.nloc, 15);
     assert_memory_equal(p.src + f->start_byte, "@staticmethod", 13);
 
     f = s_fn(&p, "stream");
@@ -631,7 +634,7 @@ static void test_candidates(void **state)
     assert_int_equal(cw_analyzer_files_scanned(a), 3); /* core, store, kept */
 
     const cw_value_t *c = s_target_named(arr, "pkg/core.py", "classify");
-    double expect = 21 + 2.7 + 6 + 100.0 * 3 / 7 * 0.10 + 6 + 100.0 * 28 / 30 * 0.10;
+    double expect = 21 + 2.55 + 6 + 100.0 * 3 / 7 * 0.10 + 6 + 100.0 * 28 / 30 * 0.10;
     assert_true(fabs(cw_map_float(c, "score", 0) - expect) < 1e-9);
     assert_string_equal(cw_map_str(c, "doc_type", ""), "function_doc");
     assert_string_equal(cw_map_str(c, "repo", ""), "sample");
@@ -641,7 +644,7 @@ static void test_candidates(void **state)
     assert_int_equal(cw_map_int(c, "end_line", 0), 24);
     assert_true(fabs(cw_map_float(c, "complexity", 0) - 12.0) < 1e-12);
     assert_int_equal(cw_value_kind(cw_map_get(c, "complexity")), CW_VAL_FLOAT);
-    assert_int_equal(cw_map_int(c, "nloc", 0), 18);
+    assert_int_equal(cw_map_int(c, "nloc", 0), 17);
     assert_int_equal(cw_map_int(c, "params", 0), 3);
     assert_int_equal(cw_map_int(c, "nesting", 0), 2);
     const char *src = cw_map_str(c, "source", "");
@@ -657,7 +660,7 @@ static void test_candidates(void **state)
     assert_true(cw_map_bool(f, "is_async", false));
     assert_int_equal(cw_value_size(cw_map_get(f, "decorators")), 2);
     assert_string_equal(cw_map_str(f, "docstring", ""), "Fetch a URL with retries.");
-    double fexp = 14 + 2.4 + 9 + 100.0 * 5 / 7 * 0.10 + 3 + 9 + 18;
+    double fexp = 14 + 2.25 + 9 + 100.0 * 5 / 7 * 0.10 + 3 + 9 + 18;
     assert_true(fabs(cw_map_float(f, "score", 0) - fexp) < 1e-9);
 
     /* deterministic: the same answer twice */
@@ -749,7 +752,7 @@ static void test_no_git(void **state)
     assert_non_null(arr);
     const cw_value_t *f = s_target_named(arr, "store.py", "fetch");
     assert_non_null(f);
-    double fexp = 14 + 2.4 + 9 + 100.0 * 5 / 7 * 0.10 + 18;
+    double fexp = 14 + 2.25 + 9 + 100.0 * 5 / 7 * 0.10 + 18;
     assert_true(fabs(cw_map_float(f, "score", 0) - fexp) < 1e-9);
     assert_string_equal(cw_map_str(f, "repo", ""), "plain");
     cw_value_destroy(&arr);
