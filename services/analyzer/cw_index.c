@@ -73,6 +73,116 @@ void cw_pattern_scan(const char *src, size_t len, uint16_t masks[CW_PATTERN_COUN
     }
 }
 
+/* Answers "is src[a, b) code?" for positions in non-decreasing order with one forward
+   walk of a tree cursor: the cursor moves over siblings that end before `a` and descends
+   only into the nodes that contain the occurrence, stopping at a comment or string. Its
+   ancestors are always code (nothing below a comment or string is entered), so a position
+   in no child of a code node, or across several children, is code. */
+typedef struct {
+    TSTreeCursor cur;
+    const uint16_t *flags;
+    uint32_t nflags;
+    TSSymbol jsx_text; /* 0 = the grammar has none */
+} s_code_walk_t;
+
+static bool s_code_at(s_code_walk_t *w, uint32_t a, uint32_t b)
+{
+    bool up = false;
+    for (;;) {
+        TSNode n = ts_tree_cursor_current_node(&w->cur);
+        if (ts_node_end_byte(n) <= a) {
+            if (ts_tree_cursor_goto_next_sibling(&w->cur)) {
+                up = false;
+                continue;
+            }
+            if (ts_tree_cursor_goto_parent(&w->cur)) {
+                up = true;
+                continue;
+            }
+            return true; /* after the tree */
+        }
+        if (up || ts_node_start_byte(n) > a || ts_node_end_byte(n) < b)
+            return true; /* the node's own text, a gap between children, or across them */
+        uint16_t fl = cw_lang_node_flags(w->flags, w->nflags, n);
+        if ((fl & (CW_SYM_COMMENT | CW_SYM_ATOMIC)) ||
+            (w->jsx_text && ts_node_symbol(n) == w->jsx_text))
+            return false;
+        if (!ts_tree_cursor_goto_first_child(&w->cur))
+            return true; /* a code token */
+    }
+}
+
+/* A second opinion for files with syntax errors (macros tree-sitter cannot parse leave
+   their text in ERROR nodes, strings unrecognised): whether src[a] is in a string or a
+   comment opened earlier on its own line. */
+static bool s_line_says_text(const cw_lang_t *lang, const char *src, uint32_t a)
+{
+    uint32_t i = a;
+    while (i > 0 && src[i - 1] != '\n')
+        i--;
+    bool py = lang->id == CW_LANG_PYTHON;
+    bool js =
+        lang->id == CW_LANG_JAVASCRIPT || lang->id == CW_LANG_TYPESCRIPT || lang->id == CW_LANG_TSX;
+    bool squote = lang->id != CW_LANG_RUST; /* Rust: 'a is a lifetime */
+    char quote = 0;
+    bool block = false;
+    for (; i < a; i++) {
+        char ch = src[i];
+        if (block) {
+            if (ch == '*' && src[i + 1] == '/') {
+                block = false;
+                i++;
+            }
+        } else if (quote) {
+            if (ch == '\\')
+                i++;
+            else if (ch == quote)
+                quote = 0;
+        } else if (ch == '"' || (ch == '\'' && squote) || (ch == '`' && js)) {
+            quote = ch;
+        } else if (py ? ch == '#' : (ch == '/' && src[i + 1] == '/')) {
+            return true;
+        } else if (!py && ch == '/' && src[i + 1] == '*') {
+            block = true;
+            i++;
+        }
+    }
+    return quote || block;
+}
+
+void cw_pattern_scan_code(const cw_lang_t *lang, TSTree *tree, const char *src, size_t len,
+                          uint16_t masks[CW_PATTERN_COUNT])
+{
+    uint32_t nflags = 0;
+    const uint16_t *flags = lang && tree ? cw_lang_symbol_flags(lang, &nflags) : NULL;
+    if (!flags || !src || len > UINT32_MAX) {
+        cw_pattern_scan(src, len, masks);
+        return;
+    }
+    TSNode root = ts_tree_root_node(tree);
+    bool broken = ts_node_has_error(root);
+    s_code_walk_t w = {.cur = ts_tree_cursor_new(root), .flags = flags, .nflags = nflags};
+    w.jsx_text = ts_language_symbol_for_name(ts_tree_language(tree), "jsx_text", 8, true);
+    for (int p = 0; p < CW_PATTERN_COUNT; p++) {
+        masks[p] = 0;
+        for (int i = 0; s_patterns[p].indicators[i]; i++) {
+            const char *ind = s_patterns[p].indicators[i];
+            size_t n = strlen(ind);
+            ts_tree_cursor_reset(&w.cur, root);
+            for (const char *at = src, *hit;
+                 (hit = memmem(at, len - (size_t)(at - src), ind, n)) != NULL; at = hit + 1) {
+                uint32_t a = (uint32_t)(hit - src);
+                if (s_code_at(&w, a, a + (uint32_t)n) &&
+                    !(broken && s_line_says_text(lang, src, a))) {
+                    masks[p] |= (uint16_t)(1u << i);
+                    break;
+                }
+            }
+        }
+    }
+    ts_tree_cursor_delete(&w.cur);
+}
+
 /* ------------------------------------------------------------------ records */
 
 typedef struct {
@@ -693,12 +803,13 @@ static void s_extract(TSParser *parser, const cw_lang_t *lang, const char *src, 
                       cw_index_file_t *f)
 {
     f->lines = s_count_lines(src, len);
-    cw_pattern_scan(src, len, f->patterns);
     TSTree *tree = cw_extract_parse(parser, lang, src, len);
     if (!tree) {
         cw_debug("file_unparsed", CW_LS("file", f->rel), CW_LEND);
+        cw_pattern_scan(src, len, f->patterns); /* no tree: the text as it is */
         return;
     }
+    cw_pattern_scan_code(lang, tree, src, len, f->patterns);
     cw_function_list_t fns = {0};
     if (cw_extract_functions(lang, tree, src, len, &fns) != 0)
         cw_warn("extract_incomplete", CW_LS("file", f->rel), CW_LEND);

@@ -16,7 +16,7 @@
 #include "cw_scan.h"
 
 /* Bump when the index layout changes (extraction changes bump CW_EXTRACT_VERSION). */
-#define CW_INDEX_FORMAT 1
+#define CW_INDEX_FORMAT 2 /* 2: pattern indicators counted in code only */
 #define CW_INDEX_MAX_THREADS 8
 #define CW_PATTERN_COUNT 7 /* design patterns looked for (pattern_analysis) */
 
@@ -101,5 +101,13 @@ const char *cw_pattern_name(int pattern);
 const char *const *cw_pattern_indicators(int pattern);
 /* Sets masks[p] bit i when indicator i of pattern p occurs in src (case-sensitive). */
 void cw_pattern_scan(const char *src, size_t len, uint16_t masks[CW_PATTERN_COUNT]);
+/* The same, counting only occurrences in code: one inside a comment, a string or character
+   literal (the language's atomic types: a template string or f-string as a whole) or JSX
+   text of `tree` (parsed from src/len in `lang`) does not count. What the index records.
+   Cheap: only the indicators' occurrences are looked up in the tree, by one forward cursor
+   walk per indicator that descends only into the nodes holding them. lang or tree NULL =
+   cw_pattern_scan. */
+void cw_pattern_scan_code(const cw_lang_t *lang, TSTree *tree, const char *src, size_t len,
+                          uint16_t masks[CW_PATTERN_COUNT]);
 
 #endif

@@ -183,41 +183,56 @@ int cw_targets_classes(const cw_target_ctx_t *ctx, cw_cands_t *out)
             if (lines < CW_TARGET_CLASS_MIN_LINES || !*cl->name || strlen(cl->name) > MAX_NAME ||
                 (int64_t)cl->end_byte > f->size || cl->end_byte <= cl->start_byte)
                 continue;
-            /* complexity: the methods' cyclomatic complexity summed (WMC) */
+            /* complexity: the methods' cyclomatic complexity summed (WMC). Go methods and
+               C++ out-of-class definitions (`Foo::bar`) sit outside the class's text: they
+               count by their class name, and are named in the context */
+            bool by_name = f->lang->id == CW_LANG_GO || f->lang->id == CW_LANG_CPP;
             int wmc = 0, methods = 0;
+            char outside[512] = "";
             for (size_t m = 0; m < f->fn_count; m++) {
                 const cw_index_fn_t *fn = &f->fns[m];
-                if (fn->start_byte >= cl->start_byte && fn->end_byte <= cl->end_byte) {
+                bool in = fn->start_byte >= cl->start_byte && fn->end_byte <= cl->end_byte;
+                bool out =
+                    !in && by_name && fn->class_name && strcmp(fn->class_name, cl->name) == 0;
+                if (in || out) {
                     wmc += fn->metrics.ccn;
                     methods++;
                 }
+                size_t used = strlen(outside);
+                if (out && used + strlen(fn->name) + 8 < sizeof outside)
+                    snprintf(outside + used, sizeof outside - used, "%s%s", used ? ", " : "",
+                             fn->name);
             }
             int method_count = cl->method_count > 0 ? cl->method_count : methods;
             double score = cw_score_class(method_count, lines, cl->docstring != NULL,
                                           (int)cl->decorators.count);
+            const char *kind = cl->kind && *cl->kind ? cl->kind : "class";
             char decos[512] = "";
             for (size_t d = 0; d < cl->decorators.count && d < 8; d++) {
                 size_t used = strlen(decos);
                 snprintf(decos + used, sizeof decos - used, "%s%s", d ? ", " : "",
                          cl->decorators.items[d]);
             }
-            cw_cand_t c = {
-                .score = score,
-                .file = strdup(f->rel),
-                .name = strdup(cl->name),
-                .lang = f->lang,
-                .start_line = cl->start_line,
-                .end_line = cl->end_line,
-                .complexity = wmc,
-                .record = f,
-                .src_start = cl->start_byte,
-                .src_end = cl->end_byte,
-                .src_max = CW_TARGET_CLASS_SOURCE,
-                .context = s_printf("A %s `%s` of %d lines with %d methods%s%s%s (file %s, %d "
-                                    "lines).",
-                                    cl->kind && *cl->kind ? cl->kind : "class", cl->name, lines,
-                                    method_count, *decos ? "; decorated with " : "", decos,
-                                    cl->docstring ? "; it has a docstring" : "", f->rel, f->lines)};
+            cw_cand_t c = {.score = score,
+                           .file = strdup(f->rel),
+                           .name = strdup(cl->name),
+                           .lang = f->lang,
+                           .start_line = cl->start_line,
+                           .end_line = cl->end_line,
+                           .complexity = wmc,
+                           .record = f,
+                           .src_start = cl->start_byte,
+                           .src_end = cl->end_byte,
+                           .src_max = CW_TARGET_CLASS_SOURCE,
+                           /* "A <kind> ..." always: the generator reads the kind from there */
+                           .context =
+                               s_printf("A %s `%s` of %d lines with %d methods%s%s%s%s%s (file %s, "
+                                        "%d lines).",
+                                        kind, cl->name, lines, method_count,
+                                        *decos ? "; decorated with " : "", decos,
+                                        cl->docstring ? "; it has a docstring" : "",
+                                        *outside ? "; its methods (defined outside it): " : "",
+                                        outside, f->rel, f->lines)};
             if (!c.context) {
                 cw_cand_free(&c);
                 return -1;
