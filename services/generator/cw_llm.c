@@ -1,4 +1,5 @@
-/*  cw_llm — backend selection, the backends' HTTP exchange (over common/cw_http), waits. */
+/*  cw_llm — backend selection, the backends' one retry loop, their HTTP exchange (over
+    common/cw_http), waits. */
 #include "cw_text.h"
 #include "cw_llm_int.h"
 #include "cw_log.h"
@@ -213,6 +214,86 @@ const char *cw_llm_status_name(cw_llm_status_t status)
     default:
         return "failed";
     }
+}
+
+/* ---------------------------------------------------------------- attempts and retries */
+cw_llm_attempt_t cw_llm_classify_status(long status)
+{
+    if (status == 404)
+        return CW_LLM_ATTEMPT_MODEL_MISSING;
+    if (status == 429 || status == 503)
+        return CW_LLM_ATTEMPT_BUSY;
+    if (status == 400)
+        return CW_LLM_ATTEMPT_BAD_INPUT;
+    if (status >= 500)
+        return CW_LLM_ATTEMPT_RETRY;
+    return CW_LLM_ATTEMPT_FATAL;
+}
+
+/* The wait after a busy answer: its Retry-After (capped) when the backend honours that
+   value, else 2 s * attempt. */
+static int64_t s_busy_wait_ms(const cw_llm_attempt_hooks_t *hooks, long retry_after_s, int n)
+{
+    if (hooks->retry_after_max_s > 0 && retry_after_s > hooks->retry_after_max_s)
+        retry_after_s = hooks->retry_after_max_s;
+    if (retry_after_s >= 0 && retry_after_s >= hooks->retry_after_min_s)
+        return retry_after_s * 1000LL;
+    return 2000LL * n;
+}
+
+cw_llm_status_t cw_llm_run_attempts(cw_llm_t *self, const char *backend, cw_llm_attempt_fn *attempt,
+                                    const cw_llm_call_t *call, cw_llm_result_t *res,
+                                    const cw_llm_attempt_hooks_t *hooks)
+{
+    static const cw_llm_attempt_hooks_t no_hooks = {0};
+    if (!hooks)
+        hooks = &no_hooks;
+    cw_llm_status_t last = CW_LLM_FAILED;
+    for (int n = 1; n <= CW_LLM_ATTEMPTS; n++) {
+        res->attempts = n;
+        res->error[0] = '\0';
+        long retry_after_s = -1;
+        cw_llm_attempt_t a = attempt(self, call, res, &retry_after_s);
+        if (a == CW_LLM_ATTEMPT_OK) {
+            if (hooks->on_ok)
+                hooks->on_ok(self, call, res);
+            return CW_LLM_OK;
+        }
+        bool more = n < CW_LLM_ATTEMPTS;
+        bool final = a == CW_LLM_ATTEMPT_MODEL_MISSING || a == CW_LLM_ATTEMPT_BAD_INPUT ||
+                     a == CW_LLM_ATTEMPT_FATAL;
+        if (hooks->log_will_retry)
+            cw_warn("llm_attempt_failed", CW_LS("backend", backend), CW_LI("attempt", n),
+                    CW_LS("error", res->error), CW_LB("will_retry", more && !final), CW_LEND);
+        else
+            cw_warn("llm_attempt_failed", CW_LS("backend", backend), CW_LI("attempt", n),
+                    CW_LS("error", res->error), CW_LEND);
+        switch (a) {
+        case CW_LLM_ATTEMPT_MODEL_MISSING:
+            return CW_LLM_MODEL_MISSING;
+        case CW_LLM_ATTEMPT_BAD_INPUT:
+            return CW_LLM_BAD_INPUT;
+        case CW_LLM_ATTEMPT_FATAL:
+            return CW_LLM_FAILED;
+        case CW_LLM_ATTEMPT_TRANSPORT:
+            last = CW_LLM_UNAVAILABLE;
+            break;
+        case CW_LLM_ATTEMPT_BUSY:
+            last = CW_LLM_BUSY;
+            break;
+        default: /* out of memory, retryable server error */
+            last = CW_LLM_FAILED;
+        }
+        if (!more)
+            break;
+        if (a == CW_LLM_ATTEMPT_BUSY)
+            cw_llm_wait_ms(self, s_busy_wait_ms(hooks, retry_after_s, n));
+        else if (a == CW_LLM_ATTEMPT_OOM && hooks->on_oom)
+            hooks->on_oom(self, res->error);
+        else
+            cw_llm_wait_ms(self, 2000LL * n);
+    }
+    return last;
 }
 
 /* ---------------------------------------------------------------- helpers */

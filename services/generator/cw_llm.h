@@ -8,7 +8,7 @@
               num_ctx at most 8192 and retries; 404 (model not found) and 400 are not
               retried; an error line inside a 200 stream is a failure.
       openai  POST {base_url}/chat/completions (stream false), Bearer api_key if set (never
-              logged); 429/503 honour Retry-After. Health GET {base_url}/models.
+              logged); 429/503 honour Retry-After (at most 120 s). Health GET {base_url}/models.
       offline no network at all: cw_llm_generate is never called for it (the generator
               writes from the target alone, see cw_offline.h); health is always up.
 

@@ -233,17 +233,6 @@ static void s_recover_oom(cw_llm_t *self, const char *error)
     cw_ollama_prewarm(self);
 }
 
-typedef enum {
-    A_OK,
-    A_TRANSPORT,
-    A_BUSY,
-    A_OOM,
-    A_MODEL_MISSING,
-    A_BAD_INPUT,
-    A_RETRY, /* server error worth another attempt */
-    A_FATAL  /* failure not worth retrying */
-} attempt_t;
-
 static bool s_is_oom(const char *msg)
 {
     return cw_text_contains_ci(msg, "out of memory") || cw_text_contains_ci(msg, "cuda");
@@ -277,13 +266,13 @@ static char *s_generate_body(const cw_llm_t *self, const cw_llm_call_t *call)
     return cw_jbuf_take(&b);
 }
 
-static attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_result_t *res,
-                           long *retry_after)
+static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_result_t *res,
+                                  long *retry_after)
 {
     char *body = s_generate_body(self, call);
     if (!body) {
         snprintf(res->error, sizeof(res->error), "out of memory building the request");
-        return A_FATAL;
+        return CW_LLM_ATTEMPT_FATAL;
     }
     stream_t st;
     memset(&st, 0, sizeof(st));
@@ -302,32 +291,32 @@ static attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_res
             snprintf(st.overflow_what, sizeof(st.overflow_what), "stream larger than %zu KiB",
                      CW_OLLAMA_MAX_STREAM / 1024);
     }
-    attempt_t out;
+    cw_llm_attempt_t out;
     const char *msg = st.have_error ? st.error : NULL;
     char head[200];
     cw_llm_excerpt(st.raw_head, st.raw_len, head, sizeof(head));
     if (st.overflow) {
         snprintf(res->error, sizeof(res->error), "%s", st.overflow_what);
-        out = A_FATAL;
+        out = CW_LLM_ATTEMPT_FATAL;
     } else if (http.interrupted) {
         snprintf(res->error, sizeof(res->error), "interrupted");
-        out = A_FATAL;
+        out = CW_LLM_ATTEMPT_FATAL;
     } else if (rc != 0 && (http.transport_error || http.status == 0)) {
         snprintf(res->error, sizeof(res->error), "%s: %s", self->base_url, http.error);
-        out = http.transport_error ? A_TRANSPORT : A_FATAL;
+        out = http.transport_error ? CW_LLM_ATTEMPT_TRANSPORT : CW_LLM_ATTEMPT_FATAL;
     } else if (http.status == 200) {
         if (st.have_error) {
             snprintf(res->error, sizeof(res->error), "error in stream: %s", st.error);
-            out = s_is_oom(st.error) ? A_OOM : A_FATAL;
+            out = s_is_oom(st.error) ? CW_LLM_ATTEMPT_OOM : CW_LLM_ATTEMPT_FATAL;
         } else if (rc != 0) {
             snprintf(res->error, sizeof(res->error), "stream broke: %s", http.error);
-            out = A_RETRY;
+            out = CW_LLM_ATTEMPT_RETRY;
         } else if (!st.done) {
             snprintf(res->error, sizeof(res->error), "stream ended without done (%d bad lines)",
                      st.bad_lines);
-            out = A_RETRY;
+            out = CW_LLM_ATTEMPT_RETRY;
         } else {
-            out = A_OK;
+            out = CW_LLM_ATTEMPT_OK;
             res->text = st.text ? st.text : strdup("");
             st.text = NULL;
             res->prompt_tokens = st.prompt_eval_count;
@@ -335,79 +324,39 @@ static attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_res
             res->duration_ms = (int64_t)(st.total_duration_ns / 1e6);
             res->truncated = strcmp(st.done_reason, "length") == 0;
             if (!res->text)
-                out = A_FATAL;
+                out = CW_LLM_ATTEMPT_FATAL;
         }
     } else {
         snprintf(res->error, sizeof(res->error), "HTTP %ld: %s", http.status, msg ? msg : head);
-        if (http.status == 404)
-            out = A_MODEL_MISSING;
-        else if (http.status == 503 || http.status == 429)
-            out = A_BUSY;
-        else if (http.status == 400)
-            out = A_BAD_INPUT;
-        else if (http.status >= 500 && s_is_oom(msg ? msg : head))
-            out = A_OOM;
-        else if (http.status >= 500)
-            out = A_RETRY;
-        else
-            out = A_FATAL;
+        out = cw_llm_classify_status(http.status);
+        /* a 5xx (other than 503) about memory: unload and reload smaller, see s_recover_oom */
+        if (out == CW_LLM_ATTEMPT_RETRY && s_is_oom(msg ? msg : head))
+            out = CW_LLM_ATTEMPT_OOM;
     }
     s_stream_free(&st);
     cw_http_response_clear(&http);
     return out;
 }
 
+/* Ollama cuts over-long prompts silently: the token count is the only sign */
+static void s_warn_truncated(cw_llm_t *self, const cw_llm_call_t *call, const cw_llm_result_t *res)
+{
+    size_t plen = strlen(call->prompt) + (call->system ? strlen(call->system) : 0);
+    if (res->prompt_tokens > 0 && (size_t)res->prompt_tokens * 12 < plen &&
+        res->prompt_tokens >= self->num_ctx / 2)
+        cw_warn("llm_prompt_truncated", CW_LI("prompt_bytes", (long long)plen),
+                CW_LI("prompt_tokens", res->prompt_tokens), CW_LI("num_ctx", self->num_ctx),
+                CW_LEND);
+}
+
 cw_llm_status_t cw_ollama_generate(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_result_t *res)
 {
-    cw_llm_status_t last = CW_LLM_FAILED;
-    for (int attempt = 1; attempt <= CW_LLM_ATTEMPTS; attempt++) {
-        res->attempts = attempt;
-        res->error[0] = '\0';
-        long retry_after = -1;
-        attempt_t a = s_attempt(self, call, res, &retry_after);
-        if (a == A_OK) {
-            size_t plen = strlen(call->prompt) + (call->system ? strlen(call->system) : 0);
-            /* Ollama cuts over-long prompts silently: the token count is the only sign */
-            if (res->prompt_tokens > 0 && (size_t)res->prompt_tokens * 12 < plen &&
-                res->prompt_tokens >= self->num_ctx / 2)
-                cw_warn("llm_prompt_truncated", CW_LI("prompt_bytes", (long long)plen),
-                        CW_LI("prompt_tokens", res->prompt_tokens), CW_LI("num_ctx", self->num_ctx),
-                        CW_LEND);
-            return CW_LLM_OK;
-        }
-        bool more = attempt < CW_LLM_ATTEMPTS;
-        cw_warn(
-            "llm_attempt_failed", CW_LS("backend", "ollama"), CW_LI("attempt", attempt),
-            CW_LS("error", res->error),
-            CW_LB("will_retry", more && a != A_MODEL_MISSING && a != A_BAD_INPUT && a != A_FATAL),
-            CW_LEND);
-        switch (a) {
-        case A_MODEL_MISSING:
-            return CW_LLM_MODEL_MISSING;
-        case A_BAD_INPUT:
-            return CW_LLM_BAD_INPUT;
-        case A_FATAL:
-            return CW_LLM_FAILED;
-        case A_TRANSPORT:
-            last = CW_LLM_UNAVAILABLE;
-            if (more)
-                cw_llm_wait_ms(self, 2000LL * attempt);
-            break;
-        case A_BUSY:
-            last = CW_LLM_BUSY;
-            if (more)
-                cw_llm_wait_ms(self, retry_after > 0 ? retry_after * 1000LL : 2000LL * attempt);
-            break;
-        case A_OOM:
-            last = CW_LLM_FAILED;
-            if (more)
-                s_recover_oom(self, res->error);
-            break;
-        default:
-            last = CW_LLM_FAILED;
-            if (more)
-                cw_llm_wait_ms(self, 2000LL * attempt);
-        }
-    }
-    return last;
+    static const cw_llm_attempt_hooks_t hooks = {
+        .retry_after_min_s = 1, /* Retry-After: 0 waits 2 s * attempt like no header */
+        .retry_after_max_s = 0, /* no cap below cw_http's */
+        .log_will_retry = true,
+        .on_oom = s_recover_oom,
+        .on_ok = s_warn_truncated,
+    };
+    return cw_llm_run_attempts(self, "ollama", s_attempt, call, res, &hooks);
 }

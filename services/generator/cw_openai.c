@@ -58,16 +58,6 @@ static char *s_body(const cw_llm_t *self, const cw_llm_call_t *call)
     return cw_jbuf_take(&b);
 }
 
-typedef enum {
-    O_OK,
-    O_TRANSPORT,
-    O_BUSY,
-    O_MODEL_MISSING,
-    O_BAD_INPUT,
-    O_RETRY,
-    O_FATAL
-} outcome_t;
-
 static const char *s_error_message(const cw_json_t *root)
 {
     const cw_json_t *e = cw_json_get(root, "error");
@@ -78,30 +68,30 @@ static const char *s_error_message(const cw_json_t *root)
     return cw_json_get_str(e, "message", "unknown error");
 }
 
-static outcome_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_result_t *res,
-                           long *retry_after)
+static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_result_t *res,
+                                  long *retry_after)
 {
     char *body = s_body(self, call);
     if (!body) {
         snprintf(res->error, sizeof(res->error), "out of memory building the request");
-        return O_FATAL;
+        return CW_LLM_ATTEMPT_FATAL;
     }
     cw_http_response_t http;
     int rc = cw_llm_http(self, "/chat/completions", body, self->timeout_s, CW_LLM_MAX_LINE, NULL,
                          NULL, &http);
     free(body);
     *retry_after = http.retry_after_s;
-    outcome_t out = O_FATAL;
+    cw_llm_attempt_t out = CW_LLM_ATTEMPT_FATAL;
     cw_json_t *root = NULL;
     if (http.overflow) {
         snprintf(res->error, sizeof(res->error), "answer larger than %d KiB",
                  CW_LLM_MAX_LINE / 1024);
-        out = O_FATAL;
+        out = CW_LLM_ATTEMPT_FATAL;
     } else if (http.interrupted) {
         snprintf(res->error, sizeof(res->error), "interrupted");
     } else if (rc != 0) {
         snprintf(res->error, sizeof(res->error), "%s: %s", self->base_url, http.error);
-        out = http.transport_error ? O_TRANSPORT : O_FATAL;
+        out = http.transport_error ? CW_LLM_ATTEMPT_TRANSPORT : CW_LLM_ATTEMPT_FATAL;
     } else {
         char perr[128] = "";
         root = http.body ? cw_json_parse(http.body, http.body_len, perr, sizeof(perr)) : NULL;
@@ -113,14 +103,14 @@ static outcome_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_res
             const cw_json_t *content = cw_json_get(cw_json_get(choice, "message"), "content");
             if (!root) {
                 snprintf(res->error, sizeof(res->error), "malformed answer: %s", perr);
-                out = O_RETRY;
+                out = CW_LLM_ATTEMPT_RETRY;
             } else if (!cw_json_str(content)) {
                 snprintf(res->error, sizeof(res->error), "answer without choices[0].message");
-                out = O_RETRY;
+                out = CW_LLM_ATTEMPT_RETRY;
             } else if (cw_json_strlen(content) > CW_LLM_MAX_RESPONSE) {
                 snprintf(res->error, sizeof(res->error), "answer larger than %d KiB",
                          CW_LLM_MAX_RESPONSE / 1024);
-                out = O_FATAL;
+                out = CW_LLM_ATTEMPT_FATAL;
             } else {
                 res->text = strdup(cw_json_str(content));
                 const cw_json_t *usage = cw_json_get(root, "usage");
@@ -128,21 +118,17 @@ static outcome_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_res
                 res->completion_tokens = (long)cw_json_get_num(usage, "completion_tokens", 0);
                 res->truncated =
                     strcmp(cw_json_get_str(choice, "finish_reason", ""), "length") == 0;
-                out = res->text ? O_OK : O_FATAL;
+                out = res->text ? CW_LLM_ATTEMPT_OK : CW_LLM_ATTEMPT_FATAL;
             }
         } else {
             snprintf(res->error, sizeof(res->error), "HTTP %ld: %s", http.status,
                      emsg ? emsg : head);
-            if (http.status == 404)
-                out = O_MODEL_MISSING;
-            else if (http.status == 429 || http.status == 503)
-                out = O_BUSY;
-            else if (http.status == 400 || http.status == 413)
-                out = O_BAD_INPUT;
-            else if (http.status >= 500 || http.status == 200)
-                out = O_RETRY;
-            else
-                out = O_FATAL; /* 401, 403, ...: configuration */
+            if (http.status == 413) /* payload too large: the input as it is */
+                out = CW_LLM_ATTEMPT_BAD_INPUT;
+            else if (http.status == 200) /* an error object in a success */
+                out = CW_LLM_ATTEMPT_RETRY;
+            else /* 401, 403, ...: configuration, fatal */
+                out = cw_llm_classify_status(http.status);
         }
     }
     cw_json_destroy(&root);
@@ -152,41 +138,9 @@ static outcome_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_res
 
 cw_llm_status_t cw_openai_generate(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_result_t *res)
 {
-    cw_llm_status_t last = CW_LLM_FAILED;
-    for (int attempt = 1; attempt <= CW_LLM_ATTEMPTS; attempt++) {
-        res->attempts = attempt;
-        res->error[0] = '\0';
-        long retry_after = -1;
-        outcome_t o = s_attempt(self, call, res, &retry_after);
-        if (o == O_OK)
-            return CW_LLM_OK;
-        bool more = attempt < CW_LLM_ATTEMPTS;
-        cw_warn("llm_attempt_failed", CW_LS("backend", "openai"), CW_LI("attempt", attempt),
-                CW_LS("error", res->error), CW_LEND);
-        switch (o) {
-        case O_MODEL_MISSING:
-            return CW_LLM_MODEL_MISSING;
-        case O_BAD_INPUT:
-            return CW_LLM_BAD_INPUT;
-        case O_FATAL:
-            return CW_LLM_FAILED;
-        case O_TRANSPORT:
-            last = CW_LLM_UNAVAILABLE;
-            if (more)
-                cw_llm_wait_ms(self, 2000LL * attempt);
-            break;
-        case O_BUSY:
-            last = CW_LLM_BUSY;
-            if (more) {
-                long ra = retry_after > 120 ? 120 : retry_after;
-                cw_llm_wait_ms(self, ra >= 0 ? ra * 1000LL : 2000LL * attempt);
-            }
-            break;
-        default:
-            last = CW_LLM_FAILED;
-            if (more)
-                cw_llm_wait_ms(self, 2000LL * attempt);
-        }
-    }
-    return last;
+    static const cw_llm_attempt_hooks_t hooks = {
+        .retry_after_min_s = 0,   /* Retry-After: 0 retries at once */
+        .retry_after_max_s = 120, /* a longer Retry-After waits 2 min */
+    };
+    return cw_llm_run_attempts(self, "openai", s_attempt, call, res, &hooks);
 }
