@@ -102,6 +102,15 @@ typedef struct {
 int cw_extract_classes(const cw_lang_t *lang, TSTree *tree, const char *src, size_t len,
                        cw_class_list_t *out);
 void cw_class_list_free(cw_class_list_t *list);
+/* Methods written outside their class. For each function of `fns` (cw_extract_functions)
+   the index in `classes` (cw_extract_classes, same tree and text) of the class it is a
+   method of from outside that class's text, or -1: go: receiver type = the struct; c: first
+   parameter points to the struct (`buf_t *b`, `const struct buf *b`; tag or typedef name);
+   cpp: `Foo::bar` defined outside Foo's body. Other languages: all -1 (their methods are in
+   the class's text). owner has fns->count slots. 0, or -1 (bad arguments, out of memory). */
+int cw_extract_class_methods(const cw_lang_t *lang, TSTree *tree, const char *src, size_t len,
+                             const cw_class_list_t *classes, const cw_function_list_t *fns,
+                             int *owner);
 /* Number of import/include/use statements in the file (file_doc scoring). */
 int cw_extract_import_count(const cw_lang_t *lang, TSTree *tree, const char *src, size_t len);
 

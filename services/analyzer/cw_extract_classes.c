@@ -16,15 +16,21 @@
       (`buf_t *self`, `const struct buf *b`) — the usual C idiom of a struct with methods.
     - cpp: class/struct/union definitions with a body; methods = function definitions and
       function declarations in the body.
+    JS/TS class fields holding a function (`handle = () => {...}`) are methods too.
+    cw_extract_class_methods tells which of the file's functions
+    are methods written outside their class's text: Go receiver methods, the C functions
+    above, C++ out-of-line definitions (`Foo::bar`).
     Docstring: Python's docstring, else the comment block right above (the same openers as
     for functions); decorators: Python/TS decorators, Rust attributes. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memmem */
 #endif
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cw_extract.h"
+#include "cw_index.h"
 
 typedef struct {
     const cw_lang_t *lang;
@@ -270,9 +276,11 @@ static int s_cpp_methods(TSNode body)
     return n;
 }
 
-/* C: the struct type a function's first parameter points to (tag or typedef name). */
-static void s_c_first_param_owner(s_cx_t *x, TSNode fn)
+/* C: the struct type a function's first parameter points to (tag or typedef name), or an
+   empty span. */
+static cw_span_t s_c_first_param_type(TSNode fn)
 {
+    cw_span_t none = {0, 0};
     TSNode d = cw_x_field(fn, "declarator");
     for (int guard = 0; guard < 8 && !ts_node_is_null(d) && !s_is(d, "function_declarator");
          guard++) {
@@ -280,17 +288,39 @@ static void s_c_first_param_owner(s_cx_t *x, TSNode fn)
         d = ts_node_is_null(next) ? ts_node_named_child(d, 0) : next;
     }
     if (!s_is(d, "function_declarator"))
-        return;
+        return none;
     TSNode params = cw_x_field(d, "parameters");
     TSNode p = ts_node_is_null(params) ? params : ts_node_named_child(params, 0);
     if (!s_is(p, "parameter_declaration") ||
         !s_is(cw_x_field(p, "declarator"), "pointer_declarator"))
-        return;
+        return none;
     TSNode t = cw_x_field(p, "type");
     if (s_is(t, "struct_specifier"))
         t = cw_x_field(t, "name");
-    if (s_is(t, "type_identifier"))
-        s_owner(x, cw_x_span(t));
+    return s_is(t, "type_identifier") ? cw_x_span(t) : none;
+}
+
+static void s_c_first_param_owner(s_cx_t *x, TSNode fn)
+{
+    s_owner(x, s_c_first_param_type(fn));
+}
+
+/* JS/TS: class fields holding a function (`handle = () => {...}`, `f = function () {}`). */
+static int s_js_function_fields(TSNode body)
+{
+    int n = 0;
+    uint32_t cc = ts_node_named_child_count(body);
+    for (uint32_t i = 0; i < cc; i++) {
+        TSNode m = ts_node_named_child(body, i);
+        if (!s_is(m, "public_field_definition") && !s_is(m, "field_definition"))
+            continue;
+        TSNode v = cw_x_field(m, "value");
+        while (s_is(v, "parenthesized_expression"))
+            v = ts_node_named_child(v, 0);
+        if (s_is(v, "arrow_function") || s_is(v, "function_expression") || s_is(v, "function"))
+            n++;
+    }
+    return n;
 }
 
 static void s_visit(s_cx_t *x, TSNode n, TSNode parent, TSNode grand)
@@ -360,7 +390,8 @@ static void s_visit(s_cx_t *x, TSNode n, TSNode parent, TSNode grand)
         } else {
             methods =
                 s_count_children(body, (const char *const[]){"method_definition",
-                                                             "abstract_method_signature", NULL});
+                                                             "abstract_method_signature", NULL}) +
+                s_js_function_fields(body);
         }
         cw_span_t name = {0, 0};
         if (!lang->class_name_fn || !lang->class_name_fn(lang, n, parent, x->src, x->len, &name))
@@ -548,6 +579,80 @@ int cw_extract_classes(const cw_lang_t *lang, TSTree *tree, const char *src, siz
         return -1;
     }
     return 0;
+}
+
+static bool s_text_is(const char *src, cw_span_t sp, const char *name)
+{
+    size_t n = sp.end - sp.start;
+    return sp.end > sp.start && name && strlen(name) == n && memcmp(src + sp.start, name, n) == 0;
+}
+
+int cw_extract_class_methods(const cw_lang_t *lang, TSTree *tree, const char *src, size_t len,
+                             const cw_class_list_t *classes, const cw_function_list_t *fns,
+                             int *owner)
+{
+    if (!fns || !owner)
+        return -1;
+    for (size_t i = 0; i < fns->count; i++)
+        owner[i] = -1;
+    if (!lang || !tree || !src || !classes)
+        return -1;
+    if (classes->count == 0 || classes->count > INT32_MAX)
+        return 0;
+    switch (lang->id) {
+    case CW_LANG_GO:
+    case CW_LANG_CPP:
+        /* by the function's class: Go's receiver type, C++'s `Foo::` scope; a C++ method
+           written in its class's body is part of the class's text already */
+        for (size_t i = 0; i < fns->count; i++) {
+            const cw_function_t *f = &fns->items[i];
+            if (!f->class_name)
+                continue;
+            int first = -1;
+            bool inside = false;
+            for (size_t k = 0; k < classes->count && !inside; k++) {
+                const cw_class_t *c = &classes->items[k];
+                if (!c->name || strcmp(c->name, f->class_name) != 0)
+                    continue;
+                inside = f->start_byte >= c->start_byte && f->end_byte <= c->end_byte;
+                if (first < 0)
+                    first = (int)k;
+            }
+            owner[i] = inside ? -1 : first;
+        }
+        return 0;
+    case CW_LANG_C: {
+        /* the struct the first parameter points to, by its tag or its typedef name */
+        cw_span_t *alias = calloc(classes->count, sizeof *alias);
+        if (!alias)
+            return -1;
+        TSNode root = ts_tree_root_node(tree);
+        for (size_t k = 0; k < classes->count; k++) {
+            const cw_class_t *c = &classes->items[k];
+            if (c->end_byte > len || c->end_byte <= c->start_byte)
+                continue;
+            TSNode n = ts_node_descendant_for_byte_range(root, (uint32_t)c->start_byte,
+                                                         (uint32_t)c->end_byte);
+            if (s_is(n, "type_definition") && s_is(cw_x_field(n, "declarator"), "type_identifier"))
+                alias[k] = cw_x_span(cw_x_field(n, "declarator"));
+        }
+        for (size_t i = 0; i < fns->count; i++) {
+            const cw_function_t *f = &fns->items[i];
+            if (ts_node_is_null(f->node) || !s_is(f->node, "function_definition"))
+                continue;
+            cw_span_t t = s_c_first_param_type(f->node);
+            if (t.end <= t.start || t.end > len)
+                continue;
+            for (size_t k = 0; k < classes->count && owner[i] < 0; k++)
+                if (s_text_is(src, t, classes->items[k].name) || s_span_eq(src, alias[k], t))
+                    owner[i] = (int)k;
+        }
+        free(alias);
+        return 0;
+    }
+    default:
+        return 0;
+    }
 }
 
 void cw_class_list_free(cw_class_list_t *list)

@@ -238,6 +238,7 @@ static void s_file_clear(cw_index_file_t *f)
         free(c->kind);
         free(c->docstring);
         s_strlist_free(&c->decorators);
+        free(c->outside);
     }
     free(f->classes);
     memset(f, 0, sizeof *f);
@@ -354,6 +355,9 @@ static void s_encode(s_wbuf_t *b, const cw_index_file_t *f)
         s_put_u32(b, c->start_byte);
         s_put_u32(b, c->end_byte);
         s_put_i32(b, c->method_count);
+        s_put_u32(b, (uint32_t)c->outside_count);
+        for (size_t k = 0; k < c->outside_count; k++)
+            s_put_u32(b, c->outside[k]);
     }
 }
 
@@ -490,6 +494,18 @@ static int s_decode(const void *data, size_t len, cw_index_file_t *f)
         c->start_byte = s_get_u32(&r);
         c->end_byte = s_get_u32(&r);
         c->method_count = s_get_i32(&r);
+        uint32_t no = s_get_u32(&r);
+        if (!r.bad && (no > f->fn_count || no > r.left / 4))
+            r.bad = true;
+        if (!r.bad && no > 0 && !(c->outside = calloc(no, sizeof *c->outside)))
+            r.bad = true;
+        for (uint32_t k = 0; k < no && !r.bad; k++) {
+            c->outside[k] = s_get_u32(&r);
+            c->outside_count++;
+            /* indices of the file's functions, in file order */
+            if (c->outside[k] >= f->fn_count || (k > 0 && c->outside[k] <= c->outside[k - 1]))
+                r.bad = true;
+        }
         if (!c->name || c->end_byte < c->start_byte || c->end_line < c->start_line)
             r.bad = true;
     }
@@ -799,6 +815,22 @@ static int s_count_lines(const char *src, size_t len)
     return n > INT32_MAX ? INT32_MAX : (int)n;
 }
 
+/* The methods class `k` has outside its text (owner/fn_at per extracted function, see
+   s_extract), as indices into the file's fns. Out of memory: none. */
+static void s_outside(cw_index_class_t *dst, int k, const int *owner, const int *fn_at, size_t n)
+{
+    if (!owner)
+        return;
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += owner[i] == k && fn_at[i] >= 0;
+    if (count == 0 || !(dst->outside = calloc(count, sizeof *dst->outside)))
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (owner[i] == k && fn_at[i] >= 0)
+            dst->outside[dst->outside_count++] = (uint32_t)fn_at[i];
+}
+
 static void s_extract(TSParser *parser, const cw_lang_t *lang, const char *src, size_t len,
                       cw_index_file_t *f)
 {
@@ -813,12 +845,29 @@ static void s_extract(TSParser *parser, const cw_lang_t *lang, const char *src, 
     cw_function_list_t fns = {0};
     if (cw_extract_functions(lang, tree, src, len, &fns) != 0)
         cw_warn("extract_incomplete", CW_LS("file", f->rel), CW_LEND);
+    cw_class_list_t classes = {0};
+    if (cw_extract_classes(lang, tree, src, len, &classes) != 0)
+        cw_warn("extract_classes_incomplete", CW_LS("file", f->rel), CW_LEND);
+    /* owner[i]: the class function i is a method of from outside its text (-1: none);
+       fn_at[i]: where function i lands in f->fns (-1: left out) */
+    int *owner = fns.count > 0 ? calloc(fns.count, 2 * sizeof *owner) : NULL;
+    int *fn_at = owner ? owner + fns.count : NULL;
+    if (owner && cw_extract_class_methods(lang, tree, src, len, &classes, &fns, owner) != 0) {
+        free(owner);
+        owner = fn_at = NULL;
+    }
+    if (fns.count > 0 && !owner)
+        cw_warn("extract_methods_incomplete", CW_LS("file", f->rel), CW_LEND);
     f->function_count = (int)fns.count;
     if (fns.count > 0 && (f->fns = calloc(fns.count, sizeof *f->fns))) {
         for (size_t i = 0; i < fns.count; i++) {
             cw_function_t *src_fn = &fns.items[i];
+            if (fn_at)
+                fn_at[i] = -1;
             if (!src_fn->name || src_fn->end_byte > len || src_fn->end_byte < src_fn->start_byte)
                 continue;
+            if (fn_at)
+                fn_at[i] = (int)f->fn_count;
             cw_index_fn_t *fn = &f->fns[f->fn_count++];
             fn->name = src_fn->name;
             fn->class_name = src_fn->class_name;
@@ -838,16 +887,14 @@ static void s_extract(TSParser *parser, const cw_lang_t *lang, const char *src, 
                 cw_score_source_flags(src + fn->start_byte, fn->end_byte - fn->start_byte);
         }
     }
-    cw_function_list_free(&fns);
-    cw_class_list_t classes = {0};
-    if (cw_extract_classes(lang, tree, src, len, &classes) != 0)
-        cw_warn("extract_classes_incomplete", CW_LS("file", f->rel), CW_LEND);
     if (classes.count > 0 && (f->classes = calloc(classes.count, sizeof *f->classes))) {
         for (size_t i = 0; i < classes.count; i++) {
             cw_class_t *c = &classes.items[i];
             if (!c->name || c->end_byte > len || c->end_byte < c->start_byte)
                 continue;
             cw_index_class_t *dst = &f->classes[f->class_count++];
+            if (f->fns)
+                s_outside(dst, (int)i, owner, fn_at, fns.count);
             dst->name = c->name;
             dst->kind = c->kind;
             dst->docstring = c->docstring;
@@ -861,6 +908,8 @@ static void s_extract(TSParser *parser, const cw_lang_t *lang, const char *src, 
         }
     }
     cw_class_list_free(&classes);
+    cw_function_list_free(&fns);
+    free(owner);
     f->imports = cw_extract_import_count(lang, tree, src, len);
     ts_tree_delete(tree);
 }

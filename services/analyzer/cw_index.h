@@ -16,7 +16,9 @@
 #include "cw_scan.h"
 
 /* Bump when the index layout changes (extraction changes bump CW_EXTRACT_VERSION). */
-#define CW_INDEX_FORMAT 2 /* 2: pattern indicators counted in code only */
+/* 2: pattern indicators counted in code only; 3: classes keep their methods written outside
+   their text (cw_index_class_t.outside), JS/TS function-valued fields count as methods */
+#define CW_INDEX_FORMAT 3
 #define CW_INDEX_MAX_THREADS 8
 #define CW_PATTERN_COUNT 7 /* design patterns looked for (pattern_analysis) */
 
@@ -47,6 +49,11 @@ typedef struct {
     uint32_t start_byte;
     uint32_t end_byte;
     int method_count;
+    /* its methods written outside its text (Go receiver methods, C functions whose first
+       parameter points to it, C++ out-of-line `Foo::bar` definitions) in the same file:
+       indices into the file's fns, in file order */
+    uint32_t *outside;
+    size_t outside_count;
 } cw_index_class_t;
 
 typedef struct {

@@ -171,6 +171,12 @@ int cw_targets_functions(const cw_target_ctx_t *ctx, cw_cands_t *out)
 
 /* ------------------------------------------------------------------ classes */
 
+/* A class_doc target is the class's text followed by its methods written outside it (Go
+   receiver methods, C functions taking a pointer to the struct, C++ `Foo::bar`; same file),
+   each after a blank line, in file order, at most CW_TARGET_CLASS_SOURCE bytes. Its size
+   for the 15-line floor and the score is its own lines plus those methods' lines; its
+   complexity the cyclomatic complexity of all its methods summed (WMC); start and end
+   lines are the class's own. */
 int cw_targets_classes(const cw_target_ctx_t *ctx, cw_cands_t *out)
 {
     for (size_t i = 0; i < ctx->view->count; i++) {
@@ -179,31 +185,38 @@ int cw_targets_classes(const cw_target_ctx_t *ctx, cw_cands_t *out)
             continue;
         for (size_t k = 0; k < f->class_count; k++) {
             const cw_index_class_t *cl = &f->classes[k];
-            int lines = cl->end_line - cl->start_line + 1;
-            if (lines < CW_TARGET_CLASS_MIN_LINES || !*cl->name || strlen(cl->name) > MAX_NAME ||
-                (int64_t)cl->end_byte > f->size || cl->end_byte <= cl->start_byte)
+            if (!*cl->name || strlen(cl->name) > MAX_NAME || (int64_t)cl->end_byte > f->size ||
+                cl->end_byte <= cl->start_byte)
                 continue;
-            /* complexity: the methods' cyclomatic complexity summed (WMC). Go methods and
-               C++ out-of-class definitions (`Foo::bar`) sit outside the class's text: they
-               count by their class name, and are named in the context */
-            bool by_name = f->lang->id == CW_LANG_GO || f->lang->id == CW_LANG_CPP;
-            int wmc = 0, methods = 0;
-            char outside[512] = "";
+            int own_lines = cl->end_line - cl->start_line + 1;
+            int wmc = 0, methods = 0, outside_lines = 0, outside = 0;
+            uint64_t bytes = cl->end_byte - cl->start_byte;
             for (size_t m = 0; m < f->fn_count; m++) {
                 const cw_index_fn_t *fn = &f->fns[m];
-                bool in = fn->start_byte >= cl->start_byte && fn->end_byte <= cl->end_byte;
-                bool out =
-                    !in && by_name && fn->class_name && strcmp(fn->class_name, cl->name) == 0;
-                if (in || out) {
+                if (fn->start_byte >= cl->start_byte && fn->end_byte <= cl->end_byte) {
                     wmc += fn->metrics.ccn;
                     methods++;
                 }
-                size_t used = strlen(outside);
-                if (out && used + strlen(fn->name) + 8 < sizeof outside)
-                    snprintf(outside + used, sizeof outside - used, "%s%s", used ? ", " : "",
-                             fn->name);
             }
-            int method_count = cl->method_count > 0 ? cl->method_count : methods;
+            char names[512] = "";
+            for (size_t o = 0; o < cl->outside_count; o++) {
+                if (cl->outside[o] >= f->fn_count)
+                    continue;
+                const cw_index_fn_t *fn = &f->fns[cl->outside[o]];
+                if ((int64_t)fn->end_byte > f->size || fn->end_byte <= fn->start_byte)
+                    continue;
+                wmc += fn->metrics.ccn;
+                outside++;
+                outside_lines += fn->end_line - fn->start_line + 1;
+                bytes += 2 + (fn->end_byte - fn->start_byte);
+                size_t used = strlen(names);
+                if (used + strlen(fn->name) + 8 < sizeof names)
+                    snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", fn->name);
+            }
+            int lines = own_lines + outside_lines;
+            if (lines < CW_TARGET_CLASS_MIN_LINES)
+                continue;
+            int method_count = cl->method_count > 0 ? cl->method_count : methods + outside;
             double score = cw_score_class(method_count, lines, cl->docstring != NULL,
                                           (int)cl->decorators.count);
             const char *kind = cl->kind && *cl->kind ? cl->kind : "class";
@@ -213,6 +226,15 @@ int cw_targets_classes(const cw_target_ctx_t *ctx, cw_cands_t *out)
                 snprintf(decos + used, sizeof decos - used, "%s%s", d ? ", " : "",
                          cl->decorators.items[d]);
             }
+            char shown[160] = "";
+            if (outside > 0)
+                snprintf(shown, sizeof shown,
+                         "; its methods (defined outside it, %d lines, shown after it): ",
+                         outside_lines);
+            char cut[96] = "";
+            if (bytes > CW_TARGET_CLASS_SOURCE)
+                snprintf(cut, sizeof cut, " The source shown is its first %d bytes.",
+                         (int)CW_TARGET_CLASS_SOURCE);
             cw_cand_t c = {.score = score,
                            .file = strdup(f->rel),
                            .name = strdup(cl->name),
@@ -224,15 +246,15 @@ int cw_targets_classes(const cw_target_ctx_t *ctx, cw_cands_t *out)
                            .src_start = cl->start_byte,
                            .src_end = cl->end_byte,
                            .src_max = CW_TARGET_CLASS_SOURCE,
+                           .cls = outside > 0 ? cl : NULL,
                            /* "A <kind> ..." always: the generator reads the kind from there */
                            .context =
                                s_printf("A %s `%s` of %d lines with %d methods%s%s%s%s%s (file %s, "
-                                        "%d lines).",
+                                        "%d lines).%s",
                                         kind, cl->name, lines, method_count,
                                         *decos ? "; decorated with " : "", decos,
-                                        cl->docstring ? "; it has a docstring" : "",
-                                        *outside ? "; its methods (defined outside it): " : "",
-                                        outside, f->rel, f->lines)};
+                                        cl->docstring ? "; it has a docstring" : "", shown,
+                                        outside > 0 ? names : "", f->rel, f->lines, cut)};
             if (!c.context) {
                 cw_cand_free(&c);
                 return -1;
@@ -354,6 +376,45 @@ static cw_value_t *s_strlist(const cw_strlist_t *list, size_t max)
     return arr;
 }
 
+/* A class's text and its methods written outside it (c->cls), each after a blank line, at
+   most c->src_max bytes (cut back to a UTF-8 boundary). src/len: the verified file. */
+static char *s_with_methods(const cw_cand_t *c, const char *src, size_t len)
+{
+    const cw_index_file_t *f = c->record;
+    size_t cap = c->src_max;
+    char *buf = malloc(cap + 1);
+    if (!buf)
+        return NULL;
+    size_t used = 0;
+    const char *piece = src + c->src_start;
+    size_t n = c->src_end - c->src_start;
+    for (size_t o = 0;; o++) {
+        size_t take = n < cap - used ? n : cap - used;
+        memcpy(buf + used, piece, take);
+        used += take;
+        /* the next method in range (the index record matches this very text) */
+        const cw_index_fn_t *fn = NULL;
+        while (o < c->cls->outside_count && !fn) {
+            uint32_t at = c->cls->outside[o];
+            fn = at < f->fn_count ? &f->fns[at] : NULL;
+            if (fn && (fn->end_byte > len || fn->end_byte <= fn->start_byte))
+                fn = NULL;
+            if (!fn)
+                o++;
+        }
+        if (!fn || used >= cap)
+            break;
+        take = cap - used < 2 ? cap - used : 2;
+        memcpy(buf + used, "\n\n", take);
+        used += take;
+        piece = src + fn->start_byte;
+        n = fn->end_byte - fn->start_byte;
+    }
+    char *out = cw_strndup_utf8(buf, used, cap);
+    free(buf);
+    return out;
+}
+
 /* The lazily read part of a candidate's source, or NULL (*stale when the file changed). */
 static char *s_read_range(const cw_cand_t *c, const char *root, bool *stale)
 {
@@ -378,7 +439,8 @@ static char *s_read_range(const cw_cand_t *c, const char *root, bool *stale)
         free(src);
         return NULL;
     }
-    char *out = cw_strndup_utf8(src + c->src_start, c->src_end - c->src_start, c->src_max);
+    char *out = c->cls ? s_with_methods(c, src, len)
+                       : cw_strndup_utf8(src + c->src_start, c->src_end - c->src_start, c->src_max);
     free(src);
     return out;
 }

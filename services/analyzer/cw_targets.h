@@ -39,10 +39,14 @@ typedef struct {
     const cw_index_file_t *record; /* source read lazily from this file (borrowed) */
     uint32_t src_start;            /* ...this byte range of it */
     uint32_t src_end;
-    size_t src_max; /* ...at most this many bytes */
-    char *source;   /* owned text: the whole source, or what comes before the
-                       lazily read range when `record` is set */
-    char *context;  /* owned, NULL = none */
+    size_t src_max; /* ...at most this many bytes (what follows included) */
+    /* class_doc: the class's methods written outside its text (cw_index_class_t.outside),
+       read from the same file and appended to its text, each after a blank line, in file
+       order (borrowed; NULL = none) */
+    const cw_index_class_t *cls;
+    char *source;  /* owned text: the whole source, or what comes before the
+                      lazily read range when `record` is set */
+    char *context; /* owned, NULL = none */
 } cw_cand_t;
 
 typedef struct {

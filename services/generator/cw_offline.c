@@ -1098,6 +1098,7 @@ static void s_members(const s_text_t *t, long base_line, s_list_t *out, const ch
     if (t->fam == F_C) {
         *what = "Members";
         int depth = 0;
+        bool opened = false; /* inside the type's own braces */
         size_t pos = 0, next;
         long no = 0;
         for (; pos < len; pos = next, no++) {
@@ -1106,6 +1107,10 @@ static void s_members(const s_text_t *t, long base_line, s_list_t *out, const ch
             int start_depth = depth;
             for (size_t k = pos; k < e; k++)
                 depth += m[k] == '{' ? 1 : m[k] == '}' ? -1 : 0;
+            if (depth > 0)
+                opened = true;
+            else if (opened)
+                break; /* the type ends here; methods the analyzer appended follow */
             if (start_depth != 1 || depth != 1)
                 continue;
             size_t p = s_skip_ws(m, pos, e), z = e;

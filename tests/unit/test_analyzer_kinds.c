@@ -69,6 +69,9 @@ typedef struct {
     int cls_wmc; /* its methods' CCN summed (what have a body) */
     const char *cls_prefix;
     const char *cls_context; /* its context also says this (NULL: nothing more) */
+    /* its methods written outside its text, in file order: the target's source is its text
+       followed by theirs, each after a blank line, and its lines count theirs too */
+    const char *cls_outside[MAX_FNS];
     const char *other_cls;
     size_t classes; /* class_doc targets in all */
     /* file_doc of the main file */
@@ -165,7 +168,7 @@ static const s_case_t s_tsx = {
     .cls = "TodoList",
     .cls_file = "TodoList.tsx",
     .cls_kind = "class",
-    .cls_methods = 2,
+    .cls_methods = 3, /* visible, render and the arrow-function field setFilter */
     .cls_doc = true,
     .cls_wmc = 3,
     .cls_prefix = "export class TodoList extends React.Component<Props, State> {",
@@ -185,7 +188,8 @@ static const s_case_t s_go = {
     .fns = {{"Statement", "Ledger", "func (l *Ledger) Statement(", 7, 4, 2},
             {"Reconcile", NULL, "func Reconcile(", 7, 3, 2},
             {"Post", "Ledger", "func (l *Ledger) Post(", 6, 3, 1}},
-    /* a struct with methods: the methods are outside its text */
+    /* a struct with methods: the methods are outside its text, and follow it in the
+       target's source */
     .cls = "Ledger",
     .cls_file = "ledger.go",
     .cls_kind = "struct",
@@ -193,8 +197,10 @@ static const s_case_t s_go = {
     .cls_doc = true,
     .cls_wmc = 14,
     .cls_prefix = "type Ledger struct {",
-    .cls_context = "; its methods (defined outside it): Post, Balance, Statement (file ledger.go",
-    .classes = 1,
+    .cls_outside = {"Post", "Balance", "Statement"},
+    /* Broker (broker.go): 4 lines of its own, 24 with its three methods */
+    .other_cls = "Broker",
+    .classes = 2,
     .main_functions = 5,
     .main_imports = 5,
     .pat_file = "broker.go",
@@ -243,8 +249,9 @@ static const s_case_t s_c = {
     .cls_kind = "struct",
     .cls_methods = 4,
     .cls_doc = true,
-    .cls_wmc = 0,
+    .cls_wmc = 19, /* its four methods' */
     .cls_prefix = "typedef struct ringbuf {",
+    .cls_outside = {"ringbuf_used", "ringbuf_write", "ringbuf_read", "ringbuf_destroy"},
     .classes = 1,
     .main_functions = 6,
     .main_imports = 6,
@@ -268,7 +275,7 @@ static const s_case_t s_cpp = {
     .cls_doc = true,
     .cls_wmc = 14,
     .cls_prefix = "class TaskScheduler {",
-    .cls_context = "; its methods (defined outside it): overruns (file scheduler.cpp",
+    .cls_outside = {"overruns"}, /* TaskScheduler::overruns, after the class */
     .other_cls = "Settings",
     .classes = 2,
     .main_functions = 6,
@@ -545,17 +552,65 @@ static void s_check_classes(const s_case_t *c, const char *repo)
         fail_msg("%s: no class_doc for %s", c->lang, c->cls);
     assert_null(cw_map_get(t, "class"));
     int start = (int)cw_map_int(t, "start_line", 0), end = (int)cw_map_int(t, "end_line", 0);
-    int lines = end - start + 1;
-    assert_true(lines >= 15);
     const char *src = cw_map_str(t, "source", "");
     if (strncmp(src, c->cls_prefix, strlen(c->cls_prefix)) != 0)
         fail_msg("%s: class %s starts with \"%.40s\"", c->lang, c->cls, src);
     size_t len;
     char *text = s_read(repo, c->cls_file, &len);
-    const char *at = strstr(text, src);
-    assert_non_null(at);
-    assert_int_equal(s_line_of(text, (size_t)(at - text)), start);
+    /* the source: the class's text (as extraction finds it, from its start line), then
+       each method written outside it (likewise) after a blank line */
+    const cw_lang_t *lang = cw_lang_for_path(c->cls_file);
+    TSParser *parser = ts_parser_new();
+    TSTree *tree = cw_extract_parse(parser, lang, text, len);
+    assert_non_null(tree);
+    cw_class_list_t classes = {0};
+    assert_int_equal(cw_extract_classes(lang, tree, text, len, &classes), 0);
+    const cw_class_t *cl = NULL;
+    for (size_t i = 0; i < classes.count && !cl; i++)
+        if (strcmp(classes.items[i].name, c->cls) == 0)
+            cl = &classes.items[i];
+    assert_non_null(cl);
+    assert_int_equal(cl->start_line, start);
+    assert_int_equal(cl->end_line, end);
+    assert_int_equal(s_line_of(text, cl->start_byte), start);
+    size_t cap = len * 2 + 64, used = 0;
+    char *expect_src = malloc(cap);
+    assert_non_null(expect_src);
+    memcpy(expect_src, text + cl->start_byte, cl->end_byte - cl->start_byte);
+    used = cl->end_byte - cl->start_byte;
+    cw_class_list_free(&classes);
+    int outside_lines = 0, outside = 0;
+    char names[256] = "";
+    cw_function_list_t fns = {0};
+    assert_int_equal(cw_extract_functions(lang, tree, text, len, &fns), 0);
+    for (const char *const *m = c->cls_outside; m < c->cls_outside + MAX_FNS && *m; m++) {
+        const cw_function_t *fn = NULL;
+        for (size_t i = 0; i < fns.count && !fn; i++)
+            if (strcmp(fns.items[i].name, *m) == 0)
+                fn = &fns.items[i];
+        if (!fn)
+            fail_msg("%s: no function %s", c->lang, *m);
+        memcpy(expect_src + used, "\n\n", 2);
+        memcpy(expect_src + used + 2, text + fn->start_byte, fn->end_byte - fn->start_byte);
+        used += 2 + fn->end_byte - fn->start_byte;
+        outside_lines += fn->end_line - fn->start_line + 1;
+        outside++;
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                 outside > 1 ? ", " : "", *m);
+    }
+    cw_function_list_free(&fns);
+    ts_tree_delete(tree);
+    ts_parser_delete(parser);
+    expect_src[used] = '\0';
+    if (strcmp(src, expect_src) != 0) {
+        fprintf(stderr, "%s\n--- expected\n%s\n", src, expect_src);
+        fail_msg("%s: class %s: another source", c->lang, c->cls);
+    }
+    free(expect_src);
     free(text);
+    /* its size: its own lines and its outside methods' lines */
+    int lines = end - start + 1 + outside_lines;
+    assert_true(lines >= 15);
     char want[256];
     /* "A <kind>" even before a vowel: the generator reads the kind from there */
     snprintf(want, sizeof want, "A %s `%s` of %d lines with %d methods", c->cls_kind, c->cls, lines,
@@ -566,6 +621,16 @@ static void s_check_classes(const s_case_t *c, const char *repo)
     assert_true((strstr(ctx, "it has a docstring") != NULL) == c->cls_doc);
     if (c->cls_context && !strstr(ctx, c->cls_context))
         fail_msg("%s: context \"%s\" lacks \"%s\"", c->lang, ctx, c->cls_context);
+    if (outside > 0) {
+        snprintf(want, sizeof want,
+                 "; its methods (defined outside it, %d lines, shown after it): %s (file %s",
+                 outside_lines, names, c->cls_file);
+        if (!strstr(ctx, want))
+            fail_msg("%s: context \"%s\" lacks \"%s\"", c->lang, ctx, want);
+    } else {
+        assert_null(strstr(ctx, "defined outside it"));
+    }
+    assert_null(strstr(ctx, "The source shown is")); /* not cut */
     /* the reference formula */
     double expect = fmin(c->cls_methods / 6.0, 1) * 35 + fmin(lines / 100.0, 1) * 25 +
                     (c->cls_doc ? 10 : 0) + fmin(5.0 * c->cls_decorators, 15) + 15;

@@ -236,7 +236,7 @@ static void test_typescript(void **state)
     assert_string_equal(s_fn(&p, "pick")->parameters.items[1], "...keys");
     const exp_class_t cls[] = {
         {"Repo", "interface", 4, 8, 2, false, 0}, /* `Plain` has no methods: not listed */
-        {"UserService", "class", 15, 39, 3, true, 1},
+        {"UserService", "class", 15, 39, 4, true, 1},
     };
     s_check_classes(&p, cls, 2);
     assert_string_equal(p.classes.items[1].docstring, "Caches users in memory.");

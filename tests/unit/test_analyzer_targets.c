@@ -1,7 +1,9 @@
-/*  Analyzer target kinds on real fixtures (tests/fixtures/analyzer/targets): class_doc,
-    file_doc, module_doc (python, go, rust, c, typescript, javascript), pattern_analysis,
-    code_evolution on a temporary git repository, and the three function perspectives.
-    Every target must validate as a proto `target`, with code_hash = sha256(source). */
+/*  Analyzer target kinds on real fixtures (tests/fixtures/analyzer/targets): class_doc
+    (Python classes; Go and C structs with their methods, which follow the struct in the
+    source; JS/TS function-valued fields as methods), file_doc, module_doc (python, go,
+    rust, c, cpp, typescript, tsx, javascript), pattern_analysis, code_evolution on a
+    temporary git repository, and the three function perspectives. Every target must
+    validate as a proto `target`, with code_hash = sha256(source). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,7 @@
 
 #include "cw_analyzer.h"
 #include "cw_extract.h"
+#include "cw_index.h"
 #include "cw_log.h"
 #include "cw_proto.h"
 #include "cw_scan.h"
@@ -83,9 +86,10 @@ static cw_config_t *s_config(void)
     snprintf(data, sizeof data, "%s/data", s_tmp);
     free(cfg->data_dir);
     cfg->data_dir = strdup(data);
-    /* the reference's patterns plus C */
-    static const char *const inc[] = {"**/*.py", "**/*.ts", "**/*.tsx", "**/*.js", "**/*.go",
-                                      "**/*.rs", "**/*.c",  "**/*.h",   NULL};
+    /* the reference's patterns plus C and C++ */
+    static const char *const inc[] = {"**/*.py",  "**/*.ts",  "**/*.tsx", "**/*.js",
+                                      "**/*.go",  "**/*.rs",  "**/*.c",   "**/*.h",
+                                      "**/*.cpp", "**/*.hpp", NULL};
     s_set_list(&cfg->analyzer.include_patterns, &cfg->analyzer.include_count, inc);
     return cfg;
 }
@@ -184,6 +188,205 @@ static void test_class_doc_python(void **state)
     cw_value_destroy(&arr);
 }
 
+/* The text of lines [a, b] of a file (1-based, without the last newline). */
+static char *s_line_text(const char *text, size_t len, int a, int b)
+{
+    size_t i = 0;
+    for (int l = 1; l < a && i < len; i++)
+        l += text[i] == '\n';
+    size_t e = i;
+    for (int l = a; e < len && !(text[e] == '\n' && l == b); e++)
+        l += text[e] == '\n';
+    return strndup(text + i, e - i);
+}
+
+/* A struct with methods: the struct's text, then each method's (line ranges, file order)
+   after a blank line. */
+static void s_check_struct(const cw_value_t *t, const char *dir, const char *file,
+                           const int ranges[][2], size_t n, int methods, double wmc,
+                           const char *names)
+{
+    assert_non_null(t);
+    size_t len;
+    char *text = s_read(dir, file, &len);
+    char expect[8192] = "";
+    int lines = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *part = s_line_text(text, len, ranges[i][0], ranges[i][1]);
+        snprintf(expect + strlen(expect), sizeof expect - strlen(expect), "%s%s", i ? "\n\n" : "",
+                 part);
+        free(part);
+        lines += ranges[i][1] - ranges[i][0] + 1;
+    }
+    free(text);
+    assert_string_equal(cw_map_str(t, "source", ""), expect);
+    /* start and end: the struct's own */
+    assert_int_equal(cw_map_int(t, "start_line", 0), ranges[0][0]);
+    assert_int_equal(cw_map_int(t, "end_line", 0), ranges[0][1]);
+    /* size (struct and methods), methods, complexity summed */
+    assert_true(fabs(cw_map_float(t, "score", 0) - cw_score_class(methods, lines, true, 0)) < 1e-9);
+    assert_true(fabs(cw_map_float(t, "complexity", 0) - wmc) < 1e-9);
+    char want[512];
+    snprintf(want, sizeof want, "A struct `%s` of %d lines with %d methods; it has a docstring",
+             cw_map_str(t, "name", ""), lines, methods);
+    const char *ctx = cw_map_str(t, "context", "");
+    if (strncmp(ctx, want, strlen(want)) != 0)
+        fail_msg("context \"%s\", expected \"%s...\"", ctx, want);
+    snprintf(want, sizeof want, "; its methods (defined outside it, %d lines, shown after it): %s",
+             lines - (ranges[0][1] - ranges[0][0] + 1), names);
+    if (!strstr(ctx, want))
+        fail_msg("context \"%s\" lacks \"%s\"", ctx, want);
+    assert_null(strstr(ctx, "The source shown is"));
+}
+
+static void test_class_doc_struct_methods(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/fx/structs", s_tmp);
+    cw_value_t *arr = s_run("class_doc", dir, 50);
+    assert_int_equal(cw_value_size(arr), 2);
+    /* Go: Queue's receiver methods, Len written before the struct; Drain takes a *Queue
+       but is no method. 5 + 5 + 12 + 10 lines; ccn 1 + 4 + 2 */
+    static const int queue[][2] = {{19, 23}, {12, 16}, {26, 37}, {52, 61}};
+    s_check_struct(s_find(arr, "queue.go", "Queue"), dir, "queue.go", queue, 4, 3, 7,
+                   "Len, Push, Pop (file queue.go");
+    /* C: functions whose first parameter points to the struct, by tag (push) or typedef
+       name (pop, positive); not intstack_new nor count_positive (an int *). 5 + 7 + 7 + 4
+       lines; ccn 2 + 2 + 1 */
+    static const int stack[][2] = {{6, 10}, {24, 30}, {40, 46}, {48, 51}};
+    s_check_struct(s_find(arr, "intstack.c", "intstack"), dir, "intstack.c", stack, 4, 3, 5,
+                   "intstack_push, intstack_pop, intstack_positive (file intstack.c");
+    /* the same from the index kept in the database (a new analyzer reads it back) */
+    cw_value_t *again = s_run("class_doc", dir, 50);
+    assert_int_equal(cw_value_size(again), 2);
+    for (size_t i = 0; i < 2; i++) {
+        const cw_value_t *a = cw_array_at(arr, i), *b = cw_array_at(again, i);
+        assert_string_equal(cw_map_str(a, "source", ""), cw_map_str(b, "source", "x"));
+        assert_string_equal(cw_map_str(a, "context", ""), cw_map_str(b, "context", "x"));
+        assert_true(cw_map_float(a, "score", 0) == cw_map_float(b, "score", 1));
+    }
+    cw_value_destroy(&again);
+    cw_value_destroy(&arr);
+}
+
+/* The index keeps each class's outside methods, in memory and through its database. */
+static void test_class_methods_indexed(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX], db[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/fx/structs", s_tmp);
+    snprintf(db, sizeof db, "%s/structs-index.db", s_tmp);
+    for (int round = 0; round < 2; round++) {
+        cw_index_t *index = cw_index_new(db, 1);
+        assert_non_null(index);
+        assert_true(cw_index_persistent(index));
+        cw_scan_list_t scan = {0};
+        assert_int_equal(cw_scan_repo(dir, NULL, NULL, &scan), 0);
+        cw_index_view_t view = {0};
+        assert_int_equal(cw_index_refresh(index, dir, &scan, &view), 0);
+        /* the second round reads everything back from the database */
+        assert_int_equal(cw_index_files_parsed(index), round == 0 ? 2 : 0);
+        assert_int_equal(view.count, 2);
+        for (size_t i = 0; i < view.count; i++) {
+            const cw_index_file_t *f = view.files[i];
+            assert_int_equal(f->class_count, 1);
+            const cw_index_class_t *c = &f->classes[0];
+            static const char *const go[] = {"Len", "Push", "Pop"};
+            static const char *const cc[] = {"intstack_push", "intstack_pop", "intstack_positive"};
+            const char *const *want = strcmp(f->rel, "queue.go") == 0 ? go : cc;
+            assert_int_equal(c->outside_count, 3);
+            assert_int_equal(c->method_count, 3);
+            for (size_t k = 0; k < 3; k++) {
+                assert_true(c->outside[k] < f->fn_count);
+                assert_string_equal(f->fns[c->outside[k]].name, want[k]);
+            }
+        }
+        free(view.files);
+        cw_scan_list_free(&scan);
+        cw_index_destroy(&index);
+    }
+}
+
+/* A struct whose methods make more than the source limit: cut, with a note. */
+static void test_class_doc_struct_cut(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX], path[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s/big", s_tmp);
+    assert_int_equal(s_sh("mkdir -p '%s'", dir), 0);
+    snprintf(path, sizeof path, "%s/big.go", dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fprintf(fp, "package big\n\n// Big has many methods.\ntype Big struct {\n\tn int\n}\n");
+    for (int i = 0; i < 40; i++) {
+        fprintf(fp, "\n// Step%d moves n along.\nfunc (b *Big) Step%d(k int) int {\n", i, i);
+        for (int j = 0; j < 20; j++)
+            fprintf(fp, "\tif k > %d {\n\t\tb.n += k * %d // a line to make the method long\n\t}\n",
+                    j, j);
+        fprintf(fp, "\treturn b.n\n}\n");
+    }
+    fclose(fp);
+    cw_value_t *arr = s_run("class_doc", dir, 10);
+    assert_int_equal(cw_value_size(arr), 1);
+    const cw_value_t *t = cw_array_at(arr, 0);
+    const char *src = cw_map_str(t, "source", "");
+    assert_int_equal(strlen(src), 16384);
+    assert_true(
+        strncmp(src, "type Big struct {\n\tn int\n}\n\nfunc (b *Big) Step0(k int) int {", 60) == 0);
+    /* 3 + 40 * 63 lines, 40 methods of ccn 21 */
+    assert_true(fabs(cw_map_float(t, "complexity", 0) - 40 * 21) < 1e-9);
+    const char *ctx = cw_map_str(t, "context", "");
+    assert_true(strncmp(ctx, "A struct `Big` of 2523 lines with 40 methods", 44) == 0);
+    assert_non_null(strstr(ctx, "The source shown is its first 16384 bytes."));
+    assert_int_equal(cw_map_int(t, "start_line", 0), 4);
+    assert_int_equal(cw_map_int(t, "end_line", 0), 6);
+    cw_value_destroy(&arr);
+}
+
+/* JS/TS class fields holding functions count as methods. */
+static void test_class_function_fields(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *path;
+        const char *src;
+        int methods;
+    } cases[] = {
+        {"x.js",
+         "class Form {\n  count = 0;\n  submit() {}\n  handle = () => { this.count++; };\n"
+         "  reset = function () { this.count = 0; };\n  static make = (n) => new Form(n);\n}\n",
+         4},
+        {"x.ts",
+         "export class Panel {\n  private title: string = '';\n  open(): void {}\n"
+         "  private onClick = (e: Event): void => { e.preventDefault(); };\n"
+         "  readonly size = 3;\n}\n",
+         2},
+        {"x.tsx",
+         "class Menu extends React.Component {\n  state = { open: false };\n"
+         "  toggle = () => this.setState({ open: !this.state.open });\n"
+         "  render() { return <ul onClick={this.toggle} />; }\n}\n",
+         2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const cw_lang_t *lang = cw_lang_for_path(cases[i].path);
+        assert_non_null(lang);
+        size_t len = strlen(cases[i].src);
+        TSParser *parser = ts_parser_new();
+        TSTree *tree = cw_extract_parse(parser, lang, cases[i].src, len);
+        assert_non_null(tree);
+        cw_class_list_t classes = {0};
+        assert_int_equal(cw_extract_classes(lang, tree, cases[i].src, len, &classes), 0);
+        assert_int_equal(classes.count, 1);
+        if (classes.items[0].method_count != cases[i].methods)
+            fail_msg("%s: %d methods, expected %d", cases[i].path, classes.items[0].method_count,
+                     cases[i].methods);
+        cw_class_list_free(&classes);
+        ts_tree_delete(tree);
+        ts_parser_delete(parser);
+    }
+}
+
 /* ------------------------------------------------------------------ file_doc */
 
 static void test_file_doc_python(void **state)
@@ -271,9 +474,22 @@ static void test_module_doc_languages(void **state)
     s_check_module(arr, dir, "c/buf", "buf", "c", 3, "buf.h");
     s_check_module(arr, dir, "ts/ui", "ui", "typescript", 3, "index.ts");
     s_check_module(arr, dir, "js/lib", "lib", "javascript", 3, "index.js");
-    /* two .py files without __init__.py are not a package */
+    /* index.tsx and two components: a tsx module */
+    s_check_module(arr, dir, "tsx/widgets", "widgets", "tsx", 3, "index.tsx");
+    /* two .cpp sources and their header: a C++ directory, the header named after it is
+       the index */
+    s_check_module(arr, dir, "cpp/geo", "geo", "cpp", 3, "geo.hpp");
+    const cw_value_t *geo = s_find(arr, "cpp/geo", "geo");
+    assert_non_null(strstr(cw_map_str(geo, "source", ""), "(c/c++ directory, 3 files)"));
+    assert_non_null(strstr(cw_map_str(geo, "source", ""), "- polygon.cpp ("));
+    assert_non_null(strstr(cw_map_str(geo, "source", ""), "- distance.cpp ("));
+    assert_non_null(strstr(cw_map_str(s_find(arr, "tsx/widgets", "widgets"), "source", ""),
+                           "(typescript module, 3 files)"));
+    /* two .py files without __init__.py are not a package; one .go and one .c file
+       (structs/) are no module either */
     assert_null(s_find(arr, "python/scripts", NULL));
-    assert_int_equal(cw_value_size(arr), 6);
+    assert_null(s_find(arr, "structs", NULL));
+    assert_int_equal(cw_value_size(arr), 8);
     cw_value_destroy(&arr);
 }
 
@@ -425,9 +641,16 @@ static void test_perspectives(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_class_doc_python),     cmocka_unit_test(test_file_doc_python),
-        cmocka_unit_test(test_module_doc_languages), cmocka_unit_test(test_pattern_analysis),
-        cmocka_unit_test(test_code_evolution),       cmocka_unit_test(test_perspectives),
+        cmocka_unit_test(test_class_doc_python),
+        cmocka_unit_test(test_class_doc_struct_methods),
+        cmocka_unit_test(test_class_methods_indexed),
+        cmocka_unit_test(test_class_doc_struct_cut),
+        cmocka_unit_test(test_class_function_fields),
+        cmocka_unit_test(test_file_doc_python),
+        cmocka_unit_test(test_module_doc_languages),
+        cmocka_unit_test(test_pattern_analysis),
+        cmocka_unit_test(test_code_evolution),
+        cmocka_unit_test(test_perspectives),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -122,7 +122,7 @@ static int s_setup(void **state)
     const char *base = getenv("CW_PORT_BASE");
     s_port = base ? atoi(base) : 0;
     if (s_port <= 0)
-        s_port = 31000 + (getpid() % 4000) * 5;
+        s_port = 22000 + (getpid() % 1000) * 20; /* below the ephemeral range */
     snprintf(s_cfg, sizeof(s_cfg), "%s/cfg", s_dir);
     snprintf(s_empty, sizeof(s_empty), "%s/empty", s_dir);
     snprintf(s_repo, sizeof(s_repo), "%s/repo", s_dir);
