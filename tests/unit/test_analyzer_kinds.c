@@ -611,7 +611,7 @@ static void s_check_classes(const s_case_t *c, const char *repo)
     /* its size: its own lines and its outside methods' lines */
     int lines = end - start + 1 + outside_lines;
     assert_true(lines >= 15);
-    char want[256];
+    char want[1024];
     /* "A <kind>" even before a vowel: the generator reads the kind from there */
     snprintf(want, sizeof want, "A %s `%s` of %d lines with %d methods", c->cls_kind, c->cls, lines,
              c->cls_methods);
@@ -682,7 +682,7 @@ static void s_check_file(const s_case_t *c, const char *repo)
                 1e-9);
     if (fabs(cw_map_float(t, "score", 0) - expect) > 1e-9)
         fail_msg("%s: file score %f, expected %f", c->lang, cw_map_float(t, "score", 0), expect);
-    char want[256];
+    char want[1024];
     snprintf(want, sizeof want, "%s: %d lines, %zu bytes, %zu functions", c->main, lines, len,
              fns.count);
     assert_true(strncmp(cw_map_str(t, "context", ""), want, strlen(want)) == 0);
