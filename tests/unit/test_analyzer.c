@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "cw_test_analyzer.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -30,16 +32,6 @@
 static char s_fixture[1024]; /* tests/fixtures/analyzer/sample */
 static char s_tmp[512];      /* temporary root */
 static char s_repo[1024];    /* git repo built from the fixture */
-
-static int s_sh(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return system(cmd);
-}
 
 static void s_write(const char *path, const void *data, size_t len)
 {
@@ -70,11 +62,12 @@ static int s_setup(void **state)
     snprintf(s_repo, sizeof s_repo, "%s/sample", s_tmp);
     /* the fixture, plus copies of tests/test_core.py in places that must be skipped (or
        kept), and files that must be skipped by content */
-    int rc = s_sh("cp -r '%s' '%s' && cd '%s' && mv gitignore.txt .gitignore && "
-                  "mkdir -p generated node_modules/lib .hidden docs venv && "
-                  "for d in generated/gen.py node_modules/lib/mod.py .hidden/hidden.py "
-                  "docs/example.skip.py docs/kept.py venv/v.py; do cp tests/test_core.py $d; done",
-                  s_fixture, s_repo, s_repo);
+    int rc =
+        test_sh("cp -r '%s' '%s' && cd '%s' && mv gitignore.txt .gitignore && "
+                "mkdir -p generated node_modules/lib .hidden docs venv && "
+                "for d in generated/gen.py node_modules/lib/mod.py .hidden/hidden.py "
+                "docs/example.skip.py docs/kept.py venv/v.py; do cp tests/test_core.py $d; done",
+                s_fixture, s_repo, s_repo);
     if (rc != 0)
         return -1;
     char path[PATH_MAX];
@@ -98,13 +91,13 @@ static int s_setup(void **state)
     fclose(f);
     free(body);
     /* two commits with fixed dates: everything at T0, core.py again at T0 + 1 day */
-    rc = s_sh("cd '%s' && git init -q . && git config user.email t@example.com && "
-              "git config user.name Test && git add -A && "
-              "GIT_AUTHOR_DATE='@%lld +0000' GIT_COMMITTER_DATE='@%lld +0000' "
-              "git commit -q -m one && echo '# touched' >> pkg/core.py && git add -A && "
-              "GIT_AUTHOR_DATE='@%lld +0000' GIT_COMMITTER_DATE='@%lld +0000' "
-              "git commit -q -m two",
-              s_repo, T0, T0, T0 + DAY, T0 + DAY);
+    rc = test_sh("cd '%s' && git init -q . && git config user.email t@example.com && "
+                 "git config user.name Test && git add -A && "
+                 "GIT_AUTHOR_DATE='@%lld +0000' GIT_COMMITTER_DATE='@%lld +0000' "
+                 "git commit -q -m one && echo '# touched' >> pkg/core.py && git add -A && "
+                 "GIT_AUTHOR_DATE='@%lld +0000' GIT_COMMITTER_DATE='@%lld +0000' "
+                 "git commit -q -m two",
+                 s_repo, T0, T0, T0 + DAY, T0 + DAY);
     return rc == 0 ? 0 : -1;
 }
 
@@ -112,7 +105,7 @@ static int s_teardown(void **state)
 {
     (void)state;
     if (s_tmp[0] && strncmp(s_tmp, "/tmp/cw_analyzer_", 17) == 0)
-        s_sh("rm -rf '%s'", s_tmp);
+        test_sh("rm -rf '%s'", s_tmp);
     return 0;
 }
 
@@ -233,7 +226,7 @@ static void test_scan(void **state)
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/pkg/.gitignore", s_repo);
     s_write(path, "store.py\n", 9);
-    s_sh("ln -s .. '%s/pkg/loop' && ln -s /etc/hostname '%s/pkg/outside.py'", s_repo, s_repo);
+    test_sh("ln -s .. '%s/pkg/loop' && ln -s /etc/hostname '%s/pkg/outside.py'", s_repo, s_repo);
 
     cw_scan_list_t list = {0};
     assert_int_equal(cw_scan_repo(s_repo, inc, exc, &list), 0);
@@ -263,7 +256,7 @@ static void test_scan(void **state)
     cw_scan_list_free(&list);
     cw_patterns_destroy(&only);
 
-    s_sh("rm -f '%s/pkg/.gitignore' '%s/pkg/loop' '%s/pkg/outside.py'", s_repo, s_repo, s_repo);
+    test_sh("rm -f '%s/pkg/.gitignore' '%s/pkg/loop' '%s/pkg/outside.py'", s_repo, s_repo, s_repo);
     assert_int_equal(cw_scan_repo("/nonexistent/cw", inc, exc, &list), -1);
     cw_patterns_destroy(&inc);
     cw_patterns_destroy(&exc);
@@ -743,8 +736,8 @@ static void test_no_git(void **state)
     /* a plain directory: no history -> 999 days, lower scores, still works */
     char plain[PATH_MAX];
     snprintf(plain, sizeof plain, "%s/plain", s_tmp);
-    assert_int_equal(s_sh("mkdir -p '%s' && cp '%s/pkg/store.py' '%s/'", plain, s_fixture, plain),
-                     0);
+    assert_int_equal(
+        test_sh("mkdir -p '%s' && cp '%s/pkg/store.py' '%s/'", plain, s_fixture, plain), 0);
     cw_config_t *cfg;
     cw_analyzer_t *a = s_analyzer(&cfg);
     char err[256];
@@ -765,7 +758,7 @@ static void test_multi_repo(void **state)
     (void)state;
     char plain[PATH_MAX], err[256];
     snprintf(plain, sizeof plain, "%s/plain2", s_tmp);
-    assert_int_equal(s_sh("mkdir -p '%s' && cp '%s/pkg/core.py' '%s/'", plain, s_fixture, plain),
+    assert_int_equal(test_sh("mkdir -p '%s' && cp '%s/pkg/core.py' '%s/'", plain, s_fixture, plain),
                      0);
     cw_config_t *cfg;
     cw_analyzer_t *a = s_analyzer(&cfg);

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "cw_test_analyzer.h"
+
 #include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -34,16 +36,6 @@ static char s_data[1024];
 static int s_warnings;
 static char s_last_warning[1024];
 
-static int s_sh(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return system(cmd);
-}
-
 static void s_hook(cw_log_level_t level, const char *line, void *arg)
 {
     (void)arg;
@@ -66,13 +58,13 @@ static int s_setup(void **state)
         return -1;
     snprintf(s_repo, sizeof s_repo, "%s/repo", s_tmp);
     snprintf(s_data, sizeof s_data, "%s/data", s_tmp);
-    int rc = s_sh("mkdir -p '%s' && cp -r '%s/tests/fixtures/analyzer/sample/pkg' "
-                  "'%s/tests/fixtures/analyzer/targets/python/shapes' "
-                  "'%s/tests/fixtures/analyzer/targets/js' '%s/' && cd '%s' && git init -q . && "
-                  "git config user.email t@example.com && git config user.name Test && "
-                  "git add -A && GIT_AUTHOR_DATE='@%lld +0000' GIT_COMMITTER_DATE='@%lld +0000' "
-                  "git commit -q -m one",
-                  s_repo, src, src, src, s_repo, s_repo, T0, T0);
+    int rc = test_sh("mkdir -p '%s' && cp -r '%s/tests/fixtures/analyzer/sample/pkg' "
+                     "'%s/tests/fixtures/analyzer/targets/python/shapes' "
+                     "'%s/tests/fixtures/analyzer/targets/js' '%s/' && cd '%s' && git init -q . && "
+                     "git config user.email t@example.com && git config user.name Test && "
+                     "git add -A && GIT_AUTHOR_DATE='@%lld +0000' GIT_COMMITTER_DATE='@%lld +0000' "
+                     "git commit -q -m one",
+                     s_repo, src, src, src, s_repo, s_repo, T0, T0);
     return rc == 0 ? 0 : -1;
 }
 
@@ -81,7 +73,7 @@ static int s_teardown(void **state)
     (void)state;
     cw_log_set_hook(NULL, NULL);
     if (strncmp(s_tmp, "/tmp/cw_index_", 14) == 0)
-        s_sh("rm -rf '%s'", s_tmp);
+        test_sh("rm -rf '%s'", s_tmp);
     return 0;
 }
 
@@ -123,7 +115,7 @@ static bool s_has(const char *json, const char *needle)
 
 static void s_reset_data(void)
 {
-    s_sh("rm -rf '%s'", s_data);
+    test_sh("rm -rf '%s'", s_data);
 }
 
 /* ------------------------------------------------------------------ reuse */
@@ -191,38 +183,39 @@ static void test_invalidation(void **state)
     size_t scanned = cw_analyzer_files_scanned(a);
     /* a new function in one file: that file (only) is parsed again, and the change shows */
     assert_int_equal(
-        s_sh("cd '%s' && cp pkg/store.py /tmp/cw_index_store.bak && cat >> pkg/store.py <<'EOF'\n"
-             "\n\ndef reconcile(rows, wanted, limit=10):\n"
-             "    out = []\n"
-             "    for row in rows:\n"
-             "        if row in wanted and len(out) < limit:\n"
-             "            out.append(row)\n"
-             "        elif row is None:\n"
-             "            continue\n"
-             "        else:\n"
-             "            for w in wanted:\n"
-             "                if w and w == row:\n"
-             "                    out.append(w)\n"
-             "    while len(out) > limit:\n"
-             "        out.pop()\n"
-             "    if not out:\n"
-             "        return None\n"
-             "    out.sort()\n"
-             "    return out\n"
-             "EOF",
-             s_repo),
+        test_sh(
+            "cd '%s' && cp pkg/store.py /tmp/cw_index_store.bak && cat >> pkg/store.py <<'EOF'\n"
+            "\n\ndef reconcile(rows, wanted, limit=10):\n"
+            "    out = []\n"
+            "    for row in rows:\n"
+            "        if row in wanted and len(out) < limit:\n"
+            "            out.append(row)\n"
+            "        elif row is None:\n"
+            "            continue\n"
+            "        else:\n"
+            "            for w in wanted:\n"
+            "                if w and w == row:\n"
+            "                    out.append(w)\n"
+            "    while len(out) > limit:\n"
+            "        out.pop()\n"
+            "    if not out:\n"
+            "        return None\n"
+            "    out.sort()\n"
+            "    return out\n"
+            "EOF",
+            s_repo),
         0);
     char *json = s_json(a, "function_doc");
     assert_int_equal(cw_analyzer_files_parsed(a), 1);
     assert_true(s_has(json, "\"reconcile\""));
     free(json);
     /* only the mtime moves (same content): read and hashed, not parsed */
-    assert_int_equal(s_sh("touch -d '2001-01-01' '%s/pkg/core.py'", s_repo), 0);
+    assert_int_equal(test_sh("touch -d '2001-01-01' '%s/pkg/core.py'", s_repo), 0);
     json = s_json(a, "function_doc");
     assert_int_equal(cw_analyzer_files_parsed(a), 0);
     free(json);
     /* a removed file leaves the index (and the ranking), here and after a restart */
-    assert_int_equal(s_sh("rm '%s/pkg/store.py'", s_repo), 0);
+    assert_int_equal(test_sh("rm '%s/pkg/store.py'", s_repo), 0);
     json = s_json(a, "function_doc");
     assert_false(s_has(json, "\"reconcile\""));
     assert_int_equal(cw_analyzer_files_scanned(a), scanned - 1);
@@ -235,9 +228,9 @@ static void test_invalidation(void **state)
     assert_false(s_has(json, "\"reconcile\""));
     free(json);
     /* it comes back: parsed again */
-    assert_int_equal(s_sh("cp /tmp/cw_index_store.bak '%s/pkg/store.py' && rm "
-                          "/tmp/cw_index_store.bak",
-                          s_repo),
+    assert_int_equal(test_sh("cp /tmp/cw_index_store.bak '%s/pkg/store.py' && rm "
+                             "/tmp/cw_index_store.bak",
+                             s_repo),
                      0);
     json = s_json(a, "function_doc");
     assert_int_equal(cw_analyzer_files_parsed(a), 1);
@@ -261,7 +254,7 @@ static void test_index_counters(void **state)
     assert_int_equal(cw_index_files_read(index), scan.count);
     free(view.files);
     cw_scan_list_free(&scan);
-    assert_int_equal(s_sh("touch -d '2002-02-02' '%s/shapes/base.py'", s_repo), 0);
+    assert_int_equal(test_sh("touch -d '2002-02-02' '%s/shapes/base.py'", s_repo), 0);
     assert_int_equal(cw_scan_repo(s_repo, NULL, NULL, &scan), 0);
     assert_int_equal(cw_index_refresh(index, s_repo, &scan, &view), 0);
     assert_int_equal(cw_index_files_read(index), 1);
@@ -289,7 +282,8 @@ static void test_corrupt_index(void **state)
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/analyzer-index.db", s_data);
     assert_int_equal(
-        s_sh("rm -f '%s'-wal '%s'-shm && head -c 20000 /dev/urandom > '%s'", path, path, path), 0);
+        test_sh("rm -f '%s'-wal '%s'-shm && head -c 20000 /dev/urandom > '%s'", path, path, path),
+        0);
     s_warnings = 0;
     a = s_new(cfg);
     assert_true(s_warnings >= 1);
@@ -410,7 +404,7 @@ static void test_gitstats_cache(void **state)
     (void)state;
     char cache[PATH_MAX];
     snprintf(cache, sizeof cache, "%s/gitcache", s_tmp);
-    s_sh("rm -rf '%s'", cache);
+    test_sh("rm -rf '%s'", cache);
     cw_gitstats_t *g = cw_gitstats_new();
     assert_int_equal(cw_gitstats_set_cache_dir(g, cache), 0);
     const cw_repo_history_t *h = cw_gitstats_repo(g, s_repo, (time_t)NOW);
@@ -436,10 +430,10 @@ static void test_gitstats_cache(void **state)
     assert_int_equal(cw_gitstats_commits_walked(h), 1);
     cw_gitstats_destroy(&g);
     /* HEAD moves: one walk, and the new commit counts */
-    assert_int_equal(s_sh("cd '%s' && echo '# more' >> pkg/core.py && git add -A && "
-                          "GIT_AUTHOR_DATE='@%lld +0000' GIT_COMMITTER_DATE='@%lld +0000' "
-                          "git commit -q -m two",
-                          s_repo, T0 + DAY, T0 + DAY),
+    assert_int_equal(test_sh("cd '%s' && echo '# more' >> pkg/core.py && git add -A && "
+                             "GIT_AUTHOR_DATE='@%lld +0000' GIT_COMMITTER_DATE='@%lld +0000' "
+                             "git commit -q -m two",
+                             s_repo, T0 + DAY, T0 + DAY),
                      0);
     g = cw_gitstats_new();
     cw_gitstats_set_cache_dir(g, cache);
@@ -451,7 +445,7 @@ static void test_gitstats_cache(void **state)
     cw_gitstats_destroy(&g);
     /* a corrupt cache file: a warning, a walk, no crash */
     assert_int_equal(
-        s_sh("for f in '%s'/git-*.bin; do printf 'CWGS0001garbage' > \"$f\"; done", cache), 0);
+        test_sh("for f in '%s'/git-*.bin; do printf 'CWGS0001garbage' > \"$f\"; done", cache), 0);
     s_warnings = 0;
     g = cw_gitstats_new();
     cw_gitstats_set_cache_dir(g, cache);

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "cw_test_analyzer.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -287,17 +289,6 @@ static const s_case_t s_cpp = {
 
 /* ------------------------------------------------------------------ helpers */
 
-static int s_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int s_sh(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return system(cmd);
-}
-
 static int s_setup(void **state)
 {
     (void)state;
@@ -313,23 +304,8 @@ static int s_teardown(void **state)
 {
     (void)state;
     if (strncmp(s_tmp, "/tmp/cw_kinds_", 14) == 0)
-        s_sh("rm -rf '%s'", s_tmp);
+        test_sh("rm -rf '%s'", s_tmp);
     return 0;
-}
-
-static void s_set_list(char ***list, size_t *count, const char *const *items)
-{
-    for (size_t i = 0; i < *count; i++)
-        free((*list)[i]);
-    free(*list);
-    size_t n = 0;
-    while (items[n])
-        n++;
-    *list = calloc(n, sizeof **list);
-    assert_non_null(*list);
-    for (size_t i = 0; i < n; i++)
-        (*list)[i] = strdup(items[i]);
-    *count = n;
 }
 
 static cw_config_t *s_config(const char *data_dir)
@@ -342,7 +318,7 @@ static cw_config_t *s_config(const char *data_dir)
     static const char *const inc[] = {"**/*.py",  "**/*.ts", "**/*.tsx", "**/*.js",
                                       "**/*.go",  "**/*.rs", "**/*.c",   "**/*.h",
                                       "**/*.cpp", "**/*.cc", "**/*.hpp", NULL};
-    s_set_list(&cfg->analyzer.include_patterns, &cfg->analyzer.include_count, inc);
+    test_set_list(&cfg->analyzer.include_patterns, &cfg->analyzer.include_count, inc);
     return cfg;
 }
 
@@ -402,36 +378,6 @@ static cw_value_t *s_run(const char *doc_type, const char *dir, const char *lang
     return arr;
 }
 
-static const cw_value_t *s_find(const cw_value_t *arr, const char *file, const char *name)
-{
-    for (size_t i = 0; i < cw_value_size(arr); i++) {
-        const cw_value_t *t = cw_array_at(arr, i);
-        if ((!file || strcmp(cw_map_str(t, "file", ""), file) == 0) &&
-            (!name || strcmp(cw_map_str(t, "name", ""), name) == 0))
-            return t;
-    }
-    return NULL;
-}
-
-static char *s_read(const char *dir, const char *rel, size_t *len)
-{
-    char path[2 * PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", dir, rel);
-    cw_read_status_t st;
-    char *s = cw_scan_read(path, len, &st);
-    if (!s)
-        fail_msg("cannot read %s", path);
-    return s;
-}
-
-static int s_lines(const char *s, size_t len)
-{
-    int n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += s[i] == '\n';
-    return n + (len && s[len - 1] != '\n');
-}
-
 /* 1-based line of byte offset `at` */
 static int s_line_of(const char *s, size_t at)
 {
@@ -460,7 +406,7 @@ static void s_rev(const char *repo, const char *rev, char out[8])
 static void s_make_repo(const s_case_t *c, char *repo, size_t cap)
 {
     snprintf(repo, cap, "%s/%s", s_tmp, c->lang);
-    int rc = s_sh(
+    int rc = test_sh(
         "set -e; mkdir -p '%s' && cd '%s' && git init -q . && git config user.email a@example.com "
         "&& git config user.name 'Ada Author' && git config commit.gpgsign false && cp '%s/%s'/* . "
         "&& head -n %d '%s/%s/%s' > '%s' && printf '# %s\\n' > README.md && git add -A && "
@@ -497,7 +443,7 @@ static void s_check_functions(const s_case_t *c, const char *repo)
             assert_null(cw_map_get(t, "class"));
         const char *file = cw_map_str(t, "file", "");
         size_t len;
-        char *text = s_read(repo, file, &len);
+        char *text = test_read(repo, file, &len);
         const char *src = cw_map_str(t, "source", "");
         if (strncmp(src, f->prefix, strlen(f->prefix)) != 0)
             fail_msg("%s: %s starts with \"%.40s\"", c->lang, f->name, src);
@@ -547,7 +493,7 @@ static void s_check_functions(const s_case_t *c, const char *repo)
 static void s_check_classes(const s_case_t *c, const char *repo)
 {
     cw_value_t *arr = s_run("class_doc", repo, c->lang);
-    const cw_value_t *t = s_find(arr, c->cls_file, c->cls);
+    const cw_value_t *t = test_find_target(arr, c->cls_file, c->cls);
     if (!t)
         fail_msg("%s: no class_doc for %s", c->lang, c->cls);
     assert_null(cw_map_get(t, "class"));
@@ -556,7 +502,7 @@ static void s_check_classes(const s_case_t *c, const char *repo)
     if (strncmp(src, c->cls_prefix, strlen(c->cls_prefix)) != 0)
         fail_msg("%s: class %s starts with \"%.40s\"", c->lang, c->cls, src);
     size_t len;
-    char *text = s_read(repo, c->cls_file, &len);
+    char *text = test_read(repo, c->cls_file, &len);
     /* the source: the class's text (as extraction finds it, from its start line), then
        each method written outside it (likewise) after a blank line */
     const cw_lang_t *lang = cw_lang_for_path(c->cls_file);
@@ -641,7 +587,7 @@ static void s_check_classes(const s_case_t *c, const char *repo)
     if ((int)cw_map_float(t, "complexity", -1) != c->cls_wmc)
         fail_msg("%s: class complexity %.0f, expected %d", c->lang,
                  cw_map_float(t, "complexity", -1), c->cls_wmc);
-    if (c->other_cls && !s_find(arr, NULL, c->other_cls))
+    if (c->other_cls && !test_find_target(arr, NULL, c->other_cls))
         fail_msg("%s: no class_doc for %s", c->lang, c->other_cls);
     assert_int_equal(cw_value_size(arr), c->classes);
     cw_value_destroy(&arr);
@@ -650,12 +596,12 @@ static void s_check_classes(const s_case_t *c, const char *repo)
 static void s_check_file(const s_case_t *c, const char *repo)
 {
     cw_value_t *arr = s_run("file_doc", repo, c->lang);
-    const cw_value_t *t = s_find(arr, c->main, NULL);
+    const cw_value_t *t = test_find_target(arr, c->main, NULL);
     if (!t)
         fail_msg("%s: no file_doc for %s", c->lang, c->main);
     size_t len;
-    char *text = s_read(repo, c->main, &len);
-    int lines = s_lines(text, len);
+    char *text = test_read(repo, c->main, &len);
+    int lines = test_lines(text, len);
     assert_int_equal(cw_map_int(t, "start_line", 0), 1);
     assert_int_equal(cw_map_int(t, "end_line", 0), lines);
     const char *src = cw_map_str(t, "source", "");
@@ -701,7 +647,7 @@ static void s_check_file(const s_case_t *c, const char *repo)
 static void s_check_patterns(const s_case_t *c, const char *repo)
 {
     cw_value_t *arr = s_run("pattern_analysis", repo, c->lang);
-    const cw_value_t *t = s_find(arr, c->pat_file, NULL);
+    const cw_value_t *t = test_find_target(arr, c->pat_file, NULL);
     if (!t)
         fail_msg("%s: no pattern_analysis for %s", c->lang, c->pat_file);
     double expect = fmin(15.0 * c->pat_matches + 30, 100);
@@ -713,13 +659,13 @@ static void s_check_patterns(const s_case_t *c, const char *repo)
         (ctx[strlen(c->pat_context)] != '\0' && ctx[strlen(c->pat_context)] != '\n'))
         fail_msg("%s: pattern context \"%s\", expected \"%s\"", c->lang, ctx, c->pat_context);
     size_t len;
-    char *text = s_read(repo, c->pat_file, &len);
+    char *text = test_read(repo, c->pat_file, &len);
     assert_string_equal(cw_map_str(t, "source", ""), text);
-    assert_int_equal(cw_map_int(t, "end_line", 0), s_lines(text, len));
+    assert_int_equal(cw_map_int(t, "end_line", 0), test_lines(text, len));
     free(text);
     /* indicators only in comments and strings: no pattern */
     if (c->quiet_file)
-        assert_null(s_find(arr, c->quiet_file, NULL));
+        assert_null(test_find_target(arr, c->quiet_file, NULL));
     assert_int_equal(cw_value_size(arr), 1);
     cw_value_destroy(&arr);
 }
@@ -736,8 +682,8 @@ static void s_check_evolution(const s_case_t *c, const char *repo)
         fail_msg("%s: %zu code_evolution targets, expected %d", c->lang, cw_value_size(arr),
                  c->sources);
     size_t len;
-    char *text = s_read(repo, c->main, &len);
-    int lines = s_lines(text, len);
+    char *text = test_read(repo, c->main, &len);
+    int lines = test_lines(text, len);
     free(text);
     for (size_t i = 0; i < cw_value_size(arr); i++) {
         const cw_value_t *t = cw_array_at(arr, i);
@@ -784,7 +730,7 @@ static void s_check_evolution(const s_case_t *c, const char *repo)
             fail_msg("%s: %s evolution score %f, expected %f", c->lang, file,
                      cw_map_float(t, "score", 0), expect);
     }
-    assert_non_null(s_find(arr, c->main, NULL));
+    assert_non_null(test_find_target(arr, c->main, NULL));
     cw_value_destroy(&arr);
 }
 
@@ -932,7 +878,7 @@ static void test_indicators_in_code_only(void **state)
                                         "c/usage.c", NULL};
     for (const char *const *q = quiet; *q; q++) {
         size_t len;
-        char *text = s_read(s_fixtures, *q, &len);
+        char *text = test_read(s_fixtures, *q, &len);
         uint16_t raw[CW_PATTERN_COUNT], code[CW_PATTERN_COUNT];
         s_scan(*q, text, len, raw, code);
         int raw_best = 0, code_best = 0;
@@ -952,7 +898,7 @@ static void test_indicators_in_code_only(void **state)
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s/services/analyzer", src ? src : "../..");
     size_t len;
-    char *text = s_read(dir, "cw_index.c", &len);
+    char *text = test_read(dir, "cw_index.c", &len);
     uint16_t raw[CW_PATTERN_COUNT], code[CW_PATTERN_COUNT];
     s_scan("cw_index.c", text, len, raw, code);
     assert_true(__builtin_popcount(raw[2]) >= 2);

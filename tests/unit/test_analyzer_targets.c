@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "cw_test_analyzer.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -32,16 +34,6 @@
 static char s_fixture[1024]; /* tests/fixtures/analyzer/targets */
 static char s_tmp[512];
 
-static int s_sh(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return system(cmd);
-}
-
 static int s_setup(void **state)
 {
     (void)state;
@@ -53,29 +45,15 @@ static int s_setup(void **state)
     if (!mkdtemp(s_tmp))
         return -1;
     /* a plain copy (no git history around it) */
-    return s_sh("cp -r '%s' '%s/fx'", s_fixture, s_tmp) == 0 ? 0 : -1;
+    return test_sh("cp -r '%s' '%s/fx'", s_fixture, s_tmp) == 0 ? 0 : -1;
 }
 
 static int s_teardown(void **state)
 {
     (void)state;
     if (strncmp(s_tmp, "/tmp/cw_targets_", 16) == 0)
-        s_sh("rm -rf '%s'", s_tmp);
+        test_sh("rm -rf '%s'", s_tmp);
     return 0;
-}
-
-static void s_set_list(char ***list, size_t *count, const char *const *items)
-{
-    for (size_t i = 0; i < *count; i++)
-        free((*list)[i]);
-    free(*list);
-    size_t n = 0;
-    while (items[n])
-        n++;
-    *list = calloc(n, sizeof **list);
-    for (size_t i = 0; i < n; i++)
-        (*list)[i] = strdup(items[i]);
-    *count = n;
 }
 
 static cw_config_t *s_config(void)
@@ -90,7 +68,7 @@ static cw_config_t *s_config(void)
     static const char *const inc[] = {"**/*.py",  "**/*.ts",  "**/*.tsx", "**/*.js",
                                       "**/*.go",  "**/*.rs",  "**/*.c",   "**/*.h",
                                       "**/*.cpp", "**/*.hpp", NULL};
-    s_set_list(&cfg->analyzer.include_patterns, &cfg->analyzer.include_count, inc);
+    test_set_list(&cfg->analyzer.include_patterns, &cfg->analyzer.include_count, inc);
     return cfg;
 }
 
@@ -126,35 +104,6 @@ static cw_value_t *s_run(const char *doc_type, const char *dir, size_t limit)
     return arr;
 }
 
-static const cw_value_t *s_find(const cw_value_t *arr, const char *file, const char *name)
-{
-    for (size_t i = 0; i < cw_value_size(arr); i++) {
-        const cw_value_t *t = cw_array_at(arr, i);
-        if (strcmp(cw_map_str(t, "file", ""), file) == 0 &&
-            (!name || strcmp(cw_map_str(t, "name", ""), name) == 0))
-            return t;
-    }
-    return NULL;
-}
-
-static char *s_read(const char *dir, const char *rel, size_t *len)
-{
-    char path[2 * PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", dir, rel);
-    cw_read_status_t st;
-    char *s = cw_scan_read(path, len, &st);
-    assert_non_null(s);
-    return s;
-}
-
-static int s_lines(const char *s, size_t len)
-{
-    int n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += s[i] == '\n';
-    return n + (len && s[len - 1] != '\n');
-}
-
 /* ------------------------------------------------------------------ class_doc */
 
 static void test_class_doc_python(void **state)
@@ -163,7 +112,7 @@ static void test_class_doc_python(void **state)
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s/fx/python", s_tmp);
     cw_value_t *arr = s_run("class_doc", dir, 50);
-    const cw_value_t *shape = s_find(arr, "shapes/base.py", "Shape");
+    const cw_value_t *shape = test_find_target(arr, "shapes/base.py", "Shape");
     assert_non_null(shape);
     assert_null(cw_map_get(shape, "class")); /* display name = the class name */
     assert_string_equal(cw_map_str(shape, "language", ""), "python");
@@ -182,9 +131,9 @@ static void test_class_doc_python(void **state)
     /* complexity: the methods' cyclomatic complexity summed */
     assert_true(cw_map_float(shape, "complexity", 0) >= 7);
     /* ShapeRegistry qualifies too; Circle and Rectangle are under 15 lines */
-    assert_non_null(s_find(arr, "shapes/registry.py", "ShapeRegistry"));
-    assert_null(s_find(arr, "shapes/base.py", "Circle"));
-    assert_null(s_find(arr, "shapes/base.py", "Rectangle"));
+    assert_non_null(test_find_target(arr, "shapes/registry.py", "ShapeRegistry"));
+    assert_null(test_find_target(arr, "shapes/base.py", "Circle"));
+    assert_null(test_find_target(arr, "shapes/base.py", "Rectangle"));
     cw_value_destroy(&arr);
 }
 
@@ -208,7 +157,7 @@ static void s_check_struct(const cw_value_t *t, const char *dir, const char *fil
 {
     assert_non_null(t);
     size_t len;
-    char *text = s_read(dir, file, &len);
+    char *text = test_read(dir, file, &len);
     char expect[8192] = "";
     int lines = 0;
     for (size_t i = 0; i < n; i++) {
@@ -249,14 +198,14 @@ static void test_class_doc_struct_methods(void **state)
     /* Go: Queue's receiver methods, Len written before the struct; Drain takes a *Queue
        but is no method. 5 + 5 + 12 + 10 lines; ccn 1 + 4 + 2 */
     static const int queue[][2] = {{19, 23}, {12, 16}, {26, 37}, {52, 61}};
-    s_check_struct(s_find(arr, "queue.go", "Queue"), dir, "queue.go", queue, 4, 3, 7,
+    s_check_struct(test_find_target(arr, "queue.go", "Queue"), dir, "queue.go", queue, 4, 3, 7,
                    "Len, Push, Pop (file queue.go");
     /* C: functions whose first parameter points to the struct, by tag (push) or typedef
        name (pop, positive); not intstack_new nor count_positive (an int *). 5 + 7 + 7 + 4
        lines; ccn 2 + 2 + 1 */
     static const int stack[][2] = {{6, 10}, {24, 30}, {40, 46}, {48, 51}};
-    s_check_struct(s_find(arr, "intstack.c", "intstack"), dir, "intstack.c", stack, 4, 3, 5,
-                   "intstack_push, intstack_pop, intstack_positive (file intstack.c");
+    s_check_struct(test_find_target(arr, "intstack.c", "intstack"), dir, "intstack.c", stack, 4, 3,
+                   5, "intstack_push, intstack_pop, intstack_positive (file intstack.c");
     /* the same from the index kept in the database (a new analyzer reads it back) */
     cw_value_t *again = s_run("class_doc", dir, 50);
     assert_int_equal(cw_value_size(again), 2);
@@ -314,7 +263,7 @@ static void test_class_doc_struct_cut(void **state)
     (void)state;
     char dir[PATH_MAX], path[PATH_MAX + 16];
     snprintf(dir, sizeof dir, "%s/big", s_tmp);
-    assert_int_equal(s_sh("mkdir -p '%s'", dir), 0);
+    assert_int_equal(test_sh("mkdir -p '%s'", dir), 0);
     snprintf(path, sizeof path, "%s/big.go", dir);
     FILE *fp = fopen(path, "w");
     assert_non_null(fp);
@@ -395,11 +344,11 @@ static void test_file_doc_python(void **state)
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s/fx/python", s_tmp);
     cw_value_t *arr = s_run("file_doc", dir, 50);
-    const cw_value_t *base = s_find(arr, "shapes/base.py", NULL);
+    const cw_value_t *base = test_find_target(arr, "shapes/base.py", NULL);
     assert_non_null(base);
     size_t len;
-    char *text = s_read(dir, "shapes/base.py", &len);
-    int lines = s_lines(text, len);
+    char *text = test_read(dir, "shapes/base.py", &len);
+    int lines = test_lines(text, len);
     assert_string_equal(cw_map_str(base, "name", ""), "base");
     assert_int_equal(cw_map_int(base, "start_line", 0), 1);
     assert_int_equal(cw_map_int(base, "end_line", 0), lines);
@@ -423,9 +372,9 @@ static void test_file_doc_python(void **state)
     free(text);
     /* under 20 lines (__init__.py), or a score under 20 (settings.py: 22 lines of
        constants): left out */
-    assert_null(s_find(arr, "shapes/__init__.py", NULL));
-    assert_null(s_find(arr, "scripts/settings.py", NULL));
-    assert_non_null(s_find(arr, "shapes/registry.py", NULL));
+    assert_null(test_find_target(arr, "shapes/__init__.py", NULL));
+    assert_null(test_find_target(arr, "scripts/settings.py", NULL));
+    assert_non_null(test_find_target(arr, "shapes/registry.py", NULL));
     cw_value_destroy(&arr);
 }
 
@@ -434,14 +383,14 @@ static void test_file_doc_python(void **state)
 static void s_check_module(const cw_value_t *arr, const char *dir, const char *file,
                            const char *name, const char *language, int files, const char *index)
 {
-    const cw_value_t *m = s_find(arr, file, name);
+    const cw_value_t *m = test_find_target(arr, file, name);
     if (!m)
         fail_msg("no module_doc for %s", file);
     assert_string_equal(cw_map_str(m, "language", ""), language);
     char rel[PATH_MAX];
     snprintf(rel, sizeof rel, "%s/%s", file, index);
     size_t len;
-    char *text = s_read(dir, rel, &len);
+    char *text = test_read(dir, rel, &len);
     double expect = cw_score_module(files, (long long)len);
     assert_true(fabs(expect - (fmin(files / 8.0, 1) * 40 + fmin(len / 500.0, 1) * 30 + 30)) < 1e-9);
     if (fabs(cw_map_float(m, "score", 0) - expect) > 1e-9)
@@ -479,16 +428,17 @@ static void test_module_doc_languages(void **state)
     /* two .cpp sources and their header: a C++ directory, the header named after it is
        the index */
     s_check_module(arr, dir, "cpp/geo", "geo", "cpp", 3, "geo.hpp");
-    const cw_value_t *geo = s_find(arr, "cpp/geo", "geo");
+    const cw_value_t *geo = test_find_target(arr, "cpp/geo", "geo");
     assert_non_null(strstr(cw_map_str(geo, "source", ""), "(c/c++ directory, 3 files)"));
     assert_non_null(strstr(cw_map_str(geo, "source", ""), "- polygon.cpp ("));
     assert_non_null(strstr(cw_map_str(geo, "source", ""), "- distance.cpp ("));
-    assert_non_null(strstr(cw_map_str(s_find(arr, "tsx/widgets", "widgets"), "source", ""),
-                           "(typescript module, 3 files)"));
+    assert_non_null(
+        strstr(cw_map_str(test_find_target(arr, "tsx/widgets", "widgets"), "source", ""),
+               "(typescript module, 3 files)"));
     /* two .py files without __init__.py are not a package; one .go and one .c file
        (structs/) are no module either */
-    assert_null(s_find(arr, "python/scripts", NULL));
-    assert_null(s_find(arr, "structs", NULL));
+    assert_null(test_find_target(arr, "python/scripts", NULL));
+    assert_null(test_find_target(arr, "structs", NULL));
     assert_int_equal(cw_value_size(arr), 8);
     cw_value_destroy(&arr);
 }
@@ -503,18 +453,18 @@ static void test_pattern_analysis(void **state)
     cw_value_t *arr = s_run("pattern_analysis", dir, 50);
     /* registry.py: factory (create_, make_, factory) and observer (subscribe, notify,
        listener), 3 indicators each: the first in the table wins, 15*3+30 */
-    const cw_value_t *reg = s_find(arr, "shapes/registry.py", "registry");
+    const cw_value_t *reg = test_find_target(arr, "shapes/registry.py", "registry");
     assert_non_null(reg);
     assert_true(fabs(cw_map_float(reg, "score", 0) - 75) < 1e-9);
     const char *ctx = cw_map_str(reg, "context", "");
     assert_true(strncmp(ctx, "Likely factory pattern: `create_`, `make_`, `factory`", 53) == 0);
     assert_non_null(strstr(ctx, "Also observer pattern: `subscribe`, `notify`, `listener`"));
     size_t len;
-    char *text = s_read(dir, "shapes/registry.py", &len);
+    char *text = test_read(dir, "shapes/registry.py", &len);
     assert_string_equal(cw_map_str(reg, "source", ""), text);
     free(text);
     /* base.py shows one observer-ish word at most: no pattern */
-    assert_null(s_find(arr, "shapes/base.py", NULL));
+    assert_null(test_find_target(arr, "shapes/base.py", NULL));
     assert_true(fabs(cw_score_pattern(2) - 60) < 1e-9);
     assert_true(fabs(cw_score_pattern(6) - 100) < 1e-9); /* capped */
     cw_value_destroy(&arr);
@@ -529,23 +479,23 @@ static void test_code_evolution(void **state)
     snprintf(repo, sizeof repo, "%s/evo", s_tmp);
     /* 1: base.py + registry.py + notes.md; 2: registry.py grows; 3: point.go added;
        4: notes.md only; 5: base.py deleted */
-    int rc =
-        s_sh("mkdir -p '%s' && cd '%s' && git init -q . && git config user.email a@example.com && "
-             "git config user.name 'Ada Author' && cp '%s/python/shapes/base.py' "
-             "'%s/python/shapes/registry.py' . && echo notes > notes.md && git add -A && "
-             "GIT_AUTHOR_DATE='@%lld +0000' GIT_COMMITTER_DATE='@%lld +0000' git commit -q -m "
-             "'Add the shapes' && printf '\\n\\ndef unregister(registry, name):\\n    "
-             "registry._factories.pop(name, None)\\n    registry.notify(\"unregistered\", "
-             "name)\\n' >> registry.py && git add -A && GIT_AUTHOR_DATE='@%lld +0000' "
-             "GIT_COMMITTER_DATE='@%lld +0000' git -c user.name='Bob Builder' commit -q -m "
-             "'Let shapes be unregistered' && cp '%s/go/geom/point.go' . && git add -A && "
-             "GIT_AUTHOR_DATE='@%lld +0000' GIT_COMMITTER_DATE='@%lld +0000' git commit -q -m "
-             "'Port points to Go' && echo more >> notes.md && git add -A && "
-             "GIT_AUTHOR_DATE='@%lld +0000' GIT_COMMITTER_DATE='@%lld +0000' git commit -q -m "
-             "'Notes' && git rm -q base.py && GIT_AUTHOR_DATE='@%lld +0000' "
-             "GIT_COMMITTER_DATE='@%lld +0000' git commit -q -m 'Drop base'",
-             repo, repo, s_fixture, s_fixture, T0, T0, T0 + DAY, T0 + DAY, s_fixture, T0 + 2 * DAY,
-             T0 + 2 * DAY, T0 + 3 * DAY, T0 + 3 * DAY, T0 + 4 * DAY, T0 + 4 * DAY);
+    int rc = test_sh(
+        "mkdir -p '%s' && cd '%s' && git init -q . && git config user.email a@example.com && "
+        "git config user.name 'Ada Author' && cp '%s/python/shapes/base.py' "
+        "'%s/python/shapes/registry.py' . && echo notes > notes.md && git add -A && "
+        "GIT_AUTHOR_DATE='@%lld +0000' GIT_COMMITTER_DATE='@%lld +0000' git commit -q -m "
+        "'Add the shapes' && printf '\\n\\ndef unregister(registry, name):\\n    "
+        "registry._factories.pop(name, None)\\n    registry.notify(\"unregistered\", "
+        "name)\\n' >> registry.py && git add -A && GIT_AUTHOR_DATE='@%lld +0000' "
+        "GIT_COMMITTER_DATE='@%lld +0000' git -c user.name='Bob Builder' commit -q -m "
+        "'Let shapes be unregistered' && cp '%s/go/geom/point.go' . && git add -A && "
+        "GIT_AUTHOR_DATE='@%lld +0000' GIT_COMMITTER_DATE='@%lld +0000' git commit -q -m "
+        "'Port points to Go' && echo more >> notes.md && git add -A && "
+        "GIT_AUTHOR_DATE='@%lld +0000' GIT_COMMITTER_DATE='@%lld +0000' git commit -q -m "
+        "'Notes' && git rm -q base.py && GIT_AUTHOR_DATE='@%lld +0000' "
+        "GIT_COMMITTER_DATE='@%lld +0000' git commit -q -m 'Drop base'",
+        repo, repo, s_fixture, s_fixture, T0, T0, T0 + DAY, T0 + DAY, s_fixture, T0 + 2 * DAY,
+        T0 + 2 * DAY, T0 + 3 * DAY, T0 + 3 * DAY, T0 + 4 * DAY, T0 + 4 * DAY);
     assert_int_equal(rc, 0);
     char hash2[16] = "", hash3[16] = "";
     FILE *p;
@@ -566,9 +516,9 @@ static void test_code_evolution(void **state)
     assert_int_equal(cw_value_size(arr), 2);
     char name[64];
     snprintf(name, sizeof name, "registry@%s", hash2);
-    const cw_value_t *reg = s_find(arr, "registry.py", name);
+    const cw_value_t *reg = test_find_target(arr, "registry.py", name);
     assert_non_null(reg);
-    assert_null(s_find(arr, "base.py", NULL));
+    assert_null(test_find_target(arr, "base.py", NULL));
     const char *diff = cw_map_str(reg, "source", "");
     assert_true(strncmp(diff, "diff --git a/registry.py b/registry.py", 38) == 0);
     assert_non_null(strstr(diff, "+def unregister(registry, name):"));
@@ -588,7 +538,7 @@ static void test_code_evolution(void **state)
     assert_string_equal(cw_map_str(reg, "language", ""), "python");
 
     snprintf(name, sizeof name, "point@%s", hash3);
-    const cw_value_t *pt = s_find(arr, "point.go", name);
+    const cw_value_t *pt = test_find_target(arr, "point.go", name);
     assert_non_null(pt);
     assert_string_equal(cw_map_str(pt, "language", ""), "go");
     assert_non_null(strstr(cw_map_str(pt, "context", ""), "(new file, +13 -0 lines)"));
@@ -616,7 +566,7 @@ static void test_perspectives(void **state)
     snprintf(dir, sizeof dir, "%s/sample", s_tmp);
     const char *src = getenv("CW_SOURCE_DIR");
     assert_int_equal(
-        s_sh("cp -r '%s/tests/fixtures/analyzer/sample' '%s'", src ? src : "../..", dir), 0);
+        test_sh("cp -r '%s/tests/fixtures/analyzer/sample' '%s'", src ? src : "../..", dir), 0);
     cw_value_t *fn = s_run("function_doc", dir, 20);
     assert_true(cw_value_size(fn) >= 2);
     static const char *const others[] = {"security_review", "performance_analysis", "til"};
