@@ -1,4 +1,4 @@
-/*  cw_cli — the `codeworm` command line.
+/*  cw_cli — the `codeworm` command line (one file per command: cw_cmd_<name>.c).
 
         codeworm [--config DIR] [--debug] COMMAND [options]
 

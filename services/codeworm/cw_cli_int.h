@@ -1,0 +1,110 @@
+/*  cw_cli_int — what the `codeworm` commands share. Each command lives in its own file
+    (cw_cmd_<name>.c) and exports one cw_cli_command_t; cw_cli.c holds the table, the
+    global options and the help. cw_stack.c starts the processes that `run`, `run-once`
+    and `backfill` need. Internal to services/codeworm/. */
+#ifndef CW_CLI_INT_H
+#define CW_CLI_INT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cw_cli.h"
+#include "cw_config.h"
+#include "cw_supervisor.h"
+#include "cw_value.h"
+
+#define CW_CLI_MAX_REPOS 64
+#define CW_CLI_MAX_GENERATORS 64
+#define CW_CLI_STACK_TIMEOUT_MS 20000
+#define CW_CLI_STATUS_TIMEOUT_MS 1000
+
+/* ------------------------------------------------------------------ context */
+typedef struct {
+    const char *config_dir; /* as given (default "config") */
+    bool debug;
+    /* run / run-once / init / stats / analyze options */
+    const char *devlog;
+    const char *repo_names[CW_CLI_MAX_REPOS];
+    const char *repo_paths[CW_CLI_MAX_REPOS];
+    int repo_count;
+    bool dry_run;
+} cw_cli_t;
+
+typedef int(cw_cli_cmd_fn)(cw_cli_t *cli, int argc, char **argv);
+
+/* One command: its name, help texts and entry point. `options` lines end in '\n'. */
+typedef struct {
+    const char *name;
+    const char *usage;
+    const char *brief; /* one line for the command list */
+    const char *summary;
+    const char *options;
+    cw_cli_cmd_fn *fn;
+} cw_cli_command_t;
+
+/* the commands (one file each) */
+extern const cw_cli_command_t cw_cmd_run;
+extern const cw_cli_command_t cw_cmd_run_once;
+extern const cw_cli_command_t cw_cmd_analyze;
+extern const cw_cli_command_t cw_cmd_stats;
+extern const cw_cli_command_t cw_cmd_schedule_preview;
+extern const cw_cli_command_t cw_cmd_init;
+extern const cw_cli_command_t cw_cmd_events;
+extern const cw_cli_command_t cw_cmd_status;
+extern const cw_cli_command_t cw_cmd_version;
+
+/* ------------------------------------------------------------------ helpers (cw_cli.c) */
+/* "codeworm COMMAND: <fmt with arg>" + a hint on stderr; returns 2. */
+int cw_cli_usage_error(const char *command, const char *fmt, const char *arg);
+/* A decimal integer in [lo, hi]; false when s is not one. */
+bool cw_cli_parse_int(const char *s, long lo, long hi, long *out);
+/* Shared by run / run-once / init / stats: --devlog, --repo, --dry-run. Returns 1 if the
+   option at argv[*i] was consumed, 0 if not one of them, -1 (exit code 2) on error. */
+int cw_cli_parse_stack_option(cw_cli_t *cli, const char *command, int argc, char **argv, int *i,
+                              bool allow_repo, bool allow_dry);
+/* Every argument must be a stack option (--devlog, --repo, --dry-run). 0 or 2. */
+int cw_cli_parse_run_options(cw_cli_t *cli, const char *command, int argc, char **argv);
+/* Load the config and apply the command-line overrides. Returns NULL with *rc set
+   (2 config error, 1 "No repositories configured"). need: 0 nothing checked, 1 repos +
+   devlog (cw_config_check), 2 devlog only. */
+cw_config_t *cw_cli_load(cw_cli_t *cli, int need, int *rc);
+/* ------------------------------------------------------------------ bus helpers (cw_stack.c) */
+/* Workers registered for `service` in a broker status_reply (0 if none / no status). */
+int64_t cw_cli_service_workers(const cw_value_t *status, const char *service);
+/* SIGINT/SIGTERM seen (by czmq's handler or the supervisor's). */
+bool cw_cli_interrupted(void);
+/* Wait until something listens on a tcp:// endpoint (or an ipc:// socket file exists),
+   without ZeroMQ, up to timeout_ms. true when it does. */
+bool cw_cli_wait_endpoint(const char *endpoint, int timeout_ms);
+
+/* ------------------------------------------------------------------ stack (cw_stack.c) */
+typedef struct {
+    char bin_dir[PATH_MAX];
+    char config_dir[PATH_MAX]; /* what the children get */
+    char tmp_dir[PATH_MAX];    /* private config dir to remove, or "" */
+} cw_stack_t;
+
+/* Work out binaries, the config dir for the children and their environment. 0 or 2
+   (message printed). */
+int cw_stack_prepare(cw_cli_t *cli, const cw_config_t *config, cw_stack_t *stack);
+/* Remove the private config directory, if any. */
+void cw_stack_cleanup(cw_stack_t *stack);
+/* generator.instances, at least 1, at most CW_CLI_MAX_GENERATORS. */
+int cw_stack_generator_count(const cw_config_t *config);
+/* Print the processes the stack would start (full: also scheduler and notifier). */
+void cw_stack_print_plan(cw_cli_t *cli, const cw_config_t *config, cw_stack_t *stack, bool full);
+/* The supervisor for the stack; NULL (message printed) on error. */
+cw_supervisor_t *cw_stack_supervisor(cw_cli_t *cli, const cw_config_t *config, cw_stack_t *stack,
+                                     bool full);
+/* Broker first, a short wait until it listens (at most 1 s), then the rest. 0 or -1. */
+int cw_stack_start(cw_supervisor_t *sup, const cw_config_t *config);
+/* Missing work services (analyzer, generator, committer) as "a, b" into `missing`; true
+   when every one has a worker in `status`. */
+bool cw_stack_ready(const cw_value_t *status, char *missing, size_t len);
+/* Poll the broker until every needed service has a worker. 0 ready, -1 timeout/interrupt
+   (message printed). `sup` (may be NULL) is polled meanwhile. */
+int cw_stack_wait_workers(const cw_config_t *config, cw_supervisor_t *sup, int timeout_ms);
+
+#endif

@@ -1,0 +1,113 @@
+/*  `codeworm schedule-preview`: the commit times the schedule generates. */
+#include <czmq.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cw_cli_int.h"
+#include <time.h>
+
+#include "cw_schedule.h"
+
+static int s_cmd_schedule_preview(cw_cli_t *cli, int argc, char **argv)
+{
+    long days = 1, seed = -1;
+    const char *tz = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--days") == 0 && i + 1 < argc) {
+            if (!cw_cli_parse_int(argv[++i], 1, 31, &days))
+                return cw_cli_usage_error(
+                    "schedule-preview", "--days must be a number from 1 to 31, not '%s'", argv[i]);
+        } else if (strcmp(a, "--timezone") == 0 && i + 1 < argc)
+            tz = argv[++i];
+        else if (strcmp(a, "--seed") == 0 && i + 1 < argc) {
+            if (!cw_cli_parse_int(argv[++i], 0, LONG_MAX, &seed))
+                return cw_cli_usage_error("schedule-preview", "--seed must be a number, not '%s'",
+                                          argv[i]);
+        } else
+            return cw_cli_usage_error("schedule-preview", "unknown option or missing value: '%s'",
+                                      a);
+    }
+    int rc = 0;
+    cw_config_t *config = cw_cli_load(cli, 0, &rc);
+    if (!config)
+        return rc;
+    cw_schedule_params_t params;
+    cw_schedule_params_init(&params, config);
+    if (tz) {
+        if (strlen(tz) >= sizeof(params.timezone) || strstr(tz, "..")) {
+            fprintf(stderr, "codeworm schedule-preview: invalid time zone '%s'\n", tz);
+            cw_config_destroy(&config);
+            return 2;
+        }
+        snprintf(params.timezone, sizeof(params.timezone), "%s", tz);
+    }
+    cw_schedule_t *schedule =
+        cw_schedule_new(&params, seed >= 0 ? (uint64_t)seed : cw_rng_os_seed());
+    if (!schedule) {
+        fprintf(stderr, "codeworm schedule-preview: cannot build the schedule\n");
+        cw_config_destroy(&config);
+        return 2;
+    }
+    time_t now = time(NULL);
+    const char *zone = cw_schedule_timezone(schedule);
+    if (cw_schedule_is_interval(schedule)) {
+        printf("Fixed interval: a cycle every %d s (schedule.interval_seconds); time zone %s\n",
+               params.interval_seconds, zone);
+        time_t t = now, end = now + days * 86400;
+        int shown = 0;
+        while ((t = cw_schedule_next(schedule, t)) != (time_t)-1 && t < end && shown < 50) {
+            struct tm tm;
+            cw_schedule_localtime(schedule, t, &tm);
+            char buf[64];
+            strftime(buf, sizeof(buf), "%a %Y-%m-%d %H:%M:%S", &tm);
+            printf("  %s\n", buf);
+            shown++;
+        }
+        if (shown == 50)
+            printf("  ...\n");
+    } else {
+        struct tm today;
+        cw_schedule_localtime(schedule, now, &today);
+        int64_t base =
+            cw_schedule_days_from_civil(today.tm_year + 1900, today.tm_mon + 1, today.tm_mday);
+        printf("Human-like schedule, time zone %s (%d-%d commits a day, weekends x%.2f, "
+               "at least %d min apart)\n",
+               zone, params.min_per_day, params.max_per_day, params.weekend_reduction,
+               params.min_gap_minutes);
+        static const char *wd[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                   "Thursday", "Friday", "Saturday"};
+        for (long d = 0; d < days; d++) {
+            int y, m, dd;
+            cw_schedule_civil_from_days(base + d, &y, &m, &dd);
+            time_t times[CW_SCHEDULE_MAX_PER_DAY];
+            int n = cw_schedule_day(schedule, y, m, dd, times, CW_SCHEDULE_MAX_PER_DAY);
+            printf("\n%s %04d-%02d-%02d: %d commits\n", wd[cw_schedule_weekday(y, m, dd)], y, m, dd,
+                   n);
+            for (int k = 0; k < n; k++) {
+                struct tm tm;
+                cw_schedule_localtime(schedule, times[k], &tm);
+                printf("  %02d:%02d:%02d%s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                       times[k] <= now ? "  (past)" : "");
+            }
+        }
+    }
+    cw_schedule_destroy(&schedule);
+    cw_config_destroy(&config);
+    return 0;
+}
+
+const cw_cli_command_t cw_cmd_schedule_preview = {
+    "schedule-preview",
+    "schedule-preview [--days N] [--timezone TZ]",
+    "the generated commit times",
+    "Print the commit times the human-like schedule generates (an example draw), or the\n"
+    "fixed interval times when schedule.interval_seconds is set.",
+    "  --days N              days to show, starting today (default 1, at most 31)\n"
+    "  --timezone TZ         IANA time zone instead of schedule.timezone\n"
+    "  --seed N              fixed random seed (repeatable output)\n",
+    s_cmd_schedule_preview};

@@ -1,0 +1,295 @@
+/*  cw_stack — the processes that `run`, `run-once` and `backfill` start: binaries, the
+    children's config directory, the supervisor, and waiting until the workers are there. */
+#include <czmq.h>
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cw_bus.h"
+#include "cw_cli_int.h"
+#include "cw_log.h"
+#include "cw_proto.h"
+/* ------------------------------------------------------------------ stack plumbing */
+void cw_stack_cleanup(cw_stack_t *stack)
+{
+    if (!stack->tmp_dir[0])
+        return;
+    const char *names[] = {"config.yaml", "prompts.yaml", ".env", "repos.yaml"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char p[PATH_MAX + 32];
+        snprintf(p, sizeof(p), "%s/%s", stack->tmp_dir, names[i]);
+        unlink(p);
+    }
+    rmdir(stack->tmp_dir);
+    stack->tmp_dir[0] = '\0';
+}
+
+/* Work out binaries, the config dir for the children and their environment. 0 or 2. */
+int cw_stack_prepare(cw_cli_t *cli, const cw_config_t *config, cw_stack_t *stack)
+{
+    memset(stack, 0, sizeof(*stack));
+    if (cw_cli_bin_dir(stack->bin_dir, sizeof(stack->bin_dir)) != 0) {
+        fprintf(stderr, "codeworm: cannot find the directory of the service programs "
+                        "(set CW_BIN_DIR)\n");
+        return 2;
+    }
+    const char *dir = cli->config_dir ? cli->config_dir : "config";
+    char real[PATH_MAX];
+    if (!realpath(dir, real))
+        snprintf(real, sizeof(real), "%s", dir); /* missing dir = defaults; keep as given */
+    snprintf(stack->config_dir, sizeof(stack->config_dir), "%s", real);
+    if (cli->repo_count > 0) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(stack->tmp_dir, sizeof(stack->tmp_dir), "%s/codeworm-config-XXXXXX",
+                 tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(stack->tmp_dir)) {
+            fprintf(stderr, "codeworm: cannot create a temporary config directory: %s\n",
+                    strerror(errno));
+            stack->tmp_dir[0] = '\0';
+            return 2;
+        }
+        const char *links[] = {"config.yaml", "prompts.yaml", ".env"};
+        for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+            char src[PATH_MAX + 32], dst[PATH_MAX + 32];
+            snprintf(src, sizeof(src), "%s/%s", real, links[i]);
+            snprintf(dst, sizeof(dst), "%s/%s", stack->tmp_dir, links[i]);
+            if (access(src, F_OK) == 0 && symlink(src, dst) != 0) {
+                fprintf(stderr, "codeworm: cannot link %s: %s\n", src, strerror(errno));
+                cw_stack_cleanup(stack);
+                return 2;
+            }
+        }
+        char repos[PATH_MAX + 32];
+        snprintf(repos, sizeof(repos), "%s/repos.yaml", stack->tmp_dir);
+        if (cw_cli_write_repos_yaml(config, repos) != 0) {
+            fprintf(stderr, "codeworm: cannot write %s\n", repos);
+            cw_stack_cleanup(stack);
+            return 2;
+        }
+        snprintf(stack->config_dir, sizeof(stack->config_dir), "%s", stack->tmp_dir);
+    }
+    if (cli->devlog)
+        setenv("CODEWORM_DEVLOG__REPO_PATH", config->devlog.repo_path, 1);
+    return 0;
+}
+
+/* Add codeworm-<service> to the supervisor. Returns the index or -1 (message printed). */
+static int s_stack_add(cw_supervisor_t *sup, cw_cli_t *cli, const cw_stack_t *stack,
+                       const char *service, const char *child_name, bool print_only)
+{
+    char program[PATH_MAX + 32];
+    snprintf(program, sizeof(program), "%s/codeworm-%s", stack->bin_dir, service);
+    char *argv[] = {program, "--config", (char *)stack->config_dir, cli->debug ? "--debug" : NULL,
+                    NULL};
+    if (print_only) {
+        printf("  %-12s %s --config %s%s\n", child_name, program, stack->config_dir,
+               cli->debug ? " --debug" : "");
+        return 0;
+    }
+    if (access(program, X_OK) != 0) {
+        fprintf(stderr,
+                "codeworm: %s is missing or not executable (build it, or set "
+                "CW_BIN_DIR)\n",
+                program);
+        return -1;
+    }
+    return cw_supervisor_add(sup, child_name, argv);
+}
+
+/* Wait until something listens on a tcp:// endpoint (or an ipc:// socket file exists),
+   without ZeroMQ, up to timeout_ms. true when it does. */
+bool cw_cli_wait_endpoint(const char *endpoint, int timeout_ms)
+{
+    struct timespec nap = {0, 50 * 1000000L};
+    int waited = 0;
+    if (strncmp(endpoint, "ipc://", 6) == 0) {
+        for (; waited < timeout_ms; waited += 50) {
+            if (access(endpoint + 6, F_OK) == 0)
+                return true;
+            nanosleep(&nap, NULL);
+        }
+        return false;
+    }
+    if (strncmp(endpoint, "tcp://", 6) != 0) {
+        nanosleep(&(struct timespec){0, 300 * 1000000L}, NULL);
+        return false;
+    }
+    char host[256];
+    snprintf(host, sizeof(host), "%s", endpoint + 6);
+    char *colon = strrchr(host, ':');
+    if (!colon)
+        return false;
+    *colon = '\0';
+    const char *port = colon + 1;
+    const char *h = host;
+    if (strcmp(h, "*") == 0 || strcmp(h, "0.0.0.0") == 0)
+        h = "127.0.0.1";
+    if (h[0] == '[') { /* [::1] */
+        h++;
+        char *close = strchr(host, ']');
+        if (close)
+            *close = '\0';
+    }
+    for (; waited < timeout_ms; waited += 50) {
+        struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+        if (getaddrinfo(h, port, &hints, &res) == 0 && res) {
+            int fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0);
+            bool up = fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) == 0;
+            if (fd >= 0)
+                close(fd);
+            freeaddrinfo(res);
+            if (up)
+                return true;
+        }
+        nanosleep(&nap, NULL);
+    }
+    return false;
+}
+
+int64_t cw_cli_service_workers(const cw_value_t *status, const char *service)
+{
+    const cw_value_t *services = cw_map_get(status, "services");
+    const cw_value_t *entry = services ? cw_map_get(services, service) : NULL;
+    return entry ? cw_map_int(entry, "workers", 0) : 0;
+}
+
+bool cw_cli_interrupted(void)
+{
+    return zsys_interrupted || cw_supervisor_signalled();
+}
+/* ------------------------------------------------------------------ run */
+int cw_stack_generator_count(const cw_config_t *config)
+{
+    int n = config->generator.instances;
+    if (n < 1)
+        n = 1;
+    if (n > CW_CLI_MAX_GENERATORS) {
+        cw_warn("generator_instances_capped", CW_LI("configured", n),
+                CW_LI("started", CW_CLI_MAX_GENERATORS), CW_LEND);
+        n = CW_CLI_MAX_GENERATORS;
+    }
+    return n;
+}
+void cw_stack_print_plan(cw_cli_t *cli, const cw_config_t *config, cw_stack_t *stack, bool full)
+{
+    printf("Plan (dry run: nothing is started):\n");
+    printf("  bus broker   %s\n", config->bus.broker);
+    s_stack_add(NULL, cli, stack, "broker", "broker", true);
+    s_stack_add(NULL, cli, stack, "analyzer", "analyzer", true);
+    int n = cw_stack_generator_count(config);
+    for (int g = 1; g <= n; g++) {
+        char name[32];
+        snprintf(name, sizeof(name), n > 1 ? "generator-%d" : "generator", g);
+        s_stack_add(NULL, cli, stack, "generator", name, true);
+    }
+    s_stack_add(NULL, cli, stack, "committer", "committer", true);
+    if (full) {
+        s_stack_add(NULL, cli, stack, "scheduler", "scheduler", true);
+        s_stack_add(NULL, cli, stack, "notifier", "notifier", true);
+    }
+    if (cli->devlog)
+        printf("  environment  CODEWORM_DEVLOG__REPO_PATH=%s\n", config->devlog.repo_path);
+    printf("  devlog       %s\n", config->devlog.repo_path);
+    for (size_t i = 0; i < config->repo_count; i++)
+        printf("  repository   %s  %s  (weight %d)\n", config->repos[i].name, config->repos[i].path,
+               config->repos[i].weight);
+}
+
+/* Build the supervisor for the stack; NULL (message printed) on error. */
+cw_supervisor_t *cw_stack_supervisor(cw_cli_t *cli, const cw_config_t *config, cw_stack_t *stack,
+                                     bool full)
+{
+    cw_supervisor_t *sup = cw_supervisor_new();
+    if (!sup)
+        return NULL;
+    bool ok = s_stack_add(sup, cli, stack, "broker", "broker", false) >= 0 &&
+              s_stack_add(sup, cli, stack, "analyzer", "analyzer", false) >= 0;
+    int n = cw_stack_generator_count(config);
+    for (int g = 1; ok && g <= n; g++) {
+        char name[32];
+        snprintf(name, sizeof(name), n > 1 ? "generator-%d" : "generator", g);
+        ok = s_stack_add(sup, cli, stack, "generator", name, false) >= 0;
+    }
+    ok = ok && s_stack_add(sup, cli, stack, "committer", "committer", false) >= 0;
+    if (full)
+        ok = ok && s_stack_add(sup, cli, stack, "scheduler", "scheduler", false) >= 0 &&
+             s_stack_add(sup, cli, stack, "notifier", "notifier", false) >= 0;
+    if (!ok)
+        cw_supervisor_destroy(&sup);
+    return sup;
+}
+
+/* Broker first, a short wait until it listens (at most 1 s), then the rest. */
+int cw_stack_start(cw_supervisor_t *sup, const cw_config_t *config)
+{
+    if (cw_supervisor_start_child(sup, 0) != 0)
+        return -1;
+    if (!cw_cli_wait_endpoint(config->bus.broker, 1000))
+        cw_info("broker_not_listening_yet", CW_LS("endpoint", config->bus.broker), CW_LEND);
+    return cw_supervisor_start(sup);
+}
+
+/* ------------------------------------------------------------------ run-once */
+static const char *s_needed[] = {CW_SERVICE_ANALYZER, CW_SERVICE_GENERATOR, CW_SERVICE_COMMITTER};
+
+/* Missing services as "a, b" into out; true when every one has a worker. */
+bool cw_stack_ready(const cw_value_t *status, char *missing, size_t len)
+{
+    missing[0] = '\0';
+    for (size_t i = 0; i < 3; i++) {
+        if (status && cw_cli_service_workers(status, s_needed[i]) > 0)
+            continue;
+        size_t used = strlen(missing);
+        snprintf(missing + used, len - used, "%s%s", used ? ", " : "", s_needed[i]);
+    }
+    return missing[0] == '\0';
+}
+
+/* Poll the broker until every needed service has a worker. 0 ready, -1 timeout/interrupt
+   (message printed). */
+int cw_stack_wait_workers(const cw_config_t *config, cw_supervisor_t *sup, int timeout_ms)
+{
+    cw_client_t *client = cw_client_new(config->bus.broker);
+    if (!client) {
+        fprintf(stderr, "codeworm: cannot connect to the broker at %s\n", config->bus.broker);
+        return -1;
+    }
+    int64_t deadline = zclock_mono() + timeout_ms;
+    char missing[128] = "analyzer, generator, committer";
+    bool broker_seen = false;
+    int rc = -1;
+    while (!cw_cli_interrupted() && zclock_mono() < deadline) {
+        if (sup)
+            cw_supervisor_poll(sup);
+        cw_value_t *status = cw_client_broker_status(client, CW_CLI_STATUS_TIMEOUT_MS);
+        if (status)
+            broker_seen = true;
+        bool ready = cw_stack_ready(status, missing, sizeof(missing));
+        cw_value_destroy(&status);
+        if (ready) {
+            rc = 0;
+            break;
+        }
+        zclock_sleep(250);
+    }
+    cw_client_destroy(&client);
+    if (rc != 0) {
+        if (cw_cli_interrupted())
+            fprintf(stderr, "codeworm: interrupted while waiting for the stack\n");
+        else if (!broker_seen)
+            fprintf(stderr, "codeworm: the broker did not come up at %s within %d s\n",
+                    config->bus.broker, timeout_ms / 1000);
+        else
+            fprintf(stderr,
+                    "codeworm: timed out after %d s waiting for workers of: %s "
+                    "(no worker registered with the broker at %s)\n",
+                    timeout_ms / 1000, missing, config->bus.broker);
+    }
+    return rc;
+}
