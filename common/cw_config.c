@@ -146,6 +146,7 @@ static const key_def_t s_keys[] = {
     KI("ollama.num_ctx", ollama.num_ctx, 128, 4194304),
     KI("ollama.num_predict", ollama.num_predict, -2, 4194304),
     K_("ollama.keep_alive", T_KEEPALIVE, ollama.keep_alive),
+    KI("ollama.stall_seconds", ollama.stall_seconds, 1, 86400),
     KE("llm.backend", llm.backend, "ollama|openai|offline"),
     K_("openai.base_url", T_URL, openai.base_url),
     K_("openai.model", T_STR, openai.model),
@@ -171,6 +172,9 @@ static const key_def_t s_keys[] = {
        0),
     KI("documentation.redocument_after_days", documentation.redocument_after_days, 0, 36500),
     K_("documentation.type_weights", T_WEIGHTS, documentation.type_weights),
+    KD("documentation.min_grounding", documentation.min_grounding, 0, 1),
+    KL("redaction.patterns", T_STRLIST, redaction.patterns, redaction.pattern_count, 0),
+    KL("redaction.allow", T_STRLIST, redaction.allow, redaction.allow_count, 0),
     K_("dashboard.enabled", T_BOOL, dashboard.enabled),
     K_("dashboard.host", T_HOST, dashboard.host),
     KI("dashboard.port", dashboard.port, 1, 65535),
@@ -188,6 +192,7 @@ static const key_def_t s_keys[] = {
     K_("bus.broker", T_ENDPOINT, bus.broker),
     K_("bus.events_in", T_ENDPOINT, bus.events_in),
     K_("bus.events_out", T_ENDPOINT, bus.events_out),
+    K_("bus.allow_insecure", T_BOOL, bus.allow_insecure),
     K_("bus.curve.enabled", T_BOOL, bus.curve.enabled),
     K_("bus.curve.server_public_key", T_Z85, bus.curve.server_public_key),
     KF("bus.curve.server_secret_key", T_Z85, bus.curve.server_secret_key, F_SECRET),
@@ -1848,6 +1853,7 @@ cw_config_t *cw_config_new_defaults(void)
     c->ollama.num_ctx = 16384;
     c->ollama.num_predict = 4096;
     c->ollama.keep_alive = s_strdup("-1");
+    c->ollama.stall_seconds = 60;
     c->llm.backend = s_strdup("ollama");
     c->openai.base_url = s_strdup("http://localhost:8080/v1");
     c->openai.model = s_strdup("");
@@ -1887,6 +1893,11 @@ cw_config_t *cw_config_new_defaults(void)
     c->analyzer.exclude_count = nexc;
     c->documentation.redocument_after_days = 90;
     memcpy(c->documentation.type_weights, s_default_weights, sizeof(s_default_weights));
+    c->documentation.min_grounding = 0.8;
+    c->redaction.patterns = NULL;
+    c->redaction.pattern_count = 0;
+    c->redaction.allow = NULL;
+    c->redaction.allow_count = 0;
     c->dashboard.enabled = false;
     c->dashboard.host = s_strdup("0.0.0.0");
     c->dashboard.port = 8420;
@@ -1904,6 +1915,7 @@ cw_config_t *cw_config_new_defaults(void)
     c->bus.broker = s_strdup("tcp://127.0.0.1:5555");
     c->bus.events_in = s_strdup("tcp://127.0.0.1:5556");
     c->bus.events_out = s_strdup("tcp://127.0.0.1:5557");
+    c->bus.allow_insecure = false;
     c->bus.curve.enabled = false;
     c->bus.curve.server_public_key = s_strdup("");
     c->bus.curve.server_secret_key = s_strdup("");

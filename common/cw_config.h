@@ -77,6 +77,7 @@ typedef struct {
         int num_ctx;        /* 16384 */
         int num_predict;    /* 4096 */
         char *keep_alive;   /* "-1" (string or number in YAML) */
+        int stall_seconds;  /* 60: no bytes from the LLM for this long ends the attempt */
     } ollama;
 
     struct {
@@ -119,13 +120,21 @@ typedef struct {
     struct {
         int redocument_after_days;                /* 90 */
         double type_weights[CW_DOC_TYPE_COUNT];   /* indexed by cw_doc_type_t */
+        double min_grounding; /* 0.8: least share of backticked identifiers found in the facts */
     } documentation;
+
+    struct {
+        char **patterns; /* extra secret patterns (POSIX extended regular expressions) */
+        size_t pattern_count;
+        char **allow; /* values (or patterns) never redacted: false positives */
+        size_t allow_count;
+    } redaction;
 
     struct {
         bool enabled;
         char *host;
         int port;
-    } dashboard; /* accepted, unused (no web dashboard in this project yet) */
+    } dashboard;
 
     struct {
         bool enabled;
@@ -148,6 +157,7 @@ typedef struct {
         char *broker;     /* tcp://127.0.0.1:5555 */
         char *events_in;  /* tcp://127.0.0.1:5556 */
         char *events_out; /* tcp://127.0.0.1:5557 */
+        bool allow_insecure; /* false: a non-loopback bind without CURVE is refused */
         struct {
             bool enabled;
             char *server_public_key;

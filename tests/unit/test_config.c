@@ -172,6 +172,11 @@ static void assert_defaults(const cw_config_t *c)
     double w[] = {35, 12, 12, 10, 8, 10, 5, 3, 3, 1, 1};
     for (int i = 0; i < CW_DOC_TYPE_COUNT; i++)
         assert_true(c->documentation.type_weights[i] == w[i]);
+    assert_true(c->documentation.min_grounding == 0.8);
+    assert_int_equal(c->redaction.pattern_count, 0);
+    assert_int_equal(c->redaction.allow_count, 0);
+    assert_int_equal(c->ollama.stall_seconds, 60);
+    assert_false(c->bus.allow_insecure);
     assert_false(c->dashboard.enabled);
     assert_string_equal(c->dashboard.host, "0.0.0.0");
     assert_int_equal(c->dashboard.port, 8420);
@@ -964,6 +969,34 @@ static void test_hostile_input(void **state)
     cw_config_destroy(&c);
 }
 
+/* keys this project added for redaction, grounding, stall timeout and insecure binds */
+static void test_added_keys(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    cw_config_t *c = load_text("ollama:\n  stall_seconds: 5\n"
+                               "documentation:\n  min_grounding: 0.5\n"
+                               "redaction:\n  patterns: [\"corp_[0-9a-f]{16}\"]\n"
+                               "  allow: [AKIAIOSFODNN7EXAMPLE, example-token]\n"
+                               "bus:\n  allow_insecure: true\n",
+                               err, sizeof(err));
+    assert_non_null(c);
+    assert_int_equal(c->ollama.stall_seconds, 5);
+    assert_true(c->documentation.min_grounding == 0.5);
+    assert_int_equal(c->redaction.pattern_count, 1);
+    assert_string_equal(c->redaction.patterns[0], "corp_[0-9a-f]{16}");
+    assert_int_equal(c->redaction.allow_count, 2);
+    assert_string_equal(c->redaction.allow[1], "example-token");
+    assert_true(c->bus.allow_insecure);
+    cw_config_destroy(&c);
+    c = load_text("documentation:\n  min_grounding: 1.5\n", err, sizeof(err));
+    assert_null(c);
+    assert_non_null(strstr(err, "documentation.min_grounding"));
+    c = load_text("ollama:\n  stall_seconds: 0\n", err, sizeof(err));
+    assert_null(c);
+    assert_non_null(strstr(err, "ollama.stall_seconds"));
+}
+
 int main(void)
 {
     if (!getcwd(s_cwd, sizeof(s_cwd)))
@@ -1003,6 +1036,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prompts_and_hints, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hours_dedup_and_bounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_added_keys, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[512];
