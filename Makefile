@@ -2,6 +2,8 @@
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIG ?= deploy/demo
+# CW_PORT_SLOT=N (0-8): another block of test ports, for a second checkout testing at once
+CMAKE_EXTRA := $(if $(CW_PORT_SLOT),-DCW_PORT_SLOT=$(CW_PORT_SLOT))
 
 .PHONY: all build deps test run bench asan valgrind clean format help
 
@@ -17,7 +19,7 @@ help:
 	@echo "make bench    run the benchmarks under tests/bench/"
 
 $(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_EXTRA)
 
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
@@ -29,7 +31,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 asan:
-	cmake -S . -B build-asan -DCW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+	cmake -S . -B build-asan -DCW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_EXTRA)
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ctest --output-on-failure -j $(JOBS)
 
