@@ -470,6 +470,95 @@ static bool s_curried_arrow(const s_mctx_t *m, TSNode n, uint16_t parent_flags)
            ts_node_eq(s_field(parent, "body"), n);
 }
 
+static bool s_is_js(const cw_lang_t *lang)
+{
+    return lang->id == CW_LANG_JAVASCRIPT || lang->id == CW_LANG_TYPESCRIPT ||
+           lang->id == CW_LANG_TSX;
+}
+
+static bool s_word_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* The conditions a JS/TS question-mark token (`?`, `?.`, `??`, `??=`) at src[a..b) adds, as
+   lizard's tokenizer reads them: every `?` that stands alone is a condition token, so
+   `a ?? b` adds 2, `f()?.x` 1. The TypeScript and JavaScript readers also read a word
+   followed by `?` as one token (`a?` in `a?.b`, `x?: T`, `c?x:y`), which takes that `?` away;
+   `#p?.` and `$p?.` keep theirs (`#p` and `$p` are tokens first). The TSX reader has no such
+   token: each `?` counts. */
+static int s_qmarks(const cw_lang_t *lang, const char *src, uint32_t a, uint32_t b)
+{
+    int n = 0;
+    for (uint32_t i = a; i < b && src[i] == '?'; i++)
+        n++;
+    if (n == 0 || lang->id == CW_LANG_TSX || a == 0 || !s_word_char(src[a - 1]))
+        return n;
+    uint32_t w = a;
+    while (w > 0 && s_word_char(src[w - 1]))
+        w--;
+    if (w > 0 && (src[w - 1] == '#' || src[w - 1] == '$'))
+        return n;
+    return n - 1;
+}
+
+/* A JS/TS identifier spelled like a condition keyword (`promise.catch(...)`, `{ if: 1 }`):
+   lizard counts the word wherever it stands. */
+static bool s_keyword_word(const char *src, uint32_t a, uint32_t b)
+{
+    static const char *const words[] = {"if", "for", "while", "catch", "case"};
+    size_t n = b - a;
+    if (n < 2 || n > 5)
+        return false;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strlen(words[i]) == n && memcmp(src + a, words[i], n) == 0)
+            return true;
+    return false;
+}
+
+/* lizard ends a JS/TS arrow function whose body is an expression at the first token after
+   it that starts a line (or at `;`, or at the `)`/`}` that closes what holds it), after that
+   token's line was counted for the arrow: `queryFn: () => load(),` followed by a line has 2
+   lines of code for lizard. 1 when that is so, else 0. */
+static int s_arrow_tail_line(const cw_lang_t *lang, TSNode fn, const char *src, size_t len)
+{
+    if (!s_is_js(lang) || strcmp(ts_node_type(fn), "arrow_function") != 0)
+        return 0;
+    TSNode body = cw_x_field(fn, "body");
+    if (ts_node_is_null(body) || strcmp(ts_node_type(body), "statement_block") == 0)
+        return 0;
+    size_t i = ts_node_end_byte(fn);
+    bool line_start = false;
+    for (int steps = 0; steps < 256 && i < len; steps++) {
+        char c = src[i];
+        if (c == '\n') {
+            line_start = true;
+            i++;
+        } else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+            i++;
+        } else if (c == '/' && i + 1 < len && src[i + 1] == '/') {
+            while (i < len && src[i] != '\n')
+                i++;
+        } else if (c == '/' && i + 1 < len && src[i + 1] == '*') {
+            i += 2;
+            while (i + 1 < len && !(src[i] == '*' && src[i + 1] == '/')) {
+                i++;
+            }
+            i += 2;
+        } else if (line_start) {
+            return 1;
+        } else if (c == ';' || c == ')' || c == '}') {
+            return 0;
+        } else if (s_word_char(c)) {
+            while (i < len && s_word_char(src[i]))
+                i++;
+        } else {
+            i++;
+        }
+    }
+    return 0;
+}
+
 /* Row states while counting NLOC the way lizard does: a line belongs to the function that
    is current when the line's first token is read. */
 enum { ROW_FREE = 0, ROW_OURS, ROW_NOT_CODE, ROW_OTHER, ROW_DIRECTIVE };
@@ -507,6 +596,7 @@ static void s_metrics(s_mctx_t *m, TSNode fn, cw_metrics_t *out, cw_strlist_t *c
     bool opened[CW_EXTRACT_MAX_DEPTH + 2];
     int ccn = 0, tokens = 0, maxnest = 0;
     int depth = 0;
+    bool js = s_is_js(m->lang);
     int inner = 0;            /* nested functions the walk is in */
     uint32_t inner_start = 0; /* start byte of the outermost one's start token */
     pflags[0] = 0;
@@ -547,6 +637,11 @@ static void s_metrics(s_mctx_t *m, TSNode fn, cw_metrics_t *out, cw_strlist_t *c
                 if (own && !in_directive) {
                     if ((fl & CW_SYM_CONDITION) &&
                         (!(fl & CW_SYM_LOGIC) || (pflags[depth] & CW_SYM_LOGIC_PARENT)))
+                        ccn++;
+                    else if (fl & CW_SYM_QMARK)
+                        ccn += s_qmarks(m->lang, m->src, a, b);
+                    else if (js && ts_node_is_named(n) && s_keyword_word(m->src, a, b) &&
+                             !(fl & CW_SYM_ATOMIC) && strcmp(ts_node_type(n), "jsx_text") != 0)
                         ccn++;
                     if (!directive)
                         tokens++;
@@ -597,6 +692,7 @@ done:
     out->nesting = maxnest;
     for (size_t i = 0; i < nrows; i++)
         out->nloc += m->rows[i] == ROW_OURS;
+    out->nloc += s_arrow_tail_line(m->lang, fn, m->src, m->len);
 }
 
 void cw_metrics_compute(const cw_lang_t *lang, TSNode fn, const char *src, size_t len,

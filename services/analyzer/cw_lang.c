@@ -39,10 +39,9 @@ extern cw_lang_class_name_fn cw_lang_c_class_name;
 #define RUST_CONDITIONS                                                                            \
     LIST("if", "for", "while", "catch", "case", "match", "where", "&&", "||", "?")
 /* JavaScript and TypeScript: lizard's tokens make `a ||= b` and `a &&= b` a `||`/`&&`
-   too; `?` counts in a ternary (and a conditional type), not as the optional marker of
-   `x?: T` (lizard reads `x?` as one token) nor in `?.` or `??` (tokens of their own here;
-   see docs/BENCHMARKS.md for how lizard's tokenizer reads those). */
-#define JS_CONDITIONS LIST("if", "for", "while", "catch", "case", "&&", "||", "?", "&&=", "||=")
+   too. The question marks (`?`, `?.`, `??`, `??=`) count as lizard's tokenizer reads them,
+   see s_qmarks in cw_extract.c. */
+#define JS_CONDITIONS LIST("if", "for", "while", "catch", "case", "&&", "||", "&&=", "||=")
 
 /* JavaScript, TypeScript and TSX share their shapes. */
 #define JS_FUNCTIONS                                                                               \
@@ -76,7 +75,7 @@ extern cw_lang_class_name_fn cw_lang_c_class_name;
             .if_types = LIST("if_statement"),                                                      \
             .else_types = LIST("else_clause"),                                                     \
             .import_types = LIST("import_statement"),                                              \
-            .logic_parents = LIST("binary_expression", "ternary_expression", "conditional_type"),  \
+            .logic_parents = LIST("binary_expression"),                                            \
             .doc_prefixes = "/**"}
 
 #define C_NESTING                                                                                  \
@@ -236,9 +235,12 @@ static void s_build(cw_lang_id_t id)
                 v |= CW_SYM_CONDITION;
             if (l->logic_parents && (strcmp(name, "&&") == 0 || strcmp(name, "||") == 0))
                 v |= CW_SYM_LOGIC;
-            /* `?` only as the ternary's, where the language says so (JS/TS) */
-            if (strcmp(name, "?") == 0 && cw_lang_in(l->logic_parents, "ternary_expression"))
-                v |= CW_SYM_LOGIC;
+            /* JS/TS/TSX question marks: counted by lizard's spelling (cw_extract.c) */
+            if ((id == CW_LANG_JAVASCRIPT || id == CW_LANG_TYPESCRIPT || id == CW_LANG_TSX) &&
+                (strcmp(name, "?") == 0 || strcmp(name, "?.") == 0 || strcmp(name, "??") == 0 ||
+                 strcmp(name, "?"
+                              "?=") == 0))
+                v |= CW_SYM_QMARK;
         }
         f[i] = v;
     }

@@ -100,6 +100,7 @@ enum {
     CW_SYM_IMPORT = 1u << 12,
     CW_SYM_LOGIC = 1u << 13,        /* the `&&` / `||` tokens */
     CW_SYM_LOGIC_PARENT = 1u << 14, /* binary_expression */
+    CW_SYM_QMARK = 1u << 15,        /* JS/TS `?` `?.` `??` `??=`: counted as lizard reads them */
 };
 
 /* Flags of every symbol of the language's grammar (index = TSSymbol), built once

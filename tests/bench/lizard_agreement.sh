@@ -154,6 +154,7 @@ echo "corpus: $CORPUS ($FILES files, $LINES lines)"
 
 # ---------------------------------------------------------------- both sides
 CFG=$WORK/config
+rm -rf "$WORK/data"   # a fresh index: every file is parsed by this build
 mkdir -p "$CFG" "$WORK/data"
 cat > "$CFG/config.yaml" <<YAML
 data_dir: $WORK/data
