@@ -481,6 +481,38 @@ static bool s_word_char(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
+/* lizard's C/C++ reader takes back an `&&` that a bare `=` follows before any of `;{})`
+   (it reads `T&& x = ...` as an rvalue reference): `if (s && !(s->p = f()))` has one
+   condition less for lizard. src[at..] is what follows the `&&`. */
+static bool s_c_rvalue_ref(const char *src, size_t len, size_t at)
+{
+    for (size_t i = at, end = at + 4096 < len ? at + 4096 : len; i < end; i++) {
+        char c = src[i];
+        if (c == '"' || c == '\'') {
+            for (i++; i < end && src[i] != c && src[i] != '\n'; i++)
+                if (src[i] == '\\')
+                    i++;
+        } else if (c == '/' && i + 1 < end && src[i + 1] == '/') {
+            while (i < end && src[i] != '\n')
+                i++;
+        } else if (c == '/' && i + 1 < end && src[i + 1] == '*') {
+            for (i += 2; i + 1 < end && !(src[i] == '*' && src[i + 1] == '/'); i++)
+                ;
+            i++;
+        } else if (c == '=') {
+            char p = src[i - 1];
+            bool joined = i > at && strchr("=<>!+-*/&|^", p) != NULL;
+            if (!joined && !(i + 1 < end && src[i + 1] == '='))
+                return true;
+            if (!joined)
+                i++; /* `==` */
+        } else if (c == ';' || c == '{' || c == '}' || c == ')') {
+            return false;
+        }
+    }
+    return false;
+}
+
 /* The conditions a JS/TS question-mark token (`?`, `?.`, `??`, `??=`) at src[a..b) adds, as
    lizard's tokenizer reads them: every `?` that stands alone is a condition token, so
    `a ?? b` adds 2, `f()?.x` 1. The TypeScript and JavaScript readers also read a word
@@ -636,7 +668,9 @@ static void s_metrics(s_mctx_t *m, TSNode fn, cw_metrics_t *out, cw_strlist_t *c
                                     m->rows[r0 - row0] == ROW_DIRECTIVE;
                 if (own && !in_directive) {
                     if ((fl & CW_SYM_CONDITION) &&
-                        (!(fl & CW_SYM_LOGIC) || (pflags[depth] & CW_SYM_LOGIC_PARENT)))
+                        (!(fl & CW_SYM_LOGIC) || (pflags[depth] & CW_SYM_LOGIC_PARENT)) &&
+                        !(m->lang->metrics_from_name && b - a == 2 && m->src[a] == '&' &&
+                          s_c_rvalue_ref(m->src, m->len, b)))
                         ccn++;
                     else if (fl & CW_SYM_QMARK)
                         ccn += s_qmarks(m->lang, m->src, a, b);
