@@ -591,6 +591,36 @@ static int s_arrow_tail_line(const cw_lang_t *lang, TSNode fn, const char *src, 
     return 0;
 }
 
+/* An arrow function that lizard ends at its body's first token: an expression body that
+   starts a line (`const f = (x) =>` then `  x.a || x.b` below). lizard ends the function at
+   the first token of a line, so it holds its parameters and that token's line; the rest
+   of the body is the enclosing code's. Bodies starting with `(`, `new`, `async` or
+   `function` are read on (lizard's reader handles those tokens before the line check). */
+static bool s_cut_arrow(const s_mctx_t *m, TSNode fn)
+{
+    if (!s_is_js(m->lang) || strcmp(ts_node_type(fn), "arrow_function") != 0)
+        return false;
+    TSNode body = cw_x_field(fn, "body");
+    if (ts_node_is_null(body) || strcmp(ts_node_type(body), "statement_block") == 0)
+        return false;
+    uint32_t a = ts_node_start_byte(body);
+    if (a >= m->len || m->src[a] == '(')
+        return false;
+    uint32_t i = a;
+    while (i > 0 && (m->src[i - 1] == ' ' || m->src[i - 1] == '\t' || m->src[i - 1] == '\r'))
+        i--;
+    if (i > 0 && m->src[i - 1] != '\n')
+        return false; /* not the first token of its line */
+    static const char *const words[] = {"new", "async", "function"};
+    for (size_t k = 0; k < sizeof words / sizeof words[0]; k++) {
+        size_t n = strlen(words[k]);
+        if (a + n <= m->len && memcmp(m->src + a, words[k], n) == 0 &&
+            (a + n == m->len || !s_word_char(m->src[a + n])))
+            return false;
+    }
+    return true;
+}
+
 /* Row states while counting NLOC the way lizard does: a line belongs to the function that
    is current when the line's first token is read. */
 enum { ROW_FREE = 0, ROW_OURS, ROW_NOT_CODE, ROW_OTHER, ROW_DIRECTIVE };
@@ -604,6 +634,17 @@ enum { ROW_FREE = 0, ROW_OURS, ROW_NOT_CODE, ROW_OTHER, ROW_DIRECTIVE };
 static void s_metrics(s_mctx_t *m, TSNode fn, cw_metrics_t *out, cw_strlist_t *calls)
 {
     memset(out, 0, sizeof *out);
+    if (s_cut_arrow(m, fn)) {
+        /* its lines: from the parameters' `(` to the body's first line; no condition */
+        TSNode params = cw_x_field(fn, "parameters");
+        TSNode body = cw_x_field(fn, "body");
+        uint32_t r1 = ts_node_start_point(body).row;
+        uint32_t r0 = ts_node_is_null(params) ? r1 : ts_node_start_point(params).row;
+        out->ccn = 1;
+        out->nloc = (int)(r1 - r0) + 1;
+        out->tokens = 1 + (int)ts_node_named_child_count(fn);
+        return;
+    }
     TSNode start = s_lizard_start(m, fn);
     uint32_t min_byte = ts_node_start_byte(start);
     uint32_t row0 = ts_node_start_point(start).row;
@@ -644,7 +685,7 @@ static void s_metrics(s_mctx_t *m, TSNode fn, cw_metrics_t *out, cw_strlist_t *c
             ((fl & CW_SYM_FUNCTION) ||
              ((fl & CW_SYM_WRAPPER) &&
               !ts_node_is_null(s_wrapped_function(m->flags, m->nflags, n)))) &&
-            !s_curried_arrow(m, n, pflags[depth])) {
+            !s_curried_arrow(m, n, pflags[depth]) && !s_cut_arrow(m, n)) {
             /* a nested function: its own metrics, but its header is ours */
             if (inner == 0)
                 inner_start = ts_node_start_byte(s_lizard_start(m, n));

@@ -138,8 +138,8 @@ static const cw_lang_t s_langs[CW_LANG_COUNT] = {
                       .if_types = LIST("if_expression"),
                       .else_types = LIST("else_clause"),
                       .import_types = LIST("use_declaration"),
-                      /* `||` and `&&` count wherever they stand: lizard reads the empty closure `|| x`
-                         as a `||` */
+                      /* `||` and `&&` count wherever they stand: lizard reads the empty closure `||
+                         x` as a `||` */
                       .doc_prefixes = "///|/**"},
     [CW_LANG_C] = {.id = CW_LANG_C,
                    .name = "c",
