@@ -166,7 +166,10 @@ static const s_case_t s_tsx = {
     .main = "TodoList.tsx",
     .main_v1_lines = 79,
     .sources = 2,
-    .fns = {{"groupByDay", NULL, "export function groupByDay(", 6, 2, 2}},
+    /* FilterBar: `options.map((option) =>` with its body on the next line: lizard ends
+       that arrow at `option`, so the ternary below is FilterBar's (3 -> 4) */
+    .fns = {{"groupByDay", NULL, "export function groupByDay(", 6, 2, 2},
+            {"FilterBar", NULL, "export function FilterBar(", 4, 1, 0}},
     .cls = "TodoList",
     .cls_file = "TodoList.tsx",
     .cls_kind = "class",
