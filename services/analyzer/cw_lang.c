@@ -321,3 +321,56 @@ bool cw_lang_in(const char *const *list, const char *type)
             return true;
     return false;
 }
+
+/* Whether the line src[a, b) (leading blanks skipped) starts with `word` as a whole word. */
+static bool s_line_starts(const char *src, size_t a, size_t b, const char *word)
+{
+    size_t n = strlen(word);
+    if (b - a < n || memcmp(src + a, word, n) != 0)
+        return false;
+    if (a + n == b)
+        return true;
+    char c = src[a + n];
+    return !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '_');
+}
+
+const cw_lang_t *cw_lang_for_source(const cw_lang_t *by_ext, const char *path, const char *src,
+                                    size_t len)
+{
+    if (!by_ext || by_ext->id != CW_LANG_C || !path || !src)
+        return by_ext;
+    size_t pl = strlen(path);
+    if (pl < 2 || strcmp(path + pl - 2, ".h") != 0)
+        return by_ext;
+    static const char *const markers[] = {"class",   "namespace", "template",
+                                          "public:", "private:",  "protected:"};
+    size_t scan = len < 256 * 1024 ? len : 256 * 1024;
+    for (size_t a = 0; a < scan;) {
+        const char *nl = memchr(src + a, '\n', scan - a);
+        size_t b = nl ? (size_t)(nl - src) : scan;
+        size_t x = a;
+        while (x < b && (src[x] == ' ' || src[x] == '\t'))
+            x++;
+        for (size_t k = 0; k < sizeof markers / sizeof markers[0]; k++) {
+            if (!s_line_starts(src, x, b, markers[k]))
+                continue;
+            if (k > 0)
+                return &s_langs[CW_LANG_CPP];
+            /* `class Name {` / `class Name :` / `class Name final`, not `class;` in C */
+            size_t y = x + 5;
+            while (y < b && (src[y] == ' ' || src[y] == '\t'))
+                y++;
+            size_t z = y;
+            while (z < b && (src[z] == '_' || (src[z] >= 'a' && src[z] <= 'z') ||
+                             (src[z] >= 'A' && src[z] <= 'Z') || (src[z] >= '0' && src[z] <= '9')))
+                z++;
+            while (z < b && (src[z] == ' ' || src[z] == '\t'))
+                z++;
+            if (z > y && (z == b || src[z] == '{' || src[z] == ':' || src[z] == 'f'))
+                return &s_langs[CW_LANG_CPP];
+        }
+        a = b + 1;
+    }
+    return by_ext;
+}

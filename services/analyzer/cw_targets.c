@@ -213,6 +213,23 @@ int cw_targets_classes(const cw_target_ctx_t *ctx, cw_cands_t *out)
                 if (used + strlen(fn->name) + 8 < sizeof names)
                     snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", fn->name);
             }
+            for (size_t o = 0; o < cl->foreign_count; o++) {
+                /* methods in other files (Go package, C++ source of a header's class) */
+                const cw_index_file_t *of = cl->foreign[o].file;
+                if (!of || cl->foreign[o].fn >= of->fn_count)
+                    continue;
+                const cw_index_fn_t *fn = &of->fns[cl->foreign[o].fn];
+                if ((int64_t)fn->end_byte > of->size || fn->end_byte <= fn->start_byte)
+                    continue;
+                wmc += fn->metrics.ccn;
+                outside++;
+                outside_lines += fn->end_line - fn->start_line + 1;
+                bytes += 2 + (fn->end_byte - fn->start_byte);
+                size_t used = strlen(names);
+                if (used + strlen(fn->name) + strlen(of->rel) + 16 < sizeof names)
+                    snprintf(names + used, sizeof names - used, "%s%s (%s)", used ? ", " : "",
+                             fn->name, of->rel);
+            }
             int lines = own_lines + outside_lines;
             if (lines < CW_TARGET_CLASS_MIN_LINES)
                 continue;
@@ -376,9 +393,11 @@ static cw_value_t *s_strlist(const cw_strlist_t *list, size_t max)
     return arr;
 }
 
-/* A class's text and its methods written outside it (c->cls), each after a blank line, at
-   most c->src_max bytes (cut back to a UTF-8 boundary). src/len: the verified file. */
-static char *s_with_methods(const cw_cand_t *c, const char *src, size_t len)
+/* A class's text and its methods written outside it (c->cls: same file, then other files),
+   each after a blank line, at most c->src_max bytes (cut back to a UTF-8 boundary).
+   src/len: the verified file. A method whose file changed since it was indexed is left
+   out. */
+static char *s_with_methods(const cw_cand_t *c, const char *root, const char *src, size_t len)
 {
     const cw_index_file_t *f = c->record;
     size_t cap = c->src_max;
@@ -410,6 +429,23 @@ static char *s_with_methods(const cw_cand_t *c, const char *src, size_t len)
         piece = src + fn->start_byte;
         n = fn->end_byte - fn->start_byte;
     }
+    for (size_t o = 0; o < c->cls->foreign_count && used + 2 < cap; o++) {
+        const cw_index_file_t *of = c->cls->foreign[o].file;
+        if (!of || c->cls->foreign[o].fn >= of->fn_count)
+            continue;
+        const cw_index_fn_t *fn = &of->fns[c->cls->foreign[o].fn];
+        bool stale = false;
+        char *text =
+            cw_index_read_span(root, of, fn->start_byte, fn->end_byte, cap - used - 2, &stale);
+        if (!text)
+            continue;
+        memcpy(buf + used, "\n\n", 2);
+        used += 2;
+        size_t tn = strlen(text);
+        memcpy(buf + used, text, tn);
+        used += tn;
+        free(text);
+    }
     char *out = cw_strndup_utf8(buf, used, cap);
     free(buf);
     return out;
@@ -439,7 +475,7 @@ static char *s_read_range(const cw_cand_t *c, const char *root, bool *stale)
         free(src);
         return NULL;
     }
-    char *out = c->cls ? s_with_methods(c, src, len)
+    char *out = c->cls ? s_with_methods(c, root, src, len)
                        : cw_strndup_utf8(src + c->src_start, c->src_end - c->src_start, c->src_max);
     free(src);
     return out;
