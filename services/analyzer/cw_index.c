@@ -842,8 +842,8 @@ static void s_outside(cw_index_class_t *dst, int k, const int *owner, const int 
 
 /* Go: the package clause's name; C/C++: the quoted includes (top level, and inside
    top-level #if/#ifdef blocks). */
-static void s_package_and_includes(const cw_lang_t *lang, TSTree *tree, const char *src,
-                                   size_t len, cw_index_file_t *f)
+static void s_package_and_includes(const cw_lang_t *lang, TSTree *tree, const char *src, size_t len,
+                                   cw_index_file_t *f)
 {
     TSNode root = ts_tree_root_node(tree);
     uint32_t n = ts_node_named_child_count(root);
@@ -862,8 +862,8 @@ static void s_package_and_includes(const cw_lang_t *lang, TSTree *tree, const ch
             if (!ts_node_is_null(path) && strcmp(ts_node_type(path), "string_literal") == 0) {
                 uint32_t a = ts_node_start_byte(path), b = ts_node_end_byte(path);
                 if (b >= a + 2 && b <= len && f->includes.count < 256)
-                    cw_x_list_push(&f->includes, cw_strndup_utf8(src + a + 1, b - a - 2, 1024),
-                                   256, true);
+                    cw_x_list_push(&f->includes, cw_strndup_utf8(src + a + 1, b - a - 2, 1024), 256,
+                                   true);
             }
         } else if (strncmp(t, "preproc_if", 10) == 0) {
             /* include guards: look one level in */
@@ -877,8 +877,8 @@ static void s_package_and_includes(const cw_lang_t *lang, TSTree *tree, const ch
                     continue;
                 uint32_t a = ts_node_start_byte(path), b = ts_node_end_byte(path);
                 if (b >= a + 2 && b <= len)
-                    cw_x_list_push(&f->includes, cw_strndup_utf8(src + a + 1, b - a - 2, 1024),
-                                   256, true);
+                    cw_x_list_push(&f->includes, cw_strndup_utf8(src + a + 1, b - a - 2, 1024), 256,
+                                   true);
             }
         }
     }
@@ -1252,8 +1252,8 @@ static void s_link_foreign(const cw_index_view_t *view)
                 continue;
             uintptr_t v = 0;
             if (f->lang->id == CW_LANG_GO) {
-                char *key = f->package ? s_link_key('g', f->rel, dlen, f->package, fn->class_name)
-                                       : NULL;
+                char *key =
+                    f->package ? s_link_key('g', f->rel, dlen, f->package, fn->class_name) : NULL;
                 v = key ? (uintptr_t)zhashx_lookup(classes, key) : 0;
                 free(key);
             } else {

@@ -87,8 +87,8 @@ typedef struct cw_index_file {
     size_t fn_count;
     cw_index_class_t *classes;
     size_t class_count;
-    char *package;          /* Go: the package clause's name; NULL otherwise */
-    cw_strlist_t includes;  /* C/C++: the quoted includes (`#include "a/b.h"` -> a/b.h) */
+    char *package;         /* Go: the package clause's name; NULL otherwise */
+    cw_strlist_t includes; /* C/C++: the quoted includes (`#include "a/b.h"` -> a/b.h) */
 } cw_index_file_t;
 
 /* The files of one repository after a refresh, in the scan list's order (sorted by rel).
