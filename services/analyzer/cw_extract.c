@@ -26,6 +26,36 @@ char *cw_strndup_utf8(const char *s, size_t n, size_t max)
     return out;
 }
 
+void cw_walk_start(cw_walk_t *w, TSNode start, int max_depth)
+{
+    w->cur = ts_tree_cursor_new(start);
+    w->depth = 0;
+    w->max_depth = max_depth;
+}
+
+bool cw_walk_next(cw_walk_t *w, bool descend, cw_walk_leave_fn *leave, void *arg)
+{
+    if (descend && w->depth < w->max_depth && ts_tree_cursor_goto_first_child(&w->cur)) {
+        w->depth++;
+        return true;
+    }
+    if (leave)
+        leave(arg, w->depth);
+    while (!ts_tree_cursor_goto_next_sibling(&w->cur)) {
+        if (w->depth == 0 || !ts_tree_cursor_goto_parent(&w->cur))
+            return false;
+        w->depth--;
+        if (leave)
+            leave(arg, w->depth);
+    }
+    return true;
+}
+
+void cw_walk_end(cw_walk_t *w)
+{
+    ts_tree_cursor_delete(&w->cur);
+}
+
 TSNode cw_x_field(TSNode node, const char *field)
 {
     return ts_node_child_by_field_name(node, field, (uint32_t)strlen(field));
@@ -631,6 +661,19 @@ enum { ROW_FREE = 0, ROW_OURS, ROW_NOT_CODE, ROW_OTHER, ROW_DIRECTIVE };
    start token are still the outer function's; a line counts when its first token is the
    function's own (the line that closes a nested callback, `})`, is the callback's);
    comments, C preprocessor lines and Python triple-quoted string statements are not code. */
+/* Which depths of the metrics walk opened a nested function, and how many are open. */
+typedef struct {
+    bool opened[CW_EXTRACT_MAX_DEPTH + 2];
+    int inner;
+} s_mleave_t;
+
+static void s_metrics_leave(void *arg, int depth)
+{
+    s_mleave_t *st = arg;
+    if (st->opened[depth])
+        st->inner--;
+}
+
 static void s_metrics(s_mctx_t *m, TSNode fn, cw_metrics_t *out, cw_strlist_t *calls)
 {
     memset(out, 0, sizeof *out);
@@ -666,39 +709,39 @@ static void s_metrics(s_mctx_t *m, TSNode fn, cw_metrics_t *out, cw_strlist_t *c
 
     uint16_t pflags[CW_EXTRACT_MAX_DEPTH + 2];
     int nest[CW_EXTRACT_MAX_DEPTH + 2];
-    bool opened[CW_EXTRACT_MAX_DEPTH + 2];
     int ccn = 0, tokens = 0, maxnest = 0;
-    int depth = 0;
     bool js = s_is_js(m->lang);
-    int inner = 0;            /* nested functions the walk is in */
-    uint32_t inner_start = 0; /* start byte of the outermost one's start token */
+    s_mleave_t st = {.inner = 0}; /* nested functions the walk is in */
+    uint32_t inner_start = 0;     /* start byte of the outermost one's start token */
     pflags[0] = 0;
     nest[0] = 0;
-    TSTreeCursor c = ts_tree_cursor_new(fn);
+    cw_walk_t w;
+    cw_walk_start(&w, fn, CW_EXTRACT_MAX_DEPTH);
     for (;;) {
-        TSNode n = ts_tree_cursor_current_node(&c);
+        int depth = w.depth;
+        TSNode n = cw_walk_node(&w);
         uint16_t fl = cw_lang_node_flags(m->flags, m->nflags, n);
         bool descend = false;
         int nn = nest[depth];
-        opened[depth] = false;
+        st.opened[depth] = false;
         if (depth > 0 &&
             ((fl & CW_SYM_FUNCTION) ||
              ((fl & CW_SYM_WRAPPER) &&
               !ts_node_is_null(s_wrapped_function(m->flags, m->nflags, n)))) &&
             !s_curried_arrow(m, n, pflags[depth]) && !s_cut_arrow(m, n)) {
             /* a nested function: its own metrics, but its header is ours */
-            if (inner == 0)
+            if (st.inner == 0)
                 inner_start = ts_node_start_byte(s_lizard_start(m, n));
-            inner++;
-            opened[depth] = true;
+            st.inner++;
+            st.opened[depth] = true;
         }
-        bool own = inner == 0;
+        bool own = st.inner == 0;
         if (fl & CW_SYM_COMMENT) {
             /* not code */
         } else if (ts_node_child_count(n) == 0 || (fl & CW_SYM_ATOMIC)) {
             uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
             if (b > a && a >= min_byte) {
-                if (inner == 1 && a <= inner_start)
+                if (st.inner == 1 && a <= inner_start)
                     own = true; /* the nested function's header, up to its start */
                 uint32_t r0 = ts_node_start_point(n).row, r1 = ts_node_end_point(n).row;
                 /* C/C++ preprocessor lines: lizard drops them before counting (#if,
@@ -741,27 +784,16 @@ static void s_metrics(s_mctx_t *m, TSNode fn, cw_metrics_t *out, cw_strlist_t *c
             }
             if (own && calls && (fl & CW_SYM_CALL))
                 s_callee(m->src, m->len, n, calls);
-            descend = depth < CW_EXTRACT_MAX_DEPTH;
+            descend = true;
         }
-        if (descend && ts_tree_cursor_goto_first_child(&c)) {
-            depth++;
-            pflags[depth] = fl;
-            nest[depth] = nn;
-            continue;
-        }
-        /* leaving n, then each ancestor that has no next sibling */
-        if (opened[depth])
-            inner--;
-        while (!ts_tree_cursor_goto_next_sibling(&c)) {
-            if (depth == 0 || !ts_tree_cursor_goto_parent(&c))
-                goto done;
-            depth--;
-            if (opened[depth])
-                inner--;
+        if (!cw_walk_next(&w, descend, s_metrics_leave, &st))
+            break;
+        if (w.depth > depth) {
+            pflags[w.depth] = fl;
+            nest[w.depth] = nn;
         }
     }
-done:
-    ts_tree_cursor_delete(&c);
+    cw_walk_end(&w);
     out->ccn = 1 + ccn;
     out->tokens = tokens;
     out->nesting = maxnest;
@@ -846,6 +878,13 @@ static void s_frame_enter(s_frame_t *f, TSNode n, uint16_t fl)
 {
     f->node = n;
     f->flags = fl;
+}
+
+/* Leaving the node at `depth`: extend or reset that depth's doc run. */
+static void s_frame_leave(void *arg, int depth)
+{
+    s_frame_t *fr = arg;
+    s_run_update(&fr[depth], fr[depth].node, fr[depth].flags);
 }
 
 static void s_frame_reset_run(s_frame_t *f)
@@ -1032,12 +1071,12 @@ int cw_extract_functions(const cw_lang_t *lang, TSTree *tree, const char *src, s
     x.fr = calloc(CW_EXTRACT_MAX_DEPTH + 2, sizeof *x.fr);
     if (!x.fr)
         return -1;
-    TSNode root = ts_tree_root_node(tree);
-    TSTreeCursor c = ts_tree_cursor_new(root);
-    int depth = 0;
+    cw_walk_t w;
+    cw_walk_start(&w, ts_tree_root_node(tree), CW_EXTRACT_MAX_DEPTH);
     s_frame_reset_run(&x.fr[0]);
     for (;;) {
-        TSNode n = ts_tree_cursor_current_node(&c);
+        int depth = w.depth;
+        TSNode n = cw_walk_node(&w);
         uint16_t fl = cw_lang_node_flags(x.m.flags, x.m.nflags, n);
         s_frame_t *f = &x.fr[depth];
         s_frame_enter(f, n, fl);
@@ -1056,27 +1095,12 @@ int cw_extract_functions(const cw_lang_t *lang, TSTree *tree, const char *src, s
             if (sp.end > sp.start)
                 f->cls = sp;
         }
-        if (x.err)
+        if (x.err || !cw_walk_next(&w, descend, s_frame_leave, x.fr))
             break;
-        if (descend && depth < CW_EXTRACT_MAX_DEPTH && ts_tree_cursor_goto_first_child(&c)) {
-            depth++;
-            s_frame_reset_run(&x.fr[depth]);
-            continue;
-        }
-        s_run_update(&x.fr[depth], n, fl);
-        bool done = false;
-        while (!ts_tree_cursor_goto_next_sibling(&c)) {
-            if (depth == 0 || !ts_tree_cursor_goto_parent(&c)) {
-                done = true;
-                break;
-            }
-            depth--;
-            s_run_update(&x.fr[depth], x.fr[depth].node, x.fr[depth].flags);
-        }
-        if (done)
-            break;
+        if (w.depth > depth)
+            s_frame_reset_run(&x.fr[w.depth]);
     }
-    ts_tree_cursor_delete(&c);
+    cw_walk_end(&w);
     free(x.fr);
     free(x.m.rows);
     return x.err;
