@@ -426,7 +426,20 @@ static TSNode s_lizard_start(const s_mctx_t *m, TSNode fn)
     case CW_LANG_JAVASCRIPT:
     case CW_LANG_TYPESCRIPT:
     case CW_LANG_TSX:
-        s = s_field(fn, strcmp(ts_node_type(fn), "arrow_function") == 0 ? "body" : "parameters");
+        if (strcmp(ts_node_type(fn), "arrow_function") != 0) {
+            s = s_field(fn, "parameters");
+        } else {
+            /* an arrow given a name (`f = (x) =>`, `key: (x) =>`, a class field) starts
+               at its parameters' `(`; an anonymous one at its body */
+            TSNode parent = ts_node_parent(fn);
+            const char *pt = ts_node_is_null(parent) ? "" : ts_node_type(parent);
+            bool named = strcmp(pt, "variable_declarator") == 0 ||
+                         strcmp(pt, "assignment_expression") == 0 || strcmp(pt, "pair") == 0 ||
+                         strcmp(pt, "public_field_definition") == 0 ||
+                         strcmp(pt, "field_definition") == 0;
+            TSNode params = s_field(fn, "parameters");
+            s = named && !ts_node_is_null(params) ? params : s_field(fn, "body");
+        }
         break;
     case CW_LANG_RUST: {
         uint32_t n = ts_node_child_count(fn);
