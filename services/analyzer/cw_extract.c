@@ -591,17 +591,27 @@ static bool s_keyword_word(const char *src, uint32_t a, uint32_t b)
     return false;
 }
 
-/* lizard ends a JS/TS arrow function whose body is an expression at the first token after
-   it that starts a line (or at `;`, or at the `)`/`}` that closes what holds it), after that
-   token's line was counted for the arrow: `queryFn: () => load(),` followed by a line has 2
-   lines of code for lizard. 1 when that is so, else 0. */
+/* lizard ends a JS/TS arrow function whose body is an expression (and a TS function
+   declaration with a return type) at the first token after it that starts a line (or at `;`, or at
+   the `)`/`}` that closes what holds it), after that token's line was counted for the arrow:
+   `queryFn: () => load(),` followed by a line has 2 lines of code for lizard. 1 when that is so,
+   else 0. */
 static int s_arrow_tail_line(const cw_lang_t *lang, TSNode fn, const char *src, size_t len)
 {
-    if (!s_is_js(lang) || strcmp(ts_node_type(fn), "arrow_function") != 0)
+    if (!s_is_js(lang))
         return 0;
-    TSNode body = cw_x_field(fn, "body");
-    if (ts_node_is_null(body) || strcmp(ts_node_type(body), "statement_block") == 0)
+    const char *t = ts_node_type(fn);
+    if (strcmp(t, "arrow_function") == 0) {
+        TSNode body = cw_x_field(fn, "body");
+        if (ts_node_is_null(body) || strcmp(ts_node_type(body), "statement_block") == 0)
+            return 0;
+    } else if (!((strcmp(t, "function_declaration") == 0 ||
+                  strcmp(t, "generator_function_declaration") == 0) &&
+                 !ts_node_is_null(cw_x_field(fn, "return_type")))) {
+        /* only a TS function declaration with a return type is read on that way by lizard
+           (its closing `}` does not end it); methods and other functions end at `}` */
         return 0;
+    }
     size_t i = ts_node_end_byte(fn);
     bool line_start = false;
     for (int steps = 0; steps < 256 && i < len; steps++) {
