@@ -467,7 +467,9 @@ static void s_check_functions(const s_case_t *c, const char *repo)
             fail_msg("%s: %s nesting %d, expected %d", c->lang, f->name,
                      (int)cw_map_int(t, "nesting", -1), f->nesting);
         int nloc = (int)cw_map_int(t, "nloc", 0), tokens = (int)cw_map_int(t, "tokens", 0);
-        assert_true(nloc >= lines * 2 / 3 && nloc <= lines);
+        /* lizard counts one line more for a JS/TS function it ends at the next line's first
+           token (a TS function declaration with a return type, an expression arrow) */
+        assert_true(nloc >= lines * 2 / 3 && nloc <= lines + 1);
         assert_true(tokens >= 4 * nloc && tokens <= 20 * nloc);
         assert_true(cw_map_float(t, "score", 0) >= 25);
         free(text);
