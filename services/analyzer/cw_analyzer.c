@@ -106,6 +106,24 @@ static const cw_repo_history_t *s_history(cw_analyzer_t *self, const char *root,
     return h;
 }
 
+/* Scan `root` and bring its index records up to date (counting the files scanned and
+   parsed). 0, or -1 (files and view left empty). */
+static int s_index_repo(cw_analyzer_t *self, const char *root, cw_scan_list_t *files,
+                        cw_index_view_t *view)
+{
+    if (cw_scan_repo(root, self->include, self->exclude, files) != 0)
+        return -1;
+    if (cw_index_refresh(self->index, root, files, view) != 0) {
+        cw_scan_list_free(files);
+        return -1;
+    }
+    self->files_parsed += cw_index_files_parsed(self->index);
+    for (size_t i = 0; i < view->count; i++)
+        if (view->files[i]->status == CW_READ_OK)
+            self->files_scanned++;
+    return 0;
+}
+
 /* Candidates of one repository for one kind, best `set->keep` kept, as target maps appended
    to `result`. -1 when the repository cannot be read. */
 static int s_produce(cw_analyzer_t *self, const s_kind_t *kind, const s_repo_ref_t *repo,
@@ -116,18 +134,8 @@ static int s_produce(cw_analyzer_t *self, const s_kind_t *kind, const s_repo_ref
         return -1;
     cw_scan_list_t files = {0};
     cw_index_view_t view = {0};
-    if (kind->index) {
-        if (cw_scan_repo(root, self->include, self->exclude, &files) != 0)
-            return -1;
-        if (cw_index_refresh(self->index, root, &files, &view) != 0) {
-            cw_scan_list_free(&files);
-            return -1;
-        }
-        self->files_parsed += cw_index_files_parsed(self->index);
-        for (size_t i = 0; i < view.count; i++)
-            if (view.files[i]->status == CW_READ_OK)
-                self->files_scanned++;
-    }
+    if (kind->index && s_index_repo(self, root, &files, &view) != 0)
+        return -1;
     time_t now = s_now(self);
     cw_target_ctx_t ctx = {.root = root,
                            .view = &view,
@@ -493,13 +501,8 @@ static long s_list_functions(cw_analyzer_t *self, const s_repo_ref_t *repo, cw_a
         return -1;
     cw_scan_list_t files = {0};
     cw_index_view_t view = {0};
-    if (cw_scan_repo(root, self->include, self->exclude, &files) != 0)
+    if (s_index_repo(self, root, &files, &view) != 0)
         return -1;
-    if (cw_index_refresh(self->index, root, &files, &view) != 0) {
-        cw_scan_list_free(&files);
-        return -1;
-    }
-    self->files_parsed += cw_index_files_parsed(self->index);
     time_t now = s_now(self);
     const cw_repo_history_t *history = s_history(self, root, now);
     long listed = 0;
@@ -507,22 +510,11 @@ static long s_list_functions(cw_analyzer_t *self, const s_repo_ref_t *repo, cw_a
         const cw_index_file_t *f = view.files[i];
         if (f->status != CW_READ_OK || !f->lang)
             continue;
-        self->files_scanned++;
         cw_file_stats_t stats;
         cw_gitstats_file(history, f->rel, now, &stats);
         for (size_t k = 0; k < f->fn_count; k++) {
             const cw_index_fn_t *fn = &f->fns[k];
-            cw_score_input_t in = {.complexity = fn->metrics.ccn,
-                                   .nloc = fn->metrics.nloc,
-                                   .nesting = fn->metrics.nesting,
-                                   .params = fn->metrics.params,
-                                   .commits_30d = stats.commits_30d,
-                                   .days_since_modified = stats.days_since_modified,
-                                   .decorators = (const char *const *)fn->decorators.items,
-                                   .decorator_count = fn->decorators.count,
-                                   .is_async = fn->is_async,
-                                   .source_flags = fn->source_flags};
-            double score = cw_score_function(&in) * cw_score_name_factor(fn->name);
+            double score = cw_index_fn_score(fn, stats.commits_30d, stats.days_since_modified);
             cw_value_t *m = cw_value_new_map();
             if (!m) {
                 listed = -1;

@@ -1283,34 +1283,84 @@ static void s_link_foreign(const cw_index_view_t *view)
     zhashx_destroy(&classes);
 }
 
-char *cw_index_read_span(const char *root, const cw_index_file_t *f, uint32_t a, uint32_t b,
-                         size_t max, bool *stale)
+double cw_index_fn_score(const cw_index_fn_t *fn, int commits_30d, int days_since_modified)
+{
+    cw_score_input_t in = {.complexity = fn->metrics.ccn,
+                           .nloc = fn->metrics.nloc,
+                           .nesting = fn->metrics.nesting,
+                           .params = fn->metrics.params,
+                           .commits_30d = commits_30d,
+                           .days_since_modified = days_since_modified,
+                           .decorators = (const char *const *)fn->decorators.items,
+                           .decorator_count = fn->decorators.count,
+                           .is_async = fn->is_async,
+                           .source = NULL,
+                           .source_flags = fn->source_flags};
+    return cw_score_function(&in) * cw_score_name_factor(fn->name);
+}
+
+const cw_index_fn_t *cw_index_class_method(const cw_index_file_t *f, const cw_index_class_t *cl,
+                                           size_t i, const cw_index_file_t **in)
+{
+    const cw_index_file_t *g = f;
+    uint32_t k;
+    if (!f || !cl)
+        return NULL;
+    if (i < cl->outside_count) {
+        k = cl->outside[i];
+    } else if (i - cl->outside_count < cl->foreign_count) {
+        g = cl->foreign[i - cl->outside_count].file;
+        k = cl->foreign[i - cl->outside_count].fn;
+    } else {
+        return NULL;
+    }
+    if (!g || k >= g->fn_count)
+        return NULL;
+    if (in)
+        *in = g;
+    return &g->fns[k];
+}
+
+char *cw_index_read_verified(const char *root, const cw_index_file_t *f, size_t *len, bool *stale)
 {
     bool dummy;
     if (!stale)
         stale = &dummy;
     *stale = false;
-    if (!root || !f || !f->rel || b < a)
+    *len = 0;
+    if (!root || !f || !f->rel)
         return NULL;
     char abs[PATH_MAX];
     if (snprintf(abs, sizeof abs, "%s/%s", root, f->rel) >= (int)sizeof abs)
         return NULL;
-    size_t len = 0;
     cw_read_status_t status;
-    char *src = cw_scan_read(abs, &len, &status);
+    char *src = cw_scan_read(abs, len, &status);
     uint8_t hash[32];
     if (src) {
         cw_sha256_t ctx;
         cw_sha256_init(&ctx);
-        cw_sha256_update(&ctx, src, len);
+        cw_sha256_update(&ctx, src, *len);
         cw_sha256_final(&ctx, hash);
     }
-    if (!src || (int64_t)len != f->size || memcmp(hash, f->hash, 32) != 0 || b > len) {
+    if (!src || (int64_t)*len != f->size || memcmp(hash, f->hash, 32) != 0) {
+        cw_debug("source_changed", CW_LS("file", f->rel), CW_LEND);
         *stale = true;
         free(src);
         return NULL;
     }
-    char *out = cw_strndup_utf8(src + a, b - a, max);
+    return src;
+}
+
+char *cw_index_read_span(const char *root, const cw_index_file_t *f, uint32_t a, uint32_t b,
+                         size_t max, bool *stale)
+{
+    size_t len = 0;
+    char *src = b >= a ? cw_index_read_verified(root, f, &len, stale) : NULL;
+    if (!src)
+        return NULL;
+    char *out = b <= len ? cw_strndup_utf8(src + a, b - a, max) : NULL;
+    if (b > len && stale)
+        *stale = true;
     free(src);
     return out;
 }

@@ -117,6 +117,18 @@ size_t cw_index_files_read(const cw_index_t *self);
 /* Forget a file's (mtime, size) so that the next refresh reads it again (the analyzer calls
    it when a file no longer matches its record). */
 void cw_index_invalidate(cw_index_t *self, cw_index_file_t *file);
+/* The function_doc interest score of an indexed function (cw_score_function with its
+   metrics, decorators, async flag and source flags, times cw_score_name_factor), given its
+   file's git statistics. */
+double cw_index_fn_score(const cw_index_fn_t *fn, int commits_30d, int days_since_modified);
+/* The methods of class `cl` (of file f) written outside its text: i from 0 to
+   outside_count + foreign_count - 1, the same file's first, then the other files'. NULL
+   for an index out of range or a reference that does not hold; *in = the method's file. */
+const cw_index_fn_t *cw_index_class_method(const cw_index_file_t *f, const cw_index_class_t *cl,
+                                           size_t i, const cw_index_file_t **in);
+/* root/f->rel read again, when it still matches f's record (size and content hash); NULL
+   and *stale = true otherwise (NULL alone: unreadable path). *len = its length. */
+char *cw_index_read_verified(const char *root, const cw_index_file_t *f, size_t *len, bool *stale);
 /* The text of f's bytes [a, b) read again from root/f->rel, or NULL when the file no longer
    matches its record (size or content hash; *stale = true) or cannot be read. At most
    `max` bytes (cut back to a UTF-8 boundary). */

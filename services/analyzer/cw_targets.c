@@ -131,18 +131,7 @@ int cw_targets_functions(const cw_target_ctx_t *ctx, cw_cands_t *out)
                 lines < ctx->min_lines || lines > ctx->max_lines || slen == 0 ||
                 slen > CW_TARGET_MAX_SOURCE || (int64_t)fn->end_byte > f->size)
                 continue;
-            cw_score_input_t in = {.complexity = fn->metrics.ccn,
-                                   .nloc = fn->metrics.nloc,
-                                   .nesting = fn->metrics.nesting,
-                                   .params = fn->metrics.params,
-                                   .commits_30d = stats.commits_30d,
-                                   .days_since_modified = stats.days_since_modified,
-                                   .decorators = (const char *const *)fn->decorators.items,
-                                   .decorator_count = fn->decorators.count,
-                                   .is_async = fn->is_async,
-                                   .source = NULL,
-                                   .source_flags = fn->source_flags};
-            double score = cw_score_function(&in) * cw_score_name_factor(fn->name);
+            double score = cw_index_fn_score(fn, stats.commits_30d, stats.days_since_modified);
             if (!cw_score_worth(score, lines, fn->metrics.ccn, ctx->min_complexity))
                 continue;
             cw_cand_t c = {.score = score,
@@ -199,27 +188,11 @@ int cw_targets_classes(const cw_target_ctx_t *ctx, cw_cands_t *out)
                 }
             }
             char names[512] = "";
-            for (size_t o = 0; o < cl->outside_count; o++) {
-                if (cl->outside[o] >= f->fn_count)
-                    continue;
-                const cw_index_fn_t *fn = &f->fns[cl->outside[o]];
-                if ((int64_t)fn->end_byte > f->size || fn->end_byte <= fn->start_byte)
-                    continue;
-                wmc += fn->metrics.ccn;
-                outside++;
-                outside_lines += fn->end_line - fn->start_line + 1;
-                bytes += 2 + (fn->end_byte - fn->start_byte);
-                size_t used = strlen(names);
-                if (used + strlen(fn->name) + 8 < sizeof names)
-                    snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", fn->name);
-            }
-            for (size_t o = 0; o < cl->foreign_count; o++) {
-                /* methods in other files (Go package, C++ source of a header's class) */
-                const cw_index_file_t *of = cl->foreign[o].file;
-                if (!of || cl->foreign[o].fn >= of->fn_count)
-                    continue;
-                const cw_index_fn_t *fn = &of->fns[cl->foreign[o].fn];
-                if ((int64_t)fn->end_byte > of->size || fn->end_byte <= fn->start_byte)
+            for (size_t o = 0; o < cl->outside_count + cl->foreign_count; o++) {
+                /* the same file's, then other files' (Go package, C++ source of a header) */
+                const cw_index_file_t *of = f;
+                const cw_index_fn_t *fn = cw_index_class_method(f, cl, o, &of);
+                if (!fn || (int64_t)fn->end_byte > of->size || fn->end_byte <= fn->start_byte)
                     continue;
                 wmc += fn->metrics.ccn;
                 outside++;
@@ -227,8 +200,8 @@ int cw_targets_classes(const cw_target_ctx_t *ctx, cw_cands_t *out)
                 bytes += 2 + (fn->end_byte - fn->start_byte);
                 size_t used = strlen(names);
                 if (used + strlen(fn->name) + strlen(of->rel) + 16 < sizeof names)
-                    snprintf(names + used, sizeof names - used, "%s%s (%s)", used ? ", " : "",
-                             fn->name, of->rel);
+                    snprintf(names + used, sizeof names - used, of == f ? "%s%s" : "%s%s (%s)",
+                             used ? ", " : "", fn->name, of->rel);
             }
             int lines = own_lines + outside_lines;
             if (lines < CW_TARGET_CLASS_MIN_LINES)
@@ -455,21 +428,9 @@ static char *s_with_methods(const cw_cand_t *c, const char *root, const char *sr
 static char *s_read_range(const cw_cand_t *c, const char *root, bool *stale)
 {
     const cw_index_file_t *f = c->record;
-    char abs[PATH_MAX];
-    if (snprintf(abs, sizeof abs, "%s/%s", root, f->rel) >= (int)sizeof abs)
-        return NULL;
     size_t len = 0;
-    cw_read_status_t status;
-    char *src = cw_scan_read(abs, &len, &status);
-    uint8_t hash[32];
-    if (src) {
-        cw_sha256_t ctx;
-        cw_sha256_init(&ctx);
-        cw_sha256_update(&ctx, src, len);
-        cw_sha256_final(&ctx, hash);
-    }
-    if (!src || (int64_t)len != f->size || memcmp(hash, f->hash, 32) != 0 || c->src_end > len ||
-        c->src_start > c->src_end) {
+    char *src = cw_index_read_verified(root, f, &len, stale);
+    if (!src || c->src_end > len || c->src_start > c->src_end) {
         cw_debug("target_source_changed", CW_LS("file", f->rel), CW_LEND);
         *stale = true;
         free(src);

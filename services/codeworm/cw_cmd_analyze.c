@@ -29,6 +29,17 @@ static void s_print_notes(const cw_analyzer_t *analyzer)
     }
 }
 
+/* "Class.name" (or the name alone) of a target or function map. */
+static void s_display_name(const cw_value_t *m, char *out, size_t cap)
+{
+    const char *cls = cw_map_str(m, "class", NULL);
+    const char *name = cw_map_str(m, "name", "?");
+    if (cls && *cls && strcmp(cls, name) != 0)
+        snprintf(out, cap, "%s.%s", cls, name);
+    else
+        snprintf(out, cap, "%s", name);
+}
+
 typedef struct {
     bool json;
     long count;
@@ -43,13 +54,8 @@ static void s_print_function(const cw_value_t *fn, bool json)
         free(text);
         return;
     }
-    const char *cls = cw_map_str(fn, "class", NULL);
-    const char *name = cw_map_str(fn, "name", "?");
     char display[600];
-    if (cls && *cls && strcmp(cls, name) != 0)
-        snprintf(display, sizeof(display), "%s.%s", cls, name);
-    else
-        snprintf(display, sizeof(display), "%s", name);
+    s_display_name(fn, display, sizeof display);
     printf("%6lld %6lld %7lld %6lld %7.2f  %-40s %s/%s:%lld\n",
            (long long)cw_map_int(fn, "complexity", 0), (long long)cw_map_int(fn, "nloc", 0),
            (long long)cw_map_int(fn, "tokens", 0), (long long)cw_map_int(fn, "params", 0),
@@ -173,13 +179,8 @@ static int s_cmd_analyze(cw_cli_t *cli, int argc, char **argv)
             cw_value_destroy(&row);
             continue;
         }
-        const char *cls = cw_map_str(t, "class", NULL);
-        const char *name = cw_map_str(t, "name", "?");
         char display[600];
-        if (cls && *cls && strcmp(cls, name) != 0)
-            snprintf(display, sizeof(display), "%s.%s", cls, name);
-        else
-            snprintf(display, sizeof(display), "%s", name);
+        s_display_name(t, display, sizeof display);
         int64_t lines = cw_map_int(t, "end_line", 0) - cw_map_int(t, "start_line", 0) + 1;
         printf("%7.2f %6.1f %6lld  %-40s %s/%s:%lld\n", cw_map_float(t, "score", 0),
                cw_map_float(t, "complexity", 0), (long long)(lines > 0 ? lines : 0), display,
