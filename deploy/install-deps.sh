@@ -6,7 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 packages=(build-essential cmake pkg-config git
           libzmq3-dev libczmq-dev libmsgpack-dev libcurl4-openssl-dev libtree-sitter-dev
-          libgit2-dev libsqlite3-dev libyaml-dev
+          libgit2-dev libsqlite3-dev libyaml-dev libsodium-dev
           libcmocka-dev python3 python3-zmq python3-msgpack valgrind hyperfine)
 missing=()
 for p in "${packages[@]}"; do

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,12 @@
 #include "cw_log.h"
 #include "cw_proto.h"
 #include "cw_scan.h"
+#include "cw_score.h"
 #include "cw_targets.h"
 
 #define DEFAULT_LIMIT 20
-#define MAX_LIMIT 1000
+#define MAX_LIMIT 1000          /* per bus request */
+#define NO_LIMIT (SIZE_MAX / 4) /* limit 0 (the bound keeps cw_cands_t's sums from wrapping) */
 #define INDEX_FILE "analyzer-index.db"
 #define GIT_CACHE_DIR "analyzer-git"
 
@@ -41,6 +44,7 @@ struct _cw_analyzer_t {
     uint64_t rng;
     size_t files_scanned;
     size_t files_parsed;
+    char *notes; /* cw_analyzer_notes, one per line */
 };
 
 /* ------------------------------------------------------------------ kinds */
@@ -77,6 +81,49 @@ static time_t s_now(const cw_analyzer_t *self)
     return self->now ? self->now : time(NULL);
 }
 
+/* Add a line to the notes of this call (once). */
+static void s_note(cw_analyzer_t *self, const char *note)
+{
+    if (!note || !*note || (self->notes && strstr(self->notes, note)))
+        return;
+    size_t have = self->notes ? strlen(self->notes) : 0, add = strlen(note);
+    if (have + add > 64 * 1024)
+        return;
+    char *n = realloc(self->notes, have + add + 2);
+    if (!n)
+        return;
+    memcpy(n + have, note, add);
+    n[have + add] = '\n';
+    n[have + add + 1] = '\0';
+    self->notes = n;
+}
+
+/* The git history of the repository around `root` (NULL: none; the reason noted). */
+static const cw_repo_history_t *s_history(cw_analyzer_t *self, const char *root, time_t now)
+{
+    const cw_repo_history_t *h = cw_gitstats_repo(self->git, root, now);
+    s_note(self, cw_gitstats_note(self->git));
+    return h;
+}
+
+/* Scan `root` and bring its index records up to date (counting the files scanned and
+   parsed). 0, or -1 (files and view left empty). */
+static int s_index_repo(cw_analyzer_t *self, const char *root, cw_scan_list_t *files,
+                        cw_index_view_t *view)
+{
+    if (cw_scan_repo(root, self->include, self->exclude, files) != 0)
+        return -1;
+    if (cw_index_refresh(self->index, root, files, view) != 0) {
+        cw_scan_list_free(files);
+        return -1;
+    }
+    self->files_parsed += cw_index_files_parsed(self->index);
+    for (size_t i = 0; i < view->count; i++)
+        if (view->files[i]->status == CW_READ_OK)
+            self->files_scanned++;
+    return 0;
+}
+
 /* Candidates of one repository for one kind, best `set->keep` kept, as target maps appended
    to `result`. -1 when the repository cannot be read. */
 static int s_produce(cw_analyzer_t *self, const s_kind_t *kind, const s_repo_ref_t *repo,
@@ -87,22 +134,12 @@ static int s_produce(cw_analyzer_t *self, const s_kind_t *kind, const s_repo_ref
         return -1;
     cw_scan_list_t files = {0};
     cw_index_view_t view = {0};
-    if (kind->index) {
-        if (cw_scan_repo(root, self->include, self->exclude, &files) != 0)
-            return -1;
-        if (cw_index_refresh(self->index, root, &files, &view) != 0) {
-            cw_scan_list_free(&files);
-            return -1;
-        }
-        self->files_parsed += cw_index_files_parsed(self->index);
-        for (size_t i = 0; i < view.count; i++)
-            if (view.files[i]->status == CW_READ_OK)
-                self->files_scanned++;
-    }
+    if (kind->index && s_index_repo(self, root, &files, &view) != 0)
+        return -1;
     time_t now = s_now(self);
     cw_target_ctx_t ctx = {.root = root,
                            .view = &view,
-                           .history = kind->history ? cw_gitstats_repo(self->git, root, now) : NULL,
+                           .history = kind->history ? s_history(self, root, now) : NULL,
                            .git = self->git,
                            .now = now,
                            .min_complexity = self->min_complexity,
@@ -111,6 +148,12 @@ static int s_produce(cw_analyzer_t *self, const s_kind_t *kind, const s_repo_ref
                            .include = self->include,
                            .exclude = self->exclude};
     cw_cands_t set = {.keep = keep};
+    if (!kind->index && !kind->history) {
+        /* code_evolution reads the recent commits: say why there are none */
+        size_t nchanges = 0;
+        cw_gitstats_changes(self->git, root, &nchanges);
+        s_note(self, cw_gitstats_note(self->git));
+    }
     if (kind->produce(&ctx, &set) != 0)
         cw_warn("analyze_incomplete", CW_LS("repo", repo->name), CW_LS("reason", "out of memory"),
                 CW_LEND);
@@ -226,6 +269,7 @@ void cw_analyzer_destroy(cw_analyzer_t **self_p)
     cw_patterns_destroy(&self->exclude);
     cw_index_destroy(&self->index);
     cw_gitstats_destroy(&self->git);
+    free(self->notes);
     free(self);
     *self_p = NULL;
 }
@@ -337,6 +381,8 @@ static cw_value_t *s_candidates(cw_analyzer_t *self, const char *doc_type, const
     *status = S_OK;
     self->files_scanned = 0;
     self->files_parsed = 0;
+    free(self->notes);
+    self->notes = NULL;
     if (!doc_type || !*doc_type)
         doc_type = cw_doc_type_name(CW_DOC_FUNCTION);
     if (repo && !*repo)
@@ -348,9 +394,7 @@ static cw_value_t *s_candidates(cw_analyzer_t *self, const char *doc_type, const
     }
     doc_type = cw_doc_type_name(type);
     if (limit == 0)
-        limit = DEFAULT_LIMIT;
-    if (limit > MAX_LIMIT)
-        limit = MAX_LIMIT;
+        limit = NO_LIMIT;
     size_t nrefs = self->repo_count > 0 ? self->repo_count : 1;
     s_repo_ref_t *refs = calloc(nrefs, sizeof *refs);
     char *pathbuf = malloc(PATH_MAX);
@@ -438,4 +482,120 @@ cw_value_t *cw_analyzer_handle(cw_analyzer_t *self, const cw_value_t *request)
             CW_LS("repo", repo ? repo : ""), CW_LI("targets", n),
             CW_LI("files_scanned", self->files_scanned), CW_LI("elapsed_ms", elapsed), CW_LEND);
     return reply;
+}
+
+/* ------------------------------------------------------------------ every function */
+
+const char *cw_analyzer_notes(const cw_analyzer_t *self)
+{
+    return self && self->notes ? self->notes : "";
+}
+
+/* The functions of one repository, in path then line order (the index keeps each file's
+   functions in source order). -1 when the repository cannot be read, -2 when cb stopped. */
+static long s_list_functions(cw_analyzer_t *self, const s_repo_ref_t *repo, cw_analyzer_fn_cb *cb,
+                             void *arg)
+{
+    char root[PATH_MAX];
+    if (!realpath(repo->path, root))
+        return -1;
+    cw_scan_list_t files = {0};
+    cw_index_view_t view = {0};
+    if (s_index_repo(self, root, &files, &view) != 0)
+        return -1;
+    time_t now = s_now(self);
+    const cw_repo_history_t *history = s_history(self, root, now);
+    long listed = 0;
+    for (size_t i = 0; i < view.count && listed >= 0; i++) {
+        const cw_index_file_t *f = view.files[i];
+        if (f->status != CW_READ_OK || !f->lang)
+            continue;
+        cw_file_stats_t stats;
+        cw_gitstats_file(history, f->rel, now, &stats);
+        for (size_t k = 0; k < f->fn_count; k++) {
+            const cw_index_fn_t *fn = &f->fns[k];
+            double score = cw_index_fn_score(fn, stats.commits_30d, stats.days_since_modified);
+            cw_value_t *m = cw_value_new_map();
+            if (!m) {
+                listed = -1;
+                break;
+            }
+            cw_map_set_str(m, "repo", repo->name);
+            cw_map_set_str(m, "file", f->rel);
+            cw_map_set_str(m, "name", fn->name);
+            cw_map_set_str(m, "class", fn->class_name);
+            cw_map_set_str(m, "language", f->lang->name);
+            cw_map_set_int(m, "start_line", fn->start_line);
+            cw_map_set_int(m, "end_line", fn->end_line);
+            cw_map_set_int(m, "complexity", fn->metrics.ccn);
+            cw_map_set_int(m, "nloc", fn->metrics.nloc);
+            cw_map_set_int(m, "tokens", fn->metrics.tokens);
+            cw_map_set_int(m, "params", fn->metrics.params);
+            cw_map_set_int(m, "nesting", fn->metrics.nesting);
+            cw_map_set_float(m, "score", score);
+            int stop = cb(m, arg);
+            cw_value_destroy(&m);
+            if (stop) {
+                listed = -2;
+                break;
+            }
+            listed++;
+        }
+    }
+    free(view.files);
+    cw_scan_list_free(&files);
+    return listed;
+}
+
+long cw_analyzer_functions(cw_analyzer_t *self, const char *repo, cw_analyzer_fn_cb *cb, void *arg,
+                           char *err, size_t errlen)
+{
+    if (!self || !cb) {
+        s_fail(err, errlen, S_INTERNAL, "%s", "no analyzer");
+        return -1;
+    }
+    self->files_scanned = 0;
+    self->files_parsed = 0;
+    free(self->notes);
+    self->notes = NULL;
+    if (repo && !*repo)
+        repo = NULL;
+    size_t nrefs = self->repo_count > 0 ? self->repo_count : 1;
+    s_repo_ref_t *refs = calloc(nrefs, sizeof *refs);
+    char *pathbuf = malloc(PATH_MAX);
+    if (!refs || !pathbuf) {
+        free(refs);
+        free(pathbuf);
+        s_fail(err, errlen, S_INTERNAL, "%s", "out of memory");
+        return -1;
+    }
+    size_t count = 0;
+    s_status_t status = S_OK;
+    if (!repo) {
+        /* every configured repository, in config order */
+        if (self->repo_count == 0)
+            status = s_fail(err, errlen, S_BAD_REQUEST, "%s", "No repositories configured");
+        for (size_t i = 0; i < self->repo_count; i++)
+            refs[count++] = (s_repo_ref_t){self->repos[i].name, self->repos[i].path};
+    } else {
+        status = s_resolve_repos(self, repo, refs, &count, pathbuf, PATH_MAX, err, errlen);
+    }
+    long total = status == S_OK ? 0 : -1;
+    for (size_t r = 0; total >= 0 && r < count; r++) {
+        long n = s_list_functions(self, &refs[r], cb, arg);
+        if (n == -1) {
+            cw_warn("repo_unreadable", CW_LS("repo", refs[r].name), CW_LS("path", refs[r].path),
+                    CW_LEND);
+            char line[PATH_MAX + 64];
+            snprintf(line, sizeof line, "%s cannot be read", refs[r].path);
+            s_note(self, line);
+            continue;
+        }
+        if (n == -2)
+            break;
+        total += n;
+    }
+    free(refs);
+    free(pathbuf);
+    return total;
 }

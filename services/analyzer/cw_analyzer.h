@@ -16,10 +16,28 @@ cw_analyzer_t *cw_analyzer_new(const cw_config_t *config);
 void cw_analyzer_destroy(cw_analyzer_t **self_p);
 /* Best candidates first, as an array of target maps (see cw_proto.h). doc_type NULL =
    function_doc; repo NULL = every configured repo, else a repo name or a directory path
-   (which need not be configured). NULL + err on error; an empty array when nothing
+   (which need not be configured; a folder that is not a git repository is analyzed without
+   history statistics). limit 0 = no limit. NULL + err on error; an empty array when nothing
    qualifies. */
 cw_value_t *cw_analyzer_candidates(cw_analyzer_t *self, const char *doc_type, const char *repo,
                                    size_t limit, char *err, size_t errlen);
+
+/* One function of cw_analyzer_functions: a map {repo, file, name, class, language,
+   start_line, end_line, complexity, nloc, tokens, params, nesting, score}, borrowed for the
+   call. Return non-zero to stop the listing. */
+typedef int(cw_analyzer_fn_cb)(const cw_value_t *function, void *arg);
+/* Every function the analyzer extracts from `repo` (NULL = every configured repo, in config
+   order; else a repo name or a directory path, as cw_analyzer_candidates), file by file in
+   path order and by start line within a file, with its metrics: no candidate filter (size,
+   name, score, min_complexity), no limit. `score` is the function_doc interest score before
+   those filters. Returns the number of functions listed, or -1 + err (unknown repository,
+   out of memory). */
+long cw_analyzer_functions(cw_analyzer_t *self, const char *repo, cw_analyzer_fn_cb *cb, void *arg,
+                           char *err, size_t errlen);
+/* What the last cw_analyzer_candidates / cw_analyzer_functions call could not use, for a
+   person to read (e.g. "/x is not a git repository: no history statistics"), one note per
+   line; "" when nothing. Valid until the next call. */
+const char *cw_analyzer_notes(const cw_analyzer_t *self);
 
 /* ---- added by the analyzer */
 

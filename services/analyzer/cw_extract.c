@@ -26,6 +26,36 @@ char *cw_strndup_utf8(const char *s, size_t n, size_t max)
     return out;
 }
 
+void cw_walk_start(cw_walk_t *w, TSNode start, int max_depth)
+{
+    w->cur = ts_tree_cursor_new(start);
+    w->depth = 0;
+    w->max_depth = max_depth;
+}
+
+bool cw_walk_next(cw_walk_t *w, bool descend, cw_walk_leave_fn *leave, void *arg)
+{
+    if (descend && w->depth < w->max_depth && ts_tree_cursor_goto_first_child(&w->cur)) {
+        w->depth++;
+        return true;
+    }
+    if (leave)
+        leave(arg, w->depth);
+    while (!ts_tree_cursor_goto_next_sibling(&w->cur)) {
+        if (w->depth == 0 || !ts_tree_cursor_goto_parent(&w->cur))
+            return false;
+        w->depth--;
+        if (leave)
+            leave(arg, w->depth);
+    }
+    return true;
+}
+
+void cw_walk_end(cw_walk_t *w)
+{
+    ts_tree_cursor_delete(&w->cur);
+}
+
 TSNode cw_x_field(TSNode node, const char *field)
 {
     return ts_node_child_by_field_name(node, field, (uint32_t)strlen(field));
@@ -396,7 +426,20 @@ static TSNode s_lizard_start(const s_mctx_t *m, TSNode fn)
     case CW_LANG_JAVASCRIPT:
     case CW_LANG_TYPESCRIPT:
     case CW_LANG_TSX:
-        s = s_field(fn, strcmp(ts_node_type(fn), "arrow_function") == 0 ? "body" : "parameters");
+        if (strcmp(ts_node_type(fn), "arrow_function") != 0) {
+            s = s_field(fn, "parameters");
+        } else {
+            /* an arrow given a name (`f = (x) =>`, `key: (x) =>`, a class field) starts
+               at its parameters' `(`; an anonymous one at its body */
+            TSNode parent = ts_node_parent(fn);
+            const char *pt = ts_node_is_null(parent) ? "" : ts_node_type(parent);
+            bool named = strcmp(pt, "variable_declarator") == 0 ||
+                         strcmp(pt, "assignment_expression") == 0 || strcmp(pt, "pair") == 0 ||
+                         strcmp(pt, "public_field_definition") == 0 ||
+                         strcmp(pt, "field_definition") == 0;
+            TSNode params = s_field(fn, "parameters");
+            s = named && !ts_node_is_null(params) ? params : s_field(fn, "body");
+        }
         break;
     case CW_LANG_RUST: {
         uint32_t n = ts_node_child_count(fn);
@@ -470,6 +513,167 @@ static bool s_curried_arrow(const s_mctx_t *m, TSNode n, uint16_t parent_flags)
            ts_node_eq(s_field(parent, "body"), n);
 }
 
+static bool s_is_js(const cw_lang_t *lang)
+{
+    return lang->id == CW_LANG_JAVASCRIPT || lang->id == CW_LANG_TYPESCRIPT ||
+           lang->id == CW_LANG_TSX;
+}
+
+static bool s_word_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* lizard's C/C++ reader takes back an `&&` that a bare `=` follows before any of `;{})`
+   (it reads `T&& x = ...` as an rvalue reference): `if (s && !(s->p = f()))` has one
+   condition less for lizard. src[at..] is what follows the `&&`. */
+static bool s_c_rvalue_ref(const char *src, size_t len, size_t at)
+{
+    for (size_t i = at, end = at + 4096 < len ? at + 4096 : len; i < end; i++) {
+        char c = src[i];
+        if (c == '"' || c == '\'') {
+            for (i++; i < end && src[i] != c && src[i] != '\n'; i++)
+                if (src[i] == '\\')
+                    i++;
+        } else if (c == '/' && i + 1 < end && src[i + 1] == '/') {
+            while (i < end && src[i] != '\n')
+                i++;
+        } else if (c == '/' && i + 1 < end && src[i + 1] == '*') {
+            for (i += 2; i + 1 < end && !(src[i] == '*' && src[i + 1] == '/'); i++)
+                ;
+            i++;
+        } else if (c == '=') {
+            char p = src[i - 1];
+            bool joined = i > at && strchr("=<>!+-*/&|^", p) != NULL;
+            if (!joined && !(i + 1 < end && src[i + 1] == '='))
+                return true;
+            if (!joined)
+                i++; /* `==` */
+        } else if (c == ';' || c == '{' || c == '}' || c == ')') {
+            return false;
+        }
+    }
+    return false;
+}
+
+/* The conditions a JS/TS question-mark token (`?`, `?.`, `??`, `??=`) at src[a..b) adds, as
+   lizard's tokenizer reads them: every `?` that stands alone is a condition token, so
+   `a ?? b` adds 2, `f()?.x` 1. The TypeScript and JavaScript readers also read a word
+   followed by `?` as one token (`a?` in `a?.b`, `x?: T`, `c?x:y`), which takes that `?` away;
+   `#p?.` and `$p?.` keep theirs (`#p` and `$p` are tokens first). The TSX reader has no such
+   token: each `?` counts. */
+static int s_qmarks(const cw_lang_t *lang, const char *src, uint32_t a, uint32_t b)
+{
+    int n = 0;
+    for (uint32_t i = a; i < b && src[i] == '?'; i++)
+        n++;
+    if (n == 0 || lang->id == CW_LANG_TSX || a == 0 || !s_word_char(src[a - 1]))
+        return n;
+    uint32_t w = a;
+    while (w > 0 && s_word_char(src[w - 1]))
+        w--;
+    if (w > 0 && (src[w - 1] == '#' || src[w - 1] == '$'))
+        return n;
+    return n - 1;
+}
+
+/* A JS/TS identifier spelled like a condition keyword (`promise.catch(...)`, `{ if: 1 }`):
+   lizard counts the word wherever it stands. */
+static bool s_keyword_word(const char *src, uint32_t a, uint32_t b)
+{
+    static const char *const words[] = {"if", "for", "while", "catch", "case"};
+    size_t n = b - a;
+    if (n < 2 || n > 5)
+        return false;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strlen(words[i]) == n && memcmp(src + a, words[i], n) == 0)
+            return true;
+    return false;
+}
+
+/* lizard ends a JS/TS arrow function whose body is an expression (and a TS function
+   declaration with a return type) at the first token after it that starts a line (or at `;`, or at
+   the `)`/`}` that closes what holds it), after that token's line was counted for the arrow:
+   `queryFn: () => load(),` followed by a line has 2 lines of code for lizard. 1 when that is so,
+   else 0. */
+static int s_arrow_tail_line(const cw_lang_t *lang, TSNode fn, const char *src, size_t len)
+{
+    if (!s_is_js(lang))
+        return 0;
+    const char *t = ts_node_type(fn);
+    if (strcmp(t, "arrow_function") == 0) {
+        TSNode body = cw_x_field(fn, "body");
+        if (ts_node_is_null(body) || strcmp(ts_node_type(body), "statement_block") == 0)
+            return 0;
+    } else if (!((strcmp(t, "function_declaration") == 0 ||
+                  strcmp(t, "generator_function_declaration") == 0) &&
+                 !ts_node_is_null(cw_x_field(fn, "return_type")))) {
+        /* only a TS function declaration with a return type is read on that way by lizard
+           (its closing `}` does not end it); methods and other functions end at `}` */
+        return 0;
+    }
+    size_t i = ts_node_end_byte(fn);
+    bool line_start = false;
+    for (int steps = 0; steps < 256 && i < len; steps++) {
+        char c = src[i];
+        if (c == '\n') {
+            line_start = true;
+            i++;
+        } else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+            i++;
+        } else if (c == '/' && i + 1 < len && src[i + 1] == '/') {
+            while (i < len && src[i] != '\n')
+                i++;
+        } else if (c == '/' && i + 1 < len && src[i + 1] == '*') {
+            i += 2;
+            while (i + 1 < len && !(src[i] == '*' && src[i + 1] == '/')) {
+                i++;
+            }
+            i += 2;
+        } else if (line_start) {
+            return 1;
+        } else if (c == ';' || c == ')' || c == '}') {
+            return 0;
+        } else if (s_word_char(c)) {
+            while (i < len && s_word_char(src[i]))
+                i++;
+        } else {
+            i++;
+        }
+    }
+    return 0;
+}
+
+/* An arrow function that lizard ends at its body's first token: an expression body that
+   starts a line (`const f = (x) =>` then `  x.a || x.b` below). lizard ends the function at
+   the first token of a line, so it holds its parameters and that token's line; the rest
+   of the body is the enclosing code's. Bodies starting with `(`, `new`, `async` or
+   `function` are read on (lizard's reader handles those tokens before the line check). */
+static bool s_cut_arrow(const s_mctx_t *m, TSNode fn)
+{
+    if (!s_is_js(m->lang) || strcmp(ts_node_type(fn), "arrow_function") != 0)
+        return false;
+    TSNode body = cw_x_field(fn, "body");
+    if (ts_node_is_null(body) || strcmp(ts_node_type(body), "statement_block") == 0)
+        return false;
+    uint32_t a = ts_node_start_byte(body);
+    if (a >= m->len || m->src[a] == '(')
+        return false;
+    uint32_t i = a;
+    while (i > 0 && (m->src[i - 1] == ' ' || m->src[i - 1] == '\t' || m->src[i - 1] == '\r'))
+        i--;
+    if (i > 0 && m->src[i - 1] != '\n')
+        return false; /* not the first token of its line */
+    static const char *const words[] = {"new", "async", "function"};
+    for (size_t k = 0; k < sizeof words / sizeof words[0]; k++) {
+        size_t n = strlen(words[k]);
+        if (a + n <= m->len && memcmp(m->src + a, words[k], n) == 0 &&
+            (a + n == m->len || !s_word_char(m->src[a + n])))
+            return false;
+    }
+    return true;
+}
+
 /* Row states while counting NLOC the way lizard does: a line belongs to the function that
    is current when the line's first token is read. */
 enum { ROW_FREE = 0, ROW_OURS, ROW_NOT_CODE, ROW_OTHER, ROW_DIRECTIVE };
@@ -480,9 +684,33 @@ enum { ROW_FREE = 0, ROW_OURS, ROW_NOT_CODE, ROW_OTHER, ROW_DIRECTIVE };
    start token are still the outer function's; a line counts when its first token is the
    function's own (the line that closes a nested callback, `})`, is the callback's);
    comments, C preprocessor lines and Python triple-quoted string statements are not code. */
+/* Which depths of the metrics walk opened a nested function, and how many are open. */
+typedef struct {
+    bool opened[CW_EXTRACT_MAX_DEPTH + 2];
+    int inner;
+} s_mleave_t;
+
+static void s_metrics_leave(void *arg, int depth)
+{
+    s_mleave_t *st = arg;
+    if (st->opened[depth])
+        st->inner--;
+}
+
 static void s_metrics(s_mctx_t *m, TSNode fn, cw_metrics_t *out, cw_strlist_t *calls)
 {
     memset(out, 0, sizeof *out);
+    if (s_cut_arrow(m, fn)) {
+        /* its lines: from the parameters' `(` to the body's first line; no condition */
+        TSNode params = cw_x_field(fn, "parameters");
+        TSNode body = cw_x_field(fn, "body");
+        uint32_t r1 = ts_node_start_point(body).row;
+        uint32_t r0 = ts_node_is_null(params) ? r1 : ts_node_start_point(params).row;
+        out->ccn = 1;
+        out->nloc = (int)(r1 - r0) + 1;
+        out->tokens = 1 + (int)ts_node_named_child_count(fn);
+        return;
+    }
     TSNode start = s_lizard_start(m, fn);
     uint32_t min_byte = ts_node_start_byte(start);
     uint32_t row0 = ts_node_start_point(start).row;
@@ -504,38 +732,39 @@ static void s_metrics(s_mctx_t *m, TSNode fn, cw_metrics_t *out, cw_strlist_t *c
 
     uint16_t pflags[CW_EXTRACT_MAX_DEPTH + 2];
     int nest[CW_EXTRACT_MAX_DEPTH + 2];
-    bool opened[CW_EXTRACT_MAX_DEPTH + 2];
     int ccn = 0, tokens = 0, maxnest = 0;
-    int depth = 0;
-    int inner = 0;            /* nested functions the walk is in */
-    uint32_t inner_start = 0; /* start byte of the outermost one's start token */
+    bool js = s_is_js(m->lang);
+    s_mleave_t st = {.inner = 0}; /* nested functions the walk is in */
+    uint32_t inner_start = 0;     /* start byte of the outermost one's start token */
     pflags[0] = 0;
     nest[0] = 0;
-    TSTreeCursor c = ts_tree_cursor_new(fn);
+    cw_walk_t w;
+    cw_walk_start(&w, fn, CW_EXTRACT_MAX_DEPTH);
     for (;;) {
-        TSNode n = ts_tree_cursor_current_node(&c);
+        int depth = w.depth;
+        TSNode n = cw_walk_node(&w);
         uint16_t fl = cw_lang_node_flags(m->flags, m->nflags, n);
         bool descend = false;
         int nn = nest[depth];
-        opened[depth] = false;
+        st.opened[depth] = false;
         if (depth > 0 &&
             ((fl & CW_SYM_FUNCTION) ||
              ((fl & CW_SYM_WRAPPER) &&
               !ts_node_is_null(s_wrapped_function(m->flags, m->nflags, n)))) &&
-            !s_curried_arrow(m, n, pflags[depth])) {
+            !s_curried_arrow(m, n, pflags[depth]) && !s_cut_arrow(m, n)) {
             /* a nested function: its own metrics, but its header is ours */
-            if (inner == 0)
+            if (st.inner == 0)
                 inner_start = ts_node_start_byte(s_lizard_start(m, n));
-            inner++;
-            opened[depth] = true;
+            st.inner++;
+            st.opened[depth] = true;
         }
-        bool own = inner == 0;
+        bool own = st.inner == 0;
         if (fl & CW_SYM_COMMENT) {
             /* not code */
         } else if (ts_node_child_count(n) == 0 || (fl & CW_SYM_ATOMIC)) {
             uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
             if (b > a && a >= min_byte) {
-                if (inner == 1 && a <= inner_start)
+                if (st.inner == 1 && a <= inner_start)
                     own = true; /* the nested function's header, up to its start */
                 uint32_t r0 = ts_node_start_point(n).row, r1 = ts_node_end_point(n).row;
                 /* C/C++ preprocessor lines: lizard drops them before counting (#if,
@@ -546,7 +775,14 @@ static void s_metrics(s_mctx_t *m, TSNode fn, cw_metrics_t *out, cw_strlist_t *c
                                     m->rows[r0 - row0] == ROW_DIRECTIVE;
                 if (own && !in_directive) {
                     if ((fl & CW_SYM_CONDITION) &&
-                        (!(fl & CW_SYM_LOGIC) || (pflags[depth] & CW_SYM_LOGIC_PARENT)))
+                        (!(fl & CW_SYM_LOGIC) || (pflags[depth] & CW_SYM_LOGIC_PARENT)) &&
+                        !(m->lang->metrics_from_name && b - a == 2 && m->src[a] == '&' &&
+                          s_c_rvalue_ref(m->src, m->len, b)))
+                        ccn++;
+                    else if (fl & CW_SYM_QMARK)
+                        ccn += s_qmarks(m->lang, m->src, a, b);
+                    else if (js && ts_node_is_named(n) && s_keyword_word(m->src, a, b) &&
+                             !(fl & CW_SYM_ATOMIC) && strcmp(ts_node_type(n), "jsx_text") != 0)
                         ccn++;
                     if (!directive)
                         tokens++;
@@ -571,32 +807,22 @@ static void s_metrics(s_mctx_t *m, TSNode fn, cw_metrics_t *out, cw_strlist_t *c
             }
             if (own && calls && (fl & CW_SYM_CALL))
                 s_callee(m->src, m->len, n, calls);
-            descend = depth < CW_EXTRACT_MAX_DEPTH;
+            descend = true;
         }
-        if (descend && ts_tree_cursor_goto_first_child(&c)) {
-            depth++;
-            pflags[depth] = fl;
-            nest[depth] = nn;
-            continue;
-        }
-        /* leaving n, then each ancestor that has no next sibling */
-        if (opened[depth])
-            inner--;
-        while (!ts_tree_cursor_goto_next_sibling(&c)) {
-            if (depth == 0 || !ts_tree_cursor_goto_parent(&c))
-                goto done;
-            depth--;
-            if (opened[depth])
-                inner--;
+        if (!cw_walk_next(&w, descend, s_metrics_leave, &st))
+            break;
+        if (w.depth > depth) {
+            pflags[w.depth] = fl;
+            nest[w.depth] = nn;
         }
     }
-done:
-    ts_tree_cursor_delete(&c);
+    cw_walk_end(&w);
     out->ccn = 1 + ccn;
     out->tokens = tokens;
     out->nesting = maxnest;
     for (size_t i = 0; i < nrows; i++)
         out->nloc += m->rows[i] == ROW_OURS;
+    out->nloc += s_arrow_tail_line(m->lang, fn, m->src, m->len);
 }
 
 void cw_metrics_compute(const cw_lang_t *lang, TSNode fn, const char *src, size_t len,
@@ -675,6 +901,13 @@ static void s_frame_enter(s_frame_t *f, TSNode n, uint16_t fl)
 {
     f->node = n;
     f->flags = fl;
+}
+
+/* Leaving the node at `depth`: extend or reset that depth's doc run. */
+static void s_frame_leave(void *arg, int depth)
+{
+    s_frame_t *fr = arg;
+    s_run_update(&fr[depth], fr[depth].node, fr[depth].flags);
 }
 
 static void s_frame_reset_run(s_frame_t *f)
@@ -861,12 +1094,12 @@ int cw_extract_functions(const cw_lang_t *lang, TSTree *tree, const char *src, s
     x.fr = calloc(CW_EXTRACT_MAX_DEPTH + 2, sizeof *x.fr);
     if (!x.fr)
         return -1;
-    TSNode root = ts_tree_root_node(tree);
-    TSTreeCursor c = ts_tree_cursor_new(root);
-    int depth = 0;
+    cw_walk_t w;
+    cw_walk_start(&w, ts_tree_root_node(tree), CW_EXTRACT_MAX_DEPTH);
     s_frame_reset_run(&x.fr[0]);
     for (;;) {
-        TSNode n = ts_tree_cursor_current_node(&c);
+        int depth = w.depth;
+        TSNode n = cw_walk_node(&w);
         uint16_t fl = cw_lang_node_flags(x.m.flags, x.m.nflags, n);
         s_frame_t *f = &x.fr[depth];
         s_frame_enter(f, n, fl);
@@ -885,27 +1118,12 @@ int cw_extract_functions(const cw_lang_t *lang, TSTree *tree, const char *src, s
             if (sp.end > sp.start)
                 f->cls = sp;
         }
-        if (x.err)
+        if (x.err || !cw_walk_next(&w, descend, s_frame_leave, x.fr))
             break;
-        if (descend && depth < CW_EXTRACT_MAX_DEPTH && ts_tree_cursor_goto_first_child(&c)) {
-            depth++;
-            s_frame_reset_run(&x.fr[depth]);
-            continue;
-        }
-        s_run_update(&x.fr[depth], n, fl);
-        bool done = false;
-        while (!ts_tree_cursor_goto_next_sibling(&c)) {
-            if (depth == 0 || !ts_tree_cursor_goto_parent(&c)) {
-                done = true;
-                break;
-            }
-            depth--;
-            s_run_update(&x.fr[depth], x.fr[depth].node, x.fr[depth].flags);
-        }
-        if (done)
-            break;
+        if (w.depth > depth)
+            s_frame_reset_run(&x.fr[w.depth]);
     }
-    ts_tree_cursor_delete(&c);
+    cw_walk_end(&w);
     free(x.fr);
     free(x.m.rows);
     return x.err;

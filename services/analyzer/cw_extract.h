@@ -11,7 +11,7 @@
 
 /* Bump when what extraction finds or how metrics are counted changes: the analyzer index
    keys its entries by it, so older results are parsed again. */
-#define CW_EXTRACT_VERSION 3
+#define CW_EXTRACT_VERSION 4
 
 #define CW_EXTRACT_MAX_FUNCTIONS 20000 /* per file */
 #define CW_EXTRACT_MAX_DEPTH 512       /* deeper syntax is not descended into */
@@ -116,6 +116,27 @@ int cw_extract_import_count(const cw_lang_t *lang, TSTree *tree, const char *src
 
 /* Copy at most `max` bytes of s[0..n), cut back to a UTF-8 boundary. */
 char *cw_strndup_utf8(const char *s, size_t n, size_t max);
+
+/* ---- one pre-order walk of a syntax tree (every extraction pass uses it) */
+typedef struct {
+    TSTreeCursor cur;
+    int depth;     /* of the current node below the start node (0) */
+    int max_depth; /* nodes deeper than this are not descended into */
+} cw_walk_t;
+/* Called for each node the walk leaves (its subtree done), with that node's depth. */
+typedef void(cw_walk_leave_fn)(void *arg, int depth);
+
+void cw_walk_start(cw_walk_t *w, TSNode start, int max_depth);
+static inline TSNode cw_walk_node(const cw_walk_t *w)
+{
+    return ts_tree_cursor_current_node(&w->cur);
+}
+/* Move to the next node in pre-order: the current node's first child when `descend` (and it
+   has one, above max_depth), else its next sibling or the next sibling of the nearest
+   ancestor that has one, calling leave (may be NULL) for the current node and each
+   ancestor left on the way. false when the walk is over (the start node left). */
+bool cw_walk_next(cw_walk_t *w, bool descend, cw_walk_leave_fn *leave, void *arg);
+void cw_walk_end(cw_walk_t *w);
 
 /* ---- helpers shared by cw_extract*.c and the cw_lang_<name>.c hooks (internal) */
 TSNode cw_x_field(TSNode node, const char *field);

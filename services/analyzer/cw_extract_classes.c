@@ -518,10 +518,11 @@ int cw_extract_classes(const cw_lang_t *lang, TSTree *tree, const char *src, siz
     TSNode *stack = calloc(CW_EXTRACT_MAX_DEPTH + 2, sizeof *stack);
     if (!stack)
         return -1;
-    TSTreeCursor cur = ts_tree_cursor_new(ts_tree_root_node(tree));
-    int depth = 0;
+    cw_walk_t w;
+    cw_walk_start(&w, ts_tree_root_node(tree), CW_EXTRACT_MAX_DEPTH);
     for (;;) {
-        TSNode n = ts_tree_cursor_current_node(&cur);
+        int depth = w.depth;
+        TSNode n = cw_walk_node(&w);
         stack[depth] = n;
         uint16_t fl = cw_lang_node_flags(x.flags, x.nflags, n);
         if (ts_node_is_named(n) && !(fl & CW_SYM_COMMENT))
@@ -537,22 +538,10 @@ int cw_extract_classes(const cw_lang_t *lang, TSTree *tree, const char *src, siz
                        !(fl & CW_SYM_COMMENT) &&
                        !((fl & CW_SYM_FUNCTION) &&
                          (!s_is_js(lang) || !ts_node_is_null(cw_x_field(n, "name"))));
-        if (descend && depth < CW_EXTRACT_MAX_DEPTH && ts_tree_cursor_goto_first_child(&cur)) {
-            depth++;
-            continue;
-        }
-        bool done = false;
-        while (!ts_tree_cursor_goto_next_sibling(&cur)) {
-            if (depth == 0 || !ts_tree_cursor_goto_parent(&cur)) {
-                done = true;
-                break;
-            }
-            depth--;
-        }
-        if (done)
+        if (!cw_walk_next(&w, descend, NULL, NULL))
             break;
     }
-    ts_tree_cursor_delete(&cur);
+    cw_walk_end(&w);
     free(stack);
     /* Go and C: methods are the file's functions that belong to the struct */
     if (!x.err && (lang->id == CW_LANG_GO || lang->id == CW_LANG_C)) {
@@ -683,10 +672,10 @@ int cw_extract_import_count(const cw_lang_t *lang, TSTree *tree, const char *src
     /* JS/TS: require() calls anywhere, but only worth the deep walk when the text has one */
     bool js = s_is_js(lang) && memmem(src, len, "require", 7) != NULL;
     int count = 0;
-    TSTreeCursor cur = ts_tree_cursor_new(ts_tree_root_node(tree));
-    int depth = 0;
+    cw_walk_t w;
+    cw_walk_start(&w, ts_tree_root_node(tree), CW_EXTRACT_MAX_DEPTH);
     for (;;) {
-        TSNode n = ts_tree_cursor_current_node(&cur);
+        TSNode n = cw_walk_node(&w);
         uint16_t fl = cw_lang_node_flags(flags, nflags, n);
         /* imports/includes/uses at any level but inside function bodies, except in JS/TS
            where require() calls sit anywhere */
@@ -703,21 +692,9 @@ int cw_extract_import_count(const cw_lang_t *lang, TSTree *tree, const char *src
                 memcmp(src + ts_node_start_byte(f), "require", 7) == 0)
                 count++;
         }
-        if (descend && depth < CW_EXTRACT_MAX_DEPTH && ts_tree_cursor_goto_first_child(&cur)) {
-            depth++;
-            continue;
-        }
-        bool done = false;
-        while (!ts_tree_cursor_goto_next_sibling(&cur)) {
-            if (depth == 0 || !ts_tree_cursor_goto_parent(&cur)) {
-                done = true;
-                break;
-            }
-            depth--;
-        }
-        if (done)
+        if (!cw_walk_next(&w, descend, NULL, NULL))
             break;
     }
-    ts_tree_cursor_delete(&cur);
+    cw_walk_end(&w);
     return count;
 }

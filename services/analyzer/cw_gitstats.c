@@ -56,6 +56,7 @@ struct _cw_gitstats_t {
     char *cache_dir;
     size_t walks;
     bool git_ready;
+    char note[PATH_MAX + 256]; /* about the last directory opened ("" = history read) */
 };
 
 static void s_file_destroy(void **item)
@@ -445,20 +446,79 @@ done:
 
 /* ------------------------------------------------------------------ history */
 
-/* Open the repository around `real` and read HEAD. */
-static git_repository *s_open(const char *real, git_oid *head)
+/* Open the repository around `real` without libgit2's ownership check (git's
+   safe.directory): for a repository another user owns (containers, shared servers). The
+   analyzer only reads objects and refs, never writes into the repository nor runs anything
+   its configuration names, which is what the check guards against. The option is global to
+   libgit2: it is restored at once. */
+static int s_open_other_owner(git_repository **repo, const char *real)
+{
+    int was = 1;
+    git_libgit2_opts(GIT_OPT_GET_OWNER_VALIDATION, &was);
+    git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+    int rc = git_repository_open_ext(repo, real, 0, NULL);
+    git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, was);
+    return rc;
+}
+
+/* Open the repository around `real` and read HEAD; self->note says why not, or that the
+   repository belongs to another user. */
+static git_repository *s_open(cw_gitstats_t *self, const char *real, git_oid *head)
 {
     git_repository *repo = NULL;
-    if (git_repository_open_ext(&repo, real, 0, NULL) != 0) {
-        cw_debug("git_not_a_repository", CW_LS("dir", real), CW_LEND);
+    self->note[0] = '\0';
+    int rc = git_repository_open_ext(&repo, real, 0, NULL);
+    if (rc != 0) {
+        /* libgit2 refuses a repository another user owns ("repository path ... is not owned
+           by current user"; 1.5 even reports it as "config value 'safe.directory' was not
+           found", GIT_ENOTFOUND): when opening without the check works, that was the cause */
+        const git_error *e = git_error_last();
+        char why[256];
+        snprintf(why, sizeof why, "%s", e && e->message ? e->message : "");
+        int first = rc;
+        if (s_open_other_owner(&repo, real) == 0) {
+            rc = 0;
+            const char *wd = git_repository_workdir(repo);
+            struct stat st;
+            long owner = wd && stat(wd, &st) == 0 ? (long)st.st_uid : -1;
+            snprintf(self->note, sizeof self->note,
+                     "%s: its git repository belongs to another user (uid %ld); its history is "
+                     "read read-only (nothing is written into it)",
+                     real, owner);
+            cw_debug("git_repository_other_owner", CW_LS("dir", real), CW_LI("owner_uid", owner),
+                     CW_LS("libgit2", why), CW_LEND);
+        } else {
+            rc = first;
+        }
+    }
+    if (rc != 0) {
+        const git_error *e = git_error_last();
+        bool none = rc == GIT_ENOTFOUND;
+        snprintf(self->note, sizeof self->note,
+                 none ? "%s is not in a git repository: analyzed without history statistics "
+                        "(churn, novelty) and without code_evolution"
+                      : "%s: its git repository cannot be read (%s): analyzed without history",
+                 real, e && e->message ? e->message : "unknown error");
+        if (none)
+            cw_debug("git_not_a_repository", CW_LS("dir", real), CW_LEND);
+        else
+            cw_warn("git_repository_unreadable", CW_LS("dir", real),
+                    CW_LS("error", e && e->message ? e->message : ""), CW_LEND);
         return NULL;
     }
     if (git_repository_is_bare(repo) || git_reference_name_to_id(head, repo, "HEAD") != 0) {
+        snprintf(self->note, sizeof self->note,
+                 "%s: the git repository has no commits yet: analyzed without history", real);
         cw_debug("git_no_history", CW_LS("dir", real), CW_LEND);
         git_repository_free(repo);
         return NULL;
     }
     return repo;
+}
+
+const char *cw_gitstats_note(const cw_gitstats_t *self)
+{
+    return self ? self->note : "";
 }
 
 /* `real` relative to the work tree, "" or "sub/dir/" (malloc'd). */
@@ -501,7 +561,7 @@ const cw_repo_history_t *cw_gitstats_repo(cw_gitstats_t *self, const char *dir, 
     if (!realpath(dir, real))
         return NULL;
     git_oid head;
-    git_repository *repo = s_open(real, &head);
+    git_repository *repo = s_open(self, real, &head);
     if (!repo)
         return NULL;
     int64_t cutoff = (int64_t)now - (int64_t)CW_GITSTATS_WINDOW_DAYS * DAY;
@@ -734,7 +794,7 @@ const cw_change_t *cw_gitstats_changes(cw_gitstats_t *self, const char *dir, siz
     if (!realpath(dir, real))
         return NULL;
     git_oid head;
-    git_repository *repo = s_open(real, &head);
+    git_repository *repo = s_open(self, real, &head);
     if (!repo)
         return NULL;
     for (size_t i = 0; i < self->change_count; i++) {

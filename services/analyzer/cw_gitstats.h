@@ -31,6 +31,12 @@ void cw_gitstats_destroy(cw_gitstats_t **self_p);
    same). NULL when `dir` is not in a git repository or has no commits: callers treat every
    file as "no history". The result is owned by self and valid until the next call. */
 const cw_repo_history_t *cw_gitstats_repo(cw_gitstats_t *self, const char *dir, time_t now);
+/* About the directory the last cw_gitstats_repo / cw_gitstats_changes call opened, for a
+   person: why it has no history (not in a git repository, no commits, unreadable), or that
+   its repository belongs to another user and was read read-only (libgit2's ownership check,
+   git's safe.directory, is bypassed for reading only). "" when its history was read
+   normally. Valid until the next call. */
+const char *cw_gitstats_note(const cw_gitstats_t *self);
 /* Stats for `rel` (relative to the `dir` given above) as of `now`. Always fills `out`. */
 void cw_gitstats_file(const cw_repo_history_t *history, const char *rel, time_t now,
                       cw_file_stats_t *out);

@@ -239,8 +239,11 @@ static void s_file_clear(cw_index_file_t *f)
         free(c->docstring);
         s_strlist_free(&c->decorators);
         free(c->outside);
+        free(c->foreign);
     }
     free(f->classes);
+    free(f->package);
+    s_strlist_free(&f->includes);
     memset(f, 0, sizeof *f);
 }
 
@@ -359,6 +362,8 @@ static void s_encode(s_wbuf_t *b, const cw_index_file_t *f)
         for (size_t k = 0; k < c->outside_count; k++)
             s_put_u32(b, c->outside[k]);
     }
+    s_put_str(b, f->package);
+    s_put_list(b, &f->includes);
 }
 
 typedef struct {
@@ -508,6 +513,10 @@ static int s_decode(const void *data, size_t len, cw_index_file_t *f)
         }
         if (!c->name || c->end_byte < c->start_byte || c->end_line < c->start_line)
             r.bad = true;
+    }
+    if (!r.bad) {
+        f->package = s_get_str(&r);
+        s_get_list(&r, &f->includes);
     }
     if (r.bad || r.left != 0 || (lang >= 0 && !f->lang) || f->status < 0 ||
         f->status > CW_READ_NOT_UTF8)
@@ -831,6 +840,50 @@ static void s_outside(cw_index_class_t *dst, int k, const int *owner, const int 
             dst->outside[dst->outside_count++] = (uint32_t)fn_at[i];
 }
 
+/* Go: the package clause's name; C/C++: the quoted includes (top level, and inside
+   top-level #if/#ifdef blocks). */
+static void s_package_and_includes(const cw_lang_t *lang, TSTree *tree, const char *src, size_t len,
+                                   cw_index_file_t *f)
+{
+    TSNode root = ts_tree_root_node(tree);
+    uint32_t n = ts_node_named_child_count(root);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode c = ts_node_named_child(root, i);
+        const char *t = ts_node_type(c);
+        if (lang->id == CW_LANG_GO && strcmp(t, "package_clause") == 0 && !f->package) {
+            TSNode id = ts_node_named_child(c, 0);
+            f->package = cw_x_text(id, src, len, 256);
+            return;
+        }
+        if (lang->id != CW_LANG_C && lang->id != CW_LANG_CPP)
+            continue;
+        if (strcmp(t, "preproc_include") == 0) {
+            TSNode path = cw_x_field(c, "path");
+            if (!ts_node_is_null(path) && strcmp(ts_node_type(path), "string_literal") == 0) {
+                uint32_t a = ts_node_start_byte(path), b = ts_node_end_byte(path);
+                if (b >= a + 2 && b <= len && f->includes.count < 256)
+                    cw_x_list_push(&f->includes, cw_strndup_utf8(src + a + 1, b - a - 2, 1024), 256,
+                                   true);
+            }
+        } else if (strncmp(t, "preproc_if", 10) == 0) {
+            /* include guards: look one level in */
+            uint32_t m = ts_node_named_child_count(c);
+            for (uint32_t k = 0; k < m; k++) {
+                TSNode d = ts_node_named_child(c, k);
+                if (strcmp(ts_node_type(d), "preproc_include") != 0)
+                    continue;
+                TSNode path = cw_x_field(d, "path");
+                if (ts_node_is_null(path) || strcmp(ts_node_type(path), "string_literal") != 0)
+                    continue;
+                uint32_t a = ts_node_start_byte(path), b = ts_node_end_byte(path);
+                if (b >= a + 2 && b <= len)
+                    cw_x_list_push(&f->includes, cw_strndup_utf8(src + a + 1, b - a - 2, 1024), 256,
+                                   true);
+            }
+        }
+    }
+}
+
 static void s_extract(TSParser *parser, const cw_lang_t *lang, const char *src, size_t len,
                       cw_index_file_t *f)
 {
@@ -911,6 +964,7 @@ static void s_extract(TSParser *parser, const cw_lang_t *lang, const char *src, 
     cw_function_list_free(&fns);
     free(owner);
     f->imports = cw_extract_import_count(lang, tree, src, len);
+    s_package_and_includes(lang, tree, src, len, f);
     ts_tree_delete(tree);
 }
 
@@ -924,12 +978,13 @@ static void s_run_job(TSParser *parser, const char *root, s_job_t *job)
     cw_read_status_t status = CW_READ_UNREADABLE;
     char *src = cw_scan_read(abs, &len, &status);
     uint8_t hash[32] = {0};
+    const cw_lang_t *lang = src ? cw_lang_for_source(sf->lang, sf->rel, src, len) : sf->lang;
     if (src) {
         cw_sha256_t ctx;
         cw_sha256_init(&ctx);
         cw_sha256_update(&ctx, src, len);
         cw_sha256_final(&ctx, hash);
-        if (job->old && job->old->file.status == CW_READ_OK && job->old->file.lang == sf->lang &&
+        if (job->old && job->old->file.status == CW_READ_OK && job->old->file.lang == lang &&
             memcmp(job->old->file.hash, hash, 32) == 0) {
             job->same = true;
             free(src);
@@ -945,7 +1000,7 @@ static void s_run_job(TSParser *parser, const char *root, s_job_t *job)
         free(src);
         return;
     }
-    e->file.lang = sf->lang;
+    e->file.lang = lang;
     e->file.mtime_ns = sf->mtime_ns;
     e->file.size = sf->size;
     e->file.status = (int)status;
@@ -953,7 +1008,7 @@ static void s_run_job(TSParser *parser, const char *root, s_job_t *job)
     e->dirty = true;
     if (src) {
         e->file.status = CW_READ_OK;
-        s_extract(parser, sf->lang, src, len, &e->file);
+        s_extract(parser, lang, src, len, &e->file);
         job->parsed = true;
     }
     free(src);
@@ -1077,6 +1132,239 @@ static void s_write(cw_index_t *self, s_root_t *root, char **removed, size_t rem
     root->write_all = false;
 }
 
+/* A record made for the scan's file: the same language, or C++ for a C header read as C++
+   (cw_lang_for_source). */
+static bool s_same_lang(const cw_lang_t *have, const cw_scan_file_t *sf)
+{
+    if (have == sf->lang)
+        return true;
+    size_t n = strlen(sf->rel);
+    return have && sf->lang && have->id == CW_LANG_CPP && sf->lang->id == CW_LANG_C && n > 2 &&
+           strcmp(sf->rel + n - 2, ".h") == 0;
+}
+
+/* ------------------------------------------------------------------ methods across files */
+
+/* Length of rel's directory part ("a/b.go" -> 1, "b.go" -> 0). */
+static size_t s_dir_len(const char *rel)
+{
+    const char *slash = strrchr(rel, '/');
+    return slash ? (size_t)(slash - rel) : 0;
+}
+
+/* Whether fns[k] is a method of one of f's own classes (inside one, or written outside it
+   in the same file). */
+static bool s_owned_here(const cw_index_file_t *f, size_t k)
+{
+    const cw_index_fn_t *fn = &f->fns[k];
+    for (size_t c = 0; c < f->class_count; c++) {
+        const cw_index_class_t *cl = &f->classes[c];
+        if (fn->start_byte >= cl->start_byte && fn->end_byte <= cl->end_byte)
+            return true;
+        for (size_t o = 0; o < cl->outside_count; o++)
+            if (cl->outside[o] == k)
+                return true;
+    }
+    return false;
+}
+
+static void s_foreign_push(cw_index_class_t *cl, const cw_index_file_t *f, size_t k)
+{
+    if (cl->foreign_count >= CW_EXTRACT_MAX_FUNCTIONS)
+        return;
+    cw_index_fn_ref_t *refs = realloc(cl->foreign, (cl->foreign_count + 1) * sizeof *refs);
+    if (!refs)
+        return;
+    cl->foreign = refs;
+    cl->foreign[cl->foreign_count++] = (cw_index_fn_ref_t){f, (uint32_t)k};
+}
+
+/* Key of a class for the lookups below; NULL when too long. */
+static char *s_link_key(char kind, const char *a, size_t alen, const char *b, const char *name)
+{
+    char *key = NULL;
+    if (asprintf(&key, "%c|%.*s|%s|%s", kind, (int)alen, a, b ? b : "", name) < 0)
+        return NULL;
+    return key;
+}
+
+/* Whether header path `rel` is what `#include "inc"` in a file of directory dir names:
+   dir/inc, inc from the root, or a path ending in /inc. */
+static bool s_include_names(const char *rel, const char *dir, size_t dlen, const char *inc)
+{
+    size_t rl = strlen(rel), il = strlen(inc);
+    if (dlen > 0 && rl == dlen + 1 + il && memcmp(rel, dir, dlen) == 0 && rel[dlen] == '/' &&
+        strcmp(rel + dlen + 1, inc) == 0)
+        return true;
+    if (strcmp(rel, inc) == 0)
+        return true;
+    return rl > il && rel[rl - il - 1] == '/' && strcmp(rel + rl - il, inc) == 0;
+}
+
+/* Link each class of the view to its methods written in other files (cw_index_class_t
+   foreign): Go methods to the struct of the same package and directory, C++ `Foo::bar`
+   to class Foo in a header of the same directory or one the source file includes. */
+static void s_link_foreign(const cw_index_view_t *view)
+{
+    for (size_t i = 0; i < view->count; i++) {
+        cw_index_file_t *f = view->files[i];
+        for (size_t c = 0; c < f->class_count; c++) {
+            free(f->classes[c].foreign);
+            f->classes[c].foreign = NULL;
+            f->classes[c].foreign_count = 0;
+        }
+    }
+    zhashx_t *classes = zhashx_new(); /* key -> (file index << 16 | class index) + 1 */
+    if (!classes)
+        return;
+    for (size_t i = 0; i < view->count && i < (1u << 20); i++) {
+        const cw_index_file_t *f = view->files[i];
+        if (!f->lang || (f->lang->id != CW_LANG_GO && f->lang->id != CW_LANG_CPP))
+            continue;
+        for (size_t c = 0; c < f->class_count && c < 0xFFFF; c++) {
+            uintptr_t v = ((uintptr_t)i << 16 | c) + 1;
+            const char *base = strrchr(f->rel, '/');
+            base = base ? base + 1 : f->rel;
+            char *k1 = f->lang->id == CW_LANG_GO
+                           ? (f->package ? s_link_key('g', f->rel, s_dir_len(f->rel), f->package,
+                                                      f->classes[c].name)
+                                         : NULL)
+                           : s_link_key('d', f->rel, s_dir_len(f->rel), NULL, f->classes[c].name);
+            char *k2 = f->lang->id == CW_LANG_CPP
+                           ? s_link_key('b', base, strlen(base), NULL, f->classes[c].name)
+                           : NULL;
+            if (k1)
+                zhashx_insert(classes, k1, (void *)v);
+            if (k2)
+                zhashx_insert(classes, k2, (void *)v);
+            free(k1);
+            free(k2);
+        }
+    }
+    for (size_t i = 0; i < view->count; i++) {
+        const cw_index_file_t *f = view->files[i];
+        if (!f->lang || (f->lang->id != CW_LANG_GO && f->lang->id != CW_LANG_CPP))
+            continue;
+        size_t dlen = s_dir_len(f->rel);
+        for (size_t k = 0; k < f->fn_count; k++) {
+            const cw_index_fn_t *fn = &f->fns[k];
+            if (!fn->class_name || s_owned_here(f, k))
+                continue;
+            uintptr_t v = 0;
+            if (f->lang->id == CW_LANG_GO) {
+                char *key =
+                    f->package ? s_link_key('g', f->rel, dlen, f->package, fn->class_name) : NULL;
+                v = key ? (uintptr_t)zhashx_lookup(classes, key) : 0;
+                free(key);
+            } else {
+                /* a header the file includes, else one in its directory */
+                for (size_t n = 0; n < f->includes.count && !v; n++) {
+                    const char *inc = f->includes.items[n];
+                    const char *base = strrchr(inc, '/');
+                    base = base ? base + 1 : inc;
+                    char *key = s_link_key('b', base, strlen(base), NULL, fn->class_name);
+                    uintptr_t w = key ? (uintptr_t)zhashx_lookup(classes, key) : 0;
+                    free(key);
+                    if (w && s_include_names(view->files[(w - 1) >> 16]->rel, f->rel, dlen, inc))
+                        v = w;
+                }
+                if (!v) {
+                    char *key = s_link_key('d', f->rel, dlen, NULL, fn->class_name);
+                    v = key ? (uintptr_t)zhashx_lookup(classes, key) : 0;
+                    free(key);
+                }
+            }
+            if (!v || ((v - 1) >> 16) == i)
+                continue;
+            cw_index_file_t *g = view->files[(v - 1) >> 16];
+            s_foreign_push(&g->classes[(v - 1) & 0xFFFF], f, k);
+        }
+    }
+    zhashx_destroy(&classes);
+}
+
+double cw_index_fn_score(const cw_index_fn_t *fn, int commits_30d, int days_since_modified)
+{
+    cw_score_input_t in = {.complexity = fn->metrics.ccn,
+                           .nloc = fn->metrics.nloc,
+                           .nesting = fn->metrics.nesting,
+                           .params = fn->metrics.params,
+                           .commits_30d = commits_30d,
+                           .days_since_modified = days_since_modified,
+                           .decorators = (const char *const *)fn->decorators.items,
+                           .decorator_count = fn->decorators.count,
+                           .is_async = fn->is_async,
+                           .source = NULL,
+                           .source_flags = fn->source_flags};
+    return cw_score_function(&in) * cw_score_name_factor(fn->name);
+}
+
+const cw_index_fn_t *cw_index_class_method(const cw_index_file_t *f, const cw_index_class_t *cl,
+                                           size_t i, const cw_index_file_t **in)
+{
+    const cw_index_file_t *g = f;
+    uint32_t k;
+    if (!f || !cl)
+        return NULL;
+    if (i < cl->outside_count) {
+        k = cl->outside[i];
+    } else if (i - cl->outside_count < cl->foreign_count) {
+        g = cl->foreign[i - cl->outside_count].file;
+        k = cl->foreign[i - cl->outside_count].fn;
+    } else {
+        return NULL;
+    }
+    if (!g || k >= g->fn_count)
+        return NULL;
+    if (in)
+        *in = g;
+    return &g->fns[k];
+}
+
+char *cw_index_read_verified(const char *root, const cw_index_file_t *f, size_t *len, bool *stale)
+{
+    bool dummy;
+    if (!stale)
+        stale = &dummy;
+    *stale = false;
+    *len = 0;
+    if (!root || !f || !f->rel)
+        return NULL;
+    char abs[PATH_MAX];
+    if (snprintf(abs, sizeof abs, "%s/%s", root, f->rel) >= (int)sizeof abs)
+        return NULL;
+    cw_read_status_t status;
+    char *src = cw_scan_read(abs, len, &status);
+    uint8_t hash[32];
+    if (src) {
+        cw_sha256_t ctx;
+        cw_sha256_init(&ctx);
+        cw_sha256_update(&ctx, src, *len);
+        cw_sha256_final(&ctx, hash);
+    }
+    if (!src || (int64_t)*len != f->size || memcmp(hash, f->hash, 32) != 0) {
+        cw_debug("source_changed", CW_LS("file", f->rel), CW_LEND);
+        *stale = true;
+        free(src);
+        return NULL;
+    }
+    return src;
+}
+
+char *cw_index_read_span(const char *root, const cw_index_file_t *f, uint32_t a, uint32_t b,
+                         size_t max, bool *stale)
+{
+    size_t len = 0;
+    char *src = b >= a ? cw_index_read_verified(root, f, &len, stale) : NULL;
+    if (!src)
+        return NULL;
+    char *out = b <= len ? cw_strndup_utf8(src + a, b - a, max) : NULL;
+    if (b > len && stale)
+        *stale = true;
+    free(src);
+    return out;
+}
+
 int cw_index_refresh(cw_index_t *self, const char *root_path, const cw_scan_list_t *scan,
                      cw_index_view_t *view)
 {
@@ -1105,7 +1393,7 @@ int cw_index_refresh(cw_index_t *self, const char *root_path, const cw_scan_list
         if (e) {
             e->gen = gen;
             if (e->file.mtime_ns == sf->mtime_ns && e->file.size == sf->size &&
-                e->file.lang == sf->lang) {
+                s_same_lang(e->file.lang, sf)) {
                 view->files[i] = &e->file;
                 continue;
             }
@@ -1156,6 +1444,7 @@ int cw_index_refresh(cw_index_t *self, const char *root_path, const cw_scan_list
     }
     for (size_t i = 0; i < removed_count; i++)
         zhashx_delete(root->entries, removed[i]);
+    s_link_foreign(view);
     s_write(self, root, removed, removed_count);
     for (size_t i = 0; i < removed_count; i++)
         free(removed[i]);

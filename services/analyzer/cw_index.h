@@ -17,8 +17,9 @@
 
 /* Bump when the index layout changes (extraction changes bump CW_EXTRACT_VERSION). */
 /* 2: pattern indicators counted in code only; 3: classes keep their methods written outside
-   their text (cw_index_class_t.outside), JS/TS function-valued fields count as methods */
-#define CW_INDEX_FORMAT 3
+   their text (cw_index_class_t.outside), JS/TS function-valued fields count as methods;
+   4: a file's Go package and C/C++ quoted includes (cross-file methods) */
+#define CW_INDEX_FORMAT 4
 #define CW_INDEX_MAX_THREADS 8
 #define CW_PATTERN_COUNT 7 /* design patterns looked for (pattern_analysis) */
 
@@ -39,6 +40,14 @@ typedef struct {
     cw_metrics_t metrics;
 } cw_index_fn_t;
 
+struct cw_index_file;
+
+/* A function of another file: file->fns[fn]. */
+typedef struct {
+    const struct cw_index_file *file;
+    uint32_t fn;
+} cw_index_fn_ref_t;
+
 typedef struct {
     char *name;
     char *kind;
@@ -54,9 +63,16 @@ typedef struct {
        indices into the file's fns, in file order */
     uint32_t *outside;
     size_t outside_count;
+    /* its methods in other files, set by each refresh for the files of its view (valid as
+       long as the view): Go methods whose receiver is this type in the other files of its
+       package (same directory, same package clause); C++ `Foo::bar` defined in a source
+       file of the same directory, or one that includes this class's header. In path
+       order, then line order. */
+    cw_index_fn_ref_t *foreign;
+    size_t foreign_count;
 } cw_index_class_t;
 
-typedef struct {
+typedef struct cw_index_file {
     char *rel; /* relative to the repository root */
     const cw_lang_t *lang;
     int64_t mtime_ns;
@@ -71,6 +87,8 @@ typedef struct {
     size_t fn_count;
     cw_index_class_t *classes;
     size_t class_count;
+    char *package;         /* Go: the package clause's name; NULL otherwise */
+    cw_strlist_t includes; /* C/C++: the quoted includes (`#include "a/b.h"` -> a/b.h) */
 } cw_index_file_t;
 
 /* The files of one repository after a refresh, in the scan list's order (sorted by rel).
@@ -99,6 +117,23 @@ size_t cw_index_files_read(const cw_index_t *self);
 /* Forget a file's (mtime, size) so that the next refresh reads it again (the analyzer calls
    it when a file no longer matches its record). */
 void cw_index_invalidate(cw_index_t *self, cw_index_file_t *file);
+/* The function_doc interest score of an indexed function (cw_score_function with its
+   metrics, decorators, async flag and source flags, times cw_score_name_factor), given its
+   file's git statistics. */
+double cw_index_fn_score(const cw_index_fn_t *fn, int commits_30d, int days_since_modified);
+/* The methods of class `cl` (of file f) written outside its text: i from 0 to
+   outside_count + foreign_count - 1, the same file's first, then the other files'. NULL
+   for an index out of range or a reference that does not hold; *in = the method's file. */
+const cw_index_fn_t *cw_index_class_method(const cw_index_file_t *f, const cw_index_class_t *cl,
+                                           size_t i, const cw_index_file_t **in);
+/* root/f->rel read again, when it still matches f's record (size and content hash); NULL
+   and *stale = true otherwise (NULL alone: unreadable path). *len = its length. */
+char *cw_index_read_verified(const char *root, const cw_index_file_t *f, size_t *len, bool *stale);
+/* The text of f's bytes [a, b) read again from root/f->rel, or NULL when the file no longer
+   matches its record (size or content hash; *stale = true) or cannot be read. At most
+   `max` bytes (cut back to a UTF-8 boundary). */
+char *cw_index_read_span(const char *root, const cw_index_file_t *f, uint32_t a, uint32_t b,
+                         size_t max, bool *stale);
 /* true when the database is in use (false: memory only). */
 bool cw_index_persistent(const cw_index_t *self);
 

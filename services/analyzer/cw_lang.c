@@ -39,10 +39,9 @@ extern cw_lang_class_name_fn cw_lang_c_class_name;
 #define RUST_CONDITIONS                                                                            \
     LIST("if", "for", "while", "catch", "case", "match", "where", "&&", "||", "?")
 /* JavaScript and TypeScript: lizard's tokens make `a ||= b` and `a &&= b` a `||`/`&&`
-   too; `?` counts in a ternary (and a conditional type), not as the optional marker of
-   `x?: T` (lizard reads `x?` as one token) nor in `?.` or `??` (tokens of their own here;
-   see docs/BENCHMARKS.md for how lizard's tokenizer reads those). */
-#define JS_CONDITIONS LIST("if", "for", "while", "catch", "case", "&&", "||", "?", "&&=", "||=")
+   too. The question marks (`?`, `?.`, `??`, `??=`) count as lizard's tokenizer reads them,
+   see s_qmarks in cw_extract.c. */
+#define JS_CONDITIONS LIST("if", "for", "while", "catch", "case", "&&", "||", "&&=", "||=")
 
 /* JavaScript, TypeScript and TSX share their shapes. */
 #define JS_FUNCTIONS                                                                               \
@@ -76,7 +75,7 @@ extern cw_lang_class_name_fn cw_lang_c_class_name;
             .if_types = LIST("if_statement"),                                                      \
             .else_types = LIST("else_clause"),                                                     \
             .import_types = LIST("import_statement"),                                              \
-            .logic_parents = LIST("binary_expression", "ternary_expression", "conditional_type"),  \
+            .logic_parents = LIST("binary_expression"),                                            \
             .doc_prefixes = "/**"}
 
 #define C_NESTING                                                                                  \
@@ -139,7 +138,8 @@ static const cw_lang_t s_langs[CW_LANG_COUNT] = {
                       .if_types = LIST("if_expression"),
                       .else_types = LIST("else_clause"),
                       .import_types = LIST("use_declaration"),
-                      .logic_parents = LIST("binary_expression"),
+                      /* `||` and `&&` count wherever they stand: lizard reads the empty closure `||
+                         x` as a `||` */
                       .doc_prefixes = "///|/**"},
     [CW_LANG_C] = {.id = CW_LANG_C,
                    .name = "c",
@@ -236,9 +236,12 @@ static void s_build(cw_lang_id_t id)
                 v |= CW_SYM_CONDITION;
             if (l->logic_parents && (strcmp(name, "&&") == 0 || strcmp(name, "||") == 0))
                 v |= CW_SYM_LOGIC;
-            /* `?` only as the ternary's, where the language says so (JS/TS) */
-            if (strcmp(name, "?") == 0 && cw_lang_in(l->logic_parents, "ternary_expression"))
-                v |= CW_SYM_LOGIC;
+            /* JS/TS/TSX question marks: counted by lizard's spelling (cw_extract.c) */
+            if ((id == CW_LANG_JAVASCRIPT || id == CW_LANG_TYPESCRIPT || id == CW_LANG_TSX) &&
+                (strcmp(name, "?") == 0 || strcmp(name, "?.") == 0 || strcmp(name, "??") == 0 ||
+                 strcmp(name, "?"
+                              "?=") == 0))
+                v |= CW_SYM_QMARK;
         }
         f[i] = v;
     }
@@ -317,4 +320,57 @@ bool cw_lang_in(const char *const *list, const char *type)
         if (strcmp(*list, type) == 0)
             return true;
     return false;
+}
+
+/* Whether the line src[a, b) (leading blanks skipped) starts with `word` as a whole word. */
+static bool s_line_starts(const char *src, size_t a, size_t b, const char *word)
+{
+    size_t n = strlen(word);
+    if (b - a < n || memcmp(src + a, word, n) != 0)
+        return false;
+    if (a + n == b)
+        return true;
+    char c = src[a + n];
+    return !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '_');
+}
+
+const cw_lang_t *cw_lang_for_source(const cw_lang_t *by_ext, const char *path, const char *src,
+                                    size_t len)
+{
+    if (!by_ext || by_ext->id != CW_LANG_C || !path || !src)
+        return by_ext;
+    size_t pl = strlen(path);
+    if (pl < 2 || strcmp(path + pl - 2, ".h") != 0)
+        return by_ext;
+    static const char *const markers[] = {"class",   "namespace", "template",
+                                          "public:", "private:",  "protected:"};
+    size_t scan = len < 256 * 1024 ? len : 256 * 1024;
+    for (size_t a = 0; a < scan;) {
+        const char *nl = memchr(src + a, '\n', scan - a);
+        size_t b = nl ? (size_t)(nl - src) : scan;
+        size_t x = a;
+        while (x < b && (src[x] == ' ' || src[x] == '\t'))
+            x++;
+        for (size_t k = 0; k < sizeof markers / sizeof markers[0]; k++) {
+            if (!s_line_starts(src, x, b, markers[k]))
+                continue;
+            if (k > 0)
+                return &s_langs[CW_LANG_CPP];
+            /* `class Name {` / `class Name :` / `class Name final`, not `class;` in C */
+            size_t y = x + 5;
+            while (y < b && (src[y] == ' ' || src[y] == '\t'))
+                y++;
+            size_t z = y;
+            while (z < b && (src[z] == '_' || (src[z] >= 'a' && src[z] <= 'z') ||
+                             (src[z] >= 'A' && src[z] <= 'Z') || (src[z] >= '0' && src[z] <= '9')))
+                z++;
+            while (z < b && (src[z] == ' ' || src[z] == '\t'))
+                z++;
+            if (z > y && (z == b || src[z] == '{' || src[z] == ':' || src[z] == 'f'))
+                return &s_langs[CW_LANG_CPP];
+        }
+        a = b + 1;
+    }
+    return by_ext;
 }

@@ -100,6 +100,7 @@ enum {
     CW_SYM_IMPORT = 1u << 12,
     CW_SYM_LOGIC = 1u << 13,        /* the `&&` / `||` tokens */
     CW_SYM_LOGIC_PARENT = 1u << 14, /* binary_expression */
+    CW_SYM_QMARK = 1u << 15,        /* JS/TS `?` `?.` `??` `??=`: counted as lizard reads them */
 };
 
 /* Flags of every symbol of the language's grammar (index = TSSymbol), built once
@@ -116,6 +117,11 @@ static inline uint16_t cw_lang_node_flags(const uint16_t *flags, uint32_t count,
 const cw_lang_t *cw_lang_get(cw_lang_id_t id);
 /* By a file name's extension (".py"), or NULL when unsupported. */
 const cw_lang_t *cw_lang_for_path(const char *path);
+/* The language a file is read in: `by_ext` (cw_lang_for_path), except that a `.h` header
+   whose text is C++ (a line starting with `class Name`, `namespace`, `template`, or an
+   access label `public:`...) is read as C++. */
+const cw_lang_t *cw_lang_for_source(const cw_lang_t *by_ext, const char *path, const char *src,
+                                    size_t len);
 /* By name ("python"), or NULL. */
 const cw_lang_t *cw_lang_by_name(const char *name);
 /* true if `type` is in the NULL-terminated list (NULL list = false). */

@@ -1,17 +1,14 @@
-/*  cw_sha256 — a small self-contained SHA-256 (FIPS 180-4), used for target code hashes
-    (sha256 hex of the snippet source, as the reference's ledger stores them). */
+/*  cw_sha256 — SHA-256 for target code hashes (sha256 hex of the snippet source, as the
+    reference's ledger stores them) and the index's content hashes: a thin wrapper over
+    libsodium's crypto_hash_sha256 (libsodium is already loaded through libzmq). */
 #ifndef CW_SHA256_H
 #define CW_SHA256_H
 
+#include <sodium.h>
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct {
-    uint32_t state[8];
-    uint64_t bytes;
-    uint8_t block[64];
-    size_t used;
-} cw_sha256_t;
+typedef crypto_hash_sha256_state cw_sha256_t;
 
 void cw_sha256_init(cw_sha256_t *ctx);
 void cw_sha256_update(cw_sha256_t *ctx, const void *data, size_t len);

@@ -131,18 +131,7 @@ int cw_targets_functions(const cw_target_ctx_t *ctx, cw_cands_t *out)
                 lines < ctx->min_lines || lines > ctx->max_lines || slen == 0 ||
                 slen > CW_TARGET_MAX_SOURCE || (int64_t)fn->end_byte > f->size)
                 continue;
-            cw_score_input_t in = {.complexity = fn->metrics.ccn,
-                                   .nloc = fn->metrics.nloc,
-                                   .nesting = fn->metrics.nesting,
-                                   .params = fn->metrics.params,
-                                   .commits_30d = stats.commits_30d,
-                                   .days_since_modified = stats.days_since_modified,
-                                   .decorators = (const char *const *)fn->decorators.items,
-                                   .decorator_count = fn->decorators.count,
-                                   .is_async = fn->is_async,
-                                   .source = NULL,
-                                   .source_flags = fn->source_flags};
-            double score = cw_score_function(&in) * cw_score_name_factor(fn->name);
+            double score = cw_index_fn_score(fn, stats.commits_30d, stats.days_since_modified);
             if (!cw_score_worth(score, lines, fn->metrics.ccn, ctx->min_complexity))
                 continue;
             cw_cand_t c = {.score = score,
@@ -199,19 +188,20 @@ int cw_targets_classes(const cw_target_ctx_t *ctx, cw_cands_t *out)
                 }
             }
             char names[512] = "";
-            for (size_t o = 0; o < cl->outside_count; o++) {
-                if (cl->outside[o] >= f->fn_count)
-                    continue;
-                const cw_index_fn_t *fn = &f->fns[cl->outside[o]];
-                if ((int64_t)fn->end_byte > f->size || fn->end_byte <= fn->start_byte)
+            for (size_t o = 0; o < cl->outside_count + cl->foreign_count; o++) {
+                /* the same file's, then other files' (Go package, C++ source of a header) */
+                const cw_index_file_t *of = f;
+                const cw_index_fn_t *fn = cw_index_class_method(f, cl, o, &of);
+                if (!fn || (int64_t)fn->end_byte > of->size || fn->end_byte <= fn->start_byte)
                     continue;
                 wmc += fn->metrics.ccn;
                 outside++;
                 outside_lines += fn->end_line - fn->start_line + 1;
                 bytes += 2 + (fn->end_byte - fn->start_byte);
                 size_t used = strlen(names);
-                if (used + strlen(fn->name) + 8 < sizeof names)
-                    snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", fn->name);
+                if (used + strlen(fn->name) + strlen(of->rel) + 16 < sizeof names)
+                    snprintf(names + used, sizeof names - used, of == f ? "%s%s" : "%s%s (%s)",
+                             used ? ", " : "", fn->name, of->rel);
             }
             int lines = own_lines + outside_lines;
             if (lines < CW_TARGET_CLASS_MIN_LINES)
@@ -376,9 +366,11 @@ static cw_value_t *s_strlist(const cw_strlist_t *list, size_t max)
     return arr;
 }
 
-/* A class's text and its methods written outside it (c->cls), each after a blank line, at
-   most c->src_max bytes (cut back to a UTF-8 boundary). src/len: the verified file. */
-static char *s_with_methods(const cw_cand_t *c, const char *src, size_t len)
+/* A class's text and its methods written outside it (c->cls: same file, then other files),
+   each after a blank line, at most c->src_max bytes (cut back to a UTF-8 boundary).
+   src/len: the verified file. A method whose file changed since it was indexed is left
+   out. */
+static char *s_with_methods(const cw_cand_t *c, const char *root, const char *src, size_t len)
 {
     const cw_index_file_t *f = c->record;
     size_t cap = c->src_max;
@@ -410,6 +402,23 @@ static char *s_with_methods(const cw_cand_t *c, const char *src, size_t len)
         piece = src + fn->start_byte;
         n = fn->end_byte - fn->start_byte;
     }
+    for (size_t o = 0; o < c->cls->foreign_count && used + 2 < cap; o++) {
+        const cw_index_file_t *of = c->cls->foreign[o].file;
+        if (!of || c->cls->foreign[o].fn >= of->fn_count)
+            continue;
+        const cw_index_fn_t *fn = &of->fns[c->cls->foreign[o].fn];
+        bool stale = false;
+        char *text =
+            cw_index_read_span(root, of, fn->start_byte, fn->end_byte, cap - used - 2, &stale);
+        if (!text)
+            continue;
+        memcpy(buf + used, "\n\n", 2);
+        used += 2;
+        size_t tn = strlen(text);
+        memcpy(buf + used, text, tn);
+        used += tn;
+        free(text);
+    }
     char *out = cw_strndup_utf8(buf, used, cap);
     free(buf);
     return out;
@@ -419,27 +428,15 @@ static char *s_with_methods(const cw_cand_t *c, const char *src, size_t len)
 static char *s_read_range(const cw_cand_t *c, const char *root, bool *stale)
 {
     const cw_index_file_t *f = c->record;
-    char abs[PATH_MAX];
-    if (snprintf(abs, sizeof abs, "%s/%s", root, f->rel) >= (int)sizeof abs)
-        return NULL;
     size_t len = 0;
-    cw_read_status_t status;
-    char *src = cw_scan_read(abs, &len, &status);
-    uint8_t hash[32];
-    if (src) {
-        cw_sha256_t ctx;
-        cw_sha256_init(&ctx);
-        cw_sha256_update(&ctx, src, len);
-        cw_sha256_final(&ctx, hash);
-    }
-    if (!src || (int64_t)len != f->size || memcmp(hash, f->hash, 32) != 0 || c->src_end > len ||
-        c->src_start > c->src_end) {
+    char *src = cw_index_read_verified(root, f, &len, stale);
+    if (!src || c->src_end > len || c->src_start > c->src_end) {
         cw_debug("target_source_changed", CW_LS("file", f->rel), CW_LEND);
         *stale = true;
         free(src);
         return NULL;
     }
-    char *out = c->cls ? s_with_methods(c, src, len)
+    char *out = c->cls ? s_with_methods(c, root, src, len)
                        : cw_strndup_utf8(src + c->src_start, c->src_end - c->src_start, c->src_max);
     free(src);
     return out;

@@ -103,7 +103,7 @@ EOF
 CC=${CC:-cc}
 TS_FLAGS=$(pkg-config --cflags --libs tree-sitter)
 $CC -O2 -o "$WORK/bench_parse" "$SRC/tests/bench/bench_parse.c" "$BUILD/libcw_grammars.a" $TS_FLAGS
-LIBS=$(pkg-config --libs libczmq libzmq msgpack yaml-0.1 libcurl sqlite3 libgit2 tree-sitter)
+LIBS=$(pkg-config --libs libczmq libzmq msgpack yaml-0.1 libcurl sqlite3 libgit2 tree-sitter libsodium)
 $CC -O2 -std=c11 -D_GNU_SOURCE -I"$SRC/services/analyzer" -I"$SRC/common" -I"$SRC/proto" \
   $(pkg-config --cflags tree-sitter) -o "$WORK/bench_select" "$SRC/tests/bench/bench_select.c" \
   "$BUILD/libcw_analyzer.a" "$BUILD/libcw_common.a" "$BUILD/libcw_grammars.a" $LIBS -lpthread -lm

@@ -125,7 +125,7 @@ static const s_case_t s_javascript = {
     .cls_kind = "class",
     .cls_methods = 4,
     .cls_doc = true,
-    .cls_wmc = 12,
+    .cls_wmc = 14, /* lizard 1.24: `TAX_RATES[country] ?? 0` reads as two `?` tokens (+2) */
     .cls_prefix = "export class OrderBook {",
     .other_cls = "Emitter",
     .classes = 2,
@@ -166,7 +166,10 @@ static const s_case_t s_tsx = {
     .main = "TodoList.tsx",
     .main_v1_lines = 79,
     .sources = 2,
-    .fns = {{"groupByDay", NULL, "export function groupByDay(", 6, 2, 2}},
+    /* FilterBar: `options.map((option) =>` with its body on the next line: lizard ends
+       that arrow at `option`, so the ternary below is FilterBar's (3 -> 4) */
+    .fns = {{"groupByDay", NULL, "export function groupByDay(", 6, 2, 2},
+            {"FilterBar", NULL, "export function FilterBar(", 4, 1, 0}},
     .cls = "TodoList",
     .cls_file = "TodoList.tsx",
     .cls_kind = "class",
@@ -464,7 +467,9 @@ static void s_check_functions(const s_case_t *c, const char *repo)
             fail_msg("%s: %s nesting %d, expected %d", c->lang, f->name,
                      (int)cw_map_int(t, "nesting", -1), f->nesting);
         int nloc = (int)cw_map_int(t, "nloc", 0), tokens = (int)cw_map_int(t, "tokens", 0);
-        assert_true(nloc >= lines * 2 / 3 && nloc <= lines);
+        /* lizard counts one line more for a JS/TS function it ends at the next line's first
+           token (a TS function declaration with a return type, an expression arrow) */
+        assert_true(nloc >= lines * 2 / 3 && nloc <= lines + 1);
         assert_true(tokens >= 4 * nloc && tokens <= 20 * nloc);
         assert_true(cw_map_float(t, "score", 0) >= 25);
         free(text);

@@ -241,8 +241,11 @@ static void test_config_error_exit_2(void **state)
 static void test_bad_options(void **state)
 {
     (void)state;
-    assert_int_equal(s_run((const char *[]){"--config", s_cfg, "analyze", "--limit", "0", NULL}),
+    /* --limit 0 means no limit (issue 7); a negative one is an error */
+    assert_int_equal(s_run((const char *[]){"--config", s_cfg, "analyze", "--limit", "-1", NULL}),
                      2);
+    assert_int_equal(
+        s_run((const char *[]){"--config", s_cfg, "analyze", "--all", "--limit", "5", NULL}), 2);
     assert_int_equal(
         s_run((const char *[]){"--config", s_cfg, "analyze", "--type", "poem_doc", NULL}), 2);
     assert_non_null(strstr(s_err, "function_doc"));
