@@ -8,6 +8,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -27,6 +28,7 @@ extern const unsigned char cw_dash_page_data[];
 extern const unsigned long cw_dash_page_size;
 
 #define S_STREAM_BUF (CW_DASH_EVENT_MAX + 64)
+#define S_STREAM_SLICE_MS 1000
 
 static const char *s_page_csp =
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
@@ -156,6 +158,7 @@ static enum MHD_Result s_send_page(struct MHD_Connection *c)
 
 typedef struct {
     cw_dashboard_t *dash;
+    int fd; /* the connection's socket, to notice a browser that went away */
     uint64_t after;
     bool hello;
     size_t len, off; /* pending bytes in buf */
@@ -163,24 +166,48 @@ typedef struct {
     char event[CW_DASH_EVENT_MAX + 1];
 } stream_t;
 
+/* The browser closed its end (or the socket broke). */
+static bool s_peer_gone(int fd)
+{
+    if (fd < 0)
+        return false;
+    struct pollfd p = {fd, POLLRDHUP, 0};
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
+/* The next event after `after`, waiting up to CW_DASH_KEEPALIVE_MS in slices of
+   S_STREAM_SLICE_MS so that a closed browser gives back its slot soon. 0: none (a
+   keepalive is due); -1: stop, or the browser is gone. */
+static int64_t s_stream_wait(stream_t *s)
+{
+    cw_dash_state_t *state = s->dash->state;
+    for (int waited = 0; waited < CW_DASH_KEEPALIVE_MS; waited += S_STREAM_SLICE_MS) {
+        uint64_t seq =
+            cw_dash_state_next(state, s->after, s->event, sizeof(s->event), S_STREAM_SLICE_MS);
+        if (cw_dash_state_stopping(state) || s_peer_gone(s->fd))
+            return -1;
+        if (seq)
+            return (int64_t)seq;
+    }
+    return 0;
+}
+
 static ssize_t s_stream_read(void *cls, uint64_t pos, char *out, size_t max)
 {
     (void)pos;
     stream_t *s = (stream_t *)cls;
-    cw_dash_state_t *state = s->dash->state;
     if (s->off >= s->len) {
         s->off = s->len = 0;
         if (!s->hello) {
             s->hello = true;
             s->len = (size_t)snprintf(s->buf, sizeof(s->buf), "retry: 3000\n: codeworm events\n\n");
         } else {
-            uint64_t seq = cw_dash_state_next(state, s->after, s->event, sizeof(s->event),
-                                              CW_DASH_KEEPALIVE_MS);
-            if (cw_dash_state_stopping(state))
-                return MHD_CONTENT_READER_END_OF_STREAM;
+            int64_t seq = s_stream_wait(s);
+            if (seq < 0)
+                return MHD_CONTENT_READER_END_WITH_ERROR;
             int n;
             if (seq) {
-                s->after = seq;
+                s->after = (uint64_t)seq;
                 n = snprintf(s->buf, sizeof(s->buf), "id: %llu\ndata: %s\n\n",
                              (unsigned long long)seq, s->event);
             } else
@@ -216,6 +243,9 @@ static enum MHD_Result s_send_events(cw_dashboard_t *self, struct MHD_Connection
         return MHD_NO;
     }
     s->dash = self;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    s->fd = ci ? ci->connect_fd : -1;
     const char *last = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
     if (last && *last) {
         char *end = NULL;
