@@ -1,5 +1,6 @@
 /*  codeworm-dashboard — the read-only web dashboard (libmicrohttpd): page, JSON API and
     live events from the bus. See cw_dashboard.h. */
+#include <signal.h>
 #include <stdio.h>
 
 #include "cw_dashboard.h"
@@ -25,6 +26,9 @@ int main(int argc, char **argv)
                    "override them.",
         .need_repos = false};
     cw_config_t *config = cw_service_start(&info, argc, argv);
+    /* a reload (SIGHUP, which `codeworm run` passes on) must not end the dashboard; its own
+       settings take a restart (docs/ARCHITECTURE.md) */
+    signal(SIGHUP, SIG_IGN);
     if ((host && cw_config_set(config, "dashboard.host", host, err, sizeof(err)) != 0) ||
         (port && cw_config_set(config, "dashboard.port", port, err, sizeof(err)) != 0)) {
         fprintf(stderr, "codeworm-dashboard: %s\n", err);

@@ -29,10 +29,11 @@ export CODEWORM_EVENTS_OUT_PORT=$((base + 2)) CODEWORM_DASHBOARD_PORT=$((base + 
 unset CODEWORM_LLM__BACKEND CODEWORM_SCHEDULE__INTERVAL_SECONDS CODEWORM_UID CODEWORM_GID || true
 compose() { docker-compose -p "$project" "$@"; }
 
-failures=0
+failures=0 passes=0
 check() { # check "what" command...
   local what=$1; shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
+  if "$@"; then echo "ok   - $what"; passes=$((passes + 1))
+  else echo "FAIL - $what"; failures=$((failures + 1)); fi
 }
 finish() {
   local rc=$?
@@ -112,5 +113,5 @@ check "docker-compose down -v removes every container of the project" \
   test -z "$(docker ps -aq --filter "label=com.docker.compose.project=$project")"
 echo "timings: build $((t_build - t0)) s, first document $((t_first - t_up)) s after up," \
      "scale to 3 generators $((t_scale - t_first)) s, down $((t_down - t_scale)) s, total $((t_down - t0)) s"
-if [ "$failures" -ne 0 ]; then echo "compose test: $failures failed"; exit 1; fi
-echo "compose test: all checks passed"
+echo "compose: $passes passed, $failures failed"
+[ "$failures" -eq 0 ]
