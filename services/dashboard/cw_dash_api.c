@@ -103,6 +103,15 @@ static int s_fail(ledger_t *l, sqlite3_stmt *st, char *err, size_t errlen)
     return -1;
 }
 
+/* A query failed half-way through an answer: say why, close everything, NULL. */
+static char *s_abort(ledger_t *l, sqlite3_stmt *st, cw_jbuf_t *b, char *err, size_t errlen)
+{
+    s_fail(l, st, err, errlen);
+    s_close(l);
+    cw_jbuf_free(b);
+    return NULL;
+}
+
 /* One integer from a query with up to one text parameter. */
 static int s_count(ledger_t *l, const char *sql, const char *arg, int64_t *out, char *err,
                    size_t errlen)
@@ -320,12 +329,8 @@ char *cw_dash_api_recent(const char *db_path, const char *devlog_root, int limit
              l.has_doc_type ? "doc_type" : "'function_doc'",
              l.has_doc_type ? "doc_type" : "'function_doc'");
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(l.db, sql, -1, &st, NULL) != SQLITE_OK) {
-        s_fail(&l, st, err, errlen);
-        s_close(&l);
-        cw_jbuf_free(&b);
-        return NULL;
-    }
+    if (sqlite3_prepare_v2(l.db, sql, -1, &st, NULL) != SQLITE_OK)
+        return s_abort(&l, st, &b, err, errlen);
     if (repo && *repo)
         sqlite3_bind_text(st, 1, repo, -1, SQLITE_STATIC);
     if (doc_type && *doc_type)
@@ -354,12 +359,8 @@ char *cw_dash_api_recent(const char *db_path, const char *devlog_root, int limit
         cw_jbuf_str(&b, cw_dash_language_of((const char *)sqlite3_column_text(st, 2)));
         cw_jbuf_raw(&b, "}");
     }
-    if (rc != SQLITE_DONE) {
-        s_fail(&l, st, err, errlen);
-        s_close(&l);
-        cw_jbuf_free(&b);
-        return NULL;
-    }
+    if (rc != SQLITE_DONE)
+        return s_abort(&l, st, &b, err, errlen);
     sqlite3_finalize(st);
     s_close(&l);
     cw_jbuf_raw(&b, "]");
@@ -384,12 +385,8 @@ char *cw_dash_api_activity(const char *db_path, int days, time_t now, char *err,
                                     "documented_snippets WHERE julianday(documented_at) >= "
                                     "julianday(?1) GROUP BY day ORDER BY day",
                                     -1, &st, NULL);
-        if (rc != SQLITE_OK) {
-            s_fail(&l, st, err, errlen);
-            s_close(&l);
-            cw_jbuf_free(&b);
-            return NULL;
-        }
+        if (rc != SQLITE_OK)
+            return s_abort(&l, st, &b, err, errlen);
         sqlite3_bind_text(st, 1, since, -1, SQLITE_STATIC);
         int rows = 0;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW && rows < S_DAYS_MAX + 2) {
@@ -401,12 +398,8 @@ char *cw_dash_api_activity(const char *db_path, int days, time_t now, char *err,
             cw_jbuf_int(&b, (long long)sqlite3_column_int64(st, 1));
             cw_jbuf_raw(&b, "}");
         }
-        if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-            s_fail(&l, st, err, errlen);
-            s_close(&l);
-            cw_jbuf_free(&b);
-            return NULL;
-        }
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+            return s_abort(&l, st, &b, err, errlen);
         sqlite3_finalize(st);
         s_close(&l);
     }
@@ -437,12 +430,8 @@ char *cw_dash_api_languages(const char *db_path, char *err, size_t errlen)
                                     "FROM documented_snippets GROUP BY lang ORDER BY cnt DESC, "
                                     "lang",
                                     -1, &st, NULL);
-        if (rc != SQLITE_OK) {
-            s_fail(&l, st, err, errlen);
-            s_close(&l);
-            cw_jbuf_free(&b);
-            return NULL;
-        }
+        if (rc != SQLITE_OK)
+            return s_abort(&l, st, &b, err, errlen);
         int rows = 0;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             int64_t n = sqlite3_column_int64(st, 1);
@@ -459,12 +448,8 @@ char *cw_dash_api_languages(const char *db_path, char *err, size_t errlen)
             cw_jbuf_raw(&b, pct);
             cw_jbuf_raw(&b, "}");
         }
-        if (rc != SQLITE_DONE) {
-            s_fail(&l, st, err, errlen);
-            s_close(&l);
-            cw_jbuf_free(&b);
-            return NULL;
-        }
+        if (rc != SQLITE_DONE)
+            return s_abort(&l, st, &b, err, errlen);
         sqlite3_finalize(st);
     }
     if (opened)
@@ -523,12 +508,8 @@ char *cw_dash_api_repos(const cw_config_t *config, const char *db_path, char *er
         cw_jbuf_raw(&b, "}");
         rc = 0;
     }
-    if (rc != 0) {
-        s_fail(&l, st, err, errlen);
-        s_close(&l);
-        cw_jbuf_free(&b);
-        return NULL;
-    }
+    if (rc != 0)
+        return s_abort(&l, st, &b, err, errlen);
     sqlite3_finalize(st);
     if (opened)
         s_close(&l);
