@@ -66,6 +66,7 @@ struct _cw_broker_t {
     /* the broker's own service_started/service_stopping (cw_broker_set_announce) */
     bool announce;
     bool started_pending; /* service_started waits for a subscriber that wants it */
+    int64_t started_due;  /* ... then for CW_BROKER_STARTED_GRACE_MS (0 = not yet) */
 };
 
 /* ------------------------------------------------------------------ small helpers */
@@ -679,10 +680,25 @@ static void s_on_subscriptions(cw_broker_t *self)
             zmq_msg_send(&part, zsock_resolve(self->xsub), more ? ZMQ_SNDMORE : 0) == -1)
             zmq_msg_close(&part);
     }
-    if (wanted && self->started_pending) {
-        self->started_pending = false;
-        s_publish_own(self, CW_EV_SERVICE_STARTED, NULL);
-    }
+    /* the others that connect at about the same time (a restart: every subscriber
+       reconnects) get it too */
+    if (wanted && self->started_pending && !self->started_due)
+        self->started_due = zclock_mono() + CW_BROKER_STARTED_GRACE_MS;
+}
+
+/* Publish service_started when its grace period is over. Returns the ms until then, or
+   -1 when nothing is due. */
+static int64_t s_announce_started(cw_broker_t *self)
+{
+    if (!self->started_pending || !self->started_due)
+        return -1;
+    int64_t left = self->started_due - zclock_mono();
+    if (left > 0)
+        return left;
+    self->started_pending = false;
+    self->started_due = 0;
+    s_publish_own(self, CW_EV_SERVICE_STARTED, NULL);
+    return -1;
 }
 
 void cw_broker_set_announce(cw_broker_t *self, bool announce)
@@ -691,6 +707,7 @@ void cw_broker_set_announce(cw_broker_t *self, bool announce)
         return;
     self->announce = announce && self->xpub;
     self->started_pending = self->announce;
+    self->started_due = 0;
 }
 
 void cw_broker_announce_stopping(cw_broker_t *self, const char *reason)
@@ -954,6 +971,9 @@ int cw_broker_run_pipe(cw_broker_t *self, zsock_t *pipe)
             timeout = 0;
         if (timeout > CW_BUS_HEARTBEAT_MS)
             timeout = CW_BUS_HEARTBEAT_MS;
+        int64_t announce_in = s_announce_started(self);
+        if (announce_in >= 0 && announce_in < timeout)
+            timeout = announce_in;
         void *which = zpoller_wait(poller, (int)timeout);
         if (which == pipe && pipe) {
             char *cmd = zstr_recv(pipe);
