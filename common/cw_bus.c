@@ -890,14 +890,14 @@ void cw_publisher_destroy(cw_publisher_t **self_p)
     *self_p = NULL;
 }
 
-int cw_publisher_send(cw_publisher_t *self, const char *name, cw_value_t **fields)
+zmsg_t *cw_bus_event_new(const char *service, const char *name, cw_value_t **fields)
 {
     cw_value_t *event = fields ? *fields : NULL;
     if (fields)
         *fields = NULL;
-    if (!self || !name || !*name || strlen(name) > CW_BUS_NAME_MAX) {
+    if (!service || !name || !*name || strlen(name) > CW_BUS_NAME_MAX) {
         cw_value_destroy(&event);
-        return -1;
+        return NULL;
     }
     if (!event)
         event = cw_value_new_map();
@@ -905,13 +905,13 @@ int cw_publisher_send(cw_publisher_t *self, const char *name, cw_value_t **field
         cw_warn("event_dropped", CW_LS("event_name", name), CW_LS("error", "fields is not a map"),
                 CW_LEND);
         cw_value_destroy(&event);
-        return -1;
+        return NULL;
     }
     char ts[40];
     cw_log_timestamp(ts);
     cw_map_set_int(event, "v", CW_PROTO_VERSION);
     cw_map_set_str(event, "type", name);
-    cw_map_set_str(event, "service", self->service);
+    cw_map_set_str(event, "service", service);
     cw_map_set_str(event, "timestamp", ts);
     char *data = NULL;
     size_t size = 0;
@@ -920,12 +920,27 @@ int cw_publisher_send(cw_publisher_t *self, const char *name, cw_value_t **field
     cw_value_destroy(&event);
     if (rc != 0) {
         cw_warn("event_dropped", CW_LS("event_name", name), CW_LS("error", why), CW_LEND);
-        return -1;
+        return NULL;
     }
     zmsg_t *msg = zmsg_new();
-    zmsg_addstrf(msg, "%s%s", CW_EVENT_TOPIC_PREFIX, name);
-    zmsg_addmem(msg, data, size);
+    if (msg) {
+        zmsg_addstrf(msg, "%s%s", CW_EVENT_TOPIC_PREFIX, name);
+        zmsg_addmem(msg, data, size);
+    }
     free(data);
+    return msg;
+}
+
+int cw_publisher_send(cw_publisher_t *self, const char *name, cw_value_t **fields)
+{
+    if (!self) {
+        if (fields)
+            cw_value_destroy(fields);
+        return -1;
+    }
+    zmsg_t *msg = cw_bus_event_new(self->service, name, fields);
+    if (!msg)
+        return -1;
     if (!self->settled) {
         int64_t waited = zclock_mono() - self->connected_at;
         if (waited < CW_BUS_PUB_SETTLE_MS)

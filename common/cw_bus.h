@@ -19,6 +19,7 @@
 #ifndef CW_BUS_H
 #define CW_BUS_H
 
+#include <czmq.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include "cw_config.h"
@@ -99,6 +100,11 @@ void cw_publisher_destroy(cw_publisher_t **self_p);
    "v", "type"=name, "service" and "timestamp" (ISO 8601 UTC) added; the event is validated
    against its declaration and dropped with a warning if it breaks it. */
 int cw_publisher_send(cw_publisher_t *self, const char *name, cw_value_t **fields);
+
+/* The two frames of event `name` from `service` (what cw_publisher_send sends): `fields`
+   as above, ownership taken. NULL (logged) when the event breaks its declaration. For a
+   process that owns a socket of its own to publish on (the broker's XPUB). */
+zmsg_t *cw_bus_event_new(const char *service, const char *name, cw_value_t **fields);
 
 typedef struct _cw_subscriber_t cw_subscriber_t;
 

@@ -1899,7 +1899,7 @@ cw_config_t *cw_config_new_defaults(void)
     c->redaction.allow = NULL;
     c->redaction.allow_count = 0;
     c->dashboard.enabled = false;
-    c->dashboard.host = s_strdup("0.0.0.0");
+    c->dashboard.host = s_strdup("127.0.0.1"); /* the reference: 0.0.0.0; see ARCHITECTURE.md */
     c->dashboard.port = 8420;
     c->telegram.enabled = false;
     c->telegram.bot_token = s_strdup("");

@@ -6,8 +6,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 packages=(build-essential cmake pkg-config git
           libzmq3-dev libczmq-dev libmsgpack-dev libcurl4-openssl-dev libtree-sitter-dev
-          libgit2-dev libsqlite3-dev libyaml-dev libsodium-dev
-          libcmocka-dev python3 python3-zmq python3-msgpack valgrind hyperfine)
+          libgit2-dev libsqlite3-dev libyaml-dev libsodium-dev libmicrohttpd-dev
+          libcmocka-dev python3 python3-zmq python3-msgpack valgrind hyperfine
+          chromium python3-yaml curl)
+# chromium: the dashboard's browser test (headless); python3-yaml: the deploy-file checks;
+# curl: tests/deploy/compose_test.sh
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

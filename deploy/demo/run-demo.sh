@@ -7,5 +7,6 @@ cd "$top"
 mkdir -p data/demo
 echo "CodeWorm demo: documenting $(pwd) into data/demo/devlog (offline backend, a cycle every 20 s)."
 echo "Watch it:   git -C data/demo/devlog log --oneline      Stop it:   Ctrl-C"
+echo "Dashboard:  http://127.0.0.1:8420/"
 "$build/bin/codeworm" --config deploy/demo init >/dev/null
 exec "$build/bin/codeworm" --config deploy/demo run

@@ -63,6 +63,10 @@ struct _cw_broker_t {
     int64_t malformed_window;
     int malformed_logged;
     long long malformed_suppressed;
+    /* the broker's own service_started/service_stopping (cw_broker_set_announce) */
+    bool announce;
+    bool started_pending; /* service_started waits for a subscriber that wants it */
+    int64_t started_due;  /* ... then for CW_BROKER_STARTED_GRACE_MS (0 = not yet) */
 };
 
 /* ------------------------------------------------------------------ small helpers */
@@ -636,6 +640,86 @@ static void s_proxy(zsock_t *from, zsock_t *to)
     }
 }
 
+/* Publish one of the broker's own events straight on its XPUB (it owns the socket: no
+   PUB connecting to its own, possibly wildcard, events_in address). */
+static int s_publish_own(cw_broker_t *self, const char *event, const char *reason)
+{
+    if (!self->xpub)
+        return -1;
+    cw_value_t *fields = cw_value_new_map();
+    cw_map_set_int(fields, "pid", (int64_t)getpid());
+    if (strcmp(event, CW_EV_SERVICE_STOPPING) == 0)
+        cw_map_set_str(fields, "reason", reason ? reason : "signal");
+    else
+        cw_map_set_str(fields, "version", CW_VERSION);
+    zmsg_t *msg = cw_bus_event_new(CW_SERVICE_BROKER, event, &fields);
+    return msg && cw_zsock_send(&msg, self->xpub) == 0 ? 0 : -1;
+}
+
+/* Subscriptions from XPUB go on to XSUB (so publishers learn them); a subscription that
+   covers the broker's pending service_started releases it. On XPUB a subscription is one
+   frame: 0x01 (subscribe) or 0x00 (unsubscribe) followed by the topic prefix. */
+static void s_on_subscriptions(cw_broker_t *self)
+{
+    static const char started[] = CW_EVENT_TOPIC_PREFIX CW_EV_SERVICE_STARTED;
+    bool wanted = false;
+    for (int n = 0; n < BROKER_BATCH; n++) {
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, zsock_resolve(self->xpub), ZMQ_DONTWAIT) == -1) {
+            zmq_msg_close(&part);
+            break;
+        }
+        const unsigned char *data = (const unsigned char *)zmq_msg_data(&part);
+        size_t size = zmq_msg_size(&part);
+        if (self->started_pending && size >= 1 && data[0] == 1 && size - 1 <= strlen(started) &&
+            memcmp(data + 1, started, size - 1) == 0)
+            wanted = true;
+        int more = zmq_msg_more(&part);
+        if (!self->xsub ||
+            zmq_msg_send(&part, zsock_resolve(self->xsub), more ? ZMQ_SNDMORE : 0) == -1)
+            zmq_msg_close(&part);
+    }
+    /* the others that connect at about the same time (a restart: every subscriber
+       reconnects) get it too */
+    if (wanted && self->started_pending && !self->started_due)
+        self->started_due = zclock_mono() + CW_BROKER_STARTED_GRACE_MS;
+}
+
+/* Publish service_started when its grace period is over. Returns the ms until then, or
+   -1 when nothing is due. */
+static int64_t s_announce_started(cw_broker_t *self)
+{
+    if (!self->started_pending || !self->started_due)
+        return -1;
+    int64_t left = self->started_due - zclock_mono();
+    if (left > 0)
+        return left;
+    self->started_pending = false;
+    self->started_due = 0;
+    s_publish_own(self, CW_EV_SERVICE_STARTED, NULL);
+    return -1;
+}
+
+void cw_broker_set_announce(cw_broker_t *self, bool announce)
+{
+    if (!self)
+        return;
+    self->announce = announce && self->xpub;
+    self->started_pending = self->announce;
+    self->started_due = 0;
+}
+
+void cw_broker_announce_stopping(cw_broker_t *self, const char *reason)
+{
+    if (!self || !self->announce)
+        return;
+    self->announce = false;
+    self->started_pending = false;
+    if (s_publish_own(self, CW_EV_SERVICE_STOPPING, reason) == 0)
+        zclock_sleep(CW_BROKER_STOPPING_FLUSH_MS); /* let it leave before the sockets close */
+}
+
 /* ------------------------------------------------------------------ life cycle */
 
 /* Bind one socket: size limit, linger, never block on one slow peer; a CURVE server in
@@ -887,6 +971,9 @@ int cw_broker_run_pipe(cw_broker_t *self, zsock_t *pipe)
             timeout = 0;
         if (timeout > CW_BUS_HEARTBEAT_MS)
             timeout = CW_BUS_HEARTBEAT_MS;
+        int64_t announce_in = s_announce_started(self);
+        if (announce_in >= 0 && announce_in < timeout)
+            timeout = announce_in;
         void *which = zpoller_wait(poller, (int)timeout);
         if (which == pipe && pipe) {
             char *cmd = zstr_recv(pipe);
@@ -903,7 +990,7 @@ int cw_broker_run_pipe(cw_broker_t *self, zsock_t *pipe)
         } else if (which && which == self->xsub)
             s_proxy(self->xsub, self->xpub ? self->xpub : NULL);
         else if (which && which == self->xpub)
-            s_proxy(self->xpub, self->xsub);
+            s_on_subscriptions(self);
         else if (!which && zpoller_terminated(poller) && !pipe)
             break;
         if (zclock_mono() >= self->heartbeat_at) {

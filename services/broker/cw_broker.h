@@ -72,6 +72,18 @@ void cw_broker_destroy(cw_broker_t **self_p);
 int cw_broker_run(cw_broker_t *self);
 int cw_broker_run_pipe(cw_broker_t *self, zsock_t *pipe);
 
+/* The broker's own life-cycle events, published on its XPUB (events_out) directly:
+   service_started CW_BROKER_STARTED_GRACE_MS after the first subscriber whose subscription
+   covers it arrived (so it is not lost to an empty bus at start-up, and the subscribers
+   that connect at about the same time get it too; once), service_stopping from
+   cw_broker_announce_stopping (call it after cw_broker_run returns, before destroy; it
+   waits CW_BROKER_STOPPING_FLUSH_MS so the event leaves). Off by default (in-process
+   brokers of tests and `run-once` stay quiet); codeworm-broker turns it on. */
+#define CW_BROKER_STOPPING_FLUSH_MS 200
+#define CW_BROKER_STARTED_GRACE_MS 2000
+void cw_broker_set_announce(cw_broker_t *self, bool announce);
+void cw_broker_announce_stopping(cw_broker_t *self, const char *reason);
+
 /* Change the queue time-to-live (ms, > 0); for tests. */
 void cw_broker_set_queue_ttl(cw_broker_t *self, int64_t ttl_ms);
 

@@ -30,14 +30,13 @@ int main(int argc, char **argv)
         cw_config_destroy(&config);
         return 1;
     }
-    cw_publisher_t *events = cw_publisher_new(config->bus.events_in, CW_SERVICE_BROKER);
-    cw_service_announce(events, CW_EV_SERVICE_STARTED, NULL);
+    /* its own events go out on its own XPUB: see cw_broker_set_announce */
+    cw_broker_set_announce(broker, true);
 
     cw_broker_run(broker);
 
-    cw_service_announce(events, CW_EV_SERVICE_STOPPING, "signal");
     cw_info("broker_stopping", CW_LEND);
-    cw_publisher_destroy(&events);
+    cw_broker_announce_stopping(broker, "signal");
     cw_broker_destroy(&broker);
     cw_config_destroy(&config);
     return 0;

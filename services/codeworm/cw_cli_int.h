@@ -54,6 +54,7 @@ extern const cw_cli_command_t cw_cmd_init;
 extern const cw_cli_command_t cw_cmd_events;
 extern const cw_cli_command_t cw_cmd_status;
 extern const cw_cli_command_t cw_cmd_version;
+extern const cw_cli_command_t cw_cmd_dashboard;
 
 /* ------------------------------------------------------------------ helpers (cw_cli.c) */
 /* "codeworm COMMAND: <fmt with arg>" + a hint on stderr; returns 2. */

@@ -192,6 +192,8 @@ void cw_stack_print_plan(cw_cli_t *cli, const cw_config_t *config, cw_stack_t *s
     if (full) {
         s_stack_add(NULL, cli, stack, "scheduler", "scheduler", true);
         s_stack_add(NULL, cli, stack, "notifier", "notifier", true);
+        if (config->dashboard.enabled)
+            s_stack_add(NULL, cli, stack, "dashboard", "dashboard", true);
     }
     if (cli->devlog)
         printf("  environment  CODEWORM_DEVLOG__REPO_PATH=%s\n", config->devlog.repo_path);
@@ -220,6 +222,9 @@ cw_supervisor_t *cw_stack_supervisor(cw_cli_t *cli, const cw_config_t *config, c
     if (full)
         ok = ok && s_stack_add(sup, cli, stack, "scheduler", "scheduler", false) >= 0 &&
              s_stack_add(sup, cli, stack, "notifier", "notifier", false) >= 0;
+    /* the web dashboard (dashboard.enabled), supervised like the others */
+    if (full && config->dashboard.enabled)
+        ok = ok && s_stack_add(sup, cli, stack, "dashboard", "dashboard", false) >= 0;
     if (!ok)
         cw_supervisor_destroy(&sup);
     return sup;

@@ -17,7 +17,8 @@ env = dict(os.environ,
            CODEWORM_DEVLOG__REPO_PATH=os.path.join(root, "devlog"),
            CODEWORM_BUS__BROKER="tcp://127.0.0.1:%d" % PORT_BASE,
            CODEWORM_BUS__EVENTS_IN="tcp://127.0.0.1:%d" % (PORT_BASE + 1),
-           CODEWORM_BUS__EVENTS_OUT="tcp://127.0.0.1:%d" % (PORT_BASE + 2))
+           CODEWORM_BUS__EVENTS_OUT="tcp://127.0.0.1:%d" % (PORT_BASE + 2),
+           CODEWORM_DASHBOARD__PORT=str(PORT_BASE + 5))
 log = open(os.path.join(root, "run.log"), "wb")
 proc = subprocess.Popen([os.path.join(BIN, "codeworm"), "--config", "deploy/demo", "run"], cwd=SRC,
                         env=env, stdout=log, stderr=log, start_new_session=True)
@@ -35,6 +36,20 @@ try:
     check(bool(commits), "the demo committed documentation within a minute (after %.0f s): %r"
           % (time.time() - started, commits))
     check(proc.poll() is None, "the demo stack is still running")
+    # the demo starts the dashboard too (dashboard.enabled), here on PORT_BASE + 5
+    import json
+    import urllib.request
+    stats = {}
+    for _ in range(40):
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d/api/stats" % (PORT_BASE + 5), timeout=5) as r:
+                stats = json.loads(r.read())
+            if stats.get("total_documented", 0) >= 1:
+                break
+        except OSError:
+            pass
+        time.sleep(0.5)
+    check(stats.get("total_documented", 0) >= 1, "the demo's dashboard shows the documents (%r)" % stats)
 finally:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
