@@ -457,6 +457,10 @@ static cw_cycle_result_t s_fail(s_cycle_t *c, const char *step, const char *reas
     cw_cyclelog_finish(self->log, o->cycle_id,
                        keep_open ? CW_CYCLE_STATE_COMMITTING : CW_CYCLE_STATE_FAILED, reason, NULL,
                        time(NULL), CW_CYCLE_FAILED, &stats);
+    /* a paged run leaves a target that failed alone (before its claim goes, so that no
+       other cycle of the run takes it meanwhile) */
+    if (c->plan->pager && o->code_hash[0])
+        cw_cycle_pager_exclude(c->plan->pager, o->code_hash, o->doc_type);
     s_settle_claim(c);
     cw_error("cycle_failed", CW_LS("cycle_id", o->cycle_id), CW_LS("step", step),
              CW_LS("reason", reason), CW_LI("consecutive", stats.consecutive_failures), CW_LEND);

@@ -78,7 +78,8 @@ int cw_cycle_recover(cw_cycle_runner_t *self);
    process (a process-wide registry) and those of another live process. */
 
 /* A shared paging cursor for cycles that go through the whole ranking of one doc type in
-   one repository (backfill), and the targets they should leave alone (they failed).
+   one repository (backfill), and the targets they should leave alone: a cycle of the plan
+   that fails at generate or commit adds its target before it releases the claim.
    Thread-safe. */
 typedef struct _cw_cycle_pager_t cw_cycle_pager_t;
 cw_cycle_pager_t *cw_cycle_pager_new(void);
