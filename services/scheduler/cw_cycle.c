@@ -790,6 +790,7 @@ cw_cycle_result_t cw_cycle_run_plan(cw_cycle_runner_t *self, const cw_cycle_plan
         s_recover_locked(self);
         pthread_mutex_unlock(&s_recover_lock);
     }
+    o->tag = plan->tag;
     s_cycle_t c = {.runner = self, .o = o, .plan = plan, .started_ms = zclock_mono()};
     cw_bus_new_job_id(c.cycle_id);
     snprintf(o->cycle_id, sizeof o->cycle_id, "%s", c.cycle_id);

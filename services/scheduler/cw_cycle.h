@@ -30,6 +30,7 @@ typedef struct {
     char repo[256];
     char code_hash[65]; /* of the chosen target ("" when none was chosen) */
     int64_t elapsed_ms; /* wall time of the cycle */
+    void *tag;          /* the plan's tag (cw_cycle_plan_t) */
 } cw_cycle_outcome_t;
 
 typedef struct _cw_cycle_runner_t cw_cycle_runner_t;
@@ -96,6 +97,7 @@ typedef struct {
     cw_cycle_pager_t *pager; /* page through the whole ranking from the pager's cursor
                                 (needs doc_type and repo); NULL = the best 20 only */
     const char *trigger;     /* cycle_starting's trigger; NULL = "schedule" or "manual" */
+    void *tag;               /* the caller's: copied to the outcome */
 } cw_cycle_plan_t;
 
 /* Run one cycle of this plan (NULL = the default: cw_cycle_run). */

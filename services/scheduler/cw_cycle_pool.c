@@ -175,6 +175,7 @@ int cw_cycle_pool_start(cw_cycle_pool_t *self, const cw_cycle_plan_t *plan)
     memset(&slot->outcome, 0, sizeof slot->outcome);
     if (plan) {
         slot->plan.pager = plan->pager;
+        slot->plan.tag = plan->tag;
         if (plan->doc_type) {
             snprintf(slot->doc_type, sizeof slot->doc_type, "%s", plan->doc_type);
             slot->plan.doc_type = slot->doc_type;
