@@ -566,6 +566,15 @@ static int s_cmd_backfill(cw_cli_t *cli, int argc, char **argv)
                 fprintf(stderr, "codeworm backfill: cannot start the cycle runners\n");
                 rc = 2;
             } else {
+                if (r->opts.json) {
+                    cw_value_t *v = cw_value_new_map();
+                    cw_map_set_str(v, "event", "start");
+                    cw_map_set_int(v, "eligible", r->eligible);
+                    cw_map_set_int(v, "goal", s_target_count(r));
+                    cw_map_set_int(v, "in_flight", in_flight);
+                    cw_map_set_int(v, "generators", generators);
+                    s_print_json(&v);
+                }
                 r->started_ms = zclock_mono();
                 rc = s_drive(r, pool);
                 cw_cycle_pool_destroy(&pool);
@@ -606,7 +615,8 @@ const cw_cli_command_t cw_cmd_backfill = {
     "  --limit N             stop after N documents\n"
     "  --in-flight N         cycles at once, 1-64 (default: schedule.max_in_flight, at\n"
     "                        least twice the generators registered)\n"
-    "  --json                one JSON line per finished cycle (event \"cycle\": result,\n"
+    "  --json                JSON lines: event \"start\" (eligible, goal, in_flight,\n"
+    "                        generators), one event \"cycle\" per finished cycle (result,\n"
     "                        target, doc_type, repo, commit/path or step/reason,\n"
     "                        documented, goal, eligible, failed), then event \"summary\"\n"
     "  --devlog PATH         DevLog repository\n",

@@ -466,6 +466,31 @@ cw_value_t *cw_ledger_stats(cw_ledger_t *self, time_t now)
 
 /* ------------------------------------------------------------------ claims */
 
+/* Claims are short-lived bookkeeping: their transactions need not wait for the disk (in
+   WAL mode a NORMAL commit is as safe against a killed process, and the next synced commit
+   carries it to the disk). The connection's own setting is restored afterwards. */
+static int s_sync_relax(cw_ledger_t *self)
+{
+    sqlite3_stmt *st = NULL;
+    int level = -1;
+    if (sqlite3_prepare_v2(self->db, "PRAGMA synchronous", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        level = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (level > 1)
+        sqlite3_exec(self->db, "PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
+    return level;
+}
+
+static void s_sync_restore(cw_ledger_t *self, int level)
+{
+    if (level > 1) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA synchronous=%d;", level);
+        sqlite3_exec(self->db, sql, NULL, NULL, NULL);
+    }
+}
+
 /* 1 when a live claim by another id covers the target, 0 not, -1 error */
 static int s_claimed_by_other(cw_ledger_t *self, const cw_value_t *target, const char *claim_id)
 {
@@ -493,8 +518,11 @@ int cw_ledger_claim(cw_ledger_t *self, const cw_value_t *targets, const char *cl
         return -1;
     if (claim_id && !*claim_id)
         claim_id = NULL;
-    if (s_exec(self, "BEGIN IMMEDIATE;") != 0)
+    int sync = s_sync_relax(self);
+    if (s_exec(self, "BEGIN IMMEDIATE;") != 0) {
+        s_sync_restore(self, sync);
         return -1;
+    }
     sqlite3_stmt *st = s_stmt(self, Q_CLAIM_EXPIRE);
     sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
     int rc = s_step_done(self, st, "claims_expire");
@@ -536,10 +564,11 @@ int cw_ledger_claim(cw_ledger_t *self, const cw_value_t *targets, const char *cl
     }
     if (rc == 0)
         rc = s_exec(self, "COMMIT;");
-    if (rc != 0) {
+    if (rc != 0)
         sqlite3_exec(self->db, "ROLLBACK;", NULL, NULL, NULL);
+    s_sync_restore(self, sync);
+    if (rc != 0)
         return -1;
-    }
     if (claimed)
         *claimed = pick;
     return 0;
@@ -549,11 +578,13 @@ int cw_ledger_release(cw_ledger_t *self, const char *claim_id)
 {
     if (!self || !claim_id || !*claim_id)
         return -1;
+    int sync = s_sync_relax(self);
     sqlite3_stmt *st = s_stmt(self, Q_CLAIM_DROP_ID);
     s_bind_text(st, 1, claim_id);
-    if (s_step_done(self, st, "claims_release") != 0)
-        return -1;
-    return sqlite3_changes(self->db);
+    int rc = s_step_done(self, st, "claims_release");
+    int n = sqlite3_changes(self->db);
+    s_sync_restore(self, sync);
+    return rc == 0 ? n : -1;
 }
 
 int cw_ledger_claims(cw_ledger_t *self, time_t now)

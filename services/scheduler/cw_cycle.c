@@ -21,9 +21,10 @@
 #define S_ANALYZE_LIMIT 20
 #define S_MAX_REPOS 64
 #define S_MAX_OPEN 64
-#define S_MAX_ACTIVE 256   /* cycles in flight in one process */
-#define S_MAX_PAGES 100000 /* pages one cycle may look at (a bound, never reached) */
-#define S_RELEASE_MS 5000  /* a release waits at most this long per attempt */
+#define S_MAX_ACTIVE 256    /* cycles in flight in one process */
+#define S_MAX_PAGES 100000  /* pages one cycle may look at (a bound, never reached) */
+#define S_RELEASE_MS 5000   /* a release waits at most this long per attempt */
+#define S_PAGE_TTL_MS 30000 /* cycles of a paged plan share a page this long */
 
 struct _cw_cycle_runner_t {
     const cw_config_t *config;
@@ -159,6 +160,10 @@ struct _cw_cycle_pager_t {
     pthread_mutex_t lock;
     size_t cursor;
     zhashx_t *excluded; /* "<code_hash>/<doc_type>" -> (non-NULL) */
+    /* the last page the analyzer sent: cycles that start on the same page share it */
+    cw_value_t *page; /* array of targets, or NULL */
+    size_t page_offset;
+    int64_t page_at; /* zclock_mono() */
 };
 
 cw_cycle_pager_t *cw_cycle_pager_new(void)
@@ -181,6 +186,7 @@ void cw_cycle_pager_destroy(cw_cycle_pager_t **self_p)
         return;
     cw_cycle_pager_t *self = *self_p;
     zhashx_destroy(&self->excluded);
+    cw_value_destroy(&self->page);
     pthread_mutex_destroy(&self->lock);
     free(self);
     *self_p = NULL;
@@ -214,6 +220,28 @@ static void s_pager_rewind(cw_cycle_pager_t *self)
 {
     pthread_mutex_lock(&self->lock);
     self->cursor = 0;
+    pthread_mutex_unlock(&self->lock);
+}
+
+/* A copy of the page at `offset` if the analyzer sent it less than S_PAGE_TTL_MS ago. */
+static cw_value_t *s_pager_page_get(cw_cycle_pager_t *self, size_t offset)
+{
+    cw_value_t *copy = NULL;
+    pthread_mutex_lock(&self->lock);
+    if (self->page && self->page_offset == offset && zclock_mono() - self->page_at < S_PAGE_TTL_MS)
+        copy = cw_value_clone(self->page);
+    pthread_mutex_unlock(&self->lock);
+    return copy;
+}
+
+static void s_pager_page_put(cw_cycle_pager_t *self, size_t offset, const cw_value_t *targets)
+{
+    cw_value_t *copy = cw_value_clone(targets);
+    pthread_mutex_lock(&self->lock);
+    cw_value_destroy(&self->page);
+    self->page = copy;
+    self->page_offset = offset;
+    self->page_at = zclock_mono();
     pthread_mutex_unlock(&self->lock);
 }
 
@@ -664,31 +692,50 @@ static int s_page(s_cycle_t *c, const char *doc_type, size_t offset, bool paged,
     *ntargets = 0;
     char job_id[33];
     cw_bus_new_job_id(job_id);
-    cw_value_t *req = cw_proto_new(CW_MSG_ANALYZE_REQUEST);
-    cw_map_set_str(req, "job_id", job_id);
-    cw_map_set_str(req, "doc_type", doc_type);
-    cw_map_set_int(req, "limit", S_ANALYZE_LIMIT);
-    if (plan->repo && *plan->repo)
-        cw_map_set_str(req, "repo", plan->repo);
-    if (paged)
-        cw_map_set_int(req, "offset", (int64_t)offset);
     if (paged)
         snprintf(detail, sizeof detail, "%s @%zu", doc_type, offset);
     else
         snprintf(detail, sizeof detail, "%s", doc_type);
-    err[0] = '\0';
-    cw_value_t *reply =
-        s_request(self, c->cycle_id, "analyze", CW_SERVICE_ANALYZER, &req, detail, NULL, false,
-                  self->step_timeout_ms, self->step_retries, err, sizeof err);
-    if (!s_check_reply(reply, CW_MSG_ANALYZE_REPLY, "analyzer", err, reason, sizeof reason, code,
-                       sizeof code)) {
-        cw_value_destroy(&reply);
-        if (strcmp(code, CW_ERR_NO_TARGET) == 0)
-            return 0;
-        *failed_result = s_fail(c, "analyze", reason, false);
-        return -1;
+    /* a paged plan's cycles share the page another cycle just fetched */
+    cw_value_t *owned = paged ? s_pager_page_get(plan->pager, offset) : NULL;
+    cw_value_t *reply = NULL;
+    if (owned) {
+        strncat(detail, " (shared page)", sizeof detail - strlen(detail) - 1);
+        cw_cyclelog_rec_t rec = {.cycle_id = c->cycle_id,
+                                 .step = "analyze",
+                                 .detail = detail,
+                                 .at = time(NULL),
+                                 .release_pending = -1};
+        if (cw_cyclelog_record(self->log, &rec) != 0) {
+            cw_value_destroy(&owned);
+            *failed_result =
+                s_fail(c, "analyze", "cannot record step analyze in the cycle log", false);
+            return -1;
+        }
+    } else {
+        cw_value_t *req = cw_proto_new(CW_MSG_ANALYZE_REQUEST);
+        cw_map_set_str(req, "job_id", job_id);
+        cw_map_set_str(req, "doc_type", doc_type);
+        cw_map_set_int(req, "limit", S_ANALYZE_LIMIT);
+        if (plan->repo && *plan->repo)
+            cw_map_set_str(req, "repo", plan->repo);
+        if (paged)
+            cw_map_set_int(req, "offset", (int64_t)offset);
+        err[0] = '\0';
+        reply = s_request(self, c->cycle_id, "analyze", CW_SERVICE_ANALYZER, &req, detail, NULL,
+                          false, self->step_timeout_ms, self->step_retries, err, sizeof err);
+        if (!s_check_reply(reply, CW_MSG_ANALYZE_REPLY, "analyzer", err, reason, sizeof reason,
+                           code, sizeof code)) {
+            cw_value_destroy(&reply);
+            if (strcmp(code, CW_ERR_NO_TARGET) == 0)
+                return 0;
+            *failed_result = s_fail(c, "analyze", reason, false);
+            return -1;
+        }
+        if (paged && cw_value_size(cw_map_get(reply, "targets")) > 0)
+            s_pager_page_put(plan->pager, offset, cw_map_get(reply, "targets"));
     }
-    const cw_value_t *targets = cw_map_get(reply, "targets");
+    const cw_value_t *targets = owned ? owned : cw_map_get(reply, "targets");
     size_t n = cw_value_size(targets);
     *ntargets = n;
     for (size_t i = 0; i < n; i++)
@@ -710,6 +757,7 @@ static int s_page(s_cycle_t *c, const char *doc_type, size_t offset, bool paged,
                  CW_LI("offset", (int64_t)offset), CW_LEND);
         cw_value_destroy(&list);
         cw_value_destroy(&reply);
+        cw_value_destroy(&owned);
         return 0;
     }
     /* dedup + claim: the targets as declared, source "" (the code hash is what counts) */
@@ -733,6 +781,7 @@ static int s_page(s_cycle_t *c, const char *doc_type, size_t offset, bool paged,
             c->may_hold = false;
         cw_value_destroy(&dreply);
         cw_value_destroy(&reply);
+        cw_value_destroy(&owned);
         *failed_result = s_fail(c, "dedup", reason, false);
         return -1;
     }
@@ -756,6 +805,7 @@ static int s_page(s_cycle_t *c, const char *doc_type, size_t offset, bool paged,
         c->may_hold = false;
     cw_value_destroy(&dreply);
     cw_value_destroy(&reply);
+    cw_value_destroy(&owned);
     return pick >= 0 ? 1 : 0;
 }
 
