@@ -92,12 +92,10 @@ static int s_parse(cw_cli_t *cli, int argc, char **argv, s_opts_t *o)
                                           o->type);
         } else if (strcmp(a, "--limit") == 0) {
             if (!has_value || !cw_cli_parse_int(argv[i + 1], 1, 1000000000, &o->limit))
-                return cw_cli_usage_error("backfill", "%s needs a number of documents >= 1",
-                                          a);
+                return cw_cli_usage_error("backfill", "%s needs a number of documents >= 1", a);
             i++;
         } else if (strcmp(a, "--in-flight") == 0) {
-            if (!has_value ||
-                !cw_cli_parse_int(argv[i + 1], 1, CW_CYCLE_POOL_MAX, &o->in_flight))
+            if (!has_value || !cw_cli_parse_int(argv[i + 1], 1, CW_CYCLE_POOL_MAX, &o->in_flight))
                 return cw_cli_usage_error("backfill", "%s needs a number from 1 to 64", a);
             i++;
         } else if (strcmp(a, "--json") == 0)
@@ -151,12 +149,11 @@ static int64_t s_count(cw_client_t *client, const char *repo, const char *type, 
         cw_map_set_int(req, "limit", S_COUNT_PAGE);
         cw_map_set_int(req, "offset", offset);
         cw_map_set_bool(req, "sources", false);
-        cw_value_t *reply = cw_client_request(client, CW_SERVICE_ANALYZER, &req,
-                                              S_COUNT_TIMEOUT_MS, 0, why, sizeof why);
+        cw_value_t *reply = cw_client_request(client, CW_SERVICE_ANALYZER, &req, S_COUNT_TIMEOUT_MS,
+                                              0, why, sizeof why);
         const char *rtype = reply ? cw_proto_type(reply) : NULL;
         if (!rtype || strcmp(rtype, CW_MSG_ANALYZE_REPLY) != 0) {
-            bool no_target =
-                rtype && strcmp(cw_map_str(reply, "code", ""), CW_ERR_NO_TARGET) == 0;
+            bool no_target = rtype && strcmp(cw_map_str(reply, "code", ""), CW_ERR_NO_TARGET) == 0;
             if (!no_target)
                 snprintf(err, errlen, "analyzer (%s, %s): %s", repo, type,
                          reply ? cw_map_str(reply, "message", "?") : why);
@@ -363,8 +360,8 @@ static int s_drive(s_run_t *r, cw_cycle_pool_t *pool)
                                  "the LLM stayed unavailable: %.900s", o.reason);
                         rc = 2;
                     } else
-                        paused_until = zclock_mono() +
-                                       cw_scheduler_llm_wait_seconds(r->llm_waits) * 1000;
+                        paused_until =
+                            zclock_mono() + cw_scheduler_llm_wait_seconds(r->llm_waits) * 1000;
                 }
                 break;
             default:

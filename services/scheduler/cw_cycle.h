@@ -2,7 +2,8 @@
     analyzer (candidates) -> committer (dedup) -> generator (document) -> committer
     (write, commit, push). Each step is recorded in the cycle log before the next is
     taken, with its job id, so a restart resumes or abandons an open cycle and never
-    documents the same target twice. Shared by codeworm-scheduler and `codeworm run-once`. */
+    documents the same target twice. Shared by codeworm-scheduler, `codeworm run-once` and
+    `codeworm backfill`. */
 #ifndef CW_CYCLE_H
 #define CW_CYCLE_H
 
