@@ -491,10 +491,12 @@ static void s_sync_restore(cw_ledger_t *self, int level)
     }
 }
 
-/* 1 when a live claim by another id covers the target, 0 not, -1 error */
-static int s_claimed_by_other(cw_ledger_t *self, const cw_value_t *target, const char *claim_id)
+/* The claim statements' parameters ?1..?7: hash, doc type, claim id, repo, file,
+   function, class. */
+static sqlite3_stmt *s_claim_stmt(cw_ledger_t *self, int q, const cw_value_t *target,
+                                  const char *claim_id)
 {
-    sqlite3_stmt *st = s_stmt(self, Q_CLAIM_OTHER);
+    sqlite3_stmt *st = s_stmt(self, q);
     s_bind_text(st, 1, cw_map_str(target, "code_hash", ""));
     s_bind_text(st, 2, cw_map_str(target, "doc_type", "function_doc"));
     s_bind_text(st, 3, claim_id);
@@ -502,7 +504,13 @@ static int s_claimed_by_other(cw_ledger_t *self, const cw_value_t *target, const
     s_bind_text(st, 5, cw_map_str(target, "file", ""));
     s_bind_text(st, 6, s_opt(target, "name"));
     s_bind_text(st, 7, s_opt(target, "class"));
-    return s_exists(self, st);
+    return st;
+}
+
+/* 1 when a live claim by another id covers the target, 0 not, -1 error */
+static int s_claimed_by_other(cw_ledger_t *self, const cw_value_t *target, const char *claim_id)
+{
+    return s_exists(self, s_claim_stmt(self, Q_CLAIM_OTHER, target, claim_id));
 }
 
 int cw_ledger_claim(cw_ledger_t *self, const cw_value_t *targets, const char *claim_id,
@@ -549,14 +557,7 @@ int cw_ledger_claim(cw_ledger_t *self, const cw_value_t *targets, const char *cl
         rc = s_step_done(self, st, "claims_drop");
         const cw_value_t *t = cw_array_at(targets, (size_t)pick);
         if (rc == 0) {
-            st = s_stmt(self, Q_CLAIM_INSERT);
-            s_bind_text(st, 1, cw_map_str(t, "code_hash", ""));
-            s_bind_text(st, 2, cw_map_str(t, "doc_type", "function_doc"));
-            s_bind_text(st, 3, claim_id);
-            s_bind_text(st, 4, cw_map_str(t, "repo", ""));
-            s_bind_text(st, 5, cw_map_str(t, "file", ""));
-            s_bind_text(st, 6, s_opt(t, "name"));
-            s_bind_text(st, 7, s_opt(t, "class"));
+            st = s_claim_stmt(self, Q_CLAIM_INSERT, t, claim_id);
             sqlite3_bind_int64(st, 8,
                                (sqlite3_int64)now + (claim_seconds > 0 ? claim_seconds : 1800));
             rc = s_step_done(self, st, "claims_insert");

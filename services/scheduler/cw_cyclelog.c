@@ -477,13 +477,18 @@ int cw_cyclelog_get(cw_cyclelog_t *self, const char *cycle_id, cw_cyclelog_cycle
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
-int cw_cyclelog_list_open(cw_cyclelog_t *self, cw_cyclelog_cycle_t *out, int max)
+/* Cycles matching `where` (SQL), oldest first; up to max. The count, or -1. */
+static int s_list(cw_cyclelog_t *self, const char *where, const char *what,
+                  cw_cyclelog_cycle_t *out, int max)
 {
     if (!self || !out || max <= 0)
         return -1;
-    sqlite3_stmt *st = s_prepare(self, "SELECT " S_CYCLE_COLUMNS " FROM cycles WHERE state NOT IN"
-                                       " ('committed','skipped','failed','abandoned')"
-                                       " ORDER BY started_at, rowid LIMIT ?");
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT " S_CYCLE_COLUMNS " FROM cycles WHERE %s"
+             " ORDER BY started_at, rowid LIMIT ?",
+             where);
+    sqlite3_stmt *st = s_prepare(self, sql);
     if (!st)
         return -1;
     sqlite3_bind_int(st, 1, max);
@@ -492,10 +497,16 @@ int cw_cyclelog_list_open(cw_cyclelog_t *self, cw_cyclelog_cycle_t *out, int max
         s_row_to_cycle(st, &out[n++]);
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        s_log_db_error(self, "list_open");
+        s_log_db_error(self, what);
         return -1;
     }
     return n;
+}
+
+int cw_cyclelog_list_open(cw_cyclelog_t *self, cw_cyclelog_cycle_t *out, int max)
+{
+    return s_list(self, "state NOT IN ('committed','skipped','failed','abandoned')", "list_open",
+                  out, max);
 }
 
 int cw_cyclelog_find_step(cw_cyclelog_t *self, const char *cycle_id, const char *step, char *job_id,
@@ -559,22 +570,7 @@ int cw_cyclelog_steps(cw_cyclelog_t *self, const char *cycle_id, char (*names)[3
 
 int cw_cyclelog_list_release_pending(cw_cyclelog_t *self, cw_cyclelog_cycle_t *out, int max)
 {
-    if (!self || !out || max <= 0)
-        return -1;
-    sqlite3_stmt *st = s_prepare(self, "SELECT " S_CYCLE_COLUMNS " FROM cycles WHERE"
-                                       " release_pending = 1 AND state IN"
-                                       " ('committed','skipped','failed','abandoned')"
-                                       " ORDER BY started_at, rowid LIMIT ?");
-    if (!st)
-        return -1;
-    sqlite3_bind_int(st, 1, max);
-    int n = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max)
-        s_row_to_cycle(st, &out[n++]);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        s_log_db_error(self, "list_release_pending");
-        return -1;
-    }
-    return n;
+    return s_list(self,
+                  "release_pending = 1 AND state IN ('committed','skipped','failed','abandoned')",
+                  "list_release_pending", out, max);
 }
