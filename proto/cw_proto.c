@@ -135,8 +135,9 @@ static const s_field_t s_analyze_reply[] = {
 static const s_field_t s_dedup_request[] = {
     STR("job_id", REQ, ID_MAX), ARR_TARGET("targets", REQ, 1000), STR("claim_id", OPT, ID_MAX),
     INT("claim_seconds", OPT, 1, 86400), END};
-static const s_field_t s_dedup_reply[] = {
-    STR("job_id", REQ, ID_MAX), ARR_BOOL("allowed", REQ, 1000), INT("claimed", OPT, -1, 999), END};
+static const s_field_t s_dedup_reply[] = {STR("job_id", REQ, ID_MAX),
+                                          ARR_BOOL("allowed", REQ, 1000),
+                                          INT("claimed", OPT, -1, 999), CNT("held", OPT), END};
 static const s_field_t s_release_request[] = {STR("job_id", REQ, ID_MAX),
                                               STR("claim_id", REQ, ID_MAX), END};
 static const s_field_t s_release_reply[] = {STR("job_id", REQ, ID_MAX), CNT("released", REQ), END};

@@ -37,7 +37,8 @@
                       same transaction as the check), claim_seconds? int 1..86400 (expiry)
     dedup_reply     : job_id, allowed [bool]<=1000     (same order as the request; a target
                       claimed by another live claim is not allowed), claimed? int -1..999
-                      (index of the target claimed for claim_id, -1 none)
+                      (index of the target claimed for claim_id, -1 none), held? int
+                      (targets refused only because another claim holds them)
     release_request : job_id, claim_id str<=64         (drop that id's claims)
     release_reply   : job_id, released int             (claims dropped)
     generate_request: job_id, target

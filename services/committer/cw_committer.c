@@ -143,10 +143,10 @@ static cw_value_t *s_handle_dedup(cw_committer_t *self, const char *job_id,
     const char *claim_id = cw_map_str(request, "claim_id", NULL);
     int claim_seconds = (int)cw_map_int(request, "claim_seconds", 0);
     bool flags[1000];
-    int claimed = -1;
+    int claimed = -1, held = 0;
     if (cw_ledger_claim(self->ledger, targets, claim_id, claim_seconds,
                         self->config->documentation.redocument_after_days, time(NULL), flags,
-                        sizeof flags / sizeof flags[0], &claimed) != 0)
+                        sizeof flags / sizeof flags[0], &claimed, &held) != 0)
         return cw_proto_new_error(job_id, CW_ERR_INTERNAL, "ledger query failed", true);
     cw_value_t *allowed = cw_value_new_array();
     cw_value_t *reply = cw_proto_new(CW_MSG_DEDUP_REPLY);
@@ -164,6 +164,7 @@ static cw_value_t *s_handle_dedup(cw_committer_t *self, const char *job_id,
     cw_map_set(reply, "allowed", allowed);
     if (claim_id && *claim_id)
         cw_map_set_int(reply, "claimed", claimed);
+    cw_map_set_int(reply, "held", held);
     cw_debug("dedup_answered", CW_LS("job_id", job_id), CW_LI("targets", n),
              CW_LI("allowed", n_allowed), CW_LS("claim_id", claim_id ? claim_id : ""),
              CW_LI("claimed", claimed), CW_LEND);

@@ -515,10 +515,13 @@ static int s_claimed_by_other(cw_ledger_t *self, const cw_value_t *target, const
 
 int cw_ledger_claim(cw_ledger_t *self, const cw_value_t *targets, const char *claim_id,
                     int claim_seconds, int redocument_after_days, time_t now, bool *allowed,
-                    size_t allowed_len, int *claimed)
+                    size_t allowed_len, int *claimed, int *held)
 {
     if (claimed)
         *claimed = -1;
+    if (held)
+        *held = 0;
+    int n_held = 0;
     if (!self || !targets || !allowed)
         return -1;
     size_t n = cw_value_size(targets);
@@ -541,6 +544,7 @@ int cw_ledger_claim(cw_ledger_t *self, const cw_value_t *targets, const char *cl
         if (ok == 1) {
             int other = s_claimed_by_other(self, t, claim_id);
             ok = other < 0 ? -1 : !other;
+            n_held += other == 1;
         }
         if (ok < 0) {
             rc = -1;
@@ -572,6 +576,8 @@ int cw_ledger_claim(cw_ledger_t *self, const cw_value_t *targets, const char *cl
         return -1;
     if (claimed)
         *claimed = pick;
+    if (held)
+        *held = n_held;
     return 0;
 }
 

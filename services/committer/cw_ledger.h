@@ -56,10 +56,11 @@ int cw_ledger_find_job(cw_ledger_t *self, const char *job_id, char *commit, size
    With a claim_id (not NULL/""), the first allowed target is claimed for it until now +
    claim_seconds (<= 0: 1800), replacing that id's earlier claim, and *claimed is its index
    (-1 when none was allowed). A claim by the same id does not block (a repeated request
-   takes the same target again). allowed_len >= the number of targets. 0 or -1. */
+   takes the same target again). allowed_len >= the number of targets. *held (may be
+   NULL) = how many targets were refused only because another id holds them. 0 or -1. */
 int cw_ledger_claim(cw_ledger_t *self, const cw_value_t *targets, const char *claim_id,
                     int claim_seconds, int redocument_after_days, time_t now, bool *allowed,
-                    size_t allowed_len, int *claimed);
+                    size_t allowed_len, int *claimed, int *held);
 /* Drop the claims of claim_id. The number dropped, or -1. */
 int cw_ledger_release(cw_ledger_t *self, const char *claim_id);
 /* Live claims at `now` (tests, stats), or -1. */

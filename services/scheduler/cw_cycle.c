@@ -439,6 +439,7 @@ typedef struct {
     bool claim_sent;    /* a dedup with our claim id was sent (the flag is set in the log) */
     bool may_hold;      /* we may hold a claim (one was taken, or a reply was lost) */
     bool commit_unsure; /* a commit request got no answer: the claim must stay */
+    int64_t held;       /* candidates refused only because other cycles hold them */
     int64_t started_ms;
 } s_cycle_t;
 
@@ -786,6 +787,7 @@ static int s_page(s_cycle_t *c, const char *doc_type, size_t offset, bool paged,
         return -1;
     }
     int pick = -1;
+    c->held += cw_map_int(dreply, "held", 0);
     const cw_value_t *claimed = cw_map_get(dreply, "claimed");
     if (claimed && cw_value_kind(claimed) == CW_VAL_INT) {
         int64_t k = cw_value_int(claimed);
@@ -947,8 +949,13 @@ static cw_cycle_result_t s_run(s_cycle_t *c)
                 for (size_t i = 0; i < self->config->repo_count; i++)
                     s_add_repo(repos, &nrepos, self->config->repos[i].name);
         }
+        bool busy = c->held > 0; /* what is left is in flight in other cycles */
         if (ntypes == 0)
             snprintf(reason, sizeof reason, "every documentation type has weight 0");
+        else if (busy)
+            snprintf(reason, sizeof reason,
+                     "every candidate left is being documented by another cycle (%lld)",
+                     (long long)c->held);
         else if (plan->doc_type)
             snprintf(reason, sizeof reason, "no undocumented %s target%s%s", plan->doc_type,
                      plan->repo ? " in " : "", plan->repo ? plan->repo : "");
@@ -958,9 +965,16 @@ static cw_cycle_result_t s_run(s_cycle_t *c)
         s_outcome_reason(o, "analyze", reason);
         cw_cycle_stats_t stats;
         memset(&stats, 0, sizeof stats);
+        /* nothing free because of work in flight is not "nothing to document": it is not
+           counted in the stats (no consecutive-skip alert) and publishes no cycle_skipped */
         cw_cyclelog_finish(self->log, cycle_id, CW_CYCLE_STATE_SKIPPED, reason, NULL, time(NULL),
-                           CW_CYCLE_SKIPPED, &stats);
+                           busy ? -1 : CW_CYCLE_SKIPPED, &stats);
         s_settle_claim(c);
+        if (busy) {
+            cw_info("cycle_nothing_free", CW_LS("cycle_id", cycle_id), CW_LS("reason", reason),
+                    CW_LEND);
+            return o->result;
+        }
         cw_info("cycle_skipped", CW_LS("cycle_id", cycle_id), CW_LS("reason", reason),
                 CW_LI("consecutive", stats.consecutive_skips), CW_LEND);
         ev = cw_value_new_map();

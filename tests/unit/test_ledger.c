@@ -403,23 +403,25 @@ static void test_claims(void **state)
     bool allowed[3];
     int claimed = -2;
     /* cycle A claims the first allowed target (f2) */
-    assert_int_equal(cw_ledger_claim(l, list, "A", 60, 90, now, allowed, 3, &claimed), 0);
+    assert_int_equal(cw_ledger_claim(l, list, "A", 60, 90, now, allowed, 3, &claimed, NULL), 0);
     assert_false(allowed[0]);
     assert_true(allowed[1]);
     assert_true(allowed[2]);
     assert_int_equal(claimed, 1);
     /* cycle B sees f2 taken and claims f3 */
-    assert_int_equal(cw_ledger_claim(l, list, "B", 60, 90, now, allowed, 3, &claimed), 0);
+    assert_int_equal(cw_ledger_claim(l, list, "B", 60, 90, now, allowed, 3, &claimed, NULL), 0);
     assert_false(allowed[1]);
     assert_int_equal(claimed, 2);
-    /* C finds nothing */
-    assert_int_equal(cw_ledger_claim(l, list, "C", 60, 90, now, allowed, 3, &claimed), 0);
+    /* C finds nothing: one target documented, two held by others */
+    int held = -1;
+    assert_int_equal(cw_ledger_claim(l, list, "C", 60, 90, now, allowed, 3, &claimed, &held), 0);
     assert_int_equal(claimed, -1);
+    assert_int_equal(held, 2);
     /* A repeated request of A takes the same target again */
-    assert_int_equal(cw_ledger_claim(l, list, "A", 60, 90, now, allowed, 3, &claimed), 0);
+    assert_int_equal(cw_ledger_claim(l, list, "A", 60, 90, now, allowed, 3, &claimed, NULL), 0);
     assert_int_equal(claimed, 1);
     /* no claim id: a plain dedup sees both taken */
-    assert_int_equal(cw_ledger_claim(l, list, NULL, 0, 90, now, allowed, 3, &claimed), 0);
+    assert_int_equal(cw_ledger_claim(l, list, NULL, 0, 90, now, allowed, 3, &claimed, NULL), 0);
     assert_false(allowed[1] || allowed[2]);
     assert_int_equal(claimed, -1);
     assert_int_equal(cw_ledger_claims(l, now), 2);
@@ -427,7 +429,7 @@ static void test_claims(void **state)
     cw_value_t *changed = cw_value_new_array();
     cw_array_push(changed, s_target("r", "a.py", "f2", NULL, "function_doc", "H2b"));
     cw_array_push(changed, s_target("r", "a.py", "f2", NULL, "til", "H2"));
-    assert_int_equal(cw_ledger_claim(l, changed, "D", 60, 90, now, allowed, 2, &claimed), 0);
+    assert_int_equal(cw_ledger_claim(l, changed, "D", 60, 90, now, allowed, 2, &claimed, NULL), 0);
     assert_false(allowed[0]);
     assert_true(allowed[1]); /* another doc type is another target */
     assert_int_equal(claimed, 1);
@@ -441,11 +443,13 @@ static void test_claims(void **state)
     assert_int_equal(cw_ledger_release(l, "B"), 0);
     assert_int_equal(cw_ledger_claims(l, now), 0);
     /* a claim expires: at its expiry another id may take it */
-    assert_int_equal(cw_ledger_claim(l, list, "E", 30, 90, now, allowed, 3, &claimed), 0);
+    assert_int_equal(cw_ledger_claim(l, list, "E", 30, 90, now, allowed, 3, &claimed, NULL), 0);
     assert_int_equal(claimed, 2);
-    assert_int_equal(cw_ledger_claim(l, list, "F", 30, 90, now + 29, allowed, 3, &claimed), 0);
+    assert_int_equal(cw_ledger_claim(l, list, "F", 30, 90, now + 29, allowed, 3, &claimed, NULL),
+                     0);
     assert_int_equal(claimed, -1);
-    assert_int_equal(cw_ledger_claim(l, list, "F", 30, 90, now + 30, allowed, 3, &claimed), 0);
+    assert_int_equal(cw_ledger_claim(l, list, "F", 30, 90, now + 30, allowed, 3, &claimed, NULL),
+                     0);
     assert_int_equal(claimed, 2);
     /* claims survive a reopen (another committer process) */
     cw_ledger_destroy(&l);
@@ -458,7 +462,7 @@ static void test_claims(void **state)
     assert_int_equal(cw_ledger_documented(l, t), 0);
     cw_value_destroy(&t);
     /* more targets than room for answers: refused */
-    assert_int_equal(cw_ledger_claim(l, list, "G", 30, 90, now, allowed, 2, &claimed), -1);
+    assert_int_equal(cw_ledger_claim(l, list, "G", 30, 90, now, allowed, 2, &claimed, NULL), -1);
     cw_value_destroy(&list);
     cw_ledger_destroy(&l);
 }
