@@ -1,5 +1,5 @@
 /*  Unit tests (issue 6): cycles in flight at once. An in-process broker, a fake analyzer
-    (30 ranked targets, honouring offset/limit), several fake generators that take 100 ms
+    (30 ranked targets, honouring offset/limit), several fake generators that take 200 ms
     per document, and the REAL committer (cw_committer: DevLog + ledger + claims) as a
     worker. Checks that cycles run concurrently and spread over the generators, that no
     (code_hash, doc_type) is picked or documented twice, that a paged run documents every
@@ -33,7 +33,7 @@
 
 #define N_TARGETS 30
 #define N_GENERATORS 4
-#define GEN_MS 100
+#define GEN_MS 200
 
 /* ------------------------------------------------------------------ fakes */
 static struct {
