@@ -31,6 +31,16 @@ def backfill_proc(*args):
                             env=ws.env())
 
 
+def wait_start(p):
+    """Read backfill's JSON lines up to its "start" line (counting done); returns them."""
+    seen = []
+    for line in p.stdout:
+        seen.append(line)
+        if '"event":"start"' in line:
+            break
+    return "".join(seen)
+
+
 def json_lines(text):
     out = []
     for line in text.splitlines():
@@ -85,9 +95,11 @@ try:
     # --- Ctrl-C once: the cycles in flight finish, no new ones start
     control(port, latency_ms=1500)
     p = backfill_proc("--json", "--in-flight", "3")
-    time.sleep(2.5)  # counting done, three cycles generating
+    head = wait_start(p)
+    time.sleep(1.0)  # three cycles generating (each answer takes 1.5 s)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
+    out = head + out
     lines = json_lines(out)
     cycles = [l for l in lines if l.get("event") == "cycle"]
     summary = [l for l in lines if l.get("event") == "summary"]
@@ -103,7 +115,8 @@ try:
     # --- Ctrl-C twice: abandoned at once, claims released
     control(port, latency_ms=4000)
     p = backfill_proc("--json", "--in-flight", "2")
-    time.sleep(2.5)
+    wait_start(p)
+    time.sleep(1.0)  # two cycles generating (each answer takes 4 s)
     t0 = time.time()
     p.send_signal(signal.SIGINT)
     time.sleep(0.3)
