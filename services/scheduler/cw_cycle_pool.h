@@ -45,7 +45,8 @@ int cw_cycle_pool_start(cw_cycle_pool_t *self, const cw_cycle_plan_t *plan);
 /* The next finished cycle's outcome, waiting up to timeout_ms (0 = do not wait). 1 with
  *out filled, 0 when none finished in time. */
 int cw_cycle_pool_wait(cw_cycle_pool_t *self, int timeout_ms, cw_cycle_outcome_t *out);
-/* Per-step timeouts and seeds for every runner (tests); runner i gets seed + i. */
+/* Per-step timeouts and seeds for every runner (tests), before the first start; runner i
+   gets seed + i. */
 void cw_cycle_pool_set_timeouts(cw_cycle_pool_t *self, int step_timeout_ms, int step_retries,
                                 int generate_timeout_ms, int generate_retries);
 void cw_cycle_pool_set_seed(cw_cycle_pool_t *self, uint64_t seed);
