@@ -848,12 +848,50 @@ struct _cw_publisher_t {
     zsock_t *sock;
     char *service;
     int64_t connected_at; /* zclock_mono() at connect */
-    bool settled;         /* the first send has waited for the subscriptions */
+    bool settled;         /* a subscription arrived, or the settle time passed */
 };
 
-/* A PUB socket drops what it publishes before the XSUB on the other side has passed it
-   the subscriptions: the first event of a new publisher waits this long after connect. */
+/* A publisher drops what it sends before the broker's XSUB has passed it the
+   subscriptions. The socket is an XPUB (it publishes exactly like a PUB) so that it SEES
+   those subscriptions arrive: the first event waits for the first subscription, at most
+   this long after connect. On loopback that is about a millisecond when anyone
+   subscribes; with no subscriber at all, the first event waits the whole time (and
+   nobody would have received it anyway). */
 #define CW_BUS_PUB_SETTLE_MS 300
+
+/* Read (and drop) the subscription messages that arrived; true if there was one. */
+static bool s_publisher_drain(cw_publisher_t *self)
+{
+    bool any = false;
+    while (zsock_events(self->sock) & ZMQ_POLLIN) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        int rc = zmq_msg_recv(&msg, zsock_resolve(self->sock), ZMQ_DONTWAIT);
+        zmq_msg_close(&msg);
+        if (rc < 0)
+            break;
+        any = true;
+    }
+    return any;
+}
+
+/* Wait until a subscription arrived or the settle time passed since connect. */
+static void s_publisher_settle(cw_publisher_t *self)
+{
+    while (!self->settled) {
+        if (s_publisher_drain(self)) {
+            self->settled = true;
+            break;
+        }
+        int64_t left = self->connected_at + CW_BUS_PUB_SETTLE_MS - zclock_mono();
+        if (left <= 0 || zsys_interrupted) {
+            self->settled = true;
+            break;
+        }
+        zmq_pollitem_t item = {zsock_resolve(self->sock), 0, ZMQ_POLLIN, 0};
+        zmq_poll(&item, 1, (long)(left < 20 ? left : 20));
+    }
+}
 
 cw_publisher_t *cw_publisher_new(const char *events_in_endpoint, const char *service)
 {
@@ -863,7 +901,7 @@ cw_publisher_t *cw_publisher_new(const char *events_in_endpoint, const char *ser
     if (!self)
         return NULL;
     self->service = strdup(service);
-    self->sock = zsock_new(ZMQ_PUB);
+    self->sock = zsock_new(ZMQ_XPUB);
     if (!self->service || !self->sock) {
         cw_publisher_destroy(&self);
         return NULL;
@@ -941,12 +979,8 @@ int cw_publisher_send(cw_publisher_t *self, const char *name, cw_value_t **field
     zmsg_t *msg = cw_bus_event_new(self->service, name, fields);
     if (!msg)
         return -1;
-    if (!self->settled) {
-        int64_t waited = zclock_mono() - self->connected_at;
-        if (waited < CW_BUS_PUB_SETTLE_MS)
-            zclock_sleep((int)(CW_BUS_PUB_SETTLE_MS - waited));
-        self->settled = true;
-    }
+    s_publisher_settle(self);
+    s_publisher_drain(self); /* later subscription changes: nothing to keep */
     return cw_zsock_send(&msg, self->sock) == 0 ? 0 : -1;
 }
 

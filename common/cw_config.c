@@ -93,6 +93,7 @@ typedef enum {
 #define F_SECRET 1u
 #define F_PROMPTS 2u  /* lives in prompts.yaml */
 #define F_NONEMPTY 4u /* cannot be emptied (a default always exists) */
+#define F_OR_ZERO 8u  /* T_DBL: 0 is allowed besides [min, max] (0 = off) */
 
 typedef struct {
     const char *key;
@@ -161,7 +162,8 @@ static const key_def_t s_keys[] = {
     KL("schedule.avoid_hours", T_HOURS, schedule.avoid_hours, schedule.avoid_hours_count, 0),
     KD("schedule.weekend_reduction", schedule.weekend_reduction, 0, 1),
     KI("schedule.min_gap_minutes", schedule.min_gap_minutes, 0, 1440),
-    KI("schedule.interval_seconds", schedule.interval_seconds, 0, 604800),
+    {"schedule.interval_seconds", T_DBL, OFF(schedule.interval_seconds), 0, 0.01, 604800, NULL,
+     F_OR_ZERO},
     KI("schedule.max_in_flight", schedule.max_in_flight, 1, 64),
     KI("analyzer.min_complexity", analyzer.min_complexity, 0, 10000),
     KI("analyzer.max_lines", analyzer.max_lines, 1, 1000000),
@@ -682,9 +684,10 @@ static int s_set_scalar(cw_config_t *c, const key_def_t *k, const char *v, env_f
     }
     case T_DBL: {
         double d;
-        if (!s_parse_double(v, &d) || d < k->min || d > k->max) {
-            s_err(why, whylen, "must be a number between %g and %g (got \"%s\")", k->min, k->max,
-                  shown);
+        bool zero_ok = (k->flags & F_OR_ZERO) != 0;
+        if (!s_parse_double(v, &d) || ((d < k->min || d > k->max) && !(zero_ok && d == 0.0))) {
+            s_err(why, whylen, "must be %sa number between %g and %g (got \"%s\")",
+                  zero_ok ? "0 or " : "", k->min, k->max, shown);
             return -1;
         }
         *(double *)f = d;
@@ -1785,6 +1788,37 @@ static const char *s_origin_of(const cw_config_priv_t *p, const char *key)
     return (k && p->origin[k - s_keys][0]) ? p->origin[k - s_keys] : NULL;
 }
 
+/* bus.events_in / bus.events_out not set anywhere but bus.broker set to tcp://HOST:PORT:
+   they follow the broker to HOST:PORT+1 and HOST:PORT+2 (the defaults' layout), so a
+   process on another machine needs only bus.broker. */
+static void s_derive_event_endpoints(cw_config_priv_t *p)
+{
+    cw_config_t *c = &p->pub;
+    if (!s_origin_of(p, "bus.broker") || !c->bus.broker || strncmp(c->bus.broker, "tcp://", 6) != 0)
+        return;
+    const char *colon = strrchr(c->bus.broker, ':');
+    if (!colon || colon < c->bus.broker + 6)
+        return;
+    char *end = NULL;
+    long port = strtol(colon + 1, &end, 10);
+    if (!end || *end || port < 1 || port > 65533)
+        return;
+    int hostlen = (int)(colon - c->bus.broker);
+    const char *keys[2] = {"bus.events_in", "bus.events_out"};
+    char **fields[2] = {&c->bus.events_in, &c->bus.events_out};
+    for (int i = 0; i < 2; i++) {
+        if (s_origin_of(p, keys[i]))
+            continue;
+        char ep[CW_CFG_PATH_MAX];
+        snprintf(ep, sizeof(ep), "%.*s:%ld", hostlen, c->bus.broker, port + 1 + i);
+        char *copy = s_strdup(ep);
+        if (!copy)
+            continue;
+        free(*fields[i]);
+        *fields[i] = copy;
+    }
+}
+
 static int s_consistency(const cw_config_priv_t *p, char *err, size_t errlen)
 {
     const cw_config_t *c = &p->pub;
@@ -1872,7 +1906,7 @@ cw_config_t *cw_config_new_defaults(void)
     c->schedule.avoid_hours_count = 5;
     c->schedule.weekend_reduction = 0.7;
     c->schedule.min_gap_minutes = 30;
-    c->schedule.interval_seconds = 0;
+    c->schedule.interval_seconds = 0.0;
     c->schedule.max_in_flight = 1;
     c->analyzer.min_complexity = 3;
     c->analyzer.max_lines = 150;
@@ -2020,6 +2054,8 @@ cw_config_t *cw_config_load(const char *dir_arg, char *err, size_t errlen)
         rc = s_load_repos(&ctx, dir);
     if (rc >= 0)
         rc = s_apply_env(&ctx);
+    if (rc >= 0)
+        s_derive_event_endpoints(ctx.cfg);
     if (rc >= 0)
         rc = s_consistency(ctx.cfg, err, errlen);
     s_env_free(&ctx.env);

@@ -103,7 +103,7 @@ typedef struct {
         int avoid_hours_count;   /* default 3,4,5,6,7 */
         double weekend_reduction; /* 0.7 */
         int min_gap_minutes;      /* 30 */
-        int interval_seconds;     /* 0 = human-like schedule */
+        double interval_seconds;  /* 0 = human-like schedule; else >= 0.01 s (decimals) */
         int max_in_flight;        /* 1 */
     } schedule;
 

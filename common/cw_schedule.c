@@ -153,7 +153,7 @@ void cw_schedule_params_init(cw_schedule_params_t *p, const cw_config_t *config)
     memcpy(p->avoid_hours, avoid, sizeof avoid);
     p->weekend_reduction = 0.7;
     p->min_gap_minutes = 30;
-    p->interval_seconds = 0;
+    p->interval_seconds = 0.0;
     p->misfire_grace = CW_SCHEDULE_MISFIRE_GRACE;
     if (!config)
         return;
@@ -225,8 +225,10 @@ cw_schedule_t *cw_schedule_new(const cw_schedule_params_t *params, uint64_t seed
         p->min_gap_minutes = 0;
     if (p->min_gap_minutes > 24 * 60)
         p->min_gap_minutes = 24 * 60;
-    if (p->interval_seconds < 0)
-        p->interval_seconds = 0;
+    if (!(p->interval_seconds > 0.0)) /* also NaN */
+        p->interval_seconds = 0.0;
+    else if (p->interval_seconds < 0.01)
+        p->interval_seconds = 0.01;
     if (p->misfire_grace < 0)
         p->misfire_grace = 0;
     if (p->prefer_count < 0 || p->prefer_count > 24)
@@ -260,7 +262,7 @@ cw_schedule_t *cw_schedule_new(const cw_schedule_params_t *params, uint64_t seed
                 CW_LEND);
         self->tz[0] = '\0';
     }
-    if (self->total_weight <= 0.0 && p->interval_seconds == 0)
+    if (self->total_weight <= 0.0 && !(p->interval_seconds > 0.0))
         cw_warn("schedule_all_hours_avoided", CW_LS("hint", "no run time can be drawn"), CW_LEND);
     return self;
 }
@@ -275,7 +277,12 @@ void cw_schedule_destroy(cw_schedule_t **self_p)
 
 bool cw_schedule_is_interval(const cw_schedule_t *self)
 {
-    return self && self->params.interval_seconds > 0;
+    return self && self->params.interval_seconds > 0.0;
+}
+
+double cw_schedule_interval(const cw_schedule_t *self)
+{
+    return self ? self->params.interval_seconds : 0.0;
 }
 
 double cw_schedule_hour_weight(const cw_schedule_t *self, int hour)
@@ -473,8 +480,10 @@ time_t cw_schedule_next(cw_schedule_t *self, time_t now)
 {
     if (!self)
         return (time_t)-1;
-    if (self->params.interval_seconds > 0)
-        return now + self->params.interval_seconds;
+    if (self->params.interval_seconds > 0.0) {
+        time_t step = (time_t)ceil(self->params.interval_seconds);
+        return now + (step < 1 ? 1 : step);
+    }
     int y, m, d;
     s_local_date(self, now, &y, &m, &d);
     int64_t day0 = cw_schedule_days_from_civil(y, m, d);
@@ -491,21 +500,22 @@ time_t cw_schedule_next(cw_schedule_t *self, time_t now)
     return (time_t)-1;
 }
 
-time_t cw_schedule_due(cw_schedule_t *self, time_t last, time_t now, int *coalesced)
+double cw_schedule_due(cw_schedule_t *self, double last_d, double now_d, int *coalesced)
 {
     if (coalesced)
         *coalesced = 0;
     if (!self)
-        return (time_t)-1;
-    if (self->params.interval_seconds > 0) {
-        time_t due = last + self->params.interval_seconds;
-        if (due <= now && coalesced) {
-            *coalesced = (int)((now - last) / self->params.interval_seconds);
-            if (*coalesced < 1)
-                *coalesced = 1;
+        return -1.0;
+    double interval = self->params.interval_seconds;
+    if (interval > 0.0) {
+        double due = last_d + interval;
+        if (due <= now_d && coalesced) {
+            double n = floor((now_d - last_d) / interval);
+            *coalesced = n < 1.0 ? 1 : (n > 1e9 ? 1000000000 : (int)n);
         }
         return due;
     }
+    time_t last = (time_t)floor(last_d), now = (time_t)floor(now_d);
     time_t grace = self->params.misfire_grace;
     time_t from = last;
     if (now - grace > from)
@@ -536,7 +546,8 @@ time_t cw_schedule_due(cw_schedule_t *self, time_t last, time_t now, int *coales
     if (latest != (time_t)-1 && now - latest < grace) {
         if (coalesced)
             *coalesced = count;
-        return latest;
+        return (double)latest;
     }
-    return cw_schedule_next(self, now);
+    time_t next = cw_schedule_next(self, now);
+    return next == (time_t)-1 ? -1.0 : (double)next;
 }

@@ -53,8 +53,8 @@ typedef struct {
     int avoid_count;
     double weekend_reduction; /* 0..1 */
     int min_gap_minutes;
-    int interval_seconds; /* > 0: fixed interval mode */
-    int misfire_grace;    /* seconds; CW_SCHEDULE_MISFIRE_GRACE */
+    double interval_seconds; /* > 0: fixed interval mode (seconds, fractions honoured) */
+    int misfire_grace;       /* seconds; CW_SCHEDULE_MISFIRE_GRACE */
 } cw_schedule_params_t;
 
 /* The reference's weight of hour 0..23 (before prefer/avoid). */
@@ -69,6 +69,8 @@ void cw_schedule_destroy(cw_schedule_t **self_p);
 
 /* true when schedule.interval_seconds > 0 */
 bool cw_schedule_is_interval(const cw_schedule_t *self);
+/* The fixed interval in seconds (0 in human-like mode). */
+double cw_schedule_interval(const cw_schedule_t *self);
 /* Effective weight of an hour after prefer/avoid. */
 double cw_schedule_hour_weight(const cw_schedule_t *self, int hour);
 /* The time zone actually used ("UTC" after a fallback). */
@@ -81,8 +83,8 @@ int cw_schedule_day_count(cw_schedule_t *self, int year, int month, int day);
 int cw_schedule_day(cw_schedule_t *self, int year, int month, int day, time_t *out, int max);
 
 /* Human-like mode: the first run time strictly after `now` (today's remaining times, then
-   the following days'). Interval mode: now + interval. (time_t)-1 if there is none (every
-   hour avoided). */
+   the following days'). Interval mode: now + interval, rounded up to whole seconds (at
+   least 1). (time_t)-1 if there is none (every hour avoided). */
 time_t cw_schedule_next(cw_schedule_t *self, time_t now);
 
 /* What to do at `now`, given the planned runs up to `last` are done (last = the time the
@@ -90,8 +92,10 @@ time_t cw_schedule_next(cw_schedule_t *self, time_t now);
    Human-like: if some planned time in (last, now] was missed by less than the misfire
    grace, return the latest such time (<= now: run now, once; *coalesced = how many
    planned times in that window the run stands for); else the next time after now.
-   Interval: last + interval (<= now means run now; missed intervals coalesce). */
-time_t cw_schedule_due(cw_schedule_t *self, time_t last, time_t now, int *coalesced);
+   Interval: last + interval (<= now means run now; missed intervals coalesce).
+   Times are Unix seconds with fractions (interval mode honours fractional intervals;
+   human-like times are whole seconds). -1 if there is none. */
+double cw_schedule_due(cw_schedule_t *self, double last, double now, int *coalesced);
 
 /* Local calendar date and time of `t` in the schedule's zone. */
 void cw_schedule_localtime(cw_schedule_t *self, time_t t, struct tm *out);

@@ -121,16 +121,26 @@ static const s_field_t s_target[] = {STR("doc_type", REQ, DOCTYPE_MAX),
                                      END};
 
 /* ---- requests and replies */
-static const s_field_t s_analyze_request[] = {
-    STR("job_id", REQ, ID_MAX), STR("doc_type", OPT, DOCTYPE_MAX), STR("repo", OPT, PATH_MAX_B),
-    INT("limit", OPT, 1, 1000), END};
-static const s_field_t s_analyze_reply[] = {STR("job_id", REQ, ID_MAX),
-                                            ARR_TARGET("targets", REQ, 1000),
-                                            CNT("files_scanned", OPT), CNT("elapsed_ms", OPT), END};
-static const s_field_t s_dedup_request[] = {STR("job_id", REQ, ID_MAX),
-                                            ARR_TARGET("targets", REQ, 1000), END};
+static const s_field_t s_analyze_request[] = {STR("job_id", REQ, ID_MAX),
+                                              STR("doc_type", OPT, DOCTYPE_MAX),
+                                              STR("repo", OPT, PATH_MAX_B),
+                                              INT("limit", OPT, 1, 1000),
+                                              INT("offset", OPT, 0, 10000000),
+                                              BOOL("sources", OPT),
+                                              END};
+static const s_field_t s_analyze_reply[] = {
+    STR("job_id", REQ, ID_MAX), ARR_TARGET("targets", REQ, 1000),
+    CNT("files_scanned", OPT),  CNT("elapsed_ms", OPT),
+    CNT("total", OPT),          END};
+static const s_field_t s_dedup_request[] = {
+    STR("job_id", REQ, ID_MAX), ARR_TARGET("targets", REQ, 1000), STR("claim_id", OPT, ID_MAX),
+    INT("claim_seconds", OPT, 1, 86400), END};
 static const s_field_t s_dedup_reply[] = {STR("job_id", REQ, ID_MAX),
-                                          ARR_BOOL("allowed", REQ, 1000), END};
+                                          ARR_BOOL("allowed", REQ, 1000),
+                                          INT("claimed", OPT, -1, 999), CNT("held", OPT), END};
+static const s_field_t s_release_request[] = {STR("job_id", REQ, ID_MAX),
+                                              STR("claim_id", REQ, ID_MAX), END};
+static const s_field_t s_release_reply[] = {STR("job_id", REQ, ID_MAX), CNT("released", REQ), END};
 static const s_field_t s_generate_request[] = {STR("job_id", REQ, ID_MAX), TARGET("target", REQ),
                                                END};
 static const s_field_t s_generate_reply[] = {
@@ -208,6 +218,8 @@ static const s_message_t s_messages[] = {
     {CW_MSG_ANALYZE_REPLY, s_analyze_reply, false},
     {CW_MSG_DEDUP_REQUEST, s_dedup_request, false},
     {CW_MSG_DEDUP_REPLY, s_dedup_reply, false},
+    {CW_MSG_RELEASE_REQUEST, s_release_request, false},
+    {CW_MSG_RELEASE_REPLY, s_release_reply, false},
     {CW_MSG_GENERATE_REQUEST, s_generate_request, false},
     {CW_MSG_GENERATE_REPLY, s_generate_reply, false},
     {CW_MSG_COMMIT_REQUEST, s_commit_request, false},

@@ -27,10 +27,20 @@
       decorators? [str<=256]<=64, is_async? bool, context? str<=1MiB
 
     analyze_request : job_id str<=64, doc_type? str<=32, repo? str<=4096 (name or path),
-                      limit? int 1..1000 (default 20)
-    analyze_reply   : job_id, targets [target]<=1000, files_scanned? int, elapsed_ms? int
-    dedup_request   : job_id, targets [target]<=1000   (source may be "" - code_hash counts)
-    dedup_reply     : job_id, allowed [bool]<=1000     (same order as the request)
+                      limit? int 1..1000 (default 20), offset? int 0..10^7 (skip the best
+                      `offset` candidates; default 0), sources? bool (false: every target's
+                      source is "" and it has no context; default true)
+    analyze_reply   : job_id, targets [target]<=1000, files_scanned? int, elapsed_ms? int,
+                      total? int (candidates in all, before offset and limit)
+    dedup_request   : job_id, targets [target]<=1000   (source may be "" - code_hash counts),
+                      claim_id? str<=64 (claim the first allowed target for this id, in the
+                      same transaction as the check), claim_seconds? int 1..86400 (expiry)
+    dedup_reply     : job_id, allowed [bool]<=1000     (same order as the request; a target
+                      claimed by another live claim is not allowed), claimed? int -1..999
+                      (index of the target claimed for claim_id, -1 none), held? int
+                      (targets refused only because another claim holds them)
+    release_request : job_id, claim_id str<=64         (drop that id's claims)
+    release_reply   : job_id, released int             (claims dropped)
     generate_request: job_id, target
     generate_reply  : job_id, documentation str<=1MiB, commit_message str<=512,
                       backend str<=32, model? str<=256, prompt_tokens? int,
@@ -81,6 +91,8 @@
 #define CW_MSG_ANALYZE_REPLY "analyze_reply"
 #define CW_MSG_DEDUP_REQUEST "dedup_request"       /* -> committer */
 #define CW_MSG_DEDUP_REPLY "dedup_reply"
+#define CW_MSG_RELEASE_REQUEST "release_request" /* -> committer */
+#define CW_MSG_RELEASE_REPLY "release_reply"
 #define CW_MSG_GENERATE_REQUEST "generate_request" /* -> generator */
 #define CW_MSG_GENERATE_REPLY "generate_reply"
 #define CW_MSG_COMMIT_REQUEST "commit_request"     /* -> committer */
@@ -115,6 +127,7 @@
 #define CW_ERR_UNAVAILABLE "unavailable"   /* a dependency (LLM, remote) is down: retry later */
 #define CW_ERR_WORKER_LOST "worker_lost"   /* the broker lost every worker that held the job */
 #define CW_ERR_NO_TARGET "no_target"       /* analyzer: nothing worth documenting */
+#define CW_ERR_DOCUMENTED "already_documented" /* committer: another job documented it */
 
 /* A new payload map with "v" and "type" set. NULL on OOM. */
 cw_value_t *cw_proto_new(const char *type);

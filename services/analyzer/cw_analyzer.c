@@ -124,10 +124,18 @@ static int s_index_repo(cw_analyzer_t *self, const char *root, cw_scan_list_t *f
     return 0;
 }
 
-/* Candidates of one repository for one kind, best `set->keep` kept, as target maps appended
-   to `result`. -1 when the repository cannot be read. */
+/* What a request asks beyond doc type, repo and limit (issue 6: paging for backfill). */
+typedef struct {
+    size_t skip;  /* best candidates still to pass over (analyze_request.offset) */
+    bool sources; /* false: targets carry source "" and no context */
+    size_t total; /* candidates seen in all */
+} s_page_t;
+
+/* Candidates of one repository for one kind, the best page->skip + `keep` kept, the first
+   page->skip of them passed over, the rest as target maps appended to `result`. -1 when
+   the repository cannot be read. */
 static int s_produce(cw_analyzer_t *self, const s_kind_t *kind, const s_repo_ref_t *repo,
-                     const char *doc_type, size_t keep, cw_value_t *result)
+                     const char *doc_type, size_t keep, s_page_t *page, cw_value_t *result)
 {
     char root[PATH_MAX];
     if (!realpath(repo->path, root))
@@ -147,7 +155,7 @@ static int s_produce(cw_analyzer_t *self, const s_kind_t *kind, const s_repo_ref
                            .max_lines = self->max_lines,
                            .include = self->include,
                            .exclude = self->exclude};
-    cw_cands_t set = {.keep = keep};
+    cw_cands_t set = {.keep = page->skip + keep};
     if (!kind->index && !kind->history) {
         /* code_evolution reads the recent commits: say why there are none */
         size_t nchanges = 0;
@@ -158,9 +166,19 @@ static int s_produce(cw_analyzer_t *self, const s_kind_t *kind, const s_repo_ref
         cw_warn("analyze_incomplete", CW_LS("repo", repo->name), CW_LS("reason", "out of memory"),
                 CW_LEND);
     cw_cands_trim(&set);
+    page->total += set.seen;
     for (size_t i = 0; i < set.count; i++) {
+        if (page->skip > 0) {
+            page->skip--;
+            continue;
+        }
         bool stale = false;
         cw_value_t *t = cw_cand_target(&set.items[i], root, doc_type, repo->name, &stale);
+        if (t && !page->sources) {
+            cw_map_set_str(t, "source", "");
+            if (cw_map_get(t, "context"))
+                cw_map_set_str(t, "context", "");
+        }
         if (t) {
             char err[256];
             if (cw_proto_validate_target(t, err, sizeof err) == 0)
@@ -376,7 +394,8 @@ static s_status_t s_resolve_repos(cw_analyzer_t *self, const char *repo, s_repo_
 }
 
 static cw_value_t *s_candidates(cw_analyzer_t *self, const char *doc_type, const char *repo,
-                                size_t limit, char *err, size_t errlen, s_status_t *status)
+                                size_t limit, s_page_t *page, char *err, size_t errlen,
+                                s_status_t *status)
 {
     *status = S_OK;
     self->files_scanned = 0;
@@ -411,7 +430,8 @@ static cw_value_t *s_candidates(cw_analyzer_t *self, const char *doc_type, const
         *status = s_fail(err, errlen, S_INTERNAL, "%s", "out of memory");
     const s_kind_t *kind = &s_producers[type];
     for (size_t r = 0; result && kind->produce && r < count && cw_value_size(result) < limit; r++) {
-        if (s_produce(self, kind, &refs[r], doc_type, limit - cw_value_size(result), result) != 0)
+        if (s_produce(self, kind, &refs[r], doc_type, limit - cw_value_size(result), page,
+                      result) != 0)
             cw_warn("repo_unreadable", CW_LS("repo", refs[r].name), CW_LS("path", refs[r].path),
                     CW_LEND);
     }
@@ -428,7 +448,8 @@ cw_value_t *cw_analyzer_candidates(cw_analyzer_t *self, const char *doc_type, co
         return NULL;
     }
     s_status_t status;
-    return s_candidates(self, doc_type, repo, limit, err, errlen, &status);
+    s_page_t page = {.sources = true};
+    return s_candidates(self, doc_type, repo, limit, &page, err, errlen, &status);
 }
 
 static int64_t s_mono_ms(void)
@@ -456,11 +477,19 @@ cw_value_t *cw_analyzer_handle(cw_analyzer_t *self, const cw_value_t *request)
                                       "limit must be an integer from 1 to 1000", false);
         limit = cw_value_int(lv);
     }
+    s_page_t page = {.sources = cw_map_bool(request, "sources", true)};
+    const cw_value_t *ov = cw_map_get(request, "offset");
+    if (ov && cw_value_kind(ov) != CW_VAL_NIL) {
+        if (cw_value_kind(ov) != CW_VAL_INT || cw_value_int(ov) < 0 || cw_value_int(ov) > 10000000)
+            return cw_proto_new_error(job_id, CW_ERR_BAD_REQUEST,
+                                      "offset must be an integer from 0 to 10000000", false);
+        page.skip = (size_t)cw_value_int(ov);
+    }
     int64_t start = s_mono_ms();
     char err[512] = "";
     s_status_t status;
     cw_value_t *targets =
-        s_candidates(self, doc_type, repo, (size_t)limit, err, sizeof err, &status);
+        s_candidates(self, doc_type, repo, (size_t)limit, &page, err, sizeof err, &status);
     if (!targets) {
         cw_warn("analyze_failed", CW_LS("job_id", job_id), CW_LS("error", err), CW_LEND);
         bool bad = status == S_BAD_REQUEST;
@@ -478,6 +507,7 @@ cw_value_t *cw_analyzer_handle(cw_analyzer_t *self, const cw_value_t *request)
     cw_map_set_int(reply, "files_scanned", (int64_t)self->files_scanned);
     cw_map_set_int(reply, "files_parsed", (int64_t)self->files_parsed);
     cw_map_set_int(reply, "elapsed_ms", elapsed);
+    cw_map_set_int(reply, "total", (int64_t)page.total);
     cw_info("analyzed", CW_LS("job_id", job_id), CW_LS("doc_type", doc_type ? doc_type : ""),
             CW_LS("repo", repo ? repo : ""), CW_LI("targets", n),
             CW_LI("files_scanned", self->files_scanned), CW_LI("elapsed_ms", elapsed), CW_LEND);

@@ -42,8 +42,11 @@ const char *cw_analyzer_notes(const cw_analyzer_t *self);
 /* ---- added by the analyzer */
 
 /* Answer one analyze_request payload: an analyze_reply {job_id, targets, files_scanned,
-   elapsed_ms}, or an error reply (bad_request for an unknown doc_type/repo or a bad limit,
-   internal otherwise). Never NULL unless out of memory. */
+   elapsed_ms, total}, or an error reply (bad_request for an unknown doc_type/repo or a bad
+   limit/offset, internal otherwise). Never NULL unless out of memory. Paging (backfill):
+   `offset` passes over the best candidates (stable order with one repo), `total` counts
+   the candidates of the repositories looked at, `sources: false` leaves every source ""
+   (the code hash is still the source's). */
 cw_value_t *cw_analyzer_handle(cw_analyzer_t *self, const cw_value_t *request);
 /* Source files the last cw_analyzer_candidates call looked at (readable text files of the
    scanned repositories, from the index or read again). */

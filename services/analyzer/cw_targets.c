@@ -68,6 +68,7 @@ int cw_cands_push(cw_cands_t *set, cw_cand_t *c)
         set->cap = cap;
     }
     set->items[set->count++] = *c;
+    set->seen++;
     memset(c, 0, sizeof *c);
     if (set->count >= 2 * set->keep + 64)
         cw_cands_trim(set);

@@ -54,6 +54,7 @@ typedef struct {
     size_t count;
     size_t cap;
     size_t keep; /* the best `keep` are kept */
+    size_t seen; /* candidates pushed in all (kept or not) */
 } cw_cands_t;
 
 /* Takes ownership of c's strings (c is zeroed). -1 on out-of-memory (c freed). */

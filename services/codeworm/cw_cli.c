@@ -231,6 +231,7 @@ int cw_cli_write_repos_yaml(const cw_config_t *config, const char *path)
 static const cw_cli_command_t *s_commands[] = {
     &cw_cmd_run,  &cw_cmd_run_once, &cw_cmd_analyze, &cw_cmd_stats,   &cw_cmd_schedule_preview,
     &cw_cmd_init, &cw_cmd_events,   &cw_cmd_status,  &cw_cmd_version, &cw_cmd_dashboard,
+    &cw_cmd_backfill,
 };
 
 static const cw_cli_command_t *s_find_command(const char *name)

@@ -47,6 +47,7 @@ typedef struct {
 /* the commands (one file each) */
 extern const cw_cli_command_t cw_cmd_run;
 extern const cw_cli_command_t cw_cmd_run_once;
+extern const cw_cli_command_t cw_cmd_backfill;
 extern const cw_cli_command_t cw_cmd_analyze;
 extern const cw_cli_command_t cw_cmd_stats;
 extern const cw_cli_command_t cw_cmd_schedule_preview;
@@ -107,5 +108,13 @@ bool cw_stack_ready(const cw_value_t *status, char *missing, size_t len);
 /* Poll the broker until every needed service has a worker. 0 ready, -1 timeout/interrupt
    (message printed). `sup` (may be NULL) is polled meanwhile. */
 int cw_stack_wait_workers(const cw_config_t *config, cw_supervisor_t *sup, int timeout_ms);
+/* For run-once and backfill: use the stack on bus.broker if it has analyzer, generator
+   and committer workers (waiting a while when its broker answers but workers are
+   missing), else start a private broker, analyzer, generator(s) and committer (their
+   logs to <data_dir>/<log_name> unless --debug). *sup_out = the private stack (stop and
+   destroy it when done) or NULL; *generators_out (may be NULL) = generator workers. 0, or
+   2 (message printed). */
+int cw_stack_ensure(cw_cli_t *cli, const cw_config_t *config, cw_stack_t *stack,
+                    const char *log_name, cw_supervisor_t **sup_out, int64_t *generators_out);
 
 #endif

@@ -57,44 +57,8 @@ static int s_cmd_run_once(cw_cli_t *cli, int argc, char **argv)
         cw_config_destroy(&config);
         return 0;
     }
-    /* Is a stack already running on this bus? (The ZeroMQ context created here does not
-       hurt the children below: they exec right after fork.) */
-    bool use_existing = false, broker_up = false;
-    char missing[128] = "";
-    cw_client_t *client = cw_client_new(config->bus.broker);
-    if (client) {
-        cw_value_t *status = cw_client_broker_status(client, CW_CLI_STATUS_TIMEOUT_MS);
-        broker_up = status != NULL;
-        use_existing = status && cw_stack_ready(status, missing, sizeof(missing));
-        cw_value_destroy(&status);
-        cw_client_destroy(&client);
-    }
     cw_supervisor_t *sup = NULL;
-    if (use_existing)
-        cw_info("run_once_stack", CW_LS("mode", "existing"), CW_LS("broker", config->bus.broker),
-                CW_LEND);
-    else if (broker_up) {
-        /* a broker answers but some services have no worker yet: maybe starting up */
-        cw_info("run_once_waiting", CW_LS("missing", missing), CW_LEND);
-        if (cw_stack_wait_workers(config, NULL, CW_CLI_STACK_TIMEOUT_MS) != 0)
-            rc = 2;
-    } else {
-        sup = cw_stack_supervisor(cli, config, &stack, false);
-        if (!sup)
-            rc = 2;
-        else {
-            char log_path[PATH_MAX];
-            if (!cli->debug &&
-                cw_config_data_path(config, "run-once.log", log_path, sizeof(log_path)) == 0) {
-                cw_supervisor_set_output(sup, log_path);
-                fprintf(stderr, "codeworm: starting a private stack (service logs: %s)\n",
-                        log_path);
-            }
-            if (cw_stack_start(sup, config) != 0 ||
-                cw_stack_wait_workers(config, sup, CW_CLI_STACK_TIMEOUT_MS) != 0)
-                rc = 2;
-        }
-    }
+    rc = cw_stack_ensure(cli, config, &stack, "run-once.log", &sup, NULL);
     if (rc == 0) {
         cw_cycle_runner_t *runner = cw_cycle_runner_new(config, "codeworm");
         if (!runner) {

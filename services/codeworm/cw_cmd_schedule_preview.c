@@ -56,16 +56,21 @@ static int s_cmd_schedule_preview(cw_cli_t *cli, int argc, char **argv)
     time_t now = time(NULL);
     const char *zone = cw_schedule_timezone(schedule);
     if (cw_schedule_is_interval(schedule)) {
-        printf("Fixed interval: a cycle every %d s (schedule.interval_seconds); time zone %s\n",
+        printf("Fixed interval: a cycle every %g s (schedule.interval_seconds); time zone %s\n",
                params.interval_seconds, zone);
-        time_t t = now, end = now + days * 86400;
+        double interval = cw_schedule_interval(schedule);
+        double t = (double)now, end = (double)now + days * 86400.0;
         int shown = 0;
-        while ((t = cw_schedule_next(schedule, t)) != (time_t)-1 && t < end && shown < 50) {
+        while ((t += interval) < end && shown < 50) {
+            time_t whole = (time_t)t;
             struct tm tm;
-            cw_schedule_localtime(schedule, t, &tm);
+            cw_schedule_localtime(schedule, whole, &tm);
             char buf[64];
             strftime(buf, sizeof(buf), "%a %Y-%m-%d %H:%M:%S", &tm);
-            printf("  %s\n", buf);
+            if (interval < 1.0)
+                printf("  %s.%03d\n", buf, (int)((t - (double)whole) * 1000.0));
+            else
+                printf("  %s\n", buf);
             shown++;
         }
         if (shown == 50)

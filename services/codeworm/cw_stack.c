@@ -298,3 +298,57 @@ int cw_stack_wait_workers(const cw_config_t *config, cw_supervisor_t *sup, int t
     }
     return rc;
 }
+
+/* ------------------------------------------------------------------ run-once, backfill */
+int cw_stack_ensure(cw_cli_t *cli, const cw_config_t *config, cw_stack_t *stack,
+                    const char *log_name, cw_supervisor_t **sup_out, int64_t *generators_out)
+{
+    *sup_out = NULL;
+    if (generators_out)
+        *generators_out = 0;
+    /* Is a stack already running on this bus? (The ZeroMQ context created here does not
+       hurt the children below: they exec right after fork.) */
+    bool use_existing = false, broker_up = false;
+    char missing[128] = "";
+    cw_client_t *client = cw_client_new(config->bus.broker);
+    if (client) {
+        cw_value_t *status = cw_client_broker_status(client, CW_CLI_STATUS_TIMEOUT_MS);
+        broker_up = status != NULL;
+        use_existing = status && cw_stack_ready(status, missing, sizeof(missing));
+        if (use_existing && generators_out)
+            *generators_out = cw_cli_service_workers(status, CW_SERVICE_GENERATOR);
+        cw_value_destroy(&status);
+        cw_client_destroy(&client);
+    }
+    if (use_existing) {
+        cw_info("stack", CW_LS("mode", "existing"), CW_LS("broker", config->bus.broker), CW_LEND);
+        return 0;
+    }
+    if (broker_up) {
+        /* a broker answers but some services have no worker yet: maybe starting up */
+        cw_info("stack_waiting", CW_LS("missing", missing), CW_LEND);
+        if (cw_stack_wait_workers(config, NULL, CW_CLI_STACK_TIMEOUT_MS) != 0)
+            return 2;
+        if (generators_out)
+            *generators_out = 1;
+        return 0;
+    }
+    cw_supervisor_t *sup = cw_stack_supervisor(cli, config, stack, false);
+    if (!sup)
+        return 2;
+    char log_path[PATH_MAX];
+    if (!cli->debug && cw_config_data_path(config, log_name, log_path, sizeof(log_path)) == 0) {
+        cw_supervisor_set_output(sup, log_path);
+        fprintf(stderr, "codeworm: starting a private stack (service logs: %s)\n", log_path);
+    }
+    if (cw_stack_start(sup, config) != 0 ||
+        cw_stack_wait_workers(config, sup, CW_CLI_STACK_TIMEOUT_MS) != 0) {
+        cw_supervisor_stop(sup, CW_SUPERVISOR_GRACE_MS);
+        cw_supervisor_destroy(&sup);
+        return 2;
+    }
+    if (generators_out)
+        *generators_out = cw_stack_generator_count(config);
+    *sup_out = sup;
+    return 0;
+}

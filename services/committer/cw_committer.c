@@ -135,35 +135,57 @@ static cw_value_t *s_handle_dedup(cw_committer_t *self, const char *job_id,
     size_t n = cw_value_size(targets);
     if (n > 1000)
         return s_bad_request(job_id, "too many targets (at most 1000)");
-    cw_value_t *allowed = cw_value_new_array();
-    if (!allowed)
-        return NULL;
-    time_t now = time(NULL);
-    int days = self->config->documentation.redocument_after_days;
-    size_t n_allowed = 0;
     for (size_t i = 0; i < n; i++) {
         const cw_value_t *t = cw_array_at(targets, i);
-        if (!t || cw_value_kind(t) != CW_VAL_MAP) {
-            cw_value_destroy(&allowed);
+        if (!t || cw_value_kind(t) != CW_VAL_MAP)
             return s_bad_request(job_id, "every target must be a map");
-        }
-        int rc = cw_ledger_allowed(self->ledger, t, days, now);
-        if (rc < 0) {
-            cw_value_destroy(&allowed);
-            return cw_proto_new_error(job_id, CW_ERR_INTERNAL, "ledger query failed", true);
-        }
-        cw_array_push(allowed, cw_value_new_bool(rc == 1));
-        n_allowed += rc == 1;
     }
+    const char *claim_id = cw_map_str(request, "claim_id", NULL);
+    int claim_seconds = (int)cw_map_int(request, "claim_seconds", 0);
+    bool flags[1000];
+    int claimed = -1, held = 0;
+    if (cw_ledger_claim(self->ledger, targets, claim_id, claim_seconds,
+                        self->config->documentation.redocument_after_days, time(NULL), flags,
+                        sizeof flags / sizeof flags[0], &claimed, &held) != 0)
+        return cw_proto_new_error(job_id, CW_ERR_INTERNAL, "ledger query failed", true);
+    cw_value_t *allowed = cw_value_new_array();
     cw_value_t *reply = cw_proto_new(CW_MSG_DEDUP_REPLY);
-    if (!reply) {
+    if (!allowed || !reply) {
         cw_value_destroy(&allowed);
+        cw_value_destroy(&reply);
         return NULL;
+    }
+    size_t n_allowed = 0;
+    for (size_t i = 0; i < n; i++) {
+        cw_array_push(allowed, cw_value_new_bool(flags[i]));
+        n_allowed += flags[i];
     }
     cw_map_set_str(reply, "job_id", job_id);
     cw_map_set(reply, "allowed", allowed);
+    if (claim_id && *claim_id)
+        cw_map_set_int(reply, "claimed", claimed);
+    cw_map_set_int(reply, "held", held);
     cw_debug("dedup_answered", CW_LS("job_id", job_id), CW_LI("targets", n),
-             CW_LI("allowed", n_allowed), CW_LEND);
+             CW_LI("allowed", n_allowed), CW_LS("claim_id", claim_id ? claim_id : ""),
+             CW_LI("claimed", claimed), CW_LEND);
+    return reply;
+}
+
+static cw_value_t *s_handle_release(cw_committer_t *self, const char *job_id,
+                                    const cw_value_t *request)
+{
+    const char *claim_id = cw_map_str(request, "claim_id", NULL);
+    if (!claim_id || !*claim_id)
+        return s_bad_request(job_id, "release_request needs a claim_id");
+    int n = cw_ledger_release(self->ledger, claim_id);
+    if (n < 0)
+        return cw_proto_new_error(job_id, CW_ERR_INTERNAL, "ledger write failed", true);
+    cw_value_t *reply = cw_proto_new(CW_MSG_RELEASE_REPLY);
+    if (!reply)
+        return NULL;
+    cw_map_set_str(reply, "job_id", job_id);
+    cw_map_set_int(reply, "released", n);
+    cw_debug("claim_released", CW_LS("claim_id", claim_id), CW_LI("released", n), CW_LEND);
     return reply;
 }
 
@@ -229,8 +251,21 @@ static cw_value_t *s_handle_commit(cw_committer_t *self, const char *job_id,
                 CW_LS("path", path), CW_LEND);
         return s_commit_reply(job_id, commit, path, true, false, NULL);
     }
-    /* 3. commit */
+    /* 3. documented meanwhile by another job (its claim expired, or none was taken)?
+       Exactly once per (code, doc type): refuse, nothing is written. */
     time_t now = time(NULL);
+    int documented = cw_ledger_documented(self->ledger, target);
+    if (documented < 0)
+        return cw_proto_new_error(job_id, CW_ERR_INTERNAL, "ledger query failed", true);
+    if (documented == 1) {
+        cw_warn("commit_refused_documented", CW_LS("job_id", job_id),
+                CW_LS("cycle_id", cycle_id ? cycle_id : ""),
+                CW_LS("code_hash", cw_map_str(target, "code_hash", "")),
+                CW_LS("doc_type", cw_map_str(target, "doc_type", "")), CW_LEND);
+        return cw_proto_new_error(job_id, CW_ERR_DOCUMENTED,
+                                  "this target was documented meanwhile by another job", false);
+    }
+    /* 4. commit */
     if (cw_devlog_commit_document(self->devlog, target, documentation, message, job_id, now, commit,
                                   path, sizeof path, err, sizeof err) != 0) {
         cw_error("commit_failed", CW_LS("job_id", job_id), CW_LS("reason", err), CW_LEND);
@@ -240,7 +275,7 @@ static cw_value_t *s_handle_commit(cw_committer_t *self, const char *job_id,
         /* the commit exists and carries the job trailer: a repeat finds it */
         cw_error("ledger_record_failed", CW_LS("job_id", job_id), CW_LS("commit", commit), CW_LEND);
 
-    /* 4. push */
+    /* 5. push */
     bool pushed = false;
     char push_err[1024] = "";
     const char *remote = self->config->devlog.remote;
@@ -289,6 +324,8 @@ cw_value_t *cw_committer_handle(cw_committer_t *self, const cw_value_t *request)
         return s_handle_commit(self, job_id, request);
     if (strcmp(type, CW_MSG_STATS_REQUEST) == 0)
         return s_handle_stats(self, job_id);
+    if (strcmp(type, CW_MSG_RELEASE_REQUEST) == 0)
+        return s_handle_release(self, job_id, request);
     char msg[128];
     snprintf(msg, sizeof msg, "the committer does not handle '%.64s'", type);
     return s_bad_request(job_id, msg);

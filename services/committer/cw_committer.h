@@ -1,14 +1,18 @@
 /*  cw_committer — the committer worker's logic, without sockets: it owns the DevLog
     repository (cw_devlog) and the ledger (cw_ledger) and answers
 
-      dedup_request  -> dedup_reply  {allowed[]}
-      commit_request -> commit_reply {job_id, commit, path, duplicate, pushed, push_error?}
-      stats_request  -> stats_reply  {total, last_7_days, by_repo, by_doc_type, devlog_path}
+      dedup_request   -> dedup_reply  {allowed[], claimed?}  (claim_id: claim the first
+                         allowed target for that id, in the same transaction as the check)
+      release_request -> release_reply {released}             (drop an id's claims)
+      commit_request  -> commit_reply {job_id, commit, path, duplicate, pushed, push_error?}
+      stats_request   -> stats_reply  {total, last_7_days, by_repo, by_doc_type, devlog_path}
 
     anything else -> error bad_request. A job id is committed at most once: a repeat is
     answered with the first result (duplicate = true), found in the ledger or, if the
     process died between the git commit and the ledger write, through the commit's
-    "CodeWorm-Job:" trailer.                                                             */
+    "CodeWorm-Job:" trailer. A new job for a (code_hash, doc_type) the ledger already has
+    is refused with already_documented: each is documented once, whatever happened to
+    the claims.                                                                          */
 #ifndef CW_COMMITTER_H
 #define CW_COMMITTER_H
 

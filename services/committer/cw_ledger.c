@@ -29,7 +29,15 @@ static const char *s_indexes =
     "class_name, doc_type);"
     "CREATE INDEX IF NOT EXISTS idx_doc_type ON documented_snippets(doc_type);"
     "CREATE TABLE IF NOT EXISTS committed_jobs (job_id TEXT PRIMARY KEY, commit_oid TEXT, path "
-    "TEXT, created_at TEXT);";
+    "TEXT, created_at TEXT);"
+    /* claims: a target a cycle in flight is working on (issue 6) */
+    "CREATE TABLE IF NOT EXISTS claims (code_hash TEXT NOT NULL, doc_type TEXT NOT NULL, "
+    "claim_id TEXT NOT NULL, source_repo TEXT NOT NULL, source_file TEXT NOT NULL, "
+    "function_name TEXT, class_name TEXT, expires_at INTEGER NOT NULL, "
+    "PRIMARY KEY (code_hash, doc_type));"
+    "CREATE INDEX IF NOT EXISTS idx_claims_id ON claims(claim_id);"
+    "CREATE INDEX IF NOT EXISTS idx_claims_name ON claims(source_repo, source_file, "
+    "function_name, class_name, doc_type);";
 
 enum {
     Q_HASH = 0,
@@ -42,6 +50,11 @@ enum {
     Q_SINCE,
     Q_BY_REPO,
     Q_BY_TYPE,
+    Q_CLAIM_EXPIRE,
+    Q_CLAIM_OTHER,
+    Q_CLAIM_DROP_ID,
+    Q_CLAIM_INSERT,
+    Q_CLAIM_DROP_TARGET,
     Q_COUNT
 };
 
@@ -76,6 +89,20 @@ static const char *s_sql[Q_COUNT] = {
     /* Q_BY_TYPE */
     "SELECT doc_type, COUNT(*) FROM documented_snippets GROUP BY doc_type "
     "ORDER BY 2 DESC, 1 LIMIT 256",
+    /* Q_CLAIM_EXPIRE: ?1 now */
+    "DELETE FROM claims WHERE expires_at <= ?1",
+    /* Q_CLAIM_OTHER: a live claim by another id on the same code or the same name;
+       ?1 hash ?2 doc_type ?3 claim_id ?4 repo ?5 file ?6 function ?7 class */
+    "SELECT 1 FROM claims WHERE claim_id IS NOT ?3 AND ((code_hash = ?1 AND doc_type = ?2) OR "
+    "(source_repo = ?4 AND source_file = ?5 AND function_name IS ?6 AND class_name IS ?7 AND "
+    "doc_type = ?2)) LIMIT 1",
+    /* Q_CLAIM_DROP_ID */
+    "DELETE FROM claims WHERE claim_id = ?1",
+    /* Q_CLAIM_INSERT */
+    "INSERT OR REPLACE INTO claims (code_hash, doc_type, claim_id, source_repo, source_file, "
+    "function_name, class_name, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    /* Q_CLAIM_DROP_TARGET: ?1 hash ?2 doc_type */
+    "DELETE FROM claims WHERE code_hash = ?1 AND doc_type = ?2",
 };
 
 struct _cw_ledger_t {
@@ -280,6 +307,17 @@ int cw_ledger_allowed(cw_ledger_t *self, const cw_value_t *target, int redocumen
     return 1;
 }
 
+int cw_ledger_documented(cw_ledger_t *self, const cw_value_t *target)
+{
+    const char *hash = self && target ? s_opt(target, "code_hash") : NULL;
+    if (!hash)
+        return self && target ? 0 : -1;
+    sqlite3_stmt *st = s_stmt(self, Q_HASH);
+    s_bind_text(st, 1, hash);
+    s_bind_text(st, 2, cw_map_str(target, "doc_type", "function_doc"));
+    return s_exists(self, st);
+}
+
 static int s_step_done(cw_ledger_t *self, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);
@@ -320,6 +358,12 @@ int cw_ledger_record(cw_ledger_t *self, const cw_value_t *target, const char *sn
     s_bind_text(st, 9, commit);
     s_bind_text(st, 10, cw_map_str(target, "doc_type", "function_doc"));
     int rc = s_step_done(self, st, "documented_snippets");
+    if (rc == 0) { /* documented: its claim has done its work */
+        st = s_stmt(self, Q_CLAIM_DROP_TARGET);
+        s_bind_text(st, 1, cw_map_str(target, "code_hash", ""));
+        s_bind_text(st, 2, cw_map_str(target, "doc_type", "function_doc"));
+        rc = s_step_done(self, st, "claims");
+    }
     if (rc == 0 && job_id && *job_id) {
         st = s_stmt(self, Q_INSERT_JOB);
         s_bind_text(st, 1, job_id);
@@ -418,4 +462,148 @@ cw_value_t *cw_ledger_stats(cw_ledger_t *self, time_t now)
     if (!ok)
         cw_value_destroy(&out);
     return out;
+}
+
+/* ------------------------------------------------------------------ claims */
+
+/* Claims are short-lived bookkeeping: their transactions need not wait for the disk (in
+   WAL mode a NORMAL commit is as safe against a killed process, and the next synced commit
+   carries it to the disk). The connection's own setting is restored afterwards. */
+static int s_sync_relax(cw_ledger_t *self)
+{
+    sqlite3_stmt *st = NULL;
+    int level = -1;
+    if (sqlite3_prepare_v2(self->db, "PRAGMA synchronous", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        level = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (level > 1)
+        sqlite3_exec(self->db, "PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
+    return level;
+}
+
+static void s_sync_restore(cw_ledger_t *self, int level)
+{
+    if (level > 1) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA synchronous=%d;", level);
+        sqlite3_exec(self->db, sql, NULL, NULL, NULL);
+    }
+}
+
+/* The claim statements' parameters ?1..?7: hash, doc type, claim id, repo, file,
+   function, class. */
+static sqlite3_stmt *s_claim_stmt(cw_ledger_t *self, int q, const cw_value_t *target,
+                                  const char *claim_id)
+{
+    sqlite3_stmt *st = s_stmt(self, q);
+    s_bind_text(st, 1, cw_map_str(target, "code_hash", ""));
+    s_bind_text(st, 2, cw_map_str(target, "doc_type", "function_doc"));
+    s_bind_text(st, 3, claim_id);
+    s_bind_text(st, 4, cw_map_str(target, "repo", ""));
+    s_bind_text(st, 5, cw_map_str(target, "file", ""));
+    s_bind_text(st, 6, s_opt(target, "name"));
+    s_bind_text(st, 7, s_opt(target, "class"));
+    return st;
+}
+
+/* 1 when a live claim by another id covers the target, 0 not, -1 error */
+static int s_claimed_by_other(cw_ledger_t *self, const cw_value_t *target, const char *claim_id)
+{
+    return s_exists(self, s_claim_stmt(self, Q_CLAIM_OTHER, target, claim_id));
+}
+
+int cw_ledger_claim(cw_ledger_t *self, const cw_value_t *targets, const char *claim_id,
+                    int claim_seconds, int redocument_after_days, time_t now, bool *allowed,
+                    size_t allowed_len, int *claimed, int *held)
+{
+    if (claimed)
+        *claimed = -1;
+    if (held)
+        *held = 0;
+    int n_held = 0;
+    if (!self || !targets || !allowed)
+        return -1;
+    size_t n = cw_value_size(targets);
+    if (n > allowed_len)
+        return -1;
+    if (claim_id && !*claim_id)
+        claim_id = NULL;
+    int sync = s_sync_relax(self);
+    if (s_exec(self, "BEGIN IMMEDIATE;") != 0) {
+        s_sync_restore(self, sync);
+        return -1;
+    }
+    sqlite3_stmt *st = s_stmt(self, Q_CLAIM_EXPIRE);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+    int rc = s_step_done(self, st, "claims_expire");
+    int pick = -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const cw_value_t *t = cw_array_at(targets, i);
+        int ok = cw_ledger_allowed(self, t, redocument_after_days, now);
+        if (ok == 1) {
+            int other = s_claimed_by_other(self, t, claim_id);
+            ok = other < 0 ? -1 : !other;
+            n_held += other == 1;
+        }
+        if (ok < 0) {
+            rc = -1;
+            break;
+        }
+        allowed[i] = ok == 1;
+        if (ok == 1 && claim_id && pick < 0)
+            pick = (int)i;
+    }
+    if (rc == 0 && claim_id && pick >= 0) {
+        /* a cycle holds one claim: the one it takes now replaces any earlier one */
+        st = s_stmt(self, Q_CLAIM_DROP_ID);
+        s_bind_text(st, 1, claim_id);
+        rc = s_step_done(self, st, "claims_drop");
+        const cw_value_t *t = cw_array_at(targets, (size_t)pick);
+        if (rc == 0) {
+            st = s_claim_stmt(self, Q_CLAIM_INSERT, t, claim_id);
+            sqlite3_bind_int64(st, 8,
+                               (sqlite3_int64)now + (claim_seconds > 0 ? claim_seconds : 1800));
+            rc = s_step_done(self, st, "claims_insert");
+        }
+    }
+    if (rc == 0)
+        rc = s_exec(self, "COMMIT;");
+    if (rc != 0)
+        sqlite3_exec(self->db, "ROLLBACK;", NULL, NULL, NULL);
+    s_sync_restore(self, sync);
+    if (rc != 0)
+        return -1;
+    if (claimed)
+        *claimed = pick;
+    if (held)
+        *held = n_held;
+    return 0;
+}
+
+int cw_ledger_release(cw_ledger_t *self, const char *claim_id)
+{
+    if (!self || !claim_id || !*claim_id)
+        return -1;
+    int sync = s_sync_relax(self);
+    sqlite3_stmt *st = s_stmt(self, Q_CLAIM_DROP_ID);
+    s_bind_text(st, 1, claim_id);
+    int rc = s_step_done(self, st, "claims_release");
+    int n = sqlite3_changes(self->db);
+    s_sync_restore(self, sync);
+    return rc == 0 ? n : -1;
+}
+
+int cw_ledger_claims(cw_ledger_t *self, time_t now)
+{
+    if (!self)
+        return -1;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(self->db, "SELECT COUNT(*) FROM claims WHERE expires_at > ?1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_finalize(st);
+    return n;
 }

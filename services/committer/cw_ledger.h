@@ -8,7 +8,15 @@
     datetime.isoformat() form ("2026-02-28T07:42:13.123456").
 
     Extra table committed_jobs (job_id, commit_oid, path, created_at) makes commits
-    idempotent per job id.                                                             */
+    idempotent per job id.
+
+    Extra table claims (code_hash, doc_type, claim_id, source_repo, source_file,
+    function_name, class_name, expires_at): the targets that cycles in flight are working
+    on. A claim is taken in the same transaction as the dedup check, so two cycles never
+    pick the same target at once; it goes when the target is recorded as documented, when
+    its holder releases it, or when it expires (its cycle died and nobody recovered it).
+    A target is claimed when a live claim by another id has the same (code_hash,
+    doc_type) or the same (repo, file, function, class, doc_type).                      */
 #ifndef CW_LEDGER_H
 #define CW_LEDGER_H
 
@@ -31,6 +39,9 @@ void cw_ledger_destroy(cw_ledger_t **self_p);
 int cw_ledger_allowed(cw_ledger_t *self, const cw_value_t *target, int redocument_after_days,
                       time_t now);
 
+/* 1 when the ledger has a row with the target's (code_hash, doc_type), 0 not, -1 error. */
+int cw_ledger_documented(cw_ledger_t *self, const cw_value_t *target);
+
 /* Record a documented target and (if job_id is set) its job, in one transaction.
    `when` = 0 means the current time (with microseconds). 0 or -1. */
 int cw_ledger_record(cw_ledger_t *self, const cw_value_t *target, const char *snippet_path,
@@ -39,6 +50,21 @@ int cw_ledger_record(cw_ledger_t *self, const cw_value_t *target, const char *sn
 /* The first result of a job: 1 found (commit and path copied), 0 not found, -1 error. */
 int cw_ledger_find_job(cw_ledger_t *self, const char *job_id, char *commit, size_t commit_len,
                        char *path, size_t path_len);
+
+/* Dedup with claims, in one transaction: expired claims are dropped; allowed[i] = the
+   target may be documented (cw_ledger_allowed) and no live claim by another id covers it.
+   With a claim_id (not NULL/""), the first allowed target is claimed for it until now +
+   claim_seconds (<= 0: 1800), replacing that id's earlier claim, and *claimed is its index
+   (-1 when none was allowed). A claim by the same id does not block (a repeated request
+   takes the same target again). allowed_len >= the number of targets. *held (may be
+   NULL) = how many targets were refused only because another id holds them. 0 or -1. */
+int cw_ledger_claim(cw_ledger_t *self, const cw_value_t *targets, const char *claim_id,
+                    int claim_seconds, int redocument_after_days, time_t now, bool *allowed,
+                    size_t allowed_len, int *claimed, int *held);
+/* Drop the claims of claim_id. The number dropped, or -1. */
+int cw_ledger_release(cw_ledger_t *self, const char *claim_id);
+/* Live claims at `now` (tests, stats), or -1. */
+int cw_ledger_claims(cw_ledger_t *self, time_t now);
 
 /* {total, last_7_days, by_repo {name: n}, by_doc_type {type: n}} as a new map; NULL on
    error. */

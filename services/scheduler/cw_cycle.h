@@ -2,9 +2,13 @@
     analyzer (candidates) -> committer (dedup) -> generator (document) -> committer
     (write, commit, push). Each step is recorded in the cycle log before the next is
     taken, with its job id, so a restart resumes or abandons an open cycle and never
-    documents the same target twice. Shared by codeworm-scheduler and `codeworm run-once`. */
+    documents the same target twice. Shared by codeworm-scheduler, `codeworm run-once` and
+    `codeworm backfill`. */
 #ifndef CW_CYCLE_H
 #define CW_CYCLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "cw_config.h"
 
@@ -25,6 +29,9 @@ typedef struct {
     char target[512];
     char doc_type[32];
     char repo[256];
+    char code_hash[65]; /* of the chosen target ("" when none was chosen) */
+    int64_t elapsed_ms; /* wall time of the cycle */
+    void *tag;          /* the plan's tag (cw_cycle_plan_t) */
 } cw_cycle_outcome_t;
 
 typedef struct _cw_cycle_runner_t cw_cycle_runner_t;
@@ -54,11 +61,54 @@ void cw_cycle_runner_set_seed(cw_cycle_runner_t *self, uint64_t seed);
 cw_cyclelog_t *cw_cycle_runner_log(cw_cycle_runner_t *self);
 /* The runner's event publisher (owned by the runner), for the caller's own events. */
 cw_publisher_t *cw_cycle_runner_publisher(cw_cycle_runner_t *self);
-/* Recover open cycles left by a process that is gone (or by this one): a cycle that
-   reached the commit step is resumed by re-sending its recorded commit_request with the
-   same job id; earlier ones are marked abandoned. cw_cycle_run calls this first; callers
-   may call it at start. Returns the number of cycles closed, -1 on a log error. */
+/* Recover open cycles left by a process that is gone (or by this one, when not in
+   flight): a cycle that reached the commit step is resumed by re-sending its recorded
+   commit_request with the same job id; earlier ones are marked abandoned and their claim
+   released. Claims whose release was lost are released. cw_cycle_run calls this first
+   (skipped while another thread of the process recovers); callers may call it at start.
+   Returns the number of cycles closed, -1 on a log error. */
 int cw_cycle_recover(cw_cycle_runner_t *self);
+
+/* ---- issue 6: concurrent cycles, claims, paging
+
+   Several runners may run cycles at once, in one process (one runner per thread: a runner
+   is used by one thread at a time) or in several. Each cycle claims its target at the
+   committer with the dedup step (claim_id = its cycle id), so two cycles never pick the
+   same (code_hash, doc_type); the claim goes with the commit, is released when the cycle
+   ends otherwise, and a claim whose release was lost is released by a later recovery
+   (cycles.db remembers it) or expires. Recovery leaves alone the cycles in flight in this
+   process (a process-wide registry) and those of another live process. */
+
+/* A shared paging cursor for cycles that go through the whole ranking of one doc type in
+   one repository (backfill), and the targets they should leave alone: a cycle of the plan
+   that fails at generate or commit adds its target before it releases the claim.
+   Thread-safe. */
+typedef struct _cw_cycle_pager_t cw_cycle_pager_t;
+cw_cycle_pager_t *cw_cycle_pager_new(void);
+void cw_cycle_pager_destroy(cw_cycle_pager_t **self_p);
+/* Offset of the first page that may still hold a target nobody documented or claimed. */
+size_t cw_cycle_pager_cursor(cw_cycle_pager_t *self);
+/* Leave this (code_hash, doc_type) alone from now on. */
+void cw_cycle_pager_exclude(cw_cycle_pager_t *self, const char *code_hash, const char *doc_type);
+bool cw_cycle_pager_excluded(cw_cycle_pager_t *self, const char *code_hash, const char *doc_type);
+
+typedef struct {
+    const char *doc_type;    /* one doc type; NULL = the weighted choice, then the others */
+    const char *repo;        /* one repository (name); NULL = every configured one */
+    cw_cycle_pager_t *pager; /* page through the whole ranking from the pager's cursor
+                                (needs doc_type and repo); NULL = the best 20 only */
+    const char *trigger;     /* cycle_starting's trigger; NULL = "schedule" or "manual" */
+    void *tag;               /* the caller's: copied to the outcome */
+} cw_cycle_plan_t;
+
+/* Run one cycle of this plan (NULL = the default: cw_cycle_run). */
+cw_cycle_result_t cw_cycle_run_plan(cw_cycle_runner_t *self, const cw_cycle_plan_t *plan,
+                                    cw_cycle_outcome_t *outcome);
+/* How long a claim of this runner lives: the longest its cycle can take with its
+   timeouts and retries, plus a minute (seconds). */
+int cw_cycle_runner_claim_seconds(const cw_cycle_runner_t *self);
+/* Number of cycles in flight in this process (all runners). */
+int cw_cycle_active_count(void);
 
 /* Doc types to try, in order: the first chosen by weighted random choice over `weights`
    (weight <= 0 never chosen), then the others by weight descending (ties: reference

@@ -1,9 +1,10 @@
 /*  cw_cyclelog — the scheduler's record of every cycle and its steps, and the cycle stats,
-    in SQLite at <data_dir>/cycles.db (WAL, busy timeout: `codeworm run-once` and the
-    scheduler may open it at once).
+    in SQLite at <data_dir>/cycles.db (WAL, synchronous NORMAL, busy timeout: `codeworm
+    run-once`, `codeworm backfill` and the scheduler may open it at once, and each cycle
+    runner thread has its own connection).
 
       cycles(cycle_id, started_at, finished_at, state, target, doc_type, repo, reason,
-             commit_oid, pid, counted)
+             commit_oid, pid, counted, release_pending)
       steps(id, cycle_id, step, job_id, at, detail, payload)   payload = the exact request
              (msgpack) for steps that may be repeated (commit)
       stats(total, successful, failed, skipped, consecutive_failures, consecutive_skips, ...)
@@ -66,9 +67,11 @@ typedef struct {
     char reason[1024];
     char commit_oid[65];
     int64_t started_at;
-    int64_t finished_at; /* 0 while open */
-    int64_t pid;         /* process that ran it */
-    bool counted;        /* its result is in the stats */
+    int64_t finished_at;  /* 0 while open */
+    int64_t pid;          /* process that ran it */
+    bool counted;         /* its result is in the stats */
+    bool release_pending; /* it may hold a claim at the committer (a dedup with its id was
+                             sent) that nobody released yet */
 } cw_cyclelog_cycle_t;
 
 typedef struct _cw_cyclelog_t cw_cyclelog_t;
@@ -86,6 +89,29 @@ int cw_cyclelog_begin(cw_cyclelog_t *self, const char *cycle_id, time_t at);
 int cw_cyclelog_step(cw_cyclelog_t *self, const char *cycle_id, const char *step,
                      const char *job_id, const char *detail, const void *payload,
                      size_t payload_len, const char *new_state, time_t at);
+/* One step and what changes with it, in one transaction: the step row, then the cycle's
+   state, doc type, repo, target and release flag, each only when given (NULL / -1). */
+typedef struct {
+    const char *cycle_id;
+    const char *step;
+    const char *job_id;
+    const char *detail;
+    const void *payload; /* the exact request, for steps that may be repeated (commit) */
+    size_t payload_len;
+    time_t at;
+    const char *new_state;
+    const char *doc_type;
+    const char *repo;
+    const char *target_json;
+    int release_pending; /* 1 set, 0 clear, -1 leave */
+} cw_cyclelog_rec_t;
+int cw_cyclelog_record(cw_cyclelog_t *self, const cw_cyclelog_rec_t *rec);
+/* Mark whether the cycle may still hold a claim that nobody released. 0 / -1. Closing a
+   cycle as committed clears it (the committer drops the claim with the ledger write). */
+int cw_cyclelog_set_release_pending(cw_cyclelog_t *self, const char *cycle_id, bool pending);
+/* Closed cycles whose claim was never released (their release was lost or never sent),
+   oldest first; up to max. The count, or -1. */
+int cw_cyclelog_list_release_pending(cw_cyclelog_t *self, cw_cyclelog_cycle_t *out, int max);
 /* Set the chosen target (JSON), its doc type and repo. */
 int cw_cyclelog_set_target(cw_cyclelog_t *self, const char *cycle_id, const char *doc_type,
                            const char *repo, const char *target_json);

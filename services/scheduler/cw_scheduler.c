@@ -2,12 +2,15 @@
 #include "cw_scheduler.h"
 
 #include <czmq.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "cw_bus.h"
 #include "cw_cycle.h"
+#include "cw_cycle_pool.h"
 #include "cw_cyclelog.h"
 #include "cw_log.h"
 #include "cw_proto.h"
@@ -18,11 +21,13 @@
 #endif
 
 #define S_SLICE_MS 200
+#define S_ANNOUNCE_MIN_S 1.0 /* next_cycle only for waits this long (not every 50 ms) */
 
 struct _cw_scheduler_t {
     const cw_config_t *config;
     cw_schedule_t *schedule;
-    cw_cycle_runner_t *runner;
+    cw_cycle_runner_t *runner; /* this thread's: recovery, events */
+    cw_cycle_pool_t *pool;     /* the cycles in flight */
     cw_scheduler_clock_fn *clock;
     void *clock_arg;
     int max_cycles;
@@ -48,10 +53,12 @@ int64_t cw_scheduler_llm_wait_seconds(int64_t n)
     return s > 300 ? 300 : s;
 }
 
-static time_t s_wall_clock(void *arg)
+static double s_wall_clock(void *arg)
 {
     (void)arg;
-    return time(NULL);
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
 cw_scheduler_t *cw_scheduler_new(const cw_config_t *config)
@@ -67,7 +74,13 @@ cw_scheduler_t *cw_scheduler_new(const cw_config_t *config)
     cw_schedule_params_init(&params, config);
     self->schedule = cw_schedule_new(&params, cw_rng_os_seed());
     self->runner = cw_cycle_runner_new(config, "scheduler");
-    if (!self->schedule || !self->runner) {
+    int in_flight = config->schedule.max_in_flight;
+    if (in_flight < 1)
+        in_flight = 1;
+    if (in_flight > CW_CYCLE_POOL_MAX)
+        in_flight = CW_CYCLE_POOL_MAX;
+    self->pool = cw_cycle_pool_new(config, "scheduler", in_flight);
+    if (!self->schedule || !self->runner || !self->pool) {
         cw_scheduler_destroy(&self);
         return NULL;
     }
@@ -79,6 +92,7 @@ void cw_scheduler_destroy(cw_scheduler_t **self_p)
     if (!self_p || !*self_p)
         return;
     cw_scheduler_t *self = *self_p;
+    cw_cycle_pool_destroy(&self->pool);
     cw_cycle_runner_destroy(&self->runner);
     cw_schedule_destroy(&self->schedule);
     free(self);
@@ -105,6 +119,7 @@ void cw_scheduler_set_seed(cw_scheduler_t *self, uint64_t seed)
         self->schedule = fresh;
     }
     cw_cycle_runner_set_seed(self->runner, seed);
+    cw_cycle_pool_set_seed(self->pool, seed);
 }
 
 void cw_scheduler_set_max_cycles(cw_scheduler_t *self, int max_cycles)
@@ -116,27 +131,17 @@ void cw_scheduler_set_max_cycles(cw_scheduler_t *self, int max_cycles)
 void cw_scheduler_set_timeouts(cw_scheduler_t *self, int step_timeout_ms, int step_retries,
                                int generate_timeout_ms, int generate_retries)
 {
-    if (self)
-        cw_cycle_runner_set_timeouts(self->runner, step_timeout_ms, step_retries,
-                                     generate_timeout_ms, generate_retries);
+    if (!self)
+        return;
+    cw_cycle_runner_set_timeouts(self->runner, step_timeout_ms, step_retries, generate_timeout_ms,
+                                 generate_retries);
+    cw_cycle_pool_set_timeouts(self->pool, step_timeout_ms, step_retries, generate_timeout_ms,
+                               generate_retries);
 }
 
-static time_t s_now(cw_scheduler_t *self)
+static double s_now(cw_scheduler_t *self)
 {
     return self->clock(self->clock_arg);
-}
-
-/* Sleep until the clock reaches `until`, in small slices; false if interrupted. */
-static bool s_sleep_until(cw_scheduler_t *self, time_t until)
-{
-    while (!zsys_interrupted) {
-        time_t now = s_now(self);
-        if (now >= until)
-            return true;
-        int64_t ms = (int64_t)(until - now) * 1000;
-        zclock_sleep((int)(ms < S_SLICE_MS ? ms : S_SLICE_MS));
-    }
-    return false;
 }
 
 static void s_publish(cw_scheduler_t *self, const char *name, cw_value_t *fields)
@@ -165,16 +170,147 @@ static void s_publish_stats(cw_scheduler_t *self)
             CW_LI("consecutive_failures", st.consecutive_failures), CW_LEND);
 }
 
-static void s_announce(cw_scheduler_t *self, time_t at, time_t now)
+static void s_announce(cw_scheduler_t *self, double at, double now)
 {
     char iso[32];
-    cw_schedule_iso8601(at, iso, sizeof iso);
+    cw_schedule_iso8601((time_t)at, iso, sizeof iso);
+    int64_t seconds = (int64_t)ceil(at - now);
     cw_value_t *ev = cw_value_new_map();
     cw_map_set_str(ev, "at", iso);
-    cw_map_set_int(ev, "seconds", (int64_t)(at - now));
+    cw_map_set_int(ev, "seconds", seconds);
     s_publish(self, CW_EV_NEXT_CYCLE, ev);
-    cw_info("next_cycle", CW_LS("at", iso), CW_LI("seconds", (int64_t)(at - now)),
+    cw_info("next_cycle", CW_LS("at", iso), CW_LI("seconds", seconds),
             CW_LS("timezone", cw_schedule_timezone(self->schedule)), CW_LEND);
+}
+
+/* The loop's state between outcomes. */
+typedef struct {
+    int started;          /* scheduled cycles started (LLM retries not counted) */
+    int completed;        /* outcomes other than "LLM unavailable" */
+    int retries;          /* cycles to run again once the LLM wait is over */
+    int64_t llm_failures; /* consecutive LLM-unavailable episodes */
+    double paused_until;  /* no new cycle before this (LLM wait, failure backoff) */
+} s_loop_t;
+
+static void s_on_outcome(cw_scheduler_t *self, s_loop_t *l, const cw_cycle_outcome_t *o)
+{
+    double now = s_now(self);
+    if (o->result == CW_CYCLE_LLM_DOWN && !zsys_interrupted) {
+        l->retries++;
+        if (l->paused_until <= now) { /* one episode, however many cycles saw it */
+            l->llm_failures++;
+            int64_t wait = cw_scheduler_llm_wait_seconds(l->llm_failures);
+            cw_warn("llm_unavailable_wait", CW_LI("consecutive", l->llm_failures),
+                    CW_LI("retry_seconds", wait), CW_LS("reason", o->reason), CW_LEND);
+            l->paused_until = now + (double)wait;
+        }
+        return;
+    }
+    if (o->result != CW_CYCLE_LLM_DOWN && l->llm_failures > 0) {
+        cw_info("llm_available_again", CW_LI("after_failures", l->llm_failures), CW_LEND);
+        l->llm_failures = 0;
+    }
+    l->completed++;
+    s_publish_stats(self);
+    if (o->result == CW_CYCLE_FAILED && !zsys_interrupted) {
+        cw_cycle_stats_t st;
+        if (cw_cyclelog_stats(cw_cycle_runner_log(self->runner), &st) == 0) {
+            int64_t wait = cw_scheduler_backoff_seconds(st.consecutive_failures);
+            bool more = self->max_cycles == 0 || l->completed < self->max_cycles;
+            if (wait > 0 && more && now + (double)wait > l->paused_until) {
+                cw_warn("cycle_backoff", CW_LI("consecutive", st.consecutive_failures),
+                        CW_LI("seconds", wait), CW_LEND);
+                l->paused_until = now + (double)wait;
+            }
+        }
+    }
+}
+
+/* Collect finished cycles, waiting up to wait_ms for the first. */
+static void s_collect(cw_scheduler_t *self, s_loop_t *l, int wait_ms)
+{
+    cw_cycle_outcome_t o;
+    while (cw_cycle_pool_wait(self->pool, wait_ms, &o) == 1) {
+        s_on_outcome(self, l, &o);
+        wait_ms = 0;
+    }
+}
+
+static int s_wait_ms(double seconds)
+{
+    if (seconds <= 0)
+        return 0;
+    double ms = ceil(seconds * 1000.0);
+    return ms > S_SLICE_MS ? S_SLICE_MS : (int)ms;
+}
+
+static void s_start(cw_scheduler_t *self)
+{
+    if (cw_cycle_pool_start(self->pool, NULL) != 0)
+        cw_warn("cycle_not_started", CW_LS("reason", "no free slot"), CW_LEND);
+}
+
+static void s_run_schedule(cw_scheduler_t *self)
+{
+    int in_flight = cw_cycle_pool_size(self->pool);
+    cw_info("scheduler_started",
+            CW_LS("mode", cw_schedule_is_interval(self->schedule) ? "interval" : "human"),
+            CW_LF("interval_seconds", self->config->schedule.interval_seconds),
+            CW_LI("max_in_flight", in_flight),
+            CW_LS("timezone", cw_schedule_timezone(self->schedule)), CW_LEND);
+    cw_cycle_recover(self->runner);
+
+    s_loop_t l = {0};
+    double last = s_now(self);
+    double announced = -1.0;
+    while (!zsys_interrupted) {
+        bool more = self->max_cycles == 0 || l.started < self->max_cycles;
+        if (self->max_cycles > 0 && l.completed >= self->max_cycles)
+            break;
+        double now = s_now(self);
+        /* LLM retries first, once the wait is over */
+        if (l.retries > 0 && now >= l.paused_until && cw_cycle_pool_idle(self->pool) > 0) {
+            l.retries--;
+            s_start(self);
+            continue;
+        }
+        if (!more || l.retries > 0 || now < l.paused_until) {
+            s_collect(self, &l,
+                      l.paused_until > now ? s_wait_ms(l.paused_until - now) : S_SLICE_MS);
+            continue;
+        }
+        int coalesced = 0;
+        double due = cw_schedule_due(self->schedule, last, now, &coalesced);
+        if (due < 0) {
+            cw_warn("no_run_time", CW_LS("hint", "every hour is avoided"), CW_LEND);
+            double until = now + 60.0;
+            while (!zsys_interrupted && s_now(self) < until)
+                s_collect(self, &l, s_wait_ms(until - s_now(self)));
+            continue;
+        }
+        if (due > now) {
+            if (due != announced && due - now >= S_ANNOUNCE_MIN_S) {
+                s_announce(self, due, now);
+                announced = due;
+            }
+            s_collect(self, &l, s_wait_ms(due - now));
+            continue;
+        }
+        /* due: one cycle, as soon as a slot is free */
+        if (cw_cycle_pool_idle(self->pool) == 0) {
+            s_collect(self, &l, S_SLICE_MS);
+            continue;
+        }
+        if (coalesced > 1)
+            cw_info("missed_runs_coalesced", CW_LI("missed", coalesced), CW_LEND);
+        last = now;
+        l.started++;
+        s_start(self);
+        s_collect(self, &l, 0);
+    }
+    /* the cycles in flight end on their own (or at their next request when interrupted) */
+    while (cw_cycle_pool_busy(self->pool) > 0)
+        s_collect(self, &l, S_SLICE_MS);
 }
 
 int cw_scheduler_run(cw_scheduler_t *self)
@@ -191,73 +327,8 @@ int cw_scheduler_run(cw_scheduler_t *self)
                 CW_LEND);
         while (!zsys_interrupted)
             zclock_sleep(S_SLICE_MS);
-    } else {
-        if (self->config->schedule.max_in_flight > 1)
-            cw_warn("max_in_flight_unsupported",
-                    CW_LI("max_in_flight", self->config->schedule.max_in_flight),
-                    CW_LS("hint", "cycles run one at a time in this version"), CW_LEND);
-        cw_info("scheduler_started",
-                CW_LS("mode", cw_schedule_is_interval(self->schedule) ? "interval" : "human"),
-                CW_LI("interval_seconds", self->config->schedule.interval_seconds),
-                CW_LS("timezone", cw_schedule_timezone(self->schedule)), CW_LEND);
-        cw_cycle_recover(self->runner);
-
-        time_t last = s_now(self);
-        time_t announced = (time_t)-1;
-        int cycles = 0;
-        int64_t llm_failures = 0;
-        while (!zsys_interrupted && (self->max_cycles == 0 || cycles < self->max_cycles)) {
-            time_t now = s_now(self);
-            int coalesced = 0;
-            time_t due = cw_schedule_due(self->schedule, last, now, &coalesced);
-            if (due == (time_t)-1) {
-                cw_warn("no_run_time", CW_LS("hint", "every hour is avoided"), CW_LEND);
-                s_sleep_until(self, now + 60);
-                continue;
-            }
-            if (due > now) {
-                if (due != announced) {
-                    s_announce(self, due, now);
-                    announced = due;
-                }
-                s_sleep_until(self, due);
-                continue;
-            }
-            if (coalesced > 1)
-                cw_info("missed_runs_coalesced", CW_LI("missed", coalesced), CW_LEND);
-            last = now;
-
-            cw_cycle_outcome_t outcome;
-            cw_cycle_result_t result = cw_cycle_run(self->runner, &outcome);
-            while (result == CW_CYCLE_LLM_DOWN && !zsys_interrupted) {
-                llm_failures++;
-                int64_t wait = cw_scheduler_llm_wait_seconds(llm_failures);
-                cw_warn("llm_unavailable_wait", CW_LI("consecutive", llm_failures),
-                        CW_LI("retry_seconds", wait), CW_LS("reason", outcome.reason), CW_LEND);
-                if (!s_sleep_until(self, s_now(self) + wait))
-                    break;
-                result = cw_cycle_run(self->runner, &outcome);
-            }
-            if (result != CW_CYCLE_LLM_DOWN && llm_failures > 0) {
-                cw_info("llm_available_again", CW_LI("after_failures", llm_failures), CW_LEND);
-                llm_failures = 0;
-            }
-            cycles++;
-            s_publish_stats(self);
-
-            if (result == CW_CYCLE_FAILED && !zsys_interrupted) {
-                cw_cycle_stats_t st;
-                if (cw_cyclelog_stats(cw_cycle_runner_log(self->runner), &st) == 0) {
-                    int64_t wait = cw_scheduler_backoff_seconds(st.consecutive_failures);
-                    if (wait > 0 && (self->max_cycles == 0 || cycles < self->max_cycles)) {
-                        cw_warn("cycle_backoff", CW_LI("consecutive", st.consecutive_failures),
-                                CW_LI("seconds", wait), CW_LEND);
-                        s_sleep_until(self, s_now(self) + wait);
-                    }
-                }
-            }
-        }
-    }
+    } else
+        s_run_schedule(self);
     ev = cw_value_new_map();
     cw_map_set_int(ev, "pid", (int64_t)getpid());
     cw_map_set_str(ev, "reason", zsys_interrupted ? "signal" : "done");

@@ -8,8 +8,9 @@ int main(int argc, char **argv)
         .name = "scheduler",
         .summary = "Decides when to document (a human-like daily schedule in "
                    "schedule.timezone, or schedule.interval_seconds) and conducts each cycle "
-                   "over the bus: analyzer -> committer (dedup) -> generator -> committer. "
-                   "Owns the cycle log and stats (<data_dir>/cycles.db) and the backoff.",
+                   "over the bus: analyzer -> committer (dedup + claim) -> generator -> "
+                   "committer, up to schedule.max_in_flight cycles at once. Owns the cycle "
+                   "log and stats (<data_dir>/cycles.db) and the backoff.",
         .need_repos = true,
     };
     cw_config_t *config = cw_service_start(&info, argc, argv);

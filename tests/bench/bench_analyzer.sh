@@ -22,62 +22,7 @@ mkdir -p "$WORK"
 [ -x "$CODEWORM" ] || { echo "bench: $CODEWORM missing (build first)" >&2; exit 1; }
 
 # ---------------------------------------------------------------- corpus
-if [ ! -d "$CORPUS/.git" ]; then
-  rm -rf "$CORPUS"
-  /usr/bin/python3 - "$CORPUS" "$WORK/files.txt" <<'PY'
-import glob, os, shutil, sys
-corpus, listing = sys.argv[1], sys.argv[2]
-os.makedirs(corpus)
-picked = []
-def lines(p):
-    with open(p, 'rb') as f:
-        return f.read().count(b'\n')
-def take(paths, budget, dest, rename=lambda r: r):
-    total = 0
-    for src, rel in paths:
-        if total >= budget:
-            break
-        if os.path.getsize(src) > 1024 * 1024 or os.path.getsize(src) == 0:
-            continue
-        n = lines(src)
-        out = os.path.join(corpus, dest, rename(rel))
-        os.makedirs(os.path.dirname(out), exist_ok=True)
-        shutil.copyfile(src, out)
-        picked.append(out)
-        total += n
-    return total
-# Python's standard library: top-level modules in name order (no test_* files: the default
-# excludes skip them)
-py = sorted(p for p in glob.glob('/usr/lib/python3.11/*.py')
-            if not os.path.basename(p).startswith('test_'))
-n_py = take([(p, os.path.basename(p)) for p in py], 30000, 'python')
-# npm's own JavaScript: lib/ first, then its bundled dependencies (node_modules renamed:
-# the analyzer always skips node_modules/, dist/ and build/ directories)
-npm = os.path.realpath('/usr/lib/node_modules/npm')
-js = []
-for root in ('lib', 'node_modules'):
-    for dirpath, dirs, files in os.walk(os.path.join(npm, root)):
-        dirs.sort()
-        for f in sorted(files):
-            if f.endswith('.js'):
-                full = os.path.join(dirpath, f)
-                js.append((full, os.path.relpath(full, npm)))
-ren = lambda r: '/'.join({'node_modules': 'deps', 'dist': 'dist_', 'build': 'build_'}.get(c, c)
-                         for c in r.split('/'))
-n_js = take(js, 22000, 'npm', ren)
-# C headers from /usr/include (declarations mostly)
-h = sorted(glob.glob('/usr/include/*.h'))
-n_c = take([(p, os.path.basename(p)) for p in h], 5000, 'c')
-with open(listing, 'w') as f:
-    f.write('\n'.join(picked) + '\n')
-print(f"corpus: python {n_py} lines, javascript {n_js} lines, c {n_c} lines, "
-      f"{len(picked)} files, {sum(os.path.getsize(p) for p in picked)} bytes")
-PY
-  (cd "$CORPUS" && git init -q . && git config user.email bench@example.com &&
-   git config user.name Bench && git add -A &&
-   GIT_AUTHOR_DATE='@1700000000 +0000' GIT_COMMITTER_DATE='@1700000000 +0000' \
-     git commit -q -m "corpus")
-fi
+/usr/bin/python3 "$SRC/tests/bench/make_corpus.py" "$CORPUS" "$WORK/files.txt"
 LINES=$(xargs cat < "$WORK/files.txt" | wc -l)
 FILES=$(wc -l < "$WORK/files.txt")
 BYTES=$(xargs cat < "$WORK/files.txt" | wc -c)

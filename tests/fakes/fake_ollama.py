@@ -9,7 +9,8 @@ Serves the parts of Ollama's API that CodeWorm uses:
   GET  /v1/models             OpenAI-compatible model list
   POST /v1/chat/completions   OpenAI-compatible chat completion
 Test controls:
-  POST /_control {"mode": M, "busy_count": N}   change behaviour (resets counters)
+  POST /_control {"mode": M, "busy_count": N, "latency_ms": L}   change behaviour (resets
+                                               counters; latency_ms kept when not given)
   GET  /_requests                              every request recorded so far (JSON list)
   POST /_reset                                 forget the recorded requests
 
@@ -25,8 +26,13 @@ Modes (--mode or /_control):
   length            normal answer with done_reason "length"
 A request whose prompt mentions "commit message" near its start is a commit message call
 and gets a one-line answer. Empty prompts (prewarm, unload) get an immediate done answer.
+--latency-ms L: every real generation (a non-empty prompt) takes L ms before its answer
+starts, like a model that needs that long; requests are served concurrently (one thread
+each), so N at once all answer after about L ms (benchmarks).
+--no-record: do not keep the requests for /_requests (long benchmark runs).
 
 Usage: fake_ollama.py [--port N] [--model NAME] [--mode M] [--busy-count N]
+                      [--latency-ms L] [--no-record]
        --port 0 picks a free port and prints "PORT <n>" on stdout.
 """
 import argparse
@@ -41,10 +47,12 @@ MODES = ("chatty", "normal", "busy", "oom", "missing_model", "midstream_error", 
 
 
 class State:
-    def __init__(self, model, mode, busy_count):
+    def __init__(self, model, mode, busy_count, latency_ms=0, record=True):
         self.lock = threading.Lock()
         self.model = model
         self.requests = []
+        self.latency_ms = latency_ms
+        self.record = record
         self.set_mode(mode, busy_count)
 
     def set_mode(self, mode, busy_count=2):
@@ -110,7 +118,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def _record(self, body):
         with STATE.lock:
-            STATE.requests.append({"method": self.command, "path": self.path, "body": body})
+            if STATE.record:
+                STATE.requests.append({"method": self.command, "path": self.path, "body": body})
+
+    def _latency(self):
+        """A real generation takes the configured time (other requests keep flowing)."""
+        with STATE.lock:
+            ms = STATE.latency_ms
+        if ms > 0:
+            time.sleep(ms / 1000.0)
 
     def _read_body(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -153,7 +169,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self._json(400, {"error": "unknown mode %r" % mode})
             with STATE.lock:
                 STATE.set_mode(mode, int(body.get("busy_count", 2)))
-            return self._json(200, {"mode": mode})
+                if "latency_ms" in body:
+                    STATE.latency_ms = max(0, int(body["latency_ms"]))
+            return self._json(200, {"mode": mode, "latency_ms": STATE.latency_ms})
         if self.path == "/_reset":
             with STATE.lock:
                 STATE.requests.clear()
@@ -196,6 +214,7 @@ class Handler(BaseHTTPRequestHandler):
             reason = "unload" if body.get("keep_alive") == 0 else "load"
             return self._json(200, {"model": model, "created_at": now_iso(), "response": "",
                                     "done": True, "done_reason": reason})
+        self._latency()
         mode = STATE.mode
         text = make_text(prompt, "chatty" if mode == "chatty" else "normal")
         reason = "length" if mode == "length" else "stop"
@@ -240,6 +259,7 @@ class Handler(BaseHTTPRequestHandler):
             if "error" in obj and isinstance(obj["error"], str):
                 obj = {"error": {"message": obj["error"]}}
             return self._json(code, obj)
+        self._latency()
         mode = STATE.mode
         text = make_text(user, "chatty" if mode == "chatty" else "normal")
         self._json(200, {
@@ -259,8 +279,14 @@ def main():
     ap.add_argument("--model", default="qwen2.5:7b")
     ap.add_argument("--mode", default="chatty", choices=MODES)
     ap.add_argument("--busy-count", type=int, default=2)
+    ap.add_argument("--latency-ms", type=int, default=0,
+                    help="each real generation answers after this many ms (concurrently)")
+    ap.add_argument("--no-record", action="store_true",
+                    help="do not keep requests for /_requests")
     args = ap.parse_args()
-    STATE = State(args.model, args.mode, args.busy_count)
+    STATE = State(args.model, args.mode, args.busy_count, max(0, args.latency_ms),
+                  not args.no_record)
+    ThreadingHTTPServer.request_queue_size = 128  # many generators at once
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
     print("PORT %d" % server.server_address[1], flush=True)

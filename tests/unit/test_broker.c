@@ -607,6 +607,94 @@ static void test_untaken_job_expires(void **state)
     zactor_destroy(&actor);
 }
 
+/* issue 6: a request goes to the idle worker that has waited longest (Majordomo's rule),
+   and waits in the queue while every worker is busy */
+static void s_lru_wait_request(zsock_t *worker, char job_out[65])
+{
+    zmsg_t *request = fake_worker_request(worker, 5000);
+    assert_non_null(request);
+    zmsg_first(request);
+    zmsg_next(request);
+    zmsg_next(request);
+    zframe_t *payload = zmsg_next(request);
+    cw_value_t *req = cw_proto_decode(zframe_data(payload), zframe_size(payload), NULL, 0);
+    assert_non_null(req);
+    snprintf(job_out, 65, "%s", cw_map_str(req, "job_id", ""));
+    cw_value_destroy(&req);
+    fake_worker_reply(worker, request, job_out);
+    zmsg_destroy(&request);
+}
+
+static void test_least_recently_used_worker(void **state)
+{
+    char dir[64], ep[128], ep_in[128], ep_out[128];
+    snprintf(dir, sizeof dir, "/tmp/cw-test-lru-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(ep, sizeof ep, "ipc://%s/b", dir);
+    snprintf(ep_in, sizeof ep_in, "ipc://%s/i", dir);
+    snprintf(ep_out, sizeof ep_out, "ipc://%s/o", dir);
+    cw_broker_endpoints_t eps = {ep, ep_in, ep_out, 99};
+    zactor_t *actor = zactor_new(cw_broker_actor, &eps);
+    assert_int_equal(eps.rc, 0);
+    zsock_t *w[3];
+    for (int i = 0; i < 3; i++) {
+        w[i] = fake_worker(ep, "generator");
+        wait_status(ep, "generator", "workers", i + 1); /* idle since: w0, w1, w2 */
+    }
+    zsock_t *client = raw_dealer(ep);
+    char job[65];
+    /* one request at a time: each goes to the worker idle the longest, in turn */
+    int order[6] = {0, 1, 2, 0, 1, 2};
+    for (int k = 0; k < 6; k++) {
+        char want[33];
+        snprintf(want, sizeof want, "job-lru-%d", k);
+        zframe_t *payload = make_request(want);
+        raw_client_send(client, "generator", payload);
+        zframe_destroy(&payload);
+        s_lru_wait_request(w[order[k]], job);
+        assert_string_equal(job, want);
+        cw_value_t *reply = raw_client_recv(client, 5000);
+        assert_non_null(reply);
+        cw_value_destroy(&reply);
+    }
+    /* all three busy: a fourth waits in the queue, then goes to the first one free */
+    zmsg_t *held[3];
+    for (int k = 0; k < 3; k++) {
+        char id[33];
+        snprintf(id, sizeof id, "job-busy-%d", k);
+        zframe_t *payload = make_request(id);
+        raw_client_send(client, "generator", payload);
+        zframe_destroy(&payload);
+        held[k] = fake_worker_request(w[k], 5000);
+        assert_non_null(held[k]);
+    }
+    zframe_t *payload = make_request("job-queued");
+    raw_client_send(client, "generator", payload);
+    zframe_destroy(&payload);
+    wait_status(ep, "generator", "queued", 1);
+    assert_int_equal(status_field(ep, "generator", "busy"), 3);
+    fake_worker_reply(w[1], held[1], "job-busy-1");
+    s_lru_wait_request(w[1], job);
+    assert_string_equal(job, "job-queued");
+    fake_worker_reply(w[0], held[0], "job-busy-0");
+    fake_worker_reply(w[2], held[2], "job-busy-2");
+    for (int k = 0; k < 3; k++)
+        zmsg_destroy(&held[k]);
+    for (int k = 0; k < 4; k++) {
+        cw_value_t *reply = raw_client_recv(client, 5000);
+        assert_non_null(reply);
+        cw_value_destroy(&reply);
+    }
+    assert_int_equal(status_field(ep, "generator", "queued"), 0);
+    zsock_destroy(&client);
+    for (int i = 0; i < 3; i++)
+        zsock_destroy(&w[i]);
+    zactor_destroy(&actor);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     cw_log_init("test_broker");
@@ -621,6 +709,7 @@ int main(void)
         cmocka_unit_test(test_malformed_events_skipped),
         cmocka_unit_test(test_constructors),
         cmocka_unit_test(test_untaken_job_expires),
+        cmocka_unit_test(test_least_recently_used_worker),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -312,6 +312,81 @@ static void test_dedup_request(void **state)
     cw_value_destroy(&reply);
 }
 
+/* issue 6: dedup with a claim id claims, release drops, a documented target is refused */
+static cw_value_t *s_dedup_claim(const char *job, const char *claim, int n, ...)
+{
+    cw_value_t *dd = cw_proto_new(CW_MSG_DEDUP_REQUEST);
+    cw_map_set_str(dd, "job_id", job);
+    if (claim) {
+        cw_map_set_str(dd, "claim_id", claim);
+        cw_map_set_int(dd, "claim_seconds", 600);
+    }
+    cw_value_t *arr = cw_value_new_array();
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++) {
+        const char *name = va_arg(ap, const char *);
+        const char *hash = va_arg(ap, const char *);
+        cw_array_push(arr, s_target(name, NULL, hash));
+    }
+    va_end(ap);
+    cw_map_set(dd, "targets", arr);
+    return dd;
+}
+
+static void test_claims(void **state)
+{
+    fixture_t *f = *state;
+    cw_value_t *reply = s_handle(f, s_dedup_claim("c1", "cycle-A", 2, "a", "HA", "b", "HB"));
+    assert_string_equal(cw_proto_type(reply), CW_MSG_DEDUP_REPLY);
+    assert_int_equal(cw_map_int(reply, "claimed", -5), 0);
+    cw_value_destroy(&reply);
+    reply = s_handle(f, s_dedup_claim("c2", "cycle-B", 2, "a", "HA", "b", "HB"));
+    assert_int_equal(cw_map_int(reply, "claimed", -5), 1);
+    assert_false(cw_value_bool(cw_array_at(cw_map_get(reply, "allowed"), 0)));
+    cw_value_destroy(&reply);
+    /* without claim_id: no "claimed" field, claimed targets are not allowed */
+    reply = s_handle(f, s_dedup_claim("c3", NULL, 2, "a", "HA", "b", "HB"));
+    assert_null(cw_map_get(reply, "claimed"));
+    assert_false(cw_value_bool(cw_array_at(cw_map_get(reply, "allowed"), 1)));
+    cw_value_destroy(&reply);
+    /* B gives up: its target is free again */
+    cw_value_t *rel = cw_proto_new(CW_MSG_RELEASE_REQUEST);
+    cw_map_set_str(rel, "job_id", "r1");
+    cw_map_set_str(rel, "claim_id", "cycle-B");
+    reply = s_handle(f, rel);
+    assert_string_equal(cw_proto_type(reply), CW_MSG_RELEASE_REPLY);
+    assert_int_equal(cw_map_int(reply, "released", -1), 1);
+    cw_value_destroy(&reply);
+    reply = s_handle(f, s_dedup_claim("c4", "cycle-C", 2, "a", "HA", "b", "HB"));
+    assert_int_equal(cw_map_int(reply, "claimed", -5), 1);
+    cw_value_destroy(&reply);
+    /* A commits "a": its claim goes with the ledger row */
+    reply = s_handle(f, s_commit_request("job-A", s_target("a", NULL, "HA")));
+    assert_string_equal(cw_proto_type(reply), CW_MSG_COMMIT_REPLY);
+    cw_value_destroy(&reply);
+    assert_int_equal(cw_ledger_claims(cw_committer_ledger(f->committer), time(NULL)), 1);
+    /* another job for the same (code, doc type) is refused and commits nothing */
+    int commits = s_commits();
+    reply = s_handle(f, s_commit_request("job-A2", s_target("a", NULL, "HA")));
+    assert_string_equal(cw_proto_type(reply), CW_MSG_ERROR);
+    assert_string_equal(cw_map_str(reply, "code", ""), CW_ERR_DOCUMENTED);
+    assert_false(cw_map_bool(reply, "retryable", true));
+    cw_value_destroy(&reply);
+    assert_int_equal(s_commits(), commits);
+    /* while a repeat of the first job still gets its first result */
+    reply = s_handle(f, s_commit_request("job-A", s_target("a", NULL, "HA")));
+    assert_true(cw_map_bool(reply, "duplicate", false));
+    cw_value_destroy(&reply);
+    /* a release without claim_id is a bad request */
+    rel = cw_proto_new(CW_MSG_RELEASE_REQUEST);
+    cw_map_set_str(rel, "job_id", "r2");
+    cw_map_set_str(rel, "claim_id", "");
+    reply = s_handle(f, rel);
+    assert_string_equal(cw_map_str(reply, "code", ""), CW_ERR_BAD_REQUEST);
+    cw_value_destroy(&reply);
+}
+
 static void test_stats_request(void **state)
 {
     fixture_t *f = *state;
@@ -550,6 +625,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_commit_once_per_job, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_crash_between_commit_and_ledger, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_dedup_request, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_claims, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_stats_request, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_bad_requests, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_push_after_commit, s_setup, s_teardown),

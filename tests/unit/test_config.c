@@ -156,7 +156,7 @@ static void assert_defaults(const cw_config_t *c)
     assert_memory_equal(c->schedule.avoid_hours, avoid, sizeof(avoid));
     assert_true(c->schedule.weekend_reduction == 0.7);
     assert_int_equal(c->schedule.min_gap_minutes, 30);
-    assert_int_equal(c->schedule.interval_seconds, 0);
+    assert_true(c->schedule.interval_seconds == 0.0);
     assert_int_equal(c->schedule.max_in_flight, 1);
     assert_int_equal(c->analyzer.min_complexity, 3);
     assert_int_equal(c->analyzer.max_lines, 150);
@@ -295,7 +295,7 @@ static void test_full_fixture(void **state)
     assert_int_equal(c->schedule.avoid_hours[1], 1);
     assert_true(c->schedule.weekend_reduction == 0.5);
     assert_int_equal(c->schedule.min_gap_minutes, 10);
-    assert_int_equal(c->schedule.interval_seconds, 60);
+    assert_true(c->schedule.interval_seconds == 60.0);
     assert_int_equal(c->schedule.max_in_flight, 2);
     assert_int_equal(c->analyzer.min_complexity, 5);
     assert_int_equal(c->analyzer.max_lines, 300);
@@ -429,7 +429,7 @@ static void test_env_overrides_yaml(void **state)
     if (!c)
         fail_msg("%s", err);
     assert_string_equal(c->ollama.model, "mistral:7b");
-    assert_int_equal(c->schedule.interval_seconds, 120);
+    assert_true(c->schedule.interval_seconds == 120.0);
     assert_string_equal(c->devlog.repo_path, "/srv/devlog");
     assert_string_equal(c->llm.backend, "offline");
     assert_string_equal(c->bus.broker, "tcp://broker:5555");
@@ -998,6 +998,55 @@ static void test_added_keys(void **state)
     assert_non_null(strstr(err, "ollama.stall_seconds"));
 }
 
+/* issue 6: schedule.interval_seconds takes decimals (>= 0.01, or 0 = human-like) */
+static void test_interval_decimal(void **state)
+{
+    (void)state;
+    char err[1024] = "";
+    cw_config_t *c = load_text("schedule:\n  interval_seconds: 0.05\n", err, sizeof(err));
+    if (!c)
+        fail_msg("%s", err);
+    assert_true(c->schedule.interval_seconds == 0.05);
+    assert_int_equal(cw_config_set(c, "schedule.interval_seconds", "2.5", err, sizeof(err)), 0);
+    assert_true(c->schedule.interval_seconds == 2.5);
+    assert_int_equal(cw_config_set(c, "schedule.interval_seconds", "0", err, sizeof(err)), 0);
+    assert_true(c->schedule.interval_seconds == 0.0);
+    assert_int_equal(cw_config_set(c, "schedule.interval_seconds", "0.001", err, sizeof(err)), -1);
+    cw_config_destroy(&c);
+    expect_error("schedule:\n  interval_seconds: 0.005\n",
+                 "config.yaml:2: schedule.interval_seconds must be 0 or a number between 0.01 and "
+                 "604800 (got \"0.005\")");
+    expect_error("schedule:\n  interval_seconds: -1\n",
+                 "config.yaml:2: schedule.interval_seconds must be 0 or a number between 0.01 and "
+                 "604800 (got \"-1\")");
+}
+
+/* issue 6: with only bus.broker set, the event endpoints follow the broker's host */
+static void test_event_endpoints_follow_broker(void **state)
+{
+    (void)state;
+    char err[1024] = "";
+    cw_config_t *c = load_text("bus:\n  broker: tcp://10.1.2.3:7000\n", err, sizeof(err));
+    if (!c)
+        fail_msg("%s", err);
+    assert_string_equal(c->bus.events_in, "tcp://10.1.2.3:7001");
+    assert_string_equal(c->bus.events_out, "tcp://10.1.2.3:7002");
+    cw_config_destroy(&c);
+    c = load_text("bus:\n  broker: tcp://gpu-box:7000\n  events_out: tcp://127.0.0.1:9\n", err,
+                  sizeof(err));
+    if (!c)
+        fail_msg("%s", err);
+    assert_string_equal(c->bus.events_in, "tcp://gpu-box:7001");
+    assert_string_equal(c->bus.events_out, "tcp://127.0.0.1:9"); /* set: kept */
+    cw_config_destroy(&c);
+    c = load_text("debug: false\n", err, sizeof(err)); /* nothing set: the defaults */
+    if (!c)
+        fail_msg("%s", err);
+    assert_string_equal(c->bus.events_in, "tcp://127.0.0.1:5556");
+    assert_string_equal(c->bus.events_out, "tcp://127.0.0.1:5557");
+    cw_config_destroy(&c);
+}
+
 int main(void)
 {
     if (!getcwd(s_cwd, sizeof(s_cwd)))
@@ -1038,6 +1087,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hours_dedup_and_bounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_added_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interval_decimal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_endpoints_follow_broker, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[512];

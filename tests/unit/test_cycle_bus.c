@@ -556,8 +556,8 @@ static void test_restart_recovery(void **state)
 }
 
 /* ---- the scheduler loop, with a fake clock that runs 30 s per look */
-static time_t s_fake_now;
-static time_t s_fake_clock(void *arg)
+static double s_fake_now;
+static double s_fake_clock(void *arg)
 {
     (void)arg;
     return s_fake_now += 30;

@@ -388,6 +388,85 @@ static void test_bad_path(void **state)
     assert_null(cw_ledger_new(NULL));
 }
 
+/* issue 6: claims are taken with the dedup check, block other ids, expire, and go when
+   the target is recorded or released */
+static void test_claims(void **state)
+{
+    cw_ledger_t *l = cw_ledger_new(s_db);
+    assert_non_null(l);
+    time_t now = time(NULL);
+    cw_value_t *list = cw_value_new_array();
+    cw_array_push(list, s_target("r", "a.py", "f1", NULL, "function_doc", "H1"));
+    cw_array_push(list, s_target("r", "a.py", "f2", NULL, "function_doc", "H2"));
+    cw_array_push(list, s_target("r", "a.py", "f3", NULL, "function_doc", "H3"));
+    s_record(l, "r", "a.py", "f1", NULL, "function_doc", "H1", now - 10, "j0");
+    bool allowed[3];
+    int claimed = -2;
+    /* cycle A claims the first allowed target (f2) */
+    assert_int_equal(cw_ledger_claim(l, list, "A", 60, 90, now, allowed, 3, &claimed, NULL), 0);
+    assert_false(allowed[0]);
+    assert_true(allowed[1]);
+    assert_true(allowed[2]);
+    assert_int_equal(claimed, 1);
+    /* cycle B sees f2 taken and claims f3 */
+    assert_int_equal(cw_ledger_claim(l, list, "B", 60, 90, now, allowed, 3, &claimed, NULL), 0);
+    assert_false(allowed[1]);
+    assert_int_equal(claimed, 2);
+    /* C finds nothing: one target documented, two held by others */
+    int held = -1;
+    assert_int_equal(cw_ledger_claim(l, list, "C", 60, 90, now, allowed, 3, &claimed, &held), 0);
+    assert_int_equal(claimed, -1);
+    assert_int_equal(held, 2);
+    /* A repeated request of A takes the same target again */
+    assert_int_equal(cw_ledger_claim(l, list, "A", 60, 90, now, allowed, 3, &claimed, NULL), 0);
+    assert_int_equal(claimed, 1);
+    /* no claim id: a plain dedup sees both taken */
+    assert_int_equal(cw_ledger_claim(l, list, NULL, 0, 90, now, allowed, 3, &claimed, NULL), 0);
+    assert_false(allowed[1] || allowed[2]);
+    assert_int_equal(claimed, -1);
+    assert_int_equal(cw_ledger_claims(l, now), 2);
+    /* the same function with changed code (another hash) is covered by the name */
+    cw_value_t *changed = cw_value_new_array();
+    cw_array_push(changed, s_target("r", "a.py", "f2", NULL, "function_doc", "H2b"));
+    cw_array_push(changed, s_target("r", "a.py", "f2", NULL, "til", "H2"));
+    assert_int_equal(cw_ledger_claim(l, changed, "D", 60, 90, now, allowed, 2, &claimed, NULL), 0);
+    assert_false(allowed[0]);
+    assert_true(allowed[1]); /* another doc type is another target */
+    assert_int_equal(claimed, 1);
+    assert_int_equal(cw_ledger_release(l, "D"), 1);
+    cw_value_destroy(&changed);
+    /* recording f2 as documented drops A's claim */
+    s_record(l, "r", "a.py", "f2", NULL, "function_doc", "H2", now, "jA");
+    assert_int_equal(cw_ledger_claims(l, now), 1);
+    /* B releases; a release of an unknown id drops nothing */
+    assert_int_equal(cw_ledger_release(l, "B"), 1);
+    assert_int_equal(cw_ledger_release(l, "B"), 0);
+    assert_int_equal(cw_ledger_claims(l, now), 0);
+    /* a claim expires: at its expiry another id may take it */
+    assert_int_equal(cw_ledger_claim(l, list, "E", 30, 90, now, allowed, 3, &claimed, NULL), 0);
+    assert_int_equal(claimed, 2);
+    assert_int_equal(cw_ledger_claim(l, list, "F", 30, 90, now + 29, allowed, 3, &claimed, NULL),
+                     0);
+    assert_int_equal(claimed, -1);
+    assert_int_equal(cw_ledger_claim(l, list, "F", 30, 90, now + 30, allowed, 3, &claimed, NULL),
+                     0);
+    assert_int_equal(claimed, 2);
+    /* claims survive a reopen (another committer process) */
+    cw_ledger_destroy(&l);
+    l = cw_ledger_new(s_db);
+    assert_int_equal(cw_ledger_claims(l, now + 31), 1);
+    /* documented: by code and doc type only */
+    cw_value_t *t = s_target("r", "b.py", "other", NULL, "function_doc", "H2");
+    assert_int_equal(cw_ledger_documented(l, t), 1);
+    cw_map_set_str(t, "doc_type", "til");
+    assert_int_equal(cw_ledger_documented(l, t), 0);
+    cw_value_destroy(&t);
+    /* more targets than room for answers: refused */
+    assert_int_equal(cw_ledger_claim(l, list, "G", 30, 90, now, allowed, 2, &claimed, NULL), -1);
+    cw_value_destroy(&list);
+    cw_ledger_destroy(&l);
+}
+
 int main(void)
 {
     setenv("TZ", "UTC", 1);
@@ -400,6 +479,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dedup_reference_absolute_rows, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_record_and_jobs, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_stats, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_claims, s_setup, s_teardown),
         cmocka_unit_test(test_bad_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

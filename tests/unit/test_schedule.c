@@ -377,6 +377,37 @@ static void test_interval_mode(void **state)
     cw_schedule_destroy(&s);
 }
 
+/* schedule.interval_seconds with a fraction: due times keep the fraction */
+static void test_interval_fraction(void **state)
+{
+    (void)state;
+    cw_schedule_params_t p;
+    cw_schedule_params_init(&p, NULL);
+    p.interval_seconds = 0.05;
+    cw_schedule_t *s = cw_schedule_new(&p, 1);
+    assert_true(cw_schedule_is_interval(s));
+    assert_true(cw_schedule_interval(s) == 0.05);
+    int coalesced = -1;
+    double due = cw_schedule_due(s, 1000.0, 1000.01, &coalesced);
+    assert_true(due > 1000.049 && due < 1000.051);
+    assert_int_equal(coalesced, 0);
+    due = cw_schedule_due(s, 1000.0, 1000.26, &coalesced); /* 5 intervals missed: run once */
+    assert_true(due > 1000.049 && due < 1000.051);
+    assert_int_equal(coalesced, 5);
+    /* the whole-second API rounds up to one second */
+    assert_true(cw_schedule_next(s, 1000) == 1001);
+    cw_schedule_destroy(&s);
+    p.interval_seconds = 2.5;
+    s = cw_schedule_new(&p, 1);
+    assert_true(cw_schedule_due(s, 10.25, 11.0, &coalesced) == 12.75);
+    assert_true(cw_schedule_next(s, 10) == 13);
+    cw_schedule_destroy(&s);
+    p.interval_seconds = 0.001; /* below the floor: clamped to 0.01 */
+    s = cw_schedule_new(&p, 1);
+    assert_true(cw_schedule_interval(s) == 0.01);
+    cw_schedule_destroy(&s);
+}
+
 static void test_params_from_config(void **state)
 {
     (void)state;
@@ -409,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_next_across_days),
         cmocka_unit_test(test_misfire_grace),
         cmocka_unit_test(test_interval_mode),
+        cmocka_unit_test(test_interval_fraction),
         cmocka_unit_test(test_params_from_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
