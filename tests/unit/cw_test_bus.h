@@ -1,13 +1,19 @@
 /*  Helpers shared by the bus tests (test_bus*.c, test_broker*.c, test_service.c): an
-    in-process broker on tcp://127.0.0.1:<port>..<port+2>, an echo worker thread and
-    a request maker. Include after cmocka.h. */
+    in-process broker on three ipc:// endpoints named after a number the test picks
+    (test_endpoint), an echo worker thread and a request maker. Include after cmocka.h.
+    ipc:// in /tmp, named with the process id, so that several checkouts (or CI and a
+    developer) can run these tests at once without sharing a port. */
 #ifndef CW_TEST_BUS_H
 #define CW_TEST_BUS_H
 
 #include <czmq.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cw_broker.h"
 #include "cw_bus.h"
@@ -18,12 +24,47 @@ typedef struct {
     zactor_t *actor;
 } test_bus_t;
 
-/* A broker (CURVE when `curve` is given) on port, port+1 (events in), port+2 (out). */
+/* Socket files this process named, removed at exit (libzmq may leave them behind). */
+static char test_endpoint_files[256][48];
+static int test_endpoint_count;
+
+static void test_endpoint_cleanup(void)
+{
+    for (int i = 0; i < test_endpoint_count; i++)
+        unlink(test_endpoint_files[i]);
+}
+
+/* "ipc:///tmp/cwt-<pid>-<n>" into out: an endpoint of this test process alone. */
+static inline const char *test_endpoint(char *out, size_t outlen, int n)
+{
+    char path[48];
+    snprintf(path, sizeof path, "/tmp/cwt-%d-%d", (int)getpid(), n);
+    snprintf(out, outlen, "ipc://%s", path);
+    if (test_endpoint_count == 0)
+        atexit(test_endpoint_cleanup);
+    bool known = false;
+    for (int i = 0; i < test_endpoint_count && !known; i++)
+        known = strcmp(test_endpoint_files[i], path) == 0;
+    if (!known && test_endpoint_count < 256)
+        snprintf(test_endpoint_files[test_endpoint_count++], sizeof test_endpoint_files[0], "%s",
+                 path);
+    return out;
+}
+
+/* Port k (0-19) of the block ctest gives this test binary (CW_PORT_BASE): for the few
+   tests that need TCP itself (a second bind of the same address fails; ipc rebinds). */
+static inline int test_tcp_port(int k)
+{
+    const char *base = getenv("CW_PORT_BASE");
+    return (base && *base ? atoi(base) : 23980) + k;
+}
+
+/* A broker (CURVE when `curve` is given) on endpoints n, n+1 (events in), n+2 (out). */
 static inline void bus_start_curve(test_bus_t *bus, int port, const cw_broker_curve_t *curve)
 {
-    snprintf(bus->broker, sizeof(bus->broker), "tcp://127.0.0.1:%d", port);
-    snprintf(bus->events_in, sizeof(bus->events_in), "tcp://127.0.0.1:%d", port + 1);
-    snprintf(bus->events_out, sizeof(bus->events_out), "tcp://127.0.0.1:%d", port + 2);
+    test_endpoint(bus->broker, sizeof(bus->broker), port);
+    test_endpoint(bus->events_in, sizeof(bus->events_in), port + 1);
+    test_endpoint(bus->events_out, sizeof(bus->events_out), port + 2);
     cw_broker_curve_args_t args = {{bus->broker, bus->events_in, bus->events_out, 99}, {0}};
     if (curve)
         args.curve = *curve;

@@ -1,4 +1,4 @@
-/*  The bus API over a real broker (in-process actor) on tcp://127.0.0.1:241xx:
+/*  The bus API over a real broker (in-process actor) on ipc endpoints (cw_test_bus.h):
     round trips, many requests, a worker that dies mid-job, a job that kills three
     workers, a client with no broker, re-sent requests, events, broker status. */
 #include <setjmp.h>
@@ -322,9 +322,7 @@ static void test_broker_status(void **state)
    malformed requests are answered by the worker itself. */
 static void test_worker_heartbeats_and_reconnects(void **state)
 {
-    /* the last port of this test's block (CW_PORT_BASE, set by ctest per test binary) */
-    const char *base = getenv("CW_PORT_BASE");
-    int port = (base && *base ? atoi(base) : 24160) + 19;
+    int port = test_tcp_port(19);
     char ep[64];
     snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
     zsock_t *router = zsock_new(ZMQ_ROUTER);

@@ -2,7 +2,7 @@
     allow-list in cw_zap.c) and clients made CURVE by cw_bus_set_curve. An allowed client
     round-trips, an unlisted key or a plain client gets nothing, events pass the proxy
     encrypted, an empty allow-list takes any CURVE client, bad keys are refused.
-    Ports tcp://127.0.0.1:247xx. */
+    Endpoints: ipc, see cw_test_bus.h. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -315,7 +315,8 @@ static void test_bad_keys_refused(void **state)
     assert_false(cw_bus_curve_enabled());
 
     /* broker side: no or a wrong secret key, a bad allow-list entry */
-    set_str(&config->bus.broker, "tcp://127.0.0.1:24751");
+    char ep[64];
+    set_str(&config->bus.broker, test_endpoint(ep, sizeof ep, 24751));
     set_str(&config->bus.events_in, "");
     set_str(&config->bus.events_out, "");
     assert_null(cw_broker_new_config(config)); /* no server secret key */
@@ -327,7 +328,7 @@ static void test_bad_keys_refused(void **state)
     cw_broker_destroy(&broker);
     const char *bad[] = {"tooshort"};
     cw_broker_curve_t curve = {s_server.secret_key, NULL, bad, 1};
-    assert_null(cw_broker_new_curve("tcp://127.0.0.1:24752", NULL, NULL, &curve));
+    assert_null(cw_broker_new_curve(test_endpoint(ep, sizeof ep, 24752), NULL, NULL, &curve));
     cw_config_destroy(&config);
 }
 
@@ -337,7 +338,8 @@ static void test_config_broker_allows_own_key(void **state)
     (void)state;
     cw_config_t *config = cw_config_new_defaults();
     assert_non_null(config);
-    set_str(&config->bus.broker, "tcp://127.0.0.1:24761");
+    char ep[64];
+    set_str(&config->bus.broker, test_endpoint(ep, sizeof ep, 24761));
     set_str(&config->bus.events_in, "");
     set_str(&config->bus.events_out, "");
     config->bus.curve.enabled = true;
