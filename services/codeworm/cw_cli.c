@@ -146,6 +146,9 @@ cw_config_t *cw_cli_load(cw_cli_t *cli, int need, int *rc)
         *rc = 2;
         return NULL;
     }
+    /* --repo NAME PATH replaces the configured repositories (the reference's meaning) */
+    if (cli->repo_count > 0)
+        cw_config_clear_repos(config);
     for (int i = 0; i < cli->repo_count; i++) {
         if (cw_config_add_repo(config, cli->repo_names[i], cli->repo_paths[i], err, sizeof(err)) !=
             0) {

@@ -26,6 +26,9 @@ struct _cw_scheduler_t {
     cw_scheduler_clock_fn *clock;
     void *clock_arg;
     int max_cycles;
+    uint64_t seed;                       /* of the schedule: kept across reloads */
+    cw_scheduler_reload_hook_fn *reload; /* between cycles: the service's reload step */
+    void *reload_arg;
 };
 
 int64_t cw_scheduler_backoff_seconds(int64_t n)
@@ -65,7 +68,8 @@ cw_scheduler_t *cw_scheduler_new(const cw_config_t *config)
     self->clock = s_wall_clock;
     cw_schedule_params_t params;
     cw_schedule_params_init(&params, config);
-    self->schedule = cw_schedule_new(&params, cw_rng_os_seed());
+    self->seed = cw_rng_os_seed();
+    self->schedule = cw_schedule_new(&params, self->seed);
     self->runner = cw_cycle_runner_new(config, "scheduler");
     if (!self->schedule || !self->runner) {
         cw_scheduler_destroy(&self);
@@ -100,6 +104,7 @@ void cw_scheduler_set_seed(cw_scheduler_t *self, uint64_t seed)
     cw_schedule_params_t params;
     cw_schedule_params_init(&params, self->config);
     cw_schedule_t *fresh = cw_schedule_new(&params, seed);
+    self->seed = seed;
     if (fresh) {
         cw_schedule_destroy(&self->schedule);
         self->schedule = fresh;
@@ -126,10 +131,69 @@ static time_t s_now(cw_scheduler_t *self)
     return self->clock(self->clock_arg);
 }
 
-/* Sleep until the clock reaches `until`, in small slices; false if interrupted. */
+/* ------------------------------------------------------------------ reload, dry run */
+void cw_scheduler_set_reload_hook(cw_scheduler_t *self, cw_scheduler_reload_hook_fn *fn, void *arg)
+{
+    if (!self)
+        return;
+    self->reload = fn;
+    self->reload_arg = arg;
+}
+
+int cw_scheduler_reload(cw_scheduler_t *self, const cw_config_t *config)
+{
+    if (!self || !config)
+        return -1;
+    cw_schedule_params_t params;
+    cw_schedule_params_init(&params, config);
+    cw_schedule_t *fresh = cw_schedule_new(&params, self->seed);
+    if (!fresh)
+        return -1;
+    cw_schedule_destroy(&self->schedule);
+    self->schedule = fresh;
+    self->config = config;
+    cw_cycle_runner_set_config(self->runner, config);
+    cw_info("scheduler_reloaded", CW_LB("enabled", config->schedule.enabled),
+            CW_LS("mode", cw_schedule_is_interval(fresh) ? "interval" : "human"),
+            CW_LI("interval_seconds", config->schedule.interval_seconds),
+            CW_LS("timezone", cw_schedule_timezone(fresh)),
+            CW_LI("repos", (long long)config->repo_count), CW_LEND);
+    return 0;
+}
+
+static void s_dry_run_log(void *arg, const cw_value_t *target, const cw_value_t *reply)
+{
+    (void)arg;
+    char display[512];
+    cw_cycle_display_name(target, display, sizeof display);
+    const char *doc = cw_map_str(reply, "documentation", "");
+    cw_info("dry_run_complete", CW_LS("target", display),
+            CW_LS("doc_type", cw_map_str(target, "doc_type", "")),
+            CW_LS("repo", cw_map_str(target, "repo", "")),
+            CW_LS("would_commit", cw_map_str(reply, "commit_message", "")),
+            CW_LI("chars", (long long)strlen(doc)), CW_LEND);
+}
+
+void cw_scheduler_set_dry_run(cw_scheduler_t *self, bool dry_run)
+{
+    if (self)
+        cw_cycle_runner_set_dry_run(self->runner, dry_run ? s_dry_run_log : NULL, NULL);
+}
+
+/* The reload point: true when a new configuration was applied. */
+static bool s_reloaded(cw_scheduler_t *self)
+{
+    return self->reload && self->reload(self, self->reload_arg) == 1;
+}
+
+/* Sleep until the clock reaches `until`, in small slices; false if interrupted. Returns
+   early (true) when a reload changed the configuration: the caller works out its wait
+   again. */
 static bool s_sleep_until(cw_scheduler_t *self, time_t until)
 {
     while (!zsys_interrupted) {
+        if (s_reloaded(self))
+            return true;
         time_t now = s_now(self);
         if (now >= until)
             return true;
@@ -186,12 +250,15 @@ int cw_scheduler_run(cw_scheduler_t *self)
     cw_map_set_str(ev, "version", CW_VERSION);
     s_publish(self, CW_EV_SERVICE_STARTED, ev);
 
-    if (!self->config->schedule.enabled) {
+    /* schedule.enabled false: idle (a reload may enable it) */
+    if (!self->config->schedule.enabled)
         cw_info("schedule_disabled", CW_LS("hint", "schedule.enabled is false: no cycles will run"),
                 CW_LEND);
-        while (!zsys_interrupted)
-            zclock_sleep(S_SLICE_MS);
-    } else {
+    while (!zsys_interrupted && !self->config->schedule.enabled) {
+        zclock_sleep(S_SLICE_MS);
+        s_reloaded(self);
+    }
+    if (!zsys_interrupted) {
         if (self->config->schedule.max_in_flight > 1)
             cw_warn("max_in_flight_unsupported",
                     CW_LI("max_in_flight", self->config->schedule.max_in_flight),
@@ -207,6 +274,11 @@ int cw_scheduler_run(cw_scheduler_t *self)
         int cycles = 0;
         int64_t llm_failures = 0;
         while (!zsys_interrupted && (self->max_cycles == 0 || cycles < self->max_cycles)) {
+            if (!self->config->schedule.enabled) { /* disabled by a reload */
+                s_sleep_until(self, s_now(self) + 1);
+                announced = (time_t)-1;
+                continue;
+            }
             time_t now = s_now(self);
             int coalesced = 0;
             time_t due = cw_schedule_due(self->schedule, last, now, &coalesced);
