@@ -286,10 +286,10 @@ static void test_schedule_preview(void **state)
     assert_non_null(strstr(s_out, "every 3600 s"));
 }
 
-static void test_run_dry_run_plan(void **state)
+static void test_run_plan(void **state)
 {
     (void)state;
-    assert_int_equal(s_run((const char *[]){"--config", s_cfg, "run", "--dry-run", "--repo", "calc",
+    assert_int_equal(s_run((const char *[]){"--config", s_cfg, "run", "--plan", "--repo", "calc",
                                             s_repo, "--devlog", "/tmp/elsewhere", NULL}),
                      0);
     const char *children[] = {"codeworm-broker",    "codeworm-analyzer",
@@ -401,7 +401,7 @@ int main(void)
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_status_without_broker),
         cmocka_unit_test(test_schedule_preview),
-        cmocka_unit_test(test_run_dry_run_plan),
+        cmocka_unit_test(test_run_plan),
         cmocka_unit_test(test_analyze),
         cmocka_unit_test(test_stats_without_ledger),
         cmocka_unit_test(test_run_once_private_stack),
