@@ -39,7 +39,7 @@ static cw_preflight_status_t s_writable_dir(const char *path, const char *what, 
         }
         return CW_PREFLIGHT_OK;
     }
-    if (errno != ENOENT) {
+    if (errno != ENOENT && errno != ENOTDIR) {
         snprintf(msg, len, "%s %s cannot be reached: %s. Fix: %s", what, path, strerror(errno), fix);
         return CW_PREFLIGHT_FAILED;
     }
@@ -56,7 +56,8 @@ static cw_preflight_status_t s_writable_dir(const char *path, const char *what, 
             *slash = '\0';
         if (stat(parent, &st) == 0)
             break;
-        if (errno != ENOENT || strcmp(parent, ".") == 0 || strcmp(parent, "/") == 0) {
+        if ((errno != ENOENT && errno != ENOTDIR) || strcmp(parent, ".") == 0 ||
+            strcmp(parent, "/") == 0) {
             snprintf(msg, len, "%s %s cannot be created: %s: %s. Fix: %s", what, path, parent,
                      strerror(errno), fix);
             return CW_PREFLIGHT_FAILED;
