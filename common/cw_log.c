@@ -148,15 +148,14 @@ bool cw_log_parse_line(const char *line, size_t len, cw_log_line_t *out)
     for (int i = 0; i < 4; i++)
         if (strcmp(level, s_level_names[i]) == 0)
             out->level = (cw_log_level_t)i;
-    snprintf(out->timestamp, sizeof(out->timestamp), "%s",
-             cw_json_get_str(root, "timestamp", ""));
+    snprintf(out->timestamp, sizeof(out->timestamp), "%s", cw_json_get_str(root, "timestamp", ""));
     snprintf(out->service, sizeof(out->service), "%s", cw_json_get_str(root, "service", ""));
     snprintf(out->text, sizeof(out->text), "%s", event);
     size_t n = cw_json_size(root);
     for (size_t i = 0; i < n; i++) {
         const char *key = cw_json_key_at(root, i);
-        if (!key || !strcmp(key, "timestamp") || !strcmp(key, "level") ||
-            !strcmp(key, "service") || !strcmp(key, "event"))
+        if (!key || !strcmp(key, "timestamp") || !strcmp(key, "level") || !strcmp(key, "service") ||
+            !strcmp(key, "event"))
             continue;
         const cw_json_t *v = cw_json_get(root, key);
         char value[512];

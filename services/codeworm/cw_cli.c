@@ -154,8 +154,8 @@ cw_config_t *cw_cli_load_quiet(cw_cli_t *cli, int need, int *rc, char *err, size
     if (cli->repo_count > 0)
         cw_config_clear_repos(config);
     for (int i = 0; i < cli->repo_count; i++) {
-        if (cw_config_add_repo(config, cli->repo_names[i], cli->repo_paths[i], why,
-                               sizeof(why)) != 0) {
+        if (cw_config_add_repo(config, cli->repo_names[i], cli->repo_paths[i], why, sizeof(why)) !=
+            0) {
             snprintf(err, errlen, "--repo: %s", why);
             cw_config_destroy(&config);
             *rc = CW_EXIT_ERROR;
@@ -188,8 +188,7 @@ cw_config_t *cw_cli_load(cw_cli_t *cli, int need, int *rc)
     return config;
 }
 
-int cw_cli_supervisor_state_path(const cw_config_t *config, bool create, char *out,
-                                 size_t outlen)
+int cw_cli_supervisor_state_path(const cw_config_t *config, bool create, char *out, size_t outlen)
 {
     if (create)
         return cw_config_data_path(config, "supervisor.json", out, outlen);

@@ -28,7 +28,7 @@
 #define CW_EXIT_ERROR 2    /* an error: config, options, a failed step, a stack that won't start */
 #define CW_EXIT_LLM_DOWN 3 /* the LLM is unavailable: nothing generated, try again later */
 /* The lines --help shows for them. */
-#define CW_EXIT_CODES_HELP                                                                       \
+#define CW_EXIT_CODES_HELP                                                                         \
     "exit status: 0 committed, 1 nothing to document, 2 error, 3 LLM unavailable\n"
 
 /* ------------------------------------------------------------------ context */
@@ -87,8 +87,7 @@ cw_config_t *cw_cli_load(cw_cli_t *cli, int need, int *rc);
 cw_config_t *cw_cli_load_quiet(cw_cli_t *cli, int need, int *rc, char *err, size_t errlen);
 /* "<data_dir>/supervisor.json": the state `codeworm run` keeps of its children, which
    `status` reads. `create`: make data_dir if missing. 0 or -1. */
-int cw_cli_supervisor_state_path(const cw_config_t *config, bool create, char *out,
-                                 size_t outlen);
+int cw_cli_supervisor_state_path(const cw_config_t *config, bool create, char *out, size_t outlen);
 /* Expected services of a stack: broker, analyzer, generator, committer, scheduler,
    notifier, and dashboard when dashboard.enabled. Returns how many (at most 8). */
 int cw_cli_expected_services(const cw_config_t *config, const char *out[8]);

@@ -102,8 +102,9 @@ static int s_cmd_events(cw_cli_t *cli, int argc, char **argv)
                 quiet_since = zclock_mono();
                 bool up = s_broker_answers(client);
                 if (up != broker_up)
-                    fprintf(stderr, up ? "codeworm events: the broker at %s answers now\n"
-                                       : "codeworm events: the broker at %s stopped answering\n",
+                    fprintf(stderr,
+                            up ? "codeworm events: the broker at %s answers now\n"
+                               : "codeworm events: the broker at %s stopped answering\n",
                             config->bus.broker);
                 broker_up = up;
             }

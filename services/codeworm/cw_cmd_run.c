@@ -63,8 +63,7 @@ static bool s_on_hangup(void *arg)
                 CW_LS("hint", "the number of generators changes when `run` restarts"), CW_LEND);
     cw_info("config_reload", CW_LS("config_dir", fresh->config_dir),
             CW_LI("repos", (long long)fresh->repo_count), CW_LS("llm_backend", fresh->llm.backend),
-            CW_LS("hint", "passed on to every service; each applies it between two jobs"),
-            CW_LEND);
+            CW_LS("hint", "passed on to every service; each applies it between two jobs"), CW_LEND);
     cw_config_destroy(&fresh);
     return true;
 }

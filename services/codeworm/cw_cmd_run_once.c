@@ -46,12 +46,12 @@ static void s_print_document(void *arg, const cw_value_t *target, const cw_value
 {
     (void)arg;
     char *doc = cw_devlog_render(target, cw_map_str(reply, "documentation", ""), time(NULL));
-    char *folder = cw_devlog_folder(cw_map_str(target, "doc_type", ""),
-                                    cw_map_str(target, "language", ""));
+    char *folder =
+        cw_devlog_folder(cw_map_str(target, "doc_type", ""), cw_map_str(target, "language", ""));
     char *name = cw_devlog_display_name(target);
     char *slug = cw_devlog_slug(name ? name : "");
-    char *message = cw_devlog_clean_commit_message(cw_map_str(reply, "commit_message", ""),
-                                                   name ? name : "");
+    char *message =
+        cw_devlog_clean_commit_message(cw_map_str(reply, "commit_message", ""), name ? name : "");
     printf("--- would write %s/<date>_%s.md ---\n%s", folder ? folder : "?", slug ? slug : "?",
            doc ? doc : cw_map_str(reply, "documentation", ""));
     printf("--- would commit: %s\n", message ? message : "");

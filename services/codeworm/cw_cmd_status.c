@@ -59,12 +59,12 @@ static const cw_json_t *s_child(const cw_json_t *state, const char *service)
     for (size_t i = 0; i < cw_json_size(children); i++) {
         const cw_json_t *c = cw_json_at(children, i);
         const char *name = cw_json_get_str(c, "name", "");
-        bool match = strcmp(name, service) == 0 ||
-                     (strncmp(name, service, len) == 0 && name[len] == '-');
+        bool match =
+            strcmp(name, service) == 0 || (strncmp(name, service, len) == 0 && name[len] == '-');
         if (!match)
             continue;
-        if (!found || (cw_json_get_bool(c, "running", false) &&
-                       !cw_json_get_bool(found, "running", false)))
+        if (!found ||
+            (cw_json_get_bool(c, "running", false) && !cw_json_get_bool(found, "running", false)))
             found = c;
     }
     return found;
@@ -78,8 +78,7 @@ static void s_reason(const cw_json_t *child, bool worker, char *out, size_t len)
     long failures = (long)cw_json_get_num(child, "consecutive_failures", 0);
     const char *restart_at = cw_json_get_str(child, "restart_at", "");
     if (cw_json_get_bool(child, "running", false))
-        snprintf(out, len, "running (pid %ld) but %s%s%s",
-                 (long)cw_json_get_num(child, "pid", 0),
+        snprintf(out, len, "running (pid %ld) but %s%s%s", (long)cw_json_get_num(child, "pid", 0),
                  worker ? "not registered with the broker" : "not answering",
                  last_error[0] ? "; last error: " : "", last_error);
     else
@@ -123,8 +122,8 @@ static int s_cmd_status(cw_cli_t *cli, int argc, char **argv)
     for (int i = 0; i < nexpected; i++) {
         const char *svc = expected[i];
         bool is_broker = strcmp(svc, "broker") == 0;
-        bool worker = !strcmp(svc, "analyzer") || !strcmp(svc, "generator") ||
-                      !strcmp(svc, "committer");
+        bool worker =
+            !strcmp(svc, "analyzer") || !strcmp(svc, "generator") || !strcmp(svc, "committer");
         const cw_json_t *child = state ? s_child(state, svc) : NULL;
         bool present;
         if (is_broker)

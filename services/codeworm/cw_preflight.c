@@ -40,7 +40,8 @@ static cw_preflight_status_t s_writable_dir(const char *path, const char *what, 
         return CW_PREFLIGHT_OK;
     }
     if (errno != ENOENT && errno != ENOTDIR) {
-        snprintf(msg, len, "%s %s cannot be reached: %s. Fix: %s", what, path, strerror(errno), fix);
+        snprintf(msg, len, "%s %s cannot be reached: %s. Fix: %s", what, path, strerror(errno),
+                 fix);
         return CW_PREFLIGHT_FAILED;
     }
     /* missing: it will be created; the nearest existing ancestor must allow that */
@@ -69,7 +70,8 @@ static cw_preflight_status_t s_writable_dir(const char *path, const char *what, 
         return CW_PREFLIGHT_FAILED;
     }
     if (access(parent, W_OK | X_OK) != 0) {
-        snprintf(msg, len, "%s %s cannot be created: %s is not writable by this user (uid %d): %s. Fix: %s",
+        snprintf(msg, len,
+                 "%s %s cannot be created: %s is not writable by this user (uid %d): %s. Fix: %s",
                  what, path, parent, (int)geteuid(), strerror(errno), fix);
         return CW_PREFLIGHT_FAILED;
     }
@@ -82,8 +84,9 @@ cw_preflight_status_t cw_preflight_devlog(const cw_config_t *config, char *msg, 
     const char *fix = "give this user write access to it (chown/chmod), or point "
                       "devlog.repo_path (or --devlog) at a writable place";
     if (!path || !*path) {
-        snprintf(msg, len, "devlog.repo_path is not set. Fix: set it in config.yaml, with "
-                           "CODEWORM_DEVLOG__REPO_PATH or --devlog PATH");
+        snprintf(msg, len,
+                 "devlog.repo_path is not set. Fix: set it in config.yaml, with "
+                 "CODEWORM_DEVLOG__REPO_PATH or --devlog PATH");
         return CW_PREFLIGHT_FAILED;
     }
     cw_preflight_status_t st = s_writable_dir(path, "the DevLog", fix, msg, len);
@@ -109,8 +112,9 @@ cw_preflight_status_t cw_preflight_devlog(const cw_config_t *config, char *msg, 
 cw_preflight_status_t cw_preflight_data(const cw_config_t *config, char *msg, size_t len)
 {
     const char *dir = config->data_dir && *config->data_dir ? config->data_dir : "data";
-    return s_writable_dir(dir, "data_dir", "give this user write access to it, or set data_dir "
-                                           "(config.yaml or CODEWORM_DATA_DIR) to a writable place",
+    return s_writable_dir(dir, "data_dir",
+                          "give this user write access to it, or set data_dir "
+                          "(config.yaml or CODEWORM_DATA_DIR) to a writable place",
                           msg, len);
 }
 
@@ -120,7 +124,7 @@ cw_preflight_status_t cw_preflight_remote(const cw_config_t *config, char *msg, 
     const char *remote = config->devlog.remote;
     const char *devlog = config->devlog.repo_path;
     if (!remote || !*remote || !devlog || !*devlog)
-        return CW_PREFLIGHT_OK; /* never push */
+        return CW_PREFLIGHT_OK;                 /* never push */
     if (remote[0] == '/' || remote[0] == '.') { /* a local path */
         struct stat st;
         if (stat(remote, &st) != 0) {
@@ -134,8 +138,8 @@ cw_preflight_status_t cw_preflight_remote(const cw_config_t *config, char *msg, 
     }
     git_libgit2_init();
     int valid = 0;
-    if (strchr(remote, '/') || strchr(remote, ':') || git_remote_name_is_valid(&valid, remote) != 0 ||
-        !valid) {
+    if (strchr(remote, '/') || strchr(remote, ':') ||
+        git_remote_name_is_valid(&valid, remote) != 0 || !valid) {
         git_libgit2_shutdown();
         return CW_PREFLIGHT_OK; /* a URL: the push itself tells */
     }
@@ -229,8 +233,9 @@ static cw_preflight_status_t s_check_bind(const char *key, const char *endpoint,
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *res = NULL;
     int gai = getaddrinfo(any ? NULL : h, port, &hints, &res);
     if (gai != 0 || !res) {
-        snprintf(msg, len, "%s %s: cannot resolve '%s': %s. Fix: set %s to an address of this "
-                           "machine, e.g. tcp://127.0.0.1:%s",
+        snprintf(msg, len,
+                 "%s %s: cannot resolve '%s': %s. Fix: set %s to an address of this "
+                 "machine, e.g. tcp://127.0.0.1:%s",
                  key, endpoint, h, gai_strerror(gai), key, port);
         return CW_PREFLIGHT_FAILED;
     }
@@ -251,8 +256,8 @@ static cw_preflight_status_t s_check_bind(const char *key, const char *endpoint,
                          "or tcp://0.0.0.0:%s), or run the broker on that machine",
                          key, endpoint, port, port);
             else
-                snprintf(msg, len, "%s %s cannot be listened on: %s. Fix: choose another port",
-                         key, endpoint, strerror(e));
+                snprintf(msg, len, "%s %s cannot be listened on: %s. Fix: choose another port", key,
+                         endpoint, strerror(e));
             result = CW_PREFLIGHT_FAILED;
         }
         close(fd);

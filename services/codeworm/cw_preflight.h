@@ -31,7 +31,11 @@
 #define CW_PREFLIGHT_ALL 0x1fu
 
 /* Results of one check. */
-typedef enum { CW_PREFLIGHT_OK = 0, CW_PREFLIGHT_WARNING = 1, CW_PREFLIGHT_FAILED = 2 } cw_preflight_status_t;
+typedef enum {
+    CW_PREFLIGHT_OK = 0,
+    CW_PREFLIGHT_WARNING = 1,
+    CW_PREFLIGHT_FAILED = 2
+} cw_preflight_status_t;
 
 cw_preflight_status_t cw_preflight_devlog(const cw_config_t *config, char *msg, size_t len);
 cw_preflight_status_t cw_preflight_data(const cw_config_t *config, char *msg, size_t len);

@@ -232,9 +232,11 @@ void cw_stack_print_summary(cw_cli_t *cli, const cw_config_t *config, FILE *out)
         if (!cw_config_repo_exists(&config->repos[i]))
             fprintf(out, "                 skipped, missing: %s (%s, %s)\n", config->repos[i].name,
                     config->repos[i].path, cw_config_repo_origin(config, i));
-    const char *backend = config->llm.backend && *config->llm.backend ? config->llm.backend : "ollama";
+    const char *backend =
+        config->llm.backend && *config->llm.backend ? config->llm.backend : "ollama";
     if (strcmp(backend, "offline") == 0)
-        fprintf(out, "  LLM:           offline (no LLM: documents are written from the analysis)\n");
+        fprintf(out,
+                "  LLM:           offline (no LLM: documents are written from the analysis)\n");
     else if (strcmp(backend, "openai") == 0)
         fprintf(out, "  LLM:           openai, model %s at %s\n",
                 config->openai.model && *config->openai.model ? config->openai.model : "(unset)",
@@ -257,7 +259,8 @@ void cw_stack_print_summary(cw_cli_t *cli, const cw_config_t *config, FILE *out)
     fprintf(out, "  Bus:           %s (events in %s, out %s)\n", config->bus.broker,
             config->bus.events_in, config->bus.events_out);
     int n = cw_stack_generator_count(config);
-    fprintf(out, "  Services:      broker, analyzer, generator%s%.0d, committer, scheduler, notifier\n",
+    fprintf(out,
+            "  Services:      broker, analyzer, generator%s%.0d, committer, scheduler, notifier\n",
             n > 1 ? " x" : "", n > 1 ? n : 0);
     fprintf(out, "  Data:          %s (`codeworm status` shows the services)\n", config->data_dir);
     fflush(out);

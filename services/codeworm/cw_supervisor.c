@@ -54,8 +54,8 @@ struct _cw_supervisor_t {
     pthread_t reader;
     bool reader_running;
     volatile int reader_stop;
-    int out_fd;     /* output file (opened on first spawn) or STDERR_FILENO */
-    bool humanize;  /* out_fd is a terminal: show log lines readable */
+    int out_fd;    /* output file (opened on first spawn) or STDERR_FILENO */
+    bool humanize; /* out_fd is a terminal: show log lines readable */
     cw_supervisor_line_fn *line_hook;
     void *line_arg;
     cw_supervisor_hup_fn *hup_hook;
@@ -677,8 +677,8 @@ static void s_child_exited(cw_supervisor_t *self, cw_child_t *child, int status)
             CW_LI("uptime_ms", uptime), CW_LI("restart_in_ms", child->last_delay),
             CW_LI("consecutive", child->failures), CW_LS("last_error", last_error), CW_LEND);
     if (report)
-        cw_error("child_failing", CW_LS("child", child->name), CW_LI("consecutive", child->failures),
-                 CW_LS("status", how),
+        cw_error("child_failing", CW_LS("child", child->name),
+                 CW_LI("consecutive", child->failures), CW_LS("status", how),
                  CW_LS("last_error", last_error[0] ? last_error : "(it wrote no error line)"),
                  CW_LI("restart_in_ms", child->last_delay),
                  CW_LS("hint", "it keeps failing at start: fix the cause above; it is retried "

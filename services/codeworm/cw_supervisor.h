@@ -7,11 +7,11 @@
     What the children say: each child's stderr is a pipe that a reader thread empties line
     by line; every line is passed on (to the output file, or to our stderr — readable when
     that is a terminal) and an error line (a log line at level error, or any line that is
-    not a log line) is kept: its last two distinct error lines are its last error. A child that exits is logged with
-    its last error, and once it failed CW_SUPERVISOR_REPORT_AFTER times in a row at start,
-    child_failing (level error) says so. The state of every child can be written to a
-    JSON file after every change (cw_supervisor_set_state_file), which `codeworm status`
-    reads. SIGHUP is passed on to the children (cw_supervisor_set_hup_hook).
+    not a log line) is kept: its last two distinct error lines are its last error. A child that
+   exits is logged with its last error, and once it failed CW_SUPERVISOR_REPORT_AFTER times in a row
+   at start, child_failing (level error) says so. The state of every child can be written to a JSON
+   file after every change (cw_supervisor_set_state_file), which `codeworm status` reads. SIGHUP is
+   passed on to the children (cw_supervisor_set_hup_hook).
 
         cw_supervisor_t *sup = cw_supervisor_new ();
         cw_supervisor_add (sup, "broker", argv);

@@ -103,8 +103,8 @@ static void test_parse_and_humanize(void **state)
     assert_true(cw_log_parse_line(s_last, strlen(s_last), &line));
     assert_int_equal(line.level, CW_LOG_ERROR);
     assert_string_equal(line.service, "unittest");
-    assert_string_equal(line.text,
-                        "ledger_open_failed path=\"/a b\" code=14 ratio=0.25 retry=false none=null");
+    assert_string_equal(
+        line.text, "ledger_open_failed path=\"/a b\" code=14 ratio=0.25 retry=false none=null");
     char human[2048];
     cw_log_format_human(&line, human, sizeof(human));
     assert_int_equal(strncmp(human, line.timestamp, 19), 0);

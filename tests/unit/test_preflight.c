@@ -86,8 +86,8 @@ static void test_remote(void **state)
     assert_int_equal(cw_preflight_remote(c, msg, sizeof msg), CW_PREFLIGHT_FAILED);
     assert_non_null(strstr(msg, "not a git repository yet"));
     /* a repository with another remote */
-    snprintf(cmd, sizeof cmd,
-             "git init -q '%s' && git -C '%s' remote add backup /srv/backup.git", devlog, devlog);
+    snprintf(cmd, sizeof cmd, "git init -q '%s' && git -C '%s' remote add backup /srv/backup.git",
+             devlog, devlog);
     assert_int_equal(system(cmd), 0);
     s_set(c, "devlog.remote", "upstream");
     assert_int_equal(cw_preflight_remote(c, msg, sizeof msg), CW_PREFLIGHT_FAILED);
@@ -120,7 +120,8 @@ static void test_ports(void **state)
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)(s_port + 1)),
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)(s_port + 1)),
                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
     assert_int_equal(listen(fd, 1), 0);
