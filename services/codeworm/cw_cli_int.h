@@ -96,6 +96,10 @@ int cw_cli_expected_services(const cw_config_t *config, const char *out[8]);
 int64_t cw_cli_service_workers(const cw_value_t *status, const char *service);
 /* SIGINT/SIGTERM seen (by czmq's handler or the supervisor's). */
 bool cw_cli_interrupted(void);
+/* Split "tcp://host:port" into host (the brackets of "[::1]" removed, "*" kept) and port.
+   false when it is not a tcp:// endpoint with a port, or does not fit. */
+bool cw_cli_tcp_endpoint(const char *endpoint, char *host, size_t hostlen, char *port,
+                         size_t portlen);
 /* Wait until something listens on a tcp:// endpoint (or an ipc:// socket file exists),
    without ZeroMQ, up to timeout_ms. true when it does. */
 bool cw_cli_wait_endpoint(const char *endpoint, int timeout_ms);

@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cw_cli_int.h"
 #include "cw_http.h"
 #include "cw_json.h"
 #include "../generator/cw_llm.h"
@@ -213,22 +214,10 @@ static cw_preflight_status_t s_check_bind(const char *key, const char *endpoint,
         }
         return CW_PREFLIGHT_OK;
     }
-    if (strncmp(endpoint, "tcp://", 6) != 0)
+    char host[256], port[16];
+    if (!cw_cli_tcp_endpoint(endpoint, host, sizeof(host), port, sizeof(port)))
         return CW_PREFLIGHT_OK;
-    char host[256];
-    snprintf(host, sizeof(host), "%s", endpoint + 6);
-    char *colon = strrchr(host, ':');
-    if (!colon)
-        return CW_PREFLIGHT_OK;
-    *colon = '\0';
-    const char *port = colon + 1;
-    char *h = host;
-    if (h[0] == '[') {
-        h++;
-        char *close_br = strchr(h, ']');
-        if (close_br)
-            *close_br = '\0';
-    }
+    const char *h = host;
     bool any = strcmp(h, "*") == 0;
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *res = NULL;
     int gai = getaddrinfo(any ? NULL : h, port, &hints, &res);

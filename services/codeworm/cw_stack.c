@@ -108,6 +108,27 @@ static int s_stack_add(cw_supervisor_t *sup, cw_cli_t *cli, const cw_stack_t *st
     return cw_supervisor_add(sup, child_name, argv);
 }
 
+bool cw_cli_tcp_endpoint(const char *endpoint, char *host, size_t hostlen, char *port,
+                         size_t portlen)
+{
+    if (!endpoint || strncmp(endpoint, "tcp://", 6) != 0)
+        return false;
+    const char *rest = endpoint + 6;
+    const char *colon = strrchr(rest, ':');
+    if (!colon || !colon[1] || (size_t)(colon - rest) >= hostlen || strlen(colon + 1) >= portlen)
+        return false;
+    const char *h = rest;
+    size_t n = (size_t)(colon - rest);
+    if (n >= 2 && h[0] == '[' && h[n - 1] == ']') { /* [::1] */
+        h++;
+        n -= 2;
+    }
+    memcpy(host, h, n);
+    host[n] = '\0';
+    snprintf(port, portlen, "%s", colon + 1);
+    return true;
+}
+
 /* Wait until something listens on a tcp:// endpoint (or an ipc:// socket file exists),
    without ZeroMQ, up to timeout_ms. true when it does. */
 bool cw_cli_wait_endpoint(const char *endpoint, int timeout_ms)
@@ -126,22 +147,12 @@ bool cw_cli_wait_endpoint(const char *endpoint, int timeout_ms)
         nanosleep(&(struct timespec){0, 300 * 1000000L}, NULL);
         return false;
     }
-    char host[256];
-    snprintf(host, sizeof(host), "%s", endpoint + 6);
-    char *colon = strrchr(host, ':');
-    if (!colon)
+    char host[256], port[16];
+    if (!cw_cli_tcp_endpoint(endpoint, host, sizeof(host), port, sizeof(port)))
         return false;
-    *colon = '\0';
-    const char *port = colon + 1;
     const char *h = host;
     if (strcmp(h, "*") == 0 || strcmp(h, "0.0.0.0") == 0)
         h = "127.0.0.1";
-    if (h[0] == '[') { /* [::1] */
-        h++;
-        char *close = strchr(host, ']');
-        if (close)
-            *close = '\0';
-    }
     for (; waited < timeout_ms; waited += 50) {
         struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
         if (getaddrinfo(h, port, &hints, &res) == 0 && res) {

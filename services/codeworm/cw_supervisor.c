@@ -402,7 +402,8 @@ void cw_supervisor_set_hup_hook(cw_supervisor_t *self, cw_supervisor_hup_fn *fn,
     self->hup_arg = arg;
 }
 
-void cw_supervisor_last_error(cw_supervisor_t *self, int index, char *out, size_t len)
+/* Copy a child's last error (or last exit) under the mutex. */
+static void s_copy_child_text(cw_supervisor_t *self, int index, bool error, char *out, size_t len)
 {
     if (!out || len == 0)
         return;
@@ -410,20 +411,19 @@ void cw_supervisor_last_error(cw_supervisor_t *self, int index, char *out, size_
     if (!self || index < 0 || index >= self->count)
         return;
     pthread_mutex_lock(&self->mutex);
-    snprintf(out, len, "%s", self->children[index].last_error);
+    const cw_child_t *c = &self->children[index];
+    snprintf(out, len, "%s", error ? c->last_error : c->last_exit);
     pthread_mutex_unlock(&self->mutex);
+}
+
+void cw_supervisor_last_error(cw_supervisor_t *self, int index, char *out, size_t len)
+{
+    s_copy_child_text(self, index, true, out, len);
 }
 
 void cw_supervisor_last_exit(cw_supervisor_t *self, int index, char *out, size_t len)
 {
-    if (!out || len == 0)
-        return;
-    out[0] = '\0';
-    if (!self || index < 0 || index >= self->count)
-        return;
-    pthread_mutex_lock(&self->mutex);
-    snprintf(out, len, "%s", self->children[index].last_exit);
-    pthread_mutex_unlock(&self->mutex);
+    s_copy_child_text(self, index, false, out, len);
 }
 
 /* ------------------------------------------------------------------ state file */

@@ -67,19 +67,11 @@ def empty_repo(ws, name="empty"):
 
 def log_lines(path):
     """The JSON log lines of a file (other lines skipped)."""
-    out = []
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
-            for line in f:
-                line = line.strip()
-                if line.startswith("{"):
-                    try:
-                        out.append(json.loads(line))
-                    except ValueError:
-                        pass
+            return log_lines_text(f.read())
     except FileNotFoundError:
-        pass
-    return out
+        return []
 
 
 def log_lines_text(text):

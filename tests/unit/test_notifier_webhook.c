@@ -20,6 +20,7 @@
 #include "cw_delivery.h"
 #include "cw_log.h"
 #include "cw_webhook.h"
+#include "cw_test_fake_http.h"
 
 #define HOOK_PATH "/hooks/KEY-in-the-url-do-not-log"
 #define HEADER_SECRET "Bearer header-secret-do-not-log"
@@ -27,27 +28,6 @@
 static pid_t s_fake_pid = 0;
 static char s_base[128];
 static char s_url[256];
-
-/* ------------------------------------------------------------------ fake clock */
-typedef struct {
-    int64_t now;
-    int sleeps;
-    int64_t sleep_log[16];
-} fake_time_t;
-
-static int64_t s_now(void *arg)
-{
-    return ((fake_time_t *)arg)->now;
-}
-
-static void s_sleep(int64_t ms, void *arg)
-{
-    fake_time_t *t = arg;
-    if (t->sleeps < 16)
-        t->sleep_log[t->sleeps] = ms;
-    t->sleeps++;
-    t->now += ms;
-}
 
 /* ------------------------------------------------------------------ log capture */
 static int s_leaks = 0;
@@ -62,54 +42,16 @@ static void s_log_hook(cw_log_level_t level, const char *line, void *arg)
         s_leaks++;
 }
 
-/* ------------------------------------------------------------------ http helpers */
-typedef struct {
-    char data[65536];
-    size_t len;
-} s_body_t;
-
-static size_t s_collect(char *ptr, size_t size, size_t nmemb, void *userdata)
+static long s_http(const char *method, const char *path, fake_body_t *out)
 {
-    s_body_t *b = userdata;
-    size_t n = size * nmemb;
-    if (b->len + n >= sizeof(b->data))
-        n = sizeof(b->data) - 1 - b->len;
-    memcpy(b->data + b->len, ptr, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return size * nmemb;
-}
-
-static long s_http(const char *method, const char *path, s_body_t *out)
-{
-    char url[256];
-    snprintf(url, sizeof(url), "%s%s", s_base, path);
-    CURL *curl = curl_easy_init();
-    s_body_t dummy;
-    if (!out)
-        out = &dummy;
-    out->len = 0;
-    out->data[0] = '\0';
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-    if (strcmp(method, "POST") == 0)
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
-    long status = 0;
-    if (curl_easy_perform(curl) == CURLE_OK)
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(curl);
-    return status;
+    return fake_http(s_base, method, path, out);
 }
 
 static int s_request_count(void)
 {
-    s_body_t body;
-    assert_int_equal(s_http("GET", "/_requests", &body), 200);
-    const char *p = strstr(body.data, "\"requests\":");
-    assert_non_null(p);
-    return atoi(p + strlen("\"requests\":"));
+    int n = fake_request_count(s_base);
+    assert_true(n >= 0);
+    return n;
 }
 
 static cw_webhook_t *s_client(fake_time_t *t, const char *format)
@@ -117,7 +59,7 @@ static cw_webhook_t *s_client(fake_time_t *t, const char *format)
     cw_header_t headers[] = {{"Authorization", HEADER_SECRET}, {"X-Team", "docs"}};
     cw_webhook_t *hook = cw_webhook_new(s_url, headers, 2, format);
     assert_non_null(hook);
-    cw_webhook_set_clock(hook, s_now, s_sleep, t);
+    cw_webhook_set_clock(hook, fake_now, fake_sleep, t);
     assert_int_equal(s_http("POST", "/_reset", NULL), 200);
     return hook;
 }
@@ -126,29 +68,9 @@ static cw_webhook_t *s_client(fake_time_t *t, const char *format)
 static int s_setup(void **state)
 {
     (void)state;
-    const char *src = getenv("CW_SOURCE_DIR");
-    char script[1024];
-    snprintf(script, sizeof(script), "%s/tests/fakes/fake_webhook.py", src ? src : ".");
-    int fds[2];
-    if (pipe(fds) != 0)
-        return -1;
-    s_fake_pid = fork();
-    if (s_fake_pid == 0) {
-        dup2(fds[1], STDOUT_FILENO);
-        close(fds[0]);
-        close(fds[1]);
-        execl("/usr/bin/python3", "python3", script, "--port", "0", (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    FILE *in = fdopen(fds[0], "r");
-    char line[128] = "";
     int port = 0;
-    if (!in || !fgets(line, sizeof(line), in) || sscanf(line, "PORT %d", &port) != 1) {
-        fprintf(stderr, "fake_webhook did not start (%s)\n", script);
+    if (fake_server_start("fake_webhook.py", &s_fake_pid, &port) != 0)
         return -1;
-    }
-    fclose(in);
     snprintf(s_base, sizeof(s_base), "http://127.0.0.1:%d", port);
     snprintf(s_url, sizeof(s_url), "%s%s", s_base, HOOK_PATH);
     cw_log_set_hook(s_log_hook, NULL);
@@ -159,10 +81,7 @@ static int s_teardown(void **state)
 {
     (void)state;
     cw_log_set_hook(NULL, NULL);
-    if (s_fake_pid > 0) {
-        kill(s_fake_pid, SIGTERM);
-        waitpid(s_fake_pid, NULL, 0);
-    }
+    fake_server_stop(s_fake_pid);
     return 0;
 }
 
@@ -173,7 +92,7 @@ static void test_delivered_with_headers_and_dedup(void **state)
     fake_time_t t = {.now = 1000};
     cw_webhook_t *hook = s_client(&t, NULL);
     assert_int_equal(cw_webhook_send(hook, "Push blocked \"now\"", "push_blocked", "critical"), 0);
-    s_body_t body;
+    fake_body_t body;
     assert_int_equal(s_http("GET", "/_messages", &body), 200);
     assert_non_null(strstr(body.data, "\"path\":\"" HOOK_PATH "\""));
     assert_non_null(strstr(body.data, "\"text\":\"Push blocked \\\"now\\\"\""));
@@ -208,7 +127,7 @@ static void test_429_retry_after_header_honoured(void **state)
     /* one wait: the 7 s the answer asked for (not the default 1 s) */
     assert_int_equal(t.sleeps, 1);
     assert_int_equal(t.sleep_log[0], 7000);
-    s_body_t body;
+    fake_body_t body;
     s_http("GET", "/_messages", &body);
     assert_non_null(strstr(body.data, "\"text\":\"after a 429\""));
     /* a Retry-After beyond 300 s is capped */
@@ -237,7 +156,7 @@ static void test_5xx_retried_three_attempts(void **state)
     assert_int_equal(t.sleeps, 2);
     assert_int_equal(t.sleep_log[0], 1000);
     assert_int_equal(t.sleep_log[1], 2000);
-    s_body_t body;
+    fake_body_t body;
     s_http("GET", "/_messages", &body);
     assert_non_null(strstr(body.data, "\"content\":\"third time lucky\""));
     /* three failures: given up after the third attempt */
@@ -284,7 +203,7 @@ static void test_dead_server_three_attempts(void **state)
     (void)state;
     fake_time_t t = {.now = 0};
     cw_webhook_t *hook = cw_webhook_new("http://127.0.0.1:1" HOOK_PATH, NULL, 0, NULL);
-    cw_webhook_set_clock(hook, s_now, s_sleep, &t);
+    cw_webhook_set_clock(hook, fake_now, fake_sleep, &t);
     cw_webhook_set_timeouts(hook, 2000, -1);
     assert_int_equal(cw_webhook_send(hook, "nobody listens", "e", "warning"), -1);
     /* waits between attempts only: 3 attempts -> 2 waits */
@@ -300,7 +219,7 @@ static void test_delivery_state_carried_over(void **state)
     cw_webhook_t *old = s_client(&t, NULL);
     assert_int_equal(cw_webhook_send(old, "once only", "e", "warning"), 0);
     cw_webhook_t *fresh = cw_webhook_new(s_url, NULL, 0, NULL);
-    cw_webhook_set_clock(fresh, s_now, s_sleep, &t);
+    cw_webhook_set_clock(fresh, fake_now, fake_sleep, &t);
     cw_delivery_carry(cw_webhook_delivery(fresh), cw_webhook_delivery(old));
     cw_webhook_destroy(&old);
     assert_int_equal(cw_webhook_send(fresh, "once only", "e", "warning"), 1);

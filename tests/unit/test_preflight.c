@@ -1,6 +1,6 @@
 /*  Preflight checks of `run` / `run-once` (cw_preflight): each names the real cause and the
     fix; the LLM check only warns.
-    cw-test-libs: cw_codeworm cw_generator cw_committer */
+    cw-test-libs: cw_codeworm cw_analyzer cw_generator cw_committer cw_scheduler */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
