@@ -161,16 +161,22 @@ cw_preflight_status_t cw_preflight_remote(const cw_config_t *config, char *msg, 
         bool found = git_repository_config_snapshot(&cfg, repo) == 0 &&
                      git_config_get_string(&url, cfg, key) == 0 && url && *url;
         if (!found) {
-            /* name the remotes it does have */
+            /* name the remotes it does have ("remote.<name>.url" entries; walked by hand:
+               git_remote_list's regex leaks pcre2 match data in libgit2 1.5) */
             char names[256] = "";
-            git_strarray list = {0};
-            if (git_remote_list(&list, repo) == 0) {
-                for (size_t i = 0; i < list.count; i++) {
+            git_config_iterator *it = NULL;
+            git_config_entry *entry = NULL;
+            if (cfg && git_config_iterator_new(&it, cfg) == 0) {
+                while (git_config_next(&entry, it) == 0) {
+                    const char *n = entry->name;
+                    size_t nl = strlen(n);
+                    if (strncmp(n, "remote.", 7) != 0 || nl < 12 || strcmp(n + nl - 4, ".url") != 0)
+                        continue;
                     size_t used = strlen(names);
-                    snprintf(names + used, sizeof(names) - used, "%s%s", used ? ", " : "",
-                             list.strings[i]);
+                    snprintf(names + used, sizeof(names) - used, "%s%.*s", used ? ", " : "",
+                             (int)(nl - 11), n + 7);
                 }
-                git_strarray_dispose(&list);
+                git_config_iterator_free(it);
             }
             snprintf(msg, len,
                      "devlog.remote '%s' is not a remote of the DevLog %s (%s%s). Fix: `git -C %s "
