@@ -284,6 +284,7 @@ static void s_print_usage(FILE *out)
     for (size_t i = 0; i < sizeof(s_commands) / sizeof(s_commands[0]); i++) {
         fprintf(out, "  %-18s %s\n", s_commands[i]->name, s_commands[i]->brief);
     }
+    fputs("\nrun-once and backfill: " CW_EXIT_CODES_HELP, out);
     fputs("\n`codeworm COMMAND --help` describes each command.\n", out);
 }
 

@@ -35,6 +35,19 @@ try:
     check(not cwops.doc_commits(ws), "the dry run committed nothing")
     check(not ws.ledger_rows()[1], "the dry run wrote nothing to the ledger")
 
+    # --- run --dry-run: the scheduler generates and logs each document, commits nothing
+    cwops.write_config(ws, backend="offline", interval=1)
+    log = os.path.join(ws.root, "codeworm.log")
+    run = ws.start(os.path.join(BIN, "codeworm"), "--config", ws.config, "run", "--dry-run")
+    done = cwops.wait_for(lambda: [e for e in cwops.log_lines(log)
+                                   if e.get("event") == "dry_run_complete"], timeout=90)
+    check(done and done[0].get("would_commit") and done[0].get("repo") == "inventory",
+          "run --dry-run logs the documents it would commit (%r)" % done[:1])
+    ws.stop()
+    check(not cwops.doc_commits(ws) and not ws.ledger_rows()[1],
+          "run --dry-run committed nothing")
+    cwops.write_config(ws, backend="offline", interval=3600)
+
     # --- a missing repository is skipped with a warning; the others are documented
     cwops.write_repos(ws, [("ghost", ghost, 5), ("inventory", ws.source, 5)])
     r = ws.codeworm("run-once", timeout=180)
