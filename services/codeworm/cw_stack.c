@@ -418,8 +418,9 @@ int cw_stack_wait_workers(const cw_config_t *config, cw_supervisor_t *sup, int t
     if (!gave_up)
         fprintf(stderr,
                 "codeworm: timed out after %d s waiting for workers of: %s (no worker "
-                "registered with the broker at %s)\n",
-                timeout_ms / 1000, missing, config->bus.broker);
+                "registered with the broker at %s)%s\n",
+                timeout_ms / 1000, missing, config->bus.broker,
+                sup ? "" : "; `codeworm status` says why when `codeworm run` supervises them");
     for (size_t k = 0; sup && k < 3; k++) {
         if (!strstr(missing, s_needed[k]))
             continue;
