@@ -2112,6 +2112,36 @@ int cw_config_add_repo(cw_config_t *self, const char *name, const char *path, ch
     return 0;
 }
 
+void cw_config_clear_repos(cw_config_t *self)
+{
+    if (!self)
+        return;
+    cw_config_priv_t *p = (cw_config_priv_t *)self;
+    for (size_t i = 0; i < self->repo_count; i++) {
+        s_repo_free(&self->repos[i]);
+        free(p->repo_origin[i]);
+    }
+    free(self->repos);
+    free(p->repo_origin);
+    self->repos = NULL;
+    p->repo_origin = NULL;
+    self->repo_count = 0;
+}
+
+bool cw_config_repo_exists(const cw_repo_t *repo)
+{
+    struct stat st;
+    return repo && repo->path && stat(repo->path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *cw_config_repo_origin(const cw_config_t *self, size_t index)
+{
+    const cw_config_priv_t *p = (const cw_config_priv_t *)self;
+    if (!self || index >= self->repo_count || !p->repo_origin || !p->repo_origin[index])
+        return "repos.yaml";
+    return p->repo_origin[index];
+}
+
 int cw_config_check(const cw_config_t *self, bool need_repos, char *err, size_t errlen)
 {
     if (!self) {
@@ -2127,21 +2157,33 @@ int cw_config_check(const cw_config_t *self, bool need_repos, char *err, size_t 
         s_err(err, errlen, "No repositories configured");
         return -1;
     }
+    /* A missing repository is skipped with a warning (it may be an unmounted disk that
+       comes back); only when none is there is it an error. */
+    size_t usable = 0;
+    char first[600] = "";
     for (size_t i = 0; i < self->repo_count; i++) {
-        struct stat st;
         const cw_repo_t *r = &self->repos[i];
-        if (stat(r->path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            const char *o = p->repo_origin && p->repo_origin[i] ? p->repo_origin[i] : "";
-            /* "repos.yaml:3" -> "repos.yaml" */
-            char file[ORIGIN_MAX];
-            snprintf(file, sizeof(file), "%s", o);
-            char *colon = strchr(file, ':');
-            if (colon && strncmp(file, "command line", 12) != 0)
-                *colon = '\0';
-            s_err(err, errlen, "repository '%s' (%s): path %s does not exist or is not a directory",
-                  r->name, file[0] ? file : "repos.yaml", r->path);
-            return -1;
+        if (cw_config_repo_exists(r)) {
+            usable++;
+            continue;
         }
+        const char *origin = cw_config_repo_origin(self, i);
+        cw_warn("repository_missing", CW_LS("repo", r->name), CW_LS("path", r->path),
+                CW_LS("where", origin),
+                CW_LS("hint", "skipped: the path does not exist or is not a directory; the "
+                              "other repositories are documented"),
+                CW_LEND);
+        if (!first[0])
+            snprintf(first, sizeof(first),
+                     "repository '%s' (%s): path %s does not exist or is not a directory", r->name,
+                     origin, r->path);
+    }
+    if (usable == 0) {
+        s_err(err, errlen,
+              "No repositories configured that exist: %s%s. Fix the path in repos.yaml or "
+              "use --repo NAME PATH",
+              first, self->repo_count > 1 ? " (and every other one is missing too)" : "");
+        return -1;
     }
     return cw_config_check_devlog(self, err, errlen);
 }

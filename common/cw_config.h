@@ -201,8 +201,18 @@ int cw_config_set(cw_config_t *self, const char *key, const char *value, char *e
 /* Add a repository from the command line (--repo NAME PATH). */
 int cw_config_add_repo(cw_config_t *self, const char *name, const char *path, char *err,
                        size_t errlen);
-/* What a running daemon needs: at least one repo ("No repositories configured"), each repo
-   path an existing directory (naming the repo), devlog.repo_path set. 0 or -1 + err. */
+/* Forget every repository (the command line's --repo NAME PATH replaces the configured
+   ones, as the reference's does). */
+void cw_config_clear_repos(cw_config_t *self);
+/* true when the repository's path is an existing directory. */
+bool cw_config_repo_exists(const cw_repo_t *repo);
+/* Where repository `index` was configured: "repos.yaml:3" or "command line". */
+const char *cw_config_repo_origin(const cw_config_t *self, size_t index);
+/* What a running daemon needs: at least one repo ("No repositories configured"),
+   devlog.repo_path set. A repository whose path is not an existing directory is skipped
+   with a warning (repository_missing, naming it and its file:line); when none exists the
+   error starts "No repositories configured that exist:" and names the first. 0 or
+   -1 + err. */
 int cw_config_check(const cw_config_t *self, bool need_repos, char *err, size_t errlen);
 /* devlog.repo_path set (cw_config_check does this when need_repos; services that need the
    DevLog without repositories, like the committer, call it themselves). 0 or -1 + err. */

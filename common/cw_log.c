@@ -1,6 +1,8 @@
 /*  cw_log — JSON-lines logging on stderr, readable on a terminal. */
 #include "cw_log.h"
+#include "cw_json.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -114,6 +116,78 @@ void cw_log_timestamp(char out[40])
     snprintf(out + n, 40 - n, ".%03dZ", (int)((tv.tv_usec / 1000) % 1000));
 }
 
+/* The readable line's head: timestamp (to the second), level, service, event. */
+#define S_HUMAN_HEAD "%.19s %-7s %-10s %s"
+
+void cw_log_format_human(const cw_log_line_t *line, char *out, size_t cap)
+{
+    if (!out || cap == 0)
+        return;
+    out[0] = '\0';
+    if (!line)
+        return;
+    int level = line->level >= CW_LOG_DEBUG && line->level <= CW_LOG_ERROR ? line->level : 1;
+    snprintf(out, cap, S_HUMAN_HEAD, line->timestamp, s_level_names[level], line->service,
+             line->text);
+}
+
+bool cw_log_parse_line(const char *line, size_t len, cw_log_line_t *out)
+{
+    if (!line || !out || len < 2 || line[0] != '{')
+        return false;
+    char perr[64];
+    cw_json_t *root = cw_json_parse(line, len, perr, sizeof(perr));
+    const char *level = cw_json_get_str(root, "level", NULL);
+    const char *event = cw_json_get_str(root, "event", NULL);
+    if (cw_json_kind(root) != CW_JSON_OBJECT || !level || !event) {
+        cw_json_destroy(&root);
+        return false;
+    }
+    memset(out, 0, sizeof(*out));
+    out->level = CW_LOG_INFO;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(level, s_level_names[i]) == 0)
+            out->level = (cw_log_level_t)i;
+    snprintf(out->timestamp, sizeof(out->timestamp), "%s", cw_json_get_str(root, "timestamp", ""));
+    snprintf(out->service, sizeof(out->service), "%s", cw_json_get_str(root, "service", ""));
+    snprintf(out->text, sizeof(out->text), "%s", event);
+    size_t n = cw_json_size(root);
+    for (size_t i = 0; i < n; i++) {
+        const char *key = cw_json_key_at(root, i);
+        if (!key || !strcmp(key, "timestamp") || !strcmp(key, "level") || !strcmp(key, "service") ||
+            !strcmp(key, "event"))
+            continue;
+        const cw_json_t *v = cw_json_get(root, key);
+        char value[512];
+        switch (cw_json_kind(v)) {
+        case CW_JSON_STRING: {
+            const char *str = cw_json_str(v);
+            snprintf(value, sizeof(value), strchr(str, ' ') ? "\"%s\"" : "%s", str);
+            break;
+        }
+        case CW_JSON_NUMBER: {
+            double d = cw_json_num(v);
+            if (d == floor(d) && fabs(d) < 1e15)
+                snprintf(value, sizeof(value), "%.0f", d);
+            else
+                snprintf(value, sizeof(value), "%.6g", d);
+            break;
+        }
+        case CW_JSON_BOOL:
+            snprintf(value, sizeof(value), "%s", cw_json_bool(v) ? "true" : "false");
+            break;
+        case CW_JSON_NULL:
+            snprintf(value, sizeof(value), "null");
+            break;
+        default:
+            snprintf(value, sizeof(value), "...");
+        }
+        s_append(out->text, sizeof(out->text), " %s=%s", key, value);
+    }
+    cw_json_destroy(&root);
+    return true;
+}
+
 void cw_log_write(cw_log_level_t level, const char *event, ...)
 {
     if (level < s_level)
@@ -129,7 +203,7 @@ void cw_log_write(cw_log_level_t level, const char *event, ...)
     s_append(json, sizeof(json), "\",\"event\":\"");
     cw_json_escape(json, sizeof(json), event);
     s_append(json, sizeof(json), "\"");
-    s_append(human, sizeof(human), "%.19s %-7s %-10s %s", ts, s_level_names[level], s_service,
+    s_append(human, sizeof(human), S_HUMAN_HEAD, ts, s_level_names[level], s_service,
              event ? event : "");
 
     va_list ap;

@@ -46,6 +46,21 @@ void cw_log_timestamp(char out[40]);
 #define cw_warn(event, ...) cw_log_write(CW_LOG_WARN, (event), __VA_ARGS__)
 #define cw_error(event, ...) cw_log_write(CW_LOG_ERROR, (event), __VA_ARGS__)
 
+/* One JSON log line read back (the supervisor reads its children's stderr). */
+typedef struct {
+    cw_log_level_t level;
+    char timestamp[40];
+    char service[64];
+    char text[1024]; /* "event key=value key=\"a value\" ..." as the readable form shows it */
+} cw_log_line_t;
+
+/* Read a line cw_log_write wrote in JSON (len bytes, no newline). false when it is not
+   one (any other text). */
+bool cw_log_parse_line(const char *line, size_t len, cw_log_line_t *out);
+/* The readable (terminal) form of a parsed line, as cw_log_write prints it on a terminal:
+   "2024-05-01T12:34:56 error   committer  event key=value". */
+void cw_log_format_human(const cw_log_line_t *line, char *out, size_t cap);
+
 /* Append `s` to `out` (capacity `cap`, NUL-terminated) as JSON string contents, escaped.
    Truncates safely. Returns bytes written. Shared by everything that writes JSON. */
 size_t cw_json_escape(char *out, size_t cap, const char *s);

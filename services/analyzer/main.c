@@ -8,7 +8,20 @@
 
 static cw_value_t *s_handle(void *self, const cw_value_t *request)
 {
-    return cw_analyzer_handle((cw_analyzer_t *)self, request);
+    return cw_analyzer_handle(*(cw_analyzer_t **)self, request);
+}
+
+/* SIGHUP, between requests: an analyzer built from the new configuration (repositories,
+   weights, analyzer.*) replaces the old one; its caches under data_dir stay valid. */
+static int s_reload(void *self, const cw_config_t *config)
+{
+    cw_analyzer_t **analyzer = self;
+    cw_analyzer_t *fresh = cw_analyzer_new(config);
+    if (!fresh)
+        return -1;
+    cw_analyzer_destroy(analyzer);
+    *analyzer = fresh;
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -32,7 +45,7 @@ int main(int argc, char **argv)
         cw_service_announce(pub, CW_EV_SERVICE_STARTED, NULL);
         cw_info("analyzer_ready", CW_LS("broker", config->bus.broker),
                 CW_LI("repos", config->repo_count), CW_LEND);
-        cw_service_serve(worker, s_handle, NULL, analyzer);
+        cw_service_serve_reload(worker, s_handle, NULL, s_reload, &analyzer, &config);
         cw_info("analyzer_stopping", CW_LEND);
         cw_service_announce(pub, CW_EV_SERVICE_STOPPING, "signal");
     }

@@ -107,6 +107,10 @@ int cw_cli_parse_stack_option(cw_cli_t *cli, const char *command, int argc, char
         cli->dry_run = true;
         return 1;
     }
+    if (allow_dry && strcmp(arg, "--plan") == 0) {
+        cli->plan = true;
+        return 1;
+    }
     return 0;
 }
 
@@ -125,13 +129,13 @@ int cw_cli_parse_run_options(cw_cli_t *cli, const char *command, int argc, char 
 /* Load the config and apply the command-line overrides. Returns NULL with *rc set
    (2 config error, 1 "No repositories configured"). need: 0 nothing checked, 1 repos +
    devlog (cw_config_check), 2 devlog only. */
-cw_config_t *cw_cli_load(cw_cli_t *cli, int need, int *rc)
+cw_config_t *cw_cli_load_quiet(cw_cli_t *cli, int need, int *rc, char *err, size_t errlen)
 {
-    char err[1024] = "";
-    cw_config_t *config = cw_config_load(cli->config_dir, err, sizeof(err));
+    char why[1024] = "";
+    cw_config_t *config = cw_config_load(cli->config_dir, why, sizeof(why));
     if (!config) {
-        fprintf(stderr, "codeworm: configuration error: %s\n", err);
-        *rc = 2;
+        snprintf(err, errlen, "configuration error: %s", why);
+        *rc = CW_EXIT_ERROR;
         return NULL;
     }
     if (cli->debug) {
@@ -140,36 +144,69 @@ cw_config_t *cw_cli_load(cw_cli_t *cli, int need, int *rc)
     } else if (config->debug)
         cw_log_set_level(CW_LOG_DEBUG);
     if (cli->devlog &&
-        cw_config_set(config, "devlog.repo_path", cli->devlog, err, sizeof(err)) != 0) {
-        fprintf(stderr, "codeworm: --devlog: %s\n", err);
+        cw_config_set(config, "devlog.repo_path", cli->devlog, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "--devlog: %s", why);
         cw_config_destroy(&config);
-        *rc = 2;
+        *rc = CW_EXIT_ERROR;
         return NULL;
     }
+    /* --repo NAME PATH replaces the configured repositories (the reference's meaning) */
+    if (cli->repo_count > 0)
+        cw_config_clear_repos(config);
     for (int i = 0; i < cli->repo_count; i++) {
-        if (cw_config_add_repo(config, cli->repo_names[i], cli->repo_paths[i], err, sizeof(err)) !=
+        if (cw_config_add_repo(config, cli->repo_names[i], cli->repo_paths[i], why, sizeof(why)) !=
             0) {
-            fprintf(stderr, "codeworm: --repo: %s\n", err);
+            snprintf(err, errlen, "--repo: %s", why);
             cw_config_destroy(&config);
-            *rc = 2;
+            *rc = CW_EXIT_ERROR;
             return NULL;
         }
     }
     int check = 0;
     if (need == 1)
-        check = cw_config_check(config, true, err, sizeof(err));
+        check = cw_config_check(config, true, why, sizeof(why));
     else if (need == 2)
-        check = cw_config_check_devlog(config, err, sizeof(err));
+        check = cw_config_check_devlog(config, why, sizeof(why));
     if (check == 0) /* CURVE on the bus: every socket from now on is a CURVE client */
-        check = cw_bus_curve_from_config(config, err, sizeof(err));
+        check = cw_bus_curve_from_config(config, why, sizeof(why));
     if (check != 0) {
-        bool no_repos = strstr(err, "No repositories configured") != NULL;
-        fprintf(stderr, "codeworm: %s\n", err);
+        bool no_repos = strstr(why, "No repositories configured") != NULL;
+        snprintf(err, errlen, "%s", why);
         cw_config_destroy(&config);
-        *rc = no_repos ? 1 : 2;
+        *rc = no_repos ? CW_EXIT_NOTHING : CW_EXIT_ERROR;
         return NULL;
     }
     return config;
+}
+
+cw_config_t *cw_cli_load(cw_cli_t *cli, int need, int *rc)
+{
+    char err[1100] = "";
+    cw_config_t *config = cw_cli_load_quiet(cli, need, rc, err, sizeof(err));
+    if (!config)
+        fprintf(stderr, "codeworm: %s\n", err);
+    return config;
+}
+
+int cw_cli_supervisor_state_path(const cw_config_t *config, bool create, char *out, size_t outlen)
+{
+    if (create)
+        return cw_config_data_path(config, "supervisor.json", out, outlen);
+    const char *dir = config->data_dir && *config->data_dir ? config->data_dir : "data";
+    int n = snprintf(out, outlen, "%s/supervisor.json", dir);
+    return n > 0 && (size_t)n < outlen ? 0 : -1;
+}
+
+int cw_cli_expected_services(const cw_config_t *config, const char *out[8])
+{
+    static const char *base[] = {"broker",    "analyzer",  "generator",
+                                 "committer", "scheduler", "notifier"};
+    int n = 0;
+    for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
+        out[n++] = base[i];
+    if (config && config->dashboard.enabled)
+        out[n++] = "dashboard";
+    return n;
 }
 
 int cw_cli_bin_dir(char *out, size_t outlen)
@@ -248,6 +285,7 @@ static void s_print_usage(FILE *out)
     for (size_t i = 0; i < sizeof(s_commands) / sizeof(s_commands[0]); i++) {
         fprintf(out, "  %-18s %s\n", s_commands[i]->name, s_commands[i]->brief);
     }
+    fputs("\nrun-once and backfill: " CW_EXIT_CODES_HELP, out);
     fputs("\n`codeworm COMMAND --help` describes each command.\n", out);
 }
 

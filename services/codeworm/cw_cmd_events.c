@@ -41,6 +41,16 @@ static void s_print_event(const cw_value_t *ev)
     printf("\n");
 }
 
+#define S_RECHECK_MS 5000
+
+static bool s_broker_answers(cw_client_t *client)
+{
+    cw_value_t *status = client ? cw_client_broker_status(client, CW_CLI_STATUS_TIMEOUT_MS) : NULL;
+    bool up = status != NULL;
+    cw_value_destroy(&status);
+    return up;
+}
+
 static int s_cmd_events(cw_cli_t *cli, int argc, char **argv)
 {
     bool json = false;
@@ -71,14 +81,36 @@ static int s_cmd_events(cw_cli_t *cli, int argc, char **argv)
         cw_config_destroy(&config);
         return 2;
     }
-    if (isatty(STDERR_FILENO))
+    /* A subscriber never learns that nobody publishes: ask the broker, and say so. */
+    cw_client_t *client = cw_client_new(config->bus.broker);
+    bool broker_up = s_broker_answers(client);
+    if (!broker_up)
+        fprintf(stderr,
+                "codeworm events: no broker answers at %s: no events will arrive until the "
+                "stack runs (`codeworm run`). Still listening on %s (Ctrl-C to stop).\n",
+                config->bus.broker, config->bus.events_out);
+    else if (isatty(STDERR_FILENO))
         fprintf(stderr, "Listening for %s%s events on %s (Ctrl-C to stop)\n",
                 *filter ? filter : "all", *filter ? "*" : "", config->bus.events_out);
     long seen = 0;
+    int64_t quiet_since = zclock_mono();
     while (!zsys_interrupted && (count == 0 || seen < count)) {
         cw_value_t *ev = cw_subscriber_recv(sub, 500);
-        if (!ev)
+        if (!ev) {
+            /* after a quiet spell, look again: say when the broker goes or comes back */
+            if (zclock_mono() - quiet_since >= S_RECHECK_MS) {
+                quiet_since = zclock_mono();
+                bool up = s_broker_answers(client);
+                if (up != broker_up)
+                    fprintf(stderr,
+                            up ? "codeworm events: the broker at %s answers now\n"
+                               : "codeworm events: the broker at %s stopped answering\n",
+                            config->bus.broker);
+                broker_up = up;
+            }
             continue;
+        }
+        quiet_since = zclock_mono();
         if (json) {
             char *text = cw_value_to_json(ev);
             if (text)
@@ -90,6 +122,7 @@ static int s_cmd_events(cw_cli_t *cli, int argc, char **argv)
         cw_value_destroy(&ev);
         seen++;
     }
+    cw_client_destroy(&client);
     cw_subscriber_destroy(&sub);
     cw_config_destroy(&config);
     return (count > 0 && seen < count) ? 1 : 0;
@@ -100,7 +133,8 @@ const cw_cli_command_t cw_cmd_events = {
     "events [--json] [--count N] [FILTER]",
     "print bus events as they happen",
     "Print bus events as they happen (until Ctrl-C or N events). FILTER is an event name\n"
-    "prefix, e.g. cycle_ or documentation_committed.",
+    "prefix, e.g. cycle_ or documentation_committed. When no broker answers it says so\n"
+    "on stderr and keeps listening; it tells again when the broker comes or goes.",
     "  --json                one JSON object per line\n"
     "  --count N             stop after N events (exit 1 if interrupted before)\n",
     s_cmd_events};

@@ -5,12 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cw_cli_int.h"
 #include "cw_bus.h"
 #include "cw_log.h"
+#include "cw_preflight.h"
 #include "cw_supervisor.h"
+#include "../committer/cw_devlog.h"
 #include "../scheduler/cw_cycle.h"
 
 static int s_report_outcome(const cw_cycle_outcome_t *o)
@@ -19,19 +22,45 @@ static int s_report_outcome(const cw_cycle_outcome_t *o)
     case CW_CYCLE_COMMITTED:
         printf("Committed %s\n  path:   %s\n  target: %s (%s, %s)\n", o->commit, o->path, o->target,
                o->doc_type, o->repo);
-        return 0;
+        return CW_EXIT_OK;
+    case CW_CYCLE_GENERATED:
+        printf("Dry run: documented %s (%s, %s); nothing was committed\n", o->target, o->doc_type,
+               o->repo);
+        return CW_EXIT_OK;
     case CW_CYCLE_SKIPPED:
         printf("Nothing to document: %s\n", o->reason[0] ? o->reason : "no candidates left");
-        return 1;
+        return CW_EXIT_NOTHING;
     case CW_CYCLE_LLM_DOWN:
         printf("LLM unavailable: %s\n", o->reason[0] ? o->reason : "the generator cannot reach it");
-        return 1;
+        return CW_EXIT_LLM_DOWN;
     case CW_CYCLE_FAILED:
     default:
         fprintf(stderr, "codeworm run-once: cycle failed%s%s: %s\n", o->step[0] ? " at " : "",
                 o->step, o->reason[0] ? o->reason : "unknown error");
-        return 2;
+        return CW_EXIT_ERROR;
     }
+}
+
+/* --dry-run: the document as it would be committed, and its commit message. */
+static void s_print_document(void *arg, const cw_value_t *target, const cw_value_t *reply)
+{
+    (void)arg;
+    char *doc = cw_devlog_render(target, cw_map_str(reply, "documentation", ""), time(NULL));
+    char *folder =
+        cw_devlog_folder(cw_map_str(target, "doc_type", ""), cw_map_str(target, "language", ""));
+    char *name = cw_devlog_display_name(target);
+    char *slug = cw_devlog_slug(name ? name : "");
+    char *message =
+        cw_devlog_clean_commit_message(cw_map_str(reply, "commit_message", ""), name ? name : "");
+    printf("--- would write %s/<date>_%s.md ---\n%s", folder ? folder : "?", slug ? slug : "?",
+           doc ? doc : cw_map_str(reply, "documentation", ""));
+    printf("--- would commit: %s\n", message ? message : "");
+    fflush(stdout);
+    free(doc);
+    free(folder);
+    free(name);
+    free(slug);
+    free(message);
 }
 
 static int s_cmd_run_once(cw_cli_t *cli, int argc, char **argv)
@@ -48,7 +77,7 @@ static int s_cmd_run_once(cw_cli_t *cli, int argc, char **argv)
         cw_config_destroy(&config);
         return rc;
     }
-    if (cli->dry_run) {
+    if (cli->plan) {
         printf("run-once: uses the stack on %s if one answers with analyzer, generator and "
                "committer workers; otherwise starts this private one:\n",
                config->bus.broker);
@@ -67,6 +96,8 @@ static int s_cmd_run_once(cw_cli_t *cli, int argc, char **argv)
         } else {
             cw_cycle_outcome_t outcome;
             memset(&outcome, 0, sizeof(outcome));
+            if (cli->dry_run)
+                cw_cycle_runner_set_dry_run(runner, s_print_document, NULL);
             cw_cycle_run(runner, &outcome);
             rc = s_report_outcome(&outcome);
             cw_cycle_runner_destroy(&runner);
@@ -83,12 +114,16 @@ static int s_cmd_run_once(cw_cli_t *cli, int argc, char **argv)
 
 const cw_cli_command_t cw_cmd_run_once = {
     "run-once",
-    "run-once [--devlog PATH] [--repo NAME PATH]... [--dry-run]",
+    "run-once [--devlog PATH] [--repo NAME PATH]... [--dry-run] [--plan]",
     "one documentation cycle, then exit",
     "Run one documentation cycle and exit: on the running stack if its broker answers\n"
     "with analyzer, generator and committer workers, else on a private stack started\n"
-    "for it. Exit 0 committed, 1 nothing to document or LLM down, 2 error.",
+    "for it, after the same checks as `run` (its service logs go to\n"
+    "<data_dir>/run-once.log; a service that does not start is reported with its last\n"
+    "error).\n" CW_EXIT_CODES_HELP,
     "  --devlog PATH         DevLog repository\n"
-    "  --repo NAME PATH      add a repository (repeatable)\n"
-    "  --dry-run             print the plan and exit without starting anything\n",
+    "  --repo NAME PATH      document this repository instead of those in repos.yaml\n"
+    "                        (repeatable; weight 5)\n"
+    "  --dry-run             analyze and generate, print the document, commit nothing\n"
+    "  --plan                print the processes it would start, and exit\n",
     s_cmd_run_once};

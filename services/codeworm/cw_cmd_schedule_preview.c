@@ -12,13 +12,33 @@
 
 #include "cw_schedule.h"
 
+/* One --json line, the reference's preview entry: {"time": ISO 8601 with the zone's
+   offset, "hour": local hour, "is_weekend": Saturday or Sunday}. */
+static void s_print_json(cw_schedule_t *schedule, time_t t)
+{
+    struct tm tm;
+    cw_schedule_localtime(schedule, t, &tm);
+    char stamp[40];
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+    long off = tm.tm_gmtoff;
+    char sign = off < 0 ? '-' : '+';
+    if (off < 0)
+        off = -off;
+    printf("{\"time\":\"%s%c%02ld:%02ld\",\"hour\":%d,\"is_weekend\":%s}\n", stamp, sign,
+           off / 3600, (off % 3600) / 60, tm.tm_hour,
+           tm.tm_wday == 0 || tm.tm_wday == 6 ? "true" : "false");
+}
+
 static int s_cmd_schedule_preview(cw_cli_t *cli, int argc, char **argv)
 {
     long days = 1, seed = -1;
     const char *tz = NULL;
+    bool json = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--days") == 0 && i + 1 < argc) {
+        if (strcmp(a, "--json") == 0)
+            json = true;
+        else if (strcmp(a, "--days") == 0 && i + 1 < argc) {
             if (!cw_cli_parse_int(argv[++i], 1, 31, &days))
                 return cw_cli_usage_error(
                     "schedule-preview", "--days must be a number from 1 to 31, not '%s'", argv[i]);
@@ -56,13 +76,19 @@ static int s_cmd_schedule_preview(cw_cli_t *cli, int argc, char **argv)
     time_t now = time(NULL);
     const char *zone = cw_schedule_timezone(schedule);
     if (cw_schedule_is_interval(schedule)) {
-        printf("Fixed interval: a cycle every %g s (schedule.interval_seconds); time zone %s\n",
-               params.interval_seconds, zone);
+        if (!json)
+            printf("Fixed interval: a cycle every %g s (schedule.interval_seconds); time zone %s\n",
+                   params.interval_seconds, zone);
         double interval = cw_schedule_interval(schedule);
         double t = (double)now, end = (double)now + days * 86400.0;
         int shown = 0;
         while ((t += interval) < end && shown < 50) {
             time_t whole = (time_t)t;
+            if (json) {
+                s_print_json(schedule, whole);
+                shown++;
+                continue;
+            }
             struct tm tm;
             cw_schedule_localtime(schedule, whole, &tm);
             char buf[64];
@@ -73,17 +99,18 @@ static int s_cmd_schedule_preview(cw_cli_t *cli, int argc, char **argv)
                 printf("  %s\n", buf);
             shown++;
         }
-        if (shown == 50)
+        if (shown == 50 && !json)
             printf("  ...\n");
     } else {
         struct tm today;
         cw_schedule_localtime(schedule, now, &today);
         int64_t base =
             cw_schedule_days_from_civil(today.tm_year + 1900, today.tm_mon + 1, today.tm_mday);
-        printf("Human-like schedule, time zone %s (%d-%d commits a day, weekends x%.2f, "
-               "at least %d min apart)\n",
-               zone, params.min_per_day, params.max_per_day, params.weekend_reduction,
-               params.min_gap_minutes);
+        if (!json)
+            printf("Human-like schedule, time zone %s (%d-%d commits a day, weekends x%.2f, "
+                   "at least %d min apart)\n",
+                   zone, params.min_per_day, params.max_per_day, params.weekend_reduction,
+                   params.min_gap_minutes);
         static const char *wd[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                    "Thursday", "Friday", "Saturday"};
         for (long d = 0; d < days; d++) {
@@ -91,6 +118,11 @@ static int s_cmd_schedule_preview(cw_cli_t *cli, int argc, char **argv)
             cw_schedule_civil_from_days(base + d, &y, &m, &dd);
             time_t times[CW_SCHEDULE_MAX_PER_DAY];
             int n = cw_schedule_day(schedule, y, m, dd, times, CW_SCHEDULE_MAX_PER_DAY);
+            if (json) {
+                for (int k = 0; k < n; k++)
+                    s_print_json(schedule, times[k]);
+                continue;
+            }
             printf("\n%s %04d-%02d-%02d: %d commits\n", wd[cw_schedule_weekday(y, m, dd)], y, m, dd,
                    n);
             for (int k = 0; k < n; k++) {
@@ -108,11 +140,13 @@ static int s_cmd_schedule_preview(cw_cli_t *cli, int argc, char **argv)
 
 const cw_cli_command_t cw_cmd_schedule_preview = {
     "schedule-preview",
-    "schedule-preview [--days N] [--timezone TZ]",
+    "schedule-preview [--days N] [--timezone TZ] [--seed N] [--json]",
     "the generated commit times",
     "Print the commit times the human-like schedule generates (an example draw), or the\n"
     "fixed interval times when schedule.interval_seconds is set.",
     "  --days N              days to show, starting today (default 1, at most 31)\n"
     "  --timezone TZ         IANA time zone instead of schedule.timezone\n"
-    "  --seed N              fixed random seed (repeatable output)\n",
+    "  --seed N              fixed random seed (repeatable output)\n"
+    "  --json                one JSON object a line, as the reference's preview: time\n"
+    "                        (ISO 8601 with the zone's offset), hour, is_weekend\n",
     s_cmd_schedule_preview};

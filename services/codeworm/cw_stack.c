@@ -13,6 +13,7 @@
 
 #include "cw_bus.h"
 #include "cw_cli_int.h"
+#include "cw_preflight.h"
 #include "cw_log.h"
 #include "cw_proto.h"
 /* ------------------------------------------------------------------ stack plumbing */
@@ -79,17 +80,23 @@ int cw_stack_prepare(cw_cli_t *cli, const cw_config_t *config, cw_stack_t *stack
     return 0;
 }
 
-/* Add codeworm-<service> to the supervisor. Returns the index or -1 (message printed). */
+/* Add codeworm-<service> to the supervisor. Returns the index or -1 (message printed).
+   The scheduler of a dry run gets --dry-run. */
 static int s_stack_add(cw_supervisor_t *sup, cw_cli_t *cli, const cw_stack_t *stack,
                        const char *service, const char *child_name, bool print_only)
 {
     char program[PATH_MAX + 32];
     snprintf(program, sizeof(program), "%s/codeworm-%s", stack->bin_dir, service);
-    char *argv[] = {program, "--config", (char *)stack->config_dir, cli->debug ? "--debug" : NULL,
-                    NULL};
+    const char *dry = cli->dry_run && strcmp(service, "scheduler") == 0 ? "--dry-run" : NULL;
+    char *argv[6] = {program, "--config", (char *)stack->config_dir, NULL, NULL, NULL};
+    int n = 3;
+    if (cli->debug)
+        argv[n++] = "--debug";
+    if (dry)
+        argv[n++] = (char *)dry;
     if (print_only) {
-        printf("  %-12s %s --config %s%s\n", child_name, program, stack->config_dir,
-               cli->debug ? " --debug" : "");
+        printf("  %-12s %s --config %s%s%s\n", child_name, program, stack->config_dir,
+               cli->debug ? " --debug" : "", dry ? " --dry-run" : "");
         return 0;
     }
     if (access(program, X_OK) != 0) {
@@ -100,6 +107,27 @@ static int s_stack_add(cw_supervisor_t *sup, cw_cli_t *cli, const cw_stack_t *st
         return -1;
     }
     return cw_supervisor_add(sup, child_name, argv);
+}
+
+bool cw_cli_tcp_endpoint(const char *endpoint, char *host, size_t hostlen, char *port,
+                         size_t portlen)
+{
+    if (!endpoint || strncmp(endpoint, "tcp://", 6) != 0)
+        return false;
+    const char *rest = endpoint + 6;
+    const char *colon = strrchr(rest, ':');
+    if (!colon || !colon[1] || (size_t)(colon - rest) >= hostlen || strlen(colon + 1) >= portlen)
+        return false;
+    const char *h = rest;
+    size_t n = (size_t)(colon - rest);
+    if (n >= 2 && h[0] == '[' && h[n - 1] == ']') { /* [::1] */
+        h++;
+        n -= 2;
+    }
+    memcpy(host, h, n);
+    host[n] = '\0';
+    snprintf(port, portlen, "%s", colon + 1);
+    return true;
 }
 
 /* Wait until something listens on a tcp:// endpoint (or an ipc:// socket file exists),
@@ -120,22 +148,12 @@ bool cw_cli_wait_endpoint(const char *endpoint, int timeout_ms)
         nanosleep(&(struct timespec){0, 300 * 1000000L}, NULL);
         return false;
     }
-    char host[256];
-    snprintf(host, sizeof(host), "%s", endpoint + 6);
-    char *colon = strrchr(host, ':');
-    if (!colon)
+    char host[256], port[16];
+    if (!cw_cli_tcp_endpoint(endpoint, host, sizeof(host), port, sizeof(port)))
         return false;
-    *colon = '\0';
-    const char *port = colon + 1;
     const char *h = host;
     if (strcmp(h, "*") == 0 || strcmp(h, "0.0.0.0") == 0)
         h = "127.0.0.1";
-    if (h[0] == '[') { /* [::1] */
-        h++;
-        char *close = strchr(host, ']');
-        if (close)
-            *close = '\0';
-    }
     for (; waited < timeout_ms; waited += 50) {
         struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
         if (getaddrinfo(h, port, &hints, &res) == 0 && res) {
@@ -178,7 +196,7 @@ int cw_stack_generator_count(const cw_config_t *config)
 }
 void cw_stack_print_plan(cw_cli_t *cli, const cw_config_t *config, cw_stack_t *stack, bool full)
 {
-    printf("Plan (dry run: nothing is started):\n");
+    printf("Plan (nothing is started):\n");
     printf("  bus broker   %s\n", config->bus.broker);
     s_stack_add(NULL, cli, stack, "broker", "broker", true);
     s_stack_add(NULL, cli, stack, "analyzer", "analyzer", true);
@@ -201,6 +219,65 @@ void cw_stack_print_plan(cw_cli_t *cli, const cw_config_t *config, cw_stack_t *s
     for (size_t i = 0; i < config->repo_count; i++)
         printf("  repository   %s  %s  (weight %d)\n", config->repos[i].name, config->repos[i].path,
                config->repos[i].weight);
+}
+
+void cw_stack_print_summary(cw_cli_t *cli, const cw_config_t *config, FILE *out)
+{
+    fprintf(out, "Starting CodeWorm %s%s\n", CW_VERSION,
+            cli->dry_run ? " [DRY RUN: documents are generated and logged, never committed]" : "");
+    const char *remote = config->devlog.remote;
+    fprintf(out, "  DevLog:        %s (%s%s%s)\n", config->devlog.repo_path,
+            remote && *remote ? "pushes to " : "never pushed: devlog.remote is empty",
+            remote && *remote ? remote : "", "");
+    size_t present = 0;
+    for (size_t i = 0; i < config->repo_count; i++)
+        present += cw_config_repo_exists(&config->repos[i]);
+    fprintf(out, "  Repositories:  %zu", present);
+    const char *sep = " - ";
+    for (size_t i = 0; i < config->repo_count; i++) {
+        const cw_repo_t *r = &config->repos[i];
+        if (!cw_config_repo_exists(r))
+            continue;
+        fprintf(out, "%s%s (%s, weight %d)", sep, r->name, r->path, r->weight);
+        sep = ", ";
+    }
+    fprintf(out, "\n");
+    for (size_t i = 0; i < config->repo_count; i++)
+        if (!cw_config_repo_exists(&config->repos[i]))
+            fprintf(out, "                 skipped, missing: %s (%s, %s)\n", config->repos[i].name,
+                    config->repos[i].path, cw_config_repo_origin(config, i));
+    const char *backend =
+        config->llm.backend && *config->llm.backend ? config->llm.backend : "ollama";
+    if (strcmp(backend, "offline") == 0)
+        fprintf(out,
+                "  LLM:           offline (no LLM: documents are written from the analysis)\n");
+    else if (strcmp(backend, "openai") == 0)
+        fprintf(out, "  LLM:           openai, model %s at %s\n",
+                config->openai.model && *config->openai.model ? config->openai.model : "(unset)",
+                config->openai.base_url);
+    else
+        fprintf(out, "  LLM:           ollama, model %s at http://%s:%d\n", config->ollama.model,
+                config->ollama.host, config->ollama.port);
+    if (!config->schedule.enabled)
+        fprintf(out, "  Schedule:      disabled (schedule.enabled: false): no cycles run\n");
+    else if (config->schedule.interval_seconds > 0)
+        fprintf(out, "  Schedule:      a cycle every %g s (schedule.interval_seconds)\n",
+                config->schedule.interval_seconds);
+    else
+        fprintf(out,
+                "  Schedule:      human-like, %d-%d commits a day in %s (weekends x%.2f, at "
+                "least %d min apart)\n",
+                config->schedule.min_commits_per_day, config->schedule.max_commits_per_day,
+                config->schedule.timezone, config->schedule.weekend_reduction,
+                config->schedule.min_gap_minutes);
+    fprintf(out, "  Bus:           %s (events in %s, out %s)\n", config->bus.broker,
+            config->bus.events_in, config->bus.events_out);
+    int n = cw_stack_generator_count(config);
+    fprintf(out,
+            "  Services:      broker, analyzer, generator%s%.0d, committer, scheduler, notifier\n",
+            n > 1 ? " x" : "", n > 1 ? n : 0);
+    fprintf(out, "  Data:          %s (`codeworm status` shows the services)\n", config->data_dir);
+    fflush(out);
 }
 
 /* Build the supervisor for the stack; NULL (message printed) on error. */
@@ -256,8 +333,49 @@ bool cw_stack_ready(const cw_value_t *status, char *missing, size_t len)
     return missing[0] == '\0';
 }
 
-/* Poll the broker until every needed service has a worker. 0 ready, -1 timeout/interrupt
-   (message printed). */
+/* The supervisor's child for a service (the first generator for "generator"), or -1. */
+static int s_child_of(cw_supervisor_t *sup, const char *service)
+{
+    int i = cw_supervisor_find(sup, service);
+    if (i < 0 && strcmp(service, "generator") == 0)
+        i = cw_supervisor_find(sup, "generator-1");
+    return i;
+}
+
+/* "the committer did not start: exit code 1 (3 attempts); last error: ..." */
+static void s_report_child(cw_supervisor_t *sup, const char *service, const char *fallback)
+{
+    int i = sup ? s_child_of(sup, service) : -1;
+    char last_error[CW_SUPERVISOR_ERROR_MAX] = "", last_exit[64] = "";
+    if (i >= 0) {
+        cw_supervisor_last_error(sup, i, last_error, sizeof(last_error));
+        cw_supervisor_last_exit(sup, i, last_exit, sizeof(last_exit));
+    }
+    if (i < 0 || (!last_error[0] && !last_exit[0])) {
+        fprintf(stderr, "codeworm: %s\n", fallback);
+        return;
+    }
+    int starts = cw_supervisor_starts(sup, i);
+    fprintf(stderr, "codeworm: the %s did not start", service);
+    if (last_exit[0])
+        fprintf(stderr, " (%s; started %d time%s)", last_exit, starts, starts == 1 ? "" : "s");
+    else
+        fprintf(stderr, " (it is running but never registered)");
+    fprintf(stderr, ": %s\n", last_error[0] ? last_error : "it wrote no error line");
+}
+
+/* A needed child (broker or a worker service) that failed at start again and again. */
+static bool s_keeps_failing(cw_supervisor_t *sup)
+{
+    const char *needed[] = {"broker", "analyzer", "generator", "committer"};
+    for (size_t k = 0; sup && k < 4; k++) {
+        int i = s_child_of(sup, needed[k]);
+        if (i >= 0 && cw_supervisor_failures(sup, i) >= CW_SUPERVISOR_REPORT_AFTER)
+            return true;
+    }
+    return false;
+}
+
 int cw_stack_wait_workers(const cw_config_t *config, cw_supervisor_t *sup, int timeout_ms)
 {
     cw_client_t *client = cw_client_new(config->bus.broker);
@@ -267,7 +385,7 @@ int cw_stack_wait_workers(const cw_config_t *config, cw_supervisor_t *sup, int t
     }
     int64_t deadline = zclock_mono() + timeout_ms;
     char missing[128] = "analyzer, generator, committer";
-    bool broker_seen = false;
+    bool broker_seen = false, gave_up = false;
     int rc = -1;
     while (!cw_cli_interrupted() && zclock_mono() < deadline) {
         if (sup)
@@ -281,22 +399,42 @@ int cw_stack_wait_workers(const cw_config_t *config, cw_supervisor_t *sup, int t
             rc = 0;
             break;
         }
+        if (s_keeps_failing(sup)) {
+            gave_up = true;
+            break;
+        }
         zclock_sleep(250);
     }
     cw_client_destroy(&client);
-    if (rc != 0) {
-        if (cw_cli_interrupted())
-            fprintf(stderr, "codeworm: interrupted while waiting for the stack\n");
-        else if (!broker_seen)
-            fprintf(stderr, "codeworm: the broker did not come up at %s within %d s\n",
-                    config->bus.broker, timeout_ms / 1000);
-        else
-            fprintf(stderr,
-                    "codeworm: timed out after %d s waiting for workers of: %s "
-                    "(no worker registered with the broker at %s)\n",
-                    timeout_ms / 1000, missing, config->bus.broker);
+    if (rc == 0)
+        return 0;
+    if (sup)
+        cw_supervisor_flush(sup);
+    if (cw_cli_interrupted()) {
+        fprintf(stderr, "codeworm: interrupted while waiting for the stack\n");
+        return -1;
     }
-    return rc;
+    char fallback[512];
+    if (!broker_seen) {
+        snprintf(fallback, sizeof(fallback), "the broker did not come up at %s within %d s",
+                 config->bus.broker, timeout_ms / 1000);
+        s_report_child(sup, "broker", fallback);
+        return -1;
+    }
+    if (!gave_up)
+        fprintf(stderr,
+                "codeworm: timed out after %d s waiting for workers of: %s (no worker "
+                "registered with the broker at %s)%s\n",
+                timeout_ms / 1000, missing, config->bus.broker,
+                sup ? "" : "; `codeworm status` says why when `codeworm run` supervises them");
+    for (size_t k = 0; sup && k < 3; k++) {
+        if (!strstr(missing, s_needed[k]))
+            continue;
+        snprintf(fallback, sizeof(fallback), "no %s worker registered with the broker at %s",
+                 s_needed[k], config->bus.broker);
+        s_report_child(sup, s_needed[k], fallback);
+    }
+    return -1;
 }
 
 /* ------------------------------------------------------------------ run-once, backfill */
@@ -333,6 +471,9 @@ int cw_stack_ensure(cw_cli_t *cli, const cw_config_t *config, cw_stack_t *stack,
             *generators_out = 1;
         return 0;
     }
+    /* a private stack: what would stop it is said before anything starts */
+    if (cw_preflight_run(config, CW_PREFLIGHT_ALL, stderr) > 0)
+        return CW_EXIT_ERROR;
     cw_supervisor_t *sup = cw_stack_supervisor(cli, config, stack, false);
     if (!sup)
         return 2;

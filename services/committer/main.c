@@ -6,9 +6,27 @@
 #include "cw_proto.h"
 #include "cw_service.h"
 
+typedef struct {
+    cw_committer_t *committer;
+    cw_publisher_t *publisher;
+} s_app_t;
+
 static cw_value_t *s_handle(void *self, const cw_value_t *request)
 {
-    return cw_committer_handle((cw_committer_t *)self, request);
+    return cw_committer_handle(((s_app_t *)self)->committer, request);
+}
+
+/* SIGHUP, between requests: a committer opened with the new configuration (DevLog, remote,
+   token, author, data_dir) replaces the old one; if it cannot open them, the old stays. */
+static int s_reload(void *self, const cw_config_t *config)
+{
+    s_app_t *app = self;
+    cw_committer_t *fresh = cw_committer_new(config, app->publisher);
+    if (!fresh)
+        return -1;
+    cw_committer_destroy(&app->committer);
+    app->committer = fresh;
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -35,7 +53,9 @@ int main(int argc, char **argv)
         cw_service_announce(publisher, CW_EV_SERVICE_STARTED, NULL);
         cw_info("service_started", CW_LS("service", "committer"),
                 CW_LS("broker", config->bus.broker), CW_LEND);
-        cw_service_serve(worker, s_handle, NULL, committer);
+        s_app_t app = {committer, publisher};
+        cw_service_serve_reload(worker, s_handle, NULL, s_reload, &app, &config);
+        committer = app.committer;
         cw_info("service_stopping", CW_LS("service", "committer"), CW_LEND);
         cw_service_announce(publisher, CW_EV_SERVICE_STOPPING, "signal");
     }

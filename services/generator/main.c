@@ -13,15 +13,37 @@ static void s_publish(const char *event, cw_value_t **fields, void *arg)
         cw_publisher_send(pub, event, fields);
 }
 
+typedef struct {
+    cw_generator_t *gen;
+    cw_publisher_t *pub;
+} s_app_t;
+
 static cw_value_t *s_handle(void *self, const cw_value_t *request)
 {
-    return cw_generator_handle((cw_generator_t *)self, request);
+    return cw_generator_handle(((s_app_t *)self)->gen, request);
 }
 
 /* re-checks a down LLM when it is time */
 static int64_t s_tick(void *self)
 {
-    return cw_generator_tick((cw_generator_t *)self);
+    return cw_generator_tick(((s_app_t *)self)->gen);
+}
+
+/* SIGHUP, between requests: a generator built from the new configuration (llm.backend,
+   ollama.*, openai.*, prompts) replaces the old one and checks the LLM again. */
+static int s_reload(void *self, const cw_config_t *config)
+{
+    s_app_t *app = self;
+    cw_generator_t *fresh = cw_generator_new(config);
+    if (!fresh)
+        return -1;
+    cw_generator_set_event_hook(fresh, s_publish, app->pub);
+    cw_generator_destroy(&app->gen);
+    app->gen = fresh;
+    cw_generator_start(app->gen);
+    cw_info("generator_reloaded", CW_LS("backend", cw_llm_backend_name(cw_generator_llm(fresh))),
+            CW_LS("model", cw_llm_model(cw_generator_llm(fresh))), CW_LEND);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -58,7 +80,9 @@ int main(int argc, char **argv)
         cw_info("generator_ready", CW_LS("broker", config->bus.broker),
                 CW_LS("backend", cw_llm_backend_name(cw_generator_llm(gen))),
                 CW_LS("model", cw_llm_model(cw_generator_llm(gen))), CW_LEND);
-        cw_service_serve(worker, s_handle, s_tick, gen);
+        s_app_t app = {gen, pub};
+        cw_service_serve_reload(worker, s_handle, s_tick, s_reload, &app, &config);
+        gen = app.gen;
         cw_info("generator_stopping", CW_LEND);
         cw_service_announce(pub, CW_EV_SERVICE_STOPPING, "signal");
     }

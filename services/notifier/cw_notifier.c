@@ -223,6 +223,8 @@ struct _cw_notifier_t {
     char *recent[CW_NOTIFIER_RECENT_LINES];
     size_t recent_start, recent_count;
     int alerts;
+    cw_notifier_idle_fn *idle; /* between events: the service's reload step */
+    void *idle_arg;
 };
 
 static int64_t s_now(cw_notifier_t *self)
@@ -239,6 +241,35 @@ static void s_rearm(cw_notifier_t *self)
     self->deadman_armed = true;
 }
 
+/* The alert settings of `config`: thresholds and the Telegram and webhook channels. A
+   rebuilt channel keeps the old one's dedup memory and token bucket. */
+static void s_apply_config(cw_notifier_t *self, const cw_config_t *config)
+{
+    self->after_failures =
+        config->telegram.alert_after_failures > 0 ? config->telegram.alert_after_failures : 1;
+    self->on_push_failure = config->telegram.alert_on_push_failure;
+    cw_telegram_t *telegram = NULL;
+    if (config->telegram.enabled) {
+        telegram = cw_telegram_new(config->telegram.api_base, config->telegram.bot_token,
+                                   config->telegram.chat_id);
+        if (!telegram)
+            cw_warn("telegram_disabled",
+                    CW_LS("reason", "telegram.enabled but bot_token or chat_id is empty"), CW_LEND);
+    }
+    cw_webhook_t *webhook = NULL;
+    if (config->webhook.url && *config->webhook.url)
+        webhook = cw_webhook_new(config->webhook.url, config->webhook.headers,
+                                 config->webhook.header_count, config->webhook.format);
+    if (telegram && self->telegram)
+        cw_delivery_carry(cw_telegram_delivery(telegram), cw_telegram_delivery(self->telegram));
+    if (webhook && self->webhook)
+        cw_delivery_carry(cw_webhook_delivery(webhook), cw_webhook_delivery(self->webhook));
+    cw_telegram_destroy(&self->telegram);
+    cw_webhook_destroy(&self->webhook);
+    self->telegram = telegram;
+    self->webhook = webhook;
+}
+
 cw_notifier_t *cw_notifier_new(const cw_config_t *config)
 {
     cw_notifier_t *self = calloc(1, sizeof(*self));
@@ -250,24 +281,29 @@ cw_notifier_t *cw_notifier_new(const cw_config_t *config)
     self->first_ms = CW_NOTIFIER_DEADMAN_FIRST_MS;
     self->after_failures = 5;
     self->on_push_failure = true;
-    if (config) {
-        self->after_failures =
-            config->telegram.alert_after_failures > 0 ? config->telegram.alert_after_failures : 1;
-        self->on_push_failure = config->telegram.alert_on_push_failure;
-        if (config->telegram.enabled) {
-            self->telegram = cw_telegram_new(config->telegram.api_base, config->telegram.bot_token,
-                                             config->telegram.chat_id);
-            if (!self->telegram)
-                cw_warn("telegram_disabled",
-                        CW_LS("reason", "telegram.enabled but bot_token or chat_id is empty"),
-                        CW_LEND);
-        }
-        if (config->webhook.url && *config->webhook.url)
-            self->webhook = cw_webhook_new(config->webhook.url, config->webhook.headers,
-                                           config->webhook.header_count, config->webhook.format);
-    }
+    if (config)
+        s_apply_config(self, config);
     s_rearm(self);
     return self;
+}
+
+int cw_notifier_reload(cw_notifier_t *self, const cw_config_t *config)
+{
+    if (!self || !config)
+        return -1;
+    s_apply_config(self, config);
+    cw_info("notifier_reloaded", CW_LI("alert_after_failures", self->after_failures),
+            CW_LB("telegram", self->telegram != NULL), CW_LB("webhook", self->webhook != NULL),
+            CW_LEND);
+    return 0;
+}
+
+void cw_notifier_set_idle_hook(cw_notifier_t *self, cw_notifier_idle_fn *fn, void *arg)
+{
+    if (!self)
+        return;
+    self->idle = fn;
+    self->idle_arg = arg;
 }
 
 void cw_notifier_destroy(cw_notifier_t **self_p)
@@ -449,6 +485,8 @@ int cw_notifier_run(cw_notifier_t *self, cw_subscriber_t *subscriber)
             cw_value_destroy(&event);
         }
         cw_notifier_tick(self);
+        if (self->idle)
+            self->idle(self, self->idle_arg);
     }
     return 0;
 }

@@ -57,6 +57,14 @@ typedef struct _cw_notifier_t cw_notifier_t;
 
 /* Reads telegram.*, webhook.* from config (copied; config may be freed afterwards). */
 cw_notifier_t *cw_notifier_new(const cw_config_t *config);
+/* A configuration reload: new thresholds and channels (telegram.*, webhook.*), copied.
+   The dead man's switch, the recent lines and each channel's dedup memory and rate limit
+   stay. 0, or -1 with nothing changed. */
+int cw_notifier_reload(cw_notifier_t *self, const cw_config_t *config);
+/* Called by cw_notifier_run between events (at least once a second): the service wires
+   its configuration reload step here. */
+typedef void(cw_notifier_idle_fn)(cw_notifier_t *self, void *arg);
+void cw_notifier_set_idle_hook(cw_notifier_t *self, cw_notifier_idle_fn *fn, void *arg);
 void cw_notifier_destroy(cw_notifier_t **self_p);
 /* Inject a clock (also re-arms the dead man's switch from the clock's now). */
 void cw_notifier_set_clock(cw_notifier_t *self, cw_clock_fn *clock, void *arg);

@@ -1,11 +1,10 @@
-/*  cw_telegram — Telegram Bot API sendMessage with rate limit, dedup and retries. */
+/*  cw_telegram — Telegram Bot API sendMessage; dedup, rate limit and retries are
+    cw_delivery's. */
 #include "cw_telegram.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cw_http.h"
 #include "cw_json.h"
@@ -13,93 +12,6 @@
 
 #define CW_TG_DEFAULT_BASE "https://api.telegram.org"
 #define CW_TG_ANSWER_MAX (64 * 1024)
-
-/* ------------------------------------------------------------------ clock */
-int64_t cw_clock_monotonic_ms(void *arg)
-{
-    (void)arg;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void cw_clock_sleep_ms(int64_t ms, void *arg)
-{
-    (void)arg;
-    if (ms <= 0)
-        return;
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
-}
-
-/* ------------------------------------------------------------------ token bucket */
-void cw_token_bucket_init(cw_token_bucket_t *self, int burst, double per_second, int64_t now_ms)
-{
-    if (burst < 1)
-        burst = 1;
-    if (per_second <= 0)
-        per_second = 1;
-    self->capacity = burst;
-    self->tokens = burst;
-    self->per_ms = per_second / 1000.0;
-    self->last_ms = now_ms;
-}
-
-int64_t cw_token_bucket_take(cw_token_bucket_t *self, int64_t now_ms)
-{
-    if (now_ms > self->last_ms) {
-        self->tokens += (double)(now_ms - self->last_ms) * self->per_ms;
-        if (self->tokens > self->capacity)
-            self->tokens = self->capacity;
-        self->last_ms = now_ms;
-    }
-    if (self->tokens >= 1.0 - 1e-9) {
-        self->tokens -= 1.0;
-        if (self->tokens < 0)
-            self->tokens = 0;
-        return 0;
-    }
-    double missing = 1.0 - self->tokens;
-    int64_t wait = (int64_t)ceil(missing / self->per_ms - 1e-6);
-    return wait > 0 ? wait : 1;
-}
-
-/* ------------------------------------------------------------------ dedup */
-static uint64_t s_fnv1a(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        h ^= *p;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
-void cw_dedup_init(cw_dedup_t *self, int64_t window_ms)
-{
-    memset(self, 0, sizeof(*self));
-    self->window_ms = window_ms;
-}
-
-bool cw_dedup_check(cw_dedup_t *self, const char *text, int64_t now_ms)
-{
-    uint64_t h = s_fnv1a(text ? text : "");
-    int free_slot = -1, oldest = 0;
-    for (int i = 0; i < CW_DEDUP_SLOTS; i++) {
-        bool live = self->used[i] && now_ms - self->at[i] < self->window_ms;
-        if (live && self->hash[i] == h)
-            return true;
-        if (!live && free_slot < 0)
-            free_slot = i;
-        if (self->at[i] < self->at[oldest])
-            oldest = i;
-    }
-    int slot = free_slot >= 0 ? free_slot : oldest;
-    self->used[slot] = true;
-    self->hash[slot] = h;
-    self->at[slot] = now_ms;
-    return false;
-}
 
 /* ------------------------------------------------------------------ text */
 /* Length of the UTF-8 sequence starting with byte c (1 for invalid lead bytes). */
@@ -235,11 +147,8 @@ struct _cw_telegram_t {
     char *url; /* contains the token: never logged */
     char *chat_id;
     long timeout_ms;
-    cw_clock_fn *clock;
-    cw_sleep_fn *sleep;
-    void *clock_arg;
-    cw_token_bucket_t bucket;
-    cw_dedup_t dedup;
+    cw_delivery_t *delivery;
+    const char *body; /* the message being sent (during cw_telegram_send) */
 };
 
 cw_telegram_t *cw_telegram_new(const char *api_base, const char *bot_token, const char *chat_id)
@@ -257,17 +166,13 @@ cw_telegram_t *cw_telegram_new(const char *api_base, const char *bot_token, cons
     size_t n = base_len + strlen(bot_token) + 32;
     self->url = malloc(n);
     self->chat_id = strdup(chat_id);
-    if (!self->url || !self->chat_id) {
+    self->delivery = cw_delivery_new("telegram");
+    if (!self->url || !self->chat_id || !self->delivery) {
         cw_telegram_destroy(&self);
         return NULL;
     }
     snprintf(self->url, n, "%.*s/bot%s/sendMessage", (int)base_len, api_base, bot_token);
     self->timeout_ms = 10000;
-    self->clock = cw_clock_monotonic_ms;
-    self->sleep = cw_clock_sleep_ms;
-    cw_token_bucket_init(&self->bucket, CW_TELEGRAM_BURST, CW_TELEGRAM_RATE_PER_S,
-                         self->clock(NULL));
-    cw_dedup_init(&self->dedup, CW_TELEGRAM_DEDUP_MS);
     return self;
 }
 
@@ -281,19 +186,20 @@ void cw_telegram_destroy(cw_telegram_t **self_p)
         free(self->url);
     }
     free(self->chat_id);
+    cw_delivery_destroy(&self->delivery);
     free(self);
     *self_p = NULL;
 }
 
 void cw_telegram_set_clock(cw_telegram_t *self, cw_clock_fn *clock, cw_sleep_fn *sleep, void *arg)
 {
-    if (!self)
-        return;
-    self->clock = clock ? clock : cw_clock_monotonic_ms;
-    self->sleep = sleep ? sleep : cw_clock_sleep_ms;
-    self->clock_arg = arg;
-    cw_token_bucket_init(&self->bucket, CW_TELEGRAM_BURST, CW_TELEGRAM_RATE_PER_S,
-                         self->clock(self->clock_arg));
+    if (self)
+        cw_delivery_set_clock(self->delivery, clock, sleep, arg);
+}
+
+cw_delivery_t *cw_telegram_delivery(cw_telegram_t *self)
+{
+    return self ? self->delivery : NULL;
 }
 
 void cw_telegram_set_timeout(cw_telegram_t *self, long timeout_ms)
@@ -302,17 +208,30 @@ void cw_telegram_set_timeout(cw_telegram_t *self, long timeout_ms)
         self->timeout_ms = timeout_ms;
 }
 
-/* One POST: 0 when an answer arrived (any status). resp cleared by the caller. */
-static int s_post(cw_telegram_t *self, const char *body, cw_http_response_t *resp)
+/* One sendMessage POST, described for cw_delivery. */
+static void s_post_once(void *arg, cw_delivery_attempt_t *out)
 {
+    cw_telegram_t *self = arg;
     static const char *const headers[] = {"Content-Type: application/json", NULL};
     cw_http_options_t opts = {
         .connect_timeout_ms = self->timeout_ms,
         .timeout_ms = self->timeout_ms,
         .max_response = CW_TG_ANSWER_MAX,
     };
-    /* cw_http never puts the URL (it carries the token) into resp->error */
-    return cw_http_post(self->url, headers, body, &opts, resp);
+    cw_http_response_t resp;
+    /* cw_http never puts the URL (it carries the token) into resp.error */
+    int rc = cw_http_post(self->url, headers, self->body, &opts, &resp);
+    /* a broken exchange counts as no answer, whatever status line had arrived */
+    long status = rc == 0 || resp.overflow ? resp.status : 0;
+    tg_answer_t answer;
+    s_parse_answer(resp.body, resp.body_len, &answer);
+    out->status = status;
+    /* an oversized 2xx answer still means delivered */
+    out->delivered = status >= 200 && status < 300 && ((rc == 0 && answer.ok) || resp.overflow);
+    out->retry_after_s = answer.retry_after >= 0 ? answer.retry_after : (int)resp.retry_after_s;
+    out->error_code = answer.error_code;
+    snprintf(out->error, sizeof(out->error), "%s", rc != 0 ? resp.error : answer.description);
+    cw_http_response_clear(&resp);
 }
 
 int cw_telegram_send(cw_telegram_t *self, const char *text)
@@ -322,57 +241,15 @@ int cw_telegram_send(cw_telegram_t *self, const char *text)
     char *formatted = cw_telegram_format(text, CW_TELEGRAM_MAX_CHARS);
     if (!formatted)
         return -1;
-    if (cw_dedup_check(&self->dedup, formatted, self->clock(self->clock_arg))) {
-        cw_info("telegram_duplicate_suppressed", CW_LI("chars", (long long)strlen(formatted)),
-                CW_LEND);
-        free(formatted);
-        return 1;
-    }
     char *body = cw_telegram_body(self->chat_id, formatted);
-    free(formatted);
-    if (!body)
+    if (!body) {
+        free(formatted);
         return -1;
-    int result = -1;
-    for (int attempt = 1; attempt <= CW_TELEGRAM_ATTEMPTS; attempt++) {
-        int64_t wait;
-        while ((wait = cw_token_bucket_take(&self->bucket, self->clock(self->clock_arg))) > 0)
-            self->sleep(wait, self->clock_arg);
-        cw_http_response_t resp;
-        int rc = s_post(self, body, &resp);
-        /* a broken exchange counts as no answer, whatever status line had arrived */
-        long status = rc == 0 || resp.overflow ? resp.status : 0;
-        tg_answer_t answer;
-        s_parse_answer(resp.body, resp.body_len, &answer);
-        bool success = status >= 200 && status < 300 &&
-                       /* an oversized 2xx answer still means delivered */
-                       ((rc == 0 && answer.ok) || resp.overflow);
-        if (success) {
-            cw_info("telegram_sent", CW_LI("attempt", attempt), CW_LEND);
-            cw_http_response_clear(&resp);
-            result = 0;
-            break;
-        }
-        int64_t delay = 1000LL << (attempt - 1); /* 1 s, 2 s between attempts */
-        bool permanent = false;
-        if (status == 429) {
-            long retry_after = answer.retry_after >= 0 ? answer.retry_after : resp.retry_after_s;
-            if (retry_after > CW_TELEGRAM_MAX_RETRY_AFTER_S)
-                retry_after = CW_TELEGRAM_MAX_RETRY_AFTER_S;
-            if (retry_after >= 0)
-                delay = (int64_t)retry_after * 1000;
-        } else if (status >= 400 && status < 500) {
-            permanent = true; /* bad chat id, bad token, bad request: retrying won't help */
-        }
-        const char *why = rc != 0 ? resp.error : answer.description;
-        cw_warn("telegram_send_failed", CW_LI("attempt", attempt), CW_LI("status", status),
-                CW_LI("error_code", answer.error_code), CW_LS("error", why),
-                CW_LB("will_retry", !permanent && attempt < CW_TELEGRAM_ATTEMPTS),
-                CW_LI("retry_in_ms", delay), CW_LEND);
-        cw_http_response_clear(&resp);
-        if (permanent || attempt == CW_TELEGRAM_ATTEMPTS)
-            break;
-        self->sleep(delay, self->clock_arg);
     }
+    self->body = body;
+    int rc = cw_delivery_send(self->delivery, formatted, s_post_once, self);
+    self->body = NULL;
     free(body);
-    return result;
+    free(formatted);
+    return rc;
 }

@@ -4,12 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cw_http.h"
 #include "cw_log.h"
 
-#define CW_WEBHOOK_ATTEMPTS 3
 #define CW_WEBHOOK_TEXT_MAX (64 * 1024)
 #define CW_WEBHOOK_ANSWER_MAX (64 * 1024)
 
@@ -19,7 +17,8 @@ struct _cw_webhook_t {
     char **headers; /* "Name: value", NULL-terminated; values are secrets: never logged */
     size_t header_count;
     long timeout_ms;
-    long retry_delay_ms;
+    cw_delivery_t *delivery;
+    const char *body; /* the message being sent (during cw_webhook_send) */
 };
 
 static void s_append_field(char *body, size_t cap, const char *key, const char *value, bool first)
@@ -74,7 +73,7 @@ cw_webhook_t *cw_webhook_new(const char *url, const cw_header_t *headers, size_t
     self->url = strdup(url);
     self->format = strdup(format && *format ? format : "json");
     self->timeout_ms = 10000;
-    self->retry_delay_ms = 1000;
+    self->delivery = cw_delivery_new("webhook");
     self->headers = calloc(header_count + 2, sizeof(char *));
     if (self->headers)
         self->headers[self->header_count++] = strdup("Content-Type: application/json");
@@ -95,7 +94,7 @@ cw_webhook_t *cw_webhook_new(const char *url, const cw_header_t *headers, size_t
         snprintf(line, n, "%s: %s", headers[i].name, v);
         self->headers[self->header_count++] = line;
     }
-    if (!self->url || !self->format || !self->headers || !self->headers[0]) {
+    if (!self->url || !self->format || !self->headers || !self->headers[0] || !self->delivery) {
         cw_webhook_destroy(&self);
         return NULL;
     }
@@ -115,6 +114,7 @@ void cw_webhook_destroy(cw_webhook_t **self_p)
         free(self->headers[i]);
     }
     free(self->headers);
+    cw_delivery_destroy(&self->delivery);
     free(self);
     *self_p = NULL;
 }
@@ -126,7 +126,42 @@ void cw_webhook_set_timeouts(cw_webhook_t *self, long timeout_ms, long retry_del
     if (timeout_ms > 0)
         self->timeout_ms = timeout_ms;
     if (retry_delay_ms >= 0)
-        self->retry_delay_ms = retry_delay_ms;
+        cw_delivery_set_retry_base(self->delivery, retry_delay_ms);
+}
+
+void cw_webhook_set_clock(cw_webhook_t *self, cw_clock_fn *clock, cw_sleep_fn *sleep, void *arg)
+{
+    if (self)
+        cw_delivery_set_clock(self->delivery, clock, sleep, arg);
+}
+
+cw_delivery_t *cw_webhook_delivery(cw_webhook_t *self)
+{
+    return self ? self->delivery : NULL;
+}
+
+/* One POST, described for cw_delivery. The answer's body does not matter: a 2xx status is
+   a delivery (even when the answer was too large to keep). */
+static void s_post_once(void *arg, cw_delivery_attempt_t *out)
+{
+    cw_webhook_t *self = arg;
+    cw_http_options_t opts = {
+        .connect_timeout_ms = self->timeout_ms,
+        .timeout_ms = self->timeout_ms,
+        .max_response = CW_WEBHOOK_ANSWER_MAX,
+    };
+    cw_http_response_t resp;
+    int rc = cw_http_post(self->url, (const char *const *)self->headers, self->body, &opts, &resp);
+    long status = rc == 0 || resp.overflow ? resp.status : 0;
+    out->status = status;
+    out->delivered = status >= 200 && status < 300;
+    out->retry_after_s = (int)resp.retry_after_s;
+    /* the URL may carry a secret (Slack/Discord hooks do): cw_http never writes it */
+    if (rc != 0)
+        snprintf(out->error, sizeof(out->error), "%s", resp.error);
+    else if (!out->delivered)
+        snprintf(out->error, sizeof(out->error), "HTTP status %ld", status);
+    cw_http_response_clear(&resp);
 }
 
 int cw_webhook_send(cw_webhook_t *self, const char *text, const char *event, const char *severity)
@@ -136,37 +171,11 @@ int cw_webhook_send(cw_webhook_t *self, const char *text, const char *event, con
     char *body = cw_webhook_body(self->format, text, event, severity);
     if (!body)
         return -1;
-    int result = -1;
-    for (int attempt = 1; attempt <= CW_WEBHOOK_ATTEMPTS; attempt++) {
-        cw_http_options_t opts = {
-            .connect_timeout_ms = self->timeout_ms,
-            .timeout_ms = self->timeout_ms,
-            .max_response = CW_WEBHOOK_ANSWER_MAX,
-        };
-        cw_http_response_t resp;
-        int rc = cw_http_post(self->url, (const char *const *)self->headers, body, &opts, &resp);
-        /* the answer itself does not matter: a 2xx status is a delivery (even when the
-           answer was too large to keep) */
-        long status = rc == 0 || resp.overflow ? resp.status : 0;
-        char err[sizeof(resp.error)];
-        snprintf(err, sizeof(err), "%s", rc == 0 ? "HTTP error" : resp.error);
-        cw_http_response_clear(&resp);
-        if (status >= 200 && status < 300) {
-            cw_info("webhook_sent", CW_LI("attempt", attempt), CW_LI("status", status), CW_LEND);
-            result = 0;
-            break;
-        }
-        bool permanent = status >= 400 && status < 500 && status != 429;
-        /* the URL may carry a secret (Slack/Discord hooks do): log only the status */
-        cw_warn("webhook_send_failed", CW_LI("attempt", attempt), CW_LI("status", status),
-                CW_LS("error", err),
-                CW_LB("will_retry", !permanent && attempt < CW_WEBHOOK_ATTEMPTS), CW_LEND);
-        if (permanent || attempt == CW_WEBHOOK_ATTEMPTS)
-            break;
-        long ms = self->retry_delay_ms * attempt;
-        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
-        nanosleep(&ts, NULL);
-    }
+    self->body = body;
+    /* dedup on the text, as Telegram does: the same alert for another trigger is the
+       same message to a person */
+    int rc = cw_delivery_send(self->delivery, text ? text : "", s_post_once, self);
+    self->body = NULL;
     free(body);
-    return result;
+    return rc;
 }

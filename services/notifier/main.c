@@ -9,6 +9,20 @@
 #include "cw_proto.h"
 #include "cw_service.h"
 
+static cw_config_t *s_config = NULL;
+
+static int s_reload(void *self, const cw_config_t *config)
+{
+    return cw_notifier_reload((cw_notifier_t *)self, config);
+}
+
+/* between events: SIGHUP reloads telegram.* and webhook.* */
+static void s_idle(cw_notifier_t *notifier, void *arg)
+{
+    (void)arg;
+    cw_service_reload_step(&s_config, s_reload, notifier);
+}
+
 int main(int argc, char **argv)
 {
     cw_service_info_t info = {
@@ -28,7 +42,10 @@ int main(int argc, char **argv)
     cw_publisher_t *publisher = cw_publisher_new(config->bus.events_in, "notifier");
     if (notifier && subscriber) {
         cw_service_announce(publisher, CW_EV_SERVICE_STARTED, NULL);
+        s_config = config;
+        cw_notifier_set_idle_hook(notifier, s_idle, NULL);
         rc = cw_notifier_run(notifier, subscriber) == 0 ? 0 : 1;
+        config = s_config;
         cw_service_announce(publisher, CW_EV_SERVICE_STOPPING, "signal");
     } else
         cw_error("notifier_start_failed", CW_LS("events_out", config->bus.events_out), CW_LEND);

@@ -37,6 +37,8 @@ struct _cw_cycle_runner_t {
     int step_retries;
     int generate_timeout_ms;
     int generate_retries;
+    cw_cycle_dry_run_fn *dry_run; /* set: generate, then hand over instead of committing */
+    void *dry_run_arg;
 };
 
 /* ------------------------------------------------------------------ pure helpers */
@@ -323,6 +325,20 @@ void cw_cycle_runner_set_seed(cw_cycle_runner_t *self, uint64_t seed)
 {
     if (self)
         cw_rng_seed(&self->rng, seed);
+}
+
+void cw_cycle_runner_set_config(cw_cycle_runner_t *self, const cw_config_t *config)
+{
+    if (self && config)
+        self->config = config;
+}
+
+void cw_cycle_runner_set_dry_run(cw_cycle_runner_t *self, cw_cycle_dry_run_fn *fn, void *arg)
+{
+    if (!self)
+        return;
+    self->dry_run = fn;
+    self->dry_run_arg = arg;
 }
 
 cw_cyclelog_t *cw_cycle_runner_log(cw_cycle_runner_t *self)
@@ -1040,6 +1056,18 @@ static cw_cycle_result_t s_run(s_cycle_t *c)
             return o->result;
         }
         return s_fail(c, "generate", reason, false);
+    }
+    if (self->dry_run) { /* dry run: the document goes to the hook, nothing is committed */
+        self->dry_run(self->dry_run_arg, chosen, greply);
+        cw_value_destroy(&greply);
+        cw_value_destroy(&chosen);
+        o->result = CW_CYCLE_GENERATED;
+        s_outcome_reason(o, "generate", "dry run: generated, not committed");
+        cw_cyclelog_finish(self->log, cycle_id, CW_CYCLE_STATE_ABANDONED, o->reason, NULL,
+                           time(NULL), -1, NULL);
+        s_settle_claim(c);
+        cw_info("cycle_dry_run", CW_LS("cycle_id", cycle_id), CW_LS("target", display), CW_LEND);
+        return o->result;
     }
 
     /* ---- commit: the full request is recorded so a restart can repeat it */

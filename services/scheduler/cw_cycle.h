@@ -16,7 +16,8 @@ typedef enum {
     CW_CYCLE_COMMITTED = 0, /* a document was committed */
     CW_CYCLE_SKIPPED = 1,   /* nothing left to document */
     CW_CYCLE_FAILED = 2,    /* a step failed */
-    CW_CYCLE_LLM_DOWN = 3   /* the generator reports the LLM unavailable */
+    CW_CYCLE_LLM_DOWN = 3,  /* the generator reports the LLM unavailable */
+    CW_CYCLE_GENERATED = 4  /* dry run: documented, nothing committed */
 } cw_cycle_result_t;
 
 typedef struct {
@@ -109,6 +110,16 @@ cw_cycle_result_t cw_cycle_run_plan(cw_cycle_runner_t *self, const cw_cycle_plan
 int cw_cycle_runner_claim_seconds(const cw_cycle_runner_t *self);
 /* Number of cycles in flight in this process (all runners). */
 int cw_cycle_active_count(void);
+/* ---- added for reload and dry run (issue 9) */
+/* Use `config` from the next cycle on (type weights, repositories); it must outlive the
+   runner or the next call. Only between cycles. */
+void cw_cycle_runner_set_config(cw_cycle_runner_t *self, const cw_config_t *config);
+/* Dry run: after the generate step the cycle hands the target and the generate_reply to
+   fn(arg, ...) instead of committing, closes the cycle as abandoned ("dry run", not
+   counted in the stats) and returns CW_CYCLE_GENERATED. fn NULL = commit as usual. */
+typedef void(cw_cycle_dry_run_fn)(void *arg, const cw_value_t *target,
+                                  const cw_value_t *generate_reply);
+void cw_cycle_runner_set_dry_run(cw_cycle_runner_t *self, cw_cycle_dry_run_fn *fn, void *arg);
 
 /* Doc types to try, in order: the first chosen by weighted random choice over `weights`
    (weight <= 0 never chosen), then the others by weight descending (ties: reference

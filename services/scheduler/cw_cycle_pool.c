@@ -245,3 +245,21 @@ void cw_cycle_pool_set_seed(cw_cycle_pool_t *self, uint64_t seed)
     for (int i = 0; i < self->size; i++)
         cw_cycle_runner_set_seed(self->slots[i].runner, seed + (uint64_t)i);
 }
+
+void cw_cycle_pool_set_config(cw_cycle_pool_t *self, const cw_config_t *config)
+{
+    if (!self || !config)
+        return;
+    pthread_mutex_lock(&self->lock);
+    for (int i = 0; i < self->size; i++)
+        cw_cycle_runner_set_config(self->slots[i].runner, config);
+    pthread_mutex_unlock(&self->lock);
+}
+
+void cw_cycle_pool_set_dry_run(cw_cycle_pool_t *self, cw_cycle_dry_run_fn *fn, void *arg)
+{
+    if (!self)
+        return;
+    for (int i = 0; i < self->size; i++)
+        cw_cycle_runner_set_dry_run(self->slots[i].runner, fn, arg);
+}

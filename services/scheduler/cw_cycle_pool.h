@@ -50,5 +50,10 @@ int cw_cycle_pool_wait(cw_cycle_pool_t *self, int timeout_ms, cw_cycle_outcome_t
 void cw_cycle_pool_set_timeouts(cw_cycle_pool_t *self, int step_timeout_ms, int step_retries,
                                 int generate_timeout_ms, int generate_retries);
 void cw_cycle_pool_set_seed(cw_cycle_pool_t *self, uint64_t seed);
+/* Every runner uses `config` from its next cycle on (a reload). Only while no cycle is in
+   flight (cw_cycle_pool_busy() == 0): a running cycle reads the config it started with. */
+void cw_cycle_pool_set_config(cw_cycle_pool_t *self, const cw_config_t *config);
+/* Dry run for every runner (see cw_cycle_runner_set_dry_run); before the first start. */
+void cw_cycle_pool_set_dry_run(cw_cycle_pool_t *self, cw_cycle_dry_run_fn *fn, void *arg);
 
 #endif

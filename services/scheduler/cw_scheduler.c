@@ -15,6 +15,7 @@
 #include "cw_log.h"
 #include "cw_proto.h"
 #include "cw_schedule.h"
+#include "cw_service.h"
 
 #ifndef CW_VERSION
 #define CW_VERSION "0.0.0"
@@ -31,6 +32,9 @@ struct _cw_scheduler_t {
     cw_scheduler_clock_fn *clock;
     void *clock_arg;
     int max_cycles;
+    uint64_t seed;                       /* of the schedule: kept across reloads */
+    cw_scheduler_reload_hook_fn *reload; /* between cycles: the service's reload step */
+    void *reload_arg;
 };
 
 int64_t cw_scheduler_backoff_seconds(int64_t n)
@@ -72,7 +76,8 @@ cw_scheduler_t *cw_scheduler_new(const cw_config_t *config)
     self->clock = s_wall_clock;
     cw_schedule_params_t params;
     cw_schedule_params_init(&params, config);
-    self->schedule = cw_schedule_new(&params, cw_rng_os_seed());
+    self->seed = cw_rng_os_seed();
+    self->schedule = cw_schedule_new(&params, self->seed);
     self->runner = cw_cycle_runner_new(config, "scheduler");
     int in_flight = config->schedule.max_in_flight;
     if (in_flight < 1)
@@ -114,6 +119,7 @@ void cw_scheduler_set_seed(cw_scheduler_t *self, uint64_t seed)
     cw_schedule_params_t params;
     cw_schedule_params_init(&params, self->config);
     cw_schedule_t *fresh = cw_schedule_new(&params, seed);
+    self->seed = seed;
     if (fresh) {
         cw_schedule_destroy(&self->schedule);
         self->schedule = fresh;
@@ -142,6 +148,78 @@ void cw_scheduler_set_timeouts(cw_scheduler_t *self, int step_timeout_ms, int st
 static double s_now(cw_scheduler_t *self)
 {
     return self->clock(self->clock_arg);
+}
+
+/* ------------------------------------------------------------------ reload, dry run */
+void cw_scheduler_set_reload_hook(cw_scheduler_t *self, cw_scheduler_reload_hook_fn *fn, void *arg)
+{
+    if (!self)
+        return;
+    self->reload = fn;
+    self->reload_arg = arg;
+}
+
+int cw_scheduler_reload(cw_scheduler_t *self, const cw_config_t *config)
+{
+    if (!self || !config)
+        return -1;
+    cw_schedule_params_t params;
+    cw_schedule_params_init(&params, config);
+    cw_schedule_t *fresh = cw_schedule_new(&params, self->seed);
+    if (!fresh)
+        return -1;
+    cw_schedule_destroy(&self->schedule);
+    self->schedule = fresh;
+    self->config = config;
+    cw_cycle_runner_set_config(self->runner, config);
+    cw_cycle_pool_set_config(self->pool, config); /* no cycle is in flight (s_reload_point) */
+    if (config->schedule.max_in_flight != cw_cycle_pool_size(self->pool))
+        cw_warn("reload_needs_restart", CW_LS("key", "schedule.max_in_flight"),
+                CW_LI("running_with", cw_cycle_pool_size(self->pool)), CW_LEND);
+    cw_info("scheduler_reloaded", CW_LB("enabled", config->schedule.enabled),
+            CW_LS("mode", cw_schedule_is_interval(fresh) ? "interval" : "human"),
+            CW_LF("interval_seconds", config->schedule.interval_seconds),
+            CW_LS("timezone", cw_schedule_timezone(fresh)),
+            CW_LI("repos", (long long)config->repo_count), CW_LEND);
+    return 0;
+}
+
+static void s_dry_run_log(void *arg, const cw_value_t *target, const cw_value_t *reply)
+{
+    (void)arg;
+    char display[512];
+    cw_cycle_display_name(target, display, sizeof display);
+    const char *doc = cw_map_str(reply, "documentation", "");
+    cw_info("dry_run_complete", CW_LS("target", display),
+            CW_LS("doc_type", cw_map_str(target, "doc_type", "")),
+            CW_LS("repo", cw_map_str(target, "repo", "")),
+            CW_LS("would_commit", cw_map_str(reply, "commit_message", "")),
+            CW_LI("chars", (long long)strlen(doc)), CW_LEND);
+}
+
+void cw_scheduler_set_dry_run(cw_scheduler_t *self, bool dry_run)
+{
+    if (self) {
+        cw_cycle_runner_set_dry_run(self->runner, dry_run ? s_dry_run_log : NULL, NULL);
+        cw_cycle_pool_set_dry_run(self->pool, dry_run ? s_dry_run_log : NULL, NULL);
+    }
+}
+
+/* The reload point: true when a new configuration was applied. A pending reload waits
+   until no cycle is in flight (the runners read the configuration they started with, and
+   the old one is freed by the reload); meanwhile no new cycle starts (*hold set). */
+static bool s_reload_point(cw_scheduler_t *self, bool *hold)
+{
+    if (hold)
+        *hold = false;
+    if (!self->reload || !cw_service_reload_pending())
+        return false;
+    if (cw_cycle_pool_busy(self->pool) > 0) {
+        if (hold)
+            *hold = true;
+        return false;
+    }
+    return self->reload(self, self->reload_arg) == 1;
 }
 
 static void s_publish(cw_scheduler_t *self, const char *name, cw_value_t *fields)
@@ -264,6 +342,17 @@ static void s_run_schedule(cw_scheduler_t *self)
     double last = s_now(self);
     double announced = -1.0;
     while (!zsys_interrupted) {
+        bool hold = false;
+        if (s_reload_point(self, &hold)) {
+            announced = -1.0;
+            if (!self->config->schedule.enabled)
+                break; /* disabled: the cycles in flight are done (a reload waits for them) */
+            continue;
+        }
+        if (hold) { /* a reload waits for the cycles in flight: start none */
+            s_collect(self, &l, S_SLICE_MS);
+            continue;
+        }
         bool more = self->max_cycles == 0 || l.started < self->max_cycles;
         if (self->max_cycles > 0 && l.completed >= self->max_cycles)
             break;
@@ -322,13 +411,20 @@ int cw_scheduler_run(cw_scheduler_t *self)
     cw_map_set_str(ev, "version", CW_VERSION);
     s_publish(self, CW_EV_SERVICE_STARTED, ev);
 
-    if (!self->config->schedule.enabled) {
+    /* schedule.enabled false: idle (a reload may enable it) */
+    if (!self->config->schedule.enabled)
         cw_info("schedule_disabled", CW_LS("hint", "schedule.enabled is false: no cycles will run"),
                 CW_LEND);
-        while (!zsys_interrupted)
+    while (!zsys_interrupted) {
+        if (!self->config->schedule.enabled) { /* idle until a reload enables it */
             zclock_sleep(S_SLICE_MS);
-    } else
-        s_run_schedule(self);
+            s_reload_point(self, NULL);
+            continue;
+        }
+        s_run_schedule(self); /* returns when interrupted, done, or disabled by a reload */
+        if (self->max_cycles > 0)
+            break;
+    }
     ev = cw_value_new_map();
     cw_map_set_int(ev, "pid", (int64_t)getpid());
     cw_map_set_str(ev, "reason", zsys_interrupted ? "signal" : "done");

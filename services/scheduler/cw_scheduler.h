@@ -19,6 +19,7 @@
 #ifndef CW_SCHEDULER_H
 #define CW_SCHEDULER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -52,5 +53,20 @@ void cw_scheduler_set_timeouts(cw_scheduler_t *self, int step_timeout_ms, int st
                                int generate_timeout_ms, int generate_retries);
 /* Run until zsys_interrupted (or max_cycles). Returns 0. */
 int cw_scheduler_run(cw_scheduler_t *self);
+
+/* ---- configuration reload and dry run (issue 9): a small hook, kept apart */
+/* Called by cw_scheduler_run only between cycles (while it waits for the next one, and
+   while it idles with schedule.enabled false). Returns 1 when it applied a new
+   configuration with cw_scheduler_reload, else 0. */
+typedef int(cw_scheduler_reload_hook_fn)(cw_scheduler_t *self, void *arg);
+void cw_scheduler_set_reload_hook(cw_scheduler_t *self, cw_scheduler_reload_hook_fn *fn, void *arg);
+/* Use `config` from now on (it must outlive the scheduler or the next reload): the
+   schedule is drawn again from its schedule.* keys with the same seed, the cycle runner
+   takes its type weights and repositories, and the next run time is announced again.
+   Only between cycles. 0, or -1 with nothing changed. */
+int cw_scheduler_reload(cw_scheduler_t *self, const cw_config_t *config);
+/* Dry run (`codeworm run --dry-run`): cycles generate but never commit; each document is
+   logged (dry_run_complete: target, doc type, commit message, size). */
+void cw_scheduler_set_dry_run(cw_scheduler_t *self, bool dry_run);
 
 #endif

@@ -34,7 +34,8 @@ try:
         f.write("repositories:\n  - name: ghost\n    path: /nonexistent/ghost-repo\n")
     r = subprocess.run([os.path.join(BIN, "codeworm"), "--config", bad, "run-once"],
                        capture_output=True, text=True, timeout=30)
-    check(r.returncode == 2 and "ghost" in r.stderr, "a missing repo path names the repo: %r" % r.stderr.strip()[-300:])
+    check(r.returncode == 1 and "ghost" in r.stderr and "No repositories configured that exist" in r.stderr,
+          "a missing repo path (the only one) names the repo, exit 1: %r" % r.stderr.strip()[-300:])
 
     # --- no repositories configured
     with open(os.path.join(bad, "repos.yaml"), "w") as f:

@@ -759,12 +759,42 @@ static void test_repos(void **state)
     assert_string_equal(c->repos[0].name, "web");
     assert_int_equal(c->repos[0].weight, 10);
     assert_string_equal(c->repos[1].name, "gone");
-    /* the check names the repository and its file */
+    /* a missing repository is skipped with a warning naming it, its file and line; the
+       check then only misses the DevLog */
+    cw_log_set_hook(log_hook, NULL);
+    s_last_log[0] = '\0';
     assert_int_equal(cw_config_check(c, true, err, sizeof(err)), -1);
-    assert_string_equal(err, "repository 'gone' (repos.yaml): path /nonexistent/gone does not "
-                             "exist or is not a directory");
+    assert_non_null(strstr(s_last_log, "\"event\":\"repository_missing\""));
+    assert_non_null(strstr(s_last_log, "\"repo\":\"gone\""));
+    assert_non_null(strstr(s_last_log, "\"where\":\"repos.yaml:8\""));
+    assert_non_null(strstr(err, "devlog.repo_path is not set"));
+    assert_int_equal(cw_config_set(c, "devlog.repo_path", "/tmp/devlog", err, sizeof(err)), 0);
+    assert_int_equal(cw_config_check(c, true, err, sizeof(err)), 0);
+    assert_true(cw_config_repo_exists(&c->repos[0]));
+    assert_false(cw_config_repo_exists(&c->repos[1]));
+    assert_string_equal(cw_config_repo_origin(c, 1), "repos.yaml:8");
     /* without need_repos nothing about repositories is checked */
+    s_last_log[0] = '\0';
     assert_int_equal(cw_config_check(c, false, err, sizeof(err)), 0);
+    assert_string_equal(s_last_log, "");
+    cw_log_set_hook(NULL, NULL);
+    cw_config_destroy(&c);
+    /* every repository missing: an error that names the first and says what to do */
+    new_dir(dir, sizeof(dir));
+    write_file(dir, "repos.yaml",
+               "repositories:\n  - name: gone\n    path: /nonexistent/gone\n"
+               "  - name: also\n    path: /nonexistent/also\n");
+    c = cw_config_load(dir, err, sizeof(err));
+    assert_non_null(c);
+    assert_int_equal(cw_config_check(c, true, err, sizeof(err)), -1);
+    assert_string_equal(err, "No repositories configured that exist: repository 'gone' "
+                             "(repos.yaml:2): path /nonexistent/gone does not exist or is not "
+                             "a directory (and every other one is missing too). Fix the path "
+                             "in repos.yaml or use --repo NAME PATH");
+    cw_config_clear_repos(c);
+    assert_int_equal(c->repo_count, 0);
+    assert_int_equal(cw_config_check(c, true, err, sizeof(err)), -1);
+    assert_string_equal(err, "No repositories configured");
     cw_config_destroy(&c);
 
     /* bad entries */
@@ -810,11 +840,10 @@ static void test_check(void **state)
     assert_int_equal(cw_config_set(c, "devlog.repo_path", "/tmp/devlog", err, sizeof(err)), 0);
     assert_int_equal(cw_config_check(c, true, err, sizeof(err)), 0);
     assert_int_equal(cw_config_check_devlog(c, err, sizeof(err)), 0);
-    /* command-line repos are named as such */
+    /* a missing command-line repo next to an existing one: skipped, the check passes */
     assert_int_equal(cw_config_add_repo(c, "cli", "/nonexistent/cli", err, sizeof(err)), 0);
-    assert_int_equal(cw_config_check(c, true, err, sizeof(err)), -1);
-    assert_string_equal(err, "repository 'cli' (command line): path /nonexistent/cli does not "
-                             "exist or is not a directory");
+    assert_int_equal(cw_config_check(c, true, err, sizeof(err)), 0);
+    assert_string_equal(cw_config_repo_origin(c, 1), "command line");
     /* adding the same name replaces the entry */
     assert_int_equal(cw_config_add_repo(c, "cli", s_base, err, sizeof(err)), 0);
     assert_int_equal(c->repo_count, 2);

@@ -92,6 +92,29 @@ static void test_json_escape_bounds(void **state)
     assert_int_equal(strlen(out2) % 2, 0);
 }
 
+/* A line read back (the supervisor reads its children's stderr) gives the same readable
+   form cw_log prints on a terminal. */
+static void test_parse_and_humanize(void **state)
+{
+    (void)state;
+    cw_error("ledger_open_failed", CW_LS("path", "/a b"), CW_LI("code", 14), CW_LF("ratio", 0.25),
+             CW_LB("retry", 0), CW_LS("none", NULL), CW_LEND);
+    cw_log_line_t line;
+    assert_true(cw_log_parse_line(s_last, strlen(s_last), &line));
+    assert_int_equal(line.level, CW_LOG_ERROR);
+    assert_string_equal(line.service, "unittest");
+    assert_string_equal(
+        line.text, "ledger_open_failed path=\"/a b\" code=14 ratio=0.25 retry=false none=null");
+    char human[2048];
+    cw_log_format_human(&line, human, sizeof(human));
+    assert_int_equal(strncmp(human, line.timestamp, 19), 0);
+    assert_non_null(strstr(human, " error   unittest   ledger_open_failed path=\"/a b\" code=14"));
+    /* anything else is not a log line */
+    const char *others[] = {"plain text", "{\"level\":\"error\"}", "{not json", "[1,2]", ""};
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+        assert_false(cw_log_parse_line(others[i], strlen(others[i]), &line));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -100,6 +123,7 @@ int main(void)
         cmocka_unit_test_setup(test_level_filter, setup),
         cmocka_unit_test_setup(test_long_field_stays_valid_json, setup),
         cmocka_unit_test_setup(test_json_escape_bounds, setup),
+        cmocka_unit_test_setup(test_parse_and_humanize, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

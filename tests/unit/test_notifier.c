@@ -465,6 +465,33 @@ static void test_webhook_bodies(void **state)
     assert_null(cw_webhook_new("", NULL, 0, NULL));
 }
 
+/* A configuration reload changes the thresholds; the dead man's switch keeps counting
+   from the last commit (it is not re-armed by the reload). */
+static void test_reload_keeps_state(void **state)
+{
+    (void)state;
+    const int64_t MIN = 60000;
+    fake_clock_t clock = {0};
+    sink_t sink = {0};
+    cw_notifier_t *notifier = s_notifier(5, &clock, &sink);
+    cw_value_t *ev = s_event(CW_EV_CYCLE_FAILED, 2);
+    cw_map_set_str(ev, "reason", "boom");
+    assert_int_equal(cw_notifier_handle(notifier, ev), 0); /* 2 < 5 */
+    cw_config_t *config = cw_config_new_defaults();
+    config->telegram.alert_after_failures = 2;
+    clock.now = 40 * MIN;
+    assert_int_equal(cw_notifier_reload(notifier, config), 0);
+    cw_config_destroy(&config);
+    assert_int_equal(cw_notifier_handle(notifier, ev), 1); /* 2 >= 2 now */
+    cw_value_destroy(&ev);
+    /* still 45 minutes after the start, not after the reload */
+    clock.now = 45 * MIN;
+    assert_int_equal(cw_notifier_tick(notifier), 1);
+    assert_string_equal(sink.last_event, "dead_mans_switch");
+    assert_int_equal(cw_notifier_reload(notifier, NULL), -1);
+    cw_notifier_destroy(&notifier);
+}
+
 int main(void)
 {
     cw_log_set_level(CW_LOG_ERROR);
@@ -483,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_html_escape_and_cut),
         cmocka_unit_test(test_body_and_retry_after),
         cmocka_unit_test(test_webhook_bodies),
+        cmocka_unit_test(test_reload_keeps_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -390,6 +390,235 @@ static void test_serve(void **state)
     bus_stop(&bus);
 }
 
+/* ---- configuration reload (SIGHUP) */
+static char s_reload_log[4096];
+
+static void s_reload_log_hook(cw_log_level_t level, const char *line, void *arg)
+{
+    (void)arg;
+    if (level >= CW_LOG_WARN && strlen(s_reload_log) + strlen(line) + 2 < sizeof(s_reload_log)) {
+        strcat(s_reload_log, line);
+        strcat(s_reload_log, "\n");
+    }
+}
+
+typedef struct {
+    int calls;
+    int refuse;
+    char model[64];
+    int interval;
+} reload_seen_t;
+
+static int s_apply(void *self, const cw_config_t *config)
+{
+    reload_seen_t *seen = self;
+    seen->calls++;
+    if (seen->refuse)
+        return -1;
+    snprintf(seen->model, sizeof(seen->model), "%s", config->ollama.model);
+    seen->interval = config->schedule.interval_seconds;
+    return 0;
+}
+
+static void test_reload_step(void **state)
+{
+    (void)state;
+    char dir[300];
+    snprintf(dir, sizeof(dir), "%s/reload", s_base);
+    mkdir(dir, 0755);
+    write_file(dir, "config.yaml", "ollama:\n  model: first\nschedule:\n  interval_seconds: 10\n");
+    char err[512] = "";
+    cw_config_t *config = cw_config_load(dir, err, sizeof(err));
+    assert_non_null(config);
+    reload_seen_t seen = {0};
+    /* nothing pending: nothing happens */
+    assert_false(cw_service_reload_pending());
+    assert_int_equal(cw_service_reload_step(&config, s_apply, &seen), 0);
+    assert_int_equal(seen.calls, 0);
+
+    /* a changed file and SIGHUP's flag: the new configuration is loaded and applied */
+    write_file(dir, "config.yaml", "ollama:\n  model: second\nschedule:\n  interval_seconds: 20\n");
+    cw_config_t *before = config;
+    cw_service_request_reload();
+    assert_true(cw_service_reload_pending());
+    assert_int_equal(cw_service_reload_step(&config, s_apply, &seen), 1);
+    assert_false(cw_service_reload_pending());
+    assert_int_equal(seen.calls, 1);
+    assert_string_equal(seen.model, "second");
+    assert_int_equal(seen.interval, 20);
+    assert_true(config != before);
+    assert_string_equal(config->ollama.model, "second");
+
+    /* an invalid file is refused with its file:line error; the old configuration stays */
+    cw_log_set_hook(s_reload_log_hook, NULL);
+    s_reload_log[0] = '\0';
+    write_file(dir, "config.yaml",
+               "ollama:\n  model: third\nschedule:\n  min_commits_per_day: lots\n");
+    before = config;
+    cw_service_request_reload();
+    assert_int_equal(cw_service_reload_step(&config, s_apply, &seen), -1);
+    assert_int_equal(seen.calls, 1);
+    assert_true(config == before);
+    assert_string_equal(config->ollama.model, "second");
+    assert_non_null(strstr(s_reload_log, "\"event\":\"config_reload_refused\""));
+    assert_non_null(strstr(s_reload_log, "config.yaml:4: schedule.min_commits_per_day"));
+
+    /* the service itself may refuse it: the old one stays too */
+    write_file(dir, "config.yaml", "ollama:\n  model: fourth\n");
+    seen.refuse = 1;
+    cw_service_request_reload();
+    assert_int_equal(cw_service_reload_step(&config, s_apply, &seen), -1);
+    assert_int_equal(seen.calls, 2);
+    assert_string_equal(config->ollama.model, "second");
+
+    /* a bus endpoint cannot change live: applied, with a warning naming the key */
+    seen.refuse = 0;
+    s_reload_log[0] = '\0';
+    write_file(dir, "config.yaml", "ollama:\n  model: fifth\nbus:\n  broker: tcp://127.0.0.1:1\n");
+    cw_service_request_reload();
+    assert_int_equal(cw_service_reload_step(&config, s_apply, &seen), 1);
+    assert_string_equal(seen.model, "fifth");
+    assert_non_null(strstr(s_reload_log, "config_reload_needs_restart"));
+    assert_non_null(strstr(s_reload_log, "bus.broker"));
+    cw_log_set_hook(NULL, NULL);
+    cw_config_destroy(&config);
+}
+
+/* SIGHUP does not stop a service; a service flag is accepted and shown in --help */
+static void test_sighup_and_flags(void **state)
+{
+    (void)state;
+    char outpath[300];
+    snprintf(outpath, sizeof(outpath), "%s/hup", s_base);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (!freopen(outpath, "w", stdout) || !freopen("/dev/null", "w", stderr))
+            _exit(99);
+        bool dry = false;
+        const cw_service_flag_t flags[] = {{"--dry-run", "no commits", &dry}, {NULL, NULL, NULL}};
+        char *argv[] = {(char *)"codeworm-test", (char *)"--dry-run", NULL};
+        cw_config_t *cfg = cw_service_start_flags(&s_plain, flags, 2, argv);
+        raise(SIGHUP);
+        printf("alive dry=%d pending=%d interrupted=%d\n", dry ? 1 : 0,
+               cw_service_reload_pending() ? 1 : 0, zsys_interrupted);
+        cw_config_destroy(&cfg);
+        fflush(NULL);
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    char buf[256];
+    int fd = open(outpath, O_RDONLY);
+    s_read_all(fd, buf, sizeof(buf));
+    close(fd);
+    assert_string_equal(buf, "alive dry=1 pending=1 interrupted=0\n");
+    /* --help lists the flag */
+    snprintf(outpath, sizeof(outpath), "%s/help", s_base);
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        if (!freopen(outpath, "w", stdout))
+            _exit(99);
+        bool dry = false;
+        const cw_service_flag_t flags[] = {{"--dry-run", "no commits", &dry}, {NULL, NULL, NULL}};
+        char *argv[] = {(char *)"codeworm-test", (char *)"--help", NULL};
+        cw_service_start_flags(&s_plain, flags, 2, argv);
+        _exit(1);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(WEXITSTATUS(status), 0);
+    char help[4096];
+    fd = open(outpath, O_RDONLY);
+    s_read_all(fd, help, sizeof(help));
+    close(fd);
+    assert_non_null(strstr(help, "--dry-run"));
+    assert_non_null(strstr(help, "SIGHUP reloads"));
+}
+
+/* A reload asked for while a request is being handled applies after it: that request
+   is answered with the old settings, the next one with the new. */
+typedef struct {
+    cw_worker_t *worker;
+    cw_config_t *config;
+    int64_t value; /* what replies carry: the config's schedule.interval_seconds */
+    int rc;
+    pthread_t thread;
+} reload_serve_t;
+
+static cw_value_t *s_reload_handle(void *self, const cw_value_t *request)
+{
+    reload_serve_t *sv = self;
+    /* SIGHUP arrives in the middle of this job */
+    if (cw_map_int(request, "limit", 0) == 1) {
+        char dir[300];
+        snprintf(dir, sizeof(dir), "%s/serve-reload", s_base);
+        write_file(dir, "config.yaml", "schedule:\n  interval_seconds: 222\n");
+        cw_service_request_reload();
+    }
+    cw_value_t *reply = cw_proto_new(CW_MSG_STATS_REPLY);
+    cw_map_set_str(reply, "job_id", cw_map_str(request, "job_id", ""));
+    cw_map_set_int(reply, "total", sv->value);
+    cw_map_set_int(reply, "last_7_days", 0);
+    return reply;
+}
+
+static int s_reload_apply(void *self, const cw_config_t *config)
+{
+    ((reload_serve_t *)self)->value = config->schedule.interval_seconds;
+    return 0;
+}
+
+static void *reload_serve_main(void *arg)
+{
+    reload_serve_t *sv = arg;
+    sv->rc =
+        cw_service_serve_reload(sv->worker, s_reload_handle, NULL, s_reload_apply, sv, &sv->config);
+    return NULL;
+}
+
+static void test_serve_reload_between_jobs(void **state)
+{
+    (void)state;
+    char dir[300], err[256];
+    snprintf(dir, sizeof(dir), "%s/serve-reload", s_base);
+    mkdir(dir, 0755);
+    write_file(dir, "config.yaml", "schedule:\n  interval_seconds: 111\n");
+    test_bus_t bus;
+    const char *base = getenv("CW_PORT_BASE"); /* this checkout's port block */
+    bus_start(&bus, (base && atoi(base) > 0 ? atoi(base) : 24800) + 10);
+    reload_serve_t sv;
+    memset(&sv, 0, sizeof(sv));
+    sv.config = cw_config_load(dir, err, sizeof(err));
+    assert_non_null(sv.config);
+    sv.value = sv.config->schedule.interval_seconds;
+    sv.worker = cw_worker_new(bus.broker, CW_SERVICE_ANALYZER);
+    assert_non_null(sv.worker);
+    assert_int_equal(pthread_create(&sv.thread, NULL, reload_serve_main, &sv), 0);
+    cw_client_t *client = cw_client_new(bus.broker);
+    char job[33];
+    cw_value_t *reply = ask(client, 1, job);
+    assert_non_null(reply);
+    assert_int_equal(cw_map_int(reply, "total", -1), 111); /* finished with the old settings */
+    cw_value_destroy(&reply);
+    reply = ask(client, 2, job);
+    assert_non_null(reply);
+    assert_int_equal(cw_map_int(reply, "total", -1), 222); /* the next job: the new ones */
+    cw_value_destroy(&reply);
+    cw_client_destroy(&client);
+    zsys_interrupted = 1;
+    pthread_join(sv.thread, NULL);
+    zsys_interrupted = 0;
+    assert_int_equal(sv.rc, 0);
+    assert_int_equal(sv.config->schedule.interval_seconds, 222);
+    cw_worker_destroy(&sv.worker);
+    cw_config_destroy(&sv.config);
+    bus_stop(&bus);
+}
+
 int main(void)
 {
     snprintf(s_base, sizeof(s_base), "/tmp/cw-test-service-XXXXXX");
@@ -399,6 +628,8 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_version_and_help),
+        /* before anything initialises czmq here: its --help child exits normally */
+        cmocka_unit_test(test_sighup_and_flags),
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_start_debug_and_signals),
@@ -406,6 +637,8 @@ int main(void)
         /* last: they start czmq threads in this process, the tests above fork */
         cmocka_unit_test(test_announce),
         cmocka_unit_test(test_serve),
+        cmocka_unit_test(test_reload_step),
+        cmocka_unit_test(test_serve_reload_between_jobs),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[300];

@@ -24,6 +24,9 @@
 
 static int s_exit3_lines = 0;
 static int s_killed_lines = 0;
+static int s_failing_lines = 0;
+static int s_hup_refused = 0;
+static char s_failing_line[4096];
 
 static void s_hook(cw_log_level_t level, const char *line, void *arg)
 {
@@ -33,6 +36,23 @@ static void s_hook(cw_log_level_t level, const char *line, void *arg)
         s_exit3_lines++;
     if (strstr(line, "\"child_killed\""))
         s_killed_lines++;
+    if (strstr(line, "\"child_failing\"")) {
+        s_failing_lines++;
+        snprintf(s_failing_line, sizeof s_failing_line, "%s", line);
+    }
+    if (strstr(line, "\"reload_signal\"") && strstr(line, "\"passed_on\":false"))
+        s_hup_refused++;
+}
+
+static void s_read_text(const char *path, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+    fclose(f);
 }
 
 static void s_nap(int ms)
@@ -233,6 +253,127 @@ static void test_bad_arguments(void **state)
     cw_supervisor_destroy(&sup);
 }
 
+/* ---- what the children say: forwarded lines, last errors, child_failing, state file */
+static int s_lines_seen = 0;
+static char s_line_child[64];
+
+static void s_line_hook(const char *child, const char *line, void *arg)
+{
+    (void)arg;
+    (void)line;
+    s_lines_seen++;
+    snprintf(s_line_child, sizeof s_line_child, "%s", child);
+}
+
+static void test_last_errors_and_state_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cw-test-sup-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char out[PATH_MAX], statefile[PATH_MAX], script[2048];
+    snprintf(out, sizeof out, "%s/children.log", dir);
+    snprintf(statefile, sizeof statefile, "%s/supervisor.json", dir);
+    /* a log line at info, one at error, a plain line (an error too), then exit 1 */
+    snprintf(script, sizeof script,
+             "echo '{\"timestamp\":\"2024-01-01T00:00:00.000Z\",\"level\":\"info\","
+             "\"service\":\"t\",\"event\":\"hello\"}' >&2; "
+             "echo '{\"timestamp\":\"2024-01-01T00:00:00.000Z\",\"level\":\"error\","
+             "\"service\":\"t\",\"event\":\"ledger_open_failed\",\"path\":\"/a b\","
+             "\"code\":14}' >&2; "
+             "printf 'cannot go on' >&2; exit 1");
+    cw_supervisor_t *sup = s_sup_with("failer", script);
+    cw_supervisor_set_restart(sup, 20, 50, 60000);
+    cw_supervisor_set_output(sup, out);
+    cw_supervisor_set_state_file(sup, statefile);
+    cw_supervisor_set_line_hook(sup, s_line_hook, NULL);
+    int failing_before = s_failing_lines;
+    assert_int_equal(cw_supervisor_start(sup), 0);
+    for (int i = 0; i < 2000 && cw_supervisor_failures(sup, 0) < CW_SUPERVISOR_REPORT_AFTER; i++) {
+        cw_supervisor_poll(sup);
+        s_nap(5);
+    }
+    assert_true(cw_supervisor_failures(sup, 0) >= CW_SUPERVISOR_REPORT_AFTER);
+    cw_supervisor_flush(sup);
+    char text[CW_SUPERVISOR_ERROR_MAX];
+    cw_supervisor_last_error(sup, 0, text, sizeof text);
+    /* the last two distinct error lines, readable; the info line is not an error */
+    assert_string_equal(text, "ledger_open_failed path=\"/a b\" code=14 | cannot go on");
+    cw_supervisor_last_exit(sup, 0, text, sizeof text);
+    assert_string_equal(text, "exit code 1");
+    /* child_failing was logged once for this streak, with the last error */
+    assert_int_equal(s_failing_lines - failing_before, 1);
+    assert_non_null(strstr(s_failing_line, "\"child\":\"failer\""));
+    assert_non_null(strstr(s_failing_line, "ledger_open_failed"));
+    /* every line was passed on to the output, unchanged (not a terminal) */
+    char buf[16384];
+    s_read_text(out, buf, sizeof buf);
+    assert_non_null(strstr(buf, "\"event\":\"hello\"}\n"));
+    assert_non_null(strstr(buf, "\ncannot go on\n"));
+    assert_true(s_lines_seen >= 3);
+    assert_string_equal(s_line_child, "failer");
+    /* the state file */
+    s_read_text(statefile, buf, sizeof buf);
+    char want[64];
+    snprintf(want, sizeof want, "{\"pid\":%d,", (int)getpid());
+    assert_non_null(strstr(buf, want));
+    assert_non_null(strstr(buf, "\"name\":\"failer\""));
+    assert_non_null(strstr(buf, "\"last_exit\":\"exit code 1\""));
+    assert_non_null(strstr(buf, "ledger_open_failed path=\\\"/a b\\\" code=14 | cannot go on"));
+    assert_non_null(strstr(buf, "\"consecutive_failures\":"));
+    cw_supervisor_destroy(&sup);
+    /* removed with the supervisor */
+    assert_int_equal(access(statefile, F_OK), -1);
+    unlink(out);
+    rmdir(dir);
+}
+
+static bool s_hup_pass = false;
+static bool s_on_hup(void *arg)
+{
+    (void)arg;
+    return s_hup_pass;
+}
+
+static void test_sighup_passed_on(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cw-test-hup-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char mark[64], script[1024];
+    snprintf(mark, sizeof mark, "%s/hup", dir);
+    snprintf(script, sizeof script,
+             "trap 'echo hup >> %s' HUP; echo ready >> %s.ready; while :; do sleep 0.05; done",
+             mark, mark);
+    cw_supervisor_t *sup = s_sup_with("listener", script);
+    cw_supervisor_set_hup_hook(sup, s_on_hup, NULL);
+    cw_supervisor_install_signals();
+    assert_int_equal(cw_supervisor_start(sup), 0);
+    char ready[80];
+    snprintf(ready, sizeof ready, "%s.ready", mark);
+    for (int i = 0; i < 1000 && access(ready, F_OK) != 0; i++)
+        s_nap(10);
+    assert_int_equal(access(ready, F_OK), 0);
+    pid_t pid = cw_supervisor_pid(sup, 0);
+    /* the hook refuses: nothing is passed on */
+    s_hup_pass = false;
+    int refused = s_hup_refused;
+    raise(SIGHUP);
+    assert_int_equal(cw_supervisor_run(sup, 300), 0);
+    assert_int_equal(s_hup_refused - refused, 1);
+    /* the hook accepts: the child gets SIGHUP (and the supervisor keeps running) */
+    s_hup_pass = true;
+    raise(SIGHUP);
+    for (int i = 0; i < 100 && access(mark, F_OK) != 0; i++)
+        assert_int_equal(cw_supervisor_run(sup, 100), 0);
+    assert_int_equal(access(mark, F_OK), 0);
+    assert_false(cw_supervisor_signalled());
+    assert_int_equal(cw_supervisor_pid(sup, 0), pid); /* the same child, still running */
+    cw_supervisor_destroy(&sup);
+    unlink(mark);
+    unlink(ready);
+    rmdir(dir);
+}
+
 int main(void)
 {
     cw_log_set_format(1);
@@ -244,6 +385,8 @@ int main(void)
         cmocka_unit_test(test_stop_terminates_and_kills_stragglers),
         cmocka_unit_test(test_request_stop_ends_run),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_last_errors_and_state_file),
+        cmocka_unit_test(test_sighup_passed_on),
         cmocka_unit_test(test_sigterm_stops_everything),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
