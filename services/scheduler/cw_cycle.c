@@ -736,7 +736,7 @@ static int s_page(s_cycle_t *c, const char *doc_type, size_t offset, bool paged,
         cw_map_set_int(req, "limit", S_ANALYZE_LIMIT);
         if (plan->repo && *plan->repo)
             cw_map_set_str(req, "repo", plan->repo);
-        if (paged)
+        if (paged || offset > 0)
             cw_map_set_int(req, "offset", (int64_t)offset);
         err[0] = '\0';
         reply = s_request(self, c->cycle_id, "analyze", CW_SERVICE_ANALYZER, &req, detail, NULL,
@@ -934,8 +934,12 @@ static cw_cycle_result_t s_run(s_cycle_t *c)
                 chosen_type = doc_type;
                 break;
             }
-            if (!paged)
-                break;    /* the best 20 only */
+            if (!paged) { /* the next page, until the ranking ends */
+                if (n < S_ANALYZE_LIMIT)
+                    break;
+                offset += n;
+                continue;
+            }
             if (n == 0) { /* past the end: from the top, once */
                 if (wrapped) {
                     if (start == 0)

@@ -41,6 +41,8 @@ static struct {
     char analyze_doc_type[MAX_SEEN][33];
     int analyze_limit;
     int n_analyze;
+    int full_pages; /* analyze: this many pages of 20 documented targets come first */
+    int64_t analyze_offset[MAX_SEEN];
     int dedup_targets;
     bool dedup_sources_empty;
     char generate_name[128];
@@ -61,6 +63,7 @@ static void s_reset(void)
     S.n_seen = 0;
     S.n_analyze = 0;
     S.analyze_limit = 0;
+    S.full_pages = 0;
     S.dedup_targets = 0;
     S.dedup_sources_empty = false;
     S.generate_name[0] = S.commit_cycle_id[0] = S.commit_doc[0] = '\0';
@@ -105,14 +108,25 @@ static cw_value_t *s_handle(const char *service, const cw_value_t *req)
     s_see(req);
     if (strcmp(type, CW_MSG_ANALYZE_REQUEST) == 0) {
         const char *dt = cw_map_str(req, "doc_type", "function_doc");
-        if (S.n_analyze < MAX_SEEN)
+        int64_t offset = cw_map_int(req, "offset", 0);
+        if (S.n_analyze < MAX_SEEN) {
+            S.analyze_offset[S.n_analyze] = offset;
             snprintf(S.analyze_doc_type[S.n_analyze++], 33, "%s", dt);
+        }
         S.analyze_limit = (int)cw_map_int(req, "limit", -1);
         rep = cw_proto_new(CW_MSG_ANALYZE_REPLY);
         cw_map_set_str(rep, "job_id", job);
         cw_value_t *list = cw_value_new_array();
-        cw_array_push(list, s_target(dt, NULL, "helper"));
-        cw_array_push(list, s_target(dt, "Widget", "render"));
+        if (offset < (int64_t)S.full_pages * 20) {
+            for (int i = 0; i < 20; i++) {
+                char name[32];
+                snprintf(name, sizeof name, "documented_%lld", (long long)offset + i);
+                cw_array_push(list, s_target(dt, NULL, name));
+            }
+        } else {
+            cw_array_push(list, s_target(dt, NULL, "helper"));
+            cw_array_push(list, s_target(dt, "Widget", "render"));
+        }
         cw_map_set(rep, "targets", list);
     } else if (strcmp(type, CW_MSG_DEDUP_REQUEST) == 0) {
         const cw_value_t *targets = cw_map_get(req, "targets");
@@ -125,7 +139,10 @@ static cw_value_t *s_handle(const char *service, const cw_value_t *req)
         cw_map_set_str(rep, "job_id", job);
         cw_value_t *allowed = cw_value_new_array();
         for (size_t i = 0; i < cw_value_size(targets); i++)
-            cw_array_push(allowed, cw_value_new_bool(S.allow_second && i == 1));
+            cw_array_push(allowed,
+                          cw_value_new_bool(S.allow_second && i == 1 &&
+                                            strcmp(cw_map_str(cw_array_at(targets, i), "name", ""),
+                                                   "render") == 0));
         cw_map_set(rep, "allowed", allowed);
     } else if (strcmp(type, CW_MSG_GENERATE_REQUEST) == 0) {
         snprintf(S.generate_name, sizeof S.generate_name, "%s",
@@ -424,6 +441,24 @@ static void test_skipped(void **state)
     assert_int_equal(st.consecutive_skips, 1);
 }
 
+/* The best 20 candidates of a doc type are all documented: the cycle goes on to the next
+   pages of the ranking (analyze with an offset) until it finds one, instead of reporting
+   "nothing to document" while the ranking has more. */
+static void test_pages_past_the_best_20(void **state)
+{
+    fixture_t *f = *state;
+    S.full_pages = 2;
+    cw_cycle_outcome_t o;
+    assert_int_equal(cw_cycle_run(f->runner, &o), CW_CYCLE_COMMITTED);
+    pthread_mutex_lock(&S.lock);
+    assert_int_equal(S.n_analyze, 3);
+    assert_int_equal(S.analyze_offset[0], 0);
+    assert_int_equal(S.analyze_offset[1], 20);
+    assert_int_equal(S.analyze_offset[2], 40);
+    assert_string_equal(S.generate_name, "render");
+    pthread_mutex_unlock(&S.lock);
+}
+
 static void test_llm_down(void **state)
 {
     fixture_t *f = *state;
@@ -613,6 +648,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_committed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_skipped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pages_past_the_best_20, setup, teardown),
         cmocka_unit_test_setup_teardown(test_llm_down, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_recovery, setup, teardown),
