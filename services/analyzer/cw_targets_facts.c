@@ -1,0 +1,1695 @@
+/*  cw_targets_facts — facts from a file's syntax tree (see cw_targets_facts.h).
+
+    One pass per part, each bounded: the top-level nodes (definitions, doc comment), each
+    class's body (members), each function's parameter list and body (counts), and one
+    walk for imports that does not enter function bodies (JS/TS: it does when the text has
+    `require`), as cw_extract_import_count counts them. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem, strcasestr */
+#endif
+#include "cw_targets_facts.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cw_text.h"
+
+#define MAX_WALK_DEPTH 512
+#define MAX_CONTAINERS 16 /* nesting of namespaces/conditionals looked into for definitions */
+
+/* ------------------------------------------------------------------ text */
+
+static bool s_is(TSNode n, const char *type)
+{
+    return !ts_node_is_null(n) && strcmp(ts_node_type(n), type) == 0;
+}
+
+static bool s_in(TSNode n, const char *const *types)
+{
+    return !ts_node_is_null(n) && cw_lang_in(types, ts_node_type(n));
+}
+
+static bool s_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+/* src[a, b) with whitespace runs as one space, trimmed, at most `max` bytes (cut on a
+   UTF-8 boundary, "..." added). NULL when empty or out of memory. */
+static char *s_clean(const char *src, size_t len, size_t a, size_t b, size_t max)
+{
+    if (b > len)
+        b = len;
+    while (a < b && s_space(src[a]))
+        a++;
+    while (b > a && s_space(src[b - 1]))
+        b--;
+    if (a >= b)
+        return NULL;
+    char *out = malloc(max + 4);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    bool space = false, cut = false;
+    for (size_t i = a; i < b; i++) {
+        char c = src[i];
+        if (s_space(c)) {
+            space = true;
+            continue;
+        }
+        size_t need = space ? 2 : 1;
+        if (o + need > max) {
+            cut = true;
+            break;
+        }
+        if (space)
+            out[o++] = ' ';
+        space = false;
+        out[o++] = (unsigned char)c < 0x20 ? ' ' : c;
+    }
+    o = cw_utf8_complete(out, o);
+    if (cut) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static char *s_node_text(TSNode n, const char *src, size_t len, size_t max)
+{
+    if (ts_node_is_null(n))
+        return NULL;
+    return s_clean(src, len, ts_node_start_byte(n), ts_node_end_byte(n), max);
+}
+
+/* a statement's text without its `;` */
+static char *s_stmt_text(TSNode n, const char *src, size_t len)
+{
+    if (ts_node_is_null(n))
+        return NULL;
+    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+    while (b > a && b <= len && (s_space(src[b - 1]) || src[b - 1] == ';'))
+        b--;
+    return s_clean(src, len, a, b, CW_FACTS_TEXT);
+}
+
+/* A definition's header: its text from `from` to its body (field "body"; else the first
+   `{` of its text), without a trailing `{`, `:`, `;` or `=`. */
+static char *s_header(TSNode node, uint32_t from, const char *src, size_t len)
+{
+    uint32_t end = ts_node_end_byte(node);
+    TSNode body = ts_node_child_by_field_name(node, "body", 4);
+    if (!ts_node_is_null(body) && ts_node_start_byte(body) > from)
+        end = ts_node_start_byte(body);
+    else if (end <= len && end > from) {
+        const char *brace = memchr(src + from, '{', end - from);
+        if (brace)
+            end = (uint32_t)(brace - src);
+    }
+    if (end > len)
+        end = (uint32_t)len;
+    for (;;) {
+        while (end > from && (s_space(src[end - 1]) || src[end - 1] == '{' ||
+                              src[end - 1] == ':' || src[end - 1] == ';'))
+            end--;
+        if (end - from >= 2 && src[end - 2] == '=' && src[end - 1] == '>')
+            end -= 2; /* an arrow function's `=>` */
+        else
+            break;
+    }
+    return s_clean(src, len, from, end, CW_FACTS_TEXT);
+}
+
+static bool s_licence(const char *text)
+{
+    static const char *const words[] = {"copyright",    "spdx-license", "license",
+                                        "licence",      "all rights reserved", NULL};
+    for (const char *const *w = words; *w; w++)
+        if (strcasestr(text, *w))
+            return true;
+    return false;
+}
+
+/* ------------------------------------------------------------------ value helpers */
+
+typedef struct {
+    const cw_lang_t *lang;
+    const char *src;
+    size_t len;
+    TSNode root;
+    int err; /* out of memory */
+} s_ctx_t;
+
+static void s_set_str(s_ctx_t *x, cw_value_t *map, const char *key, char *s)
+{
+    if (!s)
+        return;
+    if (cw_map_set_str(map, key, s) != 0)
+        x->err = -1;
+    free(s);
+}
+
+static void s_push(s_ctx_t *x, cw_value_t *arr, cw_value_t *v)
+{
+    if (!v || cw_array_push(arr, v) != 0)
+        x->err = -1;
+}
+
+/* {name, kind, line, signature?} appended to arr (bounded by `max`); name is taken over. */
+static void s_member(s_ctx_t *x, cw_value_t *arr, size_t max, char *name, const char *kind,
+                     TSNode at, char *signature)
+{
+    if (!name || !*name || cw_value_size(arr) >= max) {
+        free(name);
+        free(signature);
+        return;
+    }
+    cw_value_t *m = cw_value_new_map();
+    if (!m) {
+        free(name);
+        free(signature);
+        x->err = -1;
+        return;
+    }
+    s_set_str(x, m, "name", name);
+    if (cw_map_set_str(m, "kind", kind) != 0 ||
+        cw_map_set_int(m, "line", (int64_t)ts_node_start_point(at).row + 1) != 0)
+        x->err = -1;
+    s_set_str(x, m, "signature", signature);
+    s_push(x, arr, m);
+}
+
+/* ------------------------------------------------------------------ names */
+
+/* The innermost name of a C/C++ declarator (through pointer, array, function, reference,
+   parenthesized and init declarators), or a null node. */
+static TSNode s_declarator_name(TSNode d)
+{
+    for (int guard = 0; guard < 16 && !ts_node_is_null(d); guard++) {
+        const char *t = ts_node_type(d);
+        if (strcmp(t, "identifier") == 0 || strcmp(t, "field_identifier") == 0 ||
+            strcmp(t, "type_identifier") == 0 || strcmp(t, "destructor_name") == 0 ||
+            strcmp(t, "operator_name") == 0 || strcmp(t, "qualified_identifier") == 0 ||
+            strcmp(t, "template_function") == 0)
+            return d;
+        TSNode next = ts_node_child_by_field_name(d, "declarator", 10);
+        d = ts_node_is_null(next) ? ts_node_named_child(d, 0) : next;
+    }
+    return (TSNode){0};
+}
+
+/* Whether a C/C++ declarator declares a function (a function_declarator before the name). */
+static TSNode s_function_declarator(TSNode d)
+{
+    for (int guard = 0; guard < 16 && !ts_node_is_null(d); guard++) {
+        const char *t = ts_node_type(d);
+        if (strcmp(t, "function_declarator") == 0)
+            return d;
+        if (strcmp(t, "pointer_declarator") != 0 && strcmp(t, "reference_declarator") != 0 &&
+            strcmp(t, "attributed_declarator") != 0 && strcmp(t, "parenthesized_declarator") != 0)
+            break;
+        TSNode next = ts_node_child_by_field_name(d, "declarator", 10);
+        d = ts_node_is_null(next) ? ts_node_named_child(d, 0) : next;
+    }
+    return (TSNode){0};
+}
+
+/* Each child of `n` in field `field`, in order, into out (at most max). */
+static size_t s_field_children(TSNode n, const char *field, TSNode *out, size_t max)
+{
+    size_t k = 0;
+    if (ts_node_is_null(n))
+        return 0;
+    TSTreeCursor c = ts_tree_cursor_new(n);
+    if (ts_tree_cursor_goto_first_child(&c)) {
+        do {
+            const char *f = ts_tree_cursor_current_field_name(&c);
+            TSNode n = ts_tree_cursor_current_node(&c);
+            /* (tree-sitter 0.20 also names the separators of a repeated field) */
+            if (f && strcmp(f, field) == 0 && ts_node_is_named(n) && k < max)
+                out[k++] = n;
+        } while (ts_tree_cursor_goto_next_sibling(&c));
+    }
+    ts_tree_cursor_delete(&c);
+    return k;
+}
+
+static bool s_is_js(const cw_lang_t *lang)
+{
+    return lang->id == CW_LANG_JAVASCRIPT || lang->id == CW_LANG_TYPESCRIPT ||
+           lang->id == CW_LANG_TSX;
+}
+
+static bool s_is_c(const cw_lang_t *lang)
+{
+    return lang->id == CW_LANG_C || lang->id == CW_LANG_CPP;
+}
+
+static bool s_function_value(TSNode v)
+{
+    while (s_is(v, "parenthesized_expression"))
+        v = ts_node_named_child(v, 0);
+    static const char *const fns[] = {"arrow_function", "function_expression", "function",
+                                      "generator_function", NULL};
+    return s_in(v, fns);
+}
+
+/* UPPER_CASE names (module-level constants by convention) */
+static bool s_upper(const char *s)
+{
+    bool letter = false;
+    for (; *s; s++) {
+        if (isupper((unsigned char)*s))
+            letter = true;
+        else if (!isdigit((unsigned char)*s) && *s != '_')
+            return false;
+    }
+    return letter;
+}
+
+/* ------------------------------------------------------------------ parameters */
+
+/* src[a, b) with the span of `name` left out ("const char *p" - "p" = "const char *") */
+static char *s_without(uint32_t a, uint32_t b, TSNode name, const char *src, size_t len)
+{
+    if (ts_node_is_null(name))
+        return s_clean(src, len, a, b, CW_FACTS_TEXT);
+    uint32_t na = ts_node_start_byte(name), nb = ts_node_end_byte(name);
+    if (na < a || nb > b || b > len)
+        return NULL;
+    size_t n1 = na - a, n2 = b - nb;
+    char *buf = malloc(n1 + n2 + 2);
+    if (!buf)
+        return NULL;
+    memcpy(buf, src + a, n1);
+    buf[n1] = ' ';
+    memcpy(buf + n1 + 1, src + nb, n2);
+    char *out = s_clean(buf, n1 + n2 + 1, 0, n1 + n2 + 1, CW_FACTS_TEXT);
+    free(buf);
+    return out;
+}
+
+/* a type annotation without its leading `:` (TS) */
+static char *s_type_text(TSNode t, const char *src, size_t len)
+{
+    if (ts_node_is_null(t))
+        return NULL;
+    uint32_t a = ts_node_start_byte(t), b = ts_node_end_byte(t);
+    if (s_is(t, "type_annotation")) {
+        while (a < b && a < len && (src[a] == ':' || s_space(src[a])))
+            a++;
+    }
+    return s_clean(src, len, a, b, CW_FACTS_TEXT);
+}
+
+static void s_param(s_ctx_t *x, cw_value_t *arr, char *name, char *type, char *dflt)
+{
+    if (cw_value_size(arr) >= CW_FACTS_MAX_PARAMS) {
+        free(name);
+        free(type);
+        free(dflt);
+        return;
+    }
+    cw_value_t *p = cw_value_new_map();
+    if (!p) {
+        free(name);
+        free(type);
+        free(dflt);
+        x->err = -1;
+        return;
+    }
+    if (!name && !type)
+        name = strdup("...");
+    if (cw_map_set_str(p, "name", name ? name : "") != 0)
+        x->err = -1;
+    free(name);
+    s_set_str(x, p, "type", type);
+    s_set_str(x, p, "default", dflt);
+    s_push(x, arr, p);
+}
+
+static void s_params_python(s_ctx_t *x, TSNode params, cw_value_t *arr)
+{
+    uint32_t n = ts_node_named_child_count(params);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode p = ts_node_named_child(params, i);
+        const char *t = ts_node_type(p);
+        TSNode name = p, type = {0}, value = {0};
+        if (strcmp(t, "default_parameter") == 0 || strcmp(t, "typed_default_parameter") == 0) {
+            name = ts_node_child_by_field_name(p, "name", 4);
+            type = ts_node_child_by_field_name(p, "type", 4);
+            value = ts_node_child_by_field_name(p, "value", 5);
+        } else if (strcmp(t, "typed_parameter") == 0) {
+            name = ts_node_named_child(p, 0);
+            type = ts_node_child_by_field_name(p, "type", 4);
+        } else if (strcmp(t, "identifier") != 0 && strcmp(t, "list_splat_pattern") != 0 &&
+                   strcmp(t, "dictionary_splat_pattern") != 0 && strcmp(t, "tuple_pattern") != 0)
+            continue; /* `*` and `/` separators, comments */
+        if (ts_node_is_null(name))
+            continue;
+        s_param(x, arr, s_node_text(name, x->src, x->len, CW_FACTS_TEXT),
+                s_node_text(type, x->src, x->len, CW_FACTS_TEXT),
+                s_node_text(value, x->src, x->len, CW_FACTS_TEXT));
+    }
+}
+
+static void s_params_js(s_ctx_t *x, TSNode params, cw_value_t *arr)
+{
+    if (s_is(params, "identifier")) { /* `x => ...` */
+        s_param(x, arr, s_node_text(params, x->src, x->len, CW_FACTS_TEXT), NULL, NULL);
+        return;
+    }
+    uint32_t n = ts_node_named_child_count(params);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode p = ts_node_named_child(params, i);
+        const char *t = ts_node_type(p);
+        TSNode name = p, type = {0}, value = {0};
+        bool optional = false;
+        if (strcmp(t, "required_parameter") == 0 || strcmp(t, "optional_parameter") == 0) {
+            name = ts_node_child_by_field_name(p, "pattern", 7);
+            type = ts_node_child_by_field_name(p, "type", 4);
+            value = ts_node_child_by_field_name(p, "value", 5);
+            optional = t[0] == 'o';
+        } else if (strcmp(t, "assignment_pattern") == 0) {
+            name = ts_node_child_by_field_name(p, "left", 4);
+            value = ts_node_child_by_field_name(p, "right", 5);
+        } else if (strcmp(t, "comment") == 0 || strcmp(t, "decorator") == 0) {
+            continue;
+        }
+        if (ts_node_is_null(name))
+            continue;
+        char *nm = s_node_text(name, x->src, x->len, CW_FACTS_TEXT);
+        if (nm && optional) {
+            size_t l = strlen(nm);
+            char *q = realloc(nm, l + 2);
+            if (q) {
+                q[l] = '?';
+                q[l + 1] = '\0';
+                nm = q;
+            }
+        }
+        s_param(x, arr, nm, s_type_text(type, x->src, x->len),
+                s_node_text(value, x->src, x->len, CW_FACTS_TEXT));
+    }
+}
+
+static void s_params_go(s_ctx_t *x, TSNode params, cw_value_t *arr)
+{
+    uint32_t n = ts_node_named_child_count(params);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode p = ts_node_named_child(params, i);
+        bool variadic = s_is(p, "variadic_parameter_declaration");
+        if (!variadic && !s_is(p, "parameter_declaration"))
+            continue;
+        TSNode type = ts_node_child_by_field_name(p, "type", 4);
+        char *tt = s_node_text(type, x->src, x->len, CW_FACTS_TEXT);
+        if (variadic && tt) {
+            size_t l = strlen(tt);
+            char *v = malloc(l + 4);
+            if (v) {
+                memcpy(v, "...", 3);
+                memcpy(v + 3, tt, l + 1);
+            }
+            free(tt);
+            tt = v;
+        }
+        TSNode names[CW_FACTS_MAX_PARAMS];
+        size_t k = s_field_children(p, "name", names, CW_FACTS_MAX_PARAMS);
+        if (k == 0) { /* unnamed: `func(int, string)` */
+            s_param(x, arr, NULL, tt, NULL);
+            continue;
+        }
+        for (size_t j = 0; j < k; j++)
+            s_param(x, arr, s_node_text(names[j], x->src, x->len, CW_FACTS_TEXT),
+                    j + 1 == k ? tt : (tt ? strdup(tt) : NULL), NULL);
+    }
+}
+
+static void s_params_rust(s_ctx_t *x, TSNode params, cw_value_t *arr)
+{
+    uint32_t n = ts_node_named_child_count(params);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode p = ts_node_named_child(params, i);
+        if (s_is(p, "self_parameter")) {
+            s_param(x, arr, s_node_text(p, x->src, x->len, CW_FACTS_TEXT), NULL, NULL);
+        } else if (s_is(p, "parameter")) {
+            s_param(x, arr,
+                    s_node_text(ts_node_child_by_field_name(p, "pattern", 7), x->src, x->len,
+                                CW_FACTS_TEXT),
+                    s_node_text(ts_node_child_by_field_name(p, "type", 4), x->src, x->len,
+                                CW_FACTS_TEXT),
+                    NULL);
+        } else if (s_is(p, "variadic_parameter")) {
+            s_param(x, arr, strdup("..."), NULL, NULL);
+        }
+    }
+}
+
+static void s_params_c(s_ctx_t *x, TSNode params, cw_value_t *arr)
+{
+    uint32_t n = ts_node_child_count(params);
+    uint32_t named = ts_node_named_child_count(params);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode p = ts_node_child(params, i);
+        const char *t = ts_node_type(p);
+        if (strcmp(t, "...") == 0 || strcmp(t, "variadic_parameter") == 0) {
+            s_param(x, arr, strdup("..."), NULL, NULL);
+            continue;
+        }
+        if (!ts_node_is_named(p) ||
+            (strcmp(t, "parameter_declaration") != 0 &&
+             strcmp(t, "optional_parameter_declaration") != 0 &&
+             strcmp(t, "variadic_parameter_declaration") != 0))
+            continue;
+        TSNode decl = ts_node_child_by_field_name(p, "declarator", 10);
+        TSNode name = s_declarator_name(decl);
+        TSNode value = ts_node_child_by_field_name(p, "default_value", 13);
+        if (ts_node_is_null(decl) && named == 1) {
+            TSNode type = ts_node_child_by_field_name(p, "type", 4);
+            if (s_is(type, "primitive_type") && ts_node_end_byte(type) - ts_node_start_byte(type) ==
+                                                    4 &&
+                memcmp(x->src + ts_node_start_byte(type), "void", 4) == 0)
+                return; /* `(void)`: no parameters */
+        }
+        /* the type: the declaration without its name (and without its default) */
+        uint32_t a = ts_node_start_byte(p), b = ts_node_end_byte(p);
+        if (!ts_node_is_null(value)) {
+            b = ts_node_start_byte(value);
+            while (b > a && (s_space(x->src[b - 1]) || x->src[b - 1] == '='))
+                b--;
+        }
+        char *type = s_without(a, b, name, x->src, x->len);
+        s_param(x, arr, s_node_text(name, x->src, x->len, CW_FACTS_TEXT), type,
+                s_node_text(value, x->src, x->len, CW_FACTS_TEXT));
+    }
+}
+
+/* C/C++: the return type: qualifiers and type of the definition, then a `*`/`&` for each
+   pointer/reference declarator around the function declarator (or C++'s trailing return
+   type). NULL for constructors and destructors. */
+static char *s_returns_c(s_ctx_t *x, TSNode fn, TSNode fdecl)
+{
+    uint32_t cc = ts_node_named_child_count(fdecl);
+    for (uint32_t i = 0; i < cc; i++) {
+        TSNode t = ts_node_named_child(fdecl, i);
+        if (s_is(t, "trailing_return_type")) {
+            TSNode d = ts_node_named_child(t, 0);
+            return s_node_text(ts_node_is_null(d) ? t : d, x->src, x->len, CW_FACTS_TEXT);
+        }
+    }
+    TSNode type = ts_node_child_by_field_name(fn, "type", 4);
+    if (ts_node_is_null(type))
+        return NULL;
+    char buf[CW_FACTS_TEXT + 64];
+    size_t o = 0;
+    uint32_t n = ts_node_named_child_count(fn);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode q = ts_node_named_child(fn, i);
+        if (s_is(q, "type_qualifier") && ts_node_start_byte(q) < ts_node_start_byte(type)) {
+            char *t = s_node_text(q, x->src, x->len, 32);
+            if (t && o + strlen(t) + 2 < sizeof buf)
+                o += (size_t)snprintf(buf + o, sizeof buf - o, "%s ", t);
+            free(t);
+        }
+    }
+    char *t = s_node_text(type, x->src, x->len, CW_FACTS_TEXT);
+    if (t && o + strlen(t) + 1 < sizeof buf)
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s", t);
+    free(t);
+    bool space = true;
+    TSNode d = ts_node_child_by_field_name(fn, "declarator", 10);
+    for (int guard = 0; guard < 16 && !ts_node_is_null(d) && !ts_node_eq(d, fdecl); guard++) {
+        const char *dt = ts_node_type(d);
+        char mark = strcmp(dt, "pointer_declarator") == 0     ? '*'
+                    : strcmp(dt, "reference_declarator") == 0 ? '&'
+                                                              : 0;
+        if (mark && o + 3 < sizeof buf) {
+            if (space)
+                buf[o++] = ' ';
+            space = false;
+            buf[o++] = mark;
+        }
+        TSNode next = ts_node_child_by_field_name(d, "declarator", 10);
+        d = ts_node_is_null(next) ? ts_node_named_child(d, 0) : next;
+    }
+    buf[o] = '\0';
+    return o ? s_clean(buf, o, 0, o, CW_FACTS_TEXT) : NULL;
+}
+
+/* The parameters node and the return type of a function node. */
+static TSNode s_signature_parts(s_ctx_t *x, TSNode fn, char **returns)
+{
+    *returns = NULL;
+    const cw_lang_t *lang = x->lang;
+    if (s_is_c(lang)) {
+        TSNode fdecl = s_function_declarator(ts_node_child_by_field_name(fn, "declarator", 10));
+        if (ts_node_is_null(fdecl))
+            return fdecl;
+        *returns = s_returns_c(x, fn, fdecl);
+        return ts_node_child_by_field_name(fdecl, "parameters", 10);
+    }
+    TSNode ret = ts_node_child_by_field_name(fn, lang->id == CW_LANG_GO ? "result" : "return_type",
+                                             lang->id == CW_LANG_GO ? 6 : 11);
+    *returns = s_type_text(ret, x->src, x->len);
+    TSNode params = ts_node_child_by_field_name(fn, "parameters", 10);
+    if (ts_node_is_null(params) && s_is_js(lang))
+        params = ts_node_child_by_field_name(fn, "parameter", 9);
+    return params;
+}
+
+static cw_value_t *s_params(s_ctx_t *x, TSNode params)
+{
+    cw_value_t *arr = cw_value_new_array();
+    if (!arr) {
+        x->err = -1;
+        return NULL;
+    }
+    if (ts_node_is_null(params))
+        return arr;
+    switch (x->lang->id) {
+    case CW_LANG_PYTHON:
+        s_params_python(x, params, arr);
+        break;
+    case CW_LANG_GO:
+        s_params_go(x, params, arr);
+        break;
+    case CW_LANG_RUST:
+        s_params_rust(x, params, arr);
+        break;
+    case CW_LANG_C:
+    case CW_LANG_CPP:
+        s_params_c(x, params, arr);
+        break;
+    default:
+        s_params_js(x, params, arr);
+        break;
+    }
+    return arr;
+}
+
+/* ------------------------------------------------------------------ body counts */
+
+enum { B_NONE = 0, B_LOOP, B_RETURN, B_RAISE, B_CATCH, B_YIELD, B_AWAIT, B_GOTO, B_UNSAFE, B_MACRO };
+#define B_COUNT 10
+static const char *const s_body_keys[B_COUNT] = {NULL,     "loops",   "returns", "raises",
+                                                 "catches", "yields", "awaits",  "gotos",
+                                                 "unsafe",  NULL};
+
+typedef struct {
+    const char *type;
+    int kind;
+} s_body_type_t;
+
+static const s_body_type_t s_body_python[] = {
+    {"for_statement", B_LOOP}, {"while_statement", B_LOOP},   {"for_in_clause", B_LOOP},
+    {"return_statement", B_RETURN}, {"raise_statement", B_RAISE}, {"except_clause", B_CATCH},
+    {"except_group_clause", B_CATCH}, {"yield", B_YIELD},     {"await", B_AWAIT},
+    {NULL, 0}};
+static const s_body_type_t s_body_js[] = {
+    {"for_statement", B_LOOP},      {"for_in_statement", B_LOOP},  {"while_statement", B_LOOP},
+    {"do_statement", B_LOOP},       {"return_statement", B_RETURN}, {"throw_statement", B_RAISE},
+    {"catch_clause", B_CATCH},      {"yield_expression", B_YIELD}, {"await_expression", B_AWAIT},
+    {NULL, 0}};
+static const s_body_type_t s_body_go[] = {{"for_statement", B_LOOP},
+                                          {"return_statement", B_RETURN},
+                                          {"goto_statement", B_GOTO},
+                                          {NULL, 0}};
+static const s_body_type_t s_body_rust[] = {
+    {"for_expression", B_LOOP},      {"while_expression", B_LOOP},  {"loop_expression", B_LOOP},
+    {"return_expression", B_RETURN}, {"await_expression", B_AWAIT}, {"unsafe_block", B_UNSAFE},
+    {"macro_invocation", B_MACRO},   {NULL, 0}};
+static const s_body_type_t s_body_c[] = {
+    {"for_statement", B_LOOP},       {"while_statement", B_LOOP},    {"do_statement", B_LOOP},
+    {"for_range_loop", B_LOOP},      {"return_statement", B_RETURN}, {"goto_statement", B_GOTO},
+    {"throw_statement", B_RAISE},    {"throw_expression", B_RAISE},  {"catch_clause", B_CATCH},
+    {"co_await_expression", B_AWAIT}, {"co_yield_statement", B_YIELD}, {NULL, 0}};
+
+static uint8_t *s_body_kinds[CW_LANG_COUNT];
+static uint32_t s_body_kind_count[CW_LANG_COUNT];
+static pthread_mutex_t s_body_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* kind of each symbol of the language (index = TSSymbol), built once */
+static const uint8_t *s_body_table(const cw_lang_t *lang, uint32_t *count)
+{
+    *count = 0;
+    if ((int)lang->id < 0 || lang->id >= CW_LANG_COUNT)
+        return NULL;
+    pthread_mutex_lock(&s_body_lock);
+    if (!s_body_kinds[lang->id]) {
+        const s_body_type_t *types = lang->id == CW_LANG_PYTHON ? s_body_python
+                                     : lang->id == CW_LANG_GO   ? s_body_go
+                                     : lang->id == CW_LANG_RUST ? s_body_rust
+                                     : s_is_c(lang)             ? s_body_c
+                                                                : s_body_js;
+        const TSLanguage *g = lang->grammar();
+        uint32_t n = ts_language_symbol_count(g);
+        uint8_t *k = calloc(n ? n : 1, 1);
+        if (k) {
+            for (uint32_t i = 0; i < n; i++) {
+                const char *name = ts_language_symbol_name(g, (TSSymbol)i);
+                if (!name || ts_language_symbol_type(g, (TSSymbol)i) != TSSymbolTypeRegular)
+                    continue;
+                for (const s_body_type_t *t = types; t->type; t++)
+                    if (strcmp(t->type, name) == 0)
+                        k[i] = (uint8_t)t->kind;
+            }
+            s_body_kind_count[lang->id] = n;
+            s_body_kinds[lang->id] = k;
+        }
+    }
+    *count = s_body_kind_count[lang->id];
+    const uint8_t *out = s_body_kinds[lang->id];
+    pthread_mutex_unlock(&s_body_lock);
+    return out;
+}
+
+/* Rust: `panic!`, `unreachable!`, `todo!`, `unimplemented!` raise */
+static bool s_panics(s_ctx_t *x, TSNode n)
+{
+    TSNode m = ts_node_child_by_field_name(n, "macro", 5);
+    if (ts_node_is_null(m) || ts_node_end_byte(m) > x->len)
+        return false;
+    size_t l = ts_node_end_byte(m) - ts_node_start_byte(m);
+    const char *s = x->src + ts_node_start_byte(m);
+    static const char *const names[] = {"panic", "unreachable", "todo", "unimplemented", NULL};
+    for (const char *const *p = names; *p; p++)
+        if (strlen(*p) == l && memcmp(s, *p, l) == 0)
+            return true;
+    return false;
+}
+
+static cw_value_t *s_body(s_ctx_t *x, TSNode fn)
+{
+    uint32_t nk = 0, nf = 0;
+    const uint8_t *kinds = s_body_table(x->lang, &nk);
+    const uint16_t *flags = cw_lang_symbol_flags(x->lang, &nf);
+    if (!kinds)
+        return NULL;
+    long counts[B_COUNT] = {0};
+    long depth_max = 0;
+    int loops_at[MAX_WALK_DEPTH + 1]; /* loops open above each depth */
+    TSTreeCursor cur = ts_tree_cursor_new(fn);
+    int depth = 0;
+    loops_at[0] = 0;
+    for (;;) {
+        TSNode n = ts_tree_cursor_current_node(&cur);
+        TSSymbol sym = ts_node_symbol(n);
+        int kind = sym < nk ? kinds[sym] : B_NONE;
+        int open = loops_at[depth];
+        if (kind == B_MACRO)
+            kind = s_panics(x, n) ? B_RAISE : B_NONE;
+        if (kind != B_NONE)
+            counts[kind]++;
+        if (kind == B_LOOP) {
+            open++;
+            if (open > depth_max)
+                depth_max = open;
+        }
+        uint16_t fl = cw_lang_node_flags(flags, nf, n);
+        bool descend = ts_node_child_count(n) > 0 && !(fl & (CW_SYM_ATOMIC | CW_SYM_COMMENT));
+        if (descend && depth < MAX_WALK_DEPTH && ts_tree_cursor_goto_first_child(&cur)) {
+            depth++;
+            loops_at[depth] = open;
+            continue;
+        }
+        bool done = false;
+        while (!ts_tree_cursor_goto_next_sibling(&cur)) {
+            if (depth == 0 || !ts_tree_cursor_goto_parent(&cur)) {
+                done = true;
+                break;
+            }
+            depth--;
+        }
+        if (done)
+            break;
+    }
+    ts_tree_cursor_delete(&cur);
+    cw_value_t *body = cw_value_new_map();
+    if (!body) {
+        x->err = -1;
+        return NULL;
+    }
+    for (int k = 1; k < B_COUNT; k++)
+        if (s_body_keys[k] && counts[k] > 0 && cw_map_set_int(body, s_body_keys[k], counts[k]) != 0)
+            x->err = -1;
+    if (depth_max > 0 && cw_map_set_int(body, "loop_depth", depth_max) != 0)
+        x->err = -1;
+    return body;
+}
+
+/* ------------------------------------------------------------------ members */
+
+static void s_members_python(s_ctx_t *x, TSNode cls, cw_value_t *arr)
+{
+    TSNode body = ts_node_child_by_field_name(cls, "body", 4);
+    uint32_t n = ts_node_named_child_count(body);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode m = ts_node_named_child(body, i);
+        TSNode def = s_is(m, "decorated_definition")
+                         ? ts_node_child_by_field_name(m, "definition", 10)
+                         : m;
+        if (s_is(def, "function_definition") || s_is(def, "class_definition")) {
+            s_member(x, arr, CW_FACTS_MAX_MEMBERS,
+                     s_node_text(ts_node_child_by_field_name(def, "name", 4), x->src, x->len,
+                                 CW_FACTS_TEXT),
+                     s_is(def, "class_definition") ? "class" : "method",
+                     m, s_header(def, ts_node_start_byte(def), x->src, x->len));
+        } else if (s_is(m, "expression_statement") &&
+                   s_is(ts_node_named_child(m, 0), "assignment")) {
+            TSNode as = ts_node_named_child(m, 0);
+            TSNode left = ts_node_child_by_field_name(as, "left", 4);
+            s_member(x, arr, CW_FACTS_MAX_MEMBERS, s_node_text(left, x->src, x->len, CW_FACTS_TEXT),
+                     "attribute", m, s_node_text(as, x->src, x->len, CW_FACTS_TEXT));
+        }
+    }
+}
+
+static void s_members_js(s_ctx_t *x, TSNode cls, cw_value_t *arr)
+{
+    TSNode body = ts_node_child_by_field_name(cls, "body", 4);
+    uint32_t n = ts_node_named_child_count(body);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode m = ts_node_named_child(body, i);
+        const char *t = ts_node_type(m);
+        const char *kind = NULL;
+        TSNode name = ts_node_child_by_field_name(m, "name", 4);
+        char *sig = NULL;
+        if (strcmp(t, "method_definition") == 0) {
+            kind = "method";
+            sig = s_header(m, ts_node_start_byte(m), x->src, x->len);
+        } else if (strcmp(t, "abstract_method_signature") == 0 ||
+                   strcmp(t, "method_signature") == 0) {
+            kind = "method";
+            sig = s_stmt_text(m, x->src, x->len);
+        } else if (strcmp(t, "public_field_definition") == 0 ||
+                   strcmp(t, "field_definition") == 0) {
+            if (ts_node_is_null(name))
+                name = ts_node_child_by_field_name(m, "property", 8);
+            TSNode v = ts_node_child_by_field_name(m, "value", 5);
+            kind = s_function_value(v) ? "method" : "field";
+            sig = strcmp(kind, "method") == 0 ? s_header(v, ts_node_start_byte(m), x->src, x->len)
+                                              : s_stmt_text(m, x->src, x->len);
+        } else if (strcmp(t, "property_signature") == 0) {
+            kind = "property";
+            sig = s_stmt_text(m, x->src, x->len);
+        }
+        if (!kind) {
+            free(sig);
+            continue;
+        }
+        s_member(x, arr, CW_FACTS_MAX_MEMBERS, s_node_text(name, x->src, x->len, CW_FACTS_TEXT),
+                 kind, m, sig);
+    }
+}
+
+static void s_members_go(s_ctx_t *x, TSNode spec, cw_value_t *arr)
+{
+    TSNode st = ts_node_child_by_field_name(spec, "type", 4);
+    TSNode list = {0};
+    uint32_t k = ts_node_named_child_count(st);
+    for (uint32_t i = 0; i < k && ts_node_is_null(list); i++)
+        if (s_is(ts_node_named_child(st, i), "field_declaration_list"))
+            list = ts_node_named_child(st, i);
+    uint32_t n = ts_node_named_child_count(list);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode f = ts_node_named_child(list, i);
+        if (!s_is(f, "field_declaration"))
+            continue;
+        TSNode names[64];
+        size_t c = s_field_children(f, "name", names, 64);
+        if (c == 0) {
+            s_member(x, arr, CW_FACTS_MAX_MEMBERS,
+                     s_node_text(ts_node_child_by_field_name(f, "type", 4), x->src, x->len,
+                                 CW_FACTS_TEXT),
+                     "embedded", f, NULL);
+            continue;
+        }
+        for (size_t j = 0; j < c; j++)
+            s_member(x, arr, CW_FACTS_MAX_MEMBERS,
+                     s_node_text(names[j], x->src, x->len, CW_FACTS_TEXT), "field", f,
+                     s_node_text(f, x->src, x->len, CW_FACTS_TEXT));
+    }
+}
+
+static void s_members_rust(s_ctx_t *x, TSNode item, cw_value_t *arr)
+{
+    TSNode body = ts_node_child_by_field_name(item, "body", 4);
+    uint32_t n = ts_node_named_child_count(body);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode m = ts_node_named_child(body, i);
+        const char *kind = s_is(m, "function_item") || s_is(m, "function_signature_item")
+                               ? "method"
+                           : s_is(m, "const_item")                               ? "constant"
+                           : s_is(m, "type_item") || s_is(m, "associated_type") ? "type"
+                                                                                 : NULL;
+        if (!kind)
+            continue;
+        s_member(x, arr, CW_FACTS_MAX_MEMBERS,
+                 s_node_text(ts_node_child_by_field_name(m, "name", 4), x->src, x->len,
+                             CW_FACTS_TEXT),
+                 kind, m, s_header(m, ts_node_start_byte(m), x->src, x->len));
+    }
+}
+
+/* C/C++ field declarations: each declarator a field (or the method it declares) */
+static void s_c_field(s_ctx_t *x, TSNode f, cw_value_t *arr)
+{
+    TSNode decls[64];
+    size_t c = s_field_children(f, "declarator", decls, 64);
+    if (c == 1 && !ts_node_is_null(s_function_declarator(decls[0]))) {
+        s_member(x, arr, CW_FACTS_MAX_MEMBERS,
+                 s_node_text(s_declarator_name(decls[0]), x->src, x->len, CW_FACTS_TEXT),
+                 "method", f, s_stmt_text(f, x->src, x->len));
+        return;
+    }
+    if (c == 0) { /* a nested type without a member name */
+        TSNode type = ts_node_child_by_field_name(f, "type", 4);
+        const char *t = ts_node_is_null(type) ? "" : ts_node_type(type);
+        const char *kind = strcmp(t, "class_specifier") == 0    ? "class"
+                           : strcmp(t, "struct_specifier") == 0 ? "struct"
+                           : strcmp(t, "union_specifier") == 0  ? "union"
+                           : strcmp(t, "enum_specifier") == 0   ? "enum"
+                                                                : NULL;
+        TSNode name = ts_node_child_by_field_name(type, "name", 4);
+        if (kind)
+            s_member(x, arr, CW_FACTS_MAX_MEMBERS,
+                     ts_node_is_null(name) ? strdup(kind)
+                                           : s_node_text(name, x->src, x->len, CW_FACTS_TEXT),
+                     kind, f, s_header(type, ts_node_start_byte(type), x->src, x->len));
+        return;
+    }
+    char *sig = s_stmt_text(f, x->src, x->len);
+    for (size_t j = 0; j < c; j++)
+        s_member(x, arr, CW_FACTS_MAX_MEMBERS,
+                 s_node_text(s_declarator_name(decls[j]), x->src, x->len, CW_FACTS_TEXT), "field",
+                 f, sig ? strdup(sig) : NULL);
+    free(sig);
+}
+
+static void s_members_c(s_ctx_t *x, TSNode cls, cw_value_t *arr)
+{
+    TSNode body = ts_node_child_by_field_name(cls, "body", 4);
+    uint32_t n = ts_node_named_child_count(body);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode m = ts_node_named_child(body, i);
+        TSNode at = m;
+        if (s_is(m, "template_declaration")) {
+            uint32_t k = ts_node_named_child_count(m);
+            for (uint32_t j = 0; j < k; j++) {
+                TSNode t = ts_node_named_child(m, j);
+                if (!s_is(t, "template_parameter_list")) {
+                    m = t;
+                    break;
+                }
+            }
+        }
+        if (s_is(m, "function_definition")) {
+            TSNode fd = s_function_declarator(ts_node_child_by_field_name(m, "declarator", 10));
+            s_member(x, arr, CW_FACTS_MAX_MEMBERS,
+                     s_node_text(s_declarator_name(ts_node_child_by_field_name(fd, "declarator", 10)),
+                                 x->src, x->len, CW_FACTS_TEXT),
+                     "method", at, s_header(m, ts_node_start_byte(m), x->src, x->len));
+        } else if (s_is(m, "field_declaration") || s_is(m, "declaration")) {
+            s_c_field(x, m, arr);
+        } else if (s_is(m, "alias_declaration") || s_is(m, "type_definition")) {
+            TSNode name = ts_node_child_by_field_name(m, "name", 4);
+            if (ts_node_is_null(name))
+                name = s_declarator_name(ts_node_child_by_field_name(m, "declarator", 10));
+            s_member(x, arr, CW_FACTS_MAX_MEMBERS, s_node_text(name, x->src, x->len, CW_FACTS_TEXT),
+                     "type", at, s_stmt_text(m, x->src, x->len));
+        }
+    }
+}
+
+static const char *const s_class_nodes_py[] = {"class_definition", NULL};
+static const char *const s_class_nodes_js[] = {"class_declaration", "class",
+                                               "abstract_class_declaration",
+                                               "interface_declaration", NULL};
+static const char *const s_class_nodes_go[] = {"type_spec", NULL};
+static const char *const s_class_nodes_rust[] = {"impl_item", "trait_item", NULL};
+static const char *const s_class_nodes_c[] = {"struct_specifier", NULL};
+static const char *const s_class_nodes_cpp[] = {"class_specifier", "struct_specifier",
+                                                "union_specifier", NULL};
+
+static const char *const *s_class_nodes(const cw_lang_t *lang)
+{
+    switch (lang->id) {
+    case CW_LANG_PYTHON:
+        return s_class_nodes_py;
+    case CW_LANG_GO:
+        return s_class_nodes_go;
+    case CW_LANG_RUST:
+        return s_class_nodes_rust;
+    case CW_LANG_C:
+        return s_class_nodes_c;
+    case CW_LANG_CPP:
+        return s_class_nodes_cpp;
+    default:
+        return s_class_nodes_js;
+    }
+}
+
+/* The class node inside [a, b) (the first in pre-order: the outermost), or a null node. */
+static TSNode s_find_class(s_ctx_t *x, uint32_t a, uint32_t b)
+{
+    const char *const *types = s_class_nodes(x->lang);
+    bool need_body = !s_is_js(x->lang) && x->lang->id != CW_LANG_PYTHON &&
+                     x->lang->id != CW_LANG_GO;
+    TSNode n = x->root;
+    for (int guard = 0; guard < MAX_WALK_DEPTH; guard++) {
+        TSNode next = {0};
+        uint32_t k = ts_node_named_child_count(n);
+        for (uint32_t i = 0; i < k; i++) {
+            TSNode c = ts_node_named_child(n, i);
+            uint32_t s = ts_node_start_byte(c), e = ts_node_end_byte(c);
+            if (e <= a || s >= b)
+                continue;
+            if (s >= a && e <= b && s_in(c, types) &&
+                (x->lang->id != CW_LANG_GO ||
+                 s_is(ts_node_child_by_field_name(c, "type", 4), "struct_type")) &&
+                (!need_body || !ts_node_is_null(ts_node_child_by_field_name(c, "body", 4))))
+                return c;
+            /* go on down the node that holds the range's end (the class node ends
+               there; what is above it, attributes and comments, are siblings) */
+            if (s <= b - 1 && b - 1 < e)
+                next = c;
+        }
+        if (ts_node_is_null(next))
+            break;
+        n = next;
+    }
+    return (TSNode){0};
+}
+
+static cw_value_t *s_members(s_ctx_t *x, TSNode cls)
+{
+    cw_value_t *arr = cw_value_new_array();
+    if (!arr) {
+        x->err = -1;
+        return NULL;
+    }
+    switch (x->lang->id) {
+    case CW_LANG_PYTHON:
+        s_members_python(x, cls, arr);
+        break;
+    case CW_LANG_GO:
+        s_members_go(x, cls, arr);
+        break;
+    case CW_LANG_RUST:
+        s_members_rust(x, cls, arr);
+        break;
+    case CW_LANG_C:
+    case CW_LANG_CPP:
+        s_members_c(x, cls, arr);
+        break;
+    default:
+        s_members_js(x, cls, arr);
+        break;
+    }
+    return arr;
+}
+
+/* ------------------------------------------------------------------ definitions */
+
+static void s_def(s_ctx_t *x, cw_value_t *defs, TSNode name, const char *kind, TSNode at,
+                  char *signature)
+{
+    s_member(x, defs, CW_FACTS_MAX_DEFS, s_node_text(name, x->src, x->len, CW_FACTS_TEXT), kind,
+             at, signature);
+}
+
+static void s_def_header(s_ctx_t *x, cw_value_t *defs, TSNode node, const char *kind, TSNode at)
+{
+    s_def(x, defs, ts_node_child_by_field_name(node, "name", 4), kind, at,
+          s_header(node, ts_node_start_byte(at), x->src, x->len));
+}
+
+static void s_defs_python(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
+{
+    if (s_is(n, "decorated_definition"))
+        n = ts_node_child_by_field_name(n, "definition", 10);
+    if (s_is(n, "function_definition"))
+        s_def(x, defs, ts_node_child_by_field_name(n, "name", 4), "function", at,
+              s_header(n, ts_node_start_byte(n), x->src, x->len));
+    else if (s_is(n, "class_definition"))
+        s_def(x, defs, ts_node_child_by_field_name(n, "name", 4), "class", at,
+              s_header(n, ts_node_start_byte(n), x->src, x->len));
+    else if (s_is(n, "expression_statement") && s_is(ts_node_named_child(n, 0), "assignment")) {
+        TSNode as = ts_node_named_child(n, 0);
+        TSNode left = ts_node_child_by_field_name(as, "left", 4);
+        char *name = s_is(left, "identifier") ? s_node_text(left, x->src, x->len, CW_FACTS_TEXT)
+                                              : NULL;
+        if (name && s_upper(name))
+            s_member(x, defs, CW_FACTS_MAX_DEFS, name, "constant", at,
+                     s_node_text(as, x->src, x->len, CW_FACTS_TEXT));
+        else
+            free(name);
+    }
+}
+
+static void s_defs_js(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
+{
+    const char *t = ts_node_type(n);
+    if (strcmp(t, "export_statement") == 0 || strcmp(t, "ambient_declaration") == 0) {
+        TSNode d = ts_node_child_by_field_name(n, "declaration", 11);
+        if (ts_node_is_null(d) && t[0] == 'a')
+            d = ts_node_named_child(n, 0);
+        if (!ts_node_is_null(d))
+            s_defs_js(x, d, at, defs);
+        return;
+    }
+    if (strcmp(t, "function_declaration") == 0 ||
+        strcmp(t, "generator_function_declaration") == 0 || strcmp(t, "function_signature") == 0)
+        s_def_header(x, defs, n, "function", at);
+    else if (strcmp(t, "class_declaration") == 0 || strcmp(t, "abstract_class_declaration") == 0)
+        s_def_header(x, defs, n, "class", at);
+    else if (strcmp(t, "interface_declaration") == 0)
+        s_def_header(x, defs, n, "interface", at);
+    else if (strcmp(t, "enum_declaration") == 0)
+        s_def_header(x, defs, n, "enum", at);
+    else if (strcmp(t, "type_alias_declaration") == 0)
+        s_def(x, defs, ts_node_child_by_field_name(n, "name", 4), "type", at,
+              s_stmt_text(n, x->src, x->len));
+    else if (strcmp(t, "internal_module") == 0 || strcmp(t, "module") == 0)
+        s_def_header(x, defs, n, "namespace", at);
+    else if (strcmp(t, "lexical_declaration") == 0 || strcmp(t, "variable_declaration") == 0) {
+        bool is_const = ts_node_child_count(n) > 0 &&
+                        strcmp(ts_node_type(ts_node_child(n, 0)), "const") == 0;
+        uint32_t k = ts_node_named_child_count(n);
+        for (uint32_t i = 0; i < k; i++) {
+            TSNode d = ts_node_named_child(n, i);
+            if (!s_is(d, "variable_declarator"))
+                continue;
+            TSNode name = ts_node_child_by_field_name(d, "name", 4);
+            TSNode v = ts_node_child_by_field_name(d, "value", 5);
+            if (s_function_value(v))
+                s_def(x, defs, name, "function", at,
+                      s_header(v, ts_node_start_byte(at), x->src, x->len));
+            else if (s_is(v, "class"))
+                s_def(x, defs, name, "class", at,
+                      s_header(v, ts_node_start_byte(at), x->src, x->len));
+            else if (is_const && s_is(name, "identifier")) {
+                char *nm = s_node_text(name, x->src, x->len, CW_FACTS_TEXT);
+                if (nm && s_upper(nm))
+                    s_member(x, defs, CW_FACTS_MAX_DEFS, nm, "constant", at,
+                             s_node_text(d, x->src, x->len, CW_FACTS_TEXT));
+                else
+                    free(nm);
+            }
+        }
+    }
+}
+
+static void s_defs_go(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
+{
+    const char *t = ts_node_type(n);
+    if (strcmp(t, "function_declaration") == 0)
+        s_def_header(x, defs, n, "function", at);
+    else if (strcmp(t, "method_declaration") == 0)
+        s_def_header(x, defs, n, "method", at);
+    else if (strcmp(t, "type_declaration") == 0) {
+        uint32_t k = ts_node_named_child_count(n);
+        for (uint32_t i = 0; i < k; i++) {
+            TSNode s = ts_node_named_child(n, i);
+            if (!s_is(s, "type_spec") && !s_is(s, "type_alias"))
+                continue;
+            TSNode type = ts_node_child_by_field_name(s, "type", 4);
+            const char *kind = s_is(type, "struct_type")      ? "struct"
+                               : s_is(type, "interface_type") ? "interface"
+                                                              : "type";
+            s_def(x, defs, ts_node_child_by_field_name(s, "name", 4), kind, k == 1 ? at : s,
+                  s_header(s, ts_node_start_byte(k == 1 ? at : s), x->src, x->len));
+        }
+    } else if (strcmp(t, "const_declaration") == 0 || strcmp(t, "var_declaration") == 0) {
+        uint32_t k = ts_node_named_child_count(n);
+        for (uint32_t i = 0; i < k; i++) {
+            TSNode s = ts_node_named_child(n, i);
+            if (!s_is(s, "const_spec") && !s_is(s, "var_spec"))
+                continue;
+            TSNode names[64];
+            size_t c = s_field_children(s, "name", names, 64);
+            for (size_t j = 0; j < c; j++)
+                s_def(x, defs, names[j], t[0] == 'c' ? "constant" : "variable", s,
+                      s_node_text(s, x->src, x->len, CW_FACTS_TEXT));
+        }
+    }
+}
+
+static void s_defs_rust(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
+{
+    static const struct {
+        const char *type;
+        const char *kind;
+    } items[] = {{"function_item", "function"}, {"struct_item", "struct"},
+                 {"enum_item", "enum"},         {"union_item", "union"},
+                 {"trait_item", "trait"},       {"mod_item", "module"},
+                 {"type_item", "type"},         {"const_item", "constant"},
+                 {"static_item", "static"},     {"macro_definition", "macro"},
+                 {"function_signature_item", "function"}};
+    const char *t = ts_node_type(n);
+    if (strcmp(t, "impl_item") == 0) {
+        TSNode type = ts_node_child_by_field_name(n, "type", 4);
+        s_def(x, defs, cw_x_type_base(type), "impl", at,
+              s_header(n, ts_node_start_byte(n), x->src, x->len));
+        return;
+    }
+    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++)
+        if (strcmp(t, items[i].type) == 0) {
+            /* a constant, static or type alias says it all in one line */
+            const char *k = items[i].kind;
+            bool whole = strcmp(k, "constant") == 0 || strcmp(k, "static") == 0 ||
+                         strcmp(k, "type") == 0;
+            s_def(x, defs, ts_node_child_by_field_name(n, "name", 4), items[i].kind, at,
+                  whole ? s_stmt_text(n, x->src, x->len)
+                        : s_header(n, ts_node_start_byte(n), x->src, x->len));
+            return;
+        }
+}
+
+static const char *s_specifier_kind(TSNode type)
+{
+    if (ts_node_is_null(type) || ts_node_is_null(ts_node_child_by_field_name(type, "body", 4)))
+        return NULL;
+    const char *t = ts_node_type(type);
+    return strcmp(t, "class_specifier") == 0    ? "class"
+           : strcmp(t, "struct_specifier") == 0 ? "struct"
+           : strcmp(t, "union_specifier") == 0  ? "union"
+           : strcmp(t, "enum_specifier") == 0   ? "enum"
+                                                : NULL;
+}
+
+static void s_defs_c(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
+{
+    const char *t = ts_node_type(n);
+    if (strcmp(t, "function_definition") == 0) {
+        TSNode fd = s_function_declarator(ts_node_child_by_field_name(n, "declarator", 10));
+        TSNode name = s_declarator_name(ts_node_child_by_field_name(fd, "declarator", 10));
+        s_def(x, defs, name, s_is(name, "qualified_identifier") ? "method" : "function", at,
+              s_header(n, ts_node_start_byte(n), x->src, x->len));
+    } else if (strcmp(t, "declaration") == 0) {
+        TSNode type = ts_node_child_by_field_name(n, "type", 4);
+        const char *spec = s_specifier_kind(type);
+        if (spec)
+            s_def(x, defs, ts_node_child_by_field_name(type, "name", 4), spec, at,
+                  s_header(type, ts_node_start_byte(n), x->src, x->len));
+        TSNode decls[64];
+        size_t c = s_field_children(n, "declarator", decls, 64);
+        for (size_t j = 0; j < c; j++) {
+            bool fn = !ts_node_is_null(s_function_declarator(decls[j]));
+            s_def(x, defs, s_declarator_name(decls[j]), fn ? "prototype" : "variable", at,
+                  s_stmt_text(n, x->src, x->len));
+        }
+    } else if (strcmp(t, "type_definition") == 0) {
+        TSNode type = ts_node_child_by_field_name(n, "type", 4);
+        const char *spec = s_specifier_kind(type);
+        TSNode decl = s_declarator_name(ts_node_child_by_field_name(n, "declarator", 10));
+        TSNode tag = ts_node_child_by_field_name(type, "name", 4);
+        if (spec)
+            s_def(x, defs, ts_node_is_null(tag) ? decl : tag, spec, at,
+                  s_header(type, ts_node_start_byte(n), x->src, x->len));
+        else {
+            s_def(x, defs, decl, "typedef", at, s_stmt_text(n, x->src, x->len));
+        }
+    } else if (s_specifier_kind(n)) {
+        s_def(x, defs, ts_node_child_by_field_name(n, "name", 4), s_specifier_kind(n), at,
+              s_header(n, ts_node_start_byte(n), x->src, x->len));
+    } else if (strcmp(t, "preproc_function_def") == 0 ||
+               (strcmp(t, "preproc_def") == 0 &&
+                !ts_node_is_null(ts_node_child_by_field_name(n, "value", 5)))) {
+        s_def(x, defs, ts_node_child_by_field_name(n, "name", 4), "macro", at,
+              s_node_text(n, x->src, x->len, CW_FACTS_TEXT));
+    } else if (strcmp(t, "alias_declaration") == 0) {
+        s_def(x, defs, ts_node_child_by_field_name(n, "name", 4), "type", at,
+              s_stmt_text(n, x->src, x->len));
+    }
+}
+
+/* containers whose children are top-level definitions too */
+static bool s_container(s_ctx_t *x, TSNode n, TSNode *inner)
+{
+    const char *t = ts_node_type(n);
+    if (s_is_c(x->lang)) {
+        if (strncmp(t, "preproc_if", 10) == 0 || strcmp(t, "preproc_else") == 0 ||
+            strncmp(t, "preproc_elif", 12) == 0) {
+            *inner = n;
+            return true;
+        }
+        if (strcmp(t, "linkage_specification") == 0 || strcmp(t, "namespace_definition") == 0) {
+            *inner = ts_node_child_by_field_name(n, "body", 4);
+            return !ts_node_is_null(*inner);
+        }
+    }
+    return false;
+}
+
+static void s_definitions(s_ctx_t *x, cw_value_t *defs)
+{
+    TSNode stack[MAX_CONTAINERS];
+    uint32_t index[MAX_CONTAINERS];
+    int sp = 0;
+    stack[0] = x->root;
+    index[0] = 0;
+    while (sp >= 0 && !x->err) {
+        TSNode parent = stack[sp];
+        if (index[sp] >= ts_node_named_child_count(parent)) {
+            sp--;
+            continue;
+        }
+        TSNode n = ts_node_named_child(parent, index[sp]++);
+        TSNode at = n, inner;
+        if (s_container(x, n, &inner)) {
+            if (sp + 1 < MAX_CONTAINERS) {
+                sp++;
+                stack[sp] = inner;
+                index[sp] = 0;
+            }
+            continue;
+        }
+        if (s_is(n, "template_declaration")) {
+            uint32_t k = ts_node_named_child_count(n);
+            for (uint32_t j = 0; j < k; j++)
+                if (!s_is(ts_node_named_child(n, j), "template_parameter_list")) {
+                    n = ts_node_named_child(n, j);
+                    break;
+                }
+        }
+        switch (x->lang->id) {
+        case CW_LANG_PYTHON:
+            s_defs_python(x, n, at, defs);
+            break;
+        case CW_LANG_GO:
+            s_defs_go(x, n, at, defs);
+            break;
+        case CW_LANG_RUST:
+            s_defs_rust(x, n, at, defs);
+            break;
+        case CW_LANG_C:
+        case CW_LANG_CPP:
+            s_defs_c(x, n, at, defs);
+            break;
+        default:
+            s_defs_js(x, n, at, defs);
+            break;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ imports */
+
+/* the text inside a string literal's quotes */
+static char *s_unquote(s_ctx_t *x, TSNode s)
+{
+    if (ts_node_is_null(s))
+        return NULL;
+    uint32_t a = ts_node_start_byte(s), b = ts_node_end_byte(s);
+    if (b > x->len || b - a < 2)
+        return s_node_text(s, x->src, x->len, CW_FACTS_TEXT);
+    char q = x->src[a];
+    if ((q == '"' || q == '\'' || q == '`') && x->src[b - 1] == q)
+        return s_clean(x->src, x->len, a + 1, b - 1, CW_FACTS_TEXT);
+    return s_node_text(s, x->src, x->len, CW_FACTS_TEXT);
+}
+
+static void s_import(s_ctx_t *x, cw_value_t *arr, char *name)
+{
+    if (!name || !*name || cw_value_size(arr) >= CW_FACTS_MAX_IMPORTS) {
+        free(name);
+        return;
+    }
+    for (size_t i = 0; i < cw_value_size(arr); i++)
+        if (strcmp(cw_value_str(cw_array_at(arr, i)), name) == 0) {
+            free(name);
+            return;
+        }
+    if (cw_array_push_str(arr, name) != 0)
+        x->err = -1;
+    free(name);
+}
+
+static void s_import_node(s_ctx_t *x, TSNode n, cw_value_t *arr)
+{
+    const char *t = ts_node_type(n);
+    switch (x->lang->id) {
+    case CW_LANG_PYTHON:
+        if (strcmp(t, "future_import_statement") == 0) {
+            s_import(x, arr, strdup("__future__"));
+        } else if (strcmp(t, "import_from_statement") == 0) {
+            s_import(x, arr,
+                     s_node_text(ts_node_child_by_field_name(n, "module_name", 11), x->src, x->len,
+                                 CW_FACTS_TEXT));
+        } else {
+            TSNode names[64];
+            size_t c = s_field_children(n, "name", names, 64);
+            for (size_t i = 0; i < c; i++) {
+                TSNode nm = names[i];
+                if (s_is(nm, "aliased_import"))
+                    nm = ts_node_child_by_field_name(nm, "name", 4);
+                s_import(x, arr, s_node_text(nm, x->src, x->len, CW_FACTS_TEXT));
+            }
+        }
+        break;
+    case CW_LANG_GO:
+        s_import(x, arr, s_unquote(x, ts_node_child_by_field_name(n, "path", 4)));
+        break;
+    case CW_LANG_RUST:
+        s_import(x, arr,
+                 s_node_text(ts_node_child_by_field_name(n, "argument", 8), x->src, x->len,
+                             CW_FACTS_TEXT));
+        break;
+    case CW_LANG_C:
+    case CW_LANG_CPP:
+        s_import(x, arr,
+                 s_node_text(ts_node_child_by_field_name(n, "path", 4), x->src, x->len,
+                             CW_FACTS_TEXT));
+        break;
+    default:
+        s_import(x, arr, s_unquote(x, ts_node_child_by_field_name(n, "source", 6)));
+        break;
+    }
+}
+
+static void s_imports(s_ctx_t *x, cw_value_t *arr)
+{
+    uint32_t nflags = 0;
+    const uint16_t *flags = cw_lang_symbol_flags(x->lang, &nflags);
+    if (!flags)
+        return;
+    bool js = s_is_js(x->lang) && memmem(x->src, x->len, "require", 7) != NULL;
+    TSTreeCursor cur = ts_tree_cursor_new(x->root);
+    int depth = 0;
+    for (;;) {
+        TSNode n = ts_tree_cursor_current_node(&cur);
+        uint16_t fl = cw_lang_node_flags(flags, nflags, n);
+        bool descend = ts_node_named_child_count(n) > 0 &&
+                       !(fl & (CW_SYM_ATOMIC | CW_SYM_COMMENT)) && !((fl & CW_SYM_FUNCTION) && !js);
+        if (fl & CW_SYM_IMPORT) {
+            s_import_node(x, n, arr);
+            descend = false;
+        } else if (s_is_js(x->lang) && s_is(n, "export_statement") &&
+                   !ts_node_is_null(ts_node_child_by_field_name(n, "source", 6))) {
+            s_import(x, arr, s_unquote(x, ts_node_child_by_field_name(n, "source", 6)));
+        } else if (js && (fl & CW_SYM_CALL)) {
+            TSNode f = ts_node_child_by_field_name(n, "function", 8);
+            TSNode args = ts_node_child_by_field_name(n, "arguments", 9);
+            if (s_is(f, "identifier") && ts_node_end_byte(f) - ts_node_start_byte(f) == 7 &&
+                ts_node_end_byte(f) <= x->len &&
+                memcmp(x->src + ts_node_start_byte(f), "require", 7) == 0 &&
+                s_is(ts_node_named_child(args, 0), "string"))
+                s_import(x, arr, s_unquote(x, ts_node_named_child(args, 0)));
+        }
+        if (descend && depth < MAX_WALK_DEPTH && ts_tree_cursor_goto_first_child(&cur)) {
+            depth++;
+            continue;
+        }
+        bool done = false;
+        while (!ts_tree_cursor_goto_next_sibling(&cur)) {
+            if (depth == 0 || !ts_tree_cursor_goto_parent(&cur)) {
+                done = true;
+                break;
+            }
+            depth--;
+        }
+        if (done)
+            break;
+    }
+    ts_tree_cursor_delete(&cur);
+}
+
+/* ------------------------------------------------------------------ the file's doc */
+
+/* a Python comment block: `#` and one space stripped per line */
+static char *s_hash_comment(const char *src, size_t a, size_t b)
+{
+    char *out = malloc(b - a + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = a; i < b;) {
+        size_t e = i;
+        while (e < b && src[e] != '\n')
+            e++;
+        size_t s = i;
+        while (s < e && s_space(src[s]))
+            s++;
+        while (s < e && src[s] == '#')
+            s++;
+        if (s < e && src[s] == ' ')
+            s++;
+        if (o > 0)
+            out[o++] = '\n';
+        memcpy(out + o, src + s, e - s);
+        o += e - s;
+        i = e + 1;
+    }
+    while (o > 0 && s_space(out[o - 1]))
+        o--;
+    out[o] = '\0';
+    if (!o) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static bool s_directive(const char *src, size_t a, size_t b)
+{
+    static const char *const starts[] = {"#!", "# -*-", "# vim:", "#!/", "//go:", "// +build",
+                                         "// @ts-", "/* eslint", "// eslint", "// Code generated",
+                                         NULL};
+    for (const char *const *p = starts; *p; p++) {
+        size_t l = strlen(*p);
+        if (b - a >= l && memcmp(src + a, *p, l) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* the text of a comment block [a, b) without markers (NULL: empty) */
+static char *s_comment_block(s_ctx_t *x, size_t a, size_t b)
+{
+    if (x->lang->id == CW_LANG_PYTHON)
+        return s_hash_comment(x->src, a, b);
+    return cw_x_comment_text(x->src, a, b);
+}
+
+static char *s_file_doc(s_ctx_t *x)
+{
+    TSNode root = x->root;
+    uint32_t n = ts_node_named_child_count(root);
+    /* Python: the module docstring */
+    if (x->lang->id == CW_LANG_PYTHON) {
+        for (uint32_t i = 0; i < n; i++) {
+            TSNode c = ts_node_named_child(root, i);
+            if (s_is(c, "comment"))
+                continue;
+            TSNode s = ts_node_named_child(c, 0);
+            if (s_is(c, "expression_statement") && s_is(s, "string")) {
+                uint32_t a = ts_node_start_byte(s), b = ts_node_end_byte(s);
+                while (a < b && isalpha((unsigned char)x->src[a]))
+                    a++; /* r"", u"", b"" */
+                while (a < b && (x->src[a] == '"' || x->src[a] == '\''))
+                    a++;
+                while (b > a && (x->src[b - 1] == '"' || x->src[b - 1] == '\''))
+                    b--;
+                size_t m = b - a < CW_FACTS_DOC ? b - a : CW_FACTS_DOC;
+                m = cw_utf8_prefix(x->src + a, b - a, m);
+                char *doc = malloc(m + 1);
+                if (doc) {
+                    memcpy(doc, x->src + a, m);
+                    doc[m] = '\0';
+                }
+                return doc;
+            }
+            break;
+        }
+    }
+    /* the first comment block at the top that is not a licence or a directive; C/C++
+       headers: also the one inside the include guard */
+    TSNode parent = root;
+    uint32_t count = n, i = 0;
+    for (int rounds = 0; rounds < 2; rounds++) {
+        size_t a = 0, b = 0;
+        uint32_t last_row = 0;
+        for (; i <= count; i++) {
+            TSNode c = i < count ? ts_node_named_child(parent, i) : (TSNode){0};
+            bool comment = !ts_node_is_null(c) &&
+                           (s_is(c, "comment") || s_is(c, "line_comment") ||
+                            s_is(c, "block_comment"));
+            if (comment && b > a && ts_node_start_point(c).row <= last_row + 1) {
+                b = ts_node_end_byte(c); /* the block goes on */
+                last_row = ts_node_end_point(c).row;
+                continue;
+            }
+            if (b > a) { /* a block ended */
+                if (!s_directive(x->src, a, b)) {
+                    char *text = s_comment_block(x, a, b);
+                    if (text && !s_licence(text)) {
+                        if (strlen(text) > CW_FACTS_DOC)
+                            text[cw_utf8_prefix(text, strlen(text), CW_FACTS_DOC)] = '\0';
+                        return text;
+                    }
+                    free(text);
+                }
+                a = b = 0;
+            }
+            if (comment) {
+                a = ts_node_start_byte(c);
+                b = ts_node_end_byte(c);
+                last_row = ts_node_end_point(c).row;
+                continue;
+            }
+            if (ts_node_is_null(c))
+                break;
+            /* things allowed before a doc comment */
+            if (s_is(c, "hash_bang_line") || s_is(c, "preproc_def") ||
+                (s_is(c, "expression_statement") && s_is(ts_node_named_child(c, 0), "string")))
+                continue;
+            if (s_is(c, "identifier") && parent.id != root.id)
+                continue; /* the guard's name */
+            break;
+        }
+        /* descend once into a leading include guard */
+        if (i < count && s_is_c(x->lang) && rounds == 0 &&
+            s_is(ts_node_named_child(parent, i), "preproc_ifdef")) {
+            parent = ts_node_named_child(parent, i);
+            count = ts_node_named_child_count(parent);
+            i = 0;
+            continue;
+        }
+        break;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ public */
+
+char *cw_facts_extract(const cw_lang_t *lang, TSTree *tree, const char *src, size_t len,
+                       const cw_function_list_t *fns, const cw_class_list_t *classes,
+                       size_t *size)
+{
+    if (size)
+        *size = 0;
+    if (!lang || !tree || !src || !size)
+        return NULL;
+    s_ctx_t x = {.lang = lang, .src = src, .len = len, .root = ts_tree_root_node(tree)};
+    cw_value_t *facts = cw_value_new_map();
+    if (!facts)
+        return NULL;
+    char *doc = s_file_doc(&x);
+    if (doc && cw_map_set_str(facts, "doc", doc) != 0)
+        x.err = -1;
+    free(doc);
+    cw_value_t *imports = cw_value_new_array();
+    if (imports) {
+        s_imports(&x, imports);
+        if (cw_map_set(facts, "imports", imports) != 0)
+            x.err = -1;
+    } else
+        x.err = -1;
+    cw_value_t *defs = cw_value_new_array();
+    if (defs) {
+        s_definitions(&x, defs);
+        if (cw_map_set(facts, "defs", defs) != 0)
+            x.err = -1;
+    } else
+        x.err = -1;
+    cw_value_t *fa = cw_value_new_array();
+    for (size_t i = 0; fa && fns && i < fns->count && !x.err; i++) {
+        const cw_function_t *f = &fns->items[i];
+        if (ts_node_is_null(f->node))
+            continue;
+        cw_value_t *e = cw_value_new_map();
+        if (!e || cw_map_set_int(e, "at", (int64_t)f->start_byte) != 0) {
+            cw_value_destroy(&e);
+            x.err = -1;
+            break;
+        }
+        char *returns = NULL;
+        TSNode params = s_signature_parts(&x, f->node, &returns);
+        cw_value_t *p = s_params(&x, params);
+        if (p && cw_value_size(p) > 0)
+            cw_map_set(e, "params", p);
+        else
+            cw_value_destroy(&p);
+        s_set_str(&x, e, "returns", returns);
+        cw_value_t *body = s_body(&x, f->node);
+        if (body && cw_value_size(body) > 0)
+            cw_map_set(e, "body", body);
+        else
+            cw_value_destroy(&body);
+        s_push(&x, fa, e);
+    }
+    if (!fa || cw_map_set(facts, "fns", fa) != 0)
+        x.err = -1;
+    cw_value_t *ca = cw_value_new_array();
+    for (size_t i = 0; ca && classes && i < classes->count && !x.err; i++) {
+        const cw_class_t *c = &classes->items[i];
+        if (c->end_byte > len || c->end_byte <= c->start_byte)
+            continue;
+        TSNode node = s_find_class(&x, (uint32_t)c->start_byte, (uint32_t)c->end_byte);
+        cw_value_t *e = cw_value_new_map();
+        if (!e || cw_map_set_int(e, "at", (int64_t)c->start_byte) != 0) {
+            cw_value_destroy(&e);
+            x.err = -1;
+            break;
+        }
+        if (!ts_node_is_null(node)) {
+            cw_value_t *m = s_members(&x, node);
+            if (m && cw_map_set(e, "members", m) != 0)
+                x.err = -1;
+        }
+        s_push(&x, ca, e);
+    }
+    if (!ca || cw_map_set(facts, "classes", ca) != 0)
+        x.err = -1;
+    char *data = NULL;
+    if (!x.err && cw_value_encode(facts, &data, size) == 0 && *size <= CW_FACTS_MAX_BLOB) {
+        cw_value_destroy(&facts);
+        return data;
+    }
+    free(data);
+    *size = 0;
+    cw_value_destroy(&facts);
+    return NULL;
+}
+
+char *cw_facts_clean(const char *s, size_t n, size_t max)
+{
+    return s ? s_clean(s, n, 0, n, max) : NULL;
+}
+
+cw_value_t *cw_facts_decode(const char *blob, size_t size)
+{
+    if (!blob || size == 0 || size > CW_FACTS_MAX_BLOB)
+        return NULL;
+    cw_value_t *v = cw_value_decode(blob, size, NULL, 0);
+    if (v && cw_value_kind(v) != CW_VAL_MAP)
+        cw_value_destroy(&v);
+    return v;
+}
+
+static const cw_value_t *s_entry(const cw_value_t *facts, const char *list, uint32_t at)
+{
+    const cw_value_t *arr = cw_map_get(facts, list);
+    for (size_t i = 0; i < cw_value_size(arr); i++) {
+        const cw_value_t *e = cw_array_at(arr, i);
+        if (cw_value_kind(e) == CW_VAL_MAP && cw_map_int(e, "at", -1) == (int64_t)at)
+            return e;
+    }
+    return NULL;
+}
+
+const cw_value_t *cw_facts_function(const cw_value_t *facts, uint32_t at)
+{
+    return s_entry(facts, "fns", at);
+}
+
+const cw_value_t *cw_facts_class(const cw_value_t *facts, uint32_t at)
+{
+    return s_entry(facts, "classes", at);
+}
