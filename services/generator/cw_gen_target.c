@@ -22,7 +22,7 @@ static long s_count(const cw_value_t *map, const char *key, long dflt)
     return (long)cw_value_int(v);
 }
 
-/* the elements of an array value that are maps (or strings), NULL when none */
+/* how many elements of an array value are of `kind` (0 when it is no array) */
 static size_t s_items(const cw_value_t *arr, cw_val_kind_t kind)
 {
     size_t n = 0;
@@ -67,8 +67,9 @@ static cw_gen_member_t *s_members(const cw_value_t *arr, size_t *count)
 
 static void s_params(const cw_value_t *arr, cw_gen_target_t *t)
 {
-    t->has_parameters = arr && cw_value_kind(arr) == CW_VAL_ARRAY;
     size_t n = s_items(arr, CW_VAL_MAP);
+    /* the parameters are known when the list is one of maps (possibly empty) */
+    t->has_parameters = arr && cw_value_kind(arr) == CW_VAL_ARRAY && n == cw_value_size(arr);
     t->parameters = n ? calloc(n, sizeof *t->parameters) : NULL;
     for (size_t i = 0; t->parameters && i < cw_value_size(arr); i++) {
         const cw_value_t *p = cw_array_at(arr, i);

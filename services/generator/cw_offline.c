@@ -91,13 +91,20 @@ static void s_span(cw_jbuf_t *b, const cw_gen_target_t *t)
         cw_md_printf(b, " (lines %ld-%ld)", t->start_line, t->end_line);
 }
 
-static void s_repo(cw_jbuf_t *b, const cw_gen_target_t *t)
+/* " of the X repository" (after a file), " in the X repository" (after anything else) */
+static void s_repo_at(cw_jbuf_t *b, const cw_gen_target_t *t, const char *prep)
 {
     if (t->repo && *t->repo) {
-        cw_jbuf_raw(b, " of the ");
+        cw_jbuf_raw(b, prep);
+        cw_jbuf_raw(b, " the ");
         cw_md_text(b, t->repo, CW_MD_ITEM, false);
         cw_jbuf_raw(b, " repository");
     }
+}
+
+static void s_repo(cw_jbuf_t *b, const cw_gen_target_t *t)
+{
+    s_repo_at(b, t, " of");
 }
 
 static void s_heading(cw_jbuf_t *b, const char *title)
@@ -384,7 +391,8 @@ static void s_function_watch(cw_jbuf_t *b, const cw_gen_target_t *t)
         s_watch(&w, "It has no docstring: what it expects and returns is written nowhere but "
                     "in the code.");
     if (w.count == 0)
-        cw_jbuf_raw(b, "Nothing stands out: its control flow is simple and it is documented.");
+        cw_jbuf_raw(b, "Nothing stands out: its complexity and nesting are moderate, it uses no "
+                       "risky construct, and it has a docstring.");
 }
 
 static void s_function_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *name)
@@ -601,6 +609,8 @@ static void s_class_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *name
                 others);
     if (!t->docstring)
         s_watch(&w, "It has no doc comment: its purpose is written nowhere but in the code.");
+    if (w.count == 1 && t->complexity < 50)
+        cw_jbuf_raw(b, "\n- Nothing else stands out.");
 }
 
 /* ================================================================ files */
@@ -653,13 +663,15 @@ static void s_file_overview(cw_jbuf_t *b, const cw_gen_target_t *t)
 {
     const char *lang = cw_md_language(t->language);
     cw_md_code(b, t->file, CW_MD_ITEM);
+    s_repo_at(b, t, ", in");
+    if (t->repo && *t->repo)
+        cw_jbuf_raw(b, ",");
     cw_jbuf_raw(b, " is a ");
     cw_md_text(b, lang, 32, false);
     cw_jbuf_raw(b, " file of ");
     cw_md_count(b, s_lines(t), "line", "lines");
     if (t->bytes >= 0)
         cw_md_printf(b, " (%ld bytes)", t->bytes);
-    s_repo(b, t);
     cw_jbuf_raw(b, ". ");
     if (t->definition_count == 0) {
         cw_jbuf_raw(b, "It has no top-level definitions");
@@ -738,9 +750,14 @@ static void s_module_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *nam
     cw_md_text(b, lang, 32, false);
     cw_jbuf_raw(b, " ");
     cw_md_text(b, mkind, 32, false);
-    cw_jbuf_raw(b, " in ");
-    cw_md_code(b, t->file, CW_MD_ITEM);
-    s_repo(b, t);
+    if (s_is(t->file, ".") || !*t->file) {
+        cw_jbuf_raw(b, " at the top");
+        s_repo(b, t);
+    } else {
+        cw_jbuf_raw(b, " in ");
+        cw_md_code(b, t->file, CW_MD_ITEM);
+        s_repo(b, t);
+    }
     cw_jbuf_raw(b, " with ");
     cw_md_count(b, t->module.file_count, "file", "files");
     long lines = 0, fns = 0, classes = 0;
@@ -854,7 +871,7 @@ static void s_evolution_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
     }
     cw_jbuf_raw(b, s_is(status, "added") ? " added " : " changed ");
     cw_md_code(b, t->file, CW_MD_ITEM);
-    s_repo(b, t);
+    s_repo_at(b, t, " in");
     if (t->change.present)
         cw_md_printf(b, ": +%ld -%ld lines", t->change.added, t->change.deleted);
     if (t->change.hunk_count > 0) {
@@ -984,7 +1001,7 @@ static void s_pattern_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
         }
     if (p) {
         cw_md_code(b, t->file, CW_MD_ITEM);
-        s_repo(b, t);
+        s_repo_at(b, t, " in");
         cw_jbuf_raw(b, " shows signs of the ");
         cw_md_text(b, p->name, 32, false);
         cw_jbuf_raw(b, " pattern");

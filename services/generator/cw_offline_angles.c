@@ -48,15 +48,6 @@ static bool s_matches(const char *c, const s_call_t *k)
            (tail[-1] == '.' || (n > m + 1 && tail[-1] == ':' && tail[-2] == ':'));
 }
 
-/* the first call of t that matches the entry, or NULL */
-static const char *s_find(const cw_gen_target_t *t, const s_call_t *k)
-{
-    for (size_t i = 0; i < t->call_count; i++)
-        if (s_matches(t->calls[i], k))
-            return t->calls[i];
-    return NULL;
-}
-
 /* ---------------------------------------------------------------- security */
 
 #define RUNS "runs a shell command: no caller-controlled text may reach it unquoted"
@@ -130,11 +121,14 @@ void cw_offline_security(cw_jbuf_t *b, const cw_gen_target_t *t, const char *nam
     cw_jbuf_raw(b, "\n\n### Security review\n\n");
     unsigned fam = s_family(t->language);
     size_t found = 0;
-    for (size_t k = 0; k < sizeof s_sensitive / sizeof s_sensitive[0]; k++) {
-        if (!(s_sensitive[k].fams & fam))
-            continue;
-        const char *c = s_find(t, &s_sensitive[k]);
-        if (!c)
+    /* in the order the calls are made, each call once */
+    for (size_t i = 0; i < t->call_count && found < 20; i++) {
+        const char *c = t->calls[i];
+        size_t k = 0;
+        while (k < sizeof s_sensitive / sizeof s_sensitive[0] &&
+               !((s_sensitive[k].fams & fam) && s_matches(c, &s_sensitive[k])))
+            k++;
+        if (k == sizeof s_sensitive / sizeof s_sensitive[0])
             continue;
         if (found++ == 0) {
             cw_md_code(b, name, CW_MD_ITEM);

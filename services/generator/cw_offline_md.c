@@ -219,11 +219,12 @@ void cw_md_fence(cw_jbuf_t *b, const char *language, const char *code, size_t ma
     memset(fence, '`', ticks);
     fence[ticks] = '\0';
     cw_jbuf_raw(b, fence);
-    for (const char *l = language; l && *l; l++)
-        if (isalnum((unsigned char)*l) || *l == '+' || *l == '-') {
-            char one[2] = {*l, '\0'};
-            cw_jbuf_raw(b, one);
-        }
+    /* the info string: a language name only (letters, digits, + and -, at most 16) */
+    bool name = language && *language && strlen(language) <= 16;
+    for (const char *l = language; name && *l; l++)
+        name = isalnum((unsigned char)*l) || *l == '+' || *l == '-';
+    if (name)
+        cw_jbuf_raw(b, language);
     cw_jbuf_raw(b, "\n");
     char chunk[256];
     size_t o = 0;

@@ -12,6 +12,8 @@
 #include "cw_config.h"
 #include "cw_prompts.h"
 
+#include <stdio.h>
+
 static void test_substitute_basic(void **state)
 {
     cw_prompt_kv_t kv[] = {{"name", "foo"}, {"language", "python"}, {"empty", NULL}};
@@ -50,9 +52,9 @@ static cw_prompt_vars_t s_vars(void)
         .name = "Parser.parse",
         .file_path = "pkg/parser.py",
         .repo = "demo",
-        .context = NULL,
         .complexity = 7,
         .line_count = 12,
+        .target = NULL,
     };
     return v;
 }
@@ -69,7 +71,8 @@ static void test_every_doc_type(void **state)
         assert_non_null(strstr(user, v.source));
         /* every known placeholder was replaced */
         const char *ph[] = {"{language}",   "{name}",       "{file_path}", "{repo}",
-                            "{complexity}", "{line_count}", "{context}",   "{source}"};
+                            "{complexity}", "{line_count}", "{context}",   "{source}",
+                            "{facts}"};
         /* (the source itself contains "{name}", so look outside it) */
         char *copy = strdup(user);
         char *at = strstr(copy, v.source);
@@ -90,14 +93,19 @@ static void test_every_doc_type(void **state)
     assert_non_null(strstr(user, "7.0"));
     assert_non_null(strstr(user, "12 lines"));
     free(user);
-    /* context: "(none)" when absent, the text when given */
+    /* facts: "(none)" without a target, what the target says when given */
     user = cw_prompts_document(p, CW_DOC_FILE, &v);
     assert_non_null(strstr(user, "(none)"));
     free(user);
-    v.context = "imports: os, sys";
+    const char *imports[] = {"os", "sys"};
+    cw_gen_target_t t = {.doc_type = CW_DOC_MODULE, .kind = "module", .imports = imports,
+                         .import_count = 2};
+    v.target = &t;
     user = cw_prompts_document(p, CW_DOC_MODULE, &v);
-    assert_non_null(strstr(user, "imports: os, sys"));
+    assert_non_null(strstr(user, "- imports: os, sys"));
+    assert_null(strstr(user, "(none)"));
     free(user);
+    v.target = NULL;
     /* out of range doc type -> function_doc */
     user = cw_prompts_document(p, 99, &v);
     char *fn = cw_prompts_document(p, CW_DOC_FUNCTION, &v);
@@ -113,13 +121,13 @@ static void test_function_extras(void **state)
 {
     cw_prompts_t *p = cw_prompts_new(NULL);
     cw_prompt_vars_t v = s_vars();
-    const char *decos[] = {"staticmethod", "cache"};
-    v.decorators = decos;
-    v.decorator_count = 2;
-    v.is_async = true;
+    const char *decos[] = {"@staticmethod", "@cache"};
+    cw_gen_target_t t = {.doc_type = CW_DOC_FUNCTION, .decorators = decos, .decorator_count = 2,
+                         .is_async = true};
+    v.target = &t;
     char *user = cw_prompts_document(p, CW_DOC_FUNCTION, &v);
-    assert_non_null(strstr(user, "Decorators present: staticmethod, cache"));
-    assert_non_null(strstr(user, "async function"));
+    assert_non_null(strstr(user, "- decorators: @staticmethod, @cache"));
+    assert_non_null(strstr(user, "- async: yes"));
     free(user);
     cw_prompts_destroy(&p);
 }
@@ -177,6 +185,18 @@ static void test_overrides(void **state)
     assert_null(strstr(user, "Explain Parser.parse"));
     assert_non_null(strstr(user, "severity"));
     free(user);
+
+    /* a template without {facts} or {context} gets the facts after it */
+    cw_gen_target_t t = {.doc_type = CW_DOC_FUNCTION, .return_type = "dict"};
+    v.target = &t;
+    user = cw_prompts_document(p, CW_DOC_FUNCTION, &v);
+    snprintf(want, sizeof(want),
+             "Explain Parser.parse (python): %s {nope}\n\nFacts the analyzer read from the "
+             "code:\n- returns: dict",
+             v.source);
+    assert_string_equal(user, want);
+    free(user);
+    v.target = NULL;
 
     char *msg = cw_prompts_commit(p, "Some {documentation} text", &v);
     assert_string_equal(msg, "Msg for Parser.parse in demo: Some {documentation} text");
