@@ -1001,6 +1001,11 @@ static void s_pattern_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
         }
     if (p) {
         cw_md_code(b, t->file, CW_MD_ITEM);
+        if (s_lines(t) > 0) {
+            cw_jbuf_raw(b, " (");
+            cw_md_count(b, s_lines(t), "line", "lines");
+            cw_jbuf_raw(b, ")");
+        }
         s_repo_at(b, t, " in");
         cw_jbuf_raw(b, " shows signs of the ");
         cw_md_text(b, p->name, 32, false);
