@@ -16,9 +16,9 @@ typedef enum {
     K_INT,     /* integer in [min, imax] */
     K_FLOAT,   /* finite number (ints accepted) */
     K_BOOL,
-    K_MAP,   /* any map (free-form contents) */
-    K_OBJ,   /* a map validated against the declaration `sub` */
-    K_ARRAY  /* array of at most `max` elements of kind `elem` */
+    K_MAP,  /* any map (free-form contents) */
+    K_OBJ,  /* a map validated against the declaration `sub` */
+    K_ARRAY /* array of at most `max` elements of kind `elem` */
 } s_kind_t;
 
 typedef struct s_field s_field_t;
@@ -45,19 +45,52 @@ typedef struct {
 #define REQ true
 #define OPT false
 /* One field each; a declaration is an array of them closed by END. */
-#define STR(n, req, max) {n, K_STR, req, max, 0, 0, 0, 0, NULL}
-#define INT(n, req, lo, hi) {n, K_INT, req, 0, 0, 0, lo, hi, NULL}
-#define CNT(n, req) {n, K_INT, req, 0, 0, 0, 0, INT64_MAX, NULL} /* count >= 0 */
-#define FLT(n, req) {n, K_FLOAT, req, 0, 0, 0, 0, 0, NULL}
-#define BOOL(n, req) {n, K_BOOL, req, 0, 0, 0, 0, 0, NULL}
-#define MAP(n, req) {n, K_MAP, req, 0, 0, 0, 0, 0, NULL}
-#define OBJ(n, req, decl) {n, K_OBJ, req, 0, 0, 0, 0, 0, decl}
-#define ARR_STR(n, req, maxn, maxb) {n, K_ARRAY, req, maxn, K_STR, maxb, 0, 0, NULL}
-#define ARR_BOOL(n, req, maxn) {n, K_ARRAY, req, maxn, K_BOOL, 0, 0, 0, NULL}
-#define ARR_OBJ(n, req, maxn, decl) {n, K_ARRAY, req, maxn, K_OBJ, 0, 0, 0, decl}
+#define STR(n, req, max)                                                                           \
+    {                                                                                              \
+        n, K_STR, req, max, 0, 0, 0, 0, NULL                                                       \
+    }
+#define INT(n, req, lo, hi)                                                                        \
+    {                                                                                              \
+        n, K_INT, req, 0, 0, 0, lo, hi, NULL                                                       \
+    }
+#define CNT(n, req)                                                                                \
+    {                                                                                              \
+        n, K_INT, req, 0, 0, 0, 0, INT64_MAX, NULL                                                 \
+    } /* count >= 0 */
+#define FLT(n, req)                                                                                \
+    {                                                                                              \
+        n, K_FLOAT, req, 0, 0, 0, 0, 0, NULL                                                       \
+    }
+#define BOOL(n, req)                                                                               \
+    {                                                                                              \
+        n, K_BOOL, req, 0, 0, 0, 0, 0, NULL                                                        \
+    }
+#define MAP(n, req)                                                                                \
+    {                                                                                              \
+        n, K_MAP, req, 0, 0, 0, 0, 0, NULL                                                         \
+    }
+#define OBJ(n, req, decl)                                                                          \
+    {                                                                                              \
+        n, K_OBJ, req, 0, 0, 0, 0, 0, decl                                                         \
+    }
+#define ARR_STR(n, req, maxn, maxb)                                                                \
+    {                                                                                              \
+        n, K_ARRAY, req, maxn, K_STR, maxb, 0, 0, NULL                                             \
+    }
+#define ARR_BOOL(n, req, maxn)                                                                     \
+    {                                                                                              \
+        n, K_ARRAY, req, maxn, K_BOOL, 0, 0, 0, NULL                                               \
+    }
+#define ARR_OBJ(n, req, maxn, decl)                                                                \
+    {                                                                                              \
+        n, K_ARRAY, req, maxn, K_OBJ, 0, 0, 0, decl                                                \
+    }
 #define TARGET(n, req) OBJ(n, req, s_target)
 #define ARR_TARGET(n, req, maxn) ARR_OBJ(n, req, maxn, s_target)
-#define END {NULL, 0, false, 0, 0, 0, 0, 0, NULL}
+#define END                                                                                        \
+    {                                                                                              \
+        NULL, 0, false, 0, 0, 0, 0, 0, NULL                                                        \
+    }
 
 /* Bounds of fields the header leaves open. */
 #define ID_MAX 64        /* job_id, cycle_id, commit oid */
@@ -74,13 +107,14 @@ typedef struct {
 static const s_field_t s_param[] = {STR("name", REQ, 256), STR("type", OPT, 512),
                                     STR("default", OPT, 512), END};
 /* a class member or a file's top-level definition */
-static const s_field_t s_member[] = {STR("name", REQ, 256), STR("kind", REQ, 32),
-                                     CNT("line", REQ), STR("signature", OPT, 512), END};
+static const s_field_t s_member[] = {STR("name", REQ, 256), STR("kind", REQ, 32), CNT("line", REQ),
+                                     STR("signature", OPT, 512), END};
 /* what a function's body contains, counted in its syntax tree */
-static const s_field_t s_body[] = {CNT("loops", OPT),   CNT("loop_depth", OPT), CNT("returns", OPT),
-                                   CNT("raises", OPT),  CNT("catches", OPT),    CNT("yields", OPT),
-                                   CNT("awaits", OPT),  CNT("gotos", OPT),      CNT("unsafe", OPT),
-                                   END};
+static const s_field_t s_body[] = {CNT("loops", OPT),   CNT("loop_depth", OPT),
+                                   CNT("returns", OPT), CNT("raises", OPT),
+                                   CNT("catches", OPT), CNT("yields", OPT),
+                                   CNT("awaits", OPT),  CNT("gotos", OPT),
+                                   CNT("unsafe", OPT),  END};
 /* code_evolution: the commit and the change of the target's file */
 static const s_field_t s_commit_file[] = {STR("path", REQ, 4096), STR("status", REQ, 16),
                                           CNT("added", REQ), CNT("deleted", REQ), END};
@@ -91,12 +125,11 @@ static const s_field_t s_commit[] = {STR("hash", REQ, 64),
                                      CNT("file_count", OPT),
                                      ARR_OBJ("files", OPT, 100, s_commit_file),
                                      END};
-static const s_field_t s_hunk[] = {CNT("old_start", REQ), CNT("old_lines", REQ),
-                                   CNT("new_start", REQ), CNT("new_lines", REQ),
+static const s_field_t s_hunk[] = {CNT("old_start", REQ),    CNT("old_lines", REQ),
+                                   CNT("new_start", REQ),    CNT("new_lines", REQ),
                                    STR("section", OPT, 256), END};
-static const s_field_t s_change[] = {STR("status", REQ, 16), CNT("added", REQ),
-                                     CNT("deleted", REQ), ARR_OBJ("hunks", OPT, 256, s_hunk),
-                                     END};
+static const s_field_t s_change[] = {STR("status", REQ, 16), CNT("added", REQ), CNT("deleted", REQ),
+                                     ARR_OBJ("hunks", OPT, 256, s_hunk), END};
 /* module_doc: the files of a package/module directory */
 static const s_field_t s_module_file[] = {STR("path", REQ, 4096), CNT("lines", REQ),
                                           CNT("functions", REQ), CNT("classes", REQ), END};

@@ -407,7 +407,7 @@ static char *s_with_methods(const cw_cand_t *c, const char *src, size_t len, boo
 }
 
 /* The lazily read part of a candidate's source, or NULL (*stale when the file changed);
-   *cut when it is not all of the range asked for. */
+ *cut when it is not all of the range asked for. */
 static char *s_read_range(const cw_cand_t *c, const char *root, bool *stale, bool *cut)
 {
     const cw_index_file_t *f = c->record;
@@ -556,8 +556,8 @@ static int s_facts(cw_value_t *t, const cw_cand_t *c)
     int rc = 0;
     /* made with the candidate: copied as they are */
     for (size_t i = 0; c->facts && i < cw_value_size(c->facts); i++)
-        rc |= cw_map_set(t, cw_map_key_at(c->facts, i),
-                         cw_value_clone(cw_map_value_at(c->facts, i)));
+        rc |=
+            cw_map_set(t, cw_map_key_at(c->facts, i), cw_value_clone(cw_map_value_at(c->facts, i)));
     const cw_index_file_t *of = c->what == CW_CAND_MODULE ? c->index : c->record;
     cw_value_t *facts = of ? cw_facts_decode(of->facts, of->facts_len) : NULL;
     switch (c->what) {

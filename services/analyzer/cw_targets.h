@@ -57,12 +57,12 @@ typedef struct {
     const cw_index_class_t *cls;
     const cw_index_class_t *klass; /* class_doc: the class (borrowed) */
     const cw_index_file_t *index;  /* module_doc: the index file (borrowed; NULL = none) */
-    char *source;      /* owned text: the whole source, or what comes before the
-                          lazily read range when `record` is set */
-    bool source_cut;   /* `source` itself is cut (the diff of a large change) */
-    cw_value_t *facts; /* owned map of facts made with the candidate (module, commit,
-                          change, patterns), copied into the target; NULL = none */
-    char *context;     /* owned prose for people (no program reads it), NULL = none */
+    char *source;                  /* owned text: the whole source, or what comes before the
+                                      lazily read range when `record` is set */
+    bool source_cut;               /* `source` itself is cut (the diff of a large change) */
+    cw_value_t *facts;             /* owned map of facts made with the candidate (module, commit,
+                                      change, patterns), copied into the target; NULL = none */
+    char *context;                 /* owned prose for people (no program reads it), NULL = none */
 } cw_cand_t;
 
 typedef struct {

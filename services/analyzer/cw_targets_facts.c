@@ -114,8 +114,8 @@ static char *s_header(TSNode node, uint32_t from, const char *src, size_t len)
     if (end > len)
         end = (uint32_t)len;
     for (;;) {
-        while (end > from && (s_space(src[end - 1]) || src[end - 1] == '{' ||
-                              src[end - 1] == ':' || src[end - 1] == ';'))
+        while (end > from && (s_space(src[end - 1]) || src[end - 1] == '{' || src[end - 1] == ':' ||
+                              src[end - 1] == ';'))
             end--;
         if (end - from >= 2 && src[end - 2] == '=' && src[end - 1] == '>')
             end -= 2; /* an arrow function's `=>` */
@@ -127,8 +127,8 @@ static char *s_header(TSNode node, uint32_t from, const char *src, size_t len)
 
 static bool s_licence(const char *text)
 {
-    static const char *const words[] = {"copyright",    "spdx-license", "license",
-                                        "licence",      "all rights reserved", NULL};
+    static const char *const words[] = {"copyright", "spdx-license",        "license",
+                                        "licence",   "all rights reserved", NULL};
     for (const char *const *w = words; *w; w++)
         if (strcasestr(text, *w))
             return true;
@@ -461,18 +461,17 @@ static void s_params_c(s_ctx_t *x, TSNode params, cw_value_t *arr)
             s_param(x, arr, strdup("..."), NULL, NULL);
             continue;
         }
-        if (!ts_node_is_named(p) ||
-            (strcmp(t, "parameter_declaration") != 0 &&
-             strcmp(t, "optional_parameter_declaration") != 0 &&
-             strcmp(t, "variadic_parameter_declaration") != 0))
+        if (!ts_node_is_named(p) || (strcmp(t, "parameter_declaration") != 0 &&
+                                     strcmp(t, "optional_parameter_declaration") != 0 &&
+                                     strcmp(t, "variadic_parameter_declaration") != 0))
             continue;
         TSNode decl = ts_node_child_by_field_name(p, "declarator", 10);
         TSNode name = s_declarator_name(decl);
         TSNode value = ts_node_child_by_field_name(p, "default_value", 13);
         if (ts_node_is_null(decl) && named == 1) {
             TSNode type = ts_node_child_by_field_name(p, "type", 4);
-            if (s_is(type, "primitive_type") && ts_node_end_byte(type) - ts_node_start_byte(type) ==
-                                                    4 &&
+            if (s_is(type, "primitive_type") &&
+                ts_node_end_byte(type) - ts_node_start_byte(type) == 4 &&
                 memcmp(x->src + ts_node_start_byte(type), "void", 4) == 0)
                 return; /* `(void)`: no parameters */
         }
@@ -594,39 +593,56 @@ static cw_value_t *s_params(s_ctx_t *x, TSNode params)
 
 /* ------------------------------------------------------------------ body counts */
 
-enum { B_NONE = 0, B_LOOP, B_RETURN, B_RAISE, B_CATCH, B_YIELD, B_AWAIT, B_GOTO, B_UNSAFE, B_MACRO };
+enum {
+    B_NONE = 0,
+    B_LOOP,
+    B_RETURN,
+    B_RAISE,
+    B_CATCH,
+    B_YIELD,
+    B_AWAIT,
+    B_GOTO,
+    B_UNSAFE,
+    B_MACRO
+};
 #define B_COUNT 10
-static const char *const s_body_keys[B_COUNT] = {NULL,     "loops",   "returns", "raises",
-                                                 "catches", "yields", "awaits",  "gotos",
-                                                 "unsafe",  NULL};
+static const char *const s_body_keys[B_COUNT] = {NULL,     "loops",  "returns", "raises", "catches",
+                                                 "yields", "awaits", "gotos",   "unsafe", NULL};
 
 typedef struct {
     const char *type;
     int kind;
 } s_body_type_t;
 
-static const s_body_type_t s_body_python[] = {
-    {"for_statement", B_LOOP}, {"while_statement", B_LOOP},   {"for_in_clause", B_LOOP},
-    {"return_statement", B_RETURN}, {"raise_statement", B_RAISE}, {"except_clause", B_CATCH},
-    {"except_group_clause", B_CATCH}, {"yield", B_YIELD},     {"await", B_AWAIT},
-    {NULL, 0}};
+static const s_body_type_t s_body_python[] = {{"for_statement", B_LOOP},
+                                              {"while_statement", B_LOOP},
+                                              {"for_in_clause", B_LOOP},
+                                              {"return_statement", B_RETURN},
+                                              {"raise_statement", B_RAISE},
+                                              {"except_clause", B_CATCH},
+                                              {"except_group_clause", B_CATCH},
+                                              {"yield", B_YIELD},
+                                              {"await", B_AWAIT},
+                                              {NULL, 0}};
 static const s_body_type_t s_body_js[] = {
-    {"for_statement", B_LOOP},      {"for_in_statement", B_LOOP},  {"while_statement", B_LOOP},
-    {"do_statement", B_LOOP},       {"return_statement", B_RETURN}, {"throw_statement", B_RAISE},
-    {"catch_clause", B_CATCH},      {"yield_expression", B_YIELD}, {"await_expression", B_AWAIT},
-    {NULL, 0}};
+    {"for_statement", B_LOOP},      {"for_in_statement", B_LOOP},
+    {"while_statement", B_LOOP},    {"do_statement", B_LOOP},
+    {"return_statement", B_RETURN}, {"throw_statement", B_RAISE},
+    {"catch_clause", B_CATCH},      {"yield_expression", B_YIELD},
+    {"await_expression", B_AWAIT},  {NULL, 0}};
 static const s_body_type_t s_body_go[] = {{"for_statement", B_LOOP},
                                           {"return_statement", B_RETURN},
                                           {"goto_statement", B_GOTO},
                                           {NULL, 0}};
 static const s_body_type_t s_body_rust[] = {
-    {"for_expression", B_LOOP},      {"while_expression", B_LOOP},  {"loop_expression", B_LOOP},
-    {"return_expression", B_RETURN}, {"await_expression", B_AWAIT}, {"unsafe_block", B_UNSAFE},
-    {"macro_invocation", B_MACRO},   {NULL, 0}};
+    {"for_expression", B_LOOP},    {"while_expression", B_LOOP},
+    {"loop_expression", B_LOOP},   {"return_expression", B_RETURN},
+    {"await_expression", B_AWAIT}, {"unsafe_block", B_UNSAFE},
+    {"macro_invocation", B_MACRO}, {NULL, 0}};
 static const s_body_type_t s_body_c[] = {
-    {"for_statement", B_LOOP},       {"while_statement", B_LOOP},    {"do_statement", B_LOOP},
-    {"for_range_loop", B_LOOP},      {"return_statement", B_RETURN}, {"goto_statement", B_GOTO},
-    {"throw_statement", B_RAISE},    {"throw_expression", B_RAISE},  {"catch_clause", B_CATCH},
+    {"for_statement", B_LOOP},        {"while_statement", B_LOOP},     {"do_statement", B_LOOP},
+    {"for_range_loop", B_LOOP},       {"return_statement", B_RETURN},  {"goto_statement", B_GOTO},
+    {"throw_statement", B_RAISE},     {"throw_expression", B_RAISE},   {"catch_clause", B_CATCH},
     {"co_await_expression", B_AWAIT}, {"co_yield_statement", B_YIELD}, {NULL, 0}};
 
 static uint8_t *s_body_kinds[CW_LANG_COUNT];
@@ -750,15 +766,14 @@ static void s_members_python(s_ctx_t *x, TSNode cls, cw_value_t *arr)
     uint32_t n = ts_node_named_child_count(body);
     for (uint32_t i = 0; i < n; i++) {
         TSNode m = ts_node_named_child(body, i);
-        TSNode def = s_is(m, "decorated_definition")
-                         ? ts_node_child_by_field_name(m, "definition", 10)
-                         : m;
+        TSNode def =
+            s_is(m, "decorated_definition") ? ts_node_child_by_field_name(m, "definition", 10) : m;
         if (s_is(def, "function_definition") || s_is(def, "class_definition")) {
             s_member(x, arr, CW_FACTS_MAX_MEMBERS,
                      s_node_text(ts_node_child_by_field_name(def, "name", 4), x->src, x->len,
                                  CW_FACTS_TEXT),
-                     s_is(def, "class_definition") ? "class" : "method",
-                     m, s_header(def, ts_node_start_byte(def), x->src, x->len));
+                     s_is(def, "class_definition") ? "class" : "method", m,
+                     s_header(def, ts_node_start_byte(def), x->src, x->len));
         } else if (s_is(m, "expression_statement") &&
                    s_is(ts_node_named_child(m, 0), "assignment")) {
             TSNode as = ts_node_named_child(m, 0);
@@ -842,17 +857,16 @@ static void s_members_rust(s_ctx_t *x, TSNode item, cw_value_t *arr)
     uint32_t n = ts_node_named_child_count(body);
     for (uint32_t i = 0; i < n; i++) {
         TSNode m = ts_node_named_child(body, i);
-        const char *kind = s_is(m, "function_item") || s_is(m, "function_signature_item")
-                               ? "method"
-                           : s_is(m, "const_item")                               ? "constant"
+        const char *kind = s_is(m, "function_item") || s_is(m, "function_signature_item") ? "method"
+                           : s_is(m, "const_item")                              ? "constant"
                            : s_is(m, "type_item") || s_is(m, "associated_type") ? "type"
-                                                                                 : NULL;
+                                                                                : NULL;
         if (!kind)
             continue;
-        s_member(x, arr, CW_FACTS_MAX_MEMBERS,
-                 s_node_text(ts_node_child_by_field_name(m, "name", 4), x->src, x->len,
-                             CW_FACTS_TEXT),
-                 kind, m, s_header(m, ts_node_start_byte(m), x->src, x->len));
+        s_member(
+            x, arr, CW_FACTS_MAX_MEMBERS,
+            s_node_text(ts_node_child_by_field_name(m, "name", 4), x->src, x->len, CW_FACTS_TEXT),
+            kind, m, s_header(m, ts_node_start_byte(m), x->src, x->len));
     }
 }
 
@@ -863,8 +877,8 @@ static void s_c_field(s_ctx_t *x, TSNode f, cw_value_t *arr)
     size_t c = s_field_children(f, "declarator", decls, 64);
     if (c == 1 && !ts_node_is_null(s_function_declarator(decls[0]))) {
         s_member(x, arr, CW_FACTS_MAX_MEMBERS,
-                 s_node_text(s_declarator_name(decls[0]), x->src, x->len, CW_FACTS_TEXT),
-                 "method", f, s_stmt_text(f, x->src, x->len));
+                 s_node_text(s_declarator_name(decls[0]), x->src, x->len, CW_FACTS_TEXT), "method",
+                 f, s_stmt_text(f, x->src, x->len));
         return;
     }
     if (c == 0) { /* a nested type without a member name */
@@ -910,10 +924,11 @@ static void s_members_c(s_ctx_t *x, TSNode cls, cw_value_t *arr)
         }
         if (s_is(m, "function_definition")) {
             TSNode fd = s_function_declarator(ts_node_child_by_field_name(m, "declarator", 10));
-            s_member(x, arr, CW_FACTS_MAX_MEMBERS,
-                     s_node_text(s_declarator_name(ts_node_child_by_field_name(fd, "declarator", 10)),
-                                 x->src, x->len, CW_FACTS_TEXT),
-                     "method", at, s_header(m, ts_node_start_byte(m), x->src, x->len));
+            s_member(
+                x, arr, CW_FACTS_MAX_MEMBERS,
+                s_node_text(s_declarator_name(ts_node_child_by_field_name(fd, "declarator", 10)),
+                            x->src, x->len, CW_FACTS_TEXT),
+                "method", at, s_header(m, ts_node_start_byte(m), x->src, x->len));
         } else if (s_is(m, "field_declaration") || s_is(m, "declaration")) {
             s_c_field(x, m, arr);
         } else if (s_is(m, "alias_declaration") || s_is(m, "type_definition")) {
@@ -927,9 +942,8 @@ static void s_members_c(s_ctx_t *x, TSNode cls, cw_value_t *arr)
 }
 
 static const char *const s_class_nodes_py[] = {"class_definition", NULL};
-static const char *const s_class_nodes_js[] = {"class_declaration", "class",
-                                               "abstract_class_declaration",
-                                               "interface_declaration", NULL};
+static const char *const s_class_nodes_js[] = {
+    "class_declaration", "class", "abstract_class_declaration", "interface_declaration", NULL};
 static const char *const s_class_nodes_go[] = {"type_spec", NULL};
 static const char *const s_class_nodes_rust[] = {"impl_item", "trait_item", NULL};
 static const char *const s_class_nodes_c[] = {"struct_specifier", NULL};
@@ -958,8 +972,8 @@ static const char *const *s_class_nodes(const cw_lang_t *lang)
 static TSNode s_find_class(s_ctx_t *x, uint32_t a, uint32_t b)
 {
     const char *const *types = s_class_nodes(x->lang);
-    bool need_body = !s_is_js(x->lang) && x->lang->id != CW_LANG_PYTHON &&
-                     x->lang->id != CW_LANG_GO;
+    bool need_body =
+        !s_is_js(x->lang) && x->lang->id != CW_LANG_PYTHON && x->lang->id != CW_LANG_GO;
     TSNode n = x->root;
     for (int guard = 0; guard < MAX_WALK_DEPTH; guard++) {
         TSNode next = {0};
@@ -1019,8 +1033,8 @@ static cw_value_t *s_members(s_ctx_t *x, TSNode cls)
 static void s_def(s_ctx_t *x, cw_value_t *defs, TSNode name, const char *kind, TSNode at,
                   char *signature)
 {
-    s_member(x, defs, CW_FACTS_MAX_DEFS, s_node_text(name, x->src, x->len, CW_FACTS_TEXT), kind,
-             at, signature);
+    s_member(x, defs, CW_FACTS_MAX_DEFS, s_node_text(name, x->src, x->len, CW_FACTS_TEXT), kind, at,
+             signature);
 }
 
 static void s_def_header(s_ctx_t *x, cw_value_t *defs, TSNode node, const char *kind, TSNode at)
@@ -1042,8 +1056,8 @@ static void s_defs_python(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
     else if (s_is(n, "expression_statement") && s_is(ts_node_named_child(n, 0), "assignment")) {
         TSNode as = ts_node_named_child(n, 0);
         TSNode left = ts_node_child_by_field_name(as, "left", 4);
-        char *name = s_is(left, "identifier") ? s_node_text(left, x->src, x->len, CW_FACTS_TEXT)
-                                              : NULL;
+        char *name =
+            s_is(left, "identifier") ? s_node_text(left, x->src, x->len, CW_FACTS_TEXT) : NULL;
         if (name && s_upper(name))
             s_member(x, defs, CW_FACTS_MAX_DEFS, name, "constant", at,
                      s_node_text(as, x->src, x->len, CW_FACTS_TEXT));
@@ -1078,8 +1092,8 @@ static void s_defs_js(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
     else if (strcmp(t, "internal_module") == 0 || strcmp(t, "module") == 0)
         s_def_header(x, defs, n, "namespace", at);
     else if (strcmp(t, "lexical_declaration") == 0 || strcmp(t, "variable_declaration") == 0) {
-        bool is_const = ts_node_child_count(n) > 0 &&
-                        strcmp(ts_node_type(ts_node_child(n, 0)), "const") == 0;
+        bool is_const =
+            ts_node_child_count(n) > 0 && strcmp(ts_node_type(ts_node_child(n, 0)), "const") == 0;
         uint32_t k = ts_node_named_child_count(n);
         for (uint32_t i = 0; i < k; i++) {
             TSNode d = ts_node_named_child(n, i);
@@ -1145,11 +1159,16 @@ static void s_defs_rust(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
     static const struct {
         const char *type;
         const char *kind;
-    } items[] = {{"function_item", "function"}, {"struct_item", "struct"},
-                 {"enum_item", "enum"},         {"union_item", "union"},
-                 {"trait_item", "trait"},       {"mod_item", "module"},
-                 {"type_item", "type"},         {"const_item", "constant"},
-                 {"static_item", "static"},     {"macro_definition", "macro"},
+    } items[] = {{"function_item", "function"},
+                 {"struct_item", "struct"},
+                 {"enum_item", "enum"},
+                 {"union_item", "union"},
+                 {"trait_item", "trait"},
+                 {"mod_item", "module"},
+                 {"type_item", "type"},
+                 {"const_item", "constant"},
+                 {"static_item", "static"},
+                 {"macro_definition", "macro"},
                  {"function_signature_item", "function"}};
     const char *t = ts_node_type(n);
     if (strcmp(t, "impl_item") == 0) {
@@ -1162,8 +1181,8 @@ static void s_defs_rust(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
         if (strcmp(t, items[i].type) == 0) {
             /* a constant, static or type alias says it all in one line */
             const char *k = items[i].kind;
-            bool whole = strcmp(k, "constant") == 0 || strcmp(k, "static") == 0 ||
-                         strcmp(k, "type") == 0;
+            bool whole =
+                strcmp(k, "constant") == 0 || strcmp(k, "static") == 0 || strcmp(k, "type") == 0;
             s_def(x, defs, ts_node_child_by_field_name(n, "name", 4), items[i].kind, at,
                   whole ? s_stmt_text(n, x->src, x->len)
                         : s_header(n, ts_node_start_byte(n), x->src, x->len));
@@ -1363,9 +1382,9 @@ static void s_import_node(s_ctx_t *x, TSNode n, cw_value_t *arr)
         break;
     case CW_LANG_C:
     case CW_LANG_CPP:
-        s_import(x, arr,
-                 s_node_text(ts_node_child_by_field_name(n, "path", 4), x->src, x->len,
-                             CW_FACTS_TEXT));
+        s_import(
+            x, arr,
+            s_node_text(ts_node_child_by_field_name(n, "path", 4), x->src, x->len, CW_FACTS_TEXT));
         break;
     default:
         s_import(x, arr, s_unquote(x, ts_node_child_by_field_name(n, "source", 6)));
@@ -1458,8 +1477,11 @@ static char *s_hash_comment(const char *src, size_t a, size_t b)
 
 static bool s_directive(const char *src, size_t a, size_t b)
 {
-    static const char *const starts[] = {"#!", "# -*-", "# vim:", "#!/", "//go:", "// +build",
-                                         "// @ts-", "/* eslint", "// eslint", "// Code generated",
+    static const char *const starts[] = {"#!",        "# -*-",
+                                         "# vim:",    "#!/",
+                                         "//go:",     "// +build",
+                                         "// @ts-",   "/* eslint",
+                                         "// eslint", "// Code generated",
                                          NULL};
     for (const char *const *p = starts; *p; p++) {
         size_t l = strlen(*p);
@@ -1517,9 +1539,8 @@ static char *s_file_doc(s_ctx_t *x)
         uint32_t last_row = 0;
         for (; i <= count; i++) {
             TSNode c = i < count ? ts_node_named_child(parent, i) : (TSNode){0};
-            bool comment = !ts_node_is_null(c) &&
-                           (s_is(c, "comment") || s_is(c, "line_comment") ||
-                            s_is(c, "block_comment"));
+            bool comment = !ts_node_is_null(c) && (s_is(c, "comment") || s_is(c, "line_comment") ||
+                                                   s_is(c, "block_comment"));
             if (comment && b > a && ts_node_start_point(c).row <= last_row + 1) {
                 b = ts_node_end_byte(c); /* the block goes on */
                 last_row = ts_node_end_point(c).row;
@@ -1569,8 +1590,7 @@ static char *s_file_doc(s_ctx_t *x)
 /* ------------------------------------------------------------------ public */
 
 char *cw_facts_extract(const cw_lang_t *lang, TSTree *tree, const char *src, size_t len,
-                       const cw_function_list_t *fns, const cw_class_list_t *classes,
-                       size_t *size)
+                       const cw_function_list_t *fns, const cw_class_list_t *classes, size_t *size)
 {
     if (size)
         *size = 0;

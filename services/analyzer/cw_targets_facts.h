@@ -35,16 +35,15 @@
 #define CW_FACTS_MAX_MEMBERS 300 /* members kept per class */
 #define CW_FACTS_MAX_IMPORTS 300
 #define CW_FACTS_MAX_PARAMS 64
-#define CW_FACTS_TEXT 240                  /* bytes of a signature, type or default */
-#define CW_FACTS_DOC (16 * 1024)           /* bytes of a file's doc comment */
+#define CW_FACTS_TEXT 240                   /* bytes of a signature, type or default */
+#define CW_FACTS_DOC (16 * 1024)            /* bytes of a file's doc comment */
 #define CW_FACTS_MAX_BLOB (8 * 1024 * 1024) /* a file's facts, encoded */
 
 /* The facts of one parsed file (fns and classes: what cw_extract_functions and
    cw_extract_classes found in the same tree and text), as a malloc'd msgpack blob of
    *size bytes. NULL on out-of-memory or when the blob would exceed CW_FACTS_MAX_BLOB. */
 char *cw_facts_extract(const cw_lang_t *lang, TSTree *tree, const char *src, size_t len,
-                       const cw_function_list_t *fns, const cw_class_list_t *classes,
-                       size_t *size);
+                       const cw_function_list_t *fns, const cw_class_list_t *classes, size_t *size);
 /* s[0..n) with whitespace runs as one space, trimmed, at most max bytes (cut on a UTF-8
    boundary, "..." added); NULL when empty or out of memory. */
 char *cw_facts_clean(const char *s, size_t n, size_t max);

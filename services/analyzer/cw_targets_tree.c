@@ -204,8 +204,7 @@ static int s_module(const cw_target_ctx_t *ctx, const char *dir, const s_dir_t *
     int listed = 0;
     /* the facts: module {kind, index_file, file_count, files [{path, lines, functions,
        classes}]} */
-    cw_value_t *facts = cw_value_new_map(), *mod = cw_value_new_map(),
-               *list = cw_value_new_array();
+    cw_value_t *facts = cw_value_new_map(), *mod = cw_value_new_map(), *list = cw_value_new_array();
     int rc = facts && mod && list ? 0 : -1;
     for (size_t i = 0; i < d->count; i++) {
         const cw_index_file_t *f = d->files[i];
@@ -270,8 +269,7 @@ static int s_module(const cw_target_ctx_t *ctx, const char *dir, const s_dir_t *
         return -1;
     }
     char *context = NULL;
-    if (asprintf(&context, "The %s %s, %d files.", s_kind_names[kind], *dir ? dir : ".",
-                 files) < 0)
+    if (asprintf(&context, "The %s %s, %d files.", s_kind_names[kind], *dir ? dir : ".", files) < 0)
         context = NULL;
     cw_cand_t c = {.what = CW_CAND_MODULE,
                    .score = cw_score_module(files, has_text ? index->size : 0),
@@ -369,8 +367,8 @@ static int s_hunks(const char *diff, cw_value_t *arr)
             rc |= cw_map_set_int(h, "new_start", c);
             rc |= cw_map_set_int(h, "new_lines", d);
             size_t end = nl ? (size_t)(nl - l) : strlen(l);
-            char *section = (size_t)used < end ? cw_facts_clean(l + used, end - (size_t)used, 200)
-                                               : NULL;
+            char *section =
+                (size_t)used < end ? cw_facts_clean(l + used, end - (size_t)used, 200) : NULL;
             if (section)
                 rc |= cw_map_set_str(h, "section", section);
             free(section);

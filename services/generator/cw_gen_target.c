@@ -189,8 +189,7 @@ static void s_patterns(const cw_value_t *arr, cw_gen_target_t *t)
     }
 }
 
-int cw_gen_target_from_value(const cw_value_t *target, cw_gen_target_t *t, char *err,
-                             size_t errlen)
+int cw_gen_target_from_value(const cw_value_t *target, cw_gen_target_t *t, char *err, size_t errlen)
 {
     memset(t, 0, sizeof(*t));
     if (!target || cw_value_kind(target) != CW_VAL_MAP) {

@@ -62,7 +62,7 @@ typedef struct {
     const char *name;
     const char *class_name; /* NULL if none */
     const char *source;
-    bool source_cut; /* the source is the beginning of what the lines span */
+    bool source_cut;     /* the source is the beginning of what the lines span */
     const char *context; /* prose for people: never read by the renderers */
     long start_line;
     long end_line;

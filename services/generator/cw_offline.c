@@ -25,7 +25,7 @@
 #include <string.h>
 
 #define OFFLINE_NOTE                                                                               \
-    "\n\n_Written without an LLM (offline backend): facts the analyzer read from the code, "     \
+    "\n\n_Written without an LLM (offline backend): facts the analyzer read from the code, "       \
     "nothing more._\n"
 
 /* ================================================================ facts */
@@ -37,8 +37,8 @@ static bool s_is(const char *a, const char *b)
 
 static bool s_self(const char *name)
 {
-    return s_is(name, "self") || s_is(name, "this") || s_is(name, "cls") ||
-           s_is(name, "&self") || s_is(name, "&mut self") || s_is(name, "mut self");
+    return s_is(name, "self") || s_is(name, "this") || s_is(name, "cls") || s_is(name, "&self") ||
+           s_is(name, "&mut self") || s_is(name, "mut self");
 }
 
 size_t cw_offline_real_params(const cw_gen_target_t *t)
@@ -59,8 +59,8 @@ bool cw_offline_recursive(const cw_gen_target_t *t)
         if (strcmp(c, name) == 0)
             return true;
         const char *dot = strrchr(c, '.');
-        if (dot && strcmp(dot + 1, name) == 0 &&
-            (size_t)(dot - c) == 4 && (strncmp(c, "self", 4) == 0 || strncmp(c, "this", 4) == 0))
+        if (dot && strcmp(dot + 1, name) == 0 && (size_t)(dot - c) == 4 &&
+            (strncmp(c, "self", 4) == 0 || strncmp(c, "this", 4) == 0))
             return true;
     }
     return false;
@@ -68,8 +68,7 @@ bool cw_offline_recursive(const cw_gen_target_t *t)
 
 static long s_lines(const cw_gen_target_t *t)
 {
-    return t->end_line >= t->start_line && t->start_line > 0 ? t->end_line - t->start_line + 1
-                                                             : 0;
+    return t->end_line >= t->start_line && t->start_line > 0 ? t->end_line - t->start_line + 1 : 0;
 }
 
 static size_t s_members_of(const cw_gen_member_t *m, size_t n, const char *kind)
@@ -349,21 +348,24 @@ static void s_function_watch(cw_jbuf_t *b, const cw_gen_target_t *t)
     s_watch_t w = {b, 0};
     const cw_gen_body_t *y = &t->body;
     if (t->complexity >= 20)
-        s_watch(&w, "A cyclomatic complexity of %.1f is high: there are at least that many paths "
-                    "through it, each worth a test, and splitting it would make it easier to "
-                    "change.",
+        s_watch(&w,
+                "A cyclomatic complexity of %.1f is high: there are at least that many paths "
+                "through it, each worth a test, and splitting it would make it easier to "
+                "change.",
                 t->complexity);
     else if (t->complexity >= 10)
-        s_watch(&w, "A cyclomatic complexity of %.1f means many paths through the code: each "
-                    "branch needs its own test case.",
+        s_watch(&w,
+                "A cyclomatic complexity of %.1f means many paths through the code: each "
+                "branch needs its own test case.",
                 t->complexity);
     if (t->nesting >= 4)
         s_watch(&w, "Blocks nested %ld deep make the innermost branches hard to follow.",
                 t->nesting);
     size_t real = cw_offline_real_params(t);
     if (real >= 5)
-        s_watch(&w, "With %zu arguments, callers must get their order right; grouping related "
-                    "ones would make calls clearer.",
+        s_watch(&w,
+                "With %zu arguments, callers must get their order right; grouping related "
+                "ones would make calls clearer.",
                 real);
     if (cw_offline_recursive(t))
         s_watch(&w, "It calls itself: deep or cyclic input can exhaust the stack.");
@@ -371,8 +373,8 @@ static void s_function_watch(cw_jbuf_t *b, const cw_gen_target_t *t)
         s_watch(&w, "Loops nested %ld deep: the work grows with the product of their sizes.",
                 y->loop_depth);
     if (y->raises > 0)
-        s_watch(&w, "It can raise an error in %ld %s: callers have to be ready for it.",
-                y->raises, y->raises == 1 ? "place" : "places");
+        s_watch(&w, "It can raise an error in %ld %s: callers have to be ready for it.", y->raises,
+                y->raises == 1 ? "place" : "places");
     if (y->catches > 0)
         s_watch(&w, "It handles errors itself (%ld %s): check that none is silently swallowed.",
                 y->catches, y->catches == 1 ? "handler" : "handlers");
@@ -475,7 +477,8 @@ static bool s_public(const char *language, const cw_gen_member_t *m)
     if (s_is(language, "go"))
         return isupper((unsigned char)n[0]);
     if (s_is(language, "python"))
-        return n[0] != '_' || (n[1] == '_' && strlen(n) > 4 && strcmp(n + strlen(n) - 2, "__") == 0);
+        return n[0] != '_' ||
+               (n[1] == '_' && strlen(n) > 4 && strcmp(n + strlen(n) - 2, "__") == 0);
     if (s_is(language, "rust"))
         return m->signature && strncmp(m->signature, "pub", 3) == 0;
     if (s_dynamic(language))
@@ -604,8 +607,9 @@ static void s_class_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *name
         s_watch(&w, "With %zu methods its interface is large; callers depend on much of it.",
                 methods);
     if (others >= 15)
-        s_watch(&w, "It holds %zu fields or attributes: every method can touch all of that "
-                    "state.",
+        s_watch(&w,
+                "It holds %zu fields or attributes: every method can touch all of that "
+                "state.",
                 others);
     if (!t->docstring)
         s_watch(&w, "It has no doc comment: its purpose is written nowhere but in the code.");
@@ -650,8 +654,9 @@ static void s_imports(cw_jbuf_t *b, const cw_gen_target_t *t, const char *whose)
         if (local == t->import_count)
             cw_jbuf_raw(b, " All of them belong to the project itself.");
         else if (local > 0)
-            cw_md_printf(b, " %zu of them belong to the project itself; the others come from "
-                            "the standard library or outside packages.",
+            cw_md_printf(b,
+                         " %zu of them belong to the project itself; the others come from "
+                         "the standard library or outside packages.",
                          local);
         else
             cw_jbuf_raw(b, " None of them is a local module: they come from the standard "
@@ -706,8 +711,9 @@ static void s_file_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
     s_watch_t w = {b, 0};
     long lines = s_lines(t);
     if (lines >= 1000)
-        s_watch(&w, "At %ld lines it is long: finding one's way in it takes time, and it may "
-                    "hold more than one responsibility.",
+        s_watch(&w,
+                "At %ld lines it is long: finding one's way in it takes time, and it may "
+                "hold more than one responsibility.",
                 lines);
     else if (lines >= 500)
         s_watch(&w, "At %ld lines it is on the long side.", lines);
@@ -769,7 +775,7 @@ static void s_module_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *nam
     cw_jbuf_raw(b, ".");
     if (t->module.count > 0) {
         cw_jbuf_raw(b, (long)t->module.count == t->module.file_count ? " Together they have "
-                                                                    : " The files listed have ");
+                                                                     : " The files listed have ");
         cw_md_count(b, lines, "line", "lines");
         cw_jbuf_raw(b, ", ");
         cw_md_count(b, fns, "function", "functions");
@@ -881,8 +887,7 @@ static void s_evolution_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
             cw_jbuf_raw(b, " shown");
     }
     if (t->start_line > 0 && t->end_line >= t->start_line)
-        cw_md_printf(b, ", within lines %ld-%ld of the new version", t->start_line,
-                     t->end_line);
+        cw_md_printf(b, ", within lines %ld-%ld of the new version", t->start_line, t->end_line);
     cw_jbuf_raw(b, ".");
     if (t->source_cut)
         cw_jbuf_raw(b, " The diff above is cut at a line boundary: it shows the beginning of "
@@ -898,8 +903,7 @@ static void s_evolution_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
                 cw_md_printf(b, "removed lines %ld-%ld of the old version", h->old_start,
                              h->old_start + (h->old_lines > 0 ? h->old_lines - 1 : 0));
             else if (h->old_lines == 0)
-                cw_md_printf(b, "new lines %ld-%ld", h->new_start,
-                             h->new_start + h->new_lines - 1);
+                cw_md_printf(b, "new lines %ld-%ld", h->new_start, h->new_start + h->new_lines - 1);
             else
                 cw_md_printf(b, "lines %ld-%ld (were %ld-%ld)", h->new_start,
                              h->new_start + h->new_lines - 1, h->old_start,
@@ -947,12 +951,14 @@ static void s_evolution_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
         s_watch(&w, "With %ld lines touched it is a large change: review it in parts.",
                 added + deleted);
     if (deleted > added && deleted > 0)
-        s_watch(&w, "It removes more than it adds (%ld against %ld lines): check that nothing "
-                    "still depends on what went away.",
+        s_watch(&w,
+                "It removes more than it adds (%ld against %ld lines): check that nothing "
+                "still depends on what went away.",
                 deleted, added);
     if (t->commit.file_count >= 10)
-        s_watch(&w, "It is part of a commit that touches %ld files: read it together with the "
-                    "rest.",
+        s_watch(&w,
+                "It is part of a commit that touches %ld files: read it together with the "
+                "rest.",
                 t->commit.file_count);
     if (w.count == 0)
         cw_jbuf_raw(b, "Nothing stands out: a small, contained change.");

@@ -17,9 +17,8 @@ static unsigned s_family(const char *lang)
     static const struct {
         const char *name;
         unsigned fam;
-    } names[] = {{"c", F_C},       {"cpp", F_CPP},         {"python", F_PY},
-                 {"go", F_GO},     {"rust", F_RUST},       {"javascript", F_JS},
-                 {"typescript", F_JS}, {"tsx", F_JS}};
+    } names[] = {{"c", F_C},       {"cpp", F_CPP},       {"python", F_PY},     {"go", F_GO},
+                 {"rust", F_RUST}, {"javascript", F_JS}, {"typescript", F_JS}, {"tsx", F_JS}};
     for (size_t i = 0; lang && i < sizeof names / sizeof names[0]; i++)
         if (strcmp(lang, names[i].name) == 0)
             return names[i].fam;
@@ -189,44 +188,58 @@ void cw_offline_security(cw_jbuf_t *b, const cw_gen_target_t *t, const char *nam
 /* ---------------------------------------------------------------- performance */
 
 static const s_call_t s_alloc[] = {
-    {"malloc", F_CC, true, NULL},       {"calloc", F_CC, true, NULL},
-    {"realloc", F_CC, true, NULL},      {"strdup", F_CC, true, NULL},
-    {"strndup", F_CC, true, NULL},      {"asprintf", F_CC, true, NULL},
-    {"make_unique", F_CPP, false, NULL}, {"make_shared", F_CPP, false, NULL},
-    {"push_back", F_CPP, false, NULL},  {"emplace_back", F_CPP, false, NULL},
-    {"append", F_PY | F_GO, false, NULL}, {"extend", F_PY, false, NULL},
-    {"copy", F_PY, false, NULL},        {"deepcopy", F_PY, false, NULL},
-    {"make", F_GO, true, NULL},         {"Vec::new", F_RUST, false, NULL},
-    {"Vec::with_capacity", F_RUST, false, NULL}, {"Box::new", F_RUST, false, NULL},
-    {"String::from", F_RUST, false, NULL}, {"to_string", F_RUST, false, NULL},
-    {"to_owned", F_RUST, false, NULL},  {"clone", F_RUST, false, NULL},
-    {"collect", F_RUST, false, NULL},   {"push", F_RUST | F_JS, false, NULL},
-    {"concat", F_JS, false, NULL},      {"slice", F_JS, false, NULL},
-    {"map", F_JS, false, NULL},         {"filter", F_JS, false, NULL},
+    {"malloc", F_CC, true, NULL},
+    {"calloc", F_CC, true, NULL},
+    {"realloc", F_CC, true, NULL},
+    {"strdup", F_CC, true, NULL},
+    {"strndup", F_CC, true, NULL},
+    {"asprintf", F_CC, true, NULL},
+    {"make_unique", F_CPP, false, NULL},
+    {"make_shared", F_CPP, false, NULL},
+    {"push_back", F_CPP, false, NULL},
+    {"emplace_back", F_CPP, false, NULL},
+    {"append", F_PY | F_GO, false, NULL},
+    {"extend", F_PY, false, NULL},
+    {"copy", F_PY, false, NULL},
+    {"deepcopy", F_PY, false, NULL},
+    {"make", F_GO, true, NULL},
+    {"Vec::new", F_RUST, false, NULL},
+    {"Vec::with_capacity", F_RUST, false, NULL},
+    {"Box::new", F_RUST, false, NULL},
+    {"String::from", F_RUST, false, NULL},
+    {"to_string", F_RUST, false, NULL},
+    {"to_owned", F_RUST, false, NULL},
+    {"clone", F_RUST, false, NULL},
+    {"collect", F_RUST, false, NULL},
+    {"push", F_RUST | F_JS, false, NULL},
+    {"concat", F_JS, false, NULL},
+    {"slice", F_JS, false, NULL},
+    {"map", F_JS, false, NULL},
+    {"filter", F_JS, false, NULL},
 };
 static const s_call_t s_sort[] = {
-    {"qsort", F_CC, true, NULL},   {"sort", F_ALL, false, NULL},
-    {"sorted", F_PY, true, NULL},  {"sort_by", F_RUST, false, NULL},
+    {"qsort", F_CC, true, NULL},       {"sort", F_ALL, false, NULL},
+    {"sorted", F_PY, true, NULL},      {"sort_by", F_RUST, false, NULL},
     {"sort.Slice", F_GO, false, NULL}, {"sort_by_key", F_RUST, false, NULL},
 };
 static const s_call_t s_io[] = {
-    {"fopen", F_CC, true, NULL},         {"fread", F_CC, true, NULL},
-    {"fwrite", F_CC, true, NULL},        {"fgets", F_CC, true, NULL},
-    {"read", F_CC, true, NULL},          {"write", F_CC, true, NULL},
-    {"recv", F_CC, true, NULL},          {"send", F_CC, true, NULL},
-    {"open", F_PY, true, NULL},          {"sleep", F_CC, true, NULL},
-    {"usleep", F_CC, true, NULL},        {"nanosleep", F_CC, true, NULL},
-    {"time.sleep", F_PY, false, NULL},   {"thread::sleep", F_RUST, false, NULL},
-    {"time.Sleep", F_GO, false, NULL},   {"requests.get", F_PY, false, NULL},
+    {"fopen", F_CC, true, NULL},          {"fread", F_CC, true, NULL},
+    {"fwrite", F_CC, true, NULL},         {"fgets", F_CC, true, NULL},
+    {"read", F_CC, true, NULL},           {"write", F_CC, true, NULL},
+    {"recv", F_CC, true, NULL},           {"send", F_CC, true, NULL},
+    {"open", F_PY, true, NULL},           {"sleep", F_CC, true, NULL},
+    {"usleep", F_CC, true, NULL},         {"nanosleep", F_CC, true, NULL},
+    {"time.sleep", F_PY, false, NULL},    {"thread::sleep", F_RUST, false, NULL},
+    {"time.Sleep", F_GO, false, NULL},    {"requests.get", F_PY, false, NULL},
     {"requests.post", F_PY, false, NULL}, {"fetch", F_JS, true, NULL},
-    {"http.Get", F_GO, false, NULL},     {"readFileSync", F_JS, false, NULL},
+    {"http.Get", F_GO, false, NULL},      {"readFileSync", F_JS, false, NULL},
     {"writeFileSync", F_JS, false, NULL}, {"execute", F_PY, false, NULL},
-    {"query", F_JS | F_GO, false, NULL}, {"os.ReadFile", F_GO, false, NULL},
-    {"File::open", F_RUST, false, NULL}, {"fs::read_to_string", F_RUST, false, NULL},
+    {"query", F_JS | F_GO, false, NULL},  {"os.ReadFile", F_GO, false, NULL},
+    {"File::open", F_RUST, false, NULL},  {"fs::read_to_string", F_RUST, false, NULL},
 };
 static const s_call_t s_regex[] = {
-    {"re.compile", F_PY, false, NULL},       {"regcomp", F_CC, true, NULL},
-    {"Regex::new", F_RUST, false, NULL},     {"regexp.MustCompile", F_GO, false, NULL},
+    {"re.compile", F_PY, false, NULL},     {"regcomp", F_CC, true, NULL},
+    {"Regex::new", F_RUST, false, NULL},   {"regexp.MustCompile", F_GO, false, NULL},
     {"regexp.Compile", F_GO, false, NULL},
 };
 
@@ -269,13 +282,13 @@ void cw_offline_performance(cw_jbuf_t *b, const cw_gen_target_t *t, const char *
     } else {
         cw_jbuf_raw(b, " has ");
         cw_md_count(b, y->loops, "loop", "loops");
-        cw_md_printf(b, ", nested up to %ld deep: its cost grows with the product of the loop "
-                        "sizes, so large inputs add up quickly.",
+        cw_md_printf(b,
+                     ", nested up to %ld deep: its cost grows with the product of the loop "
+                     "sizes, so large inputs add up quickly.",
                      y->loop_depth);
     }
     bool any = false;
-    any |= s_calls_in(b, t, s_alloc, sizeof s_alloc / sizeof s_alloc[0],
-                      "Allocation and growth: ");
+    any |= s_calls_in(b, t, s_alloc, sizeof s_alloc / sizeof s_alloc[0], "Allocation and growth: ");
     if (any)
         cw_jbuf_raw(b, " (inside a loop these add up; reserving capacity once helps)");
     bool sorts = s_calls_in(b, t, s_sort, sizeof s_sort / sizeof s_sort[0], "Sorting: ");
@@ -284,7 +297,8 @@ void cw_offline_performance(cw_jbuf_t *b, const cw_gen_target_t *t, const char *
     bool io = s_calls_in(b, t, s_io, sizeof s_io / sizeof s_io[0], "I/O and waiting: ");
     if (io)
         cw_jbuf_raw(b, " (these block: they usually cost more than all the computing)");
-    bool re = s_calls_in(b, t, s_regex, sizeof s_regex / sizeof s_regex[0], "Regular expressions: ");
+    bool re =
+        s_calls_in(b, t, s_regex, sizeof s_regex / sizeof s_regex[0], "Regular expressions: ");
     if (re)
         cw_jbuf_raw(b, " (compile once, not on every call)");
     if (cw_offline_recursive(t))
@@ -337,12 +351,14 @@ void cw_offline_til(cw_jbuf_t *b, const cw_gen_target_t *t, const char *name)
         cw_jbuf_raw(b, ", I noticed it handles its own errors: the failure is dealt with where "
                        "it happens instead of reaching every caller.");
     } else if (y->loop_depth >= 2) {
-        cw_md_printf(b, ", I noticed loops nested %ld deep: a compact way to walk every "
-                        "combination, and a reminder that the cost multiplies.",
+        cw_md_printf(b,
+                     ", I noticed loops nested %ld deep: a compact way to walk every "
+                     "combination, and a reminder that the cost multiplies.",
                      y->loop_depth);
     } else if (defaults > 0) {
-        cw_md_printf(b, ", I noticed %zu of its arguments have defaults: the common call stays "
-                        "short while the rare one can still say everything.",
+        cw_md_printf(b,
+                     ", I noticed %zu of its arguments have defaults: the common call stays "
+                     "short while the rare one can still say everything.",
                      defaults);
     } else if (t->return_type) {
         cw_jbuf_raw(b, ", I noticed how much its signature says: what it takes and that it "

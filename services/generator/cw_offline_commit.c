@@ -15,29 +15,31 @@
 
 /* Wordings: %N the display name, %F the file's base name, %K the kind, %P the pattern,
    %H the short commit hash, %R the repository. Every one starts with a verb. */
-static const char *const s_function[] = {"Document %N", "Describe what %N does",
-                                         "Explain %N in %F", "Add notes on %N from %F",
-                                         "Write up how to call %N", NULL};
+static const char *const s_function[] = {"Document %N",
+                                         "Describe what %N does",
+                                         "Explain %N in %F",
+                                         "Add notes on %N from %F",
+                                         "Write up how to call %N",
+                                         NULL};
 static const char *const s_class[] = {"Document the %N %K", "Describe the %K %N and its members",
                                       "Explain how to use %N", "Add notes on the %N %K in %F",
                                       NULL};
 static const char *const s_file[] = {"Add an overview of %F", "Describe what %F is for",
-                                     "Summarize the contents of %F", "Document the file %F",
-                                     NULL};
+                                     "Summarize the contents of %F", "Document the file %F", NULL};
 static const char *const s_module[] = {"Add an overview of the %N %K", "Describe the %N %K",
                                        "Map out the files of the %N %K", NULL};
 static const char *const s_security[] = {"Review %N for security risks", "Check the calls %N makes",
                                          "Add a security note on %N", NULL};
-static const char *const s_performance[] = {"Analyze the performance of %N",
-                                            "Look at the cost of %N", "Add performance notes on %N",
-                                            NULL};
+static const char *const s_performance[] = {
+    "Analyze the performance of %N", "Look at the cost of %N", "Add performance notes on %N", NULL};
 static const char *const s_til[] = {"Note a technique from %N", "Add a TIL from %N in %F",
                                     "Share what %N taught me", NULL};
 static const char *const s_til_recursive[] = {"Note how %N uses recursion",
                                               "Add a TIL on the recursion in %N", NULL};
 static const char *const s_til_generator[] = {"Note how %N yields its results",
                                               "Add a TIL on the generator %N", NULL};
-static const char *const s_evolution[] = {"Describe commit %H to %F", "Explain what %H changed in %F",
+static const char *const s_evolution[] = {"Describe commit %H to %F",
+                                          "Explain what %H changed in %F",
                                           "Record the change to %F in %H", NULL};
 static const char *const s_pattern[] = {"Document the %P pattern in %F",
                                         "Describe how %F uses the %P pattern",
@@ -123,8 +125,8 @@ char *cw_offline_commit_message(const cw_gen_target_t *t)
         snprintf(hash, sizeof hash, "%s", at ? at + 1 : "");
     }
     const char *kind = t->doc_type == CW_DOC_MODULE && t->module.kind ? t->module.kind
-                       : t->kind                                    ? t->kind
-                                                                    : "class";
+                       : t->kind                                      ? t->kind
+                                                                      : "class";
     const char *vals[128] = {0};
     vals['N'] = name;
     vals['F'] = cw_md_base(t->file);

@@ -14,11 +14,11 @@
 #include "cw_gen_target.h"
 #include "cw_json.h"
 
-#define CW_MD_ITEM 160  /* bytes of a name or path in a code span */
-#define CW_MD_SIG 300   /* bytes of a signature in a code span */
-#define CW_MD_TEXT 600  /* bytes of one line of plain text (subject, author) */
-#define CW_MD_PARA 700  /* bytes of a docstring's first paragraph */
-#define CW_MD_SHOWN 30  /* list items shown before "... and N more" */
+#define CW_MD_ITEM 160 /* bytes of a name or path in a code span */
+#define CW_MD_SIG 300  /* bytes of a signature in a code span */
+#define CW_MD_TEXT 600 /* bytes of one line of plain text (subject, author) */
+#define CW_MD_PARA 700 /* bytes of a docstring's first paragraph */
+#define CW_MD_SHOWN 30 /* list items shown before "... and N more" */
 
 /* ---- markdown writer (cw_offline_md.c) */
 /* `s` as an inline code span: backticks as ', control characters as spaces, cut at max. */

@@ -110,9 +110,9 @@ void cw_md_printf(cw_jbuf_t *b, const char *fmt, ...)
 /* a line that starts the parameter/return part of a docstring */
 static bool s_doc_section(const char *l, size_t n)
 {
-    static const char *const heads[] = {"@",       ":param",  ":return", ":raise",  ":type",
-                                        "Args:",   "Arguments:", "Returns:", "Raises:",
-                                        "Parameters", "Yields:", "Example", NULL};
+    static const char *const heads[] = {
+        "@",        ":param",  ":return",    ":raise",  ":type",   "Args:", "Arguments:",
+        "Returns:", "Raises:", "Parameters", "Yields:", "Example", NULL};
     for (const char *const *h = heads; *h; h++) {
         size_t k = strlen(*h);
         if (n >= k && strncmp(l, *h, k) == 0)
@@ -270,9 +270,14 @@ const char *cw_md_language(const char *language)
 {
     static const struct {
         const char *name, *shown;
-    } names[] = {{"python", "Python"}, {"javascript", "JavaScript"}, {"typescript", "TypeScript"},
-                 {"tsx", "TSX"},       {"go", "Go"},                 {"rust", "Rust"},
-                 {"c", "C"},           {"cpp", "C++"}};
+    } names[] = {{"python", "Python"},
+                 {"javascript", "JavaScript"},
+                 {"typescript", "TypeScript"},
+                 {"tsx", "TSX"},
+                 {"go", "Go"},
+                 {"rust", "Rust"},
+                 {"c", "C"},
+                 {"cpp", "C++"}};
     for (size_t i = 0; language && i < sizeof names / sizeof names[0]; i++)
         if (strcasecmp(language, names[i].name) == 0)
             return names[i].shown;

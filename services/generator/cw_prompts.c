@@ -633,9 +633,12 @@ static void s_fact_function(sbuf_t *b, const cw_gen_target_t *t)
         struct {
             long n;
             const char *what;
-        } parts[] = {{y->returns, "return statements"}, {y->raises, "raise/throw/panic"},
-                     {y->catches, "error handlers"},    {y->yields, "yields"},
-                     {y->awaits, "awaits"},             {y->gotos, "gotos"},
+        } parts[] = {{y->returns, "return statements"},
+                     {y->raises, "raise/throw/panic"},
+                     {y->catches, "error handlers"},
+                     {y->yields, "yields"},
+                     {y->awaits, "awaits"},
+                     {y->gotos, "gotos"},
                      {y->unsafe, "unsafe blocks"}};
         for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
             if (parts[i].n > 0)

@@ -147,8 +147,8 @@ static void test_python(void **state)
     (void)state;
     s_file_t f;
     s_load(&f, "python/inventory.py");
-    assert_true(strncmp(cw_map_str(f.facts, "doc", ""), "Stock keeping for a small warehouse", 35) ==
-                0);
+    assert_true(
+        strncmp(cw_map_str(f.facts, "doc", ""), "Stock keeping for a small warehouse", 35) == 0);
     s_expect_strings(cw_map_get(f.facts, "imports"), "csv, logging, dataclasses, datetime, typing");
     s_expect_members(cw_map_get(f.facts, "defs"), "Item class 11, Inventory class 25, "
                                                   "reorder_report function 70, load_counts "
@@ -272,7 +272,8 @@ static void test_c(void **state)
     s_expect_strings(cw_map_get(f.facts, "imports"),
                      "<errno.h>, <stdbool.h>, <stdint.h>, <stdlib.h>, <string.h>, \"ringbuf.h\"");
     const cw_value_t *fn = s_fn(&f, "parse_line_settings");
-    s_expect_params(fn, "text: const char *; baud: long *; bits: int *; parity: char *; stop: int *");
+    s_expect_params(fn,
+                    "text: const char *; baud: long *; bits: int *; parity: char *; stop: int *");
     assert_string_equal(cw_map_str(fn, "returns", ""), "int");
     s_expect_body(fn, "returns", 6);
     assert_string_equal(cw_map_str(s_fn(&f, "ringbuf_new"), "returns", ""), "ringbuf_t *");
@@ -298,9 +299,10 @@ static void test_cpp(void **state)
     s_expect_members(cw_map_get(s_class(&f, "TaskScheduler"), "members"),
                      "TaskScheduler method 25, add method 27, tick method 38, size method 61, "
                      "overruns method 62, tasks_ field 65, max_tasks_ field 66");
-    s_expect_members(cw_map_get(f.facts, "defs"),
-                     "Clock type 11, Task struct 13, TaskScheduler class 23, TaskScheduler::overruns "
-                     "method 69, idle_budget function 77");
+    s_expect_members(
+        cw_map_get(f.facts, "defs"),
+        "Clock type 11, Task struct 13, TaskScheduler class 23, TaskScheduler::overruns "
+        "method 69, idle_budget function 77");
     s_free(&f);
 }
 
@@ -392,11 +394,11 @@ int main(void)
 {
     cw_log_set_level(CW_LOG_ERROR);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_python), cmocka_unit_test(test_javascript),
+        cmocka_unit_test(test_python),     cmocka_unit_test(test_javascript),
         cmocka_unit_test(test_typescript), cmocka_unit_test(test_tsx),
-        cmocka_unit_test(test_go),     cmocka_unit_test(test_rust),
-        cmocka_unit_test(test_c),      cmocka_unit_test(test_cpp),
-        cmocka_unit_test(test_bounds), cmocka_unit_test(test_evolution_cut),
+        cmocka_unit_test(test_go),         cmocka_unit_test(test_rust),
+        cmocka_unit_test(test_c),          cmocka_unit_test(test_cpp),
+        cmocka_unit_test(test_bounds),     cmocka_unit_test(test_evolution_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

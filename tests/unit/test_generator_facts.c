@@ -67,9 +67,9 @@ static const s_lang_t s_langs[] = {
     {"cpp", "scheduler.cpp", "cpp/geo", "// reviewed"},
 };
 
-static const char *const s_types[] = {"function_doc",   "class_doc",       "file_doc",
-                                      "security_review", "performance_analysis", "til",
-                                      "code_evolution", "pattern_analysis", "module_doc"};
+static const char *const s_types[] = {
+    "function_doc", "class_doc",      "file_doc",         "security_review", "performance_analysis",
+    "til",          "code_evolution", "pattern_analysis", "module_doc"};
 
 static int s_setup(void **state)
 {
@@ -139,8 +139,8 @@ static void s_strings(const cw_value_t *v, cw_jbuf_t *b)
 /* the text of the body's code spans outside fenced code, each checked by `fn` */
 static void s_code_spans(const char *doc, const char *known, const char *what)
 {
-    static const char *const ours[] = {"return", "yield",  "await",   "goto", "unsafe",
-                                       "async",  "`",      "impl",    NULL};
+    static const char *const ours[] = {"return", "yield", "await", "goto", "unsafe",
+                                       "async",  "`",     "impl",  NULL};
     bool fenced = false;
     for (const char *l = doc; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
         if (strncmp(l, "```", 3) == 0) {
@@ -318,8 +318,7 @@ static void s_check(const cw_value_t *t, const char *what)
         if (!strstr(doc, want))
             fail_msg("%s: does not say \"%s\"", what, want);
         int items = s_items(doc, "### Members\n", &more);
-        if (cw_value_size(members) > 0 &&
-            (size_t)(items + more) != cw_value_size(members))
+        if (cw_value_size(members) > 0 && (size_t)(items + more) != cw_value_size(members))
             fail_msg("%s: %d members listed (+%d), the target has %zu", what, items, more,
                      cw_value_size(members));
     }
@@ -401,9 +400,10 @@ static void s_check(const cw_value_t *t, const char *what)
 
     /* the context does not matter */
     cw_value_t *other = cw_value_clone(t);
-    cw_map_set_str(other, "context", "Nothing here is true. A class `Nope` of 1 lines with 99 "
-                                     "methods; it has a docstring.\nLikely singleton pattern: "
-                                     "`_instance`.");
+    cw_map_set_str(other, "context",
+                   "Nothing here is true. A class `Nope` of 1 lines with 99 "
+                   "methods; it has a docstring.\nLikely singleton pattern: "
+                   "`_instance`.");
     char *prompt2 = NULL;
     char *body2 = s_render(other, &prompt2);
     if (strcmp(body, body2) != 0)
@@ -496,10 +496,10 @@ LANG_TEST(cpp, 7)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_python), cmocka_unit_test(test_javascript),
+        cmocka_unit_test(test_python),     cmocka_unit_test(test_javascript),
         cmocka_unit_test(test_typescript), cmocka_unit_test(test_tsx),
-        cmocka_unit_test(test_go),     cmocka_unit_test(test_rust),
-        cmocka_unit_test(test_c),      cmocka_unit_test(test_cpp),
+        cmocka_unit_test(test_go),         cmocka_unit_test(test_rust),
+        cmocka_unit_test(test_c),          cmocka_unit_test(test_cpp),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

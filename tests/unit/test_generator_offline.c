@@ -23,7 +23,9 @@
 #include "cw_proto.h"
 #include "cw_value.h"
 
-#define NOTE "\n\n_Written without an LLM (offline backend): facts the analyzer read from the code, nothing more._\n"
+#define NOTE                                                                                       \
+    "\n\n_Written without an LLM (offline backend): facts the analyzer read from the code, "       \
+    "nothing more._\n"
 
 /* ------------------------------------------------------------------ builders */
 
@@ -192,8 +194,9 @@ static char *s_doc(cw_value_t *tv)
                    "Nonsense. A struct `Zzz` of 695 lines with 99 methods; it has a docstring. "
                    "Likely singleton pattern: `_instance`.\nCommit deadbee by Nobody: Nothing\n"
                    "File: x.c (new file, +1 -1 lines)");
-    cw_map_set_str(other, "source", "\"\"\"A docstring that only the source has.\"\"\"\n"
-                                    "import secret_module\nclass Hidden:\n    pass\n");
+    cw_map_set_str(other, "source",
+                   "\"\"\"A docstring that only the source has.\"\"\"\n"
+                   "import secret_module\nclass Hidden:\n    pass\n");
     char *prompt2 = NULL;
     char *changed = s_render(other, &prompt2);
     assert_string_equal(doc, changed);
@@ -245,8 +248,7 @@ static void test_offline_function_doc(void **state)
     /* where, with the header's line range */
     assert_true(s_has(doc, "`Parser.parse` is a Python method of `Parser` in `pkg/parser.py` "
                            "(lines 10-30) of the demo repository."));
-    assert_true(
-        s_has(doc, "```python\ndef parse(self, text: str, limit: int = 10) -> dict:\n```"));
+    assert_true(s_has(doc, "```python\ndef parse(self, text: str, limit: int = 10) -> dict:\n```"));
     assert_true(s_has(doc, "It takes 2 arguments besides `self`:\n\n- `text`: `str`\n- `limit`: "
                            "`int`, default `10`"));
     assert_true(s_has(doc, "It returns `dict`."));
@@ -323,14 +325,16 @@ static void test_offline_file_doc(void **state)
     cw_map_set_str(tv, "kind", "file");
     cw_map_set_int(tv, "bytes", 9000);
     cw_map_set_bool(tv, "source_cut", true);
-    cw_map_set_str(tv, "docstring", "ring — a fixed-size ring buffer of bytes. Not thread-safe.\n"
-                                    "Second line of the header.\n\nAnother paragraph.");
+    cw_map_set_str(tv, "docstring",
+                   "ring — a fixed-size ring buffer of bytes. Not thread-safe.\n"
+                   "Second line of the header.\n\nAnother paragraph.");
     const char *imports[] = {"\"ring.h\"", "<stdio.h>", "<string.h>", NULL};
     cw_map_set(tv, "imports", s_strs(imports));
     cw_value_t *defs = cw_value_new_array();
     cw_array_push(defs, s_member("ring_s", "struct", 11, "typedef struct ring_s"));
     cw_array_push(defs, s_member("point", "struct", 16, "struct point"));
-    cw_array_push(defs, s_member("s_grow", "function", 23, "static int s_grow(ring_t *r, size_t n)"));
+    cw_array_push(defs,
+                  s_member("s_grow", "function", 23, "static int s_grow(ring_t *r, size_t n)"));
     cw_array_push(defs, s_member("ring_push", "function", 31, "int ring_push(ring_t *r, char c)"));
     cw_array_push(defs, s_member("s_prototype", "prototype", 20, "static int s_prototype(int a)"));
     cw_array_push(defs, s_member("property", "property", 40, NULL));
@@ -480,10 +484,11 @@ static void test_offline_code_evolution(void **state)
     cw_map_set(change, "hunks", hunks);
     cw_map_set(tv, "change", change);
     char *doc = s_doc(tv);
-    assert_true(s_has(doc, "### Change\n\nParse lines one at a time\n\nCommit `abc1234` by Jane Doe "
-                           "on 2024-03-05 changed `src/p.c` in the demo repository: +5 -2 lines in "
-                           "2 hunks shown, within lines 1-28 of the new version. The diff above is "
-                           "cut at a line boundary"));
+    assert_true(s_has(doc,
+                      "### Change\n\nParse lines one at a time\n\nCommit `abc1234` by Jane Doe "
+                      "on 2024-03-05 changed `src/p.c` in the demo repository: +5 -2 lines in "
+                      "2 hunks shown, within lines 1-28 of the new version. The diff above is "
+                      "cut at a line boundary"));
     assert_true(s_has(doc, "### Where\n\n- lines 1-4 (were 1-3)\n- lines 21-28 (were 20-21), in "
                            "`int main(void)`"));
     assert_true(s_has(doc, "The commit changed 2 files in all:\n\n- `src/q.c` (modified, +3 -2)"));
@@ -662,13 +667,21 @@ static void test_offline_performance_and_til(void **state)
 static void test_offline_commit_messages(void **state)
 {
     (void)state;
-    static const char *const types[] = {"function_doc", "class_doc", "file_doc",
-                                        "module_doc",   "security_review", "performance_analysis",
-                                        "til",          "code_evolution", "pattern_analysis",
-                                        "weekly_summary", "monthly_summary", NULL};
-    static const char *const verbs[] = {"Document", "Describe", "Explain", "Add", "Write",
-                                        "Summarize", "Map", "Review", "Check", "Analyze", "Look",
-                                        "Note", "Share", "Record", NULL};
+    static const char *const types[] = {"function_doc",
+                                        "class_doc",
+                                        "file_doc",
+                                        "module_doc",
+                                        "security_review",
+                                        "performance_analysis",
+                                        "til",
+                                        "code_evolution",
+                                        "pattern_analysis",
+                                        "weekly_summary",
+                                        "monthly_summary",
+                                        NULL};
+    static const char *const verbs[] = {"Document",  "Describe", "Explain", "Add",    "Write",
+                                        "Summarize", "Map",      "Review",  "Check",  "Analyze",
+                                        "Look",      "Note",     "Share",   "Record", NULL};
     char seen[64][128];
     size_t distinct = 0;
     for (size_t k = 0; types[k]; k++) {
@@ -686,8 +699,8 @@ static void test_offline_commit_messages(void **state)
             assert_null(strchr(msg, '\n'));
             bool verb = false;
             for (size_t v = 0; verbs[v] && !verb; v++)
-                verb = strncmp(msg, verbs[v], strlen(verbs[v])) == 0 &&
-                       msg[strlen(verbs[v])] == ' ';
+                verb =
+                    strncmp(msg, verbs[v], strlen(verbs[v])) == 0 && msg[strlen(verbs[v])] == ' ';
             if (!verb)
                 fail_msg("\"%s\" does not start with a verb", msg);
             /* deterministic */
@@ -718,10 +731,17 @@ static void test_offline_hostile(void **state)
     for (size_t i = 0; i < big; i++)
         huge[i] = "`\n/*\"x(){};#<>"[i % 14];
     huge[big] = '\0';
-    const char *kinds[] = {"function_doc",   "class_doc",        "file_doc",
-                           "module_doc",     "code_evolution",   "pattern_analysis",
-                           "security_review", "performance_analysis", "til",
-                           "weekly_summary", NULL};
+    const char *kinds[] = {"function_doc",
+                           "class_doc",
+                           "file_doc",
+                           "module_doc",
+                           "code_evolution",
+                           "pattern_analysis",
+                           "security_review",
+                           "performance_analysis",
+                           "til",
+                           "weekly_summary",
+                           NULL};
     const char *evil = "```evil\n# Heading\n> quote\n- item\n\x01\x7f``` `x`";
     for (size_t k = 0; kinds[k]; k++) {
         for (int round = 0; round < 2; round++) {

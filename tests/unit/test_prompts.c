@@ -70,9 +70,8 @@ static void test_every_doc_type(void **state)
         /* the source is there, verbatim, with its braces */
         assert_non_null(strstr(user, v.source));
         /* every known placeholder was replaced */
-        const char *ph[] = {"{language}",   "{name}",       "{file_path}", "{repo}",
-                            "{complexity}", "{line_count}", "{context}",   "{source}",
-                            "{facts}"};
+        const char *ph[] = {"{language}",   "{name}",    "{file_path}", "{repo}", "{complexity}",
+                            "{line_count}", "{context}", "{source}",    "{facts}"};
         /* (the source itself contains "{name}", so look outside it) */
         char *copy = strdup(user);
         char *at = strstr(copy, v.source);
@@ -98,8 +97,8 @@ static void test_every_doc_type(void **state)
     assert_non_null(strstr(user, "(none)"));
     free(user);
     const char *imports[] = {"os", "sys"};
-    cw_gen_target_t t = {.doc_type = CW_DOC_MODULE, .kind = "module", .imports = imports,
-                         .import_count = 2};
+    cw_gen_target_t t = {
+        .doc_type = CW_DOC_MODULE, .kind = "module", .imports = imports, .import_count = 2};
     v.target = &t;
     user = cw_prompts_document(p, CW_DOC_MODULE, &v);
     assert_non_null(strstr(user, "- imports: os, sys"));
@@ -122,8 +121,8 @@ static void test_function_extras(void **state)
     cw_prompts_t *p = cw_prompts_new(NULL);
     cw_prompt_vars_t v = s_vars();
     const char *decos[] = {"@staticmethod", "@cache"};
-    cw_gen_target_t t = {.doc_type = CW_DOC_FUNCTION, .decorators = decos, .decorator_count = 2,
-                         .is_async = true};
+    cw_gen_target_t t = {
+        .doc_type = CW_DOC_FUNCTION, .decorators = decos, .decorator_count = 2, .is_async = true};
     v.target = &t;
     char *user = cw_prompts_document(p, CW_DOC_FUNCTION, &v);
     assert_non_null(strstr(user, "- decorators: @staticmethod, @cache"));

@@ -594,8 +594,7 @@ static cw_value_t *s_rich_target(void)
     cw_value_t *imports = cw_value_new_array();
     cw_array_push_str(imports, "os");
     cw_map_set(t, "imports", imports);
-    cw_value_t *module = cw_value_new_map(), *files = cw_value_new_array(),
-               *f = cw_value_new_map();
+    cw_value_t *module = cw_value_new_map(), *files = cw_value_new_array(), *f = cw_value_new_map();
     cw_map_set_str(f, "path", "pkg/a.py");
     cw_map_set_int(f, "lines", 10);
     cw_map_set_int(f, "functions", 1);
@@ -618,8 +617,7 @@ static cw_value_t *s_rich_target(void)
     cw_map_set_str(commit, "subject", "Parse faster");
     cw_map_set(commit, "files", cfiles);
     cw_map_set(t, "commit", commit);
-    cw_value_t *change = cw_value_new_map(), *hunks = cw_value_new_array(),
-               *h = cw_value_new_map();
+    cw_value_t *change = cw_value_new_map(), *hunks = cw_value_new_array(), *h = cw_value_new_map();
     cw_map_set_int(h, "old_start", 1);
     cw_map_set_int(h, "old_lines", 2);
     cw_map_set_int(h, "new_start", 1);
@@ -695,8 +693,8 @@ static void test_target_facts(void **state)
     cw_array_push(files, f);
     cw_map_set(commit, "files", files);
     cw_map_set(tv, "commit", commit);
-    s_expect_target_error(tv,
-                          "generate_request.target.commit.files[0].added: -1 is below the minimum 0");
+    s_expect_target_error(
+        tv, "generate_request.target.commit.files[0].added: -1 is below the minimum 0");
     tv = s_rich_target();
     cw_map_set_str(tv, "module", "pkg");
     s_expect_target_error(tv, "generate_request.target.module: expected map, got string");
@@ -717,7 +715,8 @@ static void test_target_facts(void **state)
     for (int i = 0; i < 1001; i++)
         cw_array_push(members, s_member("m", "method", i));
     cw_map_set(tv, "members", members);
-    s_expect_target_error(tv, "generate_request.target.members: array of 1001 elements exceeds 1000");
+    s_expect_target_error(tv,
+                          "generate_request.target.members: array of 1001 elements exceeds 1000");
     tv = s_rich_target();
     char kind[40];
     memset(kind, 'k', 33);
@@ -725,9 +724,8 @@ static void test_target_facts(void **state)
     members = cw_value_new_array();
     cw_array_push(members, s_member("m", kind, 1));
     cw_map_set(tv, "definitions", members);
-    s_expect_target_error(tv,
-                          "generate_request.target.definitions[0].kind: string of 33 bytes "
-                          "exceeds 32");
+    s_expect_target_error(tv, "generate_request.target.definitions[0].kind: string of 33 bytes "
+                              "exceeds 32");
     tv = s_rich_target();
     cw_value_t *patterns = cw_value_new_array(), *p = cw_value_new_map(),
                *ind = cw_value_new_array();
