@@ -561,35 +561,6 @@ static TSNode s_signature_parts(s_ctx_t *x, TSNode fn, char **returns)
     return params;
 }
 
-static cw_value_t *s_params(s_ctx_t *x, TSNode params)
-{
-    cw_value_t *arr = cw_value_new_array();
-    if (!arr) {
-        x->err = -1;
-        return NULL;
-    }
-    if (ts_node_is_null(params))
-        return arr;
-    switch (x->lang->id) {
-    case CW_LANG_PYTHON:
-        s_params_python(x, params, arr);
-        break;
-    case CW_LANG_GO:
-        s_params_go(x, params, arr);
-        break;
-    case CW_LANG_RUST:
-        s_params_rust(x, params, arr);
-        break;
-    case CW_LANG_C:
-    case CW_LANG_CPP:
-        s_params_c(x, params, arr);
-        break;
-    default:
-        s_params_js(x, params, arr);
-        break;
-    }
-    return arr;
-}
 
 /* ------------------------------------------------------------------ body counts */
 
@@ -1000,33 +971,6 @@ static TSNode s_find_class(s_ctx_t *x, uint32_t a, uint32_t b)
     return (TSNode){0};
 }
 
-static cw_value_t *s_members(s_ctx_t *x, TSNode cls)
-{
-    cw_value_t *arr = cw_value_new_array();
-    if (!arr) {
-        x->err = -1;
-        return NULL;
-    }
-    switch (x->lang->id) {
-    case CW_LANG_PYTHON:
-        s_members_python(x, cls, arr);
-        break;
-    case CW_LANG_GO:
-        s_members_go(x, cls, arr);
-        break;
-    case CW_LANG_RUST:
-        s_members_rust(x, cls, arr);
-        break;
-    case CW_LANG_C:
-    case CW_LANG_CPP:
-        s_members_c(x, cls, arr);
-        break;
-    default:
-        s_members_js(x, cls, arr);
-        break;
-    }
-    return arr;
-}
 
 /* ------------------------------------------------------------------ definitions */
 
@@ -1266,6 +1210,57 @@ static bool s_container(s_ctx_t *x, TSNode n, TSNode *inner)
     return false;
 }
 
+/* ------------------------------------------------------------------ per language */
+
+typedef struct {
+    void (*params)(s_ctx_t *x, TSNode params, cw_value_t *arr);
+    void (*members)(s_ctx_t *x, TSNode cls, cw_value_t *arr);
+    void (*defs)(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs);
+} s_lang_facts_t;
+
+static const s_lang_facts_t *s_lang_facts(const cw_lang_t *lang)
+{
+    static const s_lang_facts_t python = {s_params_python, s_members_python, s_defs_python},
+                                js = {s_params_js, s_members_js, s_defs_js},
+                                go = {s_params_go, s_members_go, s_defs_go},
+                                rust = {s_params_rust, s_members_rust, s_defs_rust},
+                                c = {s_params_c, s_members_c, s_defs_c};
+    switch (lang->id) {
+    case CW_LANG_PYTHON:
+        return &python;
+    case CW_LANG_GO:
+        return &go;
+    case CW_LANG_RUST:
+        return &rust;
+    case CW_LANG_C:
+    case CW_LANG_CPP:
+        return &c;
+    default:
+        return &js;
+    }
+}
+
+/* a new array filled by one of the language's readers (NULL on out-of-memory) */
+static cw_value_t *s_params(s_ctx_t *x, TSNode params)
+{
+    cw_value_t *arr = cw_value_new_array();
+    if (!arr)
+        x->err = -1;
+    else if (!ts_node_is_null(params))
+        s_lang_facts(x->lang)->params(x, params, arr);
+    return arr;
+}
+
+static cw_value_t *s_members(s_ctx_t *x, TSNode cls)
+{
+    cw_value_t *arr = cw_value_new_array();
+    if (!arr)
+        x->err = -1;
+    else
+        s_lang_facts(x->lang)->members(x, cls, arr);
+    return arr;
+}
+
 static void s_definitions(s_ctx_t *x, cw_value_t *defs)
 {
     TSNode stack[MAX_CONTAINERS];
@@ -1297,24 +1292,7 @@ static void s_definitions(s_ctx_t *x, cw_value_t *defs)
                     break;
                 }
         }
-        switch (x->lang->id) {
-        case CW_LANG_PYTHON:
-            s_defs_python(x, n, at, defs);
-            break;
-        case CW_LANG_GO:
-            s_defs_go(x, n, at, defs);
-            break;
-        case CW_LANG_RUST:
-            s_defs_rust(x, n, at, defs);
-            break;
-        case CW_LANG_C:
-        case CW_LANG_CPP:
-            s_defs_c(x, n, at, defs);
-            break;
-        default:
-            s_defs_js(x, n, at, defs);
-            break;
-        }
+        s_lang_facts(x->lang)->defs(x, n, at, defs);
     }
 }
 

@@ -514,7 +514,7 @@ static void s_put_line(sbuf_t *b, const char *s, size_t max)
     bool space = false, first = true;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || (unsigned char)c < 0x20) {
+        if (c == ' ' || (unsigned char)c < 0x20 || c == 0x7F) {
             space = true;
             continue;
         }
@@ -650,9 +650,9 @@ static void s_fact_change(sbuf_t *b, const cw_gen_target_t *t)
 {
     if (t->commit.present) {
         s_fact(b, "commit");
-        char hash[8] = "";
+        char hash[8]; /* the short hash */
         snprintf(hash, sizeof hash, "%s", t->commit.hash ? t->commit.hash : "");
-        s_puts(b, hash);
+        s_put_line(b, hash, sizeof hash);
         if (t->commit.author) {
             s_puts(b, " by ");
             s_put_line(b, t->commit.author, FACT_ITEM);

@@ -529,7 +529,8 @@ static void test_offline_pattern_analysis(void **state)
     cw_map_set(tv, "definitions", defs);
     char *doc = s_doc(tv);
     assert_true(s_has(doc, "### Purpose\n\nEvents for widgets.\n"));
-    assert_true(s_has(doc, "`ui/events.py` in the demo repository shows signs of the observer "
+    assert_true(s_has(doc, "`ui/events.py` (9 lines) in the demo repository shows signs of the "
+                           "observer "
                            "pattern (listeners that subscribe to events and are notified when "
                            "they happen): its code contains `subscribe` and `notify`. Comments "
                            "and strings were not counted."));
@@ -756,7 +757,9 @@ static void test_offline_hostile(void **state)
             cw_value_t *params = cw_value_new_array();
             cw_value_t *members = cw_value_new_array();
             cw_value_t *strs = cw_value_new_array();
-            for (int i = 0; i < 300; i++) {
+            /* long lists of short hostile items, short lists of huge ones */
+            int items = round ? 3 : 300;
+            for (int i = 0; i < items; i++) {
                 cw_array_push(params, s_param(s, s, s));
                 cw_array_push(members, s_member(s, round ? "method" : evil, i, s));
                 cw_array_push_str(strs, s);
@@ -799,7 +802,8 @@ static void test_offline_hostile(void **state)
             assert_true(strlen(facts) <= CW_PROMPT_FACTS_MAX);
             /* every fact stays on its own line: a fact's text never starts a line */
             for (const char *l = facts; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-                assert_true(strncmp(l, "- ", 2) == 0 || strncmp(l, "  - ", 4) == 0);
+                if (strncmp(l, "- ", 2) != 0 && strncmp(l, "  - ", 4) != 0)
+                    fail_msg("%s: a facts line starts \"%.40s\"", kinds[k], l);
             free(facts);
             cw_gen_target_free(&t);
             free(doc);
