@@ -28,6 +28,22 @@ static bool s_is(TSNode n, const char *type)
     return !ts_node_is_null(n) && strcmp(ts_node_type(n), type) == 0;
 }
 
+/* tree-sitter's accessors do not take a null node: these do (malformed code has holes) */
+static TSNode s_field(TSNode n, const char *field)
+{
+    return ts_node_is_null(n) ? n : ts_node_child_by_field_name(n, field, (uint32_t)strlen(field));
+}
+
+static uint32_t s_count(TSNode n)
+{
+    return ts_node_is_null(n) ? 0 : ts_node_named_child_count(n);
+}
+
+static TSNode s_child(TSNode n, uint32_t i)
+{
+    return ts_node_is_null(n) ? n : ts_node_named_child(n, i);
+}
+
 static bool s_in(TSNode n, const char *const *types)
 {
     return !ts_node_is_null(n) && cw_lang_in(types, ts_node_type(n));
@@ -102,8 +118,10 @@ static char *s_stmt_text(TSNode n, const char *src, size_t len)
    `{` of its text), without a trailing `{`, `:`, `;` or `=`. */
 static char *s_header(TSNode node, uint32_t from, const char *src, size_t len)
 {
+    if (ts_node_is_null(node))
+        return NULL;
     uint32_t end = ts_node_end_byte(node);
-    TSNode body = ts_node_child_by_field_name(node, "body", 4);
+    TSNode body = s_field(node, "body");
     if (!ts_node_is_null(body) && ts_node_start_byte(body) > from)
         end = ts_node_start_byte(body);
     else if (end <= len && end > from) {
@@ -197,8 +215,8 @@ static TSNode s_declarator_name(TSNode d)
             strcmp(t, "operator_name") == 0 || strcmp(t, "qualified_identifier") == 0 ||
             strcmp(t, "template_function") == 0)
             return d;
-        TSNode next = ts_node_child_by_field_name(d, "declarator", 10);
-        d = ts_node_is_null(next) ? ts_node_named_child(d, 0) : next;
+        TSNode next = s_field(d, "declarator");
+        d = ts_node_is_null(next) ? s_child(d, 0) : next;
     }
     return (TSNode){0};
 }
@@ -213,8 +231,8 @@ static TSNode s_function_declarator(TSNode d)
         if (strcmp(t, "pointer_declarator") != 0 && strcmp(t, "reference_declarator") != 0 &&
             strcmp(t, "attributed_declarator") != 0 && strcmp(t, "parenthesized_declarator") != 0)
             break;
-        TSNode next = ts_node_child_by_field_name(d, "declarator", 10);
-        d = ts_node_is_null(next) ? ts_node_named_child(d, 0) : next;
+        TSNode next = s_field(d, "declarator");
+        d = ts_node_is_null(next) ? s_child(d, 0) : next;
     }
     return (TSNode){0};
 }
@@ -253,7 +271,7 @@ static bool s_is_c(const cw_lang_t *lang)
 static bool s_function_value(TSNode v)
 {
     while (s_is(v, "parenthesized_expression"))
-        v = ts_node_named_child(v, 0);
+        v = s_child(v, 0);
     static const char *const fns[] = {"arrow_function", "function_expression", "function",
                                       "generator_function", NULL};
     return s_in(v, fns);
@@ -335,18 +353,18 @@ static void s_param(s_ctx_t *x, cw_value_t *arr, char *name, char *type, char *d
 
 static void s_params_python(s_ctx_t *x, TSNode params, cw_value_t *arr)
 {
-    uint32_t n = ts_node_named_child_count(params);
+    uint32_t n = s_count(params);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode p = ts_node_named_child(params, i);
+        TSNode p = s_child(params, i);
         const char *t = ts_node_type(p);
         TSNode name = p, type = {0}, value = {0};
         if (strcmp(t, "default_parameter") == 0 || strcmp(t, "typed_default_parameter") == 0) {
-            name = ts_node_child_by_field_name(p, "name", 4);
-            type = ts_node_child_by_field_name(p, "type", 4);
-            value = ts_node_child_by_field_name(p, "value", 5);
+            name = s_field(p, "name");
+            type = s_field(p, "type");
+            value = s_field(p, "value");
         } else if (strcmp(t, "typed_parameter") == 0) {
-            name = ts_node_named_child(p, 0);
-            type = ts_node_child_by_field_name(p, "type", 4);
+            name = s_child(p, 0);
+            type = s_field(p, "type");
         } else if (strcmp(t, "identifier") != 0 && strcmp(t, "list_splat_pattern") != 0 &&
                    strcmp(t, "dictionary_splat_pattern") != 0 && strcmp(t, "tuple_pattern") != 0)
             continue; /* `*` and `/` separators, comments */
@@ -364,20 +382,20 @@ static void s_params_js(s_ctx_t *x, TSNode params, cw_value_t *arr)
         s_param(x, arr, s_node_text(params, x->src, x->len, CW_FACTS_TEXT), NULL, NULL);
         return;
     }
-    uint32_t n = ts_node_named_child_count(params);
+    uint32_t n = s_count(params);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode p = ts_node_named_child(params, i);
+        TSNode p = s_child(params, i);
         const char *t = ts_node_type(p);
         TSNode name = p, type = {0}, value = {0};
         bool optional = false;
         if (strcmp(t, "required_parameter") == 0 || strcmp(t, "optional_parameter") == 0) {
-            name = ts_node_child_by_field_name(p, "pattern", 7);
-            type = ts_node_child_by_field_name(p, "type", 4);
-            value = ts_node_child_by_field_name(p, "value", 5);
+            name = s_field(p, "pattern");
+            type = s_field(p, "type");
+            value = s_field(p, "value");
             optional = t[0] == 'o';
         } else if (strcmp(t, "assignment_pattern") == 0) {
-            name = ts_node_child_by_field_name(p, "left", 4);
-            value = ts_node_child_by_field_name(p, "right", 5);
+            name = s_field(p, "left");
+            value = s_field(p, "right");
         } else if (strcmp(t, "comment") == 0 || strcmp(t, "decorator") == 0) {
             continue;
         }
@@ -400,13 +418,13 @@ static void s_params_js(s_ctx_t *x, TSNode params, cw_value_t *arr)
 
 static void s_params_go(s_ctx_t *x, TSNode params, cw_value_t *arr)
 {
-    uint32_t n = ts_node_named_child_count(params);
+    uint32_t n = s_count(params);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode p = ts_node_named_child(params, i);
+        TSNode p = s_child(params, i);
         bool variadic = s_is(p, "variadic_parameter_declaration");
         if (!variadic && !s_is(p, "parameter_declaration"))
             continue;
-        TSNode type = ts_node_child_by_field_name(p, "type", 4);
+        TSNode type = s_field(p, "type");
         char *tt = s_node_text(type, x->src, x->len, CW_FACTS_TEXT);
         if (variadic && tt) {
             size_t l = strlen(tt);
@@ -432,18 +450,14 @@ static void s_params_go(s_ctx_t *x, TSNode params, cw_value_t *arr)
 
 static void s_params_rust(s_ctx_t *x, TSNode params, cw_value_t *arr)
 {
-    uint32_t n = ts_node_named_child_count(params);
+    uint32_t n = s_count(params);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode p = ts_node_named_child(params, i);
+        TSNode p = s_child(params, i);
         if (s_is(p, "self_parameter")) {
             s_param(x, arr, s_node_text(p, x->src, x->len, CW_FACTS_TEXT), NULL, NULL);
         } else if (s_is(p, "parameter")) {
-            s_param(x, arr,
-                    s_node_text(ts_node_child_by_field_name(p, "pattern", 7), x->src, x->len,
-                                CW_FACTS_TEXT),
-                    s_node_text(ts_node_child_by_field_name(p, "type", 4), x->src, x->len,
-                                CW_FACTS_TEXT),
-                    NULL);
+            s_param(x, arr, s_node_text(s_field(p, "pattern"), x->src, x->len, CW_FACTS_TEXT),
+                    s_node_text(s_field(p, "type"), x->src, x->len, CW_FACTS_TEXT), NULL);
         } else if (s_is(p, "variadic_parameter")) {
             s_param(x, arr, strdup("..."), NULL, NULL);
         }
@@ -453,7 +467,7 @@ static void s_params_rust(s_ctx_t *x, TSNode params, cw_value_t *arr)
 static void s_params_c(s_ctx_t *x, TSNode params, cw_value_t *arr)
 {
     uint32_t n = ts_node_child_count(params);
-    uint32_t named = ts_node_named_child_count(params);
+    uint32_t named = s_count(params);
     for (uint32_t i = 0; i < n; i++) {
         TSNode p = ts_node_child(params, i);
         const char *t = ts_node_type(p);
@@ -465,11 +479,11 @@ static void s_params_c(s_ctx_t *x, TSNode params, cw_value_t *arr)
                                      strcmp(t, "optional_parameter_declaration") != 0 &&
                                      strcmp(t, "variadic_parameter_declaration") != 0))
             continue;
-        TSNode decl = ts_node_child_by_field_name(p, "declarator", 10);
+        TSNode decl = s_field(p, "declarator");
         TSNode name = s_declarator_name(decl);
-        TSNode value = ts_node_child_by_field_name(p, "default_value", 13);
+        TSNode value = s_field(p, "default_value");
         if (ts_node_is_null(decl) && named == 1) {
-            TSNode type = ts_node_child_by_field_name(p, "type", 4);
+            TSNode type = s_field(p, "type");
             if (s_is(type, "primitive_type") &&
                 ts_node_end_byte(type) - ts_node_start_byte(type) == 4 &&
                 memcmp(x->src + ts_node_start_byte(type), "void", 4) == 0)
@@ -493,22 +507,22 @@ static void s_params_c(s_ctx_t *x, TSNode params, cw_value_t *arr)
    type). NULL for constructors and destructors. */
 static char *s_returns_c(s_ctx_t *x, TSNode fn, TSNode fdecl)
 {
-    uint32_t cc = ts_node_named_child_count(fdecl);
+    uint32_t cc = s_count(fdecl);
     for (uint32_t i = 0; i < cc; i++) {
-        TSNode t = ts_node_named_child(fdecl, i);
+        TSNode t = s_child(fdecl, i);
         if (s_is(t, "trailing_return_type")) {
-            TSNode d = ts_node_named_child(t, 0);
+            TSNode d = s_child(t, 0);
             return s_node_text(ts_node_is_null(d) ? t : d, x->src, x->len, CW_FACTS_TEXT);
         }
     }
-    TSNode type = ts_node_child_by_field_name(fn, "type", 4);
+    TSNode type = s_field(fn, "type");
     if (ts_node_is_null(type))
         return NULL;
     char buf[CW_FACTS_TEXT + 64];
     size_t o = 0;
-    uint32_t n = ts_node_named_child_count(fn);
+    uint32_t n = s_count(fn);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode q = ts_node_named_child(fn, i);
+        TSNode q = s_child(fn, i);
         if (s_is(q, "type_qualifier") && ts_node_start_byte(q) < ts_node_start_byte(type)) {
             char *t = s_node_text(q, x->src, x->len, 32);
             if (t && o + strlen(t) + 2 < sizeof buf)
@@ -521,7 +535,7 @@ static char *s_returns_c(s_ctx_t *x, TSNode fn, TSNode fdecl)
         o += (size_t)snprintf(buf + o, sizeof buf - o, "%s", t);
     free(t);
     bool space = true;
-    TSNode d = ts_node_child_by_field_name(fn, "declarator", 10);
+    TSNode d = s_field(fn, "declarator");
     for (int guard = 0; guard < 16 && !ts_node_is_null(d) && !ts_node_eq(d, fdecl); guard++) {
         const char *dt = ts_node_type(d);
         char mark = strcmp(dt, "pointer_declarator") == 0     ? '*'
@@ -533,8 +547,8 @@ static char *s_returns_c(s_ctx_t *x, TSNode fn, TSNode fdecl)
             space = false;
             buf[o++] = mark;
         }
-        TSNode next = ts_node_child_by_field_name(d, "declarator", 10);
-        d = ts_node_is_null(next) ? ts_node_named_child(d, 0) : next;
+        TSNode next = s_field(d, "declarator");
+        d = ts_node_is_null(next) ? s_child(d, 0) : next;
     }
     buf[o] = '\0';
     return o ? s_clean(buf, o, 0, o, CW_FACTS_TEXT) : NULL;
@@ -546,21 +560,19 @@ static TSNode s_signature_parts(s_ctx_t *x, TSNode fn, char **returns)
     *returns = NULL;
     const cw_lang_t *lang = x->lang;
     if (s_is_c(lang)) {
-        TSNode fdecl = s_function_declarator(ts_node_child_by_field_name(fn, "declarator", 10));
+        TSNode fdecl = s_function_declarator(s_field(fn, "declarator"));
         if (ts_node_is_null(fdecl))
             return fdecl;
         *returns = s_returns_c(x, fn, fdecl);
-        return ts_node_child_by_field_name(fdecl, "parameters", 10);
+        return s_field(fdecl, "parameters");
     }
-    TSNode ret = ts_node_child_by_field_name(fn, lang->id == CW_LANG_GO ? "result" : "return_type",
-                                             lang->id == CW_LANG_GO ? 6 : 11);
+    TSNode ret = s_field(fn, lang->id == CW_LANG_GO ? "result" : "return_type");
     *returns = s_type_text(ret, x->src, x->len);
-    TSNode params = ts_node_child_by_field_name(fn, "parameters", 10);
+    TSNode params = s_field(fn, "parameters");
     if (ts_node_is_null(params) && s_is_js(lang))
-        params = ts_node_child_by_field_name(fn, "parameter", 9);
+        params = s_field(fn, "parameter");
     return params;
 }
-
 
 /* ------------------------------------------------------------------ body counts */
 
@@ -658,7 +670,7 @@ static const uint8_t *s_body_table(const cw_lang_t *lang, uint32_t *count)
 /* Rust: `panic!`, `unreachable!`, `todo!`, `unimplemented!` raise */
 static bool s_panics(s_ctx_t *x, TSNode n)
 {
-    TSNode m = ts_node_child_by_field_name(n, "macro", 5);
+    TSNode m = s_field(n, "macro");
     if (ts_node_is_null(m) || ts_node_end_byte(m) > x->len)
         return false;
     size_t l = ts_node_end_byte(m) - ts_node_start_byte(m);
@@ -733,22 +745,19 @@ static cw_value_t *s_body(s_ctx_t *x, TSNode fn)
 
 static void s_members_python(s_ctx_t *x, TSNode cls, cw_value_t *arr)
 {
-    TSNode body = ts_node_child_by_field_name(cls, "body", 4);
-    uint32_t n = ts_node_named_child_count(body);
+    TSNode body = s_field(cls, "body");
+    uint32_t n = s_count(body);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode m = ts_node_named_child(body, i);
-        TSNode def =
-            s_is(m, "decorated_definition") ? ts_node_child_by_field_name(m, "definition", 10) : m;
+        TSNode m = s_child(body, i);
+        TSNode def = s_is(m, "decorated_definition") ? s_field(m, "definition") : m;
         if (s_is(def, "function_definition") || s_is(def, "class_definition")) {
             s_member(x, arr, CW_FACTS_MAX_MEMBERS,
-                     s_node_text(ts_node_child_by_field_name(def, "name", 4), x->src, x->len,
-                                 CW_FACTS_TEXT),
+                     s_node_text(s_field(def, "name"), x->src, x->len, CW_FACTS_TEXT),
                      s_is(def, "class_definition") ? "class" : "method", m,
                      s_header(def, ts_node_start_byte(def), x->src, x->len));
-        } else if (s_is(m, "expression_statement") &&
-                   s_is(ts_node_named_child(m, 0), "assignment")) {
-            TSNode as = ts_node_named_child(m, 0);
-            TSNode left = ts_node_child_by_field_name(as, "left", 4);
+        } else if (s_is(m, "expression_statement") && s_is(s_child(m, 0), "assignment")) {
+            TSNode as = s_child(m, 0);
+            TSNode left = s_field(as, "left");
             s_member(x, arr, CW_FACTS_MAX_MEMBERS, s_node_text(left, x->src, x->len, CW_FACTS_TEXT),
                      "attribute", m, s_node_text(as, x->src, x->len, CW_FACTS_TEXT));
         }
@@ -757,13 +766,13 @@ static void s_members_python(s_ctx_t *x, TSNode cls, cw_value_t *arr)
 
 static void s_members_js(s_ctx_t *x, TSNode cls, cw_value_t *arr)
 {
-    TSNode body = ts_node_child_by_field_name(cls, "body", 4);
-    uint32_t n = ts_node_named_child_count(body);
+    TSNode body = s_field(cls, "body");
+    uint32_t n = s_count(body);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode m = ts_node_named_child(body, i);
+        TSNode m = s_child(body, i);
         const char *t = ts_node_type(m);
         const char *kind = NULL;
-        TSNode name = ts_node_child_by_field_name(m, "name", 4);
+        TSNode name = s_field(m, "name");
         char *sig = NULL;
         if (strcmp(t, "method_definition") == 0) {
             kind = "method";
@@ -775,8 +784,8 @@ static void s_members_js(s_ctx_t *x, TSNode cls, cw_value_t *arr)
         } else if (strcmp(t, "public_field_definition") == 0 ||
                    strcmp(t, "field_definition") == 0) {
             if (ts_node_is_null(name))
-                name = ts_node_child_by_field_name(m, "property", 8);
-            TSNode v = ts_node_child_by_field_name(m, "value", 5);
+                name = s_field(m, "property");
+            TSNode v = s_field(m, "value");
             kind = s_function_value(v) ? "method" : "field";
             sig = strcmp(kind, "method") == 0 ? s_header(v, ts_node_start_byte(m), x->src, x->len)
                                               : s_stmt_text(m, x->src, x->len);
@@ -795,24 +804,23 @@ static void s_members_js(s_ctx_t *x, TSNode cls, cw_value_t *arr)
 
 static void s_members_go(s_ctx_t *x, TSNode spec, cw_value_t *arr)
 {
-    TSNode st = ts_node_child_by_field_name(spec, "type", 4);
+    TSNode st = s_field(spec, "type");
     TSNode list = {0};
-    uint32_t k = ts_node_named_child_count(st);
+    uint32_t k = s_count(st);
     for (uint32_t i = 0; i < k && ts_node_is_null(list); i++)
-        if (s_is(ts_node_named_child(st, i), "field_declaration_list"))
-            list = ts_node_named_child(st, i);
-    uint32_t n = ts_node_named_child_count(list);
+        if (s_is(s_child(st, i), "field_declaration_list"))
+            list = s_child(st, i);
+    uint32_t n = s_count(list);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode f = ts_node_named_child(list, i);
+        TSNode f = s_child(list, i);
         if (!s_is(f, "field_declaration"))
             continue;
         TSNode names[64];
         size_t c = s_field_children(f, "name", names, 64);
         if (c == 0) {
             s_member(x, arr, CW_FACTS_MAX_MEMBERS,
-                     s_node_text(ts_node_child_by_field_name(f, "type", 4), x->src, x->len,
-                                 CW_FACTS_TEXT),
-                     "embedded", f, NULL);
+                     s_node_text(s_field(f, "type"), x->src, x->len, CW_FACTS_TEXT), "embedded", f,
+                     NULL);
             continue;
         }
         for (size_t j = 0; j < c; j++)
@@ -824,20 +832,19 @@ static void s_members_go(s_ctx_t *x, TSNode spec, cw_value_t *arr)
 
 static void s_members_rust(s_ctx_t *x, TSNode item, cw_value_t *arr)
 {
-    TSNode body = ts_node_child_by_field_name(item, "body", 4);
-    uint32_t n = ts_node_named_child_count(body);
+    TSNode body = s_field(item, "body");
+    uint32_t n = s_count(body);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode m = ts_node_named_child(body, i);
+        TSNode m = s_child(body, i);
         const char *kind = s_is(m, "function_item") || s_is(m, "function_signature_item") ? "method"
                            : s_is(m, "const_item")                              ? "constant"
                            : s_is(m, "type_item") || s_is(m, "associated_type") ? "type"
                                                                                 : NULL;
         if (!kind)
             continue;
-        s_member(
-            x, arr, CW_FACTS_MAX_MEMBERS,
-            s_node_text(ts_node_child_by_field_name(m, "name", 4), x->src, x->len, CW_FACTS_TEXT),
-            kind, m, s_header(m, ts_node_start_byte(m), x->src, x->len));
+        s_member(x, arr, CW_FACTS_MAX_MEMBERS,
+                 s_node_text(s_field(m, "name"), x->src, x->len, CW_FACTS_TEXT), kind, m,
+                 s_header(m, ts_node_start_byte(m), x->src, x->len));
     }
 }
 
@@ -853,14 +860,14 @@ static void s_c_field(s_ctx_t *x, TSNode f, cw_value_t *arr)
         return;
     }
     if (c == 0) { /* a nested type without a member name */
-        TSNode type = ts_node_child_by_field_name(f, "type", 4);
+        TSNode type = s_field(f, "type");
         const char *t = ts_node_is_null(type) ? "" : ts_node_type(type);
         const char *kind = strcmp(t, "class_specifier") == 0    ? "class"
                            : strcmp(t, "struct_specifier") == 0 ? "struct"
                            : strcmp(t, "union_specifier") == 0  ? "union"
                            : strcmp(t, "enum_specifier") == 0   ? "enum"
                                                                 : NULL;
-        TSNode name = ts_node_child_by_field_name(type, "name", 4);
+        TSNode name = s_field(type, "name");
         if (kind)
             s_member(x, arr, CW_FACTS_MAX_MEMBERS,
                      ts_node_is_null(name) ? strdup(kind)
@@ -878,15 +885,15 @@ static void s_c_field(s_ctx_t *x, TSNode f, cw_value_t *arr)
 
 static void s_members_c(s_ctx_t *x, TSNode cls, cw_value_t *arr)
 {
-    TSNode body = ts_node_child_by_field_name(cls, "body", 4);
-    uint32_t n = ts_node_named_child_count(body);
+    TSNode body = s_field(cls, "body");
+    uint32_t n = s_count(body);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode m = ts_node_named_child(body, i);
+        TSNode m = s_child(body, i);
         TSNode at = m;
         if (s_is(m, "template_declaration")) {
-            uint32_t k = ts_node_named_child_count(m);
+            uint32_t k = s_count(m);
             for (uint32_t j = 0; j < k; j++) {
-                TSNode t = ts_node_named_child(m, j);
+                TSNode t = s_child(m, j);
                 if (!s_is(t, "template_parameter_list")) {
                     m = t;
                     break;
@@ -894,18 +901,17 @@ static void s_members_c(s_ctx_t *x, TSNode cls, cw_value_t *arr)
             }
         }
         if (s_is(m, "function_definition")) {
-            TSNode fd = s_function_declarator(ts_node_child_by_field_name(m, "declarator", 10));
-            s_member(
-                x, arr, CW_FACTS_MAX_MEMBERS,
-                s_node_text(s_declarator_name(ts_node_child_by_field_name(fd, "declarator", 10)),
-                            x->src, x->len, CW_FACTS_TEXT),
-                "method", at, s_header(m, ts_node_start_byte(m), x->src, x->len));
+            TSNode fd = s_function_declarator(s_field(m, "declarator"));
+            s_member(x, arr, CW_FACTS_MAX_MEMBERS,
+                     s_node_text(s_declarator_name(s_field(fd, "declarator")), x->src, x->len,
+                                 CW_FACTS_TEXT),
+                     "method", at, s_header(m, ts_node_start_byte(m), x->src, x->len));
         } else if (s_is(m, "field_declaration") || s_is(m, "declaration")) {
             s_c_field(x, m, arr);
         } else if (s_is(m, "alias_declaration") || s_is(m, "type_definition")) {
-            TSNode name = ts_node_child_by_field_name(m, "name", 4);
+            TSNode name = s_field(m, "name");
             if (ts_node_is_null(name))
-                name = s_declarator_name(ts_node_child_by_field_name(m, "declarator", 10));
+                name = s_declarator_name(s_field(m, "declarator"));
             s_member(x, arr, CW_FACTS_MAX_MEMBERS, s_node_text(name, x->src, x->len, CW_FACTS_TEXT),
                      "type", at, s_stmt_text(m, x->src, x->len));
         }
@@ -948,16 +954,15 @@ static TSNode s_find_class(s_ctx_t *x, uint32_t a, uint32_t b)
     TSNode n = x->root;
     for (int guard = 0; guard < MAX_WALK_DEPTH; guard++) {
         TSNode next = {0};
-        uint32_t k = ts_node_named_child_count(n);
+        uint32_t k = s_count(n);
         for (uint32_t i = 0; i < k; i++) {
-            TSNode c = ts_node_named_child(n, i);
+            TSNode c = s_child(n, i);
             uint32_t s = ts_node_start_byte(c), e = ts_node_end_byte(c);
             if (e <= a || s >= b)
                 continue;
             if (s >= a && e <= b && s_in(c, types) &&
-                (x->lang->id != CW_LANG_GO ||
-                 s_is(ts_node_child_by_field_name(c, "type", 4), "struct_type")) &&
-                (!need_body || !ts_node_is_null(ts_node_child_by_field_name(c, "body", 4))))
+                (x->lang->id != CW_LANG_GO || s_is(s_field(c, "type"), "struct_type")) &&
+                (!need_body || !ts_node_is_null(s_field(c, "body"))))
                 return c;
             /* go on down the node that holds the range's end (the class node ends
                there; what is above it, attributes and comments, are siblings) */
@@ -971,7 +976,6 @@ static TSNode s_find_class(s_ctx_t *x, uint32_t a, uint32_t b)
     return (TSNode){0};
 }
 
-
 /* ------------------------------------------------------------------ definitions */
 
 static void s_def(s_ctx_t *x, cw_value_t *defs, TSNode name, const char *kind, TSNode at,
@@ -983,23 +987,23 @@ static void s_def(s_ctx_t *x, cw_value_t *defs, TSNode name, const char *kind, T
 
 static void s_def_header(s_ctx_t *x, cw_value_t *defs, TSNode node, const char *kind, TSNode at)
 {
-    s_def(x, defs, ts_node_child_by_field_name(node, "name", 4), kind, at,
+    s_def(x, defs, s_field(node, "name"), kind, at,
           s_header(node, ts_node_start_byte(at), x->src, x->len));
 }
 
 static void s_defs_python(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
 {
     if (s_is(n, "decorated_definition"))
-        n = ts_node_child_by_field_name(n, "definition", 10);
+        n = s_field(n, "definition");
     if (s_is(n, "function_definition"))
-        s_def(x, defs, ts_node_child_by_field_name(n, "name", 4), "function", at,
+        s_def(x, defs, s_field(n, "name"), "function", at,
               s_header(n, ts_node_start_byte(n), x->src, x->len));
     else if (s_is(n, "class_definition"))
-        s_def(x, defs, ts_node_child_by_field_name(n, "name", 4), "class", at,
+        s_def(x, defs, s_field(n, "name"), "class", at,
               s_header(n, ts_node_start_byte(n), x->src, x->len));
-    else if (s_is(n, "expression_statement") && s_is(ts_node_named_child(n, 0), "assignment")) {
-        TSNode as = ts_node_named_child(n, 0);
-        TSNode left = ts_node_child_by_field_name(as, "left", 4);
+    else if (s_is(n, "expression_statement") && s_is(s_child(n, 0), "assignment")) {
+        TSNode as = s_child(n, 0);
+        TSNode left = s_field(as, "left");
         char *name =
             s_is(left, "identifier") ? s_node_text(left, x->src, x->len, CW_FACTS_TEXT) : NULL;
         if (name && s_upper(name))
@@ -1014,9 +1018,9 @@ static void s_defs_js(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
 {
     const char *t = ts_node_type(n);
     if (strcmp(t, "export_statement") == 0 || strcmp(t, "ambient_declaration") == 0) {
-        TSNode d = ts_node_child_by_field_name(n, "declaration", 11);
+        TSNode d = s_field(n, "declaration");
         if (ts_node_is_null(d) && t[0] == 'a')
-            d = ts_node_named_child(n, 0);
+            d = s_child(n, 0);
         if (!ts_node_is_null(d))
             s_defs_js(x, d, at, defs);
         return;
@@ -1031,20 +1035,19 @@ static void s_defs_js(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
     else if (strcmp(t, "enum_declaration") == 0)
         s_def_header(x, defs, n, "enum", at);
     else if (strcmp(t, "type_alias_declaration") == 0)
-        s_def(x, defs, ts_node_child_by_field_name(n, "name", 4), "type", at,
-              s_stmt_text(n, x->src, x->len));
+        s_def(x, defs, s_field(n, "name"), "type", at, s_stmt_text(n, x->src, x->len));
     else if (strcmp(t, "internal_module") == 0 || strcmp(t, "module") == 0)
         s_def_header(x, defs, n, "namespace", at);
     else if (strcmp(t, "lexical_declaration") == 0 || strcmp(t, "variable_declaration") == 0) {
         bool is_const =
             ts_node_child_count(n) > 0 && strcmp(ts_node_type(ts_node_child(n, 0)), "const") == 0;
-        uint32_t k = ts_node_named_child_count(n);
+        uint32_t k = s_count(n);
         for (uint32_t i = 0; i < k; i++) {
-            TSNode d = ts_node_named_child(n, i);
+            TSNode d = s_child(n, i);
             if (!s_is(d, "variable_declarator"))
                 continue;
-            TSNode name = ts_node_child_by_field_name(d, "name", 4);
-            TSNode v = ts_node_child_by_field_name(d, "value", 5);
+            TSNode name = s_field(d, "name");
+            TSNode v = s_field(d, "value");
             if (s_function_value(v))
                 s_def(x, defs, name, "function", at,
                       s_header(v, ts_node_start_byte(at), x->src, x->len));
@@ -1071,22 +1074,22 @@ static void s_defs_go(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
     else if (strcmp(t, "method_declaration") == 0)
         s_def_header(x, defs, n, "method", at);
     else if (strcmp(t, "type_declaration") == 0) {
-        uint32_t k = ts_node_named_child_count(n);
+        uint32_t k = s_count(n);
         for (uint32_t i = 0; i < k; i++) {
-            TSNode s = ts_node_named_child(n, i);
+            TSNode s = s_child(n, i);
             if (!s_is(s, "type_spec") && !s_is(s, "type_alias"))
                 continue;
-            TSNode type = ts_node_child_by_field_name(s, "type", 4);
+            TSNode type = s_field(s, "type");
             const char *kind = s_is(type, "struct_type")      ? "struct"
                                : s_is(type, "interface_type") ? "interface"
                                                               : "type";
-            s_def(x, defs, ts_node_child_by_field_name(s, "name", 4), kind, k == 1 ? at : s,
+            s_def(x, defs, s_field(s, "name"), kind, k == 1 ? at : s,
                   s_header(s, ts_node_start_byte(k == 1 ? at : s), x->src, x->len));
         }
     } else if (strcmp(t, "const_declaration") == 0 || strcmp(t, "var_declaration") == 0) {
-        uint32_t k = ts_node_named_child_count(n);
+        uint32_t k = s_count(n);
         for (uint32_t i = 0; i < k; i++) {
-            TSNode s = ts_node_named_child(n, i);
+            TSNode s = s_child(n, i);
             if (!s_is(s, "const_spec") && !s_is(s, "var_spec"))
                 continue;
             TSNode names[64];
@@ -1116,7 +1119,7 @@ static void s_defs_rust(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
                  {"function_signature_item", "function"}};
     const char *t = ts_node_type(n);
     if (strcmp(t, "impl_item") == 0) {
-        TSNode type = ts_node_child_by_field_name(n, "type", 4);
+        TSNode type = s_field(n, "type");
         s_def(x, defs, cw_x_type_base(type), "impl", at,
               s_header(n, ts_node_start_byte(n), x->src, x->len));
         return;
@@ -1127,7 +1130,7 @@ static void s_defs_rust(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
             const char *k = items[i].kind;
             bool whole =
                 strcmp(k, "constant") == 0 || strcmp(k, "static") == 0 || strcmp(k, "type") == 0;
-            s_def(x, defs, ts_node_child_by_field_name(n, "name", 4), items[i].kind, at,
+            s_def(x, defs, s_field(n, "name"), items[i].kind, at,
                   whole ? s_stmt_text(n, x->src, x->len)
                         : s_header(n, ts_node_start_byte(n), x->src, x->len));
             return;
@@ -1136,7 +1139,7 @@ static void s_defs_rust(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
 
 static const char *s_specifier_kind(TSNode type)
 {
-    if (ts_node_is_null(type) || ts_node_is_null(ts_node_child_by_field_name(type, "body", 4)))
+    if (ts_node_is_null(type) || ts_node_is_null(s_field(type, "body")))
         return NULL;
     const char *t = ts_node_type(type);
     return strcmp(t, "class_specifier") == 0    ? "class"
@@ -1150,15 +1153,15 @@ static void s_defs_c(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
 {
     const char *t = ts_node_type(n);
     if (strcmp(t, "function_definition") == 0) {
-        TSNode fd = s_function_declarator(ts_node_child_by_field_name(n, "declarator", 10));
-        TSNode name = s_declarator_name(ts_node_child_by_field_name(fd, "declarator", 10));
+        TSNode fd = s_function_declarator(s_field(n, "declarator"));
+        TSNode name = s_declarator_name(s_field(fd, "declarator"));
         s_def(x, defs, name, s_is(name, "qualified_identifier") ? "method" : "function", at,
               s_header(n, ts_node_start_byte(n), x->src, x->len));
     } else if (strcmp(t, "declaration") == 0) {
-        TSNode type = ts_node_child_by_field_name(n, "type", 4);
+        TSNode type = s_field(n, "type");
         const char *spec = s_specifier_kind(type);
         if (spec)
-            s_def(x, defs, ts_node_child_by_field_name(type, "name", 4), spec, at,
+            s_def(x, defs, s_field(type, "name"), spec, at,
                   s_header(type, ts_node_start_byte(n), x->src, x->len));
         TSNode decls[64];
         size_t c = s_field_children(n, "declarator", decls, 64);
@@ -1168,10 +1171,10 @@ static void s_defs_c(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
                   s_stmt_text(n, x->src, x->len));
         }
     } else if (strcmp(t, "type_definition") == 0) {
-        TSNode type = ts_node_child_by_field_name(n, "type", 4);
+        TSNode type = s_field(n, "type");
         const char *spec = s_specifier_kind(type);
-        TSNode decl = s_declarator_name(ts_node_child_by_field_name(n, "declarator", 10));
-        TSNode tag = ts_node_child_by_field_name(type, "name", 4);
+        TSNode decl = s_declarator_name(s_field(n, "declarator"));
+        TSNode tag = s_field(type, "name");
         if (spec)
             s_def(x, defs, ts_node_is_null(tag) ? decl : tag, spec, at,
                   s_header(type, ts_node_start_byte(n), x->src, x->len));
@@ -1179,16 +1182,14 @@ static void s_defs_c(s_ctx_t *x, TSNode n, TSNode at, cw_value_t *defs)
             s_def(x, defs, decl, "typedef", at, s_stmt_text(n, x->src, x->len));
         }
     } else if (s_specifier_kind(n)) {
-        s_def(x, defs, ts_node_child_by_field_name(n, "name", 4), s_specifier_kind(n), at,
+        s_def(x, defs, s_field(n, "name"), s_specifier_kind(n), at,
               s_header(n, ts_node_start_byte(n), x->src, x->len));
     } else if (strcmp(t, "preproc_function_def") == 0 ||
-               (strcmp(t, "preproc_def") == 0 &&
-                !ts_node_is_null(ts_node_child_by_field_name(n, "value", 5)))) {
-        s_def(x, defs, ts_node_child_by_field_name(n, "name", 4), "macro", at,
+               (strcmp(t, "preproc_def") == 0 && !ts_node_is_null(s_field(n, "value")))) {
+        s_def(x, defs, s_field(n, "name"), "macro", at,
               s_node_text(n, x->src, x->len, CW_FACTS_TEXT));
     } else if (strcmp(t, "alias_declaration") == 0) {
-        s_def(x, defs, ts_node_child_by_field_name(n, "name", 4), "type", at,
-              s_stmt_text(n, x->src, x->len));
+        s_def(x, defs, s_field(n, "name"), "type", at, s_stmt_text(n, x->src, x->len));
     }
 }
 
@@ -1203,7 +1204,7 @@ static bool s_container(s_ctx_t *x, TSNode n, TSNode *inner)
             return true;
         }
         if (strcmp(t, "linkage_specification") == 0 || strcmp(t, "namespace_definition") == 0) {
-            *inner = ts_node_child_by_field_name(n, "body", 4);
+            *inner = s_field(n, "body");
             return !ts_node_is_null(*inner);
         }
     }
@@ -1270,11 +1271,11 @@ static void s_definitions(s_ctx_t *x, cw_value_t *defs)
     index[0] = 0;
     while (sp >= 0 && !x->err) {
         TSNode parent = stack[sp];
-        if (index[sp] >= ts_node_named_child_count(parent)) {
+        if (index[sp] >= s_count(parent)) {
             sp--;
             continue;
         }
-        TSNode n = ts_node_named_child(parent, index[sp]++);
+        TSNode n = s_child(parent, index[sp]++);
         TSNode at = n, inner;
         if (s_container(x, n, &inner)) {
             if (sp + 1 < MAX_CONTAINERS) {
@@ -1285,10 +1286,10 @@ static void s_definitions(s_ctx_t *x, cw_value_t *defs)
             continue;
         }
         if (s_is(n, "template_declaration")) {
-            uint32_t k = ts_node_named_child_count(n);
+            uint32_t k = s_count(n);
             for (uint32_t j = 0; j < k; j++)
-                if (!s_is(ts_node_named_child(n, j), "template_parameter_list")) {
-                    n = ts_node_named_child(n, j);
+                if (!s_is(s_child(n, j), "template_parameter_list")) {
+                    n = s_child(n, j);
                     break;
                 }
         }
@@ -1336,36 +1337,30 @@ static void s_import_node(s_ctx_t *x, TSNode n, cw_value_t *arr)
         if (strcmp(t, "future_import_statement") == 0) {
             s_import(x, arr, strdup("__future__"));
         } else if (strcmp(t, "import_from_statement") == 0) {
-            s_import(x, arr,
-                     s_node_text(ts_node_child_by_field_name(n, "module_name", 11), x->src, x->len,
-                                 CW_FACTS_TEXT));
+            s_import(x, arr, s_node_text(s_field(n, "module_name"), x->src, x->len, CW_FACTS_TEXT));
         } else {
             TSNode names[64];
             size_t c = s_field_children(n, "name", names, 64);
             for (size_t i = 0; i < c; i++) {
                 TSNode nm = names[i];
                 if (s_is(nm, "aliased_import"))
-                    nm = ts_node_child_by_field_name(nm, "name", 4);
+                    nm = s_field(nm, "name");
                 s_import(x, arr, s_node_text(nm, x->src, x->len, CW_FACTS_TEXT));
             }
         }
         break;
     case CW_LANG_GO:
-        s_import(x, arr, s_unquote(x, ts_node_child_by_field_name(n, "path", 4)));
+        s_import(x, arr, s_unquote(x, s_field(n, "path")));
         break;
     case CW_LANG_RUST:
-        s_import(x, arr,
-                 s_node_text(ts_node_child_by_field_name(n, "argument", 8), x->src, x->len,
-                             CW_FACTS_TEXT));
+        s_import(x, arr, s_node_text(s_field(n, "argument"), x->src, x->len, CW_FACTS_TEXT));
         break;
     case CW_LANG_C:
     case CW_LANG_CPP:
-        s_import(
-            x, arr,
-            s_node_text(ts_node_child_by_field_name(n, "path", 4), x->src, x->len, CW_FACTS_TEXT));
+        s_import(x, arr, s_node_text(s_field(n, "path"), x->src, x->len, CW_FACTS_TEXT));
         break;
     default:
-        s_import(x, arr, s_unquote(x, ts_node_child_by_field_name(n, "source", 6)));
+        s_import(x, arr, s_unquote(x, s_field(n, "source")));
         break;
     }
 }
@@ -1382,22 +1377,22 @@ static void s_imports(s_ctx_t *x, cw_value_t *arr)
     for (;;) {
         TSNode n = ts_tree_cursor_current_node(&cur);
         uint16_t fl = cw_lang_node_flags(flags, nflags, n);
-        bool descend = ts_node_named_child_count(n) > 0 &&
-                       !(fl & (CW_SYM_ATOMIC | CW_SYM_COMMENT)) && !((fl & CW_SYM_FUNCTION) && !js);
+        bool descend = s_count(n) > 0 && !(fl & (CW_SYM_ATOMIC | CW_SYM_COMMENT)) &&
+                       !((fl & CW_SYM_FUNCTION) && !js);
         if (fl & CW_SYM_IMPORT) {
             s_import_node(x, n, arr);
             descend = false;
         } else if (s_is_js(x->lang) && s_is(n, "export_statement") &&
-                   !ts_node_is_null(ts_node_child_by_field_name(n, "source", 6))) {
-            s_import(x, arr, s_unquote(x, ts_node_child_by_field_name(n, "source", 6)));
+                   !ts_node_is_null(s_field(n, "source"))) {
+            s_import(x, arr, s_unquote(x, s_field(n, "source")));
         } else if (js && (fl & CW_SYM_CALL)) {
-            TSNode f = ts_node_child_by_field_name(n, "function", 8);
-            TSNode args = ts_node_child_by_field_name(n, "arguments", 9);
+            TSNode f = s_field(n, "function");
+            TSNode args = s_field(n, "arguments");
             if (s_is(f, "identifier") && ts_node_end_byte(f) - ts_node_start_byte(f) == 7 &&
                 ts_node_end_byte(f) <= x->len &&
                 memcmp(x->src + ts_node_start_byte(f), "require", 7) == 0 &&
-                s_is(ts_node_named_child(args, 0), "string"))
-                s_import(x, arr, s_unquote(x, ts_node_named_child(args, 0)));
+                s_is(s_child(args, 0), "string"))
+                s_import(x, arr, s_unquote(x, s_child(args, 0)));
         }
         if (descend && depth < MAX_WALK_DEPTH && ts_tree_cursor_goto_first_child(&cur)) {
             depth++;
@@ -1480,14 +1475,14 @@ static char *s_comment_block(s_ctx_t *x, size_t a, size_t b)
 static char *s_file_doc(s_ctx_t *x)
 {
     TSNode root = x->root;
-    uint32_t n = ts_node_named_child_count(root);
+    uint32_t n = s_count(root);
     /* Python: the module docstring */
     if (x->lang->id == CW_LANG_PYTHON) {
         for (uint32_t i = 0; i < n; i++) {
-            TSNode c = ts_node_named_child(root, i);
+            TSNode c = s_child(root, i);
             if (s_is(c, "comment"))
                 continue;
-            TSNode s = ts_node_named_child(c, 0);
+            TSNode s = s_child(c, 0);
             if (s_is(c, "expression_statement") && s_is(s, "string")) {
                 uint32_t a = ts_node_start_byte(s), b = ts_node_end_byte(s);
                 while (a < b && isalpha((unsigned char)x->src[a]))
@@ -1516,7 +1511,7 @@ static char *s_file_doc(s_ctx_t *x)
         size_t a = 0, b = 0;
         uint32_t last_row = 0;
         for (; i <= count; i++) {
-            TSNode c = i < count ? ts_node_named_child(parent, i) : (TSNode){0};
+            TSNode c = i < count ? s_child(parent, i) : (TSNode){0};
             bool comment = !ts_node_is_null(c) && (s_is(c, "comment") || s_is(c, "line_comment") ||
                                                    s_is(c, "block_comment"));
             if (comment && b > a && ts_node_start_point(c).row <= last_row + 1) {
@@ -1546,7 +1541,7 @@ static char *s_file_doc(s_ctx_t *x)
                 break;
             /* things allowed before a doc comment */
             if (s_is(c, "hash_bang_line") || s_is(c, "preproc_def") ||
-                (s_is(c, "expression_statement") && s_is(ts_node_named_child(c, 0), "string")))
+                (s_is(c, "expression_statement") && s_is(s_child(c, 0), "string")))
                 continue;
             if (s_is(c, "identifier") && parent.id != root.id)
                 continue; /* the guard's name */
@@ -1554,9 +1549,9 @@ static char *s_file_doc(s_ctx_t *x)
         }
         /* descend once into a leading include guard */
         if (i < count && s_is_c(x->lang) && rounds == 0 &&
-            s_is(ts_node_named_child(parent, i), "preproc_ifdef")) {
-            parent = ts_node_named_child(parent, i);
-            count = ts_node_named_child_count(parent);
+            s_is(s_child(parent, i), "preproc_ifdef")) {
+            parent = s_child(parent, i);
+            count = s_count(parent);
             i = 0;
             continue;
         }
