@@ -10,7 +10,6 @@
 #include "cw_targets_facts.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +41,27 @@ static uint32_t s_count(TSNode n)
 static TSNode s_child(TSNode n, uint32_t i)
 {
     return ts_node_is_null(n) ? n : ts_node_named_child(n, i);
+}
+
+/* The named children of n, with one cursor (ts_node_named_child(n, i) walks from the first
+   child each time: over a long class body or a whole file that adds up). malloc'd; *count
+   set; NULL when none. */
+static TSNode *s_kids(TSNode n, uint32_t *count)
+{
+    *count = 0;
+    uint32_t k = s_count(n);
+    TSNode *out = k ? malloc(k * sizeof *out) : NULL;
+    if (!out)
+        return NULL;
+    TSTreeCursor c = ts_tree_cursor_new(n);
+    for (bool ok = ts_tree_cursor_goto_first_child(&c); ok && *count < k;
+         ok = ts_tree_cursor_goto_next_sibling(&c)) {
+        TSNode m = ts_tree_cursor_current_node(&c);
+        if (ts_node_is_named(m))
+            out[(*count)++] = m;
+    }
+    ts_tree_cursor_delete(&c);
+    return out;
 }
 
 static bool s_in(TSNode n, const char *const *types)
@@ -574,169 +594,257 @@ static TSNode s_signature_parts(s_ctx_t *x, TSNode fn, char **returns)
     return params;
 }
 
-/* ------------------------------------------------------------------ body counts */
+/* ------------------------------------------------------------------ body counts
 
-enum {
-    B_NONE = 0,
-    B_LOOP,
-    B_RETURN,
-    B_RAISE,
-    B_CATCH,
-    B_YIELD,
-    B_AWAIT,
-    B_GOTO,
-    B_UNSAFE,
-    B_MACRO
-};
-#define B_COUNT 10
+   Counted by keyword, not by visiting every node: the text is searched for the keywords
+   that open the constructs counted (`for`, `while`, `return`, `raise`, `catch`, `yield`,
+   `await`, `goto`, `unsafe`, Rust's `panic!` ...). Every occurrence at a word boundary is
+   looked up in the tree by one forward cursor walk, which descends only into the nodes
+   that hold it and never into comments or strings; it counts when it is that keyword's
+   token in the construct's node. The depth of a loop is the loops among the nodes the walk
+   went through to reach it. An occurrence belongs to the function whose range holds it. */
+
+enum { B_NONE = 0, B_LOOP, B_RETURN, B_RAISE, B_CATCH, B_YIELD, B_AWAIT, B_GOTO, B_UNSAFE };
+#define B_COUNT 9
+#define B_MAX_HITS 200000 /* keyword occurrences looked up per file */
 static const char *const s_body_keys[B_COUNT] = {NULL,     "loops",  "returns", "raises", "catches",
-                                                 "yields", "awaits", "gotos",   "unsafe", NULL};
+                                                 "yields", "awaits", "gotos",   "unsafe"};
 
 typedef struct {
-    const char *type;
+    const char *word;
     int kind;
-} s_body_type_t;
+    const char *const *nodes; /* the constructs the keyword's token opens */
+    bool macro;               /* Rust: `word!(...)`, the token is the macro's identifier */
+} s_kw_t;
 
-static const s_body_type_t s_body_python[] = {{"for_statement", B_LOOP},
-                                              {"while_statement", B_LOOP},
-                                              {"for_in_clause", B_LOOP},
-                                              {"return_statement", B_RETURN},
-                                              {"raise_statement", B_RAISE},
-                                              {"except_clause", B_CATCH},
-                                              {"except_group_clause", B_CATCH},
-                                              {"yield", B_YIELD},
-                                              {"await", B_AWAIT},
-                                              {NULL, 0}};
-static const s_body_type_t s_body_js[] = {
-    {"for_statement", B_LOOP},      {"for_in_statement", B_LOOP},
-    {"while_statement", B_LOOP},    {"do_statement", B_LOOP},
-    {"return_statement", B_RETURN}, {"throw_statement", B_RAISE},
-    {"catch_clause", B_CATCH},      {"yield_expression", B_YIELD},
-    {"await_expression", B_AWAIT},  {NULL, 0}};
-static const s_body_type_t s_body_go[] = {{"for_statement", B_LOOP},
-                                          {"return_statement", B_RETURN},
-                                          {"goto_statement", B_GOTO},
-                                          {NULL, 0}};
-static const s_body_type_t s_body_rust[] = {
-    {"for_expression", B_LOOP},    {"while_expression", B_LOOP},
-    {"loop_expression", B_LOOP},   {"return_expression", B_RETURN},
-    {"await_expression", B_AWAIT}, {"unsafe_block", B_UNSAFE},
-    {"macro_invocation", B_MACRO}, {NULL, 0}};
-static const s_body_type_t s_body_c[] = {
-    {"for_statement", B_LOOP},        {"while_statement", B_LOOP},     {"do_statement", B_LOOP},
-    {"for_range_loop", B_LOOP},       {"return_statement", B_RETURN},  {"goto_statement", B_GOTO},
-    {"throw_statement", B_RAISE},     {"throw_expression", B_RAISE},   {"catch_clause", B_CATCH},
-    {"co_await_expression", B_AWAIT}, {"co_yield_statement", B_YIELD}, {NULL, 0}};
+#define L(...) ((const char *const[]){__VA_ARGS__, NULL})
+static const char *const *const s_loops_python =
+    L("for_statement", "while_statement", "for_in_clause");
+static const char *const *const s_loops_js =
+    L("for_statement", "for_in_statement", "while_statement", "do_statement");
+static const char *const *const s_loops_go = L("for_statement");
+static const char *const *const s_loops_rust =
+    L("for_expression", "while_expression", "loop_expression");
+static const char *const *const s_loops_c =
+    L("for_statement", "for_range_loop", "while_statement", "do_statement");
+static const s_kw_t s_kw_python[] = {
+    {"for", B_LOOP, L("for_statement", "for_in_clause"), false},
+    {"while", B_LOOP, L("while_statement"), false},
+    {"return", B_RETURN, L("return_statement"), false},
+    {"raise", B_RAISE, L("raise_statement"), false},
+    {"except", B_CATCH, L("except_clause", "except_group_clause"), false},
+    {"yield", B_YIELD, L("yield"), false},
+    {"await", B_AWAIT, L("await"), false},
+    {NULL, 0, NULL, false}};
+static const s_kw_t s_kw_js[] = {{"for", B_LOOP, L("for_statement", "for_in_statement"), false},
+                                 {"while", B_LOOP, L("while_statement"), false},
+                                 {"do", B_LOOP, L("do_statement"), false},
+                                 {"return", B_RETURN, L("return_statement"), false},
+                                 {"throw", B_RAISE, L("throw_statement"), false},
+                                 {"catch", B_CATCH, L("catch_clause"), false},
+                                 {"yield", B_YIELD, L("yield_expression"), false},
+                                 {"await", B_AWAIT, L("await_expression"), false},
+                                 {NULL, 0, NULL, false}};
+static const s_kw_t s_kw_go[] = {{"for", B_LOOP, L("for_statement"), false},
+                                 {"return", B_RETURN, L("return_statement"), false},
+                                 {"goto", B_GOTO, L("goto_statement"), false},
+                                 {NULL, 0, NULL, false}};
+static const s_kw_t s_kw_rust[] = {{"for", B_LOOP, L("for_expression"), false},
+                                   {"while", B_LOOP, L("while_expression"), false},
+                                   {"loop", B_LOOP, L("loop_expression"), false},
+                                   {"return", B_RETURN, L("return_expression"), false},
+                                   {"await", B_AWAIT, L("await_expression"), false},
+                                   {"unsafe", B_UNSAFE, L("unsafe_block"), false},
+                                   {"panic", B_RAISE, L("macro_invocation"), true},
+                                   {"unreachable", B_RAISE, L("macro_invocation"), true},
+                                   {"todo", B_RAISE, L("macro_invocation"), true},
+                                   {"unimplemented", B_RAISE, L("macro_invocation"), true},
+                                   {NULL, 0, NULL, false}};
+static const s_kw_t s_kw_c[] = {{"for", B_LOOP, L("for_statement", "for_range_loop"), false},
+                                {"while", B_LOOP, L("while_statement"), false},
+                                {"do", B_LOOP, L("do_statement"), false},
+                                {"return", B_RETURN, L("return_statement"), false},
+                                {"goto", B_GOTO, L("goto_statement"), false},
+                                {"throw", B_RAISE, L("throw_statement", "throw_expression"), false},
+                                {"catch", B_CATCH, L("catch_clause"), false},
+                                {"co_await", B_AWAIT, L("co_await_expression"), false},
+                                {"co_yield", B_YIELD, L("co_yield_statement"), false},
+                                {NULL, 0, NULL, false}};
+#undef L
 
-static uint8_t *s_body_kinds[CW_LANG_COUNT];
-static uint32_t s_body_kind_count[CW_LANG_COUNT];
-static pthread_mutex_t s_body_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* kind of each symbol of the language (index = TSSymbol), built once */
-static const uint8_t *s_body_table(const cw_lang_t *lang, uint32_t *count)
+static bool s_word_char(char c)
 {
-    *count = 0;
-    if ((int)lang->id < 0 || lang->id >= CW_LANG_COUNT)
-        return NULL;
-    pthread_mutex_lock(&s_body_lock);
-    if (!s_body_kinds[lang->id]) {
-        const s_body_type_t *types = lang->id == CW_LANG_PYTHON ? s_body_python
-                                     : lang->id == CW_LANG_GO   ? s_body_go
-                                     : lang->id == CW_LANG_RUST ? s_body_rust
-                                     : s_is_c(lang)             ? s_body_c
-                                                                : s_body_js;
-        const TSLanguage *g = lang->grammar();
-        uint32_t n = ts_language_symbol_count(g);
-        uint8_t *k = calloc(n ? n : 1, 1);
-        if (k) {
-            for (uint32_t i = 0; i < n; i++) {
-                const char *name = ts_language_symbol_name(g, (TSSymbol)i);
-                if (!name || ts_language_symbol_type(g, (TSSymbol)i) != TSSymbolTypeRegular)
-                    continue;
-                for (const s_body_type_t *t = types; t->type; t++)
-                    if (strcmp(t->type, name) == 0)
-                        k[i] = (uint8_t)t->kind;
-            }
-            s_body_kind_count[lang->id] = n;
-            s_body_kinds[lang->id] = k;
-        }
-    }
-    *count = s_body_kind_count[lang->id];
-    const uint8_t *out = s_body_kinds[lang->id];
-    pthread_mutex_unlock(&s_body_lock);
-    return out;
+    return isalnum((unsigned char)c) || c == '_' || c == '$';
 }
 
-/* Rust: `panic!`, `unreachable!`, `todo!`, `unimplemented!` raise */
-static bool s_panics(s_ctx_t *x, TSNode n)
+typedef struct {
+    uint32_t at;
+    uint16_t kw;
+} s_hit_t;
+
+static int s_hit_cmp(const void *a_, const void *b_)
 {
-    TSNode m = s_field(n, "macro");
-    if (ts_node_is_null(m) || ts_node_end_byte(m) > x->len)
-        return false;
-    size_t l = ts_node_end_byte(m) - ts_node_start_byte(m);
-    const char *s = x->src + ts_node_start_byte(m);
-    static const char *const names[] = {"panic", "unreachable", "todo", "unimplemented", NULL};
-    for (const char *const *p = names; *p; p++)
-        if (strlen(*p) == l && memcmp(s, *p, l) == 0)
-            return true;
-    return false;
+    const s_hit_t *a = a_, *b = b_;
+    return a->at < b->at ? -1 : a->at > b->at ? 1 : 0;
 }
 
-static cw_value_t *s_body(s_ctx_t *x, TSNode fn)
+typedef struct {
+    uint32_t start, end;
+    size_t index; /* in the function list */
+} s_span_t;
+
+static int s_span_cmp(const void *a_, const void *b_)
 {
-    uint32_t nk = 0, nf = 0;
-    const uint8_t *kinds = s_body_table(x->lang, &nk);
-    const uint16_t *flags = cw_lang_symbol_flags(x->lang, &nf);
-    if (!kinds)
-        return NULL;
-    long counts[B_COUNT] = {0};
-    long depth_max = 0;
-    int loops_at[MAX_WALK_DEPTH + 1]; /* loops open above each depth */
-    TSTreeCursor cur = ts_tree_cursor_new(fn);
-    int depth = 0;
-    loops_at[0] = 0;
+    const s_span_t *a = a_, *b = b_;
+    return a->start < b->start ? -1 : a->start > b->start ? 1 : 0;
+}
+
+/* The forward walk: moves the cursor to the leaf token spanning exactly [a, b) and returns
+   its depth (its ancestors are stack[0 .. depth-1]), or -1 when there is none there (a
+   comment, a string, a gap). Positions must come in non-decreasing order. */
+typedef struct {
+    TSTreeCursor cur;
+    TSNode stack[MAX_WALK_DEPTH + 1];
+    int depth;
+    const uint16_t *flags;
+    uint32_t nflags;
+} s_tok_walk_t;
+
+static int s_token_at(s_tok_walk_t *w, uint32_t a, uint32_t b)
+{
+    bool up = false;
     for (;;) {
-        TSNode n = ts_tree_cursor_current_node(&cur);
-        TSSymbol sym = ts_node_symbol(n);
-        int kind = sym < nk ? kinds[sym] : B_NONE;
-        int open = loops_at[depth];
-        if (kind == B_MACRO)
-            kind = s_panics(x, n) ? B_RAISE : B_NONE;
-        if (kind != B_NONE)
-            counts[kind]++;
-        if (kind == B_LOOP) {
-            open++;
-            if (open > depth_max)
-                depth_max = open;
-        }
-        uint16_t fl = cw_lang_node_flags(flags, nf, n);
-        bool descend = ts_node_child_count(n) > 0 && !(fl & (CW_SYM_ATOMIC | CW_SYM_COMMENT));
-        if (descend && depth < MAX_WALK_DEPTH && ts_tree_cursor_goto_first_child(&cur)) {
-            depth++;
-            loops_at[depth] = open;
-            continue;
-        }
-        bool done = false;
-        while (!ts_tree_cursor_goto_next_sibling(&cur)) {
-            if (depth == 0 || !ts_tree_cursor_goto_parent(&cur)) {
-                done = true;
-                break;
+        TSNode n = w->stack[w->depth];
+        if (ts_node_end_byte(n) <= a) {
+            if (ts_tree_cursor_goto_next_sibling(&w->cur)) {
+                w->stack[w->depth] = ts_tree_cursor_current_node(&w->cur);
+                up = false;
+                continue;
             }
-            depth--;
+            if (w->depth > 0 && ts_tree_cursor_goto_parent(&w->cur)) {
+                w->depth--;
+                up = true;
+                continue;
+            }
+            return -1; /* after the tree */
         }
-        if (done)
-            break;
+        if (up || ts_node_start_byte(n) > a || ts_node_end_byte(n) < b)
+            return -1; /* a gap between children, or across them */
+        if (cw_lang_node_flags(w->flags, w->nflags, n) & (CW_SYM_COMMENT | CW_SYM_ATOMIC))
+            return -1;
+        if (w->depth >= MAX_WALK_DEPTH || !ts_tree_cursor_goto_first_child(&w->cur))
+            return ts_node_start_byte(n) == a && ts_node_end_byte(n) == b ? w->depth : -1;
+        w->stack[++w->depth] = ts_tree_cursor_current_node(&w->cur);
     }
-    ts_tree_cursor_delete(&cur);
+}
+
+/* counts[i * (B_COUNT + 1) + k] for function i: kind k, and [B_COUNT] its loop depth */
+static long *s_body_counts(s_ctx_t *x, const cw_function_list_t *fns)
+{
+    if (!fns || fns->count == 0 || x->len > UINT32_MAX)
+        return NULL;
+    const cw_lang_t *lang = x->lang;
+    const s_kw_t *kws = lang->id == CW_LANG_PYTHON ? s_kw_python
+                        : lang->id == CW_LANG_GO   ? s_kw_go
+                        : lang->id == CW_LANG_RUST ? s_kw_rust
+                        : s_is_c(lang)             ? s_kw_c
+                                                   : s_kw_js;
+    const char *const *loops = lang->id == CW_LANG_PYTHON ? s_loops_python
+                               : lang->id == CW_LANG_GO   ? s_loops_go
+                               : lang->id == CW_LANG_RUST ? s_loops_rust
+                               : s_is_c(lang)             ? s_loops_c
+                                                          : s_loops_js;
+    long *counts = calloc(fns->count * (B_COUNT + 1), sizeof *counts);
+    s_span_t *spans = calloc(fns->count, sizeof *spans);
+    size_t nhits = 0, cap = 256;
+    s_hit_t *hits = malloc(cap * sizeof *hits);
+    s_tok_walk_t *w = calloc(1, sizeof *w);
+    if (!counts || !spans || !hits || !w) {
+        free(counts);
+        free(spans);
+        free(hits);
+        free(w);
+        x->err = -1;
+        return NULL;
+    }
+    for (size_t i = 0; i < fns->count; i++)
+        spans[i] =
+            (s_span_t){(uint32_t)fns->items[i].start_byte, (uint32_t)fns->items[i].end_byte, i};
+    qsort(spans, fns->count, sizeof *spans, s_span_cmp);
+    /* the keywords' occurrences at word boundaries, in text order */
+    for (uint16_t k = 0; kws[k].word && nhits < B_MAX_HITS; k++) {
+        size_t n = strlen(kws[k].word);
+        for (const char *p = x->src;
+             nhits < B_MAX_HITS &&
+             (p = memmem(p, x->len - (size_t)(p - x->src), kws[k].word, n)) != NULL;
+             p++) {
+            size_t at = (size_t)(p - x->src);
+            if ((at > 0 && s_word_char(p[-1])) || (at + n < x->len && s_word_char(p[n])) ||
+                (kws[k].macro && (at + n >= x->len || p[n] != '!')))
+                continue;
+            if (nhits == cap) {
+                s_hit_t *more = realloc(hits, 2 * cap * sizeof *hits);
+                if (!more)
+                    break;
+                hits = more;
+                cap *= 2;
+            }
+            hits[nhits++] = (s_hit_t){(uint32_t)at, k};
+        }
+    }
+    qsort(hits, nhits, sizeof *hits, s_hit_cmp);
+    w->cur = ts_tree_cursor_new(x->root);
+    w->stack[0] = x->root;
+    w->flags = cw_lang_symbol_flags(lang, &w->nflags);
+    size_t f = 0; /* the first function that does not end before the hit */
+    for (size_t h = 0; h < nhits; h++) {
+        uint32_t a = hits[h].at;
+        const s_kw_t *kw = &kws[hits[h].kw];
+        while (f < fns->count && spans[f].end <= a)
+            f++;
+        if (f == fns->count)
+            break;
+        if (spans[f].start > a)
+            continue; /* outside every function */
+        int d = s_token_at(w, a, a + (uint32_t)strlen(kw->word));
+        if (d < 1 || ts_node_is_named(w->stack[d]) != kw->macro ||
+            !s_in(w->stack[d - 1], kw->nodes))
+            continue;
+        long *c = &counts[spans[f].index * (B_COUNT + 1)];
+        c[kw->kind]++;
+        if (kw->kind == B_LOOP) {
+            long depth = 1; /* the loops around it, inside the function */
+            for (int i = d - 2; i >= 0; i--) {
+                if (ts_node_start_byte(w->stack[i]) < spans[f].start)
+                    break;
+                depth += s_in(w->stack[i], loops);
+            }
+            if (depth > c[B_COUNT])
+                c[B_COUNT] = depth;
+        }
+    }
+    ts_tree_cursor_delete(&w->cur);
+    free(w);
+    free(hits);
+    free(spans);
+    return counts;
+}
+
+/* the body map of function i (NULL when it holds nothing counted) */
+static cw_value_t *s_body(s_ctx_t *x, const long *counts, size_t i)
+{
+    if (!counts)
+        return NULL;
+    const long *c = &counts[i * (B_COUNT + 1)];
     cw_value_t *body = cw_value_new_map();
     if (!body) {
         x->err = -1;
         return NULL;
     }
     for (int k = 1; k < B_COUNT; k++)
-        if (s_body_keys[k] && counts[k] > 0 && cw_map_set_int(body, s_body_keys[k], counts[k]) != 0)
+        if (c[k] > 0 && cw_map_set_int(body, s_body_keys[k], c[k]) != 0)
             x->err = -1;
-    if (depth_max > 0 && cw_map_set_int(body, "loop_depth", depth_max) != 0)
+    if (c[B_COUNT] > 0 && cw_map_set_int(body, "loop_depth", c[B_COUNT]) != 0)
         x->err = -1;
     return body;
 }
@@ -745,10 +853,10 @@ static cw_value_t *s_body(s_ctx_t *x, TSNode fn)
 
 static void s_members_python(s_ctx_t *x, TSNode cls, cw_value_t *arr)
 {
-    TSNode body = s_field(cls, "body");
-    uint32_t n = s_count(body);
+    uint32_t n;
+    TSNode *kids = s_kids(s_field(cls, "body"), &n);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode m = s_child(body, i);
+        TSNode m = kids[i];
         TSNode def = s_is(m, "decorated_definition") ? s_field(m, "definition") : m;
         if (s_is(def, "function_definition") || s_is(def, "class_definition")) {
             s_member(x, arr, CW_FACTS_MAX_MEMBERS,
@@ -762,14 +870,15 @@ static void s_members_python(s_ctx_t *x, TSNode cls, cw_value_t *arr)
                      "attribute", m, s_node_text(as, x->src, x->len, CW_FACTS_TEXT));
         }
     }
+    free(kids);
 }
 
 static void s_members_js(s_ctx_t *x, TSNode cls, cw_value_t *arr)
 {
-    TSNode body = s_field(cls, "body");
-    uint32_t n = s_count(body);
+    uint32_t n;
+    TSNode *kids = s_kids(s_field(cls, "body"), &n);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode m = s_child(body, i);
+        TSNode m = kids[i];
         const char *t = ts_node_type(m);
         const char *kind = NULL;
         TSNode name = s_field(m, "name");
@@ -800,6 +909,7 @@ static void s_members_js(s_ctx_t *x, TSNode cls, cw_value_t *arr)
         s_member(x, arr, CW_FACTS_MAX_MEMBERS, s_node_text(name, x->src, x->len, CW_FACTS_TEXT),
                  kind, m, sig);
     }
+    free(kids);
 }
 
 static void s_members_go(s_ctx_t *x, TSNode spec, cw_value_t *arr)
@@ -810,9 +920,10 @@ static void s_members_go(s_ctx_t *x, TSNode spec, cw_value_t *arr)
     for (uint32_t i = 0; i < k && ts_node_is_null(list); i++)
         if (s_is(s_child(st, i), "field_declaration_list"))
             list = s_child(st, i);
-    uint32_t n = s_count(list);
+    uint32_t n;
+    TSNode *kids = s_kids(list, &n);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode f = s_child(list, i);
+        TSNode f = kids[i];
         if (!s_is(f, "field_declaration"))
             continue;
         TSNode names[64];
@@ -828,14 +939,15 @@ static void s_members_go(s_ctx_t *x, TSNode spec, cw_value_t *arr)
                      s_node_text(names[j], x->src, x->len, CW_FACTS_TEXT), "field", f,
                      s_node_text(f, x->src, x->len, CW_FACTS_TEXT));
     }
+    free(kids);
 }
 
 static void s_members_rust(s_ctx_t *x, TSNode item, cw_value_t *arr)
 {
-    TSNode body = s_field(item, "body");
-    uint32_t n = s_count(body);
+    uint32_t n;
+    TSNode *kids = s_kids(s_field(item, "body"), &n);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode m = s_child(body, i);
+        TSNode m = kids[i];
         const char *kind = s_is(m, "function_item") || s_is(m, "function_signature_item") ? "method"
                            : s_is(m, "const_item")                              ? "constant"
                            : s_is(m, "type_item") || s_is(m, "associated_type") ? "type"
@@ -846,6 +958,7 @@ static void s_members_rust(s_ctx_t *x, TSNode item, cw_value_t *arr)
                  s_node_text(s_field(m, "name"), x->src, x->len, CW_FACTS_TEXT), kind, m,
                  s_header(m, ts_node_start_byte(m), x->src, x->len));
     }
+    free(kids);
 }
 
 /* C/C++ field declarations: each declarator a field (or the method it declares) */
@@ -885,10 +998,10 @@ static void s_c_field(s_ctx_t *x, TSNode f, cw_value_t *arr)
 
 static void s_members_c(s_ctx_t *x, TSNode cls, cw_value_t *arr)
 {
-    TSNode body = s_field(cls, "body");
-    uint32_t n = s_count(body);
+    uint32_t n;
+    TSNode *kids = s_kids(s_field(cls, "body"), &n);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode m = s_child(body, i);
+        TSNode m = kids[i];
         TSNode at = m;
         if (s_is(m, "template_declaration")) {
             uint32_t k = s_count(m);
@@ -916,6 +1029,7 @@ static void s_members_c(s_ctx_t *x, TSNode cls, cw_value_t *arr)
                      "type", at, s_stmt_text(m, x->src, x->len));
         }
     }
+    free(kids);
 }
 
 static const char *const s_class_nodes_py[] = {"class_definition", NULL};
@@ -951,29 +1065,29 @@ static TSNode s_find_class(s_ctx_t *x, uint32_t a, uint32_t b)
     const char *const *types = s_class_nodes(x->lang);
     bool need_body =
         !s_is_js(x->lang) && x->lang->id != CW_LANG_PYTHON && x->lang->id != CW_LANG_GO;
-    TSNode n = x->root;
-    for (int guard = 0; guard < MAX_WALK_DEPTH; guard++) {
-        TSNode next = {0};
-        uint32_t k = s_count(n);
-        for (uint32_t i = 0; i < k; i++) {
-            TSNode c = s_child(n, i);
-            uint32_t s = ts_node_start_byte(c), e = ts_node_end_byte(c);
-            if (e <= a || s >= b)
-                continue;
-            if (s >= a && e <= b && s_in(c, types) &&
-                (x->lang->id != CW_LANG_GO || s_is(s_field(c, "type"), "struct_type")) &&
-                (!need_body || !ts_node_is_null(s_field(c, "body"))))
-                return c;
-            /* go on down the node that holds the range's end (the class node ends
-               there; what is above it, attributes and comments, are siblings) */
-            if (s <= b - 1 && b - 1 < e)
-                next = c;
-        }
-        if (ts_node_is_null(next))
+    TSNode found = {0};
+    TSTreeCursor c = ts_tree_cursor_new(x->root);
+    bool ok = ts_tree_cursor_goto_first_child(&c);
+    for (int guard = 0; ok && guard < 100000; guard++) {
+        TSNode n = ts_tree_cursor_current_node(&c);
+        uint32_t s = ts_node_start_byte(n), e = ts_node_end_byte(n);
+        if (s >= b)
             break;
-        n = next;
+        if (e > a && ts_node_is_named(n) && s >= a && e <= b && s_in(n, types) &&
+            (x->lang->id != CW_LANG_GO || s_is(s_field(n, "type"), "struct_type")) &&
+            (!need_body || !ts_node_is_null(s_field(n, "body")))) {
+            found = n;
+            break;
+        }
+        /* go on down the node that holds the range's end (the class node ends there; what
+           is above it, attributes and comments, are siblings), else on to the next */
+        if (s <= b - 1 && b - 1 < e)
+            ok = ts_tree_cursor_goto_first_child(&c);
+        else
+            ok = ts_tree_cursor_goto_next_sibling(&c);
     }
-    return (TSNode){0};
+    ts_tree_cursor_delete(&c);
+    return found;
 }
 
 /* ------------------------------------------------------------------ definitions */
@@ -1264,24 +1378,27 @@ static cw_value_t *s_members(s_ctx_t *x, TSNode cls)
 
 static void s_definitions(s_ctx_t *x, cw_value_t *defs)
 {
-    TSNode stack[MAX_CONTAINERS];
-    uint32_t index[MAX_CONTAINERS];
+    /* one cursor per container level (ts_node_named_child(n, i) is linear in i) */
+    TSTreeCursor stack[MAX_CONTAINERS];
+    bool ok[MAX_CONTAINERS];
     int sp = 0;
-    stack[0] = x->root;
-    index[0] = 0;
-    while (sp >= 0 && !x->err) {
-        TSNode parent = stack[sp];
-        if (index[sp] >= s_count(parent)) {
-            sp--;
+    stack[0] = ts_tree_cursor_new(x->root);
+    ok[0] = ts_tree_cursor_goto_first_child(&stack[0]);
+    while (sp >= 0) {
+        if (!ok[sp] || x->err) {
+            ts_tree_cursor_delete(&stack[sp--]);
             continue;
         }
-        TSNode n = s_child(parent, index[sp]++);
+        TSNode n = ts_tree_cursor_current_node(&stack[sp]);
+        ok[sp] = ts_tree_cursor_goto_next_sibling(&stack[sp]);
+        if (!ts_node_is_named(n))
+            continue;
         TSNode at = n, inner;
         if (s_container(x, n, &inner)) {
             if (sp + 1 < MAX_CONTAINERS) {
                 sp++;
-                stack[sp] = inner;
-                index[sp] = 0;
+                stack[sp] = ts_tree_cursor_new(inner);
+                ok[sp] = ts_tree_cursor_goto_first_child(&stack[sp]);
             }
             continue;
         }
@@ -1365,34 +1482,46 @@ static void s_import_node(s_ctx_t *x, TSNode n, cw_value_t *arr)
     }
 }
 
+/* JS/TS `require("x")`, wherever it is: found by its occurrences in the text */
+static void s_requires(s_ctx_t *x, cw_value_t *arr)
+{
+    for (const char *p = x->src;
+         (p = memmem(p, x->len - (size_t)(p - x->src), "require", 7)) != NULL; p++) {
+        size_t at = (size_t)(p - x->src);
+        if ((at > 0 && s_word_char(p[-1])) || (at + 7 < x->len && s_word_char(p[7])))
+            continue;
+        TSNode id = ts_node_descendant_for_byte_range(x->root, (uint32_t)at, (uint32_t)at + 7);
+        if (!s_is(id, "identifier"))
+            continue;
+        TSNode call = ts_node_parent(id);
+        TSNode first = s_child(s_field(call, "arguments"), 0);
+        if (s_is(call, "call_expression") && ts_node_eq(s_field(call, "function"), id) &&
+            s_is(first, "string"))
+            s_import(x, arr, s_unquote(x, first));
+    }
+}
+
+/* The imports: a walk that does not enter function bodies, as the import count's; then
+   JS/TS requires anywhere. */
 static void s_imports(s_ctx_t *x, cw_value_t *arr)
 {
     uint32_t nflags = 0;
     const uint16_t *flags = cw_lang_symbol_flags(x->lang, &nflags);
     if (!flags)
         return;
-    bool js = s_is_js(x->lang) && memmem(x->src, x->len, "require", 7) != NULL;
     TSTreeCursor cur = ts_tree_cursor_new(x->root);
     int depth = 0;
     for (;;) {
         TSNode n = ts_tree_cursor_current_node(&cur);
         uint16_t fl = cw_lang_node_flags(flags, nflags, n);
-        bool descend = s_count(n) > 0 && !(fl & (CW_SYM_ATOMIC | CW_SYM_COMMENT)) &&
-                       !((fl & CW_SYM_FUNCTION) && !js);
+        bool descend = ts_node_named_child_count(n) > 0 &&
+                       !(fl & (CW_SYM_ATOMIC | CW_SYM_COMMENT | CW_SYM_FUNCTION));
         if (fl & CW_SYM_IMPORT) {
             s_import_node(x, n, arr);
             descend = false;
         } else if (s_is_js(x->lang) && s_is(n, "export_statement") &&
                    !ts_node_is_null(s_field(n, "source"))) {
             s_import(x, arr, s_unquote(x, s_field(n, "source")));
-        } else if (js && (fl & CW_SYM_CALL)) {
-            TSNode f = s_field(n, "function");
-            TSNode args = s_field(n, "arguments");
-            if (s_is(f, "identifier") && ts_node_end_byte(f) - ts_node_start_byte(f) == 7 &&
-                ts_node_end_byte(f) <= x->len &&
-                memcmp(x->src + ts_node_start_byte(f), "require", 7) == 0 &&
-                s_is(s_child(args, 0), "string"))
-                s_import(x, arr, s_unquote(x, s_child(args, 0)));
         }
         if (descend && depth < MAX_WALK_DEPTH && ts_tree_cursor_goto_first_child(&cur)) {
             depth++;
@@ -1410,6 +1539,8 @@ static void s_imports(s_ctx_t *x, cw_value_t *arr)
             break;
     }
     ts_tree_cursor_delete(&cur);
+    if (s_is_js(x->lang) && memmem(x->src, x->len, "require", 7))
+        s_requires(x, arr);
 }
 
 /* ------------------------------------------------------------------ the file's doc */
@@ -1592,6 +1723,7 @@ char *cw_facts_extract(const cw_lang_t *lang, TSTree *tree, const char *src, siz
     } else
         x.err = -1;
     cw_value_t *fa = cw_value_new_array();
+    long *counts = s_body_counts(&x, fns);
     for (size_t i = 0; fa && fns && i < fns->count && !x.err; i++) {
         const cw_function_t *f = &fns->items[i];
         if (ts_node_is_null(f->node))
@@ -1610,13 +1742,14 @@ char *cw_facts_extract(const cw_lang_t *lang, TSTree *tree, const char *src, siz
         else
             cw_value_destroy(&p);
         s_set_str(&x, e, "returns", returns);
-        cw_value_t *body = s_body(&x, f->node);
+        cw_value_t *body = s_body(&x, counts, i);
         if (body && cw_value_size(body) > 0)
             cw_map_set(e, "body", body);
         else
             cw_value_destroy(&body);
         s_push(&x, fa, e);
     }
+    free(counts);
     if (!fa || cw_map_set(facts, "fns", fa) != 0)
         x.err = -1;
     cw_value_t *ca = cw_value_new_array();
