@@ -342,6 +342,12 @@ static void s_watch(s_watch_t *w, const char *fmt, ...)
     cw_jbuf_raw(w->b, buf);
 }
 
+/* what the language calls the text that documents a definition */
+static const char *s_doc_word(const cw_gen_target_t *t)
+{
+    return s_is(t->language, "python") ? "docstring" : "doc comment";
+}
+
 static void s_function_watch(cw_jbuf_t *b, const cw_gen_target_t *t)
 {
     s_heading(b, "What to watch for");
@@ -390,17 +396,19 @@ static void s_function_watch(cw_jbuf_t *b, const cw_gen_target_t *t)
         s_watch(&w, "It is asynchronous: other tasks can run at each `await`, so shared state "
                     "may change in between.");
     if (!t->docstring)
-        s_watch(&w, "It has no docstring: what it expects and returns is written nowhere but "
-                    "in the code.");
+        s_watch(&w, "It has no %s: what it expects and returns is written nowhere but in the code.",
+                s_doc_word(t));
     if (w.count == 0)
-        cw_jbuf_raw(b, "Nothing stands out: its complexity and nesting are moderate, it uses no "
-                       "risky construct, and it has a docstring.");
+        cw_md_printf(b,
+                     "Nothing stands out: its complexity and nesting are moderate, it uses no "
+                     "risky construct, and it has a %s.",
+                     s_doc_word(t));
 }
 
 static void s_function_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *name)
 {
     const char *lang = cw_md_language(t->language);
-    s_purpose(b, t, "docstring", name,
+    s_purpose(b, t, s_doc_word(t), name,
               "its name, its signature and the calls it makes are the best guide to what it "
               "does.");
 

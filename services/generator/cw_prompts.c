@@ -627,7 +627,7 @@ static void s_fact_function(sbuf_t *b, const cw_gen_target_t *t)
     const cw_gen_body_t *y = &t->body;
     if (y->present) {
         s_fact(b, "body");
-        s_factf(b, "%ld loops", y->loops);
+        s_factf(b, "%ld loop%s", y->loops, y->loops == 1 ? "" : "s");
         if (y->loop_depth > 1)
             s_factf(b, " (nested %ld deep)", y->loop_depth);
         struct {
