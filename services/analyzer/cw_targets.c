@@ -445,7 +445,7 @@ static char *s_read_range(const cw_cand_t *c, const char *root, bool *stale, boo
 
 /* ------------------------------------------------------------------ facts */
 
-/* A bounded list of strings of a decoded facts map, copied (NULL when none). */
+/* a copy of facts[key] (NULL when none) */
 static cw_value_t *s_copy(const cw_value_t *facts, const char *key)
 {
     const cw_value_t *v = cw_map_get(facts, key);
@@ -479,11 +479,11 @@ static cw_value_t *s_member(const char *name, const char *kind, int line, const 
 
 /* class_doc: the members written in the class's text (from the facts), then its methods
    written outside it (from the index) that its text does not declare already. */
-static cw_value_t *s_class_members(const cw_cand_t *c, const cw_value_t *facts)
+static cw_value_t *s_class_members(const cw_cand_t *c)
 {
     const cw_index_class_t *cl = c->klass;
     const cw_index_file_t *f = c->record;
-    const cw_value_t *entry = cw_facts_class(facts, cl->start_byte);
+    cw_value_t *entry = cw_facts_class(f->facts, f->facts_len, cl->start_byte);
     const cw_value_t *own = cw_map_get(entry, "members");
     cw_value_t *arr = own ? cw_value_clone(own) : cw_value_new_array();
     for (size_t o = 0; arr && o < cl->outside_count; o++) {
@@ -501,15 +501,16 @@ static cw_value_t *s_class_members(const cw_cand_t *c, const cw_value_t *facts)
         if (cw_array_push(arr, s_member(fn->name, "method", fn->start_line, fn->signature)) != 0)
             cw_value_destroy(&arr);
     }
+    cw_value_destroy(&entry);
     return arr;
 }
 
 /* function kinds: parameters (with type and default from the facts, else the names the
    index keeps), return type and body counts */
-static int s_function_facts(cw_value_t *t, const cw_cand_t *c, const cw_value_t *facts)
+static int s_function_facts(cw_value_t *t, const cw_cand_t *c)
 {
     const cw_index_fn_t *f = c->fn;
-    const cw_value_t *entry = cw_facts_function(facts, f->start_byte);
+    cw_value_t *entry = cw_facts_function(c->record->facts, c->record->facts_len, f->start_byte);
     int rc = 0;
     cw_value_t *params = s_copy(entry, "params");
     if (!params) {
@@ -526,6 +527,7 @@ static int s_function_facts(cw_value_t *t, const cw_cand_t *c, const cw_value_t 
     rc |= s_set(t, "parameters", params);
     rc |= s_set(t, "return_type", s_copy(entry, "returns"));
     rc |= s_set(t, "body", s_copy(entry, "body"));
+    cw_value_destroy(&entry);
     if (f->docstring && strlen(f->docstring) <= 64 * 1024)
         rc |= cw_map_set_str(t, "docstring", f->docstring);
     if (f->signature && strlen(f->signature) <= 4096)
@@ -536,42 +538,43 @@ static int s_function_facts(cw_value_t *t, const cw_cand_t *c, const cw_value_t 
     return rc;
 }
 
-/* file kinds: the file's doc comment, imports and top-level definitions */
-static int s_file_facts(cw_value_t *t, const cw_value_t *facts, const cw_index_file_t *f,
-                        bool with_doc)
+/* file kinds: the file's doc comment, imports and top-level definitions (of `f`) */
+static int s_file_facts(cw_value_t *t, const cw_index_file_t *f, bool with_size)
 {
+    if (!f)
+        return 0;
+    cw_value_t *facts = cw_facts_file(f->facts, f->facts_len);
     int rc = 0;
     const char *doc = cw_map_str(facts, "doc", NULL);
-    if (with_doc && doc && *doc)
+    if (doc && *doc)
         rc |= cw_map_set_str(t, "docstring", doc);
     rc |= s_set(t, "imports", s_copy(facts, "imports"));
     rc |= s_set(t, "definitions", s_copy(facts, "defs"));
-    if (f)
+    if (with_size)
         rc |= cw_map_set_int(t, "bytes", f->size < 0 ? 0 : f->size);
+    cw_value_destroy(&facts);
     return rc;
 }
 
-static int s_facts(cw_value_t *t, const cw_cand_t *c)
+static int s_facts(cw_value_t *t, const cw_cand_t *c, const char *source)
 {
     int rc = 0;
     /* made with the candidate: copied as they are */
     for (size_t i = 0; c->facts && i < cw_value_size(c->facts); i++)
         rc |=
             cw_map_set(t, cw_map_key_at(c->facts, i), cw_value_clone(cw_map_value_at(c->facts, i)));
-    const cw_index_file_t *of = c->what == CW_CAND_MODULE ? c->index : c->record;
-    cw_value_t *facts = of ? cw_facts_decode(of->facts, of->facts_len) : NULL;
     switch (c->what) {
     case CW_CAND_FUNCTION:
         rc |= cw_map_set_str(t, "kind", c->class_name ? "method" : "function");
-        if (c->fn)
-            rc |= s_function_facts(t, c, facts);
+        if (c->fn && c->record)
+            rc |= s_function_facts(t, c);
         break;
     case CW_CAND_CLASS: {
         const cw_index_class_t *cl = c->klass;
         rc |= cw_map_set_str(t, "kind", cl && cl->kind && *cl->kind ? cl->kind : "class");
-        if (!cl)
+        if (!cl || !c->record)
             break;
-        rc |= s_set(t, "members", s_class_members(c, facts));
+        rc |= s_set(t, "members", s_class_members(c));
         if (cl->docstring && strlen(cl->docstring) <= 64 * 1024)
             rc |= cw_map_set_str(t, "docstring", cl->docstring);
         rc |= cw_map_set(t, "decorators", s_strlist(&cl->decorators, 64));
@@ -580,17 +583,24 @@ static int s_facts(cw_value_t *t, const cw_cand_t *c)
     case CW_CAND_FILE:
     case CW_CAND_PATTERN:
         rc |= cw_map_set_str(t, "kind", "file");
-        rc |= s_file_facts(t, facts, c->record, true);
+        rc |= s_file_facts(t, c->record, true);
         break;
     case CW_CAND_MODULE:
         rc |= cw_map_set_str(t, "kind", "module");
-        rc |= s_file_facts(t, facts, NULL, true);
+        rc |= s_file_facts(t, c->index, false);
         break;
-    case CW_CAND_CHANGE:
+    case CW_CAND_CHANGE: {
         rc |= cw_map_set_str(t, "kind", "change");
+        /* made now, for the chosen ones only: the commit and this file's change */
+        cw_value_t *facts = c->change ? cw_targets_change_facts(c->change, source) : NULL;
+        for (size_t i = 0; facts && i < cw_value_size(facts); i++)
+            rc |= cw_map_set(t, cw_map_key_at(facts, i), cw_value_clone(cw_map_value_at(facts, i)));
+        if (c->change && !facts)
+            rc = -1;
+        cw_value_destroy(&facts);
         break;
     }
-    cw_value_destroy(&facts);
+    }
     return rc;
 }
 
@@ -649,7 +659,7 @@ cw_value_t *cw_cand_target(const cw_cand_t *c, const char *root, const char *doc
     rc |= cw_map_set_str(t, "source", source);
     rc |= cw_map_set_str(t, "code_hash", hash);
     rc |= cw_map_set_bool(t, "source_cut", cut);
-    rc |= s_facts(t, c);
+    rc |= s_facts(t, c, source);
     if (c->context)
         rc |= cw_map_set_str(t, "context", c->context);
     free(source);

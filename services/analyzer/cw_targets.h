@@ -57,6 +57,8 @@ typedef struct {
     const cw_index_class_t *cls;
     const cw_index_class_t *klass; /* class_doc: the class (borrowed) */
     const cw_index_file_t *index;  /* module_doc: the index file (borrowed; NULL = none) */
+    const cw_change_t *change;     /* code_evolution: the change (borrowed from the git
+                                      statistics, valid while they are) */
     char *source;                  /* owned text: the whole source, or what comes before the
                                       lazily read range when `record` is set */
     bool source_cut;               /* `source` itself is cut (the diff of a large change) */
@@ -99,6 +101,11 @@ int cw_targets_files(const cw_target_ctx_t *ctx, cw_cands_t *out);
 int cw_targets_modules(const cw_target_ctx_t *ctx, cw_cands_t *out);
 int cw_targets_patterns(const cw_target_ctx_t *ctx, cw_cands_t *out);
 int cw_targets_evolution(const cw_target_ctx_t *ctx, cw_cands_t *out);
+
+/* code_evolution facts of a change whose diff was kept as `diff`: {commit {hash, author,
+   date, subject, file_count, files}, change {status, added, deleted, hunks}}. NULL on
+   out-of-memory. */
+cw_value_t *cw_targets_change_facts(const cw_change_t *ch, const char *diff);
 
 /* The target map of a candidate (reads its source if it is lazy), with its facts (proto/
    README.md, "The target map"): from the candidate's `facts`, and from the index records

@@ -1691,7 +1691,143 @@ static char *s_file_doc(s_ctx_t *x)
     return NULL;
 }
 
+/* ------------------------------------------------------------------ the blob
+
+   An index of the entries, then each entry encoded on its own, so that a target decodes
+   only what it needs (a function's entry is a few hundred bytes; a whole file's facts can
+   be tens of kilobytes). Little-endian u32s:
+     "CWF1", nf, nc, file_off, file_len
+     nf x (at, off, len)   the functions' entries, by `at`
+     nc x (at, off, len)   the classes' entries, by `at`
+     then the msgpack maps: the file's {doc, imports, defs}, each function's {params,
+     returns, body}, each class's {members}. */
+
+typedef struct {
+    uint32_t at;
+    char *data;
+    size_t size;
+} s_piece_t;
+
+static int s_piece_cmp(const void *a_, const void *b_)
+{
+    const s_piece_t *a = a_, *b = b_;
+    return a->at < b->at ? -1 : a->at > b->at ? 1 : 0;
+}
+
+/* encode v (taken) as a piece; false on out-of-memory */
+static bool s_piece(s_piece_t *p, uint32_t at, cw_value_t *v)
+{
+    p->at = at;
+    p->data = NULL;
+    p->size = 0;
+    bool ok = v && cw_value_encode(v, &p->data, &p->size) == 0;
+    cw_value_destroy(&v);
+    return ok;
+}
+
+static void s_put32(unsigned char *out, size_t *o, uint32_t v)
+{
+    out[(*o)++] = (unsigned char)v;
+    out[(*o)++] = (unsigned char)(v >> 8);
+    out[(*o)++] = (unsigned char)(v >> 16);
+    out[(*o)++] = (unsigned char)(v >> 24);
+}
+
+static uint32_t s_get32(const unsigned char *in)
+{
+    return (uint32_t)in[0] | (uint32_t)in[1] << 8 | (uint32_t)in[2] << 16 | (uint32_t)in[3] << 24;
+}
+
+static char *s_blob(s_piece_t *file, s_piece_t *fp, size_t nf, s_piece_t *cp, size_t nc,
+                    size_t *size)
+{
+    qsort(fp, nf, sizeof *fp, s_piece_cmp);
+    qsort(cp, nc, sizeof *cp, s_piece_cmp);
+    size_t head = 20 + 12 * (nf + nc), total = head + file->size;
+    for (size_t i = 0; i < nf; i++)
+        total += fp[i].size;
+    for (size_t i = 0; i < nc; i++)
+        total += cp[i].size;
+    if (total > CW_FACTS_MAX_BLOB)
+        return NULL;
+    unsigned char *out = malloc(total);
+    if (!out)
+        return NULL;
+    size_t o = 0, at = head + file->size;
+    memcpy(out, "CWF1", 4);
+    o = 4;
+    s_put32(out, &o, (uint32_t)nf);
+    s_put32(out, &o, (uint32_t)nc);
+    s_put32(out, &o, (uint32_t)head);
+    s_put32(out, &o, (uint32_t)file->size);
+    s_piece_t *lists[2] = {fp, cp};
+    size_t counts[2] = {nf, nc};
+    for (int l = 0; l < 2; l++)
+        for (size_t i = 0; i < counts[l]; i++) {
+            s_put32(out, &o, lists[l][i].at);
+            s_put32(out, &o, (uint32_t)at);
+            s_put32(out, &o, (uint32_t)lists[l][i].size);
+            at += lists[l][i].size;
+        }
+    memcpy(out + o, file->data, file->size);
+    o += file->size;
+    for (int l = 0; l < 2; l++)
+        for (size_t i = 0; i < counts[l]; i++) {
+            memcpy(out + o, lists[l][i].data, lists[l][i].size);
+            o += lists[l][i].size;
+        }
+    *size = o;
+    return (char *)out;
+}
+
 /* ------------------------------------------------------------------ public */
+
+static cw_value_t *s_function_entry(s_ctx_t *x, const cw_function_t *f, const long *counts,
+                                    size_t i)
+{
+    cw_value_t *e = cw_value_new_map();
+    if (!e) {
+        x->err = -1;
+        return NULL;
+    }
+    char *returns = NULL;
+    TSNode params = s_signature_parts(x, f->node, &returns);
+    cw_value_t *p = s_params(x, params);
+    if (p && cw_value_size(p) > 0) {
+        if (cw_map_set(e, "params", p) != 0)
+            x->err = -1;
+    } else
+        cw_value_destroy(&p);
+    s_set_str(x, e, "returns", returns);
+    cw_value_t *body = s_body(x, counts, i);
+    if (body && cw_value_size(body) > 0) {
+        if (cw_map_set(e, "body", body) != 0)
+            x->err = -1;
+    } else
+        cw_value_destroy(&body);
+    return e;
+}
+
+static cw_value_t *s_file_entry(s_ctx_t *x)
+{
+    cw_value_t *facts = cw_value_new_map(), *imports = cw_value_new_array(),
+               *defs = cw_value_new_array();
+    if (!facts || !imports || !defs) {
+        cw_value_destroy(&facts);
+        cw_value_destroy(&imports);
+        cw_value_destroy(&defs);
+        x->err = -1;
+        return NULL;
+    }
+    s_set_str(x, facts, "doc", s_file_doc(x));
+    s_imports(x, imports);
+    if (cw_map_set(facts, "imports", imports) != 0)
+        x->err = -1;
+    s_definitions(x, defs);
+    if (cw_map_set(facts, "defs", defs) != 0)
+        x->err = -1;
+    return facts;
+}
 
 char *cw_facts_extract(const cw_lang_t *lang, TSTree *tree, const char *src, size_t len,
                        const cw_function_list_t *fns, const cw_class_list_t *classes, size_t *size)
@@ -1701,87 +1837,47 @@ char *cw_facts_extract(const cw_lang_t *lang, TSTree *tree, const char *src, siz
     if (!lang || !tree || !src || !size)
         return NULL;
     s_ctx_t x = {.lang = lang, .src = src, .len = len, .root = ts_tree_root_node(tree)};
-    cw_value_t *facts = cw_value_new_map();
-    if (!facts)
-        return NULL;
-    char *doc = s_file_doc(&x);
-    if (doc && cw_map_set_str(facts, "doc", doc) != 0)
-        x.err = -1;
-    free(doc);
-    cw_value_t *imports = cw_value_new_array();
-    if (imports) {
-        s_imports(&x, imports);
-        if (cw_map_set(facts, "imports", imports) != 0)
-            x.err = -1;
-    } else
-        x.err = -1;
-    cw_value_t *defs = cw_value_new_array();
-    if (defs) {
-        s_definitions(&x, defs);
-        if (cw_map_set(facts, "defs", defs) != 0)
-            x.err = -1;
-    } else
-        x.err = -1;
-    cw_value_t *fa = cw_value_new_array();
+    size_t nf = fns ? fns->count : 0, nc = classes ? classes->count : 0, kf = 0, kc = 0;
+    s_piece_t file = {0};
+    s_piece_t *fp = nf ? calloc(nf, sizeof *fp) : NULL;
+    s_piece_t *cp = nc ? calloc(nc, sizeof *cp) : NULL;
+    char *blob = NULL;
+    if ((nf && !fp) || (nc && !cp) || !s_piece(&file, 0, s_file_entry(&x)))
+        goto done;
     long *counts = s_body_counts(&x, fns);
-    for (size_t i = 0; fa && fns && i < fns->count && !x.err; i++) {
+    for (size_t i = 0; i < nf && !x.err; i++) {
         const cw_function_t *f = &fns->items[i];
         if (ts_node_is_null(f->node))
             continue;
-        cw_value_t *e = cw_value_new_map();
-        if (!e || cw_map_set_int(e, "at", (int64_t)f->start_byte) != 0) {
-            cw_value_destroy(&e);
+        if (!s_piece(&fp[kf++], (uint32_t)f->start_byte, s_function_entry(&x, f, counts, i)))
             x.err = -1;
-            break;
-        }
-        char *returns = NULL;
-        TSNode params = s_signature_parts(&x, f->node, &returns);
-        cw_value_t *p = s_params(&x, params);
-        if (p && cw_value_size(p) > 0)
-            cw_map_set(e, "params", p);
-        else
-            cw_value_destroy(&p);
-        s_set_str(&x, e, "returns", returns);
-        cw_value_t *body = s_body(&x, counts, i);
-        if (body && cw_value_size(body) > 0)
-            cw_map_set(e, "body", body);
-        else
-            cw_value_destroy(&body);
-        s_push(&x, fa, e);
     }
     free(counts);
-    if (!fa || cw_map_set(facts, "fns", fa) != 0)
-        x.err = -1;
-    cw_value_t *ca = cw_value_new_array();
-    for (size_t i = 0; ca && classes && i < classes->count && !x.err; i++) {
+    for (size_t i = 0; i < nc && !x.err; i++) {
         const cw_class_t *c = &classes->items[i];
         if (c->end_byte > len || c->end_byte <= c->start_byte)
             continue;
         TSNode node = s_find_class(&x, (uint32_t)c->start_byte, (uint32_t)c->end_byte);
         cw_value_t *e = cw_value_new_map();
-        if (!e || cw_map_set_int(e, "at", (int64_t)c->start_byte) != 0) {
-            cw_value_destroy(&e);
+        cw_value_t *m = ts_node_is_null(node) ? NULL : s_members(&x, node);
+        if (e && m && cw_map_set(e, "members", m) != 0)
             x.err = -1;
-            break;
-        }
-        if (!ts_node_is_null(node)) {
-            cw_value_t *m = s_members(&x, node);
-            if (m && cw_map_set(e, "members", m) != 0)
-                x.err = -1;
-        }
-        s_push(&x, ca, e);
+        if (!s_piece(&cp[kc++], (uint32_t)c->start_byte, e))
+            x.err = -1;
     }
-    if (!ca || cw_map_set(facts, "classes", ca) != 0)
-        x.err = -1;
-    char *data = NULL;
-    if (!x.err && cw_value_encode(facts, &data, size) == 0 && *size <= CW_FACTS_MAX_BLOB) {
-        cw_value_destroy(&facts);
-        return data;
-    }
-    free(data);
-    *size = 0;
-    cw_value_destroy(&facts);
-    return NULL;
+    if (!x.err)
+        blob = s_blob(&file, fp, kf, cp, kc, size);
+done:
+    free(file.data);
+    for (size_t i = 0; i < kf; i++)
+        free(fp[i].data);
+    for (size_t i = 0; i < kc; i++)
+        free(cp[i].data);
+    free(fp);
+    free(cp);
+    if (!blob)
+        *size = 0;
+    return blob;
 }
 
 char *cw_facts_clean(const char *s, size_t n, size_t max)
@@ -1789,33 +1885,65 @@ char *cw_facts_clean(const char *s, size_t n, size_t max)
     return s ? s_clean(s, n, 0, n, max) : NULL;
 }
 
-cw_value_t *cw_facts_decode(const char *blob, size_t size)
+/* the entry [off, off + len) of a checked blob, decoded as a map (NULL: malformed) */
+static cw_value_t *s_decode_at(const char *blob, size_t size, uint32_t off, uint32_t len)
 {
-    if (!blob || size == 0 || size > CW_FACTS_MAX_BLOB)
+    if (len == 0 || off > size || len > size - off)
         return NULL;
-    cw_value_t *v = cw_value_decode(blob, size, NULL, 0);
+    cw_value_t *v = cw_value_decode(blob + off, len, NULL, 0);
     if (v && cw_value_kind(v) != CW_VAL_MAP)
         cw_value_destroy(&v);
     return v;
 }
 
-static const cw_value_t *s_entry(const cw_value_t *facts, const char *list, uint32_t at)
+/* the header of a blob: false when it is not one */
+static bool s_header_ok(const char *blob, size_t size, uint32_t *nf, uint32_t *nc)
 {
-    const cw_value_t *arr = cw_map_get(facts, list);
-    for (size_t i = 0; i < cw_value_size(arr); i++) {
-        const cw_value_t *e = cw_array_at(arr, i);
-        if (cw_value_kind(e) == CW_VAL_MAP && cw_map_int(e, "at", -1) == (int64_t)at)
-            return e;
+    if (!blob || size < 20 || size > CW_FACTS_MAX_BLOB || memcmp(blob, "CWF1", 4) != 0)
+        return false;
+    const unsigned char *u = (const unsigned char *)blob;
+    *nf = s_get32(u + 4);
+    *nc = s_get32(u + 8);
+    return (uint64_t)20 + 12 * ((uint64_t)*nf + *nc) <= size;
+}
+
+cw_value_t *cw_facts_file(const char *blob, size_t size)
+{
+    uint32_t nf, nc;
+    if (!s_header_ok(blob, size, &nf, &nc))
+        return NULL;
+    const unsigned char *u = (const unsigned char *)blob;
+    return s_decode_at(blob, size, s_get32(u + 12), s_get32(u + 16));
+}
+
+/* binary search of table `which` (0: functions, 1: classes) for `at` */
+static cw_value_t *s_find_entry(const char *blob, size_t size, int which, uint32_t at)
+{
+    uint32_t nf, nc;
+    if (!s_header_ok(blob, size, &nf, &nc))
+        return NULL;
+    const unsigned char *table = (const unsigned char *)blob + 20 + (which ? 12 * (size_t)nf : 0);
+    size_t lo = 0, hi = which ? nc : nf;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint32_t m = s_get32(table + 12 * mid);
+        if (m == at)
+            return s_decode_at(blob, size, s_get32(table + 12 * mid + 4),
+                               s_get32(table + 12 * mid + 8));
+        if (m < at)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return NULL;
 }
 
-const cw_value_t *cw_facts_function(const cw_value_t *facts, uint32_t at)
+cw_value_t *cw_facts_function(const char *blob, size_t size, uint32_t at)
 {
-    return s_entry(facts, "fns", at);
+    return s_find_entry(blob, size, 0, at);
 }
 
-const cw_value_t *cw_facts_class(const cw_value_t *facts, uint32_t at)
+cw_value_t *cw_facts_class(const char *blob, size_t size, uint32_t at)
 {
-    return s_entry(facts, "classes", at);
+    return s_find_entry(blob, size, 1, at);
 }

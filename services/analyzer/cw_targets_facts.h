@@ -3,19 +3,20 @@
     the file's record (a msgpack blob, also in its database), so building a target never
     parses again; cw_targets*.c copy the relevant part into the target map.
 
-    The facts of one file (a msgpack map; every list bounded, every text cut on a UTF-8
-    boundary to CW_FACTS_TEXT bytes, whitespace runs as one space):
+    The facts of one file (msgpack maps, indexed so that each part decodes on its own; every
+    list bounded, every text cut on a UTF-8 boundary to CW_FACTS_TEXT bytes, whitespace runs
+    as one space):
       doc      str   the file's docstring or leading doc comment (licence blocks, shebang
                      and build directives skipped)
       imports  [str] imported modules / included headers / used paths, in file order,
                      deduplicated (`os`, `./util`, `<stdio.h>`, `"ring.h"`, `std::io`)
       defs     [{name, kind, line, signature?}]  top-level definitions (through wrappers:
                      export, decorators, templates, namespaces, preprocessor conditionals)
-      fns      [{at, params?, returns?, body?}]  one per extracted function, `at` = its
-                     start byte: parameters {name, type?, default?}, the declared return
-                     type, and what its body contains (loops, loop_depth, returns, raises,
-                     catches, yields, awaits, gotos, unsafe; zero counts left out)
-      classes  [{at, members}]  one per extracted class: the members written in its text
+      per extracted function, by its start byte: {params?, returns?, body?}: parameters
+                     {name, type?, default?}, the declared return type, and what its body
+                     contains (loops, loop_depth, returns, raises, catches, yields, awaits,
+                     gotos, unsafe; zero counts left out)
+      per extracted class, by its start byte: {members}: the members written in its text
                      {name, kind, line, signature?}; `method` members are exactly what
                      extraction counted as its methods (method_count)
     Member/definition kinds: function method prototype class struct union enum interface
@@ -47,10 +48,11 @@ char *cw_facts_extract(const cw_lang_t *lang, TSTree *tree, const char *src, siz
 /* s[0..n) with whitespace runs as one space, trimmed, at most max bytes (cut on a UTF-8
    boundary, "..." added); NULL when empty or out of memory. */
 char *cw_facts_clean(const char *s, size_t n, size_t max);
-/* Decode a file's facts; NULL when there are none or the blob is malformed. */
-cw_value_t *cw_facts_decode(const char *blob, size_t size);
-/* The entry of decoded facts for the function / class starting at byte `at` (NULL: none). */
-const cw_value_t *cw_facts_function(const cw_value_t *facts, uint32_t at);
-const cw_value_t *cw_facts_class(const cw_value_t *facts, uint32_t at);
+/* From a blob: the file's facts {doc, imports, defs}; the entry of the function / class
+   extraction found starting at byte `at` ({params, returns, body} / {members}). Each decodes
+   only its own part. Owned by the caller; NULL when there is none or the blob is malformed. */
+cw_value_t *cw_facts_file(const char *blob, size_t size);
+cw_value_t *cw_facts_function(const char *blob, size_t size, uint32_t at);
+cw_value_t *cw_facts_class(const char *blob, size_t size, uint32_t at);
 
 #endif

@@ -379,9 +379,9 @@ static int s_hunks(const char *diff, cw_value_t *arr)
     return rc;
 }
 
-/* The facts of a change: commit {hash, author, date, subject, file_count, files} and
-   change {status, added, deleted, hunks} (hunks of the diff as kept). */
-static cw_value_t *s_change_facts(const cw_change_t *ch, const char *diff)
+/* The facts of a change (cw_targets.h): made for the targets chosen, not for every
+   candidate. */
+cw_value_t *cw_targets_change_facts(const cw_change_t *ch, const char *diff)
 {
     cw_value_t *facts = cw_value_new_map(), *commit = cw_value_new_map(),
                *change = cw_value_new_map(), *files = cw_value_new_array(),
@@ -465,14 +465,13 @@ int cw_targets_evolution(const cw_target_ctx_t *ctx, cw_cands_t *out)
                        .start_line = ch->start_line,
                        .end_line = ch->end_line,
                        .source = strndup(ch->diff, kept),
-                       .source_cut = cut};
-        if (c.source)
-            c.facts = s_change_facts(ch, c.source);
+                       .source_cut = cut,
+                       .change = ch};
         if (asprintf(&c.name, "%.*s@%s", stem, base, ch->short_hash) < 0)
             c.name = NULL;
         if (asprintf(&c.context, "Commit %s changed %s.", ch->short_hash, ch->file) < 0)
             c.context = NULL;
-        if (!c.source || !c.context || !c.facts) {
+        if (!c.source || !c.context) {
             cw_cand_free(&c);
             return -1;
         }

@@ -27,7 +27,10 @@ typedef struct {
     size_t len;
     cw_function_list_t fns;
     cw_class_list_t classes;
-    cw_value_t *facts;
+    char *blob; /* what the index keeps */
+    size_t size;
+    cw_value_t *facts; /* the file's part */
+    cw_value_t *entry; /* the last function's or class's asked for */
 } s_file_t;
 
 static void s_load_text(s_file_t *f, const char *path, char *text, size_t len)
@@ -42,13 +45,11 @@ static void s_load_text(s_file_t *f, const char *path, char *text, size_t len)
     assert_non_null(tree);
     assert_int_equal(cw_extract_functions(lang, tree, text, len, &f->fns), 0);
     assert_int_equal(cw_extract_classes(lang, tree, text, len, &f->classes), 0);
-    size_t size = 0;
-    char *blob = cw_facts_extract(lang, tree, text, len, &f->fns, &f->classes, &size);
-    assert_non_null(blob);
-    assert_true(size > 0 && size <= CW_FACTS_MAX_BLOB);
-    f->facts = cw_facts_decode(blob, size);
+    f->blob = cw_facts_extract(lang, tree, text, len, &f->fns, &f->classes, &f->size);
+    assert_non_null(f->blob);
+    assert_true(f->size > 0 && f->size <= CW_FACTS_MAX_BLOB);
+    f->facts = cw_facts_file(f->blob, f->size);
     assert_non_null(f->facts);
-    free(blob);
     ts_tree_delete(tree);
     ts_parser_delete(parser);
 }
@@ -68,24 +69,34 @@ static void s_free(s_file_t *f)
     cw_function_list_free(&f->fns);
     cw_class_list_free(&f->classes);
     cw_value_destroy(&f->facts);
+    cw_value_destroy(&f->entry);
+    free(f->blob);
     free(f->text);
 }
 
-/* the facts of the function named `name` */
-static const cw_value_t *s_fn(const s_file_t *f, const char *name)
+/* the facts of the function named `name` (valid until the next s_fn / s_class) */
+static const cw_value_t *s_fn(s_file_t *f, const char *name)
 {
+    cw_value_destroy(&f->entry);
     for (size_t i = 0; i < f->fns.count; i++)
-        if (strcmp(f->fns.items[i].name, name) == 0)
-            return cw_facts_function(f->facts, (uint32_t)f->fns.items[i].start_byte);
+        if (strcmp(f->fns.items[i].name, name) == 0) {
+            f->entry = cw_facts_function(f->blob, f->size, (uint32_t)f->fns.items[i].start_byte);
+            assert_non_null(f->entry);
+            return f->entry;
+        }
     fail_msg("no function %s", name);
     return NULL;
 }
 
-static const cw_value_t *s_class(const s_file_t *f, const char *name)
+static const cw_value_t *s_class(s_file_t *f, const char *name)
 {
+    cw_value_destroy(&f->entry);
     for (size_t i = 0; i < f->classes.count; i++)
-        if (strcmp(f->classes.items[i].name, name) == 0)
-            return cw_facts_class(f->facts, (uint32_t)f->classes.items[i].start_byte);
+        if (strcmp(f->classes.items[i].name, name) == 0) {
+            f->entry = cw_facts_class(f->blob, f->size, (uint32_t)f->classes.items[i].start_byte);
+            assert_non_null(f->entry);
+            return f->entry;
+        }
     fail_msg("no class %s", name);
     return NULL;
 }
@@ -354,9 +365,20 @@ static void test_bounds(void **state)
         s_load_text(&b, broken[i].path, strdup(broken[i].src), strlen(broken[i].src));
         s_free(&b);
     }
-    /* a malformed blob is no facts */
-    assert_null(cw_facts_decode("\x81\xa1x", 3));
-    assert_null(cw_facts_decode(NULL, 0));
+    /* a malformed blob is no facts: the index entries are checked against its size */
+    assert_null(cw_facts_file("\x81\xa1x", 3));
+    assert_null(cw_facts_file(NULL, 0));
+    char bad[64] = "CWF1";
+    bad[4] = 1;                 /* one function */
+    bad[12] = 32;               /* the file's part at 32 ... */
+    bad[16] = 100;              /* ... of 100 bytes: beyond the blob */
+    bad[20] = 7;                /* the function at byte 7 ... */
+    bad[24] = 60, bad[28] = 10; /* ... at 60, 10 bytes: beyond the blob */
+    assert_null(cw_facts_file(bad, sizeof bad));
+    assert_null(cw_facts_function(bad, sizeof bad, 7));
+    assert_null(cw_facts_function(bad, sizeof bad, 8));
+    bad[4] = 100; /* more entries than the blob holds */
+    assert_null(cw_facts_class(bad, sizeof bad, 7));
 }
 
 /* code_evolution: a diff longer than the analyzer keeps is cut at a line boundary, and the
