@@ -628,7 +628,7 @@ static void s_commit_files(git_diff *diff, const char *prefix, s_commit_files_t 
         if (!path || strncmp(path, prefix, pl) != 0 || !path[pl])
             continue;
         cf->total++;
-        if (cf->count == CW_GITSTATS_COMMIT_FILES)
+        if (cf->count == CW_GITSTATS_COMMIT_FILES || strlen(path + pl) >= PATH_MAX)
             continue;
         cw_change_file_t *f = &cf->items[cf->count];
         memset(f, 0, sizeof *f);
