@@ -1741,8 +1741,10 @@ static uint32_t s_get32(const unsigned char *in)
 static char *s_blob(s_piece_t *file, s_piece_t *fp, size_t nf, s_piece_t *cp, size_t nc,
                     size_t *size)
 {
-    qsort(fp, nf, sizeof *fp, s_piece_cmp);
-    qsort(cp, nc, sizeof *cp, s_piece_cmp);
+    if (nf > 1)
+        qsort(fp, nf, sizeof *fp, s_piece_cmp);
+    if (nc > 1)
+        qsort(cp, nc, sizeof *cp, s_piece_cmp);
     size_t head = 20 + 12 * (nf + nc), total = head + file->size;
     for (size_t i = 0; i < nf; i++)
         total += fp[i].size;
