@@ -139,8 +139,9 @@ static void s_strings(const cw_value_t *v, cw_jbuf_t *b)
 /* the text of the body's code spans outside fenced code, each checked by `fn` */
 static void s_code_spans(const char *doc, const char *known, const char *what)
 {
-    static const char *const ours[] = {"return", "yield", "await", "goto", "unsafe",
-                                       "async",  "`",     "impl",  NULL};
+    /* words of the renderer's own sentences, set in code */
+    static const char *const ours[] = {"return", "yield", "await", "goto",
+                                       "unsafe", "async", "impl",  NULL};
     bool fenced = false;
     for (const char *l = doc; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
         if (strncmp(l, "```", 3) == 0) {
@@ -394,7 +395,6 @@ static void s_check(const cw_value_t *t, const char *what)
     cw_gen_target_free(&gt);
     cw_jbuf_raw(&known, name);
     char *k = cw_jbuf_take(&known);
-    /* (base names of paths, and a short hash, are parts of what it carries) */
     s_code_spans(doc, k, what);
     free(k);
 
