@@ -16,20 +16,22 @@ typedef enum {
     K_INT,     /* integer in [min, imax] */
     K_FLOAT,   /* finite number (ints accepted) */
     K_BOOL,
-    K_MAP,    /* any map (free-form contents) */
-    K_TARGET, /* a map validated against the target declaration */
-    K_ARRAY   /* array of at most `max` elements of kind `elem` */
+    K_MAP,  /* any map (free-form contents) */
+    K_OBJ,  /* a map validated against the declaration `sub` */
+    K_ARRAY /* array of at most `max` elements of kind `elem` */
 } s_kind_t;
 
-typedef struct {
+typedef struct s_field s_field_t;
+struct s_field {
     const char *name;
     s_kind_t kind;
     bool required;
-    size_t max;      /* K_STR: bytes; K_ARRAY: elements */
-    s_kind_t elem;   /* K_ARRAY: element kind (K_STR, K_BOOL, K_TARGET) */
-    size_t elem_max; /* K_ARRAY of K_STR: bytes per element */
-    int64_t min, imax;
-} s_field_t;
+    size_t max;           /* K_STR: bytes; K_ARRAY: elements */
+    s_kind_t elem;        /* K_ARRAY: element kind (K_STR, K_BOOL, K_OBJ) */
+    size_t elem_max;      /* K_ARRAY of K_STR: bytes per element */
+    int64_t min, imax;    /* K_INT */
+    const s_field_t *sub; /* K_OBJ, K_ARRAY of K_OBJ: the declaration of the map(s) */
+};
 
 typedef struct {
     const char *type;
@@ -42,49 +44,52 @@ typedef struct {
 
 #define REQ true
 #define OPT false
+/* One field each; a declaration is an array of them closed by END. */
 #define STR(n, req, max)                                                                           \
     {                                                                                              \
-        n, K_STR, req, max, 0, 0, 0, 0                                                             \
+        n, K_STR, req, max, 0, 0, 0, 0, NULL                                                       \
     }
 #define INT(n, req, lo, hi)                                                                        \
     {                                                                                              \
-        n, K_INT, req, 0, 0, 0, lo, hi                                                             \
+        n, K_INT, req, 0, 0, 0, lo, hi, NULL                                                       \
     }
 #define CNT(n, req)                                                                                \
     {                                                                                              \
-        n, K_INT, req, 0, 0, 0, 0, INT64_MAX                                                       \
+        n, K_INT, req, 0, 0, 0, 0, INT64_MAX, NULL                                                 \
     } /* count >= 0 */
 #define FLT(n, req)                                                                                \
     {                                                                                              \
-        n, K_FLOAT, req, 0, 0, 0, 0, 0                                                             \
+        n, K_FLOAT, req, 0, 0, 0, 0, 0, NULL                                                       \
     }
 #define BOOL(n, req)                                                                               \
     {                                                                                              \
-        n, K_BOOL, req, 0, 0, 0, 0, 0                                                              \
+        n, K_BOOL, req, 0, 0, 0, 0, 0, NULL                                                        \
     }
 #define MAP(n, req)                                                                                \
     {                                                                                              \
-        n, K_MAP, req, 0, 0, 0, 0, 0                                                               \
+        n, K_MAP, req, 0, 0, 0, 0, 0, NULL                                                         \
     }
-#define TARGET(n, req)                                                                             \
+#define OBJ(n, req, decl)                                                                          \
     {                                                                                              \
-        n, K_TARGET, req, 0, 0, 0, 0, 0                                                            \
+        n, K_OBJ, req, 0, 0, 0, 0, 0, decl                                                         \
     }
 #define ARR_STR(n, req, maxn, maxb)                                                                \
     {                                                                                              \
-        n, K_ARRAY, req, maxn, K_STR, maxb, 0, 0                                                   \
+        n, K_ARRAY, req, maxn, K_STR, maxb, 0, 0, NULL                                             \
     }
 #define ARR_BOOL(n, req, maxn)                                                                     \
     {                                                                                              \
-        n, K_ARRAY, req, maxn, K_BOOL, 0, 0, 0                                                     \
+        n, K_ARRAY, req, maxn, K_BOOL, 0, 0, 0, NULL                                               \
     }
-#define ARR_TARGET(n, req, maxn)                                                                   \
+#define ARR_OBJ(n, req, maxn, decl)                                                                \
     {                                                                                              \
-        n, K_ARRAY, req, maxn, K_TARGET, 0, 0, 0                                                   \
+        n, K_ARRAY, req, maxn, K_OBJ, 0, 0, 0, decl                                                \
     }
+#define TARGET(n, req) OBJ(n, req, s_target)
+#define ARR_TARGET(n, req, maxn) ARR_OBJ(n, req, maxn, s_target)
 #define END                                                                                        \
     {                                                                                              \
-        NULL, 0, false, 0, 0, 0, 0, 0                                                              \
+        NULL, 0, false, 0, 0, 0, 0, 0, NULL                                                        \
     }
 
 /* Bounds of fields the header leaves open. */
@@ -94,6 +99,46 @@ typedef struct {
 #define PATH_MAX_B 4096  /* repo names/paths, file paths, reasons, errors */
 #define DISPLAY_MAX 512  /* target display names */
 #define TIMESTAMP_MAX 40 /* ISO 8601 */
+
+/* ---- the target: a piece of code worth documenting, with the facts the analyzer read
+   from its syntax tree and its history (proto/README.md, "The target map") */
+
+/* a parameter: `text: str = ""` -> name "text", type "str", default "\"\"" */
+static const s_field_t s_param[] = {STR("name", REQ, 256), STR("type", OPT, 512),
+                                    STR("default", OPT, 512), END};
+/* a class member or a file's top-level definition */
+static const s_field_t s_member[] = {STR("name", REQ, 256), STR("kind", REQ, 32), CNT("line", REQ),
+                                     STR("signature", OPT, 512), END};
+/* what a function's body contains, counted in its syntax tree */
+static const s_field_t s_body[] = {CNT("loops", OPT),   CNT("loop_depth", OPT),
+                                   CNT("returns", OPT), CNT("raises", OPT),
+                                   CNT("catches", OPT), CNT("yields", OPT),
+                                   CNT("awaits", OPT),  CNT("gotos", OPT),
+                                   CNT("unsafe", OPT),  END};
+/* code_evolution: the commit and the change of the target's file */
+static const s_field_t s_commit_file[] = {STR("path", REQ, 4096), STR("status", REQ, 16),
+                                          CNT("added", REQ), CNT("deleted", REQ), END};
+static const s_field_t s_commit[] = {STR("hash", REQ, 64),
+                                     STR("author", REQ, 256),
+                                     STR("date", REQ, TIMESTAMP_MAX),
+                                     STR("subject", REQ, 1024),
+                                     CNT("file_count", OPT),
+                                     ARR_OBJ("files", OPT, 100, s_commit_file),
+                                     END};
+static const s_field_t s_hunk[] = {CNT("old_start", REQ),    CNT("old_lines", REQ),
+                                   CNT("new_start", REQ),    CNT("new_lines", REQ),
+                                   STR("section", OPT, 256), END};
+static const s_field_t s_change[] = {STR("status", REQ, 16), CNT("added", REQ), CNT("deleted", REQ),
+                                     ARR_OBJ("hunks", OPT, 256, s_hunk), END};
+/* module_doc: the files of a package/module directory */
+static const s_field_t s_module_file[] = {STR("path", REQ, 4096), CNT("lines", REQ),
+                                          CNT("functions", REQ), CNT("classes", REQ), END};
+static const s_field_t s_module[] = {STR("kind", REQ, 32), STR("index_file", OPT, 4096),
+                                     CNT("file_count", REQ),
+                                     ARR_OBJ("files", REQ, 1000, s_module_file), END};
+/* pattern_analysis: a design pattern and the indicators of it found in code */
+static const s_field_t s_pattern[] = {STR("name", REQ, 32), ARR_STR("indicators", REQ, 16, 64),
+                                      END};
 
 static const s_field_t s_target[] = {STR("doc_type", REQ, DOCTYPE_MAX),
                                      STR("repo", REQ, 256),
@@ -111,12 +156,24 @@ static const s_field_t s_target[] = {STR("doc_type", REQ, DOCTYPE_MAX),
                                      FLT("score", REQ),
                                      STR("source", REQ, 1 * MiB),
                                      STR("code_hash", REQ, 64),
+                                     BOOL("source_cut", OPT),
+                                     STR("kind", OPT, 32),
                                      STR("docstring", OPT, 64 * KiB),
                                      STR("signature", OPT, 4 * KiB),
-                                     ARR_STR("parameters", OPT, 256, 256),
+                                     ARR_OBJ("parameters", OPT, 256, s_param),
+                                     STR("return_type", OPT, 1 * KiB),
                                      ARR_STR("calls", OPT, 512, 256),
                                      ARR_STR("decorators", OPT, 64, 256),
                                      BOOL("is_async", OPT),
+                                     OBJ("body", OPT, s_body),
+                                     ARR_OBJ("members", OPT, 1000, s_member),
+                                     ARR_OBJ("definitions", OPT, 1000, s_member),
+                                     ARR_STR("imports", OPT, 1000, 512),
+                                     CNT("bytes", OPT),
+                                     OBJ("module", OPT, s_module),
+                                     OBJ("commit", OPT, s_commit),
+                                     OBJ("change", OPT, s_change),
+                                     ARR_OBJ("patterns", OPT, 16, s_pattern),
                                      STR("context", OPT, 1 * MiB),
                                      END};
 
@@ -303,7 +360,7 @@ static const char *s_expected_name(s_kind_t kind)
     case K_BOOL:
         return "bool";
     case K_MAP:
-    case K_TARGET:
+    case K_OBJ:
         return "map";
     case K_ARRAY:
         return "array";
@@ -355,10 +412,10 @@ static int s_check_value(const s_field_t *f, s_kind_t kind, size_t max, const cw
         if (vk != CW_VAL_MAP)
             break;
         return 0;
-    case K_TARGET:
+    case K_OBJ:
         if (vk != CW_VAL_MAP)
             break;
-        return s_check_fields(s_target, v, path, err, errlen);
+        return s_check_fields(f->sub, v, path, err, errlen);
     case K_ARRAY: {
         if (vk != CW_VAL_ARRAY)
             break;

@@ -22,9 +22,21 @@
       repo), language str<=32, name str<=512, class? str<=512, start_line int>=0,
       end_line int>=0, complexity float, nloc? int, tokens? int, params? int, nesting? int,
       score float, source str<=1MiB (the snippet, or the context for file/module/diff
-      kinds), code_hash str<=64 (sha256 hex of source), docstring? str<=64KiB,
-      signature? str<=4KiB, parameters? [str<=256]<=256, calls? [str<=256]<=512,
-      decorators? [str<=256]<=64, is_async? bool, context? str<=1MiB
+      kinds), code_hash str<=64 (sha256 hex of source), source_cut? bool, context? str<=1MiB
+      (prose for people: no program reads it), and the facts (nested maps are declared and
+      validated like messages; README.md documents each):
+        kind? str<=32, docstring? str<=64KiB, signature? str<=4KiB,
+        parameters? [{name, type?, default?}]<=256, return_type? str<=1KiB,
+        calls? [str<=256]<=512, decorators? [str<=256]<=64, is_async? bool,
+        body? {loops, loop_depth, returns, raises, catches, yields, awaits, gotos, unsafe},
+        members? / definitions? [{name, kind, line, signature?}]<=1000,
+        imports? [str<=512]<=1000, bytes? int,
+        module? {kind, index_file?, file_count, files [{path, lines, functions, classes}]},
+        commit? {hash, author, date, subject, file_count?, files? [{path, status, added,
+                 deleted}]<=100},
+        change? {status, added, deleted, hunks? [{old_start, old_lines, new_start,
+                 new_lines, section?}]<=256},
+        patterns? [{name, indicators [str<=64]<=16}]<=16
 
     analyze_request : job_id str<=64, doc_type? str<=32, repo? str<=4096 (name or path),
                       limit? int 1..1000 (default 20), offset? int 0..10^7 (skip the best

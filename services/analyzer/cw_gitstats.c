@@ -86,6 +86,13 @@ cw_gitstats_t *cw_gitstats_new(void)
     return self;
 }
 
+static void s_change_files_free(cw_change_file_t *files, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(files[i].path);
+    free(files);
+}
+
 static void s_changes_clear(s_changes_t *c)
 {
     for (size_t i = 0; i < c->count; i++) {
@@ -93,6 +100,7 @@ static void s_changes_clear(s_changes_t *c)
         free(c->items[i].message);
         free(c->items[i].author);
         free(c->items[i].diff);
+        s_change_files_free(c->items[i].files, c->items[i].file_count);
     }
     free(c->items);
     free(c->dir);
@@ -659,8 +667,74 @@ typedef struct {
     size_t cap;
 } s_change_list_t;
 
+/* The files of one commit (code_evolution facts), computed once per commit. */
+typedef struct {
+    cw_change_file_t items[CW_GITSTATS_COMMIT_FILES];
+    size_t count;
+    int total;
+    bool done;
+} s_commit_files_t;
+
+static void s_commit_files(git_diff *diff, const char *prefix, s_commit_files_t *cf)
+{
+    cf->done = true;
+    size_t pl = strlen(prefix);
+    size_t deltas = git_diff_num_deltas(diff);
+    for (size_t i = 0; i < deltas; i++) {
+        const git_diff_delta *d = git_diff_get_delta(diff, i);
+        if (!d)
+            continue;
+        const char *path = d->status == GIT_DELTA_DELETED ? d->old_file.path : d->new_file.path;
+        if (!path || strncmp(path, prefix, pl) != 0 || !path[pl])
+            continue;
+        cf->total++;
+        if (cf->count == CW_GITSTATS_COMMIT_FILES || strlen(path + pl) >= PATH_MAX)
+            continue;
+        cw_change_file_t *f = &cf->items[cf->count];
+        memset(f, 0, sizeof *f);
+        f->status = d->status == GIT_DELTA_ADDED     ? 'A'
+                    : d->status == GIT_DELTA_DELETED ? 'D'
+                    : d->status == GIT_DELTA_RENAMED ? 'R'
+                                                     : 'M';
+        if (!(f->path = strdup(path + pl)))
+            continue;
+        git_patch *patch = NULL;
+        if (d->new_file.size <= MAX_PATCH && d->old_file.size <= MAX_PATCH &&
+            git_patch_from_diff(&patch, diff, i) == 0 && patch &&
+            !(git_patch_get_delta(patch)->flags & GIT_DIFF_FLAG_BINARY)) {
+            size_t adds = 0, dels = 0;
+            git_patch_line_stats(NULL, &adds, &dels, patch);
+            f->added = adds > INT32_MAX ? INT32_MAX : (int)adds;
+            f->deleted = dels > INT32_MAX ? INT32_MAX : (int)dels;
+        }
+        git_patch_free(patch);
+        cf->count++;
+    }
+}
+
+/* A copy of the commit's files for the change of `rel`, that file first. */
+static void s_copy_files(cw_change_t *c, const s_commit_files_t *cf, const char *rel)
+{
+    c->file_total = cf->total;
+    if (cf->count == 0 || !(c->files = calloc(cf->count + 1, sizeof *c->files)))
+        return;
+    int own = -1;
+    for (size_t i = 0; i < cf->count && own < 0; i++)
+        if (strcmp(cf->items[i].path, rel) == 0)
+            own = (int)i;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < cf->count; i++) {
+            if ((pass == 0) != ((int)i == own))
+                continue;
+            cw_change_file_t *f = &c->files[c->file_count];
+            *f = cf->items[i];
+            if ((f->path = strdup(cf->items[i].path)) != NULL)
+                c->file_count++;
+        }
+}
+
 static void s_add_patch(s_change_list_t *list, git_patch *patch, const git_diff_delta *d,
-                        const char *rel, git_commit *commit)
+                        const char *rel, git_commit *commit, const s_commit_files_t *cf)
 {
     git_buf buf = {0};
     if (git_patch_to_buf(&buf, patch) != 0 || !buf.ptr) {
@@ -680,6 +754,7 @@ static void s_add_patch(s_change_list_t *list, git_patch *patch, const git_diff_
     cw_change_t *c = &list->items[list->count];
     memset(c, 0, sizeof *c);
     git_oid_tostr(c->short_hash, sizeof c->short_hash, git_commit_id(commit));
+    git_oid_tostr(c->hash, sizeof c->hash, git_commit_id(commit));
     const char *summary = git_commit_summary(commit);
     const git_signature *author = git_commit_author(commit);
     c->file = strdup(rel);
@@ -716,6 +791,7 @@ static void s_add_patch(s_change_list_t *list, git_patch *patch, const git_diff_
         free(c->diff);
         return;
     }
+    s_copy_files(c, cf, rel);
     list->count++;
 }
 
@@ -741,6 +817,7 @@ static void s_collect_changes(git_repository *repo, const git_oid *head, const c
         git_commit *commit = NULL, *parent = NULL;
         git_tree *tree = NULL, *ptree = NULL;
         git_diff *diff = NULL;
+        s_commit_files_t files = {.done = false};
         if (git_commit_lookup(&commit, repo, &oid) != 0)
             continue;
         if (git_commit_tree(&tree, commit) == 0) {
@@ -768,12 +845,17 @@ static void s_collect_changes(git_repository *repo, const git_oid *head, const c
                     if (git_patch_from_diff(&patch, diff, i) != 0 || !patch)
                         continue;
                     const git_diff_delta *pd = git_patch_get_delta(patch);
-                    if (!(pd->flags & GIT_DIFF_FLAG_BINARY))
-                        s_add_patch(list, patch, d, rel, commit);
+                    if (!(pd->flags & GIT_DIFF_FLAG_BINARY)) {
+                        if (!files.done)
+                            s_commit_files(diff, prefix, &files);
+                        s_add_patch(list, patch, d, rel, commit, &files);
+                    }
                     git_patch_free(patch);
                 }
             }
         }
+        for (size_t k = 0; k < files.count; k++)
+            free(files.items[k].path);
         git_diff_free(diff);
         git_tree_free(ptree);
         git_tree_free(tree);

@@ -55,9 +55,22 @@ size_t cw_gitstats_walks(const cw_gitstats_t *self);
 #define CW_GITSTATS_CHANGE_COMMITS 20 /* code_evolution looks at the last 20 commits */
 #define CW_GITSTATS_DIFF_MAX 5000     /* bytes of each diff kept */
 
+/* One file of a commit (code_evolution facts): path relative to the directory asked about,
+   status 'A' added, 'M' modified, 'D' deleted, 'R' renamed, lines added / deleted (0 for
+   binary or oversized files). */
+typedef struct {
+    char *path;
+    char status;
+    int added;
+    int deleted;
+} cw_change_file_t;
+
+#define CW_GITSTATS_COMMIT_FILES 50 /* files of a commit listed (the rest only counted) */
+
 typedef struct {
     char *file; /* relative to the directory asked about */
     char short_hash[8];
+    char hash[41]; /* the full commit id */
     char *message; /* the commit's summary line */
     char *author;  /* author name */
     int64_t when;  /* commit time, unix seconds */
@@ -68,6 +81,11 @@ typedef struct {
     char *diff;      /* its first CW_GITSTATS_DIFF_MAX bytes (cut at a UTF-8 boundary) */
     int start_line;  /* new-side lines covered by the hunks */
     int end_line;
+    /* the commit's files under the directory asked about (this one first), at most
+       CW_GITSTATS_COMMIT_FILES; file_total counts them all */
+    cw_change_file_t *files;
+    size_t file_count;
+    int file_total;
 } cw_change_t;
 
 /* The source files (a language the analyzer knows) changed by the last

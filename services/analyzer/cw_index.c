@@ -14,6 +14,7 @@
 #include "cw_log.h"
 #include "cw_score.h"
 #include "cw_sha256.h"
+#include "cw_targets_facts.h"
 
 #define MAX_ROOTS 64
 #define MAX_BLOB (64 * 1024 * 1024)
@@ -244,6 +245,7 @@ static void s_file_clear(cw_index_file_t *f)
     free(f->classes);
     free(f->package);
     s_strlist_free(&f->includes);
+    free(f->facts);
     memset(f, 0, sizeof *f);
 }
 
@@ -364,6 +366,8 @@ static void s_encode(s_wbuf_t *b, const cw_index_file_t *f)
     }
     s_put_str(b, f->package);
     s_put_list(b, &f->includes);
+    s_put_u32(b, f->facts_len); /* the facts (cw_targets_facts.h) */
+    s_put(b, f->facts, f->facts_len);
 }
 
 typedef struct {
@@ -517,6 +521,17 @@ static int s_decode(const void *data, size_t len, cw_index_file_t *f)
     if (!r.bad) {
         f->package = s_get_str(&r);
         s_get_list(&r, &f->includes);
+    }
+    uint32_t nfacts = r.bad ? 0 : s_get_u32(&r); /* the facts (cw_targets_facts.h) */
+    if (!r.bad && (nfacts > CW_FACTS_MAX_BLOB || nfacts > r.left))
+        r.bad = true;
+    if (!r.bad && nfacts > 0) {
+        if (!(f->facts = malloc(nfacts)))
+            r.bad = true;
+        else {
+            s_get(&r, f->facts, nfacts);
+            f->facts_len = nfacts;
+        }
     }
     if (r.bad || r.left != 0 || (lang >= 0 && !f->lang) || f->status < 0 ||
         f->status > CW_READ_NOT_UTF8)
@@ -960,6 +975,10 @@ static void s_extract(TSParser *parser, const cw_lang_t *lang, const char *src, 
             dst->method_count = c->method_count;
         }
     }
+    /* the facts targets carry (cw_targets_facts.h), while the tree and the lists live */
+    size_t facts_len = 0;
+    f->facts = cw_facts_extract(lang, tree, src, len, &fns, &classes, &facts_len);
+    f->facts_len = f->facts ? (uint32_t)facts_len : 0;
     cw_class_list_free(&classes);
     cw_function_list_free(&fns);
     free(owner);

@@ -18,8 +18,9 @@
 /* Bump when the index layout changes (extraction changes bump CW_EXTRACT_VERSION). */
 /* 2: pattern indicators counted in code only; 3: classes keep their methods written outside
    their text (cw_index_class_t.outside), JS/TS function-valued fields count as methods;
-   4: a file's Go package and C/C++ quoted includes (cross-file methods) */
-#define CW_INDEX_FORMAT 4
+   4: a file's Go package and C/C++ quoted includes (cross-file methods);
+   5: each file keeps its facts (cw_targets_facts.h) */
+#define CW_INDEX_FORMAT 5
 #define CW_INDEX_MAX_THREADS 8
 #define CW_PATTERN_COUNT 7 /* design patterns looked for (pattern_analysis) */
 
@@ -89,6 +90,9 @@ typedef struct cw_index_file {
     size_t class_count;
     char *package;         /* Go: the package clause's name; NULL otherwise */
     cw_strlist_t includes; /* C/C++: the quoted includes (`#include "a/b.h"` -> a/b.h) */
+    /* what cw_facts_extract found (cw_targets_facts.h): a msgpack blob, NULL = none */
+    char *facts;
+    uint32_t facts_len;
 } cw_index_file_t;
 
 /* The files of one repository after a refresh, in the scan list's order (sorted by rel).

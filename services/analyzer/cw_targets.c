@@ -11,6 +11,7 @@
 #include "cw_log.h"
 #include "cw_score.h"
 #include "cw_sha256.h"
+#include "cw_targets_facts.h"
 
 #define MAX_NAME 512
 
@@ -25,6 +26,7 @@ void cw_cand_free(cw_cand_t *c)
     free(c->class_name);
     free(c->source);
     free(c->context);
+    cw_value_destroy(&c->facts);
     memset(c, 0, sizeof *c);
 }
 
@@ -135,7 +137,8 @@ int cw_targets_functions(const cw_target_ctx_t *ctx, cw_cands_t *out)
             double score = cw_index_fn_score(fn, stats.commits_30d, stats.days_since_modified);
             if (!cw_score_worth(score, lines, fn->metrics.ccn, ctx->min_complexity))
                 continue;
-            cw_cand_t c = {.score = score,
+            cw_cand_t c = {.what = CW_CAND_FUNCTION,
+                           .score = score,
                            .file = strdup(f->rel),
                            .name = strdup(fn->name),
                            .class_name = fn->class_name ? strdup(fn->class_name) : NULL,
@@ -180,7 +183,6 @@ int cw_targets_classes(const cw_target_ctx_t *ctx, cw_cands_t *out)
                 continue;
             int own_lines = cl->end_line - cl->start_line + 1;
             int wmc = 0, methods = 0, outside_lines = 0, outside = 0;
-            uint64_t bytes = cl->end_byte - cl->start_byte;
             for (size_t m = 0; m < f->fn_count; m++) {
                 const cw_index_fn_t *fn = &f->fns[m];
                 if (fn->start_byte >= cl->start_byte && fn->end_byte <= cl->end_byte) {
@@ -188,7 +190,6 @@ int cw_targets_classes(const cw_target_ctx_t *ctx, cw_cands_t *out)
                     methods++;
                 }
             }
-            char names[512] = "";
             for (size_t o = 0; o < cl->outside_count + cl->foreign_count; o++) {
                 /* the same file's, then other files' (Go package, C++ source of a header) */
                 const cw_index_file_t *of = f;
@@ -198,11 +199,6 @@ int cw_targets_classes(const cw_target_ctx_t *ctx, cw_cands_t *out)
                 wmc += fn->metrics.ccn;
                 outside++;
                 outside_lines += fn->end_line - fn->start_line + 1;
-                bytes += 2 + (fn->end_byte - fn->start_byte);
-                size_t used = strlen(names);
-                if (used + strlen(fn->name) + strlen(of->rel) + 16 < sizeof names)
-                    snprintf(names + used, sizeof names - used, of == f ? "%s%s" : "%s%s (%s)",
-                             used ? ", " : "", fn->name, of->rel);
             }
             int lines = own_lines + outside_lines;
             if (lines < CW_TARGET_CLASS_MIN_LINES)
@@ -211,22 +207,8 @@ int cw_targets_classes(const cw_target_ctx_t *ctx, cw_cands_t *out)
             double score = cw_score_class(method_count, lines, cl->docstring != NULL,
                                           (int)cl->decorators.count);
             const char *kind = cl->kind && *cl->kind ? cl->kind : "class";
-            char decos[512] = "";
-            for (size_t d = 0; d < cl->decorators.count && d < 8; d++) {
-                size_t used = strlen(decos);
-                snprintf(decos + used, sizeof decos - used, "%s%s", d ? ", " : "",
-                         cl->decorators.items[d]);
-            }
-            char shown[160] = "";
-            if (outside > 0)
-                snprintf(shown, sizeof shown,
-                         "; its methods (defined outside it, %d lines, shown after it): ",
-                         outside_lines);
-            char cut[96] = "";
-            if (bytes > CW_TARGET_CLASS_SOURCE)
-                snprintf(cut, sizeof cut, " The source shown is its first %d bytes.",
-                         (int)CW_TARGET_CLASS_SOURCE);
-            cw_cand_t c = {.score = score,
+            cw_cand_t c = {.what = CW_CAND_CLASS,
+                           .score = score,
                            .file = strdup(f->rel),
                            .name = strdup(cl->name),
                            .lang = f->lang,
@@ -238,14 +220,9 @@ int cw_targets_classes(const cw_target_ctx_t *ctx, cw_cands_t *out)
                            .src_end = cl->end_byte,
                            .src_max = CW_TARGET_CLASS_SOURCE,
                            .cls = outside > 0 ? cl : NULL,
-                           /* "A <kind> ..." always: the generator reads the kind from there */
-                           .context =
-                               s_printf("A %s `%s` of %d lines with %d methods%s%s%s%s%s (file %s, "
-                                        "%d lines).%s",
-                                        kind, cl->name, lines, method_count,
-                                        *decos ? "; decorated with " : "", decos,
-                                        cl->docstring ? "; it has a docstring" : "", shown,
-                                        outside > 0 ? names : "", f->rel, f->lines, cut)};
+                           .klass = cl,
+                           .context = s_printf("The %s %s of %s, %d lines with its methods.", kind,
+                                               cl->name, f->rel, lines)};
             if (!c.context) {
                 cw_cand_free(&c);
                 return -1;
@@ -268,7 +245,8 @@ int cw_targets_files(const cw_target_ctx_t *ctx, cw_cands_t *out)
         double score = cw_score_file(f->lines, f->function_count, f->size, f->imports);
         if (score < CW_TARGET_FILE_MIN_SCORE)
             continue;
-        cw_cand_t c = {.score = score,
+        cw_cand_t c = {.what = CW_CAND_FILE,
+                       .score = score,
                        .file = strdup(f->rel),
                        .name = s_stem(f->rel),
                        .lang = f->lang,
@@ -278,13 +256,7 @@ int cw_targets_files(const cw_target_ctx_t *ctx, cw_cands_t *out)
                        .src_start = 0,
                        .src_end = (uint32_t)f->size,
                        .src_max = CW_TARGET_FILE_SOURCE,
-                       .context = s_printf("%s: %d lines, %lld bytes, %d functions, %d classes, %d "
-                                           "imports.%s",
-                                           f->rel, f->lines, (long long)f->size, f->function_count,
-                                           (int)f->class_count, f->imports,
-                                           f->size > CW_TARGET_FILE_SOURCE
-                                               ? " The source shown is the beginning of the file."
-                                               : "")};
+                       .context = s_printf("The file %s, %d lines.", f->rel, f->lines)};
         if (!c.context) {
             cw_cand_free(&c);
             return -1;
@@ -313,28 +285,37 @@ int cw_targets_patterns(const cw_target_ctx_t *ctx, cw_cands_t *out)
         }
         if (best < 0 || best_matches < CW_TARGET_PATTERN_MIN)
             continue;
-        /* context: the pattern and its indicators, then the other patterns seen */
-        char ctxt[1024];
-        size_t used = 0;
-        for (int pass = 0; pass < 2; pass++) {
-            for (int p = 0; p < CW_PATTERN_COUNT; p++) {
+        /* the pattern and the indicators of it found in code, then the other patterns
+           seen (at least CW_TARGET_PATTERN_MIN indicators each), in table order */
+        cw_value_t *facts = cw_value_new_map(), *list = cw_value_new_array();
+        int rc = facts && list ? 0 : -1;
+        for (int pass = 0; rc == 0 && pass < 2; pass++) {
+            for (int p = 0; rc == 0 && p < CW_PATTERN_COUNT; p++) {
                 int m = __builtin_popcount(f->patterns[p]);
                 if ((pass == 0) != (p == best) || m < CW_TARGET_PATTERN_MIN)
                     continue;
-                used += (size_t)snprintf(ctxt + used, sizeof ctxt - used,
-                                         "%s%s pattern: ", pass == 0 ? "Likely " : "\nAlso ",
-                                         cw_pattern_name(p));
-                const char *const *ind = cw_pattern_indicators(p);
-                int shown = 0;
-                for (int k = 0; ind[k] && used < sizeof ctxt; k++)
+                cw_value_t *pat = cw_value_new_map(), *ind = cw_value_new_array();
+                const char *const *names = cw_pattern_indicators(p);
+                for (int k = 0; ind && names[k] && k < 16; k++)
                     if (f->patterns[p] & (1u << k))
-                        used += (size_t)snprintf(ctxt + used, sizeof ctxt - used, "%s`%s`",
-                                                 shown++ ? ", " : "", ind[k]);
-                if (used >= sizeof ctxt)
-                    used = sizeof ctxt - 1;
+                        rc |= cw_array_push_str(ind, names[k]);
+                if (!pat || !ind || cw_map_set_str(pat, "name", cw_pattern_name(p)) != 0) {
+                    cw_value_destroy(&pat);
+                    cw_value_destroy(&ind);
+                    rc = -1;
+                    break;
+                }
+                rc |= cw_map_set(pat, "indicators", ind);
+                rc |= cw_array_push(list, pat);
             }
         }
-        cw_cand_t c = {.score = cw_score_pattern(best_matches),
+        if (rc == 0 && facts && list) {
+            rc = cw_map_set(facts, "patterns", list);
+            list = NULL;
+        }
+        cw_value_destroy(&list);
+        cw_cand_t c = {.what = CW_CAND_PATTERN,
+                       .score = cw_score_pattern(best_matches),
                        .file = strdup(f->rel),
                        .name = s_stem(f->rel),
                        .lang = f->lang,
@@ -344,8 +325,10 @@ int cw_targets_patterns(const cw_target_ctx_t *ctx, cw_cands_t *out)
                        .src_start = 0,
                        .src_end = (uint32_t)f->size,
                        .src_max = CW_TARGET_FILE_SOURCE,
-                       .context = strdup(ctxt)};
-        if (!c.context) {
+                       .facts = facts,
+                       .context = s_printf("Indicators of the %s pattern in %s.",
+                                           cw_pattern_name(best), f->rel)};
+        if (rc != 0 || !c.context) {
             cw_cand_free(&c);
             return -1;
         }
@@ -368,10 +351,11 @@ static cw_value_t *s_strlist(const cw_strlist_t *list, size_t max)
 }
 
 /* A class's text and its methods written outside it (c->cls: same file, then other files),
-   each after a blank line, at most c->src_max bytes (cut back to a UTF-8 boundary).
-   src/len: the verified file. A method whose file changed since it was indexed is left
-   out. */
-static char *s_with_methods(const cw_cand_t *c, const char *root, const char *src, size_t len)
+   each after a blank line, at most c->src_max bytes (cut back to a UTF-8 boundary; *cut
+   then). src/len: the verified file. A method whose file changed since it was indexed is
+   left out. */
+static char *s_with_methods(const cw_cand_t *c, const char *root, const char *src, size_t len,
+                            bool *cut)
 {
     const cw_index_file_t *f = c->record;
     size_t cap = c->src_max;
@@ -385,6 +369,8 @@ static char *s_with_methods(const cw_cand_t *c, const char *root, const char *sr
         size_t take = n < cap - used ? n : cap - used;
         memcpy(buf + used, piece, take);
         used += take;
+        if (take < n)
+            *cut = true;
         /* the next method in range (the index record matches this very text) */
         const cw_index_fn_t *fn = NULL;
         while (o < c->cls->outside_count && !fn) {
@@ -395,8 +381,12 @@ static char *s_with_methods(const cw_cand_t *c, const char *root, const char *sr
             if (!fn)
                 o++;
         }
-        if (!fn || used >= cap)
+        if (!fn)
             break;
+        if (used >= cap) {
+            *cut = true;
+            break;
+        }
         take = cap - used < 2 ? cap - used : 2;
         memcpy(buf + used, "\n\n", take);
         used += take;
@@ -425,8 +415,9 @@ static char *s_with_methods(const cw_cand_t *c, const char *root, const char *sr
     return out;
 }
 
-/* The lazily read part of a candidate's source, or NULL (*stale when the file changed). */
-static char *s_read_range(const cw_cand_t *c, const char *root, bool *stale)
+/* The lazily read part of a candidate's source, or NULL (*stale when the file changed);
+ *cut when it is not all of the range asked for. */
+static char *s_read_range(const cw_cand_t *c, const char *root, bool *stale, bool *cut)
 {
     const cw_index_file_t *f = c->record;
     size_t len = 0;
@@ -437,11 +428,180 @@ static char *s_read_range(const cw_cand_t *c, const char *root, bool *stale)
         free(src);
         return NULL;
     }
-    char *out = c->cls ? s_with_methods(c, root, src, len)
-                       : cw_strndup_utf8(src + c->src_start, c->src_end - c->src_start, c->src_max);
+    char *out = NULL;
+    if (c->cls) {
+        out = s_with_methods(c, root, src, len, cut);
+    } else {
+        out = cw_strndup_utf8(src + c->src_start, c->src_end - c->src_start, c->src_max);
+        if (out && strlen(out) < c->src_end - c->src_start)
+            *cut = true;
+    }
     free(src);
     return out;
 }
+
+/* ------------------------------------------------------------------ facts */
+
+/* a copy of facts[key] (NULL when none) */
+static cw_value_t *s_copy(const cw_value_t *facts, const char *key)
+{
+    const cw_value_t *v = cw_map_get(facts, key);
+    return v ? cw_value_clone(v) : NULL;
+}
+
+static int s_set(cw_value_t *t, const char *key, cw_value_t *v)
+{
+    return v ? cw_map_set(t, key, v) : 0;
+}
+
+/* a member {name, kind, line, signature?} */
+static cw_value_t *s_member(const char *name, const char *kind, int line, const char *signature)
+{
+    cw_value_t *m = cw_value_new_map();
+    if (!m)
+        return NULL;
+    int rc = cw_map_set_str(m, "name", name);
+    rc |= cw_map_set_str(m, "kind", kind);
+    rc |= cw_map_set_int(m, "line", line < 0 ? 0 : line);
+    char *sig = signature ? cw_facts_clean(signature, strlen(signature), CW_FACTS_TEXT) : NULL;
+    if (sig)
+        rc |= cw_map_set_str(m, "signature", sig);
+    free(sig);
+    if (rc != 0)
+        cw_value_destroy(&m);
+    return m;
+}
+
+#define MAX_MEMBERS 400 /* members in a class_doc target (its own and those outside) */
+
+/* class_doc: the members written in the class's text (from the facts), then its methods
+   written outside it (from the index) that its text does not declare already. */
+static cw_value_t *s_class_members(const cw_cand_t *c)
+{
+    const cw_index_class_t *cl = c->klass;
+    const cw_index_file_t *f = c->record;
+    cw_value_t *entry = cw_facts_class(f->facts, f->facts_len, cl->start_byte);
+    const cw_value_t *own = cw_map_get(entry, "members");
+    cw_value_t *arr = own ? cw_value_clone(own) : cw_value_new_array();
+    for (size_t o = 0; arr && o < cl->outside_count; o++) {
+        if (cl->outside[o] >= f->fn_count || cw_value_size(arr) >= MAX_MEMBERS)
+            break;
+        const cw_index_fn_t *fn = &f->fns[cl->outside[o]];
+        bool declared = false;
+        for (size_t i = 0; own && i < cw_value_size(own) && !declared; i++) {
+            const cw_value_t *m = cw_array_at(own, i);
+            declared = strcmp(cw_map_str(m, "kind", ""), "method") == 0 &&
+                       strcmp(cw_map_str(m, "name", ""), fn->name) == 0;
+        }
+        if (declared || strlen(fn->name) > 256)
+            continue;
+        if (cw_array_push(arr, s_member(fn->name, "method", fn->start_line, fn->signature)) != 0)
+            cw_value_destroy(&arr);
+    }
+    cw_value_destroy(&entry);
+    return arr;
+}
+
+/* function kinds: parameters (with type and default from the facts, else the names the
+   index keeps), return type and body counts */
+static int s_function_facts(cw_value_t *t, const cw_cand_t *c)
+{
+    const cw_index_fn_t *f = c->fn;
+    cw_value_t *entry = cw_facts_function(c->record->facts, c->record->facts_len, f->start_byte);
+    int rc = 0;
+    cw_value_t *params = s_copy(entry, "params");
+    if (!params) {
+        params = cw_value_new_array();
+        for (size_t i = 0; params && i < f->parameters.count && i < 256; i++) {
+            const char *p = f->parameters.items[i];
+            cw_value_t *m = p && strlen(p) <= 256 ? cw_value_new_map() : NULL;
+            if (m && cw_map_set_str(m, "name", p) == 0)
+                rc |= cw_array_push(params, m);
+            else
+                cw_value_destroy(&m);
+        }
+    }
+    rc |= s_set(t, "parameters", params);
+    rc |= s_set(t, "return_type", s_copy(entry, "returns"));
+    rc |= s_set(t, "body", s_copy(entry, "body"));
+    cw_value_destroy(&entry);
+    if (f->docstring && strlen(f->docstring) <= 64 * 1024)
+        rc |= cw_map_set_str(t, "docstring", f->docstring);
+    if (f->signature && strlen(f->signature) <= 4096)
+        rc |= cw_map_set_str(t, "signature", f->signature);
+    rc |= cw_map_set(t, "calls", s_strlist(&f->calls, 512));
+    rc |= cw_map_set(t, "decorators", s_strlist(&f->decorators, 64));
+    rc |= cw_map_set_bool(t, "is_async", f->is_async);
+    return rc;
+}
+
+/* file kinds: the file's doc comment, imports and top-level definitions (of `f`) */
+static int s_file_facts(cw_value_t *t, const cw_index_file_t *f, bool with_size)
+{
+    if (!f)
+        return 0;
+    cw_value_t *facts = cw_facts_file(f->facts, f->facts_len);
+    int rc = 0;
+    const char *doc = cw_map_str(facts, "doc", NULL);
+    if (doc && *doc)
+        rc |= cw_map_set_str(t, "docstring", doc);
+    rc |= s_set(t, "imports", s_copy(facts, "imports"));
+    rc |= s_set(t, "definitions", s_copy(facts, "defs"));
+    if (with_size)
+        rc |= cw_map_set_int(t, "bytes", f->size < 0 ? 0 : f->size);
+    cw_value_destroy(&facts);
+    return rc;
+}
+
+static int s_facts(cw_value_t *t, const cw_cand_t *c, const char *source)
+{
+    int rc = 0;
+    /* made with the candidate: copied as they are */
+    for (size_t i = 0; c->facts && i < cw_value_size(c->facts); i++)
+        rc |=
+            cw_map_set(t, cw_map_key_at(c->facts, i), cw_value_clone(cw_map_value_at(c->facts, i)));
+    switch (c->what) {
+    case CW_CAND_FUNCTION:
+        rc |= cw_map_set_str(t, "kind", c->class_name ? "method" : "function");
+        if (c->fn && c->record)
+            rc |= s_function_facts(t, c);
+        break;
+    case CW_CAND_CLASS: {
+        const cw_index_class_t *cl = c->klass;
+        rc |= cw_map_set_str(t, "kind", cl && cl->kind && *cl->kind ? cl->kind : "class");
+        if (!cl || !c->record)
+            break;
+        rc |= s_set(t, "members", s_class_members(c));
+        if (cl->docstring && strlen(cl->docstring) <= 64 * 1024)
+            rc |= cw_map_set_str(t, "docstring", cl->docstring);
+        rc |= cw_map_set(t, "decorators", s_strlist(&cl->decorators, 64));
+        break;
+    }
+    case CW_CAND_FILE:
+    case CW_CAND_PATTERN:
+        rc |= cw_map_set_str(t, "kind", "file");
+        rc |= s_file_facts(t, c->record, true);
+        break;
+    case CW_CAND_MODULE:
+        rc |= cw_map_set_str(t, "kind", "module");
+        rc |= s_file_facts(t, c->index, false);
+        break;
+    case CW_CAND_CHANGE: {
+        rc |= cw_map_set_str(t, "kind", "change");
+        /* made now, for the chosen ones only: the commit and this file's change */
+        cw_value_t *facts = c->change ? cw_targets_change_facts(c->change, source) : NULL;
+        for (size_t i = 0; facts && i < cw_value_size(facts); i++)
+            rc |= cw_map_set(t, cw_map_key_at(facts, i), cw_value_clone(cw_map_value_at(facts, i)));
+        if (c->change && !facts)
+            rc = -1;
+        cw_value_destroy(&facts);
+        break;
+    }
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------ target maps */
 
 cw_value_t *cw_cand_target(const cw_cand_t *c, const char *root, const char *doc_type,
                            const char *repo, bool *stale)
@@ -451,8 +611,9 @@ cw_value_t *cw_cand_target(const cw_cand_t *c, const char *root, const char *doc
         stale = &dummy;
     *stale = false;
     char *source = NULL;
+    bool cut = c->source_cut;
     if (c->record) {
-        char *part = s_read_range(c, root, stale);
+        char *part = s_read_range(c, root, stale, &cut);
         if (!part)
             return NULL;
         if (c->source) {
@@ -494,16 +655,8 @@ cw_value_t *cw_cand_target(const cw_cand_t *c, const char *root, const char *doc
     rc |= cw_map_set_float(t, "score", c->score);
     rc |= cw_map_set_str(t, "source", source);
     rc |= cw_map_set_str(t, "code_hash", hash);
-    if (f) {
-        if (f->docstring && strlen(f->docstring) <= 64 * 1024)
-            rc |= cw_map_set_str(t, "docstring", f->docstring);
-        if (f->signature && strlen(f->signature) <= 4096)
-            rc |= cw_map_set_str(t, "signature", f->signature);
-        rc |= cw_map_set(t, "parameters", s_strlist(&f->parameters, 256));
-        rc |= cw_map_set(t, "calls", s_strlist(&f->calls, 512));
-        rc |= cw_map_set(t, "decorators", s_strlist(&f->decorators, 64));
-        rc |= cw_map_set_bool(t, "is_async", f->is_async);
-    }
+    rc |= cw_map_set_bool(t, "source_cut", cut);
+    rc |= s_facts(t, c, source);
     if (c->context)
         rc |= cw_map_set_str(t, "context", c->context);
     free(source);

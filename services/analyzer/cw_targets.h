@@ -26,7 +26,18 @@
 #define CW_TARGET_DIFF_MIN 20
 #define CW_TARGET_PATTERN_MIN 2
 
+/* What a candidate is: which facts its target carries (cw_cand_target). */
+typedef enum {
+    CW_CAND_FUNCTION = 0, /* function_doc and its perspectives: `fn` */
+    CW_CAND_CLASS,        /* class_doc: `klass` */
+    CW_CAND_FILE,         /* file_doc: the facts of `record` */
+    CW_CAND_PATTERN,      /* pattern_analysis: the facts of `record`, and `facts` */
+    CW_CAND_MODULE,       /* module_doc: `facts`, and the facts of the index file `index` */
+    CW_CAND_CHANGE        /* code_evolution: `facts` */
+} cw_cand_kind_t;
+
 typedef struct {
+    cw_cand_kind_t what;
     double score;
     char *file;       /* repo-relative (owned) */
     char *name;       /* owned */
@@ -44,9 +55,16 @@ typedef struct {
        read from the same file and appended to its text, each after a blank line, in file
        order (borrowed; NULL = none) */
     const cw_index_class_t *cls;
-    char *source;  /* owned text: the whole source, or what comes before the
-                      lazily read range when `record` is set */
-    char *context; /* owned, NULL = none */
+    const cw_index_class_t *klass; /* class_doc: the class (borrowed) */
+    const cw_index_file_t *index;  /* module_doc: the index file (borrowed; NULL = none) */
+    const cw_change_t *change;     /* code_evolution: the change (borrowed from the git
+                                      statistics, valid while they are) */
+    char *source;                  /* owned text: the whole source, or what comes before the
+                                      lazily read range when `record` is set */
+    bool source_cut;               /* `source` itself is cut (the diff of a large change) */
+    cw_value_t *facts;             /* owned map of facts made with the candidate (module, commit,
+                                      change, patterns), copied into the target; NULL = none */
+    char *context;                 /* owned prose for people (no program reads it), NULL = none */
 } cw_cand_t;
 
 typedef struct {
@@ -85,9 +103,15 @@ int cw_targets_modules(const cw_target_ctx_t *ctx, cw_cands_t *out);
 int cw_targets_patterns(const cw_target_ctx_t *ctx, cw_cands_t *out);
 int cw_targets_evolution(const cw_target_ctx_t *ctx, cw_cands_t *out);
 
-/* The target map of a candidate (reads its source if it is lazy). NULL when the file no
-   longer matches its index record (*stale = true: invalidate and ask again) or out of
-   memory. */
+/* code_evolution facts of a change whose diff was kept as `diff`: {commit {hash, author,
+   date, subject, file_count, files}, change {status, added, deleted, hunks}}. NULL on
+   out-of-memory. */
+cw_value_t *cw_targets_change_facts(const cw_change_t *ch, const char *diff);
+
+/* The target map of a candidate (reads its source if it is lazy), with its facts (proto/
+   README.md, "The target map"): from the candidate's `facts`, and from the index records
+   (cw_targets_facts.h). NULL when the file no longer matches its index record (*stale =
+   true: invalidate and ask again) or out of memory. */
 cw_value_t *cw_cand_target(const cw_cand_t *c, const char *root, const char *doc_type,
                            const char *repo, bool *stale);
 

@@ -21,6 +21,7 @@
 #include "cw_log.h"
 #include "cw_score.h"
 #include "cw_targets.h"
+#include "cw_targets_facts.h"
 
 #define MAX_LISTED 200
 
@@ -62,6 +63,9 @@ typedef enum { K_NONE, K_PY, K_TS, K_JS, K_GO, K_RUST, K_C } s_kind_t;
 static const char *const s_kind_names[] = {
     "",           "python package", "typescript module", "javascript module",
     "go package", "rust module",    "c/c++ directory"};
+/* what the target's module.kind says */
+static const char *const s_kind_tokens[] = {"",        "package", "module",   "module",
+                                            "package", "module",  "directory"};
 
 static bool s_member(s_kind_t kind, const cw_index_file_t *f)
 {
@@ -198,6 +202,10 @@ static int s_module(const cw_target_ctx_t *ctx, const char *dir, const s_dir_t *
                              s_kind_names[kind], files);
     const cw_lang_t *lang = index->lang;
     int listed = 0;
+    /* the facts: module {kind, index_file, file_count, files [{path, lines, functions,
+       classes}]} */
+    cw_value_t *facts = cw_value_new_map(), *mod = cw_value_new_map(), *list = cw_value_new_array();
+    int rc = facts && mod && list ? 0 : -1;
     for (size_t i = 0; i < d->count; i++) {
         const cw_index_file_t *f = d->files[i];
         if (!s_member(kind, f))
@@ -206,10 +214,24 @@ static int s_module(const cw_target_ctx_t *ctx, const char *dir, const s_dir_t *
             lang = f->lang;
         if (listed++ >= MAX_LISTED)
             continue;
+        cw_value_t *entry = cw_value_new_map();
+        if (!entry || rc != 0) {
+            cw_value_destroy(&entry);
+            rc = -1;
+        } else {
+            rc |= cw_map_set_str(entry, "path", f->rel);
+            rc |= cw_map_set_int(entry, "lines", f->lines < 0 ? 0 : f->lines);
+            rc |= cw_map_set_int(entry, "functions", f->function_count < 0 ? 0 : f->function_count);
+            rc |= cw_map_set_int(entry, "classes", (int64_t)f->class_count);
+            rc |= cw_array_push(list, entry);
+        }
         if (cap - used < 600) {
             char *bigger = realloc(listing, cap * 2);
             if (!bigger) {
                 free(listing);
+                cw_value_destroy(&facts);
+                cw_value_destroy(&mod);
+                cw_value_destroy(&list);
                 return -1;
             }
             listing = bigger;
@@ -230,13 +252,27 @@ static int s_module(const cw_target_ctx_t *ctx, const char *dir, const s_dir_t *
                      : " is empty.") < 0)
         head = NULL;
     free(listing);
-    if (!head)
+    if (rc == 0) {
+        rc |= cw_map_set_str(mod, "kind", s_kind_tokens[kind]);
+        rc |= cw_map_set_str(mod, "index_file", index->rel);
+        rc |= cw_map_set_int(mod, "file_count", files);
+        rc |= cw_map_set(mod, "files", list);
+        list = NULL;
+        rc |= cw_map_set(facts, "module", mod);
+        mod = NULL;
+    }
+    cw_value_destroy(&mod);
+    cw_value_destroy(&list);
+    if (!head || rc != 0) {
+        free(head);
+        cw_value_destroy(&facts);
         return -1;
+    }
     char *context = NULL;
-    if (asprintf(&context, "A %s of %d files; its index file is %s.", s_kind_names[kind], files,
-                 index->rel) < 0)
+    if (asprintf(&context, "The %s %s, %d files.", s_kind_names[kind], *dir ? dir : ".", files) < 0)
         context = NULL;
-    cw_cand_t c = {.score = cw_score_module(files, has_text ? index->size : 0),
+    cw_cand_t c = {.what = CW_CAND_MODULE,
+                   .score = cw_score_module(files, has_text ? index->size : 0),
                    .file = strdup(*dir ? dir : "."),
                    .name = strdup(dirbase),
                    .lang = lang,
@@ -246,7 +282,9 @@ static int s_module(const cw_target_ctx_t *ctx, const char *dir, const s_dir_t *
                    .src_start = 0,
                    .src_end = has_text ? (uint32_t)index->size : 0,
                    .src_max = CW_TARGET_MODULE_INDEX,
+                   .index = index,
                    .source = head,
+                   .facts = facts,
                    .context = context};
     if (!context) {
         cw_cand_free(&c);
@@ -302,6 +340,99 @@ int cw_targets_modules(const cw_target_ctx_t *ctx, cw_cands_t *out)
 
 /* ------------------------------------------------------------------ code_evolution */
 
+static const char *s_status(char st)
+{
+    return st == 'A' ? "added" : st == 'D' ? "deleted" : st == 'R' ? "renamed" : "modified";
+}
+
+/* The hunks of a diff: "@@ -a,b +c,d @@ section" lines. */
+static int s_hunks(const char *diff, cw_value_t *arr)
+{
+    int rc = 0;
+    for (const char *l = diff; l && *l && cw_value_size(arr) < 256;) {
+        const char *nl = strchr(l, '\n');
+        long a = 0, b = 1, c = 0, d = 1;
+        int used = 0;
+        if (strncmp(l, "@@ -", 4) == 0 &&
+            (sscanf(l, "@@ -%ld,%ld +%ld,%ld @@%n", &a, &b, &c, &d, &used) == 4 ||
+             (b = 1, d = 1, sscanf(l, "@@ -%ld +%ld,%ld @@%n", &a, &c, &d, &used) == 3) ||
+             (b = 1, d = 1, sscanf(l, "@@ -%ld,%ld +%ld @@%n", &a, &b, &c, &used) == 3) ||
+             (b = 1, d = 1, sscanf(l, "@@ -%ld +%ld @@%n", &a, &c, &used) == 2)) &&
+            used > 0 && a >= 0 && b >= 0 && c >= 0 && d >= 0) {
+            cw_value_t *h = cw_value_new_map();
+            if (!h)
+                return -1;
+            rc |= cw_map_set_int(h, "old_start", a);
+            rc |= cw_map_set_int(h, "old_lines", b);
+            rc |= cw_map_set_int(h, "new_start", c);
+            rc |= cw_map_set_int(h, "new_lines", d);
+            size_t end = nl ? (size_t)(nl - l) : strlen(l);
+            char *section =
+                (size_t)used < end ? cw_facts_clean(l + used, end - (size_t)used, 200) : NULL;
+            if (section)
+                rc |= cw_map_set_str(h, "section", section);
+            free(section);
+            rc |= cw_array_push(arr, h);
+        }
+        l = nl ? nl + 1 : NULL;
+    }
+    return rc;
+}
+
+/* The facts of a change (cw_targets.h): made for the targets chosen, not for every
+   candidate. */
+cw_value_t *cw_targets_change_facts(const cw_change_t *ch, const char *diff)
+{
+    cw_value_t *facts = cw_value_new_map(), *commit = cw_value_new_map(),
+               *change = cw_value_new_map(), *files = cw_value_new_array(),
+               *hunks = cw_value_new_array();
+    int rc = facts && commit && change && files && hunks ? 0 : -1;
+    if (rc == 0) {
+        char date[32] = "";
+        time_t when = (time_t)ch->when;
+        struct tm tm;
+        if (gmtime_r(&when, &tm))
+            strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        rc |= cw_map_set_str(commit, "hash", ch->hash);
+        rc |= cw_map_set_str(commit, "author", ch->author);
+        rc |= cw_map_set_str(commit, "date", date);
+        rc |= cw_map_set_str(commit, "subject", ch->message);
+        rc |= cw_map_set_int(commit, "file_count", ch->file_total > 0 ? ch->file_total : 1);
+        for (size_t i = 0; i < ch->file_count && rc == 0; i++) {
+            const cw_change_file_t *f = &ch->files[i];
+            cw_value_t *e = cw_value_new_map();
+            if (!e) {
+                rc = -1;
+                break;
+            }
+            rc |= cw_map_set_str(e, "path", f->path);
+            rc |= cw_map_set_str(e, "status", s_status(f->status));
+            rc |= cw_map_set_int(e, "added", f->added);
+            rc |= cw_map_set_int(e, "deleted", f->deleted);
+            rc |= cw_array_push(files, e);
+        }
+        rc |= cw_map_set(commit, "files", files);
+        files = NULL;
+        rc |= cw_map_set_str(change, "status", ch->is_new ? "added" : "modified");
+        rc |= cw_map_set_int(change, "added", ch->added);
+        rc |= cw_map_set_int(change, "deleted", ch->deleted);
+        rc |= s_hunks(diff, hunks);
+        rc |= cw_map_set(change, "hunks", hunks);
+        hunks = NULL;
+        rc |= cw_map_set(facts, "commit", commit);
+        commit = NULL;
+        rc |= cw_map_set(facts, "change", change);
+        change = NULL;
+    }
+    cw_value_destroy(&commit);
+    cw_value_destroy(&change);
+    cw_value_destroy(&files);
+    cw_value_destroy(&hunks);
+    if (rc != 0)
+        cw_value_destroy(&facts);
+    return facts;
+}
+
 int cw_targets_evolution(const cw_target_ctx_t *ctx, cw_cands_t *out)
 {
     size_t count = 0;
@@ -318,20 +449,27 @@ int cw_targets_evolution(const cw_target_ctx_t *ctx, cw_cands_t *out)
         const char *base = s_base(ch->file);
         const char *dot = strrchr(base, '.');
         int stem = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
-        cw_cand_t c = {.score = cw_score_evolution((long long)ch->diff_len, ch->is_new, ch->added),
+        /* the diff as kept, cut back to a line boundary when it was cut */
+        size_t kept = strlen(ch->diff);
+        bool cut = kept < ch->diff_len;
+        if (cut) {
+            while (kept > 0 && ch->diff[kept - 1] != '\n')
+                kept--;
+            if (kept == 0)
+                kept = strlen(ch->diff);
+        }
+        cw_cand_t c = {.what = CW_CAND_CHANGE,
+                       .score = cw_score_evolution((long long)ch->diff_len, ch->is_new, ch->added),
                        .file = strdup(ch->file),
                        .lang = cw_lang_for_path(ch->file),
                        .start_line = ch->start_line,
                        .end_line = ch->end_line,
-                       .source = strdup(ch->diff)};
+                       .source = strndup(ch->diff, kept),
+                       .source_cut = cut,
+                       .change = ch};
         if (asprintf(&c.name, "%.*s@%s", stem, base, ch->short_hash) < 0)
             c.name = NULL;
-        if (asprintf(&c.context, "Commit %s by %s: %s\nFile: %s (%s, +%d -%d lines)%s",
-                     ch->short_hash, ch->author, ch->message, ch->file,
-                     ch->is_new ? "new file" : "modified", ch->added, ch->deleted,
-                     ch->diff_len > CW_GITSTATS_DIFF_MAX
-                         ? "\nThe diff shown is the first 5000 characters of the change."
-                         : "") < 0)
+        if (asprintf(&c.context, "Commit %s changed %s.", ch->short_hash, ch->file) < 0)
             c.context = NULL;
         if (!c.source || !c.context) {
             cw_cand_free(&c);

@@ -33,106 +33,6 @@ static int64_t s_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---------------------------------------------------------------- target */
-static const char **s_str_array(const cw_value_t *arr, size_t *count)
-{
-    *count = 0;
-    if (!arr || cw_value_kind(arr) != CW_VAL_ARRAY)
-        return NULL;
-    size_t n = cw_value_size(arr);
-    const char **out = calloc(n ? n : 1, sizeof(char *));
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        const char *s = cw_value_str(cw_array_at(arr, i));
-        if (s)
-            out[(*count)++] = s;
-    }
-    return out;
-}
-
-int cw_gen_target_from_value(const cw_value_t *target, cw_gen_target_t *t, char *err, size_t errlen)
-{
-    memset(t, 0, sizeof(*t));
-    if (!target || cw_value_kind(target) != CW_VAL_MAP) {
-        snprintf(err, errlen, "target must be a map");
-        return -1;
-    }
-    static const char *const required[] = {"doc_type", "repo", "file",
-                                           "language", "name", "source"};
-    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
-        if (!cw_map_str(target, required[i], NULL)) {
-            snprintf(err, errlen, "target.%s missing or not a string", required[i]);
-            return -1;
-        }
-    }
-    t->doc_type_name = cw_map_str(target, "doc_type", "");
-    t->doc_type = cw_doc_type_from_name(t->doc_type_name);
-    if (t->doc_type < 0) {
-        snprintf(err, errlen, "target.doc_type \"%.40s\" is not a doc type", t->doc_type_name);
-        return -1;
-    }
-    t->repo = cw_map_str(target, "repo", "");
-    t->file = cw_map_str(target, "file", "");
-    t->language = cw_map_str(target, "language", "");
-    t->name = cw_map_str(target, "name", "");
-    t->source = cw_map_str(target, "source", "");
-    const char *cls = cw_map_str(target, "class", NULL);
-    t->class_name = cls && *cls ? cls : NULL;
-    const char *ds = cw_map_str(target, "docstring", NULL);
-    t->docstring = ds && *ds ? ds : NULL;
-    const char *sig = cw_map_str(target, "signature", NULL);
-    t->signature = sig && *sig ? sig : NULL;
-    const char *ctx = cw_map_str(target, "context", NULL);
-    t->context = ctx && *ctx ? ctx : NULL;
-    t->start_line = (long)cw_map_int(target, "start_line", 0);
-    t->end_line = (long)cw_map_int(target, "end_line", 0);
-    t->complexity = cw_map_float(target, "complexity", 0);
-    t->nloc = (long)cw_map_int(target, "nloc", -1);
-    t->params = (long)cw_map_int(target, "params", -1);
-    t->nesting = (long)cw_map_int(target, "nesting", -1);
-    t->is_async = cw_map_bool(target, "is_async", false);
-    t->parameters = s_str_array(cw_map_get(target, "parameters"), &t->parameter_count);
-    t->calls = s_str_array(cw_map_get(target, "calls"), &t->call_count);
-    t->decorators = s_str_array(cw_map_get(target, "decorators"), &t->decorator_count);
-    return 0;
-}
-
-void cw_gen_target_free(cw_gen_target_t *t)
-{
-    if (!t)
-        return;
-    free(t->parameters);
-    free(t->calls);
-    free(t->decorators);
-    t->parameters = t->calls = t->decorators = NULL;
-    t->parameter_count = t->call_count = t->decorator_count = 0;
-}
-
-void cw_gen_display_name(const cw_gen_target_t *t, char *out, size_t outlen)
-{
-    const char *name = t->name && *t->name ? t->name : NULL;
-    const char *cls = t->class_name && *t->class_name ? t->class_name : NULL;
-    if (name && cls && strcmp(name, cls) != 0 && t->doc_type != CW_DOC_CLASS)
-        snprintf(out, outlen, "%s.%s", cls, name);
-    else if (name)
-        snprintf(out, outlen, "%s", name);
-    else if (cls)
-        snprintf(out, outlen, "%s", cls);
-    else {
-        const char *f = t->file ? t->file : "";
-        const char *base = strrchr(f, '/');
-        base = base ? base + 1 : f;
-        const char *dot = strrchr(base, '.');
-        size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-        snprintf(out, outlen, "%.*s", (int)n, base);
-    }
-    /* a display name never spans lines */
-    for (char *p = out; *p; p++)
-        if ((unsigned char)*p < 0x20)
-            *p = ' ';
-}
-
 /* ---------------------------------------------------------------- object */
 cw_generator_t *cw_generator_new(const cw_config_t *config)
 {
@@ -416,12 +316,9 @@ cw_value_t *cw_generator_handle(cw_generator_t *self, const cw_value_t *request)
         .name = name,
         .file_path = t.file,
         .repo = t.repo,
-        .context = t.context,
         .complexity = t.complexity,
         .line_count = t.end_line >= t.start_line ? t.end_line - t.start_line + 1 : 0,
-        .decorators = t.decorators,
-        .decorator_count = t.decorator_count,
-        .is_async = t.is_async,
+        .target = &t,
     };
     char *system = cw_prompts_system(self->prompts, t.language);
     char *prompt = source ? cw_prompts_document(self->prompts, t.doc_type, &vars) : NULL;

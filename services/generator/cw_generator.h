@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "cw_config.h"
+#include "cw_gen_target.h"
 #include "cw_llm.h"
 #include "cw_value.h"
 
@@ -26,43 +27,6 @@
 #define CW_GEN_HEALTH_MAX_MS 300000
 #define CW_GEN_COMMIT_TEMPERATURE 0.4
 #define CW_GEN_COMMIT_MAX_TOKENS 100
-
-/* A generate_request's target in plain C (pointers borrowed from the request). */
-typedef struct {
-    int doc_type; /* cw_doc_type_t; -1 if unknown */
-    const char *doc_type_name;
-    const char *repo;
-    const char *file;
-    const char *language;
-    const char *name;
-    const char *class_name; /* NULL if none */
-    const char *source;
-    const char *docstring; /* NULL if none */
-    const char *signature; /* NULL if none */
-    const char *context;   /* NULL if none */
-    long start_line;
-    long end_line;
-    double complexity;
-    long nloc;    /* -1 if not given */
-    long params;  /* -1 if not given */
-    long nesting; /* -1 if not given */
-    bool is_async;
-    const char **parameters;
-    size_t parameter_count;
-    const char **calls;
-    size_t call_count;
-    const char **decorators;
-    size_t decorator_count;
-} cw_gen_target_t;
-
-/* Fill `t` from a target map (pointers borrow from `target`; arrays are malloc'd: release
-   with cw_gen_target_free). -1 with a reason when a required field is missing. */
-int cw_gen_target_from_value(const cw_value_t *target, cw_gen_target_t *t, char *err,
-                             size_t errlen);
-void cw_gen_target_free(cw_gen_target_t *t);
-/* "Class.function" when both exist (and differ), else the function, else the class, else
-   the file's stem. */
-void cw_gen_display_name(const cw_gen_target_t *t, char *out, size_t outlen);
 
 typedef struct _cw_generator_t cw_generator_t;
 
@@ -92,8 +56,8 @@ int cw_generator_consecutive_failures(const cw_generator_t *self);
    Never NULL unless out of memory. The request is not modified. */
 cw_value_t *cw_generator_handle(cw_generator_t *self, const cw_value_t *request);
 
-/* The offline backend: deterministic markdown / commit message from the target alone.
-   malloc'd. */
+/* The offline backend (cw_offline*.c): deterministic markdown and commit message rendered
+   from the target's facts (never from its source or context). malloc'd. */
 char *cw_offline_document(const cw_gen_target_t *t);
 char *cw_offline_commit_message(const cw_gen_target_t *t);
 

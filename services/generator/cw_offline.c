@@ -1,2228 +1,1122 @@
-/*  cw_offline — documentation written from the target alone, without an LLM.
-    Same input, byte-identical output (no clock, no randomness).
+/*  cw_offline — documentation written without an LLM: a renderer of the facts the analyzer
+    read from the code (cw_gen_target.h; proto/README.md, "The target map").
 
-    Every statement is a fact read from the target's fields (name, file, lines, docstring,
-    signature, parameters, calls, decorators, metrics, context) or counted in its source with
-    simple line and keyword patterns — and the text says when it is such a count. Per kind:
-    - function_doc: purpose (docstring), signature, parameters, complexity, calls;
-      security_review / performance_analysis / til add a short angle (a keyword scan);
-    - class_doc: purpose, the analyzer's summary, methods or fields found in the source;
-    - file_doc: purpose (leading comment), imports, top-level definitions, lines;
-    - module_doc: purpose (the index file's leading comment), the files listed;
-    - code_evolution: the commit, new or modified, +/- counts, hunk headers, definitions
-      on added lines;
-    - pattern_analysis: the pattern and its indicators, the file's definitions.
-    Untrusted input: every scan is bounded (OFFLINE_SCAN_MAX bytes), every item and line is
-    cut, backticks never reach a code span, and no line of ours starts a code fence except
-    the signature's, which is closed. */
-#include "cw_text.h"
+    It never looks at the source, the diff or the `context` prose: every statement comes
+    from a typed fact (name, lines, docstring, signature, parameters, return type, calls,
+    body counts, members, definitions, imports, module files, commit, change, patterns),
+    so the document agrees with its header (line range, complexity) and with itself (the
+    counts it states are the lists it shows). Same input, byte-identical output.
+
+    Per doc type: Purpose (the docstring's first paragraph, or that there is none), then
+    what the code is and how it is used, then what to watch for; the function
+    perspectives add a security, performance or "today I learned" section
+    (cw_offline_angles.c). Every document ends with the note that no LLM wrote it. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strcasestr */
+#endif
 #include "cw_clean.h"
+#include "cw_config.h"
 #include "cw_generator.h"
-#include "cw_json.h"
+#include "cw_offline_int.h"
 
 #include <ctype.h>
-#include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define OFFLINE_MAX_ITEMS 50
-#define OFFLINE_MAX_ITEM 200
-#define OFFLINE_MAX_SENTENCE 400
-#define OFFLINE_MAX_SIGNATURE 2000
-#define OFFLINE_MAX_TEXT 600           /* one line of plain text (context, message) */
-#define OFFLINE_LIST_CAP 64            /* items remembered per list */
-#define OFFLINE_ITEM_LEN 120           /* bytes kept per remembered item */
-#define OFFLINE_SHOWN 25               /* items shown per list of found things */
-#define OFFLINE_COMMENT_MAX 2000       /* bytes of a leading comment looked at */
-#define OFFLINE_SCAN_MAX (1024 * 1024) /* bytes of source looked at */
-#define OFFLINE_PAREN_MAX 4096         /* bytes searched for a closing parenthesis */
-
 #define OFFLINE_NOTE                                                                               \
-    "\n\n_Written without an LLM (offline backend): facts taken from the source only._\n"
+    "\n\n_Written without an LLM (offline backend): facts the analyzer read from the code, "       \
+    "nothing more._\n"
 
-/* ================================================================ output helpers */
+/* ================================================================ facts */
 
-/* Append s (at most max bytes, cut on a UTF-8 boundary) with newlines/backticks made
-   harmless for an inline code span or a list item. */
-static void s_put_inline(cw_jbuf_t *b, const char *s, size_t max)
+static bool s_is(const char *a, const char *b)
 {
-    char buf[OFFLINE_MAX_SENTENCE * 2 + 8];
-    if (max > sizeof(buf) - 4)
-        max = sizeof(buf) - 4;
-    const char *src = s ? s : "";
-    size_t len = strnlen(src, max + 1);
-    size_t n = len < max ? len : max;
-    n = cw_utf8_prefix(src, len, n); /* do not split a UTF-8 sequence */
-    for (size_t i = 0; i < n; i++) {
-        char c = src[i];
-        if (c == '\n' || c == '\r' || c == '\t' || ((unsigned char)c < 0x20))
-            c = ' ';
-        else if (c == '`')
-            c = '\'';
-        buf[i] = c;
-    }
-    buf[n] = '\0';
-    cw_jbuf_raw(b, buf);
-    if (n < len)
-        cw_jbuf_raw(b, "...");
+    return a && b && strcmp(a, b) == 0;
 }
 
-static void s_code(cw_jbuf_t *b, const char *s, size_t max)
+static bool s_self(const char *name)
 {
-    cw_jbuf_raw(b, "`");
-    s_put_inline(b, s, max);
-    cw_jbuf_raw(b, "`");
+    return s_is(name, "self") || s_is(name, "this") || s_is(name, "cls") || s_is(name, "&self") ||
+           s_is(name, "&mut self") || s_is(name, "mut self");
 }
 
-/* Plain text on one line: whitespace runs collapsed, control characters dropped, `<` as
-   &lt;, backticks kept only when they pair up (and never two in a row), cut at max bytes
-   on a UTF-8 boundary. line_start: a leading markdown block marker is escaped. */
-static void s_put_textn(cw_jbuf_t *b, const char *src, size_t len, size_t max, bool line_start)
-{
-    size_t n = cw_utf8_prefix(src, len, max);
-    size_t ticks = 0;
-    bool doubled = false;
-    for (size_t i = 0; i < n; i++)
-        if (src[i] == '`') {
-            ticks++;
-            if (i + 1 < n && src[i + 1] == '`')
-                doubled = true;
-        }
-    bool keep_ticks = ticks % 2 == 0 && !doubled;
-    char chunk[256];
-    size_t o = 0;
-    bool space = false, first = true;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)src[i];
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-            space = true;
-            continue;
-        }
-        if (c < 0x20 || c == 0x7F)
-            continue;
-        if (o + 8 >= sizeof(chunk)) {
-            chunk[o] = '\0';
-            cw_jbuf_raw(b, chunk);
-            o = 0;
-        }
-        if (space && !first)
-            chunk[o++] = ' ';
-        space = false;
-        if (first && line_start && strchr("#>-+=|*_~:", (int)c))
-            chunk[o++] = '\\';
-        first = false;
-        if (c == '<') {
-            memcpy(chunk + o, "&lt;", 4);
-            o += 4;
-        } else if (c == '`' && !keep_ticks) {
-            chunk[o++] = '\'';
-        } else {
-            chunk[o++] = (char)c;
-        }
-    }
-    chunk[o] = '\0';
-    cw_jbuf_raw(b, chunk);
-    if (n < len)
-        cw_jbuf_raw(b, "...");
-}
-
-static void s_put_text(cw_jbuf_t *b, const char *s, size_t max, bool line_start)
-{
-    const char *src = s ? s : "";
-    s_put_textn(b, src, strnlen(src, max + 1), max, line_start);
-}
-
-static void s_printf(cw_jbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void s_printf(cw_jbuf_t *b, const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    cw_jbuf_raw(b, buf);
-}
-
-/* The docstring's first sentence, whitespace collapsed, into out ("..." when it had to be
-   cut). */
-static void s_first_sentence(const char *doc, char *out, size_t outlen)
-{
-    size_t o = 0;
-    bool space = false, cut = false;
-    if (outlen < 8) {
-        if (outlen)
-            out[0] = '\0';
-        return;
-    }
-    const char *p = doc;
-    while (*p && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r' || *p == '"' || *p == '\'' ||
-                  *p == '*' || *p == '/'))
-        p++;
-    for (; *p; p++) {
-        char c = *p;
-        if (o + 5 >= outlen) {
-            cut = true; /* room kept for "..." */
-            break;
-        }
-        if (c == '\n' && (p[1] == '\n' || (p[1] == '\r' && p[2] == '\n')))
-            break; /* paragraph end */
-        if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
-            space = true;
-            continue;
-        }
-        if (space && o > 0)
-            out[o++] = ' ';
-        space = false;
-        out[o++] = c;
-        if ((c == '.' || c == '!' || c == '?') &&
-            (p[1] == '\0' || p[1] == ' ' || p[1] == '\n' || p[1] == '\r' || p[1] == '\t'))
-            break;
-    }
-    /* strip trailing quote marks of a one-line docstring */
-    while (!cut && o > 0 && (out[o - 1] == '"' || out[o - 1] == '\'' || out[o - 1] == ' '))
-        o--;
-    /* never end inside a UTF-8 sequence */
-    o = cw_utf8_complete(out, o);
-    if (cut) {
-        size_t sp = o; /* end on a word */
-        while (sp > 0 && o - sp < 40 && out[sp - 1] != ' ')
-            sp--;
-        if (sp > 0 && o - sp < 40)
-            o = sp - 1;
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o] = '\0';
-}
-
-static bool s_has_alnum(const char *s)
-{
-    for (; *s; s++)
-        if (isalnum((unsigned char)*s) || ((unsigned char)*s & 0x80))
-            return true;
-    return false;
-}
-
-/* ================================================================ lists of found things */
-
-typedef struct {
-    char items[OFFLINE_LIST_CAP][OFFLINE_ITEM_LEN];
-    const char *kinds[OFFLINE_LIST_CAP];
-    long lines[OFFLINE_LIST_CAP];
-    size_t count; /* remembered */
-    size_t total; /* found (duplicates of remembered items not counted) */
-} s_list_t;
-
-/* Remember s[0..n) (control characters as spaces, cut on a UTF-8 boundary). */
-static void s_list_add(s_list_t *l, const char *s, size_t n, const char *kind, long line)
-{
-    while (n > 0 && (*s == ' ' || *s == '\t')) {
-        s++;
-        n--;
-    }
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-        n--;
-    if (n == 0)
-        return;
-    char item[OFFLINE_ITEM_LEN];
-    size_t max = sizeof(item) - 4;
-    size_t k = cw_utf8_prefix(s, n, max);
-    for (size_t i = 0; i < k; i++)
-        item[i] = (unsigned char)s[i] < 0x20 ? ' ' : s[i];
-    if (k < n) {
-        memcpy(item + k, "...", 3);
-        k += 3;
-    }
-    item[k] = '\0';
-    for (size_t i = 0; i < l->count; i++)
-        if (strcmp(l->items[i], item) == 0 &&
-            (l->kinds[i] == kind || (l->kinds[i] && kind && strcmp(l->kinds[i], kind) == 0)))
-            return;
-    if (l->count < OFFLINE_LIST_CAP) {
-        memcpy(l->items[l->count], item, k + 1);
-        l->kinds[l->count] = kind;
-        l->lines[l->count] = line;
-        l->count++;
-    }
-    l->total++;
-}
-
-/* "- `item` (kind, line N)" lines, at most `shown`, then "- ... and N more". */
-static void s_list_emit(cw_jbuf_t *b, const s_list_t *l, size_t shown)
-{
-    size_t n = l->count < shown ? l->count : shown;
-    for (size_t i = 0; i < n; i++) {
-        cw_jbuf_raw(b, "\n- ");
-        s_code(b, l->items[i], OFFLINE_ITEM_LEN);
-        if (l->kinds[i] && l->lines[i] > 0)
-            s_printf(b, " (%s, line %ld)", l->kinds[i], l->lines[i]);
-        else if (l->kinds[i])
-            s_printf(b, " (%s)", l->kinds[i]);
-        else if (l->lines[i] > 0)
-            s_printf(b, " (line %ld)", l->lines[i]);
-    }
-    if (l->total > n)
-        s_printf(b, "\n- ... and %zu more", l->total - n);
-}
-
-static void s_list(cw_jbuf_t *b, const char *title, const char **items, size_t count)
-{
-    cw_jbuf_raw(b, "\n\n### ");
-    cw_jbuf_raw(b, title);
-    cw_jbuf_raw(b, "\n");
-    size_t shown = count < OFFLINE_MAX_ITEMS ? count : OFFLINE_MAX_ITEMS;
-    for (size_t i = 0; i < shown; i++) {
-        cw_jbuf_raw(b, "\n- ");
-        s_code(b, items[i], OFFLINE_MAX_ITEM);
-    }
-    if (count > shown)
-        s_printf(b, "\n- ... and %zu more", count - shown);
-}
-
-/* ================================================================ source text */
-
-enum { F_OTHER, F_C, F_PY, F_GO, F_RUST, F_JS };
-#define FM(f) (1u << (f))
-#define FM_ALL 0xFFu
-
-static int s_family(const char *lang)
-{
-    static const struct {
-        const char *name;
-        int fam;
-    } names[] = {{"c", F_C},    {"cpp", F_C},     {"c++", F_C},         {"python", F_PY},
-                 {"go", F_GO},  {"rust", F_RUST}, {"javascript", F_JS}, {"typescript", F_JS},
-                 {"tsx", F_JS}, {"jsx", F_JS}};
-    for (size_t i = 0; lang && i < sizeof(names) / sizeof(names[0]); i++)
-        if (strcmp(lang, names[i].name) == 0)
-            return names[i].fam;
-    return F_OTHER;
-}
-
-static bool s_is_ident(char c)
-{
-    unsigned char u = (unsigned char)c;
-    return isalnum(u) || c == '_' || c == '$' || u >= 0x80;
-}
-
-#define S_STRCHAR '\x1f' /* what string contents become in the mask */
-
-typedef struct {
-    const char *raw;
-    char *mask; /* raw with comments blanked and string contents as S_STRCHAR; NULL = OOM */
-    size_t len;
-    int fam;
-} s_text_t;
-
-/* A copy of src where comments are spaces and string contents S_STRCHAR (quotes and
-   newlines kept), so that keyword and line scans see code only. */
-static char *s_mask(const char *src, size_t len, int fam)
-{
-    char *m = malloc(len + 1);
-    if (!m)
-        return NULL;
-    memcpy(m, src, len);
-    m[len] = '\0';
-    if (fam == F_OTHER)
-        return m;
-    size_t i = 0;
-    while (i < len) {
-        char c = m[i];
-        if ((fam == F_PY && c == '#') ||
-            (fam != F_PY && c == '/' && i + 1 < len && m[i + 1] == '/')) {
-            while (i < len && m[i] != '\n')
-                m[i++] = ' ';
-            continue;
-        }
-        if (fam != F_PY && c == '/' && i + 1 < len && m[i + 1] == '*') {
-            m[i++] = ' ';
-            m[i++] = ' ';
-            while (i < len && !(m[i] == '*' && i + 1 < len && m[i + 1] == '/')) {
-                if (m[i] != '\n')
-                    m[i] = ' ';
-                i++;
-            }
-            for (int k = 0; k < 2 && i < len; k++)
-                m[i++] = ' ';
-            continue;
-        }
-        if (fam == F_PY && (c == '"' || c == '\'') && i + 2 < len && m[i + 1] == c &&
-            m[i + 2] == c) {
-            i += 3;
-            while (i < len && !(m[i] == c && i + 2 < len && m[i + 1] == c && m[i + 2] == c)) {
-                if (m[i] == '\\' && i + 1 < len && m[i + 1] != '\n')
-                    m[i++] = S_STRCHAR;
-                if (m[i] != '\n')
-                    m[i] = S_STRCHAR;
-                i++;
-            }
-            i += 3;
-            continue;
-        }
-        bool quote = c == '"' || (c == '`' && (fam == F_JS || fam == F_GO));
-        if (c == '\'') {
-            if (fam == F_RUST) /* a char literal, not a lifetime */
-                quote = i + 1 < len && (m[i + 1] == '\\' || (i + 2 < len && m[i + 2] == '\''));
-            else
-                quote = true;
-        }
-        if (quote) {
-            bool multiline = c == '`';
-            i++;
-            while (i < len && m[i] != c) {
-                if (m[i] == '\n' && !multiline)
-                    break; /* unterminated: stop at the line's end */
-                if (m[i] == '\\' && c != '`' && i + 1 < len && m[i + 1] != '\n')
-                    m[i++] = S_STRCHAR;
-                if (m[i] != '\n')
-                    m[i] = S_STRCHAR;
-                i++;
-            }
-            if (i < len && m[i] == c)
-                i++;
-            continue;
-        }
-        i++;
-    }
-    return m;
-}
-
-static void s_text_init(s_text_t *t, const char *src, int fam)
-{
-    t->raw = src ? src : "";
-    t->len = strnlen(t->raw, OFFLINE_SCAN_MAX);
-    t->fam = fam;
-    t->mask = s_mask(t->raw, t->len, fam);
-}
-
-static void s_text_free(s_text_t *t)
-{
-    free(t->mask);
-    t->mask = NULL;
-}
-
-static size_t s_eol(const char *s, size_t pos, size_t len)
-{
-    const char *nl = memchr(s + pos, '\n', len - pos);
-    return nl ? (size_t)(nl - s) : len;
-}
-
-static size_t s_count_lines(const char *s, size_t len)
+size_t cw_offline_real_params(const cw_gen_target_t *t)
 {
     size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        if (s[i] == '\n')
-            n++;
-    if (len > 0 && s[len - 1] != '\n')
-        n++;
+    for (size_t i = 0; i < t->parameter_count; i++)
+        n += !(i == 0 && s_self(t->parameters[i].name));
     return n;
 }
 
-static size_t s_skip_ws(const char *s, size_t i, size_t end)
-{
-    while (i < end && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
-        i++;
-    return i;
-}
-
-static size_t s_ident_len(const char *s, size_t i, size_t end)
-{
-    size_t k = i;
-    while (k < end && s_is_ident(s[k]))
-        k++;
-    return k - i;
-}
-
-/* The keyword kw at *i (followed by a non-identifier character): advance past it and the
-   blanks after it. */
-static bool s_kw(const char *s, size_t *i, size_t end, const char *kw)
-{
-    size_t n = strlen(kw);
-    if (*i + n > end || memcmp(s + *i, kw, n) != 0)
-        return false;
-    if (*i + n < end && s_is_ident(s[*i + n]))
-        return false;
-    *i = s_skip_ws(s, *i + n, end);
-    return true;
-}
-
-/* tok at offset i of the mask, at identifier boundaries (call: followed by "("). */
-static bool s_token_at(const char *m, size_t len, size_t i, const char *tok, size_t n, bool call)
-{
-    if (n == 0 || i + n > len || m[i] != tok[0] || memcmp(m + i, tok, n) != 0)
-        return false;
-    if (i > 0 && s_is_ident(m[i - 1]) && s_is_ident(tok[0]))
-        return false;
-    size_t j = i + n;
-    if (s_is_ident(tok[n - 1]) && j < len && s_is_ident(m[j]))
-        return false;
-    if (call) {
-        j = s_skip_ws(m, j, len);
-        if (j >= len || m[j] != '(')
-            return false;
-    }
-    return true;
-}
-
-/* Occurrences of tok in the mask; *first = the offset of the first. */
-static size_t s_count_token(const char *m, size_t len, const char *tok, bool call, size_t *first)
-{
-    size_t n = strlen(tok), count = 0;
-    if (!m || n == 0 || n > len)
-        return 0;
-    for (size_t i = 0; i + n <= len; i++) {
-        if (!s_token_at(m, len, i, tok, n, call))
-            continue;
-        if (count == 0 && first)
-            *first = i;
-        count++;
-    }
-    return count;
-}
-
-static long s_line_of(const char *s, size_t pos)
-{
-    long line = 1;
-    for (size_t i = 0; i < pos; i++)
-        if (s[i] == '\n')
-            line++;
-    return line;
-}
-
-/* ================================================================ leading comment */
-
-static bool s_is_licence(const char *text)
-{
-    char head[320];
-    size_t n = strnlen(text, sizeof(head) - 1);
-    for (size_t i = 0; i < n; i++)
-        head[i] = (char)tolower((unsigned char)text[i]);
-    head[n] = '\0';
-    return strstr(head, "copyright") || strstr(head, "spdx-license") || strstr(head, "license") ||
-           strstr(head, "licence");
-}
-
-/* Append one comment line to text, without its leading blanks and marker characters;
-   lines of punctuation only (dividers) are dropped. */
-static void s_comment_line(char *text, size_t *tl, size_t cap, const char *s, size_t n,
-                           const char *markers)
-{
-    size_t i = 0;
-    while (i < n && (s[i] == ' ' || s[i] == '\t'))
-        i++;
-    while (i < n && strchr(markers, s[i]) && s[i])
-        i++;
-    bool alnum = false;
-    for (size_t k = i; k < n; k++)
-        if (isalnum((unsigned char)s[k]) || ((unsigned char)s[k] & 0x80))
-            alnum = true;
-    if (!alnum) {
-        if (*tl > 0 && *tl + 1 < cap)
-            text[(*tl)++] = '\n'; /* a paragraph break */
-        text[*tl] = '\0';
-        return;
-    }
-    for (; i < n && *tl + 2 < cap; i++)
-        text[(*tl)++] = s[i] == '\r' ? ' ' : s[i];
-    text[(*tl)++] = '\n';
-    text[*tl] = '\0';
-}
-
-/* The first sentence of the source's leading comment block or module docstring (a
-   shebang, an encoding line and licence blocks are skipped). "" if none. */
-static void s_leading_comment(const char *src, size_t len, int fam, char *out, size_t outlen)
-{
-    out[0] = '\0';
-    char text[OFFLINE_COMMENT_MAX + 1];
-    size_t i = 0;
-    if (len > OFFLINE_SCAN_MAX)
-        len = OFFLINE_SCAN_MAX;
-    for (int blocks = 0; blocks < 4;) {
-        while (i < len && (src[i] == ' ' || src[i] == '\t' || src[i] == '\n' || src[i] == '\r'))
-            i++;
-        if (i >= len)
-            return;
-        size_t tl = 0;
-        text[0] = '\0';
-        size_t e = s_eol(src, i, len);
-        if (src[i] == '#' && i + 1 < len && src[i + 1] == '!') {
-            i = e;
-            continue; /* shebang */
-        }
-        if (fam == F_PY && src[i] == '#' &&
-            (memmem(src + i, e - i, "coding", 6) || memmem(src + i, e - i, "vim:", 4))) {
-            i = e;
-            continue;
-        }
-        if (fam != F_PY && src[i] == '/' && i + 1 < len && src[i + 1] == '*') {
-            size_t j = i + 2;
-            while (j < len && !(src[j] == '*' && j + 1 < len && src[j + 1] == '/'))
-                j++;
-            size_t stop = j;
-            for (size_t p = i + 2; p < stop && tl + 2 < sizeof(text);) {
-                size_t le = s_eol(src, p, stop);
-                s_comment_line(text, &tl, sizeof(text), src + p, le - p, "*!");
-                p = le + 1;
-            }
-            i = j + 2 < len ? j + 2 : len;
-        } else if (fam != F_PY && src[i] == '/' && i + 1 < len && src[i + 1] == '/') {
-            while (i < len) {
-                size_t p = s_skip_ws(src, i, len);
-                if (!(p + 1 < len && src[p] == '/' && src[p + 1] == '/'))
-                    break;
-                size_t le = s_eol(src, p, len);
-                s_comment_line(text, &tl, sizeof(text), src + p, le - p, "/!");
-                i = le < len ? le + 1 : len;
-            }
-        } else if ((fam == F_PY || fam == F_OTHER) && src[i] == '#') {
-            while (i < len) {
-                size_t p = s_skip_ws(src, i, len);
-                if (!(p < len && src[p] == '#'))
-                    break;
-                size_t le = s_eol(src, p, len);
-                s_comment_line(text, &tl, sizeof(text), src + p, le - p, "#");
-                i = le < len ? le + 1 : len;
-            }
-        } else if (fam == F_PY) {
-            size_t p = i;
-            while (p < len && p < i + 2 && strchr("rRuUbB", src[p]) && src[p])
-                p++;
-            if (!(p + 2 < len && (src[p] == '"' || src[p] == '\'') && src[p + 1] == src[p] &&
-                  src[p + 2] == src[p]))
-                return; /* code */
-            char q = src[p];
-            size_t j = p + 3;
-            while (j < len && !(src[j] == q && j + 2 < len && src[j + 1] == q && src[j + 2] == q))
-                j++;
-            for (size_t k = p + 3; k < j;) {
-                size_t le = s_eol(src, k, j);
-                s_comment_line(text, &tl, sizeof(text), src + k, le - k, "");
-                k = le + 1;
-            }
-            i = j + 3 < len ? j + 3 : len;
-        } else {
-            return; /* code */
-        }
-        blocks++;
-        if (tl == 0 || s_is_licence(text))
-            continue;
-        s_first_sentence(text, out, outlen);
-        if (s_has_alnum(out))
-            return;
-        out[0] = '\0';
-    }
-}
-
-/* A Python class's or function's own docstring inside its source. */
-static void s_py_body_docstring(const char *src, size_t len, char *out, size_t outlen)
-{
-    out[0] = '\0';
-    size_t pos = 0, next;
-    int state = 0; /* 0: before the header, 1: in the header, 2: after it */
-    for (int lines = 0; pos < len && lines < 60; pos = next, lines++) {
-        size_t e = s_eol(src, pos, len);
-        next = e + 1;
-        size_t p = s_skip_ws(src, pos, e);
-        if (p == e)
-            continue;
-        if (state == 0) {
-            size_t k = p;
-            if (s_kw(src, &k, e, "class") || s_kw(src, &k, e, "def") ||
-                (s_kw(src, &k, e, "async") && s_kw(src, &k, e, "def")))
-                state = 1;
-            else
-                continue;
-        }
-        if (state == 1) {
-            size_t z = e;
-            while (z > p && (src[z - 1] == ' ' || src[z - 1] == '\t' || src[z - 1] == '\r'))
-                z--;
-            if (z > p && src[z - 1] == ':')
-                state = 2;
-            continue;
-        }
-        /* the first statement of the body */
-        size_t q = p;
-        while (q < e && q < p + 2 && strchr("rRuU", src[q]) && src[q])
-            q++;
-        if (q >= e || (src[q] != '"' && src[q] != '\''))
-            return;
-        char c = src[q];
-        bool triple = q + 2 < len && src[q + 1] == c && src[q + 2] == c;
-        size_t start = q + (triple ? 3 : 1), j = start;
-        while (j < len && j < start + OFFLINE_COMMENT_MAX) {
-            if (triple ? (src[j] == c && j + 2 < len && src[j + 1] == c && src[j + 2] == c)
-                       : (src[j] == c || src[j] == '\n'))
-                break;
-            j++;
-        }
-        char text[OFFLINE_COMMENT_MAX + 1];
-        size_t n = j - start;
-        memcpy(text, src + start, n);
-        text[n] = '\0';
-        s_first_sentence(text, out, outlen);
-        if (!s_has_alnum(out))
-            out[0] = '\0';
-        return;
-    }
-}
-
-/* ================================================================ definitions */
-
-/* Offset of the parenthesis closing the one at `open` (searched within a bound), or 0.
-   Searches that may cross lines take the bytes they read from *budget, so that a hostile
-   source cannot make the scans quadratic. */
-static size_t s_close_paren_b(const char *m, size_t open, size_t len, size_t *budget)
-{
-    int depth = 0;
-    size_t stop = open + OFFLINE_PAREN_MAX < len ? open + OFFLINE_PAREN_MAX : len;
-    if (budget) {
-        if (*budget < stop - open)
-            stop = open + *budget;
-        *budget -= stop - open;
-    }
-    for (size_t i = open; i < stop; i++) {
-        if (m[i] == '(')
-            depth++;
-        else if (m[i] == ')' && --depth == 0) {
-            if (budget)
-                *budget += stop - i - 1; /* the unread rest back */
-            return i;
-        }
-    }
-    return 0;
-}
-
-/* Within one line (the bound is the line's end). */
-static size_t s_close_paren(const char *m, size_t open, size_t end)
-{
-    return s_close_paren_b(m, open, end, NULL);
-}
-
-static const char *const s_c_keywords[] = {"if",      "else",   "for",      "while",   "do",
-                                           "switch",  "case",   "return",   "goto",    "sizeof",
-                                           "defined", "typeof", "_Generic", "alignof", NULL};
-
-static bool s_is_keyword(const char *s, size_t n)
-{
-    for (size_t k = 0; s_c_keywords[k]; k++)
-        if (strlen(s_c_keywords[k]) == n && memcmp(s_c_keywords[k], s, n) == 0)
-            return true;
-    return false;
-}
-
-/* A C/C++ function definition starting on the column-0 line [pos, e) of the mask: its
-   name's offset and length. */
-static bool s_c_function(const char *m, size_t pos, size_t e, size_t len, size_t *budget,
-                         size_t *name, size_t *name_len)
-{
-    const char *paren = memchr(m + pos, '(', e - pos);
-    if (!paren)
-        return false;
-    size_t open = (size_t)(paren - m);
-    if (memchr(m + pos, '=', open - pos))
-        return false; /* an initialiser */
-    size_t z = open;
-    while (z > pos && (m[z - 1] == ' ' || m[z - 1] == '\t'))
-        z--;
-    size_t a = z;
-    while (a > pos && (s_is_ident(m[a - 1]) || m[a - 1] == ':' || m[a - 1] == '~'))
-        a--;
-    if (a == z || !s_is_ident(m[a]) || isdigit((unsigned char)m[a]) || s_is_keyword(m + a, z - a))
-        return false;
-    size_t close = s_close_paren_b(m, open, len, budget);
-    if (!close)
-        return false;
-    size_t i = close + 1;
-    for (int words = 0; words < 8 && i < len; words++) {
-        while (i < len && isspace((unsigned char)m[i]))
-            i++;
-        size_t n = s_ident_len(m, i, len);
-        if (n == 0)
-            break;
-        i += n; /* const, noexcept, override, ... */
-    }
-    if (i >= len || m[i] != '{')
-        return false;
-    *name = a;
-    *name_len = z - a;
-    return true;
-}
-
-/* Top-level definitions recognised by per-language line patterns at column 0.
-   base_line > 0: record line numbers (base_line = the source's first line). */
-static void s_defs(const s_text_t *t, long base_line, s_list_t *out)
-{
-    const char *m = t->mask, *r = t->raw;
-    if (!m)
-        return;
-    size_t len = t->len, pos = 0, next;
-    long no = 0;
-    const char *pending = NULL; /* C: an open typedef struct/enum/union */
-    long pending_line = 0;
-    size_t budget = 4 * (size_t)OFFLINE_SCAN_MAX;
-    for (; pos < len; pos = next, no++) {
-        size_t e = s_eol(m, pos, len);
-        next = e + 1;
-        long line = base_line > 0 ? base_line + no : 0;
-        char c = m[pos];
-        if (pos == e || c == ' ' || c == '\t' || c == '\r')
-            continue;
-        size_t i = pos, n = 0;
-        switch (t->fam) {
-        case F_PY: {
-            const char *kind = NULL;
-            if (s_kw(m, &i, e, "def"))
-                kind = "function";
-            else if (s_kw(m, &i, e, "async") && s_kw(m, &i, e, "def"))
-                kind = "async function";
-            else if ((i = pos, s_kw(m, &i, e, "class")))
-                kind = "class";
-            if (kind && (n = s_ident_len(m, i, e)) > 0)
-                s_list_add(out, r + i, n, kind, line);
-            break;
-        }
-        case F_GO: {
-            if (s_kw(m, &i, e, "func")) {
-                char recv[OFFLINE_ITEM_LEN] = "";
-                if (i < e && m[i] == '(') {
-                    size_t close = s_close_paren(m, i, e);
-                    if (!close)
-                        break;
-                    size_t z = close; /* the receiver's type: its last identifier */
-                    while (z > i && !s_is_ident(m[z - 1]))
-                        z--;
-                    size_t a = z;
-                    while (a > i && s_is_ident(m[a - 1]))
-                        a--;
-                    if (z > a && z - a < sizeof(recv) - 2)
-                        snprintf(recv, sizeof(recv), "%.*s.", (int)(z - a), r + a);
-                    i = s_skip_ws(m, close + 1, e);
-                }
-                if ((n = s_ident_len(m, i, e)) > 0) {
-                    char item[OFFLINE_ITEM_LEN * 2];
-                    int k = snprintf(item, sizeof(item), "%s%.*s", recv,
-                                     (int)(n < OFFLINE_ITEM_LEN ? n : OFFLINE_ITEM_LEN), r + i);
-                    s_list_add(out, item, (size_t)k < sizeof(item) ? (size_t)k : sizeof(item) - 1,
-                               *recv ? "method" : "function", line);
-                }
-            } else if (s_kw(m, &i, e, "type") && (n = s_ident_len(m, i, e)) > 0) {
-                size_t k = s_skip_ws(m, i + n, e);
-                const char *kind = "type";
-                if (s_kw(m, &k, e, "struct"))
-                    kind = "struct";
-                else if (s_kw(m, &k, e, "interface"))
-                    kind = "interface";
-                s_list_add(out, r + i, n, kind, line);
-            }
-            break;
-        }
-        case F_RUST: {
-            for (int guard = 0; guard < 6; guard++) {
-                if (s_kw(m, &i, e, "pub")) {
-                    if (i < e && m[i] == '(') {
-                        size_t close = s_close_paren(m, i, e);
-                        i = close ? s_skip_ws(m, close + 1, e) : e;
-                    }
-                } else if (s_kw(m, &i, e, "async") || s_kw(m, &i, e, "unsafe") ||
-                           s_kw(m, &i, e, "default")) {
-                } else if (s_kw(m, &i, e, "extern")) {
-                    if (i < e && m[i] == '"') { /* extern "C" */
-                        const char *q = memchr(m + i + 1, '"', e - i - 1);
-                        i = q ? s_skip_ws(m, (size_t)(q - m) + 1, e) : e;
-                    }
-                } else {
-                    size_t k = i; /* "const fn", not "const X: T" */
-                    if (s_kw(m, &k, e, "const") && k + 2 <= e && memcmp(m + k, "fn", 2) == 0 &&
-                        (k + 2 == e || !s_is_ident(m[k + 2]))) {
-                        i = k;
-                        continue;
-                    }
-                    break;
-                }
-            }
-            static const struct {
-                const char *kw, *kind;
-            } kws[] = {{"fn", "function"}, {"struct", "struct"}, {"enum", "enum"},
-                       {"trait", "trait"}, {"union", "union"},   {"type", "type"},
-                       {"mod", "module"},  {"impl", "impl"},     {"macro_rules!", "macro"}};
-            for (size_t k = 0; k < sizeof(kws) / sizeof(kws[0]); k++) {
-                size_t j = i;
-                size_t kl = strlen(kws[k].kw);
-                if (kws[k].kw[kl - 1] == '!') {
-                    if (j + kl > e || memcmp(m + j, kws[k].kw, kl) != 0)
-                        continue;
-                    j = s_skip_ws(m, j + kl, e);
-                } else if (!s_kw(m, &j, e, kws[k].kw)) {
-                    continue;
-                }
-                if (strcmp(kws[k].kw, "impl") == 0) {
-                    size_t z = j; /* "impl<T> Trait for X": up to "{" or "where" */
-                    while (
-                        z < e && m[z] != '{' &&
-                        !(z + 5 <= e && memcmp(m + z, "where", 5) == 0 && z > j && m[z - 1] == ' '))
-                        z++;
-                    if (z > j)
-                        s_list_add(out, r + j, z - j, "impl", line);
-                } else if ((n = s_ident_len(m, j, e)) > 0) {
-                    s_list_add(out, r + j, n, kws[k].kind, line);
-                }
-                break;
-            }
-            break;
-        }
-        case F_JS: {
-            for (int guard = 0; guard < 5; guard++)
-                if (!(s_kw(m, &i, e, "export") || s_kw(m, &i, e, "default") ||
-                      s_kw(m, &i, e, "declare") || s_kw(m, &i, e, "abstract")))
-                    break;
-            const char *kind = NULL;
-            size_t k = i;
-            if (s_kw(m, &k, e, "async"))
-                i = k;
-            if (s_kw(m, &i, e, "function")) {
-                if (i < e && m[i] == '*')
-                    i = s_skip_ws(m, i + 1, e);
-                kind = "function";
-            } else if (s_kw(m, &i, e, "class")) {
-                kind = "class";
-            } else if (s_kw(m, &i, e, "interface")) {
-                kind = "interface";
-            } else if (s_kw(m, &i, e, "enum")) {
-                kind = "enum";
-            } else if (s_kw(m, &i, e, "type")) {
-                kind = "type";
-            } else if (s_kw(m, &i, e, "const") || s_kw(m, &i, e, "let") || s_kw(m, &i, e, "var")) {
-                n = s_ident_len(m, i, e);
-                const char *eq = memchr(m + i, '=', e - i);
-                if (n && eq &&
-                    (memmem(eq, (size_t)(m + e - eq), "=>", 2) ||
-                     memmem(eq, (size_t)(m + e - eq), "function", 8)))
-                    kind = "function";
-            }
-            if (kind && (n = s_ident_len(m, i, e)) > 0)
-                s_list_add(out, r + i, n, kind, line);
-            break;
-        }
-        case F_C: {
-            if (c == '}') {
-                if (pending) {
-                    i = s_skip_ws(m, pos + 1, e);
-                    if ((n = s_ident_len(m, i, e)) > 0)
-                        s_list_add(out, r + i, n, pending, pending_line);
-                    pending = NULL;
-                }
-                break;
-            }
-            if (!s_is_ident(c) || isdigit((unsigned char)c))
-                break;
-            bool is_typedef = s_kw(m, &i, e, "typedef");
-            const char *kind = NULL;
-            if (s_kw(m, &i, e, "struct"))
-                kind = "struct";
-            else if (s_kw(m, &i, e, "enum"))
-                kind = "enum";
-            else if (s_kw(m, &i, e, "union"))
-                kind = "union";
-            else if (!is_typedef && s_kw(m, &i, e, "class"))
-                kind = "class";
-            if (kind) {
-                n = s_ident_len(m, i, e);
-                size_t after = s_skip_ws(m, i + n, e);
-                bool opens = after < e && (m[after] == '{' || m[after] == ':');
-                bool bare = after >= e; /* the brace on the next line */
-                if (!memchr(m + pos, '(', e - pos) && (opens || bare) &&
-                    !memchr(m + pos, ';', e - pos)) {
-                    if (is_typedef) {
-                        pending = kind;
-                        pending_line = line;
-                    } else if (n)
-                        s_list_add(out, r + i, n, kind, line);
-                    break;
-                }
-                if (is_typedef)
-                    break;
-            } else if (is_typedef) {
-                break;
-            }
-            size_t name, name_len;
-            if (s_c_function(m, pos, e, len, &budget, &name, &name_len))
-                s_list_add(out, r + name, name_len, "function", line);
-            break;
-        }
-        default:
-            break;
-        }
-    }
-}
-
-/* ================================================================ imports */
-
-/* The first quoted string in [i, e) of raw. */
-static bool s_quoted(const char *r, size_t i, size_t e, size_t *a, size_t *n)
-{
-    for (; i < e; i++)
-        if (r[i] == '"' || r[i] == '\'' || r[i] == '`') {
-            const char *q = memchr(r + i + 1, r[i], e - i - 1);
-            if (!q)
-                return false;
-            *a = i + 1;
-            *n = (size_t)(q - r) - i - 1;
-            return *n > 0;
-        }
-    return false;
-}
-
-static void s_imports(const s_text_t *t, s_list_t *out)
-{
-    const char *m = t->mask, *r = t->raw;
-    if (!m)
-        return;
-    size_t len = t->len, pos = 0, next;
-    bool go_block = false;
-    for (; pos < len; pos = next) {
-        size_t e = s_eol(r, pos, len);
-        next = e + 1;
-        size_t i = pos, a, n;
-        if (go_block) {
-            size_t p = s_skip_ws(m, pos, e);
-            if (p < e && m[p] == ')')
-                go_block = false;
-            else if (p < e && m[p] != ' ' && s_quoted(r, p, e, &a, &n))
-                s_list_add(out, r + a, n, NULL, 0);
-            continue;
-        }
-        if (pos == e || m[pos] == ' ' || m[pos] == '\t')
-            continue; /* indented, blank, or inside a comment */
-        switch (t->fam) {
-        case F_C:
-            if (r[i] != '#')
-                break;
-            i = s_skip_ws(r, i + 1, e);
-            if (s_kw(r, &i, e, "include") && i < e && (r[i] == '<' || r[i] == '"')) {
-                char close = r[i] == '<' ? '>' : '"';
-                const char *z = memchr(r + i + 1, close, e - i - 1);
-                if (z)
-                    s_list_add(out, r + i, (size_t)(z - r) - i + 1, NULL, 0);
-            }
-            break;
-        case F_PY:
-            if (s_kw(m, &i, e, "import")) {
-                while (i < e) { /* import a, b as c */
-                    n = 0;
-                    while (i + n < e && (s_is_ident(m[i + n]) || m[i + n] == '.'))
-                        n++;
-                    if (n)
-                        s_list_add(out, r + i, n, NULL, 0);
-                    const char *comma = memchr(m + i, ',', e - i);
-                    if (!comma)
-                        break;
-                    i = s_skip_ws(m, (size_t)(comma - m) + 1, e);
-                }
-            } else if (s_kw(m, &i, e, "from")) {
-                n = 0;
-                while (i + n < e && (s_is_ident(m[i + n]) || m[i + n] == '.'))
-                    n++;
-                if (n)
-                    s_list_add(out, r + i, n, NULL, 0);
-            }
-            break;
-        case F_GO:
-            if (s_kw(m, &i, e, "import")) {
-                if (i < e && m[i] == '(')
-                    go_block = true;
-                else if (s_quoted(r, i, e, &a, &n))
-                    s_list_add(out, r + a, n, NULL, 0);
-            }
-            break;
-        case F_RUST:
-            if (s_kw(m, &i, e, "pub") && i < e && m[i] == '(') {
-                size_t close = s_close_paren(m, i, e);
-                i = close ? s_skip_ws(m, close + 1, e) : e;
-            }
-            if (s_kw(m, &i, e, "use") || (s_kw(m, &i, e, "extern") && s_kw(m, &i, e, "crate"))) {
-                const char *semi = memchr(m + i, ';', e - i);
-                size_t z = semi ? (size_t)(semi - m) : e;
-                s_list_add(out, r + i, z - i, NULL, 0);
-            }
-            break;
-        case F_JS: {
-            const char *from = NULL;
-            if (s_kw(m, &i, e, "import") || s_kw(m, &i, e, "export") || m[pos] == '}') {
-                /* the last " from " on the line, else import "x" */
-                for (size_t k = pos; k + 6 <= e; k++)
-                    if (memcmp(m + k, "from", 4) == 0 && (k == pos || !s_is_ident(m[k - 1])) &&
-                        !s_is_ident(m[k + 4]))
-                        from = m + k + 4;
-                if (from && s_quoted(r, (size_t)(from - m), e, &a, &n))
-                    s_list_add(out, r + a, n, NULL, 0);
-                else if (!from && i < e && (m[i] == '"' || m[i] == '\'') &&
-                         s_quoted(r, i, e, &a, &n))
-                    s_list_add(out, r + a, n, NULL, 0);
-            } else {
-                const char *req = memmem(m + pos, e - pos, "require(", 8);
-                if (req && s_quoted(r, (size_t)(req - m) + 8, e, &a, &n))
-                    s_list_add(out, r + a, n, NULL, 0);
-            }
-            break;
-        }
-        default:
-            break;
-        }
-    }
-}
-
-/* ================================================================ members (class_doc) */
-
-static bool s_js_member_keyword(const char *s, size_t n)
-{
-    static const char *const kw[] = {"if",     "for",   "while", "switch", "catch",  "function",
-                                     "return", "super", "await", "new",    "typeof", NULL};
-    for (size_t k = 0; kw[k]; k++)
-        if (strlen(kw[k]) == n && memcmp(kw[k], s, n) == 0)
-            return true;
-    return false;
-}
-
-/* Methods (Python, JS/TS, Rust) at the class body's indentation, or (C/C++) the members
-   declared at depth 1 of the braces: *kind_out names what was found. */
-static void s_members(const s_text_t *t, long base_line, s_list_t *out, const char **what)
-{
-    const char *m = t->mask, *r = t->raw;
-    *what = "Methods";
-    if (!m)
-        return;
-    size_t len = t->len;
-    if (t->fam == F_C) {
-        *what = "Members";
-        int depth = 0;
-        bool opened = false; /* inside the type's own braces */
-        size_t pos = 0, next;
-        long no = 0;
-        for (; pos < len; pos = next, no++) {
-            size_t e = s_eol(m, pos, len);
-            next = e + 1;
-            int start_depth = depth;
-            for (size_t k = pos; k < e; k++)
-                depth += m[k] == '{' ? 1 : m[k] == '}' ? -1 : 0;
-            if (depth > 0)
-                opened = true;
-            else if (opened)
-                break; /* the type ends here; methods the analyzer appended follow */
-            if (start_depth != 1 || depth != 1)
-                continue;
-            size_t p = s_skip_ws(m, pos, e), z = e;
-            while (z > p && (m[z - 1] == ' ' || m[z - 1] == '\t' || m[z - 1] == '\r'))
-                z--;
-            if (z <= p || m[z - 1] != ';')
-                continue;
-            z--;
-            long line = base_line > 0 ? base_line + no : 0;
-            const char *fp = memmem(m + p, z - p, "(*", 2);
-            const char *paren = memchr(m + p, '(', z - p);
-            size_t a, n;
-            if (fp) { /* a function pointer: int (*name)(...) */
-                a = s_skip_ws(m, (size_t)(fp - m) + 2, z);
-                if ((n = s_ident_len(m, a, z)) > 0)
-                    s_list_add(out, r + a, n, "function pointer", line);
-            } else if (paren) { /* C++: a method declaration */
-                size_t q = (size_t)(paren - m);
-                while (q > p && (m[q - 1] == ' '))
-                    q--;
-                a = q;
-                while (a > p && (s_is_ident(m[a - 1]) || m[a - 1] == '~'))
-                    a--;
-                if (q > a && !s_is_keyword(m + a, q - a))
-                    s_list_add(out, r + a, q - a, "method", line);
-            } else { /* fields: "type a, *b, c[4] : 2" */
-                size_t seg = p;
-                while (seg < z) {
-                    const char *comma = memchr(m + seg, ',', z - seg);
-                    size_t se = comma ? (size_t)(comma - m) : z;
-                    size_t cut = se;
-                    for (size_t k = seg; k < se; k++)
-                        if (m[k] == '[' || m[k] == ':' || m[k] == '=') {
-                            cut = k;
-                            break;
-                        }
-                    while (cut > seg && !s_is_ident(m[cut - 1]))
-                        cut--;
-                    a = cut;
-                    while (a > seg && s_is_ident(m[a - 1]))
-                        a--;
-                    if (cut > a && !isdigit((unsigned char)m[a]))
-                        s_list_add(out, r + a, cut - a, "field", line);
-                    seg = se + 1;
-                }
-            }
-        }
-        return;
-    }
-    if (t->fam != F_PY && t->fam != F_JS && t->fam != F_RUST)
-        return;
-    size_t min_indent = (size_t)-1;
-    for (int pass = 0; pass < 2; pass++) {
-        size_t pos = 0, next;
-        long no = 0;
-        for (; pos < len; pos = next, no++) {
-            size_t e = s_eol(m, pos, len);
-            next = e + 1;
-            size_t p = s_skip_ws(m, pos, e);
-            size_t indent = p - pos;
-            if (indent == 0 || p >= e || (pass == 1 && indent != min_indent))
-                continue;
-            size_t i = p, n = 0;
-            const char *kind = NULL;
-            if (t->fam == F_PY) {
-                if (s_kw(m, &i, e, "def"))
-                    kind = "method";
-                else if (s_kw(m, &i, e, "async") && s_kw(m, &i, e, "def"))
-                    kind = "async method";
-            } else if (t->fam == F_RUST) {
-                for (int guard = 0; guard < 5; guard++) {
-                    if (s_kw(m, &i, e, "pub")) {
-                        if (i < e && m[i] == '(') {
-                            size_t close = s_close_paren(m, i, e);
-                            i = close ? s_skip_ws(m, close + 1, e) : e;
-                        }
-                    } else if (!(s_kw(m, &i, e, "async") || s_kw(m, &i, e, "unsafe") ||
-                                 s_kw(m, &i, e, "const"))) {
-                        break;
-                    }
-                }
-                if (s_kw(m, &i, e, "fn"))
-                    kind = "method";
-            } else { /* JS/TS: [modifiers] name(...) ... { */
-                static const char *const mods[] = {"static",   "async",    "get",       "set",
-                                                   "public",   "private",  "protected", "override",
-                                                   "readonly", "abstract", NULL};
-                for (int guard = 0; guard < 6; guard++) {
-                    bool any = false;
-                    for (size_t k = 0; mods[k] && !any; k++) {
-                        size_t j = i;
-                        if (s_kw(m, &j, e, mods[k]) && j < e && m[j] != '(') {
-                            i = j;
-                            any = true;
-                        }
-                    }
-                    if (!any)
-                        break;
-                }
-                if (i < e && (m[i] == '*' || m[i] == '#'))
-                    i++;
-                n = s_ident_len(m, i, e);
-                size_t j = s_skip_ws(m, i + n, e);
-                size_t z = e;
-                while (z > j && (m[z - 1] == ' ' || m[z - 1] == '\t' || m[z - 1] == '\r'))
-                    z--;
-                size_t op = j;
-                if (op < e && m[op] == '<') {
-                    const char *pp = memchr(m + op, '(', e - op);
-                    op = pp ? (size_t)(pp - m) : e;
-                }
-                size_t cl = op < e && m[op] == '(' ? s_close_paren(m, op, e) : 0;
-                bool body = cl ? memchr(m + cl, '{', e - cl) != NULL
-                               : (op < e && z > op && m[z - 1] == '('); /* params continue */
-                if (n && body && !s_js_member_keyword(m + i, n))
-                    kind = "method";
-            }
-            if (!kind || (n = s_ident_len(m, i, e)) == 0)
-                continue;
-            if (pass == 0) {
-                if (indent < min_indent)
-                    min_indent = indent;
-            } else {
-                s_list_add(out, r + i, n, kind, base_line > 0 ? base_line + no : 0);
-            }
-        }
-        if (min_indent == (size_t)-1)
-            return;
-    }
-}
-
-/* ================================================================ context helpers */
-
-/* The first line of s (bounded) as plain text. */
-static void s_put_line(cw_jbuf_t *b, const char *s, size_t max, bool line_start)
-{
-    size_t n = strnlen(s, max + 1);
-    const char *nl = memchr(s, '\n', n);
-    if (nl)
-        n = (size_t)(nl - s);
-    s_put_textn(b, s, n, max, line_start);
-}
-
-static const char *s_base(const char *path)
-{
-    const char *slash = path ? strrchr(path, '/') : NULL;
-    return slash ? slash + 1 : (path ? path : "");
-}
-
-/* ================================================================ sections */
-
-static void s_purpose_sentence(cw_jbuf_t *b, const char *sentence)
-{
-    cw_jbuf_raw(b, "### Purpose\n\n");
-    s_put_text(b, sentence, OFFLINE_MAX_SENTENCE, true);
-}
-
-static void s_location(cw_jbuf_t *b, const cw_gen_target_t *t)
-{
-    cw_jbuf_raw(b, "\n\nDefined in ");
-    s_code(b, t->file, OFFLINE_MAX_ITEM);
-    s_printf(b, ", lines %ld-%ld", t->start_line, t->end_line);
-    if (t->repo && *t->repo) {
-        cw_jbuf_raw(b, " of the ");
-        s_put_inline(b, t->repo, OFFLINE_MAX_ITEM);
-        cw_jbuf_raw(b, " repository");
-    }
-    cw_jbuf_raw(b, ".");
-}
-
-static bool s_calls_itself(const cw_gen_target_t *t, const s_text_t *src)
+bool cw_offline_recursive(const cw_gen_target_t *t)
 {
     const char *name = t->name;
-    if (!name || !*name)
+    if (!name || !*name || t->doc_type == CW_DOC_CLASS)
         return false;
     for (size_t i = 0; i < t->call_count; i++) {
         const char *c = t->calls[i];
         if (strcmp(c, name) == 0)
             return true;
         const char *dot = strrchr(c, '.');
-        if (dot && strcmp(dot + 1, name) == 0 &&
-            ((size_t)(dot - c) == 4 && (strncmp(c, "self", 4) == 0 || strncmp(c, "this", 4) == 0)))
+        if (dot && strcmp(dot + 1, name) == 0 && (size_t)(dot - c) == 4 &&
+            (strncmp(c, "self", 4) == 0 || strncmp(c, "this", 4) == 0))
             return true;
     }
-    /* the definition itself is one occurrence */
-    return t->call_count == 0 && s_count_token(src->mask, src->len, name, true, NULL) >= 2;
+    return false;
 }
 
-/* ---------------------------------------------------------------- security */
-
-typedef struct {
-    const char *tok;
-    unsigned fams;
-    bool call;
-    const char *why;
-} s_flag_t;
-
-#define FM_C FM(F_C)
-#define FM_PY FM(F_PY)
-#define FM_JS FM(F_JS)
-static const s_flag_t s_sensitive[] = {
-    {"system", FM_C | FM(F_OTHER), true, "runs a shell command"},
-    {"os.system", FM_PY, true, "runs a shell command"},
-    {"popen", FM_C, true, "runs a shell command"},
-    {"os.popen", FM_PY, true, "runs a shell command"},
-    {"execl", FM_C | FM_PY, true, "replaces the process with another program"},
-    {"execlp", FM_C | FM_PY, true, "replaces the process with another program"},
-    {"execle", FM_C | FM_PY, true, "replaces the process with another program"},
-    {"execv", FM_C | FM_PY, true, "replaces the process with another program"},
-    {"execvp", FM_C | FM_PY, true, "replaces the process with another program"},
-    {"execve", FM_C | FM_PY, true, "replaces the process with another program"},
-    {"execvpe", FM_C | FM_PY, true, "replaces the process with another program"},
-    {"posix_spawn", FM_C, true, "starts a program"},
-    {"posix_spawnp", FM_C, true, "starts a program"},
-    {"subprocess", FM_PY, false, "starts processes"},
-    {"child_process", FM_JS, false, "starts processes"},
-    {"execSync", FM_JS, true, "runs a shell command"},
-    {"spawnSync", FM_JS, true, "starts a program"},
-    {"exec.Command", FM(F_GO), true, "starts a program"},
-    {"Command::new", FM(F_RUST), true, "starts a program"},
-    {"eval", FM_PY | FM_JS, true, "evaluates code given as text"},
-    {"exec", FM_PY, true, "executes code given as text"},
-    {"strcpy", FM_C, true, "copies a string without a bound on the destination"},
-    {"strcat", FM_C, true, "appends a string without a bound on the destination"},
-    {"stpcpy", FM_C, true, "copies a string without a bound on the destination"},
-    {"wcscpy", FM_C, true, "copies a string without a bound on the destination"},
-    {"wcscat", FM_C, true, "appends a string without a bound on the destination"},
-    {"sprintf", FM_C, true, "formats into a buffer without a bound"},
-    {"vsprintf", FM_C, true, "formats into a buffer without a bound"},
-    {"gets", FM_C, true, "reads a line without a bound"},
-    {"alloca", FM_C, true, "allocates a run-time size on the stack"},
-    {"mktemp", FM_C | FM_PY, true, "makes a predictable temporary file name"},
-    {"tmpnam", FM_C, true, "makes a predictable temporary file name"},
-    {"tempnam", FM_C, true, "makes a predictable temporary file name"},
-    {"pickle.load", FM_PY, true, "deserialises data into objects"},
-    {"pickle.loads", FM_PY, true, "deserialises data into objects"},
-    {"marshal.loads", FM_PY, true, "deserialises data into objects"},
-    {"shelve.open", FM_PY, true, "deserialises data into objects"},
-    {"yaml.load", FM_PY, true, "deserialises data into objects (not safe_load)"},
-    {"yaml.unsafe_load", FM_PY, true, "deserialises data into objects"},
-    {"jsonpickle.decode", FM_PY, true, "deserialises data into objects"},
-    {"innerHTML", FM_JS, false, "inserts HTML"},
-    {"outerHTML", FM_JS, false, "inserts HTML"},
-    {"dangerouslySetInnerHTML", FM_JS, false, "inserts HTML"},
-    {"document.write", FM_JS, true, "inserts HTML"},
-    {"unsafe", FM(F_RUST) | FM(F_GO), false, "bypasses the language's memory-safety checks"},
-};
-
-static const struct {
-    const char *tok;
-    unsigned fams;
-} s_opens[] = {
-    {"fopen", FM_C},
-    {"freopen", FM_C},
-    {"open", FM_C | FM_PY},
-    {"openat", FM_C},
-    {"creat", FM_C},
-    {"os.Open", FM(F_GO)},
-    {"os.OpenFile", FM(F_GO)},
-    {"os.Create", FM(F_GO)},
-    {"os.ReadFile", FM(F_GO)},
-    {"File::open", FM(F_RUST)},
-    {"File::create", FM(F_RUST)},
-    {"readFile", FM_JS},
-    {"readFileSync", FM_JS},
-    {"writeFile", FM_JS},
-    {"writeFileSync", FM_JS},
-    {"createReadStream", FM_JS},
-};
-
-static void s_security(cw_jbuf_t *b, const cw_gen_target_t *t, const s_text_t *src)
+static long s_lines(const cw_gen_target_t *t)
 {
-    cw_jbuf_raw(b, "\n\n### Security angle\n\nA keyword scan, not a review: calls and "
-                   "constructs that commonly deserve a second look, found in this code "
-                   "(comments left out).\n");
-    unsigned fam = FM(src->fam);
-    size_t found = 0;
-    const char *m = src->mask;
-    for (size_t k = 0; k < sizeof(s_sensitive) / sizeof(s_sensitive[0]); k++) {
-        const s_flag_t *f = &s_sensitive[k];
-        if (!(f->fams & fam))
-            continue;
-        size_t first = 0;
-        size_t n = s_count_token(m, src->len, f->tok, f->call, &first);
-        bool in_calls = false;
-        for (size_t i = 0; n == 0 && i < t->call_count; i++)
-            if (strcmp(t->calls[i], f->tok) == 0)
-                in_calls = true;
-        if (n == 0 && !in_calls)
-            continue;
-        cw_jbuf_raw(b, "\n- ");
-        s_code(b, f->tok, 64);
-        cw_jbuf_raw(b, " ");
-        cw_jbuf_raw(b, f->why);
-        if (n > 0)
-            s_printf(b, " (line %ld)", t->start_line + s_line_of(src->raw, first) - 1);
-        found++;
-    }
-    /* opening a path that comes from a parameter */
-    size_t budget = OFFLINE_SCAN_MAX;
-    for (size_t k = 0; m && k < sizeof(s_opens) / sizeof(s_opens[0]); k++) {
-        if (!(s_opens[k].fams & fam))
-            continue;
-        size_t tl = strlen(s_opens[k].tok);
-        bool reported = false;
-        for (size_t i = 0; i + tl <= src->len && !reported; i++) {
-            if (!s_token_at(m, src->len, i, s_opens[k].tok, tl, true))
-                continue;
-            size_t open = s_skip_ws(m, i + tl, src->len);
-            size_t close = s_close_paren_b(m, open, src->len, &budget);
-            if (!close)
-                continue;
-            for (size_t p = 0; p < t->parameter_count && p < 16 && !reported; p++) {
-                const char *pn = t->parameters[p];
-                if (!*pn || strlen(pn) > 64 || strcmp(pn, "self") == 0 || strcmp(pn, "this") == 0 ||
-                    strcmp(pn, "cls") == 0)
-                    continue;
-                if (s_count_token(m + open, close - open, pn, false, NULL) > 0) {
-                    cw_jbuf_raw(b, "\n- ");
-                    s_code(b, s_opens[k].tok, 64);
-                    cw_jbuf_raw(b, " opens a path built from the parameter ");
-                    s_code(b, pn, 64);
-                    s_printf(b, " (line %ld)", t->start_line + s_line_of(src->raw, i) - 1);
-                    reported = true;
-                    found++;
-                }
-            }
-        }
-    }
-    /* SQL text inside string literals */
-    static const char *const sql[] = {"SELECT ",     "INSERT INTO", "UPDATE ",
-                                      "DELETE FROM", "DROP TABLE",  NULL};
-    bool sql_found = false;
-    for (size_t k = 0; m && sql[k] && !sql_found; k++) {
-        size_t n = strlen(sql[k]);
-        for (const char *p = src->raw;
-             (p = memmem(p, src->len - (size_t)(p - src->raw), sql[k], n)) != NULL; p++) {
-            if (m[p - src->raw] == S_STRCHAR) {
-                cw_jbuf_raw(b, "\n- SQL text in a string literal (");
-                s_code(b, sql[k], 16);
-                s_printf(b, ", line %ld): check how values reach the query",
-                         t->start_line + s_line_of(src->raw, (size_t)(p - src->raw)) - 1);
-                sql_found = true;
-                found++;
-                break;
-            }
-        }
-    }
-    if (found == 0)
-        cw_jbuf_raw(b, "\nNothing from the usual list (shell and program execution, eval, "
-                       "unbounded string copies, unsafe deserialisation, SQL text, opening a "
-                       "path taken from a parameter) appears.");
+    return t->end_line >= t->start_line && t->start_line > 0 ? t->end_line - t->start_line + 1 : 0;
 }
 
-/* ---------------------------------------------------------------- performance */
-
-typedef struct {
-    const char *tok;
-    unsigned fams;
-    bool call;
-} s_tok_t;
-
-static void s_count_list(cw_jbuf_t *b, const s_text_t *src, const s_tok_t *toks, size_t n,
-                         const char *label, const char *none)
+static size_t s_members_of(const cw_gen_member_t *m, size_t n, const char *kind)
 {
-    unsigned fam = FM(src->fam);
-    bool any = false;
-    for (size_t k = 0; k < n; k++) {
-        if (!(toks[k].fams & fam))
-            continue;
-        size_t c = s_count_token(src->mask, src->len, toks[k].tok, toks[k].call, NULL);
-        if (!c)
-            continue;
-        cw_jbuf_raw(b, any ? ", " : "\n- ");
-        if (!any) {
-            cw_jbuf_raw(b, label);
-            cw_jbuf_raw(b, ": ");
-        }
-        s_code(b, toks[k].tok, 64);
-        s_printf(b, " %zu", c);
-        any = true;
-    }
-    if (!any && none) {
-        cw_jbuf_raw(b, "\n- ");
-        cw_jbuf_raw(b, none);
-    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += s_is(m[i].kind, kind);
+    return k;
 }
 
-static void s_performance(cw_jbuf_t *b, const cw_gen_target_t *t, const s_text_t *src)
+/* " (lines 10-30)" / " (line 10)", as the header's Lines */
+static void s_span(cw_jbuf_t *b, const cw_gen_target_t *t)
 {
-    cw_jbuf_raw(b, "\n\n### Performance angle\n\nCounted in the source with comments and "
-                   "strings left out (a keyword count, not a measurement):\n");
-    static const s_tok_t loops[] = {{"for", FM_ALL, false},
-                                    {"while", FM_ALL & ~FM(F_GO), false},
-                                    {"do", FM_C | FM_JS, false},
-                                    {"loop", FM(F_RUST), false}};
-    size_t total = 0;
-    for (size_t k = 0; k < sizeof(loops) / sizeof(loops[0]); k++)
-        if (loops[k].fams & FM(src->fam))
-            total += s_count_token(src->mask, src->len, loops[k].tok, false, NULL);
-    if (total == 0)
-        cw_jbuf_raw(b, "\n- Loops: none (no loop keyword)");
+    if (t->start_line <= 0 || t->end_line < t->start_line)
+        return;
+    if (t->end_line == t->start_line)
+        cw_md_printf(b, " (line %ld)", t->start_line);
     else
-        s_count_list(b, src, loops, sizeof(loops) / sizeof(loops[0]), "Loop keywords", NULL);
-    static const s_tok_t allocs[] = {
-        {"malloc", FM_C, true},
-        {"calloc", FM_C, true},
-        {"realloc", FM_C, true},
-        {"strdup", FM_C, true},
-        {"strndup", FM_C, true},
-        {"asprintf", FM_C, true},
-        {"vasprintf", FM_C, true},
-        {"aligned_alloc", FM_C, true},
-        {"append", FM_PY | FM(F_GO), true},
-        {"extend", FM_PY, true},
-        {"insert", FM_PY, true},
-        {"copy", FM_PY, true},
-        {"deepcopy", FM_PY, true},
-        {"make", FM(F_GO), true},
-        {"new", FM(F_GO), true},
-        {"Vec::new", FM(F_RUST), true},
-        {"Vec::with_capacity", FM(F_RUST), true},
-        {"vec!", FM(F_RUST), false},
-        {"Box::new", FM(F_RUST), true},
-        {"String::new", FM(F_RUST), true},
-        {"String::from", FM(F_RUST), true},
-        {"to_string", FM(F_RUST), true},
-        {"to_owned", FM(F_RUST), true},
-        {"clone", FM(F_RUST), true},
-        {"collect", FM(F_RUST), true},
-        {"format!", FM(F_RUST), false},
-        {"push", FM(F_RUST) | FM_JS, true},
-        {"new", FM_JS, false},
-        {"concat", FM_JS, true},
-    };
-    s_count_list(b, src, allocs, sizeof(allocs) / sizeof(allocs[0]), "Allocation and growth calls",
-                 "Allocation and growth calls: none from the usual list");
-    static const s_tok_t sorts[] = {{"qsort", FM_C, true},
-                                    {"sort", FM_PY | FM_JS | FM(F_RUST), true},
-                                    {"sorted", FM_PY, true},
-                                    {"sort_by", FM(F_RUST), true},
-                                    {"sort.Slice", FM(F_GO), true}};
-    s_count_list(b, src, sorts, sizeof(sorts) / sizeof(sorts[0]), "Sorting", NULL);
-    static const s_tok_t io[] = {
-        {"fopen", FM_C, true},          {"fread", FM_C, true},
-        {"fwrite", FM_C, true},         {"fgets", FM_C, true},
-        {"read", FM_C, true},           {"write", FM_C, true},
-        {"recv", FM_C, true},           {"send", FM_C, true},
-        {"open", FM_PY, true},          {"sleep", FM_C, true},
-        {"usleep", FM_C, true},         {"nanosleep", FM_C, true},
-        {"time.sleep", FM_PY, true},    {"thread::sleep", FM(F_RUST), true},
-        {"time.Sleep", FM(F_GO), true},
-    };
-    s_count_list(b, src, io, sizeof(io) / sizeof(io[0]), "I/O and waits", NULL);
-    if (s_calls_itself(t, src))
-        cw_jbuf_raw(b, "\n- It calls itself (recursion).");
+        cw_md_printf(b, " (lines %ld-%ld)", t->start_line, t->end_line);
 }
 
-/* ---------------------------------------------------------------- til */
-
-static void s_til(cw_jbuf_t *b, const cw_gen_target_t *t, const s_text_t *src, const char *name)
+/* " of the X repository" (after a file), " in the X repository" (after anything else) */
+static void s_repo_at(cw_jbuf_t *b, const cw_gen_target_t *t, const char *prep)
 {
-    cw_jbuf_raw(b, "\n\n### Today I learned\n\n");
-    size_t yields = (src->fam == F_PY || src->fam == F_JS)
-                        ? s_count_token(src->mask, src->len, "yield", false, NULL)
-                        : 0;
-    size_t gotos = src->fam == F_C ? s_count_token(src->mask, src->len, "goto", false, NULL) : 0;
-    s_code(b, name, OFFLINE_MAX_ITEM);
-    if (s_calls_itself(t, src)) {
-        cw_jbuf_raw(b, " calls itself: it is recursive.");
-    } else if (yields > 0) {
-        s_printf(b, " contains `yield` (%zu times): it is a generator.", yields);
-    } else if (t->decorator_count > 0) {
-        cw_jbuf_raw(b, " is decorated with ");
-        s_code(b, t->decorators[0], OFFLINE_MAX_ITEM);
-        if (t->decorator_count > 1)
-            s_printf(b, " and %zu more", t->decorator_count - 1);
-        cw_jbuf_raw(b, ".");
-    } else if (t->is_async) {
-        cw_jbuf_raw(b, " is declared `async`.");
-    } else if (gotos > 0) {
-        if (gotos == 1)
-            cw_jbuf_raw(b, " uses `goto` once.");
-        else
-            s_printf(b, " uses `goto` %zu times.", gotos);
-    } else if (t->complexity >= 10 && t->nloc > 0) {
-        double per = t->nloc / (t->complexity - 1);
-        s_printf(b,
-                 " has a cyclomatic complexity of %.0f in %ld lines of code: about one "
-                 "decision point every %.1f lines.",
-                 t->complexity, t->nloc, per);
-    } else if (t->nesting >= 4) {
-        s_printf(b, " nests blocks %ld levels deep.", t->nesting);
-    } else if (t->params >= 5) {
-        s_printf(b, " takes %ld parameters.", t->params);
-    } else if (t->call_count > 0) {
-        s_printf(b, " calls %zu other function%s; the first listed is ", t->call_count,
-                 t->call_count == 1 ? "" : "s");
-        s_code(b, t->calls[0], OFFLINE_MAX_ITEM);
-        cw_jbuf_raw(b, ".");
-    } else {
-        long span = t->end_line >= t->start_line ? t->end_line - t->start_line + 1 : 0;
-        s_printf(b, " makes no calls: all its work happens in its %ld lines.", span);
+    if (t->repo && *t->repo) {
+        cw_jbuf_raw(b, prep);
+        cw_jbuf_raw(b, " the ");
+        cw_md_text(b, t->repo, CW_MD_ITEM, false);
+        cw_jbuf_raw(b, " repository");
     }
 }
 
-/* ================================================================ per kind */
+static void s_repo(cw_jbuf_t *b, const cw_gen_target_t *t)
+{
+    s_repo_at(b, t, " of");
+}
+
+static void s_heading(cw_jbuf_t *b, const char *title)
+{
+    if (b->len > 0)
+        cw_jbuf_raw(b, "\n\n");
+    cw_jbuf_raw(b, "### ");
+    cw_jbuf_raw(b, title);
+    cw_jbuf_raw(b, "\n\n");
+}
+
+/* "### Purpose": the docstring's first paragraph, or that there is none */
+static void s_purpose(cw_jbuf_t *b, const cw_gen_target_t *t, const char *what, const char *name,
+                      const char *fallback)
+{
+    s_heading(b, "Purpose");
+    if (cw_md_paragraph(b, t->docstring, CW_MD_PARA))
+        return;
+    cw_md_code(b, name, CW_MD_ITEM);
+    cw_jbuf_raw(b, " has no ");
+    cw_jbuf_raw(b, what);
+    cw_jbuf_raw(b, ", so ");
+    cw_jbuf_raw(b, fallback);
+}
+
+/* a list of members or definitions: "- `name` (kind, line N): `signature`" */
+static void s_member_list(cw_jbuf_t *b, const cw_gen_member_t *m, size_t n, size_t shown)
+{
+    size_t k = n < shown ? n : shown;
+    for (size_t i = 0; i < k; i++) {
+        cw_jbuf_raw(b, i ? "\n- " : "- ");
+        cw_md_code(b, m[i].name, CW_MD_ITEM);
+        cw_jbuf_raw(b, " (");
+        cw_md_text(b, m[i].kind, 32, false);
+        if (m[i].line > 0)
+            cw_md_printf(b, ", line %ld", m[i].line);
+        cw_jbuf_raw(b, ")");
+        if (m[i].signature && strcmp(m[i].signature, m[i].name) != 0) {
+            cw_jbuf_raw(b, ": ");
+            cw_md_code(b, m[i].signature, CW_MD_SIG);
+        }
+    }
+    if (n > k)
+        cw_md_printf(b, "\n- ... and %zu more", n - k);
+}
+
+/* a kind as a noun, singular or plural: "class" -> "classes", "property" -> "properties" */
+static void s_noun(cw_jbuf_t *b, const char *kind, size_t n)
+{
+    static const struct {
+        const char *kind, *one, *many;
+    } nouns[] = {{"embedded", "embedded field", "embedded fields"},
+                 {"static", "static item", "static items"},
+                 {"impl", "impl block", "impl blocks"}};
+    for (size_t i = 0; i < sizeof nouns / sizeof nouns[0]; i++)
+        if (s_is(kind, nouns[i].kind)) {
+            cw_jbuf_raw(b, n == 1 ? nouns[i].one : nouns[i].many);
+            return;
+        }
+    char word[40];
+    snprintf(word, sizeof word, "%.32s", kind ? kind : "definition");
+    size_t l = strlen(word);
+    if (n != 1 && l > 0) {
+        if (word[l - 1] == 's' || word[l - 1] == 'x')
+            snprintf(word + l, sizeof word - l, "es");
+        else if (l > 1 && word[l - 1] == 'y' && !strchr("aeiou", word[l - 2]))
+            snprintf(word + l - 1, sizeof word - l + 1, "ies");
+        else
+            snprintf(word + l, sizeof word - l, "s");
+    }
+    cw_md_text(b, word, sizeof word, false);
+}
+
+/* "3 functions, 2 classes and 1 constant" over the kinds of a list (members of kind `skip`
+   left out), in order of first appearance; returns the number of kinds */
+static size_t s_kind_counts(cw_jbuf_t *b, const cw_gen_member_t *m, size_t n, const char *skip)
+{
+    const char *kinds[24];
+    size_t counts[24], k = 0, other = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (skip && s_is(m[i].kind, skip))
+            continue;
+        size_t j = 0;
+        while (j < k && !s_is(kinds[j], m[i].kind))
+            j++;
+        if (j == k) {
+            if (k == 24) {
+                other++;
+                continue;
+            }
+            kinds[k] = m[i].kind;
+            counts[k++] = 0;
+        }
+        counts[j]++;
+    }
+    size_t parts = k + (other > 0);
+    for (size_t j = 0; j < parts; j++) {
+        if (j > 0)
+            cw_jbuf_raw(b, j + 1 == parts ? " and " : ", ");
+        if (j == k) {
+            cw_md_printf(b, "%zu other definitions", other);
+            break;
+        }
+        cw_md_printf(b, "%zu ", counts[j]);
+        s_noun(b, kinds[j], counts[j]);
+    }
+    return parts;
+}
+
+/* ================================================================ functions */
+
+static bool s_dynamic(const char *language)
+{
+    return s_is(language, "python") || s_is(language, "javascript") ||
+           s_is(language, "typescript") || s_is(language, "tsx");
+}
+
+static void s_parameters(cw_jbuf_t *b, const cw_gen_target_t *t)
+{
+    size_t real = cw_offline_real_params(t);
+    bool has_self = t->parameter_count > real;
+    if (real == 0) {
+        cw_jbuf_raw(b, has_self ? "It takes no arguments besides " : "It takes no arguments.");
+        if (has_self) {
+            cw_md_code(b, t->parameters[0].name, 32);
+            cw_jbuf_raw(b, ".");
+        }
+        return;
+    }
+    cw_jbuf_raw(b, "It takes ");
+    cw_md_count(b, (long)real, "argument", "arguments");
+    if (has_self) {
+        cw_jbuf_raw(b, " besides ");
+        cw_md_code(b, t->parameters[0].name, 32);
+    }
+    cw_jbuf_raw(b, ":\n");
+    size_t shown = 0;
+    for (size_t i = has_self ? 1 : 0; i < t->parameter_count && shown < CW_MD_SHOWN; i++) {
+        const cw_gen_param_t *p = &t->parameters[i];
+        cw_jbuf_raw(b, "\n- ");
+        cw_md_code(b, *p->name ? p->name : "(unnamed)", CW_MD_ITEM);
+        if (p->type) {
+            cw_jbuf_raw(b, ": ");
+            cw_md_code(b, p->type, CW_MD_SIG);
+        }
+        if (p->dflt) {
+            cw_jbuf_raw(b, ", default ");
+            cw_md_code(b, p->dflt, CW_MD_SIG);
+        }
+        shown++;
+    }
+    if (real > shown)
+        cw_md_printf(b, "\n- ... and %zu more", real - shown);
+}
+
+static void s_returns(cw_jbuf_t *b, const cw_gen_target_t *t)
+{
+    if (t->return_type) {
+        cw_jbuf_raw(b, "It returns ");
+        cw_md_code(b, t->return_type, CW_MD_SIG);
+        cw_jbuf_raw(b, ".");
+    } else if (s_dynamic(t->language)) {
+        cw_jbuf_raw(b, "Its return type is not annotated");
+        if (t->body.present && t->body.returns == 0)
+            cw_jbuf_raw(b, ", and it has no `return` statement: callers get nothing back");
+        cw_jbuf_raw(b, ".");
+    } else if (s_is(t->language, "go") || s_is(t->language, "rust")) {
+        cw_jbuf_raw(b, "It returns nothing.");
+    }
+}
+
+/* what the body holds, as one sentence (nothing when the analyzer did not count) */
+static void s_body_sentence(cw_jbuf_t *b, const cw_gen_target_t *t)
+{
+    const cw_gen_body_t *y = &t->body;
+    if (!y->present)
+        return;
+    cw_jbuf_raw(b, " Its body has ");
+    if (y->loops == 0)
+        cw_jbuf_raw(b, "no loops");
+    else {
+        cw_md_count(b, y->loops, "loop", "loops");
+        if (y->loop_depth > 1)
+            cw_md_printf(b, " (nested %ld deep)", y->loop_depth);
+    }
+    struct {
+        long n;
+        const char *one, *many;
+    } parts[] = {{y->returns, "`return`", "`return`s"},
+                 {y->raises, "place that raises an error", "places that raise errors"},
+                 {y->catches, "error handler", "error handlers"},
+                 {y->yields, "`yield`", "`yield`s"},
+                 {y->awaits, "`await`", "`await`s"},
+                 {y->gotos, "`goto`", "`goto`s"},
+                 {y->unsafe, "`unsafe` block", "`unsafe` blocks"}};
+    size_t n = sizeof parts / sizeof parts[0], last = 0, any = 0;
+    for (size_t i = 0; i < n; i++)
+        if (parts[i].n > 0) {
+            last = i;
+            any++;
+        }
+    for (size_t i = 0; i < n; i++) {
+        if (parts[i].n <= 0)
+            continue;
+        cw_jbuf_raw(b, i == last ? (any > 1 ? " and " : " and ") : ", ");
+        cw_md_count(b, parts[i].n, parts[i].one, parts[i].many);
+    }
+    cw_jbuf_raw(b, ".");
+}
+
+static void s_metrics_sentence(cw_jbuf_t *b, const cw_gen_target_t *t)
+{
+    cw_md_printf(b, " Its cyclomatic complexity is %.1f", t->complexity);
+    if (t->nloc >= 0)
+        cw_md_printf(b, " over %ld lines of code", t->nloc);
+    if (t->nesting > 0)
+        cw_md_printf(b, ", with blocks nested %ld deep", t->nesting);
+    cw_jbuf_raw(b, ".");
+}
+
+/* "### What to watch for": the points that stand out, or that none does */
+typedef struct {
+    cw_jbuf_t *b;
+    int count;
+} s_watch_t;
+
+static void s_watch(s_watch_t *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_watch(s_watch_t *w, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    cw_jbuf_raw(w->b, w->count++ ? "\n- " : "- ");
+    cw_jbuf_raw(w->b, buf);
+}
+
+/* what the language calls the text that documents a definition */
+static const char *s_doc_word(const cw_gen_target_t *t)
+{
+    return s_is(t->language, "python") ? "docstring" : "doc comment";
+}
+
+static void s_function_watch(cw_jbuf_t *b, const cw_gen_target_t *t)
+{
+    s_heading(b, "What to watch for");
+    s_watch_t w = {b, 0};
+    const cw_gen_body_t *y = &t->body;
+    if (t->complexity >= 20)
+        s_watch(&w,
+                "A cyclomatic complexity of %.1f is high: there are at least that many paths "
+                "through it, each worth a test, and splitting it would make it easier to "
+                "change.",
+                t->complexity);
+    else if (t->complexity >= 10)
+        s_watch(&w,
+                "A cyclomatic complexity of %.1f means many paths through the code: each "
+                "branch needs its own test case.",
+                t->complexity);
+    if (t->nesting >= 4)
+        s_watch(&w, "Blocks nested %ld deep make the innermost branches hard to follow.",
+                t->nesting);
+    size_t real = cw_offline_real_params(t);
+    if (real >= 5)
+        s_watch(&w,
+                "With %zu arguments, callers must get their order right; grouping related "
+                "ones would make calls clearer.",
+                real);
+    if (cw_offline_recursive(t))
+        s_watch(&w, "It calls itself: deep or cyclic input can exhaust the stack.");
+    if (y->loop_depth >= 2)
+        s_watch(&w, "Loops nested %ld deep: the work grows with the product of their sizes.",
+                y->loop_depth);
+    if (y->raises > 0)
+        s_watch(&w, "It can raise an error in %ld %s: callers have to be ready for it.", y->raises,
+                y->raises == 1 ? "place" : "places");
+    if (y->catches > 0)
+        s_watch(&w, "It handles errors itself (%ld %s): check that none is silently swallowed.",
+                y->catches, y->catches == 1 ? "handler" : "handlers");
+    if (y->gotos > 0)
+        s_watch(&w, "It jumps with `goto` (%ld): follow each jump before changing the flow.",
+                y->gotos);
+    if (y->unsafe > 0)
+        s_watch(&w, "It has %ld `unsafe` %s, where the compiler does not check memory safety.",
+                y->unsafe, y->unsafe == 1 ? "block" : "blocks");
+    if (y->yields > 0)
+        s_watch(&w, "It is a generator: nothing in it runs until the caller iterates over it.");
+    if (t->is_async || y->awaits > 0)
+        s_watch(&w, "It is asynchronous: other tasks can run at each `await`, so shared state "
+                    "may change in between.");
+    if (!t->docstring)
+        s_watch(&w, "It has no %s: what it expects and returns is written nowhere but in the code.",
+                s_doc_word(t));
+    if (w.count == 0)
+        cw_md_printf(b,
+                     "Nothing stands out: its complexity and nesting are moderate, it uses no "
+                     "risky construct, and it has a %s.",
+                     s_doc_word(t));
+}
 
 static void s_function_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *name)
 {
-    int fam = s_family(t->language);
-    s_text_t src;
-    s_text_init(&src, t->source, fam);
+    const char *lang = cw_md_language(t->language);
+    s_purpose(b, t, s_doc_word(t), name,
+              "its name, its signature and the calls it makes are the best guide to what it "
+              "does.");
 
-    char sentence[OFFLINE_MAX_SENTENCE + 1] = "";
-    if (t->docstring)
-        s_first_sentence(t->docstring, sentence, sizeof(sentence));
-    if (!*sentence)
-        s_leading_comment(src.raw, src.len, fam, sentence, sizeof(sentence));
-    if (*sentence) {
-        s_purpose_sentence(b, sentence);
-    } else {
-        cw_jbuf_raw(b, "### Purpose\n\n");
-        s_code(b, name, OFFLINE_MAX_ITEM);
-        cw_jbuf_raw(b, " is a ");
-        if (t->language && *t->language) {
-            s_put_inline(b, t->language, 32);
-            cw_jbuf_raw(b, " ");
-        }
-        cw_jbuf_raw(b, "function without a docstring.");
+    s_heading(b, "How to use it");
+    cw_md_code(b, name, CW_MD_ITEM);
+    cw_jbuf_raw(b, " is ");
+    bool method = t->class_name || s_is(t->kind, "method");
+    const char *what = method ? "method" : "function";
+    cw_jbuf_raw(b, t->is_async ? "an async " : "a ");
+    cw_md_text(b, lang, 32, false);
+    cw_jbuf_raw(b, " ");
+    cw_jbuf_raw(b, what);
+    if (t->class_name) {
+        cw_jbuf_raw(b, " of ");
+        cw_md_code(b, t->class_name, CW_MD_ITEM);
     }
-    s_location(b, t);
-
-    if (t->signature && *t->signature) {
-        cw_jbuf_raw(b, "\n\n### Signature\n\n```");
-        s_put_inline(b, t->language, 32);
-        cw_jbuf_raw(b, "\n");
-        /* the signature may span lines; keep them but never let it close the fence */
-        size_t len = strnlen(t->signature, OFFLINE_MAX_SIGNATURE + 1);
-        size_t n = cw_utf8_prefix(t->signature, len, OFFLINE_MAX_SIGNATURE);
-        char *sig = strndup(t->signature, n);
-        if (sig) {
-            for (char *p = sig; *p; p++)
-                if (*p == '`')
-                    *p = '\'';
-                else if (*p == '\r' || (*p != '\n' && (unsigned char)*p < 0x20))
-                    *p = ' ';
-            cw_jbuf_raw(b, sig);
-            free(sig);
-        }
-        cw_jbuf_raw(b, "\n```");
+    cw_jbuf_raw(b, " in ");
+    cw_md_code(b, t->file, CW_MD_ITEM);
+    s_span(b, t);
+    s_repo(b, t);
+    cw_jbuf_raw(b, ".");
+    if (t->decorator_count > 0) {
+        cw_jbuf_raw(b, " It is decorated with ");
+        cw_md_code_list(b, t->decorators, t->decorator_count, 8);
+        cw_jbuf_raw(b, ".");
     }
+    if (t->signature) {
+        cw_jbuf_raw(b, "\n\n");
+        cw_md_fence(b, t->language, t->signature, 2000);
+    }
+    if (t->has_parameters) {
+        cw_jbuf_raw(b, "\n\n");
+        s_parameters(b, t);
+    }
+    cw_jbuf_raw(b, "\n\n");
+    s_returns(b, t);
     if (t->is_async)
-        cw_jbuf_raw(b, "\n\nIt is declared `async`.");
+        cw_jbuf_raw(b, " It is declared `async`: callers await its result.");
 
-    if (t->parameter_count)
-        s_list(b, "Parameters", t->parameters, t->parameter_count);
-    else if (t->parameters || t->params == 0)
-        cw_jbuf_raw(b, "\n\n### Parameters\n\nNone.");
+    s_heading(b, "How it works");
+    if (t->call_count == 0) {
+        cw_jbuf_raw(b, "It calls no other function.");
+    } else {
+        cw_jbuf_raw(b, "It calls ");
+        cw_md_code_list(b, t->calls, t->call_count, 12);
+        cw_jbuf_raw(b, ".");
+    }
+    s_body_sentence(b, t);
+    s_metrics_sentence(b, t);
+    if (cw_offline_recursive(t))
+        cw_jbuf_raw(b, " It is recursive: it calls itself.");
 
-    cw_jbuf_raw(b, "\n\n### Complexity\n");
-    s_printf(b, "\n- Cyclomatic complexity: %.1f", t->complexity);
-    long span = t->end_line >= t->start_line ? t->end_line - t->start_line + 1 : 0;
-    s_printf(b, "\n- Lines: %ld", span);
-    if (t->nloc >= 0)
-        s_printf(b, " (%ld lines of code)", t->nloc);
-    if (t->nesting >= 0)
-        s_printf(b, "\n- Maximum nesting depth: %ld", t->nesting);
-    if (t->params >= 0)
-        s_printf(b, "\n- Parameter count: %ld", t->params);
-
-    if (t->call_count)
-        s_list(b, "Calls", t->calls, t->call_count);
-    if (t->decorator_count)
-        s_list(b, "Decorators", t->decorators, t->decorator_count);
-
-    if (t->doc_type == CW_DOC_SECURITY)
-        s_security(b, t, &src);
-    else if (t->doc_type == CW_DOC_PERFORMANCE)
-        s_performance(b, t, &src);
-    else if (t->doc_type == CW_DOC_TIL)
-        s_til(b, t, &src, name);
-    s_text_free(&src);
+    switch (t->doc_type) {
+    case CW_DOC_SECURITY:
+        cw_offline_security(b, t, name);
+        break;
+    case CW_DOC_PERFORMANCE:
+        cw_offline_performance(b, t, name);
+        break;
+    case CW_DOC_TIL:
+        cw_offline_til(b, t, name);
+        break;
+    default:
+        break;
+    }
+    s_function_watch(b, t);
 }
 
-/* The class kind from the analyzer's context ("A struct `x` of ..."), else "class". */
-static void s_class_kind(const char *context, char *out, size_t outlen)
+/* ================================================================ classes */
+
+static bool s_public(const char *language, const cw_gen_member_t *m)
 {
-    snprintf(out, outlen, "class");
-    if (!context || strncmp(context, "A ", 2) != 0)
-        return;
-    size_t n = 0;
-    while (n < 20 && isalpha((unsigned char)context[2 + n]))
-        n++;
-    if (n > 0 && n < outlen && context[2 + n] == ' ')
-        snprintf(out, outlen, "%.*s", (int)n, context + 2);
+    const char *n = m->name;
+    if (s_is(language, "go"))
+        return isupper((unsigned char)n[0]);
+    if (s_is(language, "python"))
+        return n[0] != '_' ||
+               (n[1] == '_' && strlen(n) > 4 && strcmp(n + strlen(n) - 2, "__") == 0);
+    if (s_is(language, "rust"))
+        return m->signature && strncmp(m->signature, "pub", 3) == 0;
+    if (s_dynamic(language))
+        return n[0] != '#' && n[0] != '_' &&
+               !(m->signature && (strncmp(m->signature, "private ", 8) == 0 ||
+                                  strncmp(m->signature, "protected ", 10) == 0));
+    return true;
+}
+
+static const char *s_kind_word(const cw_gen_target_t *t)
+{
+    return t->kind ? t->kind : "class";
 }
 
 static void s_class_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *name)
 {
-    int fam = s_family(t->language);
-    s_text_t src;
-    s_text_init(&src, t->source, fam);
-    char kind[24];
-    s_class_kind(t->context, kind, sizeof(kind));
+    const char *kind = s_kind_word(t);
+    const char *lang = cw_md_language(t->language);
+    s_purpose(b, t, "doc comment", name, "its members are the best guide to what it is for.");
 
-    char sentence[OFFLINE_MAX_SENTENCE + 1] = "";
-    if (t->docstring)
-        s_first_sentence(t->docstring, sentence, sizeof(sentence));
-    if (!*sentence && fam == F_PY)
-        s_py_body_docstring(src.raw, src.len, sentence, sizeof(sentence));
-    if (!*sentence)
-        s_leading_comment(src.raw, src.len, fam, sentence, sizeof(sentence));
-    if (*sentence) {
-        s_purpose_sentence(b, sentence);
-    } else {
-        cw_jbuf_raw(b, "### Purpose\n\n");
-        s_code(b, name, OFFLINE_MAX_ITEM);
-        cw_jbuf_raw(b, " is a ");
-        if (t->language && *t->language) {
-            s_put_inline(b, t->language, 32);
-            cw_jbuf_raw(b, " ");
-        }
-        cw_jbuf_raw(b, kind);
-        if (t->context && strstr(t->context, "it has a docstring"))
-            cw_jbuf_raw(b, "; its docstring is not part of the source passed on.");
+    size_t methods = s_members_of(t->members, t->member_count, "method");
+    size_t outside = 0;
+    for (size_t i = 0; i < t->member_count; i++)
+        outside += s_is(t->members[i].kind, "method") && t->members[i].line > t->end_line;
+    size_t others = t->member_count - methods;
+
+    s_heading(b, "Overview");
+    cw_md_code(b, name, CW_MD_ITEM);
+    cw_jbuf_raw(b, " is a ");
+    cw_md_text(b, lang, 32, false);
+    cw_jbuf_raw(b, " ");
+    cw_md_text(b, kind, 32, false);
+    cw_jbuf_raw(b, " in ");
+    cw_md_code(b, t->file, CW_MD_ITEM);
+    s_span(b, t);
+    s_repo(b, t);
+    cw_jbuf_raw(b, ". It has ");
+    cw_md_count(b, (long)methods, "method", "methods");
+    if (others > 0) {
+        cw_jbuf_raw(b, " and ");
+        s_kind_counts(b, t->members, t->member_count, "method");
+    }
+    cw_jbuf_raw(b, ".");
+    if (outside > 0) {
+        cw_jbuf_raw(b, " ");
+        if (outside == methods)
+            cw_jbuf_raw(b, methods == 1 ? "Its method is" : "All its methods are");
         else
-            cw_jbuf_raw(b, " without a docstring.");
+            cw_md_printf(b, "%zu of its methods are", outside);
+        cw_jbuf_raw(b, " written after the ");
+        cw_md_text(b, kind, 32, false);
+        cw_jbuf_raw(b, s_is(t->language, "go")  ? " (Go receiver methods)"
+                       : s_is(t->language, "c") ? " (functions whose first parameter points to it)"
+                       : s_is(t->language, "cpp") ? " (definitions outside the class body)"
+                                                  : "");
+        cw_jbuf_raw(b, "; the source above shows them after it.");
     }
-    s_location(b, t);
-    if (t->context) {
-        cw_jbuf_raw(b, "\n\nThe analyzer's summary: ");
-        s_put_line(b, t->context, OFFLINE_MAX_TEXT, false);
+    if (t->decorator_count > 0) {
+        cw_jbuf_raw(b, " It is decorated with ");
+        cw_md_code_list(b, t->decorators, t->decorator_count, 8);
+        cw_jbuf_raw(b, ".");
+    }
+    if (t->source_cut)
+        cw_jbuf_raw(b, " The source above is cut: it shows only the beginning.");
+    if (s_is(kind, "interface") || s_is(kind, "trait"))
+        cw_jbuf_raw(b, " As an interface it declares what implementations must provide; the "
+                       "implementations live elsewhere.");
+    else if (s_is(kind, "impl"))
+        cw_jbuf_raw(b, " An `impl` block: these are the methods written for the type.");
+
+    if (t->member_count > 0) {
+        s_heading(b, "Members");
+        s_member_list(b, t->members, t->member_count, 40);
     }
 
-    s_list_t *members = calloc(1, sizeof(*members));
-    if (members) {
-        const char *what = "Methods";
-        s_members(&src, t->start_line > 0 ? t->start_line : 1, members, &what);
-        if (members->total > 0) {
-            s_printf(b, "\n\n### %s\n\n%s found in the source by line patterns:\n", what, what);
-            s_list_emit(b, members, OFFLINE_SHOWN);
+    s_heading(b, "How to use it");
+    const char *pub[CW_MD_SHOWN];
+    size_t npub = 0, total_pub = 0;
+    const char *ctor = NULL;
+    for (size_t i = 0; i < t->member_count; i++) {
+        const cw_gen_member_t *m = &t->members[i];
+        if (!s_is(m->kind, "method"))
+            continue;
+        if (s_is(m->name, "__init__") || s_is(m->name, "constructor") || s_is(m->name, "new") ||
+            s_is(m->name, t->name)) {
+            if (!ctor)
+                ctor = m->name;
+            continue;
         }
-        free(members);
+        if (!s_public(t->language, m))
+            continue;
+        total_pub++;
+        if (npub < CW_MD_SHOWN)
+            pub[npub++] = m->name;
     }
-
-    cw_jbuf_raw(b, "\n\n### Size\n");
-    long span = t->end_line >= t->start_line ? t->end_line - t->start_line + 1 : 0;
-    s_printf(b, "\n- Lines: %ld", span);
-    if (t->complexity > 0)
-        s_printf(b, "\n- Cyclomatic complexity summed over its methods: %.0f", t->complexity);
-    if (t->decorator_count)
-        s_list(b, "Decorators", t->decorators, t->decorator_count);
-    s_text_free(&src);
-}
-
-/* Purpose from the source's leading comment, or what is missing. */
-static void s_file_purpose(cw_jbuf_t *b, const s_text_t *src, const char *file)
-{
-    char sentence[OFFLINE_MAX_SENTENCE + 1] = "";
-    s_leading_comment(src->raw, src->len, src->fam, sentence, sizeof(sentence));
-    if (*sentence) {
-        s_purpose_sentence(b, sentence);
-        return;
+    if (ctor) {
+        cw_jbuf_raw(b, "Instances are made through ");
+        cw_md_code(b, ctor, CW_MD_ITEM);
+        cw_jbuf_raw(b, ". ");
     }
-    cw_jbuf_raw(b, "### Purpose\n\n");
-    s_code(b, s_base(file), OFFLINE_MAX_ITEM);
-    cw_jbuf_raw(b, src->fam == F_PY ? " starts without a module docstring or leading comment."
-                                    : " starts without a leading comment.");
-}
-
-/* "The scan covers ..." when the source passed on is shorter than the file. */
-static void s_coverage(cw_jbuf_t *b, const cw_gen_target_t *t, const s_text_t *src)
-{
-    long span = t->end_line >= t->start_line ? t->end_line - t->start_line + 1 : 0;
-    size_t shown = s_count_lines(src->raw, src->len);
-    if ((long)shown < span)
-        s_printf(b,
-                 " The analyzer passed on the first %zu of its %ld lines; the lists below "
-                 "cover those.",
-                 shown, span);
-}
-
-static void s_defs_section(cw_jbuf_t *b, const s_text_t *src, long base_line, size_t shown)
-{
-    s_list_t *defs = calloc(1, sizeof(*defs));
-    if (!defs)
-        return;
-    s_defs(src, base_line, defs);
-    cw_jbuf_raw(b, "\n\n### Definitions\n\n");
-    if (defs->total == 0) {
-        cw_jbuf_raw(b, "No top-level definition was recognised by the line patterns.");
+    if (total_pub > 0) {
+        cw_jbuf_raw(b, "Callers use it through ");
+        cw_jbuf_raw(b, total_pub == 1 ? "its method " : "its methods ");
+        cw_md_code_list(b, pub, total_pub < npub ? total_pub : npub, CW_MD_SHOWN);
+        if (total_pub > npub)
+            cw_md_printf(b, " and %zu more", total_pub - npub);
+        cw_jbuf_raw(b, ".");
+    } else if (methods > 0) {
+        cw_jbuf_raw(b, "None of its methods is public by the language's conventions: it is used "
+                       "from inside its own code.");
     } else {
-        s_printf(b, "Top-level definitions recognised by line patterns (%zu):\n", defs->total);
-        s_list_emit(b, defs, shown);
+        cw_jbuf_raw(b, "It has no methods: it is data that other code reads and writes.");
     }
-    free(defs);
+    if (s_is(t->language, "c") && methods > 0)
+        cw_jbuf_raw(b, " In C its methods are plain functions that take a pointer to it first.");
+
+    s_heading(b, "What to watch for");
+    s_watch_t w = {b, 0};
+    cw_md_printf(b, "- Its methods' cyclomatic complexity adds up to %.1f", t->complexity);
+    w.count++;
+    if (t->complexity >= 50)
+        cw_jbuf_raw(b, ": a lot of logic for one type, worth splitting by responsibility.");
+    else
+        cw_jbuf_raw(b, ".");
+    if (methods >= 20)
+        s_watch(&w, "With %zu methods its interface is large; callers depend on much of it.",
+                methods);
+    if (others >= 15)
+        s_watch(&w,
+                "It holds %zu fields or attributes: every method can touch all of that "
+                "state.",
+                others);
+    if (!t->docstring)
+        s_watch(&w, "It has no doc comment: its purpose is written nowhere but in the code.");
+    if (w.count == 1 && t->complexity < 50)
+        cw_jbuf_raw(b, "\n- Nothing else stands out.");
+}
+
+/* ================================================================ files */
+
+/* whether an import names something of the project itself */
+static bool s_local_import(const char *language, const char *imp)
+{
+    if (s_is(language, "c") || s_is(language, "cpp"))
+        return imp[0] == '"';
+    if (s_is(language, "python"))
+        return imp[0] == '.';
+    if (s_is(language, "rust"))
+        return strncmp(imp, "crate", 5) == 0 || strncmp(imp, "super", 5) == 0 ||
+               strncmp(imp, "self", 4) == 0;
+    if (s_is(language, "go"))
+        return false; /* module paths say nothing about locality without go.mod */
+    return imp[0] == '.' || imp[0] == '/';
+}
+
+static void s_imports(cw_jbuf_t *b, const cw_gen_target_t *t, const char *whose)
+{
+    s_heading(b, "Dependencies");
+    if (t->import_count == 0) {
+        cw_jbuf_raw(b, whose);
+        cw_jbuf_raw(b, " imports nothing.");
+        return;
+    }
+    bool c = s_is(t->language, "c") || s_is(t->language, "cpp");
+    cw_jbuf_raw(b, whose);
+    cw_jbuf_raw(b, c ? " includes " : " imports ");
+    cw_md_code_list(b, t->imports, t->import_count, 20);
+    cw_jbuf_raw(b, ".");
+    size_t local = 0;
+    for (size_t i = 0; i < t->import_count; i++)
+        local += s_local_import(t->language, t->imports[i]);
+    if (!s_is(t->language, "go")) {
+        if (local == t->import_count)
+            cw_jbuf_raw(b, " All of them belong to the project itself.");
+        else if (local > 0)
+            cw_md_printf(b,
+                         " %zu of them belong to the project itself; the others come from "
+                         "the standard library or outside packages.",
+                         local);
+        else
+            cw_jbuf_raw(b, " None of them is a local module: they come from the standard "
+                           "library or outside packages.");
+    }
+}
+
+static void s_file_overview(cw_jbuf_t *b, const cw_gen_target_t *t)
+{
+    const char *lang = cw_md_language(t->language);
+    cw_md_code(b, t->file, CW_MD_ITEM);
+    s_repo_at(b, t, ", in");
+    if (t->repo && *t->repo)
+        cw_jbuf_raw(b, ",");
+    cw_jbuf_raw(b, " is a ");
+    cw_md_text(b, lang, 32, false);
+    cw_jbuf_raw(b, " file of ");
+    cw_md_count(b, s_lines(t), "line", "lines");
+    if (t->bytes >= 0)
+        cw_md_printf(b, " (%ld bytes)", t->bytes);
+    cw_jbuf_raw(b, ". ");
+    if (t->definition_count == 0) {
+        cw_jbuf_raw(b, "It has no top-level definitions");
+    } else {
+        cw_jbuf_raw(b, "At its top level it defines ");
+        s_kind_counts(b, t->definitions, t->definition_count, NULL);
+    }
+    bool c = s_is(t->language, "c") || s_is(t->language, "cpp");
+    if (t->import_count > 0) {
+        cw_jbuf_raw(b, c ? ", and it includes " : ", and it imports ");
+        cw_md_count(b, (long)t->import_count, c ? "header" : "module", c ? "headers" : "modules");
+    }
+    cw_jbuf_raw(b, ".");
+    if (t->source_cut)
+        cw_jbuf_raw(b, " The source above shows only the beginning of the file.");
 }
 
 static void s_file_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
 {
-    int fam = s_family(t->language);
-    s_text_t src;
-    s_text_init(&src, t->source, fam);
-    s_file_purpose(b, &src, t->file);
+    const char *base = cw_md_base(t->file);
+    s_purpose(b, t, "leading doc comment", base,
+              "its definitions and dependencies below are the best guide to what it is for.");
+    s_heading(b, "Overview");
+    s_file_overview(b, t);
+    if (t->definition_count > 0) {
+        s_heading(b, "Definitions");
+        s_member_list(b, t->definitions, t->definition_count, 40);
+    }
+    s_imports(b, t, "The file");
 
-    long span = t->end_line >= t->start_line ? t->end_line - t->start_line + 1 : 0;
-    cw_jbuf_raw(b, "\n\nFile ");
-    s_code(b, t->file, OFFLINE_MAX_ITEM);
-    if (t->repo && *t->repo) {
-        cw_jbuf_raw(b, " of the ");
-        s_put_inline(b, t->repo, OFFLINE_MAX_ITEM);
-        cw_jbuf_raw(b, " repository");
-    }
-    s_printf(b, ", %ld lines", span);
-    if (t->language && *t->language) {
-        cw_jbuf_raw(b, " of ");
-        s_put_inline(b, t->language, 32);
-    }
-    cw_jbuf_raw(b, ".");
-    s_coverage(b, t, &src);
-    if (t->context) {
-        cw_jbuf_raw(b, "\n\nThe analyzer's summary: ");
-        s_put_line(b, t->context, OFFLINE_MAX_TEXT, false);
-    }
-
-    s_list_t *imports = calloc(1, sizeof(*imports));
-    if (imports) {
-        s_imports(&src, imports);
-        if (imports->total > 0) {
-            s_printf(b, "\n\n### %s\n", fam == F_C ? "Includes" : "Imports");
-            s_list_emit(b, imports, OFFLINE_SHOWN);
-        }
-        free(imports);
-    }
-    s_defs_section(b, &src, t->start_line > 0 ? t->start_line : 1, OFFLINE_SHOWN);
-    s_text_free(&src);
+    s_heading(b, "What to watch for");
+    s_watch_t w = {b, 0};
+    long lines = s_lines(t);
+    if (lines >= 1000)
+        s_watch(&w,
+                "At %ld lines it is long: finding one's way in it takes time, and it may "
+                "hold more than one responsibility.",
+                lines);
+    else if (lines >= 500)
+        s_watch(&w, "At %ld lines it is on the long side.", lines);
+    if (t->definition_count >= 30)
+        s_watch(&w, "It defines %zu things at its top level: a reader needs an index.",
+                t->definition_count);
+    if (t->import_count >= 15)
+        s_watch(&w, "It depends on %zu modules: a change in any of them can reach it.",
+                t->import_count);
+    if (!t->docstring)
+        s_watch(&w, "It has no leading doc comment: what it is for is not written down.");
+    if (w.count == 0)
+        cw_jbuf_raw(b, "Nothing stands out: it is of moderate size and says what it is for.");
 }
 
-static void s_module_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
+/* ================================================================ modules */
+
+static void s_module_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *name)
 {
-    int fam = s_family(t->language);
-    const char *source = t->source ? t->source : "";
-    size_t len = strnlen(source, OFFLINE_SCAN_MAX);
-    /* the listing, a blank line, then "`index`..." and the index file's head */
-    const char *blank = memmem(source, len, "\n\n", 2);
-    size_t list_end = blank ? (size_t)(blank - source) : len;
-    const char *head = NULL;
-    char index[OFFLINE_ITEM_LEN] = "";
-    if (blank) {
-        const char *p = blank + 2;
-        size_t rest = len - (size_t)(p - source);
-        const char *nl = memchr(p, '\n', rest);
-        const char *tick = rest > 1 && *p == '`' ? memchr(p + 1, '`', rest - 1) : NULL;
-        if (tick && (!nl || tick < nl) && (size_t)(tick - p - 1) < sizeof(index)) {
-            snprintf(index, sizeof(index), "%.*s", (int)(tick - p - 1), p + 1);
-            head = nl && strncmp(tick + 1, " is empty", 9) != 0 ? nl + 1 : NULL;
+    const char *lang = cw_md_language(t->language);
+    const char *index = t->module.index_file;
+    const char *mkind = t->module.kind ? t->module.kind : "module";
+    s_heading(b, "Purpose");
+    if (!cw_md_paragraph(b, t->docstring, CW_MD_PARA)) {
+        if (index) {
+            cw_jbuf_raw(b, "Its index file ");
+            cw_md_code(b, cw_md_base(index), CW_MD_ITEM);
+            cw_jbuf_raw(b, " has no doc comment, so the files and what the index defines are "
+                           "the best guide to what the ");
+            cw_md_text(b, mkind, 32, false);
+            cw_jbuf_raw(b, " is for.");
+        } else {
+            cw_jbuf_raw(b, "It has no doc comment.");
         }
     }
 
-    char sentence[OFFLINE_MAX_SENTENCE + 1] = "";
-    if (head)
-        s_leading_comment(head, len - (size_t)(head - source), fam, sentence, sizeof(sentence));
-    if (*sentence) {
-        s_purpose_sentence(b, sentence);
-    } else if (*index) {
-        cw_jbuf_raw(b, "### Purpose\n\nThe index file ");
-        s_code(b, index, OFFLINE_ITEM_LEN);
-        cw_jbuf_raw(b, head ? " starts without a leading comment." : " is empty.");
+    s_heading(b, "Overview");
+    cw_md_code(b, name, CW_MD_ITEM);
+    cw_jbuf_raw(b, " is a ");
+    cw_md_text(b, lang, 32, false);
+    cw_jbuf_raw(b, " ");
+    cw_md_text(b, mkind, 32, false);
+    if (s_is(t->file, ".") || !*t->file) {
+        cw_jbuf_raw(b, " at the top");
+        s_repo(b, t);
     } else {
-        cw_jbuf_raw(b, "### Purpose\n\nNo index file was passed on.");
+        cw_jbuf_raw(b, " in ");
+        cw_md_code(b, t->file, CW_MD_ITEM);
+        s_repo(b, t);
     }
-    cw_jbuf_raw(b, "\n\nDirectory ");
-    s_code(b, t->file, OFFLINE_MAX_ITEM);
-    if (t->repo && *t->repo) {
-        cw_jbuf_raw(b, " of the ");
-        s_put_inline(b, t->repo, OFFLINE_MAX_ITEM);
-        cw_jbuf_raw(b, " repository");
+    cw_jbuf_raw(b, " with ");
+    cw_md_count(b, t->module.file_count, "file", "files");
+    long lines = 0, fns = 0, classes = 0;
+    for (size_t i = 0; i < t->module.count; i++) {
+        lines += t->module.files[i].lines;
+        fns += t->module.files[i].functions;
+        classes += t->module.files[i].classes;
     }
     cw_jbuf_raw(b, ".");
-    if (t->context) {
-        cw_jbuf_raw(b, " ");
-        s_put_line(b, t->context, OFFLINE_MAX_TEXT, false);
+    if (t->module.count > 0) {
+        cw_jbuf_raw(b, (long)t->module.count == t->module.file_count ? " Together they have "
+                                                                     : " The files listed have ");
+        cw_md_count(b, lines, "line", "lines");
+        cw_jbuf_raw(b, ", ");
+        cw_md_count(b, fns, "function", "functions");
+        cw_jbuf_raw(b, " and ");
+        cw_md_count(b, classes, "class or type", "classes and types");
+        cw_jbuf_raw(b, ".");
     }
-
-    /* the files: "- name (N lines, N functions, N classes)" */
-    size_t listed = 0, shown = 0;
-    long lines = 0, functions = 0, more = 0;
-    bool sums = true;
-    size_t pos = 0, next;
-    for (; pos < list_end; pos = next) {
-        size_t e = s_eol(source, pos, list_end);
-        next = e + 1;
-        if (e - pos < 3 || source[pos] != '-' || source[pos + 1] != ' ')
-            continue;
-        const char *item = source + pos + 2;
-        size_t n = e - pos - 2;
-        if (n > 8 && memcmp(item, "... and ", 8) == 0) {
-            more = strtol(item + 8, NULL, 10);
-            if (more < 0 || more > 1000000)
-                more = 0;
-            continue;
+    if (index) {
+        cw_jbuf_raw(b, " Its index file is ");
+        cw_md_code(b, index, CW_MD_ITEM);
+        if (s_lines(t) > 0) {
+            cw_jbuf_raw(b, ", ");
+            cw_md_count(b, s_lines(t), "line", "lines");
+            s_span(b, t);
         }
-        if (listed == 0)
-            cw_jbuf_raw(b, "\n\n### Files\n");
-        listed++;
-        const char *open = NULL;
-        for (size_t k = n; k > 1; k--)
-            if (item[k - 2] == ' ' && item[k - 1] == '(') {
-                open = item + k - 1;
-                break;
-            }
-        char details[160] = "";
-        size_t name_len = n;
-        if (open && item[n - 1] == ')') {
-            name_len = (size_t)(open - item) - 1;
-            size_t dl = (size_t)(item + n - 1 - open - 1);
-            if (dl < sizeof(details))
-                snprintf(details, sizeof(details), "%.*s", (int)dl, open + 1);
-        }
-        long fl = 0, ff = 0;
-        if (sscanf(details, "%ld lines, %ld functions", &fl, &ff) == 2) {
-            lines += fl;
-            functions += ff;
-        } else {
-            sums = false;
-        }
-        if (shown >= OFFLINE_SHOWN)
-            continue;
-        shown++;
-        char nm[OFFLINE_ITEM_LEN];
-        snprintf(nm, sizeof(nm), "%.*s", (int)(name_len < sizeof(nm) ? name_len : sizeof(nm) - 1),
-                 item);
-        cw_jbuf_raw(b, "\n- ");
-        s_code(b, nm, OFFLINE_ITEM_LEN);
-        if (*details) {
+        cw_jbuf_raw(b, ".");
+    }
+    if (t->module.count > 0) {
+        s_heading(b, "Files");
+        size_t k = t->module.count < CW_MD_SHOWN ? t->module.count : CW_MD_SHOWN;
+        for (size_t i = 0; i < k; i++) {
+            const cw_gen_module_file_t *f = &t->module.files[i];
+            cw_jbuf_raw(b, i ? "\n- " : "- ");
+            cw_md_code(b, cw_md_base(f->path), CW_MD_ITEM);
             cw_jbuf_raw(b, ": ");
-            s_put_text(b, details, sizeof(details), false);
+            cw_md_count(b, f->lines, "line", "lines");
+            cw_jbuf_raw(b, ", ");
+            cw_md_count(b, f->functions, "function", "functions");
+            cw_jbuf_raw(b, ", ");
+            cw_md_count(b, f->classes, "class or type", "classes and types");
+        }
+        if ((long)k < t->module.file_count)
+            cw_md_printf(b, "\n- ... and %ld more", t->module.file_count - (long)k);
+    }
+    if (index && (t->definition_count > 0 || t->import_count > 0)) {
+        s_heading(b, "Public interface");
+        cw_jbuf_raw(b, "What the index file ");
+        cw_md_code(b, cw_md_base(index), CW_MD_ITEM);
+        if (t->definition_count > 0) {
+            cw_jbuf_raw(b, " defines:\n\n");
+            s_member_list(b, t->definitions, t->definition_count, 25);
+        } else {
+            cw_jbuf_raw(b, " brings in: ");
+            cw_md_code_list(b, t->imports, t->import_count, 20);
+            cw_jbuf_raw(b, ".");
         }
     }
-    if (listed > shown || more > 0)
-        s_printf(b, "\n- ... and %ld more", (long)(listed - shown) + more);
-    if (listed > 0 && sums)
-        s_printf(b, "\n\nTogether the %zu files listed have %ld lines and %ld functions.", listed,
-                 lines, functions);
-    if (*index && t->end_line > 0)
-        s_printf(b, "\n\nThe index file has %ld lines.",
-                 t->end_line >= t->start_line ? t->end_line - t->start_line + 1 : 0);
+    s_heading(b, "What to watch for");
+    s_watch_t w = {b, 0};
+    if (t->module.file_count >= 15)
+        s_watch(&w, "With %ld files it is large: a map of which file does what would help.",
+                t->module.file_count);
+    long biggest = 0;
+    const char *big = NULL;
+    for (size_t i = 0; i < t->module.count; i++)
+        if (t->module.files[i].lines > biggest) {
+            biggest = t->module.files[i].lines;
+            big = t->module.files[i].path;
+        }
+    if (big && lines > 0 && t->module.count > 1 && biggest * 2 > lines) {
+        cw_jbuf_raw(b, w.count++ ? "\n- " : "- ");
+        cw_md_code(b, cw_md_base(big), CW_MD_ITEM);
+        cw_md_printf(b, " holds %ld of its %ld lines: most of the code is there.", biggest, lines);
+    }
+    if (!t->docstring)
+        s_watch(&w, "Its purpose is not written down in a doc comment.");
+    if (w.count == 0)
+        cw_jbuf_raw(b, "Nothing stands out.");
 }
+
+/* ================================================================ changes */
 
 static void s_evolution_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
 {
-    const char *ctx = t->context ? t->context : "";
-    /* "Commit <hash> by <author>: <message>\nFile: <file> (new file|modified, +A -D lines)" */
-    char hash[48] = "", author[200] = "", message[OFFLINE_MAX_TEXT + 1] = "";
-    const char *nl = strchr(ctx, '\n');
-    size_t l1 = nl ? (size_t)(nl - ctx) : strlen(ctx);
-    if (strncmp(ctx, "Commit ", 7) == 0) {
-        const char *h = ctx + 7;
-        size_t hn = 0;
-        while (h + hn < ctx + l1 && isxdigit((unsigned char)h[hn]) && hn < sizeof(hash) - 1)
-            hn++;
-        if (hn > 0 && strncmp(h + hn, " by ", 4) == 0) {
-            snprintf(hash, sizeof(hash), "%.*s", (int)hn, h);
-            const char *a = h + hn + 4;
-            const char *colon = memmem(a, (size_t)(ctx + l1 - a), ": ", 2);
-            if (colon) {
-                size_t an = (size_t)(colon - a);
-                snprintf(author, sizeof(author), "%.*s",
-                         (int)(an < sizeof(author) ? an : sizeof(author) - 1), a);
-                size_t mn = (size_t)(ctx + l1 - colon - 2);
-                snprintf(message, sizeof(message), "%.*s",
-                         (int)(mn < sizeof(message) ? mn : sizeof(message) - 1), colon + 2);
-            }
-        }
-    }
-    const char *line2 = nl ? nl + 1 : "";
-    const char *state = strstr(line2, "(new file,")   ? "a new file"
-                        : strstr(line2, "(modified,") ? "modified"
-                                                      : NULL;
-    long added = -1, deleted = -1;
-    const char *counts = strstr(line2, " lines)");
-    if (counts) {
-        const char *p = counts;
-        while (p > line2 && p[-1] != '+' && counts - p < 40)
-            p--;
-        if (p > line2 && p[-1] == '+' && sscanf(p, "%ld -%ld", &added, &deleted) != 2)
-            added = deleted = -1;
-        if (added < 0 || deleted < 0)
-            added = deleted = -1;
-    }
-    bool truncated = strstr(ctx, "The diff shown is the first") != NULL;
-
-    /* the diff */
-    const char *src = t->source ? t->source : "";
-    size_t len = strnlen(src, OFFLINE_SCAN_MAX);
-    size_t plus = 0, minus = 0, hunks = 0;
-    bool in_hunk = false, diff_new = false;
-    s_list_t *hl = calloc(1, sizeof(*hl));
-    char *added_text = malloc(len + 1);
-    size_t at = 0;
-    size_t pos = 0, next;
-    for (; pos < len; pos = next) {
-        size_t e = s_eol(src, pos, len);
-        next = e + 1;
-        size_t n = e - pos;
-        const char *l = src + pos;
-        if (n >= 10 && memcmp(l, "diff --git", 10) == 0) {
-            in_hunk = false;
-        } else if (!in_hunk && n >= 13 && memcmp(l, "new file mode", 13) == 0) {
-            diff_new = true;
-        } else if (n >= 2 && l[0] == '@' && l[1] == '@') {
-            in_hunk = true;
-            hunks++;
-            if (hl)
-                s_list_add(hl, l, n, NULL, 0);
-        } else if (in_hunk && n >= 1 && l[0] == '+') {
-            plus++;
-            if (added_text) {
-                memcpy(added_text + at, l + 1, n - 1);
-                at += n - 1;
-                added_text[at++] = '\n';
-            }
-        } else if (in_hunk && n >= 1 && l[0] == '-') {
-            minus++;
-        }
-    }
-    if (!state && hunks > 0)
-        state = diff_new ? "a new file" : "modified";
-
-    cw_jbuf_raw(b, "### Change\n\n");
-    if (*message)
-        s_put_text(b, message, OFFLINE_MAX_TEXT, true);
-    else if (*ctx)
-        s_put_line(b, ctx, OFFLINE_MAX_TEXT, true);
+    s_heading(b, "Change");
+    if (t->commit.subject)
+        cw_md_text(b, t->commit.subject, CW_MD_TEXT, true);
     else
-        cw_jbuf_raw(b, "No commit message was passed on.");
-    cw_jbuf_raw(b, "\n");
-    if (*hash) {
-        cw_jbuf_raw(b, "\n- Commit: ");
-        s_code(b, hash, sizeof(hash));
+        cw_jbuf_raw(b, "The commit has no message.");
+    cw_jbuf_raw(b, "\n\n");
+    const char *status = t->change.present ? t->change.status : "modified";
+    if (t->commit.hash) {
+        char short_hash[8];
+        snprintf(short_hash, sizeof short_hash, "%s", t->commit.hash);
+        cw_jbuf_raw(b, "Commit ");
+        cw_md_code(b, short_hash, sizeof short_hash);
+    } else {
+        cw_jbuf_raw(b, "A commit");
     }
-    if (*author) {
-        cw_jbuf_raw(b, "\n- Author: ");
-        s_put_text(b, author, sizeof(author), false);
+    if (t->commit.author) {
+        cw_jbuf_raw(b, " by ");
+        cw_md_text(b, t->commit.author, 200, false);
     }
-    cw_jbuf_raw(b, "\n- File: ");
-    s_code(b, t->file, OFFLINE_MAX_ITEM);
-    if (state) {
-        cw_jbuf_raw(b, ", ");
-        cw_jbuf_raw(b, state);
+    if (t->commit.date && strlen(t->commit.date) >= 10) {
+        char day[11];
+        snprintf(day, sizeof day, "%s", t->commit.date);
+        cw_jbuf_raw(b, " on ");
+        cw_md_text(b, day, sizeof day, false);
     }
-    if (t->repo && *t->repo) {
-        cw_jbuf_raw(b, ", in the ");
-        s_put_inline(b, t->repo, OFFLINE_MAX_ITEM);
-        cw_jbuf_raw(b, " repository");
+    cw_jbuf_raw(b, s_is(status, "added") ? " added " : " changed ");
+    cw_md_code(b, t->file, CW_MD_ITEM);
+    s_repo_at(b, t, " in");
+    if (t->change.present)
+        cw_md_printf(b, ": +%ld -%ld lines", t->change.added, t->change.deleted);
+    if (t->change.hunk_count > 0) {
+        cw_jbuf_raw(b, " in ");
+        cw_md_count(b, (long)t->change.hunk_count, "hunk", "hunks");
+        if (t->source_cut)
+            cw_jbuf_raw(b, " shown");
     }
-    if (added >= 0)
-        s_printf(b, "\n- Whole change: +%ld -%ld lines", added, deleted);
-    s_printf(b, "\n- Diff shown: +%zu -%zu lines in %zu hunk%s", plus, minus, hunks,
-             hunks == 1 ? "" : "s");
-    if (truncated)
-        cw_jbuf_raw(b, " (the beginning of the change only)");
-    if (t->end_line > 0)
-        s_printf(b, "\n- Lines %ld-%ld of the new version are covered by the hunks", t->start_line,
-                 t->end_line);
+    if (t->start_line > 0 && t->end_line >= t->start_line)
+        cw_md_printf(b, ", within lines %ld-%ld of the new version", t->start_line, t->end_line);
+    cw_jbuf_raw(b, ".");
+    if (t->source_cut)
+        cw_jbuf_raw(b, " The diff above is cut at a line boundary: it shows the beginning of "
+                       "the change only.");
 
-    if (hl && hl->total > 0) {
-        cw_jbuf_raw(b, "\n\n### Hunks\n");
-        s_list_emit(b, hl, 12);
-    }
-    free(hl);
-    if (added_text) {
-        added_text[at] = '\0';
-        s_text_t add;
-        s_text_init(&add, added_text, s_family(t->language));
-        s_list_t *defs = calloc(1, sizeof(*defs));
-        if (defs) {
-            s_defs(&add, 0, defs);
-            if (defs->total > 0) {
-                cw_jbuf_raw(b, "\n\n### Definitions on added lines\n\nRecognised by line "
-                               "patterns:\n");
-                s_list_emit(b, defs, 15);
+    if (t->change.hunk_count > 0) {
+        s_heading(b, "Where");
+        size_t k = t->change.hunk_count < 20 ? t->change.hunk_count : 20;
+        for (size_t i = 0; i < k; i++) {
+            const cw_gen_hunk_t *h = &t->change.hunks[i];
+            cw_jbuf_raw(b, i ? "\n- " : "- ");
+            if (h->new_lines == 0)
+                cw_md_printf(b, "removed lines %ld-%ld of the old version", h->old_start,
+                             h->old_start + (h->old_lines > 0 ? h->old_lines - 1 : 0));
+            else if (h->old_lines == 0)
+                cw_md_printf(b, "new lines %ld-%ld", h->new_start, h->new_start + h->new_lines - 1);
+            else
+                cw_md_printf(b, "lines %ld-%ld (were %ld-%ld)", h->new_start,
+                             h->new_start + h->new_lines - 1, h->old_start,
+                             h->old_start + h->old_lines - 1);
+            if (h->section) {
+                cw_jbuf_raw(b, ", in ");
+                cw_md_code(b, h->section, CW_MD_SIG);
             }
-            free(defs);
         }
-        s_text_free(&add);
-        free(added_text);
+        if (t->change.hunk_count > k)
+            cw_md_printf(b, "\n- ... and %zu more", t->change.hunk_count - k);
     }
+    size_t others = 0;
+    for (size_t i = 0; i < t->commit.count; i++)
+        others += !s_is(t->commit.files[i].path, t->file);
+    if (t->commit.file_count > 1) {
+        s_heading(b, "The rest of the commit");
+        cw_md_printf(b, "The commit changed %ld files in all", t->commit.file_count);
+        if (others > 0)
+            cw_jbuf_raw(b, ":\n");
+        else
+            cw_jbuf_raw(b, ".");
+        size_t shown = 0;
+        for (size_t i = 0; i < t->commit.count && shown < 15; i++) {
+            const cw_gen_file_change_t *f = &t->commit.files[i];
+            if (s_is(f->path, t->file))
+                continue;
+            cw_jbuf_raw(b, "\n- ");
+            cw_md_code(b, f->path, CW_MD_ITEM);
+            cw_jbuf_raw(b, " (");
+            cw_md_text(b, f->status, 16, false);
+            cw_md_printf(b, ", +%ld -%ld)", f->added, f->deleted);
+            shown++;
+        }
+        if ((long)shown + 1 < t->commit.file_count && others > 0)
+            cw_md_printf(b, "\n- ... and %ld more", t->commit.file_count - 1 - (long)shown);
+    }
+
+    s_heading(b, "What to watch for");
+    s_watch_t w = {b, 0};
+    long added = t->change.added, deleted = t->change.deleted;
+    if (s_is(status, "added"))
+        s_watch(&w, "It is a new file: nothing in the history shows how it behaves yet.");
+    if (added + deleted >= 200)
+        s_watch(&w, "With %ld lines touched it is a large change: review it in parts.",
+                added + deleted);
+    if (deleted > added && deleted > 0)
+        s_watch(&w,
+                "It removes more than it adds (%ld against %ld lines): check that nothing "
+                "still depends on what went away.",
+                deleted, added);
+    if (t->commit.file_count >= 10)
+        s_watch(&w,
+                "It is part of a commit that touches %ld files: read it together with the "
+                "rest.",
+                t->commit.file_count);
+    if (w.count == 0)
+        cw_jbuf_raw(b, "Nothing stands out: a small, contained change.");
 }
 
-/* Which of the indicators (`a`, `b`, ...) appear in the code passed on, outside comments
-   and strings. */
-static void s_indicators_in_code(cw_jbuf_t *b, const s_text_t *src, const char *ind)
-{
-    if (!src->mask)
-        return;
-    size_t seen = 0, in_code = 0;
-    for (const char *p = strchr(ind, '`'); p && seen < 32; seen++) {
-        const char *q = strchr(p + 1, '`');
-        if (!q)
-            break;
-        size_t n = (size_t)(q - p - 1);
-        if (n > 0 && n <= 64 && memmem(src->mask, src->len, p + 1, n)) {
-            char item[72];
-            snprintf(item, sizeof(item), "%.*s", (int)n, p + 1);
-            cw_jbuf_raw(b, in_code++ ? ", "
-                                     : " Of these, the code passed on (comments and "
-                                       "strings left out) contains ");
-            s_code(b, item, sizeof(item));
-        }
-        p = strchr(q + 1, '`');
-    }
-    if (seen == 0)
-        return;
-    if (in_code)
-        cw_jbuf_raw(b, ".");
-    else
-        cw_jbuf_raw(b, " None of them appears in the code passed on outside comments and "
-                       "strings.");
-}
+/* ================================================================ patterns */
+
+static const struct {
+    const char *name;
+    const char *what;
+    const char *watch;
+} s_pattern_notes[] = {
+    {"singleton", "one shared instance, made once and handed to every caller",
+     "a singleton is global state: tests have to reset it, and concurrent first use needs care"},
+    {"factory", "objects made by a function or class that hides which concrete type is built",
+     "a factory that grows a branch per type becomes a switch everyone has to edit"},
+    {"observer", "listeners that subscribe to events and are notified when they happen",
+     "listeners that never unsubscribe keep their owners alive, and the order of notification "
+     "is easy to depend on by accident"},
+    {"decorator", "wrappers that add behaviour around a function without changing it",
+     "a wrapper that does not copy the wrapped function's name and doc hides them from "
+     "tools"},
+    {"strategy", "interchangeable algorithms behind one interface, chosen at run time",
+     "every strategy must honour the same contract; a new one is easy to add and easy to get "
+     "subtly different"},
+    {"middleware", "a chain of handlers, each doing its part and passing on to the next",
+     "the order of the chain matters, and a handler that forgets to pass on stops everything "
+     "after it"},
+    {"repository", "data access behind methods such as find, save and delete",
+     "persistence details (queries, transactions) tend to leak through a repository's "
+     "methods"},
+};
 
 static void s_pattern_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
 {
-    int fam = s_family(t->language);
-    s_text_t src;
-    s_text_init(&src, t->source, fam);
-    s_file_purpose(b, &src, t->file);
-    long span = t->end_line >= t->start_line ? t->end_line - t->start_line + 1 : 0;
-    cw_jbuf_raw(b, "\n\nFile ");
-    s_code(b, t->file, OFFLINE_MAX_ITEM);
-    if (t->repo && *t->repo) {
-        cw_jbuf_raw(b, " of the ");
-        s_put_inline(b, t->repo, OFFLINE_MAX_ITEM);
-        cw_jbuf_raw(b, " repository");
+    const char *base = cw_md_base(t->file);
+    s_purpose(b, t, "leading doc comment", base,
+              "its definitions below are the best guide to what it is for.");
+    s_heading(b, "Pattern");
+    const cw_gen_pattern_t *p = t->pattern_count > 0 ? &t->patterns[0] : NULL;
+    const char *what = NULL, *watch = NULL;
+    for (size_t i = 0; p && i < sizeof s_pattern_notes / sizeof s_pattern_notes[0]; i++)
+        if (s_is(p->name, s_pattern_notes[i].name)) {
+            what = s_pattern_notes[i].what;
+            watch = s_pattern_notes[i].watch;
+        }
+    if (p) {
+        cw_md_code(b, t->file, CW_MD_ITEM);
+        if (s_lines(t) > 0) {
+            cw_jbuf_raw(b, " (");
+            cw_md_count(b, s_lines(t), "line", "lines");
+            cw_jbuf_raw(b, ")");
+        }
+        s_repo_at(b, t, " in");
+        cw_jbuf_raw(b, " shows signs of the ");
+        cw_md_text(b, p->name, 32, false);
+        cw_jbuf_raw(b, " pattern");
+        if (what) {
+            cw_jbuf_raw(b, " (");
+            cw_jbuf_raw(b, what);
+            cw_jbuf_raw(b, ")");
+        }
+        cw_jbuf_raw(b, ": its code contains ");
+        cw_md_code_list(b, p->indicators, p->indicator_count, 16);
+        cw_jbuf_raw(b, ". Comments and strings were not counted.");
+    } else {
+        cw_jbuf_raw(b, "The analyzer named no pattern for this file.");
     }
-    s_printf(b, ", %ld lines.", span);
-
-    /* "Likely <p> pattern: `a`, `b`" and "Also <p> pattern: ..." lines */
-    const char *ctx = t->context ? t->context : "";
-    size_t clen = strnlen(ctx, OFFLINE_SCAN_MAX);
-    cw_jbuf_raw(b, "\n\n### Pattern\n\n");
-    bool likely = false;
-    size_t others = 0;
-    size_t pos = 0, next;
-    for (int lines = 0; pos < clen && lines < 20; pos = next, lines++) {
-        size_t e = s_eol(ctx, pos, clen);
-        next = e + 1;
-        const char *l = ctx + pos;
-        size_t n = e - pos;
-        bool is_likely = n > 7 && memcmp(l, "Likely ", 7) == 0;
-        bool is_also = n > 5 && memcmp(l, "Also ", 5) == 0;
-        const char *mark = memmem(l, n, " pattern: ", 10);
-        if ((!is_likely && !is_also) || !mark)
-            continue;
-        const char *pn = l + (is_likely ? 7 : 5);
-        char pname[64];
-        size_t pl = (size_t)(mark - pn);
-        snprintf(pname, sizeof(pname), "%.*s", (int)(pl < sizeof(pname) ? pl : sizeof(pname) - 1),
-                 pn);
-        char ind[OFFLINE_MAX_TEXT + 1];
-        size_t il = (size_t)(l + n - mark - 10);
-        snprintf(ind, sizeof(ind), "%.*s", (int)(il < sizeof(ind) ? il : sizeof(ind) - 1),
-                 mark + 10);
-        if (is_likely && !likely) {
-            cw_jbuf_raw(b, "The analyzer's keyword scan points to the ");
-            s_code(b, pname, sizeof(pname));
-            cw_jbuf_raw(b, " pattern. Indicators found in the file: ");
-            s_put_text(b, ind, OFFLINE_MAX_TEXT, false);
-            cw_jbuf_raw(b, ".");
-            s_indicators_in_code(b, &src, ind);
-            likely = true;
-        } else if (is_also) {
-            if (others++ == 0)
-                cw_jbuf_raw(b, "\n\nOther patterns with indicators in the file:\n");
+    if (t->pattern_count > 1) {
+        cw_jbuf_raw(b, "\n\nIt also shows signs of:\n");
+        for (size_t i = 1; i < t->pattern_count && i < 16; i++) {
             cw_jbuf_raw(b, "\n- ");
-            s_code(b, pname, sizeof(pname));
+            cw_md_text(b, t->patterns[i].name, 32, false);
             cw_jbuf_raw(b, ": ");
-            s_put_text(b, ind, OFFLINE_MAX_TEXT, false);
+            cw_md_code_list(b, t->patterns[i].indicators, t->patterns[i].indicator_count, 16);
         }
     }
-    if (!likely && others == 0) {
-        if (*ctx) {
-            cw_jbuf_raw(b, "The analyzer's note: ");
-            s_put_line(b, ctx, OFFLINE_MAX_TEXT, false);
+    /* the definitions named after an indicator: where to look first */
+    if (p) {
+        const cw_gen_member_t *hits[8];
+        size_t k = 0;
+        for (size_t i = 0; i < t->definition_count && k < 8; i++) {
+            const char *n = t->definitions[i].name;
+            for (size_t j = 0; j < p->indicator_count; j++) {
+                char ind[64];
+                snprintf(ind, sizeof ind, "%s", p->indicators[j]);
+                char *paren = strchr(ind, '(');
+                if (paren)
+                    *paren = '\0';
+                /* `create_` and `_instance`: the name part of the indicator */
+                size_t a = 0, e = strlen(ind);
+                while (a < e && ind[a] == '_')
+                    a++;
+                while (e > a && ind[e - 1] == '_')
+                    e--;
+                ind[e] = '\0';
+                if (e - a >= 3 && strcasestr(n, ind + a)) {
+                    hits[k++] = &t->definitions[i];
+                    break;
+                }
+            }
+        }
+        cw_jbuf_raw(b, "\n\n");
+        if (k > 0) {
+            cw_jbuf_raw(b, "Where to look first: ");
+            for (size_t i = 0; i < k; i++) {
+                if (i)
+                    cw_jbuf_raw(b, i + 1 == k ? " and " : ", ");
+                cw_md_code(b, hits[i]->name, CW_MD_ITEM);
+                cw_jbuf_raw(b, " (");
+                cw_md_text(b, hits[i]->kind, 32, false);
+                cw_md_printf(b, ", line %ld)", hits[i]->line);
+            }
+            cw_jbuf_raw(b, ".");
         } else {
-            cw_jbuf_raw(b, "No pattern was named by the analyzer.");
+            cw_jbuf_raw(b, "No top-level definition is named after an indicator: they occur "
+                           "inside the code.");
         }
+        cw_jbuf_raw(b, " Indicators are keywords, not proof: read the code before relying on "
+                       "the pattern.");
     }
-    cw_jbuf_raw(b, "\n\nIndicators are keywords matched in the file's text, not a confirmed "
-                   "design: check the code before relying on them.");
-    s_defs_section(b, &src, t->start_line > 0 ? t->start_line : 1, 15);
-    s_text_free(&src);
+    if (t->definition_count > 0) {
+        s_heading(b, "Definitions");
+        s_member_list(b, t->definitions, t->definition_count, 25);
+    }
+    s_heading(b, "What to watch for");
+    if (watch) {
+        cw_jbuf_raw(b, "- In general, ");
+        cw_jbuf_raw(b, watch);
+        cw_jbuf_raw(b, ".");
+    } else {
+        cw_jbuf_raw(b, "- Check that the code really follows the pattern its keywords suggest.");
+    }
+    if (!t->docstring)
+        cw_jbuf_raw(b, "\n- The file has no leading doc comment saying which pattern it follows.");
 }
+
+/* ================================================================ summaries */
 
 static void s_summary_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
 {
-    cw_jbuf_raw(b, "### Summary\n\n");
-    if (t->context)
-        s_put_line(b, t->context, OFFLINE_MAX_TEXT, true);
-    else
-        cw_jbuf_raw(b, "No summary context was passed on.");
-    const char *src = t->source ? t->source : "";
-    s_printf(b, "\n\nThe material passed on has %zu lines",
-             s_count_lines(src, strnlen(src, OFFLINE_SCAN_MAX)));
-    if (t->repo && *t->repo) {
-        cw_jbuf_raw(b, " for the ");
-        s_put_inline(b, t->repo, OFFLINE_MAX_ITEM);
-        cw_jbuf_raw(b, " repository");
-    }
-    cw_jbuf_raw(b, ".");
+    s_heading(b, "Summary");
+    cw_jbuf_raw(b, t->doc_type == CW_DOC_MONTHLY ? "The month's" : "The week's");
+    cw_jbuf_raw(b, " documentation");
+    s_repo(b, t);
+    cw_jbuf_raw(b, " is listed in the material above; without an LLM no summary of it is "
+                   "written.");
 }
+
+/* ================================================================ entry points */
 
 char *cw_offline_document(const cw_gen_target_t *t)
 {
@@ -2238,7 +1132,7 @@ char *cw_offline_document(const cw_gen_target_t *t)
         s_file_doc(&b, t);
         break;
     case CW_DOC_MODULE:
-        s_module_doc(&b, t);
+        s_module_doc(&b, t, name);
         break;
     case CW_DOC_EVOLUTION:
         s_evolution_doc(&b, t);
@@ -2262,16 +1156,4 @@ char *cw_offline_document(const cw_gen_target_t *t)
     char *clean = cw_clean_utf8(out, strlen(out));
     free(out);
     return clean;
-}
-
-char *cw_offline_commit_message(const cw_gen_target_t *t)
-{
-    char name[600];
-    cw_gen_display_name(t, name, sizeof(name));
-    char msg[1400];
-    if (t->repo && *t->repo)
-        snprintf(msg, sizeof(msg), "Document %s in %s", name, t->repo);
-    else
-        snprintf(msg, sizeof(msg), "Document %s", name);
-    return cw_clean_commit_message(msg, name);
 }

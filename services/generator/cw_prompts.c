@@ -2,6 +2,7 @@
 #include "cw_text.h"
 #include "cw_prompts.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,9 @@ static const char s_tpl_function[] =
     "{source}\n"
     "```\n"
     "\n"
+    "Facts the analyzer read from the code:\n"
+    "{facts}\n"
+    "\n"
     "Cover, in 100-200 words:\n"
     "- **Purpose and behaviour**: what it does, what it takes and what it returns.\n"
     "- **Implementation**: the key steps or techniques it relies on.\n"
@@ -70,8 +74,8 @@ static const char s_tpl_class[] =
     "{source}\n"
     "```\n"
     "\n"
-    "Additional context:\n"
-    "{context}\n"
+    "Facts the analyzer read from the code:\n"
+    "{facts}\n"
     "\n"
     "Cover, in 150-300 words:\n"
     "- **Responsibility**: the one job this class has.\n"
@@ -90,8 +94,8 @@ static const char s_tpl_file[] =
     "{source}\n"
     "```\n"
     "\n"
-    "Additional context:\n"
-    "{context}\n"
+    "Facts the analyzer read from the code:\n"
+    "{facts}\n"
     "\n"
     "Cover, in 150-300 words:\n"
     "- **Responsibility**: what this file is for.\n"
@@ -109,8 +113,8 @@ static const char s_tpl_module[] =
     "Its files and their contents:\n"
     "{source}\n"
     "\n"
-    "Additional context:\n"
-    "{context}\n"
+    "Facts the analyzer read from the code:\n"
+    "{facts}\n"
     "\n"
     "Cover, in 150-350 words:\n"
     "- **Scope**: what the module is responsible for.\n"
@@ -128,8 +132,8 @@ static const char s_tpl_security[] =
     "{source}\n"
     "```\n"
     "\n"
-    "Additional context:\n"
-    "{context}\n"
+    "Facts the analyzer read from the code:\n"
+    "{facts}\n"
     "\n"
     "Look for: injection (SQL, shell, path, template), missing authentication or "
     "authorisation checks, hard-coded secrets, race conditions and TOCTOU, missing input "
@@ -148,8 +152,8 @@ static const char s_tpl_performance[] =
     "{source}\n"
     "```\n"
     "\n"
-    "Additional context:\n"
-    "{context}\n"
+    "Facts the analyzer read from the code:\n"
+    "{facts}\n"
     "\n"
     "Cover: time and space complexity, redundant or repeated work, blocking calls, N+1 "
     "access patterns, caching opportunities, and resource leaks. For each point name the "
@@ -166,8 +170,8 @@ static const char s_tpl_til[] =
     "{source}\n"
     "```\n"
     "\n"
-    "Additional context:\n"
-    "{context}\n"
+    "Facts the analyzer read from the code:\n"
+    "{facts}\n"
     "\n"
     "Pick a single technique the code really uses, explain it in a casual, first-person "
     "tone and say why it is neat. 50-100 words.\n"
@@ -180,8 +184,8 @@ static const char s_tpl_evolution[] =
     "The change (diff or history):\n"
     "{source}\n"
     "\n"
-    "Additional context:\n"
-    "{context}\n"
+    "Facts the analyzer read from the code:\n"
+    "{facts}\n"
     "\n"
     "Cover, in 100-250 words:\n"
     "- **What changed**: the concrete differences.\n"
@@ -199,8 +203,8 @@ static const char s_tpl_pattern[] =
     "{source}\n"
     "```\n"
     "\n"
-    "Additional context:\n"
-    "{context}\n"
+    "Facts the analyzer read from the code:\n"
+    "{facts}\n"
     "\n"
     "Cover, in 100-250 words:\n"
     "- **Pattern**: which pattern it is (say so if none clearly applies).\n"
@@ -216,8 +220,8 @@ static const char s_tpl_weekly[] =
     "The week's material:\n"
     "{source}\n"
     "\n"
-    "Additional context:\n"
-    "{context}\n"
+    "Facts the analyzer read from the code:\n"
+    "{facts}\n"
     "\n"
     "Cover, in 150-300 words: the main areas of work, notable changes, recurring themes, "
     "and anything that looks unfinished. Use only the material above and invent nothing. "
@@ -229,8 +233,8 @@ static const char s_tpl_monthly[] =
     "The month's material:\n"
     "{source}\n"
     "\n"
-    "Additional context:\n"
-    "{context}\n"
+    "Facts the analyzer read from the code:\n"
+    "{facts}\n"
     "\n"
     "Cover, in 200-400 words: the main themes of the month, how the code base moved, "
     "notable additions or rewrites, and open threads. Use only the material above and "
@@ -468,7 +472,9 @@ char *cw_prompts_document(const cw_prompts_t *self, int doc_type, const cw_promp
     char complexity[32], lines[32];
     snprintf(complexity, sizeof(complexity), "%.1f", vars ? vars->complexity : 0.0);
     snprintf(lines, sizeof(lines), "%ld", vars ? vars->line_count : 0L);
-    const char *context = vars && vars->context && *vars->context ? vars->context : "(none)";
+    char *facts = cw_prompts_facts(vars ? vars->target : NULL);
+    if (!facts)
+        return NULL;
     cw_prompt_kv_t kv[] = {
         {"language", vars ? vars->language : NULL},
         {"source", vars ? vars->source : NULL},
@@ -477,25 +483,294 @@ char *cw_prompts_document(const cw_prompts_t *self, int doc_type, const cw_promp
         {"repo", vars ? vars->repo : NULL},
         {"complexity", complexity},
         {"line_count", lines},
-        {"context", context},
+        {"facts", facts},
+        {"context", facts},
     };
     char *user = cw_prompts_substitute(tmpl, kv, sizeof(kv) / sizeof(kv[0]));
-    if (!user || doc_type != CW_DOC_FUNCTION || !vars)
-        return user;
-    if (vars->decorator_count == 0 && !vars->is_async)
-        return user;
-    sbuf_t b = {user, strlen(user), strlen(user) + 1, false};
-    if (vars->decorator_count && vars->decorators) {
-        s_puts(&b, "\n\nDecorators present: ");
-        for (size_t i = 0; i < vars->decorator_count; i++) {
-            if (i)
-                s_puts(&b, ", ");
-            s_puts(&b, vars->decorators[i]);
+    /* a template that leaves the facts out gets them after it */
+    if (user && !strstr(tmpl, "{facts}") && !strstr(tmpl, "{context}") &&
+        strcmp(facts, "(none)") != 0) {
+        sbuf_t b = {user, strlen(user), strlen(user) + 1, false};
+        s_puts(&b, "\n\nFacts the analyzer read from the code:\n");
+        s_puts(&b, facts);
+        user = s_take(&b);
+    }
+    free(facts);
+    return user;
+}
+
+/* ---------------------------------------------------------------- facts */
+
+#define FACT_ITEM 200 /* bytes of one name, type or signature */
+#define FACT_DOC 400  /* bytes of the docstring */
+#define FACT_LIST 30  /* items of a list */
+
+/* s on one line (whitespace runs as one space), at most max bytes ("..." when cut) */
+static void s_put_line(sbuf_t *b, const char *s, size_t max)
+{
+    if (!s)
+        return;
+    size_t len = strnlen(s, max + 1), n = cw_utf8_prefix(s, len, max);
+    bool space = false, first = true;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == ' ' || (unsigned char)c < 0x20 || c == 0x7F) {
+            space = true;
+            continue;
+        }
+        if (space && !first)
+            s_put(b, " ", 1);
+        space = first = false;
+        s_put(b, &c, 1);
+    }
+    if (n < len)
+        s_puts(b, "...");
+}
+
+static void s_fact(sbuf_t *b, const char *key)
+{
+    if (b->len > 0)
+        s_puts(b, "\n");
+    s_puts(b, "- ");
+    s_puts(b, key);
+    s_puts(b, ": ");
+}
+
+static void s_factf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_factf(sbuf_t *b, const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    s_puts(b, buf);
+}
+
+static void s_fact_list(sbuf_t *b, const char *const *items, size_t n)
+{
+    size_t k = n < FACT_LIST ? n : FACT_LIST;
+    for (size_t i = 0; i < k; i++) {
+        if (i)
+            s_puts(b, ", ");
+        s_put_line(b, items[i], FACT_ITEM);
+    }
+    if (n > k)
+        s_factf(b, " (+%zu more)", n - k);
+}
+
+static void s_fact_members(sbuf_t *b, const char *key, const cw_gen_member_t *m, size_t n)
+{
+    if (n == 0)
+        return;
+    s_fact(b, key);
+    s_factf(b, "%zu", n);
+    size_t k = n < FACT_LIST ? n : FACT_LIST;
+    for (size_t i = 0; i < k; i++) {
+        s_puts(b, "\n  - ");
+        s_put_line(b, m[i].name, FACT_ITEM);
+        s_puts(b, " (");
+        s_put_line(b, m[i].kind, 32);
+        s_factf(b, ", line %ld)", m[i].line);
+        if (m[i].signature && strcmp(m[i].signature, m[i].name) != 0) {
+            s_puts(b, ": ");
+            s_put_line(b, m[i].signature, FACT_ITEM);
         }
     }
-    if (vars->is_async)
-        s_puts(&b, "\n\nThis is an async function.");
-    return s_take(&b);
+    if (n > k)
+        s_factf(b, "\n  - (+%zu more)", n - k);
+}
+
+static void s_fact_function(sbuf_t *b, const cw_gen_target_t *t)
+{
+    if (t->signature) {
+        s_fact(b, "signature");
+        s_put_line(b, t->signature, 600);
+    }
+    if (t->has_parameters) {
+        s_fact(b, "parameters");
+        if (t->parameter_count == 0)
+            s_puts(b, "none");
+        for (size_t i = 0; i < t->parameter_count && i < FACT_LIST; i++) {
+            const cw_gen_param_t *p = &t->parameters[i];
+            if (i)
+                s_puts(b, "; ");
+            s_put_line(b, *p->name ? p->name : "(unnamed)", FACT_ITEM);
+            if (p->type) {
+                s_puts(b, ": ");
+                s_put_line(b, p->type, FACT_ITEM);
+            }
+            if (p->dflt) {
+                s_puts(b, " = ");
+                s_put_line(b, p->dflt, FACT_ITEM);
+            }
+        }
+        if (t->parameter_count > FACT_LIST)
+            s_factf(b, " (+%zu more)", t->parameter_count - FACT_LIST);
+    }
+    if (t->return_type) {
+        s_fact(b, "returns");
+        s_put_line(b, t->return_type, FACT_ITEM);
+    }
+    if (t->is_async) {
+        s_fact(b, "async");
+        s_puts(b, "yes");
+    }
+    if (t->decorator_count) {
+        s_fact(b, "decorators");
+        s_fact_list(b, t->decorators, t->decorator_count);
+    }
+    if (t->call_count) {
+        s_fact(b, "calls");
+        s_fact_list(b, t->calls, t->call_count);
+    }
+    const cw_gen_body_t *y = &t->body;
+    if (y->present) {
+        s_fact(b, "body");
+        s_factf(b, "%ld loop%s", y->loops, y->loops == 1 ? "" : "s");
+        if (y->loop_depth > 1)
+            s_factf(b, " (nested %ld deep)", y->loop_depth);
+        struct {
+            long n;
+            const char *what;
+        } parts[] = {{y->returns, "return statements"},
+                     {y->raises, "raise/throw/panic"},
+                     {y->catches, "error handlers"},
+                     {y->yields, "yields"},
+                     {y->awaits, "awaits"},
+                     {y->gotos, "gotos"},
+                     {y->unsafe, "unsafe blocks"}};
+        for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+            if (parts[i].n > 0)
+                s_factf(b, ", %ld %s", parts[i].n, parts[i].what);
+    }
+}
+
+static void s_fact_change(sbuf_t *b, const cw_gen_target_t *t)
+{
+    if (t->commit.present) {
+        s_fact(b, "commit");
+        char hash[8]; /* the short hash */
+        snprintf(hash, sizeof hash, "%s", t->commit.hash ? t->commit.hash : "");
+        s_put_line(b, hash, sizeof hash);
+        if (t->commit.author) {
+            s_puts(b, " by ");
+            s_put_line(b, t->commit.author, FACT_ITEM);
+        }
+        if (t->commit.date) {
+            s_puts(b, " on ");
+            s_put_line(b, t->commit.date, 40);
+        }
+        if (t->commit.subject) {
+            s_puts(b, ": ");
+            s_put_line(b, t->commit.subject, FACT_DOC);
+        }
+        s_factf(b, " (%ld files changed)", t->commit.file_count);
+        for (size_t i = 0; i < t->commit.count && i < FACT_LIST; i++) {
+            const cw_gen_file_change_t *f = &t->commit.files[i];
+            s_puts(b, "\n  - ");
+            s_put_line(b, f->path, FACT_ITEM);
+            s_puts(b, " (");
+            s_put_line(b, f->status, 16);
+            s_factf(b, ", +%ld -%ld)", f->added, f->deleted);
+        }
+    }
+    if (t->change.present) {
+        s_fact(b, "this file");
+        s_put_line(b, t->change.status, 16);
+        s_factf(b, ", +%ld -%ld lines", t->change.added, t->change.deleted);
+        if (t->start_line > 0)
+            s_factf(b, ", new lines %ld-%ld", t->start_line, t->end_line);
+        for (size_t i = 0; i < t->change.hunk_count && i < FACT_LIST; i++) {
+            const cw_gen_hunk_t *h = &t->change.hunks[i];
+            s_factf(b, "\n  - hunk -%ld,%ld +%ld,%ld", h->old_start, h->old_lines, h->new_start,
+                    h->new_lines);
+            if (h->section) {
+                s_puts(b, " in ");
+                s_put_line(b, h->section, FACT_ITEM);
+            }
+        }
+    }
+}
+
+char *cw_prompts_facts(const cw_gen_target_t *t)
+{
+    sbuf_t b = {0};
+    if (!t)
+        return strdup("(none)");
+    if (t->kind) {
+        s_fact(&b, "kind");
+        s_put_line(&b, t->kind, 32);
+        if (t->class_name) {
+            s_puts(&b, " of ");
+            s_put_line(&b, t->class_name, FACT_ITEM);
+        }
+    }
+    if (t->start_line > 0 && t->end_line >= t->start_line && t->doc_type != CW_DOC_EVOLUTION) {
+        s_fact(&b, "lines");
+        s_factf(&b, "%ld-%ld", t->start_line, t->end_line);
+        if (t->nloc >= 0)
+            s_factf(&b, " (%ld of code)", t->nloc);
+        if (t->nesting >= 0)
+            s_factf(&b, ", nesting depth %ld", t->nesting);
+    }
+    if (t->source_cut) {
+        s_fact(&b, "source");
+        s_puts(&b, "cut: only its beginning is shown");
+    }
+    if (t->docstring) {
+        s_fact(&b, "docstring");
+        s_puts(&b, "\"");
+        s_put_line(&b, t->docstring, FACT_DOC);
+        s_puts(&b, "\"");
+    }
+    s_fact_function(&b, t);
+    s_fact_members(&b, "members", t->members, t->member_count);
+    s_fact_members(&b, "top-level definitions", t->definitions, t->definition_count);
+    if (t->import_count) {
+        s_fact(&b, "imports");
+        s_fact_list(&b, t->imports, t->import_count);
+    }
+    if (t->module.present) {
+        s_fact(&b, "module");
+        s_put_line(&b, t->module.kind ? t->module.kind : "module", 32);
+        s_factf(&b, " of %ld files", t->module.file_count);
+        if (t->module.index_file) {
+            s_puts(&b, ", index file ");
+            s_put_line(&b, t->module.index_file, FACT_ITEM);
+        }
+        for (size_t i = 0; i < t->module.count && i < FACT_LIST; i++) {
+            const cw_gen_module_file_t *f = &t->module.files[i];
+            s_puts(&b, "\n  - ");
+            s_put_line(&b, f->path, FACT_ITEM);
+            s_factf(&b, ": %ld lines, %ld functions, %ld classes", f->lines, f->functions,
+                    f->classes);
+        }
+    }
+    s_fact_change(&b, t);
+    for (size_t i = 0; i < t->pattern_count && i < 8; i++) {
+        s_fact(&b, i == 0 ? "pattern" : "also");
+        s_put_line(&b, t->patterns[i].name, 32);
+        s_puts(&b, " (indicators found in code: ");
+        s_fact_list(&b, t->patterns[i].indicators, t->patterns[i].indicator_count);
+        s_puts(&b, ")");
+    }
+    if (b.oom) {
+        free(b.d);
+        return NULL;
+    }
+    if (b.len == 0) {
+        free(b.d);
+        return strdup("(none)");
+    }
+    if (b.len > CW_PROMPT_FACTS_MAX) { /* bounded: cut after a whole line */
+        size_t cut = cw_utf8_prefix(b.d, b.len, CW_PROMPT_FACTS_MAX);
+        while (cut > 0 && b.d[cut - 1] != '\n')
+            cut--;
+        b.len = cut > 0 ? cut - 1 : cw_utf8_prefix(b.d, b.len, CW_PROMPT_FACTS_MAX);
+        b.d[b.len] = '\0';
+    }
+    return b.d;
 }
 
 char *cw_prompts_commit_system(const cw_prompts_t *self)

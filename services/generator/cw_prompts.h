@@ -10,10 +10,17 @@
       commit_message_template replaces the commit message template
 
     Placeholders: {language} {source} {name} {file_path} {repo} {complexity} {line_count}
-    {context} in documentation templates; {documentation} {name} {language} {repo} in the
-    commit message template. Substitution replaces known placeholders only; anything else
-    in braces is left as is, and inserted values are never re-scanned (source code full of
-    braces is inserted literally).                                                      */
+    {facts} in documentation templates ({context} is the same text as {facts}, for older
+    templates); {documentation} {name} {language} {repo} in the commit message template.
+    Substitution replaces known placeholders only; anything else in braces is left as is,
+    and inserted values are never re-scanned (source code full of braces is inserted
+    literally).
+
+    {facts} is what the analyzer read from the code (cw_prompts_facts): signature,
+    parameters, return type, docstring, calls, body counts, members, definitions, imports,
+    module files, commit and change, pattern indicators; compact, every list and text
+    bounded, so that a small model has less to guess. A documentation template without
+    {facts} or {context} gets the facts appended (as the reference appended decorators). */
 #ifndef CW_PROMPTS_H
 #define CW_PROMPTS_H
 
@@ -21,6 +28,7 @@
 #include <stddef.h>
 
 #include "cw_config.h"
+#include "cw_gen_target.h"
 
 /* Input for a commit message prompt: the first this many bytes of the cleaned document. */
 #define CW_PROMPT_COMMIT_DOC_CHARS 500
@@ -31,14 +39,12 @@ typedef struct {
     const char *name; /* display name */
     const char *file_path;
     const char *repo;
-    const char *context; /* extra context (non-function kinds); NULL or "" = none */
     double complexity;
     long line_count;
-    /* function_doc extras, appended after the template as the reference does */
-    const char *const *decorators;
-    size_t decorator_count;
-    bool is_async;
+    const cw_gen_target_t *target; /* its facts go into {facts}; NULL = none */
 } cw_prompt_vars_t;
+
+#define CW_PROMPT_FACTS_MAX (12 * 1024) /* bytes of the facts block */
 
 typedef struct {
     const char *name;  /* placeholder name without braces */
@@ -60,6 +66,10 @@ char *cw_prompts_document(const cw_prompts_t *self, int doc_type, const cw_promp
 char *cw_prompts_commit_system(const cw_prompts_t *self);
 char *cw_prompts_commit(const cw_prompts_t *self, const char *documentation,
                         const cw_prompt_vars_t *vars);
+
+/* The facts block of a target (see above), at most CW_PROMPT_FACTS_MAX bytes; "(none)"
+   when the target carries no facts. malloc'd. */
+char *cw_prompts_facts(const cw_gen_target_t *target);
 
 /* Built-in texts. */
 const char *cw_prompts_builtin_system(void);

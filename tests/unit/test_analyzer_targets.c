@@ -127,7 +127,14 @@ static void test_class_doc_python(void **state)
     assert_true(strncmp(src, "class Shape(ABC):", 17) == 0);
     assert_non_null(strstr(src, "def _scale(self, factor):"));
     assert_null(strstr(src, "class Circle")); /* the class text only */
-    assert_non_null(strstr(cw_map_str(shape, "context", ""), "docstring"));
+    /* the facts: the docstring, 7 methods among its members */
+    assert_non_null(cw_map_get(shape, "docstring"));
+    assert_string_equal(cw_map_str(shape, "kind", ""), "class");
+    const cw_value_t *members = cw_map_get(shape, "members");
+    int methods = 0;
+    for (size_t i = 0; i < cw_value_size(members); i++)
+        methods += strcmp(cw_map_str(cw_array_at(members, i), "kind", ""), "method") == 0;
+    assert_int_equal(methods, 7);
     /* complexity: the methods' cyclomatic complexity summed */
     assert_true(cw_map_float(shape, "complexity", 0) >= 7);
     /* ShapeRegistry qualifies too; Circle and Rectangle are under 15 lines */
@@ -153,7 +160,7 @@ static char *s_line_text(const char *text, size_t len, int a, int b)
    after a blank line. */
 static void s_check_struct(const cw_value_t *t, const char *dir, const char *file,
                            const int ranges[][2], size_t n, int methods, double wmc,
-                           const char *names)
+                           const char *const *names)
 {
     assert_non_null(t);
     size_t len;
@@ -175,17 +182,23 @@ static void s_check_struct(const cw_value_t *t, const char *dir, const char *fil
     /* size (struct and methods), methods, complexity summed */
     assert_true(fabs(cw_map_float(t, "score", 0) - cw_score_class(methods, lines, true, 0)) < 1e-9);
     assert_true(fabs(cw_map_float(t, "complexity", 0) - wmc) < 1e-9);
-    char want[512];
-    snprintf(want, sizeof want, "A struct `%s` of %d lines with %d methods; it has a docstring",
-             cw_map_str(t, "name", ""), lines, methods);
-    const char *ctx = cw_map_str(t, "context", "");
-    if (strncmp(ctx, want, strlen(want)) != 0)
-        fail_msg("context \"%s\", expected \"%s...\"", ctx, want);
-    snprintf(want, sizeof want, "; its methods (defined outside it, %d lines, shown after it): %s",
-             lines - (ranges[0][1] - ranges[0][0] + 1), names);
-    if (!strstr(ctx, want))
-        fail_msg("context \"%s\" lacks \"%s\"", ctx, want);
-    assert_null(strstr(ctx, "The source shown is"));
+    /* the facts: a struct with a docstring; its methods are members, after its fields, in
+       file order, each at its own line */
+    assert_string_equal(cw_map_str(t, "kind", ""), "struct");
+    assert_non_null(cw_map_get(t, "docstring"));
+    const cw_value_t *members = cw_map_get(t, "members");
+    int k = 0;
+    for (size_t i = 0; i < cw_value_size(members); i++) {
+        const cw_value_t *m = cw_array_at(members, i);
+        if (strcmp(cw_map_str(m, "kind", ""), "method") != 0)
+            continue;
+        assert_true(k < methods);
+        assert_string_equal(cw_map_str(m, "name", ""), names[k]);
+        assert_int_equal(cw_map_int(m, "line", 0), ranges[k + 1][0]);
+        k++;
+    }
+    assert_int_equal(k, methods);
+    assert_false(cw_map_bool(t, "source_cut", true));
 }
 
 static void test_class_doc_struct_methods(void **state)
@@ -198,21 +211,27 @@ static void test_class_doc_struct_methods(void **state)
     /* Go: Queue's receiver methods, Len written before the struct; Drain takes a *Queue
        but is no method. 5 + 5 + 12 + 10 lines; ccn 1 + 4 + 2 */
     static const int queue[][2] = {{19, 23}, {12, 16}, {26, 37}, {52, 61}};
+    static const char *const qnames[] = {"Len", "Push", "Pop"};
     s_check_struct(test_find_target(arr, "queue.go", "Queue"), dir, "queue.go", queue, 4, 3, 7,
-                   "Len, Push, Pop (file queue.go");
+                   qnames);
     /* C: functions whose first parameter points to the struct, by tag (push) or typedef
        name (pop, positive); not intstack_new nor count_positive (an int *). 5 + 7 + 7 + 4
        lines; ccn 2 + 2 + 1 */
     static const int stack[][2] = {{6, 10}, {24, 30}, {40, 46}, {48, 51}};
+    static const char *const snames[] = {"intstack_push", "intstack_pop", "intstack_positive"};
     s_check_struct(test_find_target(arr, "intstack.c", "intstack"), dir, "intstack.c", stack, 4, 3,
-                   5, "intstack_push, intstack_pop, intstack_positive (file intstack.c");
+                   5, snames);
     /* the same from the index kept in the database (a new analyzer reads it back) */
     cw_value_t *again = s_run("class_doc", dir, 50);
     assert_int_equal(cw_value_size(again), 2);
     for (size_t i = 0; i < 2; i++) {
         const cw_value_t *a = cw_array_at(arr, i), *b = cw_array_at(again, i);
         assert_string_equal(cw_map_str(a, "source", ""), cw_map_str(b, "source", "x"));
-        assert_string_equal(cw_map_str(a, "context", ""), cw_map_str(b, "context", "x"));
+        char *ma = cw_value_to_json(cw_map_get(a, "members"));
+        char *mb = cw_value_to_json(cw_map_get(b, "members"));
+        assert_string_equal(ma, mb);
+        free(ma);
+        free(mb);
         assert_true(cw_map_float(a, "score", 0) == cw_map_float(b, "score", 1));
     }
     cw_value_destroy(&again);
@@ -285,9 +304,9 @@ static void test_class_doc_struct_cut(void **state)
         strncmp(src, "type Big struct {\n\tn int\n}\n\nfunc (b *Big) Step0(k int) int {", 60) == 0);
     /* 3 + 40 * 63 lines, 40 methods of ccn 21 */
     assert_true(fabs(cw_map_float(t, "complexity", 0) - 40 * 21) < 1e-9);
-    const char *ctx = cw_map_str(t, "context", "");
-    assert_true(strncmp(ctx, "A struct `Big` of 2523 lines with 40 methods", 44) == 0);
-    assert_non_null(strstr(ctx, "The source shown is its first 16384 bytes."));
+    /* the facts: 40 methods and its field, and the note that the source is cut */
+    assert_true(cw_map_bool(t, "source_cut", false));
+    assert_int_equal(cw_value_size(cw_map_get(t, "members")), 41);
     assert_int_equal(cw_map_int(t, "start_line", 0), 4);
     assert_int_equal(cw_map_int(t, "end_line", 0), 6);
     cw_value_destroy(&arr);
@@ -407,7 +426,12 @@ static void s_check_module(const cw_value_t *arr, const char *dir, const char *f
     assert_non_null(strstr(src, want));
     text[len > 2000 ? 2000 : len] = '\0';
     assert_non_null(strstr(src, text));
-    assert_non_null(strstr(cw_map_str(m, "context", ""), rel));
+    /* the facts: the module's kind, its index file and its files */
+    const cw_value_t *mod = cw_map_get(m, "module");
+    assert_string_equal(cw_map_str(mod, "index_file", ""), rel);
+    assert_int_equal(cw_map_int(mod, "file_count", 0), files);
+    assert_int_equal(cw_value_size(cw_map_get(mod, "files")), files);
+    assert_string_equal(cw_map_str(m, "kind", ""), "module");
     free(text);
 }
 
@@ -456,9 +480,19 @@ static void test_pattern_analysis(void **state)
     const cw_value_t *reg = test_find_target(arr, "shapes/registry.py", "registry");
     assert_non_null(reg);
     assert_true(fabs(cw_map_float(reg, "score", 0) - 75) < 1e-9);
-    const char *ctx = cw_map_str(reg, "context", "");
-    assert_true(strncmp(ctx, "Likely factory pattern: `create_`, `make_`, `factory`", 53) == 0);
-    assert_non_null(strstr(ctx, "Also observer pattern: `subscribe`, `notify`, `listener`"));
+    /* the facts: the patterns, the chosen one first, with the indicators found in code */
+    const cw_value_t *pats = cw_map_get(reg, "patterns");
+    assert_int_equal(cw_value_size(pats), 2);
+    static const char *const want[2][4] = {{"factory", "create_", "make_", "factory"},
+                                           {"observer", "subscribe", "notify", "listener"}};
+    for (size_t p = 0; p < 2; p++) {
+        const cw_value_t *pat = cw_array_at(pats, p);
+        assert_string_equal(cw_map_str(pat, "name", ""), want[p][0]);
+        const cw_value_t *ind = cw_map_get(pat, "indicators");
+        assert_int_equal(cw_value_size(ind), 3);
+        for (size_t i = 0; i < 3; i++)
+            assert_string_equal(cw_value_str(cw_array_at(ind, i)), want[p][i + 1]);
+    }
     size_t len;
     char *text = test_read(dir, "shapes/registry.py", &len);
     assert_string_equal(cw_map_str(reg, "source", ""), text);
@@ -530,18 +564,24 @@ static void test_code_evolution(void **state)
     double expect = cw_score_evolution((long long)strlen(diff), false, added);
     assert_true(fabs(cw_map_float(reg, "score", 0) - expect) < 1e-9);
     assert_true(fabs(expect - (fmin(strlen(diff) / 1000.0, 1) * 40 + 30 + 5 / 20.0 * 20)) < 1e-9);
-    const char *ctx = cw_map_str(reg, "context", "");
-    char want[256];
-    snprintf(want, sizeof want, "Commit %s by Bob Builder: Let shapes be unregistered", hash2);
-    assert_non_null(strstr(ctx, want));
-    assert_non_null(strstr(ctx, "File: registry.py (modified, +5 -0 lines)"));
+    const cw_value_t *commit = cw_map_get(reg, "commit"), *change = cw_map_get(reg, "change");
+    assert_true(strncmp(cw_map_str(commit, "hash", ""), hash2, 7) == 0);
+    assert_string_equal(cw_map_str(commit, "author", ""), "Bob Builder");
+    assert_string_equal(cw_map_str(commit, "subject", ""), "Let shapes be unregistered");
+    assert_string_equal(cw_map_str(change, "status", ""), "modified");
+    assert_int_equal(cw_map_int(change, "added", -1), 5);
+    assert_int_equal(cw_map_int(change, "deleted", -1), 0);
+    const cw_value_t *hunk = cw_array_at(cw_map_get(change, "hunks"), 0);
+    assert_non_null(hunk);
+    assert_int_equal(cw_map_int(hunk, "new_lines", 0) - cw_map_int(hunk, "old_lines", 0), 5);
     assert_string_equal(cw_map_str(reg, "language", ""), "python");
 
     snprintf(name, sizeof name, "point@%s", hash3);
     const cw_value_t *pt = test_find_target(arr, "point.go", name);
     assert_non_null(pt);
     assert_string_equal(cw_map_str(pt, "language", ""), "go");
-    assert_non_null(strstr(cw_map_str(pt, "context", ""), "(new file, +13 -0 lines)"));
+    assert_string_equal(cw_map_str(cw_map_get(pt, "change"), "status", ""), "added");
+    assert_int_equal(cw_map_int(cw_map_get(pt, "change"), "added", -1), 13);
     diff = cw_map_str(pt, "source", "");
     expect = cw_score_evolution((long long)strlen(diff), true, 13);
     assert_true(fabs(cw_map_float(pt, "score", 0) - expect) < 1e-9);

@@ -15,6 +15,26 @@
 
 /* ------------------------------------------------------------------ builders */
 
+static cw_value_t *s_param(const char *name, const char *type, const char *dflt)
+{
+    cw_value_t *p = cw_value_new_map();
+    cw_map_set_str(p, "name", name);
+    if (type)
+        cw_map_set_str(p, "type", type);
+    if (dflt)
+        cw_map_set_str(p, "default", dflt);
+    return p;
+}
+
+static cw_value_t *s_member(const char *name, const char *kind, int line)
+{
+    cw_value_t *m = cw_value_new_map();
+    cw_map_set_str(m, "name", name);
+    cw_map_set_str(m, "kind", kind);
+    cw_map_set_int(m, "line", line);
+    return m;
+}
+
 static cw_value_t *s_target(void)
 {
     cw_value_t *t = cw_value_new_map();
@@ -31,7 +51,7 @@ static cw_value_t *s_target(void)
     cw_map_set_str(t, "code_hash",
                    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
     cw_value_t *params = cw_value_new_array();
-    cw_array_push_str(params, "argv");
+    cw_array_push(params, s_param("argv", "list[str]", "None"));
     cw_map_set(t, "parameters", params);
     cw_map_set_bool(t, "is_async", false);
     return t;
@@ -338,11 +358,12 @@ static void test_bounds(void **state)
     m = s_valid(CW_MSG_GENERATE_REQUEST);
     t = s_target();
     cw_value_t *params = cw_value_new_array();
-    cw_array_push_str(params, "ok");
-    cw_array_push_str(params, s);
+    cw_array_push(params, s_param("ok", NULL, NULL));
+    cw_array_push(params, s_param(s, NULL, NULL));
     cw_map_set(t, "parameters", params);
     cw_map_set(m, "target", t);
-    s_expect_error(m, "generate_request.target.parameters[1]: string of 257 bytes exceeds 256");
+    s_expect_error(m,
+                   "generate_request.target.parameters[1].name: string of 257 bytes exceeds 256");
     cw_value_destroy(&m);
     free(s);
 
@@ -552,6 +573,181 @@ static void test_decode_rejects(void **state)
     cw_value_destroy(&m);
 }
 
+/* The facts a target carries: nested maps and arrays of maps, declared and validated like
+   messages (kinds, required fields, bounds at every level). */
+static cw_value_t *s_rich_target(void)
+{
+    cw_value_t *t = s_target();
+    cw_map_set_str(t, "kind", "method");
+    cw_map_set_str(t, "return_type", "dict");
+    cw_map_set_bool(t, "source_cut", false);
+    cw_value_t *body = cw_value_new_map();
+    cw_map_set_int(body, "loops", 2);
+    cw_map_set_int(body, "loop_depth", 2);
+    cw_map_set(t, "body", body);
+    cw_value_t *members = cw_value_new_array();
+    cw_array_push(members, s_member("parse", "method", 12));
+    cw_map_set(t, "members", members);
+    cw_value_t *defs = cw_value_new_array();
+    cw_array_push(defs, s_member("Parser", "class", 3));
+    cw_map_set(t, "definitions", defs);
+    cw_value_t *imports = cw_value_new_array();
+    cw_array_push_str(imports, "os");
+    cw_map_set(t, "imports", imports);
+    cw_value_t *module = cw_value_new_map(), *files = cw_value_new_array(), *f = cw_value_new_map();
+    cw_map_set_str(f, "path", "pkg/a.py");
+    cw_map_set_int(f, "lines", 10);
+    cw_map_set_int(f, "functions", 1);
+    cw_map_set_int(f, "classes", 0);
+    cw_array_push(files, f);
+    cw_map_set_str(module, "kind", "package");
+    cw_map_set_int(module, "file_count", 1);
+    cw_map_set(module, "files", files);
+    cw_map_set(t, "module", module);
+    cw_value_t *commit = cw_value_new_map(), *cfiles = cw_value_new_array(),
+               *cf = cw_value_new_map();
+    cw_map_set_str(cf, "path", "pkg/a.py");
+    cw_map_set_str(cf, "status", "modified");
+    cw_map_set_int(cf, "added", 3);
+    cw_map_set_int(cf, "deleted", 1);
+    cw_array_push(cfiles, cf);
+    cw_map_set_str(commit, "hash", "0123456789abcdef0123456789abcdef01234567");
+    cw_map_set_str(commit, "author", "Ada");
+    cw_map_set_str(commit, "date", "2024-01-02T03:04:05Z");
+    cw_map_set_str(commit, "subject", "Parse faster");
+    cw_map_set(commit, "files", cfiles);
+    cw_map_set(t, "commit", commit);
+    cw_value_t *change = cw_value_new_map(), *hunks = cw_value_new_array(), *h = cw_value_new_map();
+    cw_map_set_int(h, "old_start", 1);
+    cw_map_set_int(h, "old_lines", 2);
+    cw_map_set_int(h, "new_start", 1);
+    cw_map_set_int(h, "new_lines", 4);
+    cw_map_set_str(h, "section", "def parse(self):");
+    cw_array_push(hunks, h);
+    cw_map_set_str(change, "status", "modified");
+    cw_map_set_int(change, "added", 3);
+    cw_map_set_int(change, "deleted", 1);
+    cw_map_set(change, "hunks", hunks);
+    cw_map_set(t, "change", change);
+    cw_value_t *patterns = cw_value_new_array(), *p = cw_value_new_map(),
+               *ind = cw_value_new_array();
+    cw_array_push_str(ind, "subscribe");
+    cw_map_set_str(p, "name", "observer");
+    cw_map_set(p, "indicators", ind);
+    cw_array_push(patterns, p);
+    cw_map_set(t, "patterns", patterns);
+    return t;
+}
+
+static void s_expect_target_error(cw_value_t *t, const char *want)
+{
+    cw_value_t *m = s_valid(CW_MSG_GENERATE_REQUEST);
+    cw_map_set(m, "target", t);
+    s_expect_error(m, want);
+    cw_value_destroy(&m);
+}
+
+static void test_target_facts(void **state)
+{
+    (void)state;
+    cw_value_t *m = s_valid(CW_MSG_GENERATE_REQUEST);
+    cw_map_set(m, "target", s_rich_target());
+    s_expect_valid(m);
+    /* and through the codec: nested maps survive encode and decode */
+    char *data = NULL;
+    size_t size = 0;
+    char err[256];
+    assert_int_equal(cw_proto_encode(m, &data, &size, err, sizeof err), 0);
+    cw_value_t *back = cw_proto_decode(data, size, err, sizeof err);
+    assert_non_null(back);
+    const cw_value_t *t = cw_map_get(back, "target");
+    assert_string_equal(cw_map_str(cw_map_get(t, "commit"), "subject", ""), "Parse faster");
+    assert_int_equal(
+        cw_map_int(cw_array_at(cw_map_get(cw_map_get(t, "change"), "hunks"), 0), "new_lines", 0),
+        4);
+    free(data);
+    cw_value_destroy(&back);
+    cw_value_destroy(&m);
+
+    /* a required field of an element of an array of maps */
+    cw_value_t *tv = s_rich_target();
+    cw_value_t *params = cw_value_new_array();
+    cw_array_push(params, s_param("a", NULL, NULL));
+    cw_array_push(params, cw_value_new_map());
+    cw_map_set(tv, "parameters", params);
+    s_expect_target_error(tv, "generate_request.target.parameters[1].name: required field missing");
+    /* the old shape (a list of names) is refused with a clear path */
+    tv = s_rich_target();
+    params = cw_value_new_array();
+    cw_array_push_str(params, "argv");
+    cw_map_set(tv, "parameters", params);
+    s_expect_target_error(tv, "generate_request.target.parameters[0]: expected map, got string");
+    /* a nested map's field kind and range */
+    tv = s_rich_target();
+    cw_value_t *commit = cw_value_clone(cw_map_get(tv, "commit"));
+    cw_value_t *files = cw_value_new_array(), *f = cw_value_new_map();
+    cw_map_set_str(f, "path", "x");
+    cw_map_set_str(f, "status", "added");
+    cw_map_set_int(f, "added", -1);
+    cw_map_set_int(f, "deleted", 0);
+    cw_array_push(files, f);
+    cw_map_set(commit, "files", files);
+    cw_map_set(tv, "commit", commit);
+    s_expect_target_error(
+        tv, "generate_request.target.commit.files[0].added: -1 is below the minimum 0");
+    tv = s_rich_target();
+    cw_map_set_str(tv, "module", "pkg");
+    s_expect_target_error(tv, "generate_request.target.module: expected map, got string");
+    tv = s_rich_target();
+    cw_value_t *body = cw_value_new_map();
+    cw_map_set_str(body, "loops", "many");
+    cw_map_set(tv, "body", body);
+    s_expect_target_error(tv, "generate_request.target.body.loops: expected int, got string");
+    tv = s_rich_target();
+    cw_value_t *change = cw_value_new_map();
+    cw_map_set_int(change, "added", 1);
+    cw_map_set_int(change, "deleted", 1);
+    cw_map_set(tv, "change", change);
+    s_expect_target_error(tv, "generate_request.target.change.status: required field missing");
+    /* bounds: elements of an array of maps, strings inside them, strings of a nested array */
+    tv = s_rich_target();
+    cw_value_t *members = cw_value_new_array();
+    for (int i = 0; i < 1001; i++)
+        cw_array_push(members, s_member("m", "method", i));
+    cw_map_set(tv, "members", members);
+    s_expect_target_error(tv,
+                          "generate_request.target.members: array of 1001 elements exceeds 1000");
+    tv = s_rich_target();
+    char kind[40];
+    memset(kind, 'k', 33);
+    kind[33] = '\0';
+    members = cw_value_new_array();
+    cw_array_push(members, s_member("m", kind, 1));
+    cw_map_set(tv, "definitions", members);
+    s_expect_target_error(tv, "generate_request.target.definitions[0].kind: string of 33 bytes "
+                              "exceeds 32");
+    tv = s_rich_target();
+    cw_value_t *patterns = cw_value_new_array(), *p = cw_value_new_map(),
+               *ind = cw_value_new_array();
+    for (int i = 0; i < 17; i++)
+        cw_array_push_str(ind, "x");
+    cw_map_set_str(p, "name", "observer");
+    cw_map_set(p, "indicators", ind);
+    cw_array_push(patterns, p);
+    cw_map_set(tv, "patterns", patterns);
+    s_expect_target_error(tv, "generate_request.target.patterns[0].indicators: array of 17 "
+                              "elements exceeds 16");
+    /* unknown fields inside a nested map are ignored, as at the top */
+    tv = s_rich_target();
+    cw_value_t *b2 = cw_value_clone(cw_map_get(tv, "body"));
+    cw_map_set_str(b2, "newer_count", "x");
+    cw_map_set(tv, "body", b2);
+    m = s_valid(CW_MSG_GENERATE_REQUEST);
+    cw_map_set(m, "target", tv);
+    s_expect_valid(m);
+    cw_value_destroy(&m);
+}
+
 static void test_validate_target(void **state)
 {
     (void)state;
@@ -583,6 +779,7 @@ int main(void)
         cmocka_unit_test(test_encode_refuses_invalid),
         cmocka_unit_test(test_decode_rejects),
         cmocka_unit_test(test_validate_target),
+        cmocka_unit_test(test_target_facts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
