@@ -108,7 +108,7 @@ static const s_field_t s_param[] = {STR("name", REQ, 256), STR("type", OPT, 512)
                                     STR("default", OPT, 512), END};
 /* a class member or a file's top-level definition */
 static const s_field_t s_member[] = {STR("name", REQ, 256), STR("kind", REQ, 32), CNT("line", REQ),
-                                     STR("signature", OPT, 512), END};
+                                     STR("signature", OPT, 512), STR("file", OPT, 4096), END};
 /* what a function's body contains, counted in its syntax tree */
 static const s_field_t s_body[] = {CNT("loops", OPT),   CNT("loop_depth", OPT),
                                    CNT("returns", OPT), CNT("raises", OPT),

@@ -474,8 +474,21 @@ static cw_value_t *s_member(const char *name, const char *kind, int line, const 
 
 #define MAX_MEMBERS 400 /* members in a class_doc target (its own and those outside) */
 
+/* Whether `own` (members from the class's text) declares a method `name`. */
+static bool s_member_declared(const cw_value_t *own, const char *name)
+{
+    for (size_t i = 0; own && i < cw_value_size(own); i++) {
+        const cw_value_t *m = cw_array_at(own, i);
+        if (strcmp(cw_map_str(m, "kind", ""), "method") == 0 &&
+            strcmp(cw_map_str(m, "name", ""), name) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* class_doc: the members written in the class's text (from the facts), then its methods
-   written outside it (from the index) that its text does not declare already. */
+   written outside it (from the index) that its text does not declare already: those of the
+   same file, then those of other files (Go package, C++ source), which carry "file". */
 static cw_value_t *s_class_members(const cw_cand_t *c)
 {
     const cw_index_class_t *cl = c->klass;
@@ -487,16 +500,23 @@ static cw_value_t *s_class_members(const cw_cand_t *c)
         if (cl->outside[o] >= f->fn_count || cw_value_size(arr) >= MAX_MEMBERS)
             break;
         const cw_index_fn_t *fn = &f->fns[cl->outside[o]];
-        bool declared = false;
-        for (size_t i = 0; own && i < cw_value_size(own) && !declared; i++) {
-            const cw_value_t *m = cw_array_at(own, i);
-            declared = strcmp(cw_map_str(m, "kind", ""), "method") == 0 &&
-                       strcmp(cw_map_str(m, "name", ""), fn->name) == 0;
-        }
-        if (declared || strlen(fn->name) > 256)
+        if (s_member_declared(own, fn->name) || strlen(fn->name) > 256)
             continue;
         if (cw_array_push(arr, s_member(fn->name, "method", fn->start_line, fn->signature)) != 0)
             cw_value_destroy(&arr);
+    }
+    for (size_t o = 0; arr && o < cl->foreign_count; o++) {
+        const cw_index_file_t *of = cl->foreign[o].file;
+        if (!of || cl->foreign[o].fn >= of->fn_count || cw_value_size(arr) >= MAX_MEMBERS)
+            continue;
+        const cw_index_fn_t *fn = &of->fns[cl->foreign[o].fn];
+        if (s_member_declared(own, fn->name) || strlen(fn->name) > 256 || strlen(of->rel) > 4096)
+            continue;
+        cw_value_t *m = s_member(fn->name, "method", fn->start_line, fn->signature);
+        if (!m || cw_map_set_str(m, "file", of->rel) != 0 || cw_array_push(arr, m) != 0) {
+            cw_value_destroy(&m);
+            cw_value_destroy(&arr);
+        }
     }
     cw_value_destroy(&entry);
     return arr;
