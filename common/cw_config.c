@@ -141,6 +141,7 @@ static const key_def_t s_keys[] = {
     KF("devlog.token", T_STR, devlog.token, F_SECRET),
     K_("devlog.author_name", T_STR, devlog.author_name),
     K_("devlog.author_email", T_STR, devlog.author_email),
+    K_("devlog.ssh_key", T_PATH, devlog.ssh_key),
     K_("ollama.host", T_HOST, ollama.host),
     KI("ollama.port", ollama.port, 1, 65535),
     K_("ollama.model", T_STR, ollama.model),
@@ -1882,6 +1883,7 @@ cw_config_t *cw_config_new_defaults(void)
     c->devlog.token = s_strdup("");
     c->devlog.author_name = s_strdup("CodeWorm");
     c->devlog.author_email = s_strdup("codeworm@localhost");
+    c->devlog.ssh_key = s_strdup("");
     c->ollama.host = s_strdup("localhost");
     c->ollama.port = 11434;
     c->ollama.model = s_strdup("qwen2.5:7b");

@@ -118,15 +118,17 @@ static const s_field_t s_target[] = {STR("doc_type", REQ, DOCTYPE_MAX),
                                      ARR_STR("decorators", OPT, 64, 256),
                                      BOOL("is_async", OPT),
                                      STR("context", OPT, 1 * MiB),
+                                     CNT("redactions", OPT),
+                                     MAP("summary", OPT),
                                      END};
 
 /* ---- requests and replies */
 static const s_field_t s_analyze_request[] = {
     STR("job_id", REQ, ID_MAX), STR("doc_type", OPT, DOCTYPE_MAX), STR("repo", OPT, PATH_MAX_B),
     INT("limit", OPT, 1, 1000), END};
-static const s_field_t s_analyze_reply[] = {STR("job_id", REQ, ID_MAX),
-                                            ARR_TARGET("targets", REQ, 1000),
-                                            CNT("files_scanned", OPT), CNT("elapsed_ms", OPT), END};
+static const s_field_t s_analyze_reply[] = {
+    STR("job_id", REQ, ID_MAX), ARR_TARGET("targets", REQ, 1000), CNT("files_scanned", OPT),
+    CNT("elapsed_ms", OPT),     CNT("redactions", OPT),           END};
 static const s_field_t s_dedup_request[] = {STR("job_id", REQ, ID_MAX),
                                             ARR_TARGET("targets", REQ, 1000), END};
 static const s_field_t s_dedup_reply[] = {STR("job_id", REQ, ID_MAX),
@@ -138,18 +140,17 @@ static const s_field_t s_generate_reply[] = {
     STR("commit_message", REQ, 512), STR("backend", REQ, 32),
     STR("model", OPT, 256),          CNT("prompt_tokens", OPT),
     CNT("completion_tokens", OPT),   CNT("duration_ms", OPT),
-    BOOL("truncated", OPT),          END};
+    BOOL("truncated", OPT),          FLT("grounding", OPT),
+    CNT("redactions", OPT),          END};
 static const s_field_t s_commit_request[] = {
     STR("job_id", REQ, ID_MAX),         TARGET("target", REQ),
     STR("documentation", REQ, 1 * MiB), STR("commit_message", REQ, 512),
     STR("cycle_id", OPT, ID_MAX),       END};
-static const s_field_t s_commit_reply[] = {STR("job_id", REQ, ID_MAX),
-                                           STR("commit", REQ, ID_MAX),
-                                           STR("path", REQ, 4096),
-                                           BOOL("duplicate", REQ),
-                                           BOOL("pushed", OPT),
-                                           STR("push_error", OPT, 4096),
-                                           END};
+static const s_field_t s_commit_reply[] = {STR("job_id", REQ, ID_MAX), STR("commit", REQ, ID_MAX),
+                                           STR("path", REQ, 4096),     BOOL("duplicate", REQ),
+                                           BOOL("pushed", OPT),        STR("push_error", OPT, 4096),
+                                           STR("push_state", OPT, 32), FLT("grounding", OPT),
+                                           CNT("redactions", OPT),     END};
 static const s_field_t s_job_only[] = {STR("job_id", REQ, ID_MAX), END};
 static const s_field_t s_stats_reply[] = {STR("job_id", REQ, ID_MAX),
                                           CNT("total", REQ),
@@ -158,6 +159,18 @@ static const s_field_t s_stats_reply[] = {STR("job_id", REQ, ID_MAX),
                                           MAP("by_doc_type", OPT),
                                           STR("devlog_path", OPT, PATH_MAX_B),
                                           END};
+static const s_field_t s_summary_request[] = {STR("job_id", REQ, ID_MAX),
+                                              STR("kind", REQ, 16),
+                                              STR("period", REQ, 16),
+                                              CNT("start", REQ),
+                                              CNT("end", REQ),
+                                              STR("timezone", OPT, NAME_MAX_B),
+                                              END};
+static const s_field_t s_summary_reply[] = {
+    STR("job_id", REQ, ID_MAX), STR("kind", REQ, 16),
+    STR("period", REQ, 16),     BOOL("exists", REQ),
+    STR("commit", OPT, ID_MAX), STR("path", OPT, PATH_MAX_B),
+    MAP("facts", REQ),          END};
 static const s_field_t s_status_reply[] = {STR("job_id", REQ, ID_MAX), MAP("services", REQ), END};
 static const s_field_t s_error[] = {STR("job_id", REQ, ID_MAX), STR("code", REQ, 32),
                                     STR("message", REQ, 4096), BOOL("retryable", REQ), END};
@@ -178,6 +191,8 @@ static const s_field_t s_ev_documentation_committed[] = {STR("target", REQ, DISP
                                                          STR("path", OPT, PATH_MAX_B),
                                                          STR("job_id", OPT, ID_MAX),
                                                          STR("cycle_id", OPT, ID_MAX),
+                                                         CNT("redactions", OPT),
+                                                         FLT("grounding", OPT),
                                                          END};
 static const s_field_t s_ev_next_cycle[] = {STR("at", REQ, TIMESTAMP_MAX), CNT("seconds", REQ),
                                             END};
@@ -214,6 +229,8 @@ static const s_message_t s_messages[] = {
     {CW_MSG_COMMIT_REPLY, s_commit_reply, false},
     {CW_MSG_STATS_REQUEST, s_job_only, false},
     {CW_MSG_STATS_REPLY, s_stats_reply, false},
+    {CW_MSG_SUMMARY_REQUEST, s_summary_request, false},
+    {CW_MSG_SUMMARY_REPLY, s_summary_reply, false},
     {CW_MSG_STATUS_REQUEST, s_job_only, false},
     {CW_MSG_STATUS_REPLY, s_status_reply, false},
     {CW_MSG_ERROR, s_error, false},

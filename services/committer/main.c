@@ -11,6 +11,11 @@ static cw_value_t *s_handle(void *self, const cw_value_t *request)
     return cw_committer_handle((cw_committer_t *)self, request);
 }
 
+static int64_t s_tick(void *self)
+{
+    return cw_committer_tick((cw_committer_t *)self);
+}
+
 int main(int argc, char **argv)
 {
     cw_service_info_t info = {
@@ -35,7 +40,7 @@ int main(int argc, char **argv)
         cw_service_announce(publisher, CW_EV_SERVICE_STARTED, NULL);
         cw_info("service_started", CW_LS("service", "committer"),
                 CW_LS("broker", config->bus.broker), CW_LEND);
-        cw_service_serve(worker, s_handle, NULL, committer);
+        cw_service_serve(worker, s_handle, s_tick, committer);
         cw_info("service_stopping", CW_LS("service", "committer"), CW_LEND);
         cw_service_announce(publisher, CW_EV_SERVICE_STOPPING, "signal");
     }
