@@ -5,6 +5,7 @@
 #include "cw_clean.h"
 #include "cw_grounding.h"
 #include "cw_log.h"
+#include "cw_offline_summary.h"
 #include "cw_prompts.h"
 #include "cw_proto.h"
 #include "cw_redact.h"
@@ -402,8 +403,10 @@ static cw_value_t *s_handle(cw_generator_t *self, const cw_value_t *request)
     cw_value_t *reply = NULL;
 
     if (cw_llm_is_offline(self->llm)) {
-        char *doc = cw_offline_document(&t);
-        char *msg = cw_offline_commit_message(&t);
+        const cw_value_t *tv = cw_map_get(request, "target");
+        bool summary = cw_offline_is_summary(t.doc_type_name); /* the ledger's facts */
+        char *doc = summary ? cw_offline_summary_document(tv) : cw_offline_document(&t);
+        char *msg = summary ? cw_offline_summary_commit_message(tv) : cw_offline_commit_message(&t);
         if (doc && msg)
             reply = s_reply(job_id, doc, msg, self->llm, 0, 0, s_now_ms() - start, false, false);
         else

@@ -607,6 +607,9 @@ cw_cycle_result_t cw_cycle_run(cw_cycle_runner_t *self, cw_cycle_outcome_t *outc
     o->result = CW_CYCLE_COMMITTED;
     snprintf(o->commit, sizeof o->commit, "%s", cw_map_str(creply, "commit", ""));
     snprintf(o->path, sizeof o->path, "%s", cw_map_str(creply, "path", ""));
+    o->pushed = cw_map_bool(creply, "pushed", false);
+    snprintf(o->push_state, sizeof o->push_state, "%s", cw_map_str(creply, "push_state", ""));
+    snprintf(o->push_error, sizeof o->push_error, "%s", cw_map_str(creply, "push_error", ""));
     snprintf(o->step, sizeof o->step, "commit");
     cw_cyclelog_finish(self->log, cycle_id, CW_CYCLE_STATE_COMMITTED, NULL, o->commit, time(NULL),
                        CW_CYCLE_COMMITTED, NULL);

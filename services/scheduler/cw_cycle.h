@@ -6,6 +6,8 @@
 #ifndef CW_CYCLE_H
 #define CW_CYCLE_H
 
+#include <stdbool.h>
+
 #include "cw_config.h"
 
 typedef enum {
@@ -25,6 +27,10 @@ typedef struct {
     char target[512];
     char doc_type[32];
     char repo[256];
+    /* the committer's push of this commit (commit_reply pushed/push_state/push_error) */
+    bool pushed;
+    char push_state[24];  /* "pushed", "not_configured", "retrying", "refused", "blocked" */
+    char push_error[1024];
 } cw_cycle_outcome_t;
 
 typedef struct _cw_cycle_runner_t cw_cycle_runner_t;

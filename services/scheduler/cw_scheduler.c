@@ -12,6 +12,7 @@
 #include "cw_log.h"
 #include "cw_proto.h"
 #include "cw_schedule.h"
+#include "cw_summary.h"
 
 #ifndef CW_VERSION
 #define CW_VERSION "0.0.0"
@@ -26,6 +27,7 @@ struct _cw_scheduler_t {
     cw_scheduler_clock_fn *clock;
     void *clock_arg;
     int max_cycles;
+    cw_summary_t *summary; /* weekly and monthly summaries */
 };
 
 int64_t cw_scheduler_backoff_seconds(int64_t n)
@@ -67,7 +69,8 @@ cw_scheduler_t *cw_scheduler_new(const cw_config_t *config)
     cw_schedule_params_init(&params, config);
     self->schedule = cw_schedule_new(&params, cw_rng_os_seed());
     self->runner = cw_cycle_runner_new(config, "scheduler");
-    if (!self->schedule || !self->runner) {
+    self->summary = cw_summary_new(config, cw_cycle_runner_publisher(self->runner));
+    if (!self->schedule || !self->runner || !self->summary) {
         cw_scheduler_destroy(&self);
         return NULL;
     }
@@ -79,6 +82,7 @@ void cw_scheduler_destroy(cw_scheduler_t **self_p)
     if (!self_p || !*self_p)
         return;
     cw_scheduler_t *self = *self_p;
+    cw_summary_destroy(&self->summary);
     cw_cycle_runner_destroy(&self->runner);
     cw_schedule_destroy(&self->schedule);
     free(self);
@@ -116,9 +120,12 @@ void cw_scheduler_set_max_cycles(cw_scheduler_t *self, int max_cycles)
 void cw_scheduler_set_timeouts(cw_scheduler_t *self, int step_timeout_ms, int step_retries,
                                int generate_timeout_ms, int generate_retries)
 {
-    if (self)
+    if (self) {
         cw_cycle_runner_set_timeouts(self->runner, step_timeout_ms, step_retries,
                                      generate_timeout_ms, generate_retries);
+        cw_summary_set_timeouts(self->summary, step_timeout_ms, step_retries,
+                                generate_timeout_ms, generate_retries);
+    }
 }
 
 static time_t s_now(cw_scheduler_t *self)
@@ -207,6 +214,7 @@ int cw_scheduler_run(cw_scheduler_t *self)
         int cycles = 0;
         int64_t llm_failures = 0;
         while (!zsys_interrupted && (self->max_cycles == 0 || cycles < self->max_cycles)) {
+            cw_summary_tick(self->summary, s_now(self)); /* a week or a month just ended? */
             time_t now = s_now(self);
             int coalesced = 0;
             time_t due = cw_schedule_due(self->schedule, last, now, &coalesced);
