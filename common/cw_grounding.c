@@ -238,16 +238,14 @@ static bool s_parse_ident(const char *s, size_t n, s_ident_t *id)
 static void s_add_missing(cw_grounding_t *out, const char *p, size_t len)
 {
     size_t used = strlen(out->missing);
-    size_t room = sizeof out->missing - used;
-    if (room < 8)
-        return;
-    int w = snprintf(out->missing + used, room, "%s`%.*s`", used ? ", " : "",
-                     (int)(len > 60 ? 60 : len), p);
-    if (w < 0 || (size_t)w >= room) {
-        out->missing[used] = '\0';
-        if (room >= 6)
-            snprintf(out->missing + used, room, "%s...", used ? ", " : "");
-    }
+    if (used >= 3 && strcmp(out->missing + used - 3, "...") == 0)
+        return; /* full */
+    char item[80];
+    snprintf(item, sizeof item, "%s`%.*s`", used ? ", " : "", (int)(len > 60 ? 60 : len), p);
+    if (used + strlen(item) + 6 < sizeof out->missing)
+        memcpy(out->missing + used, item, strlen(item) + 1);
+    else
+        snprintf(out->missing + used, sizeof out->missing - used, "%s...", used ? ", " : "");
 }
 
 int cw_grounding_check(const cw_value_t *target, const char *document, cw_grounding_t *out)
