@@ -572,6 +572,9 @@ cw_push_result_t cw_devlog_push_with(cw_devlog_t *self, const cw_push_opts_t *op
     }
     snprintf(msg, sizeof msg, "push to %s failed: %s", shown, detail);
     cw_devlog_scrub(msg, sizeof msg, token);
+    for (size_t n = strlen(msg); n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r' ||
+                                           msg[n - 1] == ' ' || msg[n - 1] == '|');)
+        msg[--n] = '\0';
     if (err && errlen)
         snprintf(err, errlen, "%s", msg);
     self->push_failures++;

@@ -138,8 +138,7 @@ static void s_attempt(cw_pusher_t *self, cw_push_report_t *r)
         snprintf(self->last_error, sizeof self->last_error, "%s", r->error);
         size_t used = strlen(r->error);
         if (used + 64 < sizeof r->error)
-            snprintf(r->error + used, sizeof r->error - used,
-                     "; retrying in %lld s, the commit stays local until then",
+            snprintf(r->error + used, sizeof r->error - used, "; retrying in %lld s",
                      (long long)((wait + 999) / 1000));
         r->state = "retrying";
         cw_info("push_retry_scheduled", CW_LI("in_ms", wait),
@@ -181,8 +180,7 @@ void cw_pusher_push(cw_pusher_t *self, cw_push_report_t *r)
         int64_t left = self->next_ms - s_now_ms();
         r->result = CW_PUSH_FAILED;
         r->state = "retrying";
-        snprintf(r->error, sizeof r->error,
-                 "%.900s; the remote is away, next attempt in %lld s carries this commit too",
+        snprintf(r->error, sizeof r->error, "%.900s; the remote is away, next attempt in %lld s",
                  self->last_error, (long long)(left > 0 ? (left + 999) / 1000 : 0));
         return;
     }
