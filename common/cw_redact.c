@@ -805,7 +805,8 @@ static s_op_t s_operator(const char *t, size_t len, size_t ws, size_t we, size_t
     } else if (t[p] == ':' && !(p + 1 < len && t[p + 1] == ':')) {
         op = OP_COLON;
         oplen = 1;
-    } else if (t[p] == ',' && quoted) {
+    } else if (t[p] == ',') {
+        /* getenv("TOKEN", "default"), {"password", "x"}, strcmp(password, "x") */
         op = OP_COMMA;
         oplen = 1;
     } else if (t[p] == '{' && !quoted) {
@@ -853,6 +854,39 @@ static bool s_line_start(const char *t, size_t ws)
     return i == 0 || t[i - 1] == '\n';
 }
 
+/* A literal compared with or passed beside the name, before it on the same line:
+   strcmp("x", password), "x" == token, check("x", secret). Secret-looking values only. */
+static void s_value_before(const char *t, size_t len, size_t ws, s_spans_t *out)
+{
+    size_t i = ws;
+    while (i > 0 && (t[i - 1] == ' ' || t[i - 1] == '\t'))
+        i--;
+    if (i >= 2 && t[i - 1] == '=' && (t[i - 2] == '=' || t[i - 2] == '!'))
+        i -= 2;
+    else if (i >= 1 && t[i - 1] == ',')
+        i -= 1;
+    else
+        return;
+    while (i > 0 && (t[i - 1] == '=' || t[i - 1] == '!'))
+        i--;
+    while (i > 0 && (t[i - 1] == ' ' || t[i - 1] == '\t'))
+        i--;
+    if (i == 0 || (t[i - 1] != '"' && t[i - 1] != '\''))
+        return;
+    char quote = t[i - 1];
+    size_t ce = i - 1, cs = ce;
+    while (cs > 0 && ce - cs < UNQUOTED_MAX && t[cs - 1] != '\n') {
+        if (t[cs - 1] == quote && !(cs >= 2 && t[cs - 2] == '\\'))
+            break;
+        cs--;
+    }
+    if (cs == 0 || t[cs - 1] != quote || ce <= cs)
+        return;
+    if (s_secretish(t + cs, ce - cs) && !s_is_mark(t, len, cs, ce) &&
+        !s_placeholder(t + cs, ce - cs))
+        s_add(out, cs, ce);
+}
+
 static void s_value_span(const char *t, size_t len, size_t ws, size_t we, int kind, s_spans_t *out)
 {
     /* <password>value</password> */
@@ -868,7 +902,11 @@ static void s_value_span(const char *t, size_t len, size_t ws, size_t we, int ki
     size_t p = 0;
     bool tight = false;
     s_op_t op = s_operator(t, len, ws, we, &p, &tight);
-    if (op == OP_NONE || p >= len)
+    if (op == OP_NONE) {
+        s_value_before(t, len, ws, out);
+        return;
+    }
+    if (p >= len)
         return;
     size_t cs, ce;
     bool fstr;

@@ -122,6 +122,10 @@ static void test_assignments_all_languages(void **state)
     s_expect(r, "std::string token{\"Zx9Yw8Vu7Ts6\"};", "Zx9Yw8Vu7Ts6",
              "std::string token{\"[REDACTED]\"};");
     s_expect(r, "struct cfg c = {.password = \"hunter2\"};", "hunter2", NULL);
+    s_expect(r, "if (strcmp(password, \"c-Secret99\") == 0)", "c-Secret99",
+             "if (strcmp(password, \"[REDACTED]\") == 0)");
+    s_expect(r, "if (strcmp(\"c-Secret99\", passwd) == 0)", "c-Secret99", NULL);
+    s_expect(r, "if (\"tok-Abc12345\" == token)", "tok-Abc12345", NULL);
     /* yaml, json, .env, ini, xml */
     s_expect(r, "db:\n  user: app\n  password: hunter2\n", "hunter2",
              "db:\n  user: app\n  password: [REDACTED]\n");
@@ -350,6 +354,8 @@ static void test_ordinary_code_left_alone(void **state)
     s_untouched(r, "Password: cfg.Password,\nToken: token,\n");
     s_untouched(r, "api(key=api_key, token=tok)\n");
     s_untouched(r, "The password is checked against the stored hash.\n");
+    s_untouched(r, "require(password, \"the password is required\");\n");
+    s_untouched(r, "if (strcmp(token, \"(\") == 0) depth++;\n");
     s_untouched(r, "https://github.com/org/repo.git and user@example.com\n");
     s_untouched(r, "value = \"[REDACTED]\"  # already redacted\n");
     cw_redact_destroy(&r);
