@@ -6,6 +6,7 @@
 #include "cw_redact.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -134,21 +135,6 @@ static const char *s_find(const char *hay, size_t hlen, size_t from, const char 
     if (from >= hlen || hlen - from < nl)
         return NULL;
     return memmem(hay + from, hlen - from, needle, nl);
-}
-
-static const char *s_find_ci(const char *hay, size_t hlen, size_t from, const char *needle)
-{
-    size_t nl = strlen(needle);
-    if (nl == 0 || from >= hlen || hlen - from < nl)
-        return NULL;
-    int first = tolower((unsigned char)needle[0]);
-    for (size_t i = from; i + nl <= hlen; i++) {
-        if (tolower((unsigned char)hay[i]) != first)
-            continue;
-        if (strncasecmp(hay + i, needle, nl) == 0)
-            return hay + i;
-    }
-    return NULL;
 }
 
 static bool s_is_mark(const char *t, size_t len, size_t start, size_t end)
@@ -302,16 +288,33 @@ static bool s_digit_and_letter(const char *s, size_t n)
     return d && a;
 }
 
-static void s_rule_prefixes(const char *t, size_t len, s_spans_t *out)
+/* the two-byte beginnings of the prefixes, one bit each: one pass over the text finds
+   every candidate instead of one search per prefix */
+static uint8_t s_pairs[65536 / 8];
+static pthread_once_t s_pairs_once = PTHREAD_ONCE_INIT;
+
+static void s_pairs_init(void)
 {
     for (size_t r = 0; r < PREFIX_RULES; r++) {
-        const s_prefix_rule_t *rule = &s_prefix_rules[r];
-        size_t pl = strlen(rule->prefix), from = 0;
-        const char *p;
-        while ((p = s_find(t, len, from, rule->prefix)) != NULL) {
-            size_t i = (size_t)(p - t);
-            from = i + pl;
-            if (!s_left_ok(t, i))
+        const unsigned char *p = (const unsigned char *)s_prefix_rules[r].prefix;
+        unsigned key = (unsigned)p[0] << 8 | p[1];
+        s_pairs[key >> 3] |= (uint8_t)(1u << (key & 7));
+    }
+}
+
+static void s_rule_prefixes(const char *t, size_t len, s_spans_t *out)
+{
+    pthread_once(&s_pairs_once, s_pairs_init);
+    const unsigned char *u = (const unsigned char *)t;
+    for (size_t i = 0; i + 1 < len; i++) {
+        unsigned key = (unsigned)u[i] << 8 | u[i + 1];
+        if (!(s_pairs[key >> 3] & (1u << (key & 7))) || !s_left_ok(t, i))
+            continue;
+        for (size_t r = 0; r < PREFIX_RULES; r++) {
+            const s_prefix_rule_t *rule = &s_prefix_rules[r];
+            size_t pl = strlen(rule->prefix);
+            if (rule->prefix[0] != t[i] || rule->prefix[1] != t[i + 1] || len - i < pl ||
+                memcmp(t + i, rule->prefix, pl) != 0)
                 continue;
             size_t n = s_run(t, len, i + pl, rule->cls, rule->max);
             if (n < rule->min || n > rule->max)
@@ -322,7 +325,8 @@ static void s_rule_prefixes(const char *t, size_t len, s_spans_t *out)
             if (rule->need_digit && !s_digit_and_letter(t + i + pl, n))
                 continue;
             s_add(out, i, i + pl + n);
-            from = i + pl + n;
+            i += pl + n - 1;
+            break;
         }
     }
 }
@@ -478,14 +482,14 @@ static void s_rule_webhooks(const char *t, size_t len, s_spans_t *out)
 }
 
 /* Azure connection-string keys and SAS signatures, Authorization headers */
-static void s_rule_azure_auth(const char *t, size_t len, s_spans_t *out)
+static void s_rule_azure_auth(const char *t, const char *lower, size_t len, s_spans_t *out)
 {
     static const char *const keys[] = {"AccountKey=", "SharedAccessKey=", "SharedAccessSignature="};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
         size_t kl = strlen(keys[k]), from = 0;
         const char *p;
-        while ((p = s_find_ci(t, len, from, keys[k])) != NULL) {
-            size_t i = (size_t)(p - t) + kl, e = i;
+        while ((p = s_find(lower, len, from, keys[k])) != NULL) {
+            size_t i = (size_t)(p - lower) + kl, e = i;
             while (e < len && e - i < 4096 && t[e] != ';' && t[e] != '"' && t[e] != '\'' &&
                    t[e] != '<' && t[e] != '`' && !isspace((unsigned char)t[e]))
                 e++;
@@ -510,8 +514,8 @@ static void s_rule_azure_auth(const char *t, size_t len, s_spans_t *out)
             s_add(out, s, e);
     }
     from = 0;
-    while ((p = s_find_ci(t, len, from, "bearer ")) != NULL) {
-        size_t i = (size_t)(p - t);
+    while ((p = s_find(lower, len, from, "bearer ")) != NULL) {
+        size_t i = (size_t)(p - lower);
         from = i + 7;
         if (!s_left_ok(t, i))
             continue;
@@ -529,13 +533,13 @@ static void s_rule_azure_auth(const char *t, size_t len, s_spans_t *out)
             s_add(out, s, s + n);
     }
     from = 0;
-    while ((p = s_find_ci(t, len, from, "basic ")) != NULL) {
-        size_t i = (size_t)(p - t);
+    while ((p = s_find(lower, len, from, "basic ")) != NULL) {
+        size_t i = (size_t)(p - lower);
         from = i + 6;
         if (!s_left_ok(t, i))
             continue;
         size_t back = i > 40 ? i - 40 : 0;
-        if (!s_find_ci(t, i, back, "authorization"))
+        if (!s_find(lower, i, back, "authorization"))
             continue;
         size_t s = i + 6;
         size_t n = s_run(t, len, s, s_b64_char, 8192);
@@ -573,7 +577,8 @@ static bool s_ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* 2 = a name that clearly holds a secret, 1 = an ambiguous one (token), 0 = none */
+/* 3 = a password or secret, 2 = another name that clearly holds a secret (API keys,
+   credentials), 1 = an ambiguous one (token: lexers have tokens too), 0 = none */
 static int s_secret_kind(const char *name, size_t len)
 {
     if (len < 2 || len > NAME_MAX_LEN)
@@ -593,8 +598,11 @@ static int s_secret_kind(const char *name, size_t len)
             return 0;
     if (strstr(n, "tokeniz") || strstr(n, "secretary"))
         return 0;
-    static const char *const strong[] = {"password",   "passwd",        "passphrase",   "secret",
-                                         "apikey",     "accesskey",     "privatekey",   "authkey",
+    static const char *const passwords[] = {"password", "passwd", "passphrase", "secret"};
+    for (size_t i = 0; i < sizeof passwords / sizeof passwords[0]; i++)
+        if (strstr(n, passwords[i]))
+            return 3;
+    static const char *const strong[] = {"apikey",     "accesskey",     "privatekey",   "authkey",
                                          "credential", "encryptionkey", "signingkey",   "masterkey",
                                          "accountkey", "authorization", "sessionkey",   "clientkey",
                                          "authtoken",  "accesstoken",   "refreshtoken", "apitoken"};
@@ -619,7 +627,7 @@ static int s_secret_kind(const char *name, size_t len)
             seg[sl] = '\0';
             if (!strcmp(seg, "pass") || !strcmp(seg, "pwd") || !strcmp(seg, "pw") ||
                 !strcmp(seg, "psk"))
-                return 2;
+                return 3;
         }
     }
     if (strstr(n, "token"))
@@ -644,21 +652,23 @@ static bool s_secretish(const char *s, size_t n)
 {
     if (n < 8)
         return false;
-    int lower = 0, upper = 0, digit = 0, other = 0;
+    bool lower = false, upper = false, digit = false, symbol = false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (isspace(c))
             return false;
         if (c >= 'a' && c <= 'z')
-            lower = 1;
+            lower = true;
         else if (c >= 'A' && c <= 'Z')
-            upper = 1;
+            upper = true;
         else if (c >= '0' && c <= '9')
-            digit = 1;
-        else
-            other = 1;
+            digit = true;
+        else if (strchr("!@#$%^&*+=~|?<>", c))
+            symbol = true;
     }
-    return lower + upper + digit + other >= 2;
+    /* identifiers and words (copy_context, ContextVar) are not; generated values mix
+       digits with letters, or carry symbols */
+    return ((lower || upper) && (digit || symbol)) || (upper && lower && n >= 16 && digit);
 }
 
 /* alphanumeric characters that are not part of a %-format specifier */
@@ -694,6 +704,25 @@ static bool s_plain_word(const char *s, size_t n)
               s[i] == '_'))
             numeric = false;
     return numeric;
+}
+
+/* a literal that names a secret rather than holding one: "Authorization",
+   "use-credentials", "X-Api-Key" */
+static bool s_label(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(s_word((unsigned char)s[i]) || s[i] == '-' || s[i] == '.'))
+            return false;
+    return s_secret_kind(s, n) > 0;
+}
+
+/* a lower-case word ("include", "same-origin", "bearer"): a mode, not a key */
+static bool s_lower_word(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '-' || s[i] == '_'))
+            return false;
+    return true;
 }
 
 static bool s_ident_path(const char *s, size_t n)
@@ -758,6 +787,14 @@ static bool s_literal(const char *t, size_t len, size_t p, size_t *cs, size_t *c
                 break;
         }
         i++;
+    }
+    if (i >= limit || t[i] == '\n') {
+        /* unclosed: a literal cut by the end of the text counts, a stray quote does not */
+        size_t e = i;
+        while (e < len && t[e] != '\n')
+            e++;
+        if (multiline || e < len)
+            return false;
     }
     *cs = s;
     *ce = i;
@@ -916,7 +953,8 @@ static void s_value_span(const char *t, size_t len, size_t ws, size_t we, int ki
         size_t q = p;
         while (q < len && q - p < 120 && t[q] != '\n' && t[q] != ';' && t[q] != '{' &&
                t[q] != '}' && t[q] != ',' && t[q] != '"' && t[q] != '\'' &&
-               !(t[q] == '=' && !(q + 1 < len && (t[q + 1] == '=' || t[q + 1] == '>'))))
+               !(t[q] == '=' && !(q + 1 < len && (t[q + 1] == '=' || t[q + 1] == '>')) &&
+                 !(t[q - 1] == '=' || t[q - 1] == '!' || t[q - 1] == '<' || t[q - 1] == '>')))
             q++;
         if (q < len && t[q] == '=' && q > p) {
             q++;
@@ -934,12 +972,11 @@ static void s_value_span(const char *t, size_t len, size_t ws, size_t we, int ki
             return;
         if (fstr && memchr(t + cs, '{', n))
             return;
-        if (s_alnum_count(t + cs, n) < 2)
-            return;
-        if (op == OP_COMMA || op == OP_COMPARE || kind < 2) {
-            if (!s_secretish(t + cs, n) && !(op == OP_COMPARE && kind == 2 && n >= 3))
-                return;
-        } else if (n < 3)
+        if (s_alnum_count(t + cs, n) < 2 || s_plain_word(t + cs, n) ||
+            (kind < 3 && (s_label(t + cs, n) || s_lower_word(t + cs, n))))
+            return; /* a password is any literal; a key or a token is not a word */
+        bool strict = op == OP_COMMA || kind < 2 || (op == OP_COMPARE && kind < 3);
+        if (strict ? !s_secretish(t + cs, n) : n < 3)
             return;
         s_add(out, cs, ce);
         return;
@@ -963,8 +1000,16 @@ static void s_value_span(const char *t, size_t len, size_t ws, size_t we, int ki
     if (next == '(' || next == '[' || next == '{')
         return; /* a call or an index: code */
     unsigned char c0 = (unsigned char)t[s];
-    if (c0 == '@' || c0 == '*' || c0 == '&' || c0 == '!' || c0 == '%' || c0 == '-')
-        return;
+    if (c0 == '@' || c0 == '*' || c0 == '&' || c0 == '!' || c0 == '%' || c0 == '-' || c0 == '/')
+        return; /* decorators, pointers, negations, paths and regular expressions */
+    if (op == OP_COLON) {
+        /* YAML: the value is the rest of the line ("key: value  # note"), not prose */
+        size_t q = e;
+        while (q < len && (t[q] == ' ' || t[q] == '\t' || t[q] == '\r'))
+            q++;
+        if (q < len && t[q] != '\n' && t[q] != '#' && t[q] != ',' && t[q] != '}')
+            return;
+    }
     bool ident = s_ident_path(t + s, n);
     bool config = tight || (op == OP_COLON && s_line_start(t, ws));
     if (ident) {
@@ -974,6 +1019,8 @@ static void s_value_span(const char *t, size_t len, size_t ws, size_t we, int ki
             return; /* password=db_password */
         if (config && (next == ',' || next == ')'))
             return; /* f(token=tok): a keyword argument */
+        if (op == OP_COLON && !s_digit_and_letter(t + s, n))
+            return; /* { withCredentials: kEnumerable }: an object's property */
         if (!config) {
             /* code: an identifier is a variable unless it looks generated */
             bool upper = false, lower = false;
@@ -990,23 +1037,61 @@ static void s_value_span(const char *t, size_t len, size_t ws, size_t we, int ki
     s_add(out, s, e);
 }
 
-static void s_rule_assignments(const char *t, size_t len, s_spans_t *out)
+static int s_size_cmp(const void *a, const void *b)
 {
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = (unsigned char)t[i];
-        if (!s_key_char(c)) {
-            i++;
-            continue;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Names are found through the roots every secret name contains, searched in the
+   lower-cased text (a few memmem passes), so ordinary words cost nothing. */
+static void s_rule_assignments(const char *t, const char *lower, size_t len, s_spans_t *out)
+{
+    static const char *const roots[] = {"pass",       "pw",       "psk",   "secret",
+                                        "credential", "authoriz", "token", "key"};
+    size_t *starts = NULL, n = 0, cap = 0;
+    for (size_t r = 0; r < sizeof roots / sizeof roots[0] && !out->oom; r++) {
+        size_t rl = strlen(roots[r]), from = 0;
+        const char *p;
+        while ((p = s_find(lower, len, from, roots[r])) != NULL) {
+            size_t hit = (size_t)(p - lower);
+            from = hit + rl;
+            size_t ws = hit, we = hit + rl;
+            while (ws > 0 && hit - ws <= NAME_MAX_LEN && s_key_char((unsigned char)t[ws - 1]))
+                ws--;
+            while (we < len && we - hit <= NAME_MAX_LEN && s_key_char((unsigned char)t[we]))
+                we++;
+            if (we - ws > NAME_MAX_LEN)
+                continue; /* not a name */
+            if (n == cap) {
+                size_t nc = cap ? cap * 2 : 64;
+                size_t *ns = realloc(starts, nc * sizeof *ns);
+                if (!ns) {
+                    out->oom = true;
+                    break;
+                }
+                starts = ns;
+                cap = nc;
+            }
+            starts[n++] = ws;
+            from = we;
         }
-        size_t ws = i;
-        while (i < len && s_key_char((unsigned char)t[i]))
-            i++;
-        size_t we = i;
+    }
+    qsort(starts, n, sizeof *starts, s_size_cmp);
+    size_t done = 0;
+    for (size_t i = 0; i < n && !out->oom; i++) {
+        size_t ws = starts[i];
+        if (i > 0 && ws < done)
+            continue; /* the same word through another root */
+        size_t we = ws;
+        while (we < len && s_key_char((unsigned char)t[we]))
+            we++;
+        done = we;
         int kind = s_secret_kind(t + ws, we - ws);
         if (kind > 0)
             s_value_span(t, len, ws, we, kind, out);
     }
+    free(starts);
 }
 
 /* ------------------------------------------------------------------ extra patterns */
@@ -1198,15 +1283,21 @@ int cw_redact_text(const cw_redact_t *self, const char *text, char **out, size_t
     size_t len = strlen(text);
     if (len == 0)
         return 0;
+    char *lower = malloc(len + 1);
+    if (!lower)
+        return -1;
+    for (size_t i = 0; i <= len; i++)
+        lower[i] = (char)tolower((unsigned char)text[i]);
     s_spans_t sp = {0};
     s_rule_key_blocks(text, len, &sp);
     s_rule_prefixes(text, len, &sp);
     s_rule_structured(text, len, &sp);
     s_rule_urls(text, len, &sp);
     s_rule_webhooks(text, len, &sp);
-    s_rule_azure_auth(text, len, &sp);
-    s_rule_assignments(text, len, &sp);
+    s_rule_azure_auth(text, lower, len, &sp);
+    s_rule_assignments(text, lower, len, &sp);
     s_rule_patterns(self, text, len, &sp);
+    free(lower);
     if (sp.oom) {
         free(sp.v);
         return -1;

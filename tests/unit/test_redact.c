@@ -97,6 +97,7 @@ static void test_assignments_all_languages(void **state)
     s_expect(r, "token = os.getenv(\"GITHUB_TOKEN\", \"fallback-Tok3n-value\")", "fallback-Tok3n",
              NULL);
     s_expect(r, "if password == \"letmein\":\n", "letmein", "if password == \"[REDACTED]\":\n");
+    s_expect(r, "DEFAULT_PASSWORD = \"supersecret\"", "supersecret", NULL);
     s_expect(r, "self.client_secret = \"0a1b2c3d4e5f\"", "0a1b2c3d4e5f", NULL);
     /* javascript / typescript */
     s_expect(r, "const apiKey = 'AbCdEf123456';", "AbCdEf123456", "const apiKey = '[REDACTED]';");
@@ -355,6 +356,16 @@ static void test_ordinary_code_left_alone(void **state)
     s_untouched(r, "api(key=api_key, token=tok)\n");
     s_untouched(r, "The password is checked against the stored hash.\n");
     s_untouched(r, "require(password, \"the password is required\");\n");
+    /* names and modes are not keys (seen in npm's and libmicrohttpd's code) */
+    s_untouched(r, "const USE_CREDENTIALS = 'use-credentials'\n");
+    s_untouched(r, "#define MHD_HTTP_HEADER_AUTHORIZATION \"Authorization\"\n");
+    s_untouched(r, "  credentials: 'include',\n  if (request.credentials === 'same-origin')\n");
+    s_untouched(r, "  withCredentials: kEnumerableProperty,\n");
+    s_untouched(r, "const UNEXPECTED_TOKEN = /^Unexpected token '?(.)'?(,)? /i\n");
+    s_untouched(r, "credentials: corsAttributeState === 'anonymous'\n");
+    s_untouched(r, "'MODULE_PWD_STATE': 'yes',\n__all__ = ('Context', 'Token', 'copy_context')\n");
+    s_untouched(r, "def unix_getpass(prompt='Password: ', stream=None):\n");
+    s_untouched(r, "    GetPassWarning: When we were unable to turn echo off.\n");
     s_untouched(r, "if (strcmp(token, \"(\") == 0) depth++;\n");
     s_untouched(r, "https://github.com/org/repo.git and user@example.com\n");
     s_untouched(r, "value = \"[REDACTED]\"  # already redacted\n");
