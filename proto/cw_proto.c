@@ -180,9 +180,12 @@ static const s_field_t s_ev_cycle_starting[] = {STR("cycle_id", REQ, ID_MAX),
                                                 STR("trigger", OPT, NAME_MAX_B), END};
 static const s_field_t s_ev_analyzing[] = {STR("cycle_id", REQ, ID_MAX),
                                            STR("doc_type", OPT, DOCTYPE_MAX), END};
-static const s_field_t s_ev_generating[] = {
-    STR("cycle_id", REQ, ID_MAX), STR("target", REQ, DISPLAY_MAX),
-    STR("doc_type", REQ, DOCTYPE_MAX), STR("repo", REQ, PATH_MAX_B), END};
+static const s_field_t s_ev_generating[] = {STR("cycle_id", REQ, ID_MAX),
+                                            STR("target", REQ, DISPLAY_MAX),
+                                            STR("doc_type", REQ, DOCTYPE_MAX),
+                                            STR("repo", REQ, PATH_MAX_B),
+                                            CNT("redactions", OPT),
+                                            END};
 static const s_field_t s_ev_documentation_committed[] = {STR("target", REQ, DISPLAY_MAX),
                                                          STR("doc_type", REQ, DOCTYPE_MAX),
                                                          STR("commit", REQ, ID_MAX),

@@ -60,7 +60,7 @@
     events (every event also has service str<=64, timestamp str<=40):
       cycle_starting  cycle_id str, trigger? str
       analyzing       cycle_id, doc_type? str
-      generating      cycle_id, target str (display name), doc_type, repo
+      generating      cycle_id, target str (display name), doc_type, repo, redactions? int
       documentation_committed  target str, doc_type, commit, repo, file?, path?, job_id?,
                       cycle_id?, redactions? int, grounding? float
       next_cycle      at str (ISO 8601), seconds int

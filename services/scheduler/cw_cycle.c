@@ -556,6 +556,7 @@ cw_cycle_result_t cw_cycle_run(cw_cycle_runner_t *self, cw_cycle_outcome_t *outc
     cw_map_set_str(ev, "target", display);
     cw_map_set_str(ev, "doc_type", chosen_type);
     cw_map_set_str(ev, "repo", repo);
+    cw_map_set_int(ev, "redactions", cw_map_int(chosen, "redactions", 0)); /* by the analyzer */
     s_publish(self, CW_EV_GENERATING, ev);
 
     char job_id[33];

@@ -461,6 +461,10 @@ try:
         if e.get("doc_type") != "code_evolution":
             check(e.get("redactions", 0) >= 1, "%s: the event counts its redactions (%r)" % (
                 e.get("doc_type"), e.get("redactions")))
+    generating = [e for t, e in events if t == "codeworm.generating"]
+    check(len(generating) == len(committed) and sum(e.get("redactions", 0) for e in generating) >= 40,
+          "generating events carry the analyzer's count (%r)" %
+          [e.get("redactions") for e in generating])
     check(sum(e.get("redactions", 0) for e in committed) >= 80,
           "many secrets were redacted in all (%d)" % sum(e.get("redactions", 0) for e in committed))
     prompts = fake_requests(port)
