@@ -58,6 +58,16 @@ static bool s_grow(s_set_t *s)
     return true;
 }
 
+/* the slot holding (p, len), or the empty slot where it would go */
+static size_t s_slot(const s_set_t *s, const char *p, size_t len, uint32_t h)
+{
+    size_t j = h & (s->cap - 1);
+    while (s->slots[j].hash &&
+           !(s->slots[j].hash == h && s->slots[j].len == len && memcmp(s->slots[j].p, p, len) == 0))
+        j = (j + 1) & (s->cap - 1);
+    return j;
+}
+
 /* true if it was there already */
 static bool s_put(s_set_t *s, const char *p, size_t len)
 {
@@ -66,12 +76,9 @@ static bool s_put(s_set_t *s, const char *p, size_t len)
     if ((s->n + 1) * 2 > s->cap && !s_grow(s))
         return false;
     uint32_t h = s_hash(p, len);
-    size_t j = h & (s->cap - 1);
-    while (s->slots[j].hash) {
-        if (s->slots[j].hash == h && s->slots[j].len == len && memcmp(s->slots[j].p, p, len) == 0)
-            return true;
-        j = (j + 1) & (s->cap - 1);
-    }
+    size_t j = s_slot(s, p, len, h);
+    if (s->slots[j].hash)
+        return true;
     s->slots[j].p = p;
     s->slots[j].len = (uint32_t)len;
     s->slots[j].hash = h;
@@ -81,16 +88,7 @@ static bool s_put(s_set_t *s, const char *p, size_t len)
 
 static bool s_has(const s_set_t *s, const char *p, size_t len)
 {
-    if (!s->cap)
-        return false;
-    uint32_t h = s_hash(p, len);
-    size_t j = h & (s->cap - 1);
-    while (s->slots[j].hash) {
-        if (s->slots[j].hash == h && s->slots[j].len == len && memcmp(s->slots[j].p, p, len) == 0)
-            return true;
-        j = (j + 1) & (s->cap - 1);
-    }
-    return false;
+    return s->cap && s->slots[s_slot(s, p, len, s_hash(p, len))].hash != 0;
 }
 
 /* ------------------------------------------------------------------ the target's words */

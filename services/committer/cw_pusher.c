@@ -59,17 +59,9 @@ cw_pusher_t *cw_pusher_new(cw_devlog_t *devlog, const cw_config_t *config,
         snprintf(self->problem, sizeof self->problem, "%s", shown);
         cw_error("devlog_remote_problem", CW_LS("reason", self->problem),
                  CW_LS("hint", "commits stay in the local DevLog until this is fixed"), CW_LEND);
-        if (publisher) {
-            cw_value_t *ev = cw_value_new_map();
-            if (ev) {
-                char text[1200];
-                snprintf(text, sizeof text, "DevLog pushes cannot work: %s", self->problem);
-                cw_map_set_str(ev, "level", "error");
-                cw_map_set_str(ev, "message", text);
-                cw_publisher_send(publisher, CW_EV_LOG, &ev);
-                cw_value_destroy(&ev);
-            }
-        }
+        char text[1200];
+        snprintf(text, sizeof text, "DevLog pushes cannot work: %s", self->problem);
+        cw_publisher_log(publisher, "error", text);
     }
     return self;
 }
@@ -98,19 +90,6 @@ void cw_pusher_set_delays(cw_pusher_t *self, int64_t initial_ms, int64_t max_ms)
         cw_backoff_init(&self->backoff, initial_ms, max_ms, 2.0, 0.0);
 }
 
-static void s_log_event(cw_pusher_t *self, const char *level, const char *message)
-{
-    if (!self->publisher)
-        return;
-    cw_value_t *ev = cw_value_new_map();
-    if (!ev)
-        return;
-    cw_map_set_str(ev, "level", level);
-    cw_map_set_str(ev, "message", message);
-    cw_publisher_send(self->publisher, CW_EV_LOG, &ev);
-    cw_value_destroy(&ev);
-}
-
 /* One attempt; updates the schedule; fills the report. */
 static void s_attempt(cw_pusher_t *self, cw_push_report_t *r)
 {
@@ -126,7 +105,7 @@ static void s_attempt(cw_pusher_t *self, cw_push_report_t *r)
                      "DevLog pushed: the remote is back, after %d failed attempts",
                      failures_before);
             cw_info("push_retry_succeeded", CW_LI("failed_attempts", failures_before), CW_LEND);
-            s_log_event(self, "info", text);
+            cw_publisher_log(self->publisher, "info", text);
         }
         self->pending = false;
         cw_backoff_reset(&self->backoff);

@@ -306,19 +306,6 @@ static cw_value_t *s_target(const cw_summary_t *self, const cw_summary_period_t 
 
 /* ------------------------------------------------------------------ running one */
 
-static void s_log_event(cw_summary_t *self, const char *level, const char *message)
-{
-    if (!self->publisher)
-        return;
-    cw_value_t *ev = cw_value_new_map();
-    if (!ev)
-        return;
-    cw_map_set_str(ev, "level", level);
-    cw_map_set_str(ev, "message", message);
-    cw_publisher_send(self->publisher, CW_EV_LOG, &ev);
-    cw_value_destroy(&ev);
-}
-
 /* A reply of the expected type, else false with the reason. */
 static bool s_ok(const cw_value_t *reply, const char *type, const char *who, const char *err,
                  char *reason, size_t reasonlen)
@@ -413,7 +400,7 @@ int cw_summary_run(cw_summary_t *self, const cw_summary_period_t *p)
     snprintf(text, sizeof text, "%s summary %s committed: %.100s",
              strcmp(p->kind, "weekly") == 0 ? "Weekly" : "Monthly", p->period,
              cw_map_str(done, "path", ""));
-    s_log_event(self, "info", text);
+    cw_publisher_log(self->publisher, "info", text);
     cw_value_destroy(&done);
     return dup ? 0 : 1;
 }
