@@ -1077,7 +1077,8 @@ static void s_rule_assignments(const char *t, const char *lower, size_t len, s_s
             from = we;
         }
     }
-    qsort(starts, n, sizeof *starts, s_size_cmp);
+    if (n > 1)
+        qsort(starts, n, sizeof *starts, s_size_cmp);
     size_t done = 0;
     for (size_t i = 0; i < n && !out->oom; i++) {
         size_t ws = starts[i];

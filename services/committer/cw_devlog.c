@@ -842,8 +842,11 @@ int cw_devlog_commit_document(cw_devlog_t *self, const cw_value_t *target,
     for (int n = 1; n <= DEVLOG_MAX_SUFFIX && fd < 0; n++) {
         if (summary) {
             /* analysis/weekly/2026-W09.md: one per period, never a second */
-            snprintf(rel, sizeof rel, "%s/%s.md", folder, display);
-            snprintf(abs, sizeof abs, "%s/%s", self->path, rel);
+            snprintf(rel, sizeof rel, "%.64s/%.16s.md", folder, display);
+            if (snprintf(abs, sizeof abs, "%s/%s", self->path, rel) >= (int)sizeof abs) {
+                s_set_err(err, errlen, "path too long: %s%s", rel, NULL);
+                goto done;
+            }
             fd = open(abs, O_WRONLY | O_CREAT | O_EXCL, 0644);
             if (fd < 0) {
                 s_set_err(err, errlen, "cannot create %s: %s", rel,

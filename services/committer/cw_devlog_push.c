@@ -570,7 +570,7 @@ cw_push_result_t cw_devlog_push_with(cw_devlog_t *self, const cw_push_opts_t *op
         cw_info("devlog_pushed", CW_LS("branch", self->branch), CW_LS("remote", shown), CW_LEND);
         return CW_PUSH_OK;
     }
-    snprintf(msg, sizeof msg, "push to %s failed: %s", shown, detail);
+    snprintf(msg, sizeof msg, "push to %.1000s failed: %.2900s", shown, detail);
     cw_devlog_scrub(msg, sizeof msg, token);
     for (size_t n = strlen(msg); n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r' ||
                                            msg[n - 1] == ' ' || msg[n - 1] == '|');)
