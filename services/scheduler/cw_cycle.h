@@ -29,7 +29,7 @@ typedef struct {
     char repo[256];
     /* the committer's push of this commit (commit_reply pushed/push_state/push_error) */
     bool pushed;
-    char push_state[24];  /* "pushed", "not_configured", "retrying", "refused", "blocked" */
+    char push_state[24]; /* "pushed", "not_configured", "retrying", "refused", "blocked" */
     char push_error[1024];
 } cw_cycle_outcome_t;
 

@@ -123,8 +123,8 @@ void cw_scheduler_set_timeouts(cw_scheduler_t *self, int step_timeout_ms, int st
     if (self) {
         cw_cycle_runner_set_timeouts(self->runner, step_timeout_ms, step_retries,
                                      generate_timeout_ms, generate_retries);
-        cw_summary_set_timeouts(self->summary, step_timeout_ms, step_retries,
-                                generate_timeout_ms, generate_retries);
+        cw_summary_set_timeouts(self->summary, step_timeout_ms, step_retries, generate_timeout_ms,
+                                generate_retries);
     }
 }
 

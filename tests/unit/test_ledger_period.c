@@ -76,15 +76,14 @@ static void test_period_facts(void **state)
     assert_non_null(l);
     /* the week before, four in the week, one after */
     s_record(l, s_target("alpha", "old", NULL, "function_doc", "python", 3), MON - 60, "p0", 1);
-    s_record(l, s_target("alpha", "parse", NULL, "function_doc", "python", 4), MON + 10, "p1",
-             1.0);
+    s_record(l, s_target("alpha", "parse", NULL, "function_doc", "python", 4), MON + 10, "p1", 1.0);
     s_record(l, s_target("alpha", "run", "Engine", "class_doc", "python", 12), MON + DAY, "p2",
              0.9);
     s_record(l, s_target("beta", "Walk", NULL, "function_doc", "go", 7), MON + 3 * DAY, "p3", 1);
     s_record(l, s_target("beta", "legacy", NULL, "til", "go", 0), MON + 6 * DAY + 86000, "p4",
              -5); /* no facts row: written by an older version */
-    s_record(l, s_target("alpha", "next", NULL, "function_doc", "python", 30), MON + 7 * DAY,
-             "p5", 1);
+    s_record(l, s_target("alpha", "next", NULL, "function_doc", "python", 30), MON + 7 * DAY, "p5",
+             1);
 
     cw_value_t *f = cw_ledger_period(l, MON, MON + 7 * DAY);
     assert_non_null(f);
@@ -118,20 +117,19 @@ static void test_period_facts(void **state)
 
     /* summaries: recorded once, found again */
     char commit[64], path[256];
-    assert_int_equal(cw_ledger_find_summary(l, "weekly", "2026-W09", commit, sizeof commit, path,
-                                            sizeof path),
-                     0);
+    assert_int_equal(
+        cw_ledger_find_summary(l, "weekly", "2026-W09", commit, sizeof commit, path, sizeof path),
+        0);
     assert_int_equal(cw_ledger_record_summary(l, "weekly", "2026-W09", "abc123",
                                               "analysis/weekly/2026-W09.md", "summary-weekly-x"),
                      0);
-    assert_int_equal(cw_ledger_find_summary(l, "weekly", "2026-W09", commit, sizeof commit, path,
-                                            sizeof path),
-                     1);
+    assert_int_equal(
+        cw_ledger_find_summary(l, "weekly", "2026-W09", commit, sizeof commit, path, sizeof path),
+        1);
     assert_string_equal(commit, "abc123");
     assert_string_equal(path, "analysis/weekly/2026-W09.md");
-    assert_int_equal(cw_ledger_find_job(l, "summary-weekly-x", commit, sizeof commit, path,
-                                        sizeof path),
-                     1);
+    assert_int_equal(
+        cw_ledger_find_job(l, "summary-weekly-x", commit, sizeof commit, path, sizeof path), 1);
     assert_int_equal(cw_ledger_find_summary(l, "monthly", "2026-W09", NULL, 0, NULL, 0), 0);
     /* summaries are not documented snippets: stats do not count them */
     cw_value_t *stats = cw_ledger_stats(l, MON + 8 * DAY);
