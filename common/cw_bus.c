@@ -984,6 +984,20 @@ int cw_publisher_send(cw_publisher_t *self, const char *name, cw_value_t **field
     return cw_zsock_send(&msg, self->sock) == 0 ? 0 : -1;
 }
 
+int cw_publisher_log(cw_publisher_t *self, const char *level, const char *message)
+{
+    if (!self)
+        return -1;
+    cw_value_t *ev = cw_value_new_map();
+    if (!ev)
+        return -1;
+    char text[4097];
+    snprintf(text, sizeof text, "%s", message ? message : "");
+    cw_map_set_str(ev, "level", level ? level : "info");
+    cw_map_set_str(ev, "message", text);
+    return cw_publisher_send(self, CW_EV_LOG, &ev);
+}
+
 struct _cw_subscriber_t {
     zsock_t *sock;
     zpoller_t *poller;

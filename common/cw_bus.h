@@ -100,6 +100,8 @@ void cw_publisher_destroy(cw_publisher_t **self_p);
    "v", "type"=name, "service" and "timestamp" (ISO 8601 UTC) added; the event is validated
    against its declaration and dropped with a warning if it breaks it. */
 int cw_publisher_send(cw_publisher_t *self, const char *name, cw_value_t **fields);
+/* Publish a `log` event {level, message} (message cut at 4096 bytes). NULL self: -1. */
+int cw_publisher_log(cw_publisher_t *self, const char *level, const char *message);
 
 /* The two frames of event `name` from `service` (what cw_publisher_send sends): `fields`
    as above, ownership taken. NULL (logged) when the event breaks its declaration. For a

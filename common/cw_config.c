@@ -8,6 +8,7 @@
     ./.env, YAML, defaults. Empty strings and YAML nulls mean "not set".          */
 #include "cw_config.h"
 #include "cw_log.h"
+#include "cw_redact.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -94,6 +95,7 @@ typedef enum {
 #define F_PROMPTS 2u  /* lives in prompts.yaml */
 #define F_NONEMPTY 4u /* cannot be emptied (a default always exists) */
 #define F_OR_ZERO 8u  /* T_DBL: 0 is allowed besides [min, max] (0 = off) */
+#define F_REGEX 16u   /* list of extended regular expressions: checked, never split at commas */
 
 typedef struct {
     const char *key;
@@ -140,6 +142,7 @@ static const key_def_t s_keys[] = {
     KF("devlog.token", T_STR, devlog.token, F_SECRET),
     K_("devlog.author_name", T_STR, devlog.author_name),
     K_("devlog.author_email", T_STR, devlog.author_email),
+    K_("devlog.ssh_key", T_PATH, devlog.ssh_key),
     K_("ollama.host", T_HOST, ollama.host),
     KI("ollama.port", ollama.port, 1, 65535),
     K_("ollama.model", T_STR, ollama.model),
@@ -175,7 +178,7 @@ static const key_def_t s_keys[] = {
     KI("documentation.redocument_after_days", documentation.redocument_after_days, 0, 36500),
     K_("documentation.type_weights", T_WEIGHTS, documentation.type_weights),
     KD("documentation.min_grounding", documentation.min_grounding, 0, 1),
-    KL("redaction.patterns", T_STRLIST, redaction.patterns, redaction.pattern_count, 0),
+    KL("redaction.patterns", T_STRLIST, redaction.patterns, redaction.pattern_count, F_REGEX),
     KL("redaction.allow", T_STRLIST, redaction.allow, redaction.allow_count, 0),
     K_("dashboard.enabled", T_BOOL, dashboard.enabled),
     K_("dashboard.host", T_HOST, dashboard.host),
@@ -832,6 +835,13 @@ static int s_list_add(const key_def_t *k, list_acc_t *acc, const char *v, char *
         s_err(why, whylen, "entries must be single-line strings (got \"%s\")", shown);
         return -1;
     }
+    if (k->flags & F_REGEX) {
+        char rwhy[300];
+        if (cw_redact_check_pattern(v, rwhy, sizeof(rwhy)) != 0) {
+            s_err(why, whylen, "entry \"%s\": %s", shown, rwhy);
+            return -1;
+        }
+    }
     if (k->type == T_Z85LIST && !s_valid_z85(v)) {
         s_err(why, whylen, "entries must be 40-character Z85 CURVE keys (got \"%s\")", shown);
         return -1;
@@ -1073,6 +1083,18 @@ static int s_apply_node(ctx_t *ctx, const key_def_t *k, yaml_document_t *doc, ya
             if (!v) {
                 s_fail(ctx, src, node, k->key, why);
                 return -1;
+            }
+            if (k->flags & F_REGEX) {
+                /* one pattern: a regular expression may hold commas */
+                if (s_list_add(k, &acc, v, why, sizeof(why)) != 0) {
+                    s_list_free(&acc);
+                    s_fail(ctx, src, node, k->key, why);
+                    return -1;
+                }
+                s_list_commit(c, k, &acc);
+                s_list_free(&acc);
+                s_set_origin(ctx, k, src, node);
+                return 0;
             }
             char *copy = s_strdup(v), *save = NULL;
             for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -1641,7 +1663,12 @@ static int s_apply_text(ctx_t *ctx, const key_def_t *k, const char *value, const
     if (!*v)
         return 0; /* empty = not set */
     if (s_is_list_type(k->type) || s_is_map_type(k->type)) {
-        if (*v == '[' || *v == '{') {
+        /* a regular expression may start with '[': a list of patterns is given with
+           quoted entries (["a", "b"]) */
+        bool flow = *v == '[' || *v == '{';
+        if ((k->flags & F_REGEX) && !(v[0] == '[' && (v[1] == '"' || v[1] == '\'')))
+            flow = false;
+        if (flow) {
             /* JSON / YAML flow syntax */
             yaml_document_t doc;
             char perr[512];
@@ -1655,7 +1682,17 @@ static int s_apply_text(ctx_t *ctx, const key_def_t *k, const char *value, const
             yaml_document_delete(&doc);
             return rc;
         }
-        if (s_is_list_type(k->type)) {
+        if (s_is_list_type(k->type) && (k->flags & F_REGEX)) {
+            /* one pattern (JSON/YAML [list] syntax above for several) */
+            list_acc_t acc = {0};
+            if (s_list_add(k, &acc, v, why, sizeof(why)) != 0) {
+                s_list_free(&acc);
+                s_fail(ctx, src, NULL, k->key, why);
+                return -1;
+            }
+            s_list_commit(c, k, &acc);
+            s_list_free(&acc);
+        } else if (s_is_list_type(k->type)) {
             list_acc_t acc = {0};
             char *copy = s_strdup(v), *save = NULL;
             for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -1880,6 +1917,7 @@ cw_config_t *cw_config_new_defaults(void)
     c->devlog.token = s_strdup("");
     c->devlog.author_name = s_strdup("CodeWorm");
     c->devlog.author_email = s_strdup("codeworm@localhost");
+    c->devlog.ssh_key = s_strdup("");
     c->ollama.host = s_strdup("localhost");
     c->ollama.port = 11434;
     c->ollama.model = s_strdup("qwen2.5:7b");

@@ -67,6 +67,7 @@ typedef struct {
         char *token;     /* secret, for https push */
         char *author_name;  /* default "CodeWorm" */
         char *author_email; /* default "codeworm@localhost" */
+        char *ssh_key;      /* "" = ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa */
     } devlog;
 
     struct {

@@ -107,8 +107,9 @@ typedef struct {
 static const s_field_t s_param[] = {STR("name", REQ, 256), STR("type", OPT, 512),
                                     STR("default", OPT, 512), END};
 /* a class member or a file's top-level definition */
-static const s_field_t s_member[] = {STR("name", REQ, 256), STR("kind", REQ, 32), CNT("line", REQ),
-                                     STR("signature", OPT, 512), STR("file", OPT, 4096), END};
+static const s_field_t s_member[] = {STR("name", REQ, 256),  STR("kind", REQ, 32),
+                                     CNT("line", REQ),       STR("signature", OPT, 512),
+                                     STR("file", OPT, 4096), END};
 /* what a function's body contains, counted in its syntax tree */
 static const s_field_t s_body[] = {CNT("loops", OPT),   CNT("loop_depth", OPT),
                                    CNT("returns", OPT), CNT("raises", OPT),
@@ -175,6 +176,8 @@ static const s_field_t s_target[] = {STR("doc_type", REQ, DOCTYPE_MAX),
                                      OBJ("change", OPT, s_change),
                                      ARR_OBJ("patterns", OPT, 16, s_pattern),
                                      STR("context", OPT, 1 * MiB),
+                                     CNT("redactions", OPT),
+                                     MAP("summary", OPT),
                                      END};
 
 /* ---- requests and replies */
@@ -185,10 +188,13 @@ static const s_field_t s_analyze_request[] = {STR("job_id", REQ, ID_MAX),
                                               INT("offset", OPT, 0, 10000000),
                                               BOOL("sources", OPT),
                                               END};
-static const s_field_t s_analyze_reply[] = {
-    STR("job_id", REQ, ID_MAX), ARR_TARGET("targets", REQ, 1000),
-    CNT("files_scanned", OPT),  CNT("elapsed_ms", OPT),
-    CNT("total", OPT),          END};
+static const s_field_t s_analyze_reply[] = {STR("job_id", REQ, ID_MAX),
+                                            ARR_TARGET("targets", REQ, 1000),
+                                            CNT("files_scanned", OPT),
+                                            CNT("elapsed_ms", OPT),
+                                            CNT("total", OPT),
+                                            CNT("redactions", OPT),
+                                            END};
 static const s_field_t s_dedup_request[] = {
     STR("job_id", REQ, ID_MAX), ARR_TARGET("targets", REQ, 1000), STR("claim_id", OPT, ID_MAX),
     INT("claim_seconds", OPT, 1, 86400), END};
@@ -205,18 +211,17 @@ static const s_field_t s_generate_reply[] = {
     STR("commit_message", REQ, 512), STR("backend", REQ, 32),
     STR("model", OPT, 256),          CNT("prompt_tokens", OPT),
     CNT("completion_tokens", OPT),   CNT("duration_ms", OPT),
-    BOOL("truncated", OPT),          END};
+    BOOL("truncated", OPT),          FLT("grounding", OPT),
+    CNT("redactions", OPT),          END};
 static const s_field_t s_commit_request[] = {
     STR("job_id", REQ, ID_MAX),         TARGET("target", REQ),
     STR("documentation", REQ, 1 * MiB), STR("commit_message", REQ, 512),
     STR("cycle_id", OPT, ID_MAX),       END};
-static const s_field_t s_commit_reply[] = {STR("job_id", REQ, ID_MAX),
-                                           STR("commit", REQ, ID_MAX),
-                                           STR("path", REQ, 4096),
-                                           BOOL("duplicate", REQ),
-                                           BOOL("pushed", OPT),
-                                           STR("push_error", OPT, 4096),
-                                           END};
+static const s_field_t s_commit_reply[] = {STR("job_id", REQ, ID_MAX), STR("commit", REQ, ID_MAX),
+                                           STR("path", REQ, 4096),     BOOL("duplicate", REQ),
+                                           BOOL("pushed", OPT),        STR("push_error", OPT, 4096),
+                                           STR("push_state", OPT, 32), FLT("grounding", OPT),
+                                           CNT("redactions", OPT),     END};
 static const s_field_t s_job_only[] = {STR("job_id", REQ, ID_MAX), END};
 static const s_field_t s_stats_reply[] = {STR("job_id", REQ, ID_MAX),
                                           CNT("total", REQ),
@@ -225,6 +230,18 @@ static const s_field_t s_stats_reply[] = {STR("job_id", REQ, ID_MAX),
                                           MAP("by_doc_type", OPT),
                                           STR("devlog_path", OPT, PATH_MAX_B),
                                           END};
+static const s_field_t s_summary_request[] = {STR("job_id", REQ, ID_MAX),
+                                              STR("kind", REQ, 16),
+                                              STR("period", REQ, 16),
+                                              CNT("start", REQ),
+                                              CNT("end", REQ),
+                                              STR("timezone", OPT, NAME_MAX_B),
+                                              END};
+static const s_field_t s_summary_reply[] = {
+    STR("job_id", REQ, ID_MAX), STR("kind", REQ, 16),
+    STR("period", REQ, 16),     BOOL("exists", REQ),
+    STR("commit", OPT, ID_MAX), STR("path", OPT, PATH_MAX_B),
+    MAP("facts", REQ),          END};
 static const s_field_t s_status_reply[] = {STR("job_id", REQ, ID_MAX), MAP("services", REQ), END};
 static const s_field_t s_error[] = {STR("job_id", REQ, ID_MAX), STR("code", REQ, 32),
                                     STR("message", REQ, 4096), BOOL("retryable", REQ), END};
@@ -234,9 +251,12 @@ static const s_field_t s_ev_cycle_starting[] = {STR("cycle_id", REQ, ID_MAX),
                                                 STR("trigger", OPT, NAME_MAX_B), END};
 static const s_field_t s_ev_analyzing[] = {STR("cycle_id", REQ, ID_MAX),
                                            STR("doc_type", OPT, DOCTYPE_MAX), END};
-static const s_field_t s_ev_generating[] = {
-    STR("cycle_id", REQ, ID_MAX), STR("target", REQ, DISPLAY_MAX),
-    STR("doc_type", REQ, DOCTYPE_MAX), STR("repo", REQ, PATH_MAX_B), END};
+static const s_field_t s_ev_generating[] = {STR("cycle_id", REQ, ID_MAX),
+                                            STR("target", REQ, DISPLAY_MAX),
+                                            STR("doc_type", REQ, DOCTYPE_MAX),
+                                            STR("repo", REQ, PATH_MAX_B),
+                                            CNT("redactions", OPT),
+                                            END};
 static const s_field_t s_ev_documentation_committed[] = {STR("target", REQ, DISPLAY_MAX),
                                                          STR("doc_type", REQ, DOCTYPE_MAX),
                                                          STR("commit", REQ, ID_MAX),
@@ -245,6 +265,8 @@ static const s_field_t s_ev_documentation_committed[] = {STR("target", REQ, DISP
                                                          STR("path", OPT, PATH_MAX_B),
                                                          STR("job_id", OPT, ID_MAX),
                                                          STR("cycle_id", OPT, ID_MAX),
+                                                         CNT("redactions", OPT),
+                                                         FLT("grounding", OPT),
                                                          END};
 static const s_field_t s_ev_next_cycle[] = {STR("at", REQ, TIMESTAMP_MAX), CNT("seconds", REQ),
                                             END};
@@ -283,6 +305,8 @@ static const s_message_t s_messages[] = {
     {CW_MSG_COMMIT_REPLY, s_commit_reply, false},
     {CW_MSG_STATS_REQUEST, s_job_only, false},
     {CW_MSG_STATS_REPLY, s_stats_reply, false},
+    {CW_MSG_SUMMARY_REQUEST, s_summary_request, false},
+    {CW_MSG_SUMMARY_REPLY, s_summary_reply, false},
     {CW_MSG_STATUS_REQUEST, s_job_only, false},
     {CW_MSG_STATUS_REPLY, s_status_reply, false},
     {CW_MSG_ERROR, s_error, false},

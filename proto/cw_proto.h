@@ -36,14 +36,17 @@
                  deleted}]<=100},
         change? {status, added, deleted, hunks? [{old_start, old_lines, new_start,
                  new_lines, section?}]<=256},
-        patterns? [{name, indicators [str<=64]<=16}]<=16
+        patterns? [{name, indicators [str<=64]<=16}]<=16,
+        redactions? int (secrets the analyzer replaced in this target),
+        summary? map (weekly_summary / monthly_summary targets: the period's facts)
 
     analyze_request : job_id str<=64, doc_type? str<=32, repo? str<=4096 (name or path),
                       limit? int 1..1000 (default 20), offset? int 0..10^7 (skip the best
                       `offset` candidates; default 0), sources? bool (false: every target's
                       source is "" and it has no context; default true)
     analyze_reply   : job_id, targets [target]<=1000, files_scanned? int, elapsed_ms? int,
-                      total? int (candidates in all, before offset and limit)
+                      total? int (candidates in all, before offset and limit),
+                      redactions? int
     dedup_request   : job_id, targets [target]<=1000   (source may be "" - code_hash counts),
                       claim_id? str<=64 (claim the first allowed target for this id, in the
                       same transaction as the check), claim_seconds? int 1..86400 (expiry)
@@ -56,13 +59,20 @@
     generate_request: job_id, target
     generate_reply  : job_id, documentation str<=1MiB, commit_message str<=512,
                       backend str<=32, model? str<=256, prompt_tokens? int,
-                      completion_tokens? int, duration_ms? int, truncated? bool
+                      completion_tokens? int, duration_ms? int, truncated? bool,
+                      grounding? float 0..1, redactions? int
     commit_request  : job_id, target, documentation str<=1MiB, commit_message str<=512,
                       cycle_id? str<=64
     commit_reply    : job_id, commit str<=64 (hex oid), path str<=4096 (inside the DevLog),
                       duplicate bool (true = this job was already committed; first result),
-                      pushed? bool, push_error? str<=4096
+                      pushed? bool, push_error? str<=4096, push_state? str<=32,
+                      grounding? float, redactions? int
     stats_request   : job_id
+    summary_request : job_id, kind str<=16 (weekly|monthly), period str<=16 (2026-W09,
+                      2026-02), start int, end int (unix seconds, [start, end))
+    summary_reply   : job_id, kind, period, exists bool (already committed), commit? str,
+                      path? str, facts map (total, repos, doc_types, languages, documents,
+                      most_complex)
     stats_reply     : job_id, total int, last_7_days int, by_repo? map, by_doc_type? map,
                       devlog_path? str
     status_request  : job_id
@@ -72,9 +82,9 @@
     events (every event also has service str<=64, timestamp str<=40):
       cycle_starting  cycle_id str, trigger? str
       analyzing       cycle_id, doc_type? str
-      generating      cycle_id, target str (display name), doc_type, repo
+      generating      cycle_id, target str (display name), doc_type, repo, redactions? int
       documentation_committed  target str, doc_type, commit, repo, file?, path?, job_id?,
-                      cycle_id?
+                      cycle_id?, redactions? int, grounding? float
       next_cycle      at str (ISO 8601), seconds int
       stats           total? int, successful? int, failed? int, skipped? int (free-form map ok)
       log             level str, message str<=4096
@@ -111,6 +121,8 @@
 #define CW_MSG_COMMIT_REPLY "commit_reply"
 #define CW_MSG_STATS_REQUEST "stats_request"       /* -> committer */
 #define CW_MSG_STATS_REPLY "stats_reply"
+#define CW_MSG_SUMMARY_REQUEST "summary_request"   /* -> committer: a period's facts */
+#define CW_MSG_SUMMARY_REPLY "summary_reply"
 #define CW_MSG_STATUS_REQUEST "status_request"     /* -> broker */
 #define CW_MSG_STATUS_REPLY "status_reply"
 #define CW_MSG_ERROR "error"                       /* any reply may be an error */
@@ -140,6 +152,7 @@
 #define CW_ERR_WORKER_LOST "worker_lost"   /* the broker lost every worker that held the job */
 #define CW_ERR_NO_TARGET "no_target"       /* analyzer: nothing worth documenting */
 #define CW_ERR_DOCUMENTED "already_documented" /* committer: another job documented it */
+#define CW_ERR_UNGROUNDED "ungrounded" /* generator: the document names what the code lacks */
 
 /* A new payload map with "v" and "type" set. NULL on OOM. */
 cw_value_t *cw_proto_new(const char *type);

@@ -14,6 +14,7 @@
 #include "cw_index.h"
 #include "cw_log.h"
 #include "cw_proto.h"
+#include "cw_redact.h"
 #include "cw_scan.h"
 #include "cw_score.h"
 #include "cw_targets.h"
@@ -44,7 +45,8 @@ struct _cw_analyzer_t {
     uint64_t rng;
     size_t files_scanned;
     size_t files_parsed;
-    char *notes; /* cw_analyzer_notes, one per line */
+    char *notes;         /* cw_analyzer_notes, one per line */
+    cw_redact_t *redact; /* secrets never leave the analyzer */
 };
 
 /* ------------------------------------------------------------------ kinds */
@@ -251,7 +253,8 @@ cw_analyzer_t *cw_analyzer_new(const cw_config_t *config)
     cw_analyzer_set_seed(self, (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
     if (config->repo_count > 0)
         self->repos = calloc(config->repo_count, sizeof *self->repos);
-    if (!self->include || !self->exclude || !self->index || !self->git ||
+    self->redact = cw_redact_new_for_config(config, NULL, 0);
+    if (!self->include || !self->exclude || !self->index || !self->git || !self->redact ||
         (config->repo_count > 0 && !self->repos)) {
         cw_analyzer_destroy(&self);
         return NULL;
@@ -288,6 +291,7 @@ void cw_analyzer_destroy(cw_analyzer_t **self_p)
     cw_index_destroy(&self->index);
     cw_gitstats_destroy(&self->git);
     free(self->notes);
+    cw_redact_destroy(&self->redact);
     free(self);
     *self_p = NULL;
 }
@@ -459,6 +463,33 @@ static int64_t s_mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Secrets out of every text field of every target (any depth), before the reply leaves;
+   each target carries its own count. Returns the total, -1 on OOM. */
+static long s_redact_targets(cw_analyzer_t *self, cw_value_t **targets, const char *job_id)
+{
+    cw_value_t *out = cw_value_new_array();
+    long total = 0;
+    for (size_t i = 0; out && i < cw_value_size(*targets); i++) {
+        cw_value_t *t = cw_value_clone(cw_array_at(*targets, i));
+        long n = t ? cw_redact_value(self->redact, &t) : -1;
+        if (n > 0)
+            cw_map_set_int(t, "redactions", n);
+        if (n < 0 || cw_array_push(out, t) != 0) {
+            if (n < 0)
+                cw_value_destroy(&t);
+            cw_value_destroy(&out);
+        }
+        total += n;
+    }
+    if (!out)
+        return -1;
+    cw_value_destroy(targets);
+    *targets = out;
+    if (total > 0)
+        cw_info("analyze_redacted", CW_LS("job_id", job_id), CW_LI("redactions", total), CW_LEND);
+    return total;
+}
+
 cw_value_t *cw_analyzer_handle(cw_analyzer_t *self, const cw_value_t *request)
 {
     char job_id[65] = "";
@@ -495,6 +526,11 @@ cw_value_t *cw_analyzer_handle(cw_analyzer_t *self, const cw_value_t *request)
         bool bad = status == S_BAD_REQUEST;
         return cw_proto_new_error(job_id, bad ? CW_ERR_BAD_REQUEST : CW_ERR_INTERNAL, err, !bad);
     }
+    long redactions = s_redact_targets(self, &targets, job_id);
+    if (redactions < 0) {
+        cw_value_destroy(&targets);
+        return cw_proto_new_error(job_id, CW_ERR_INTERNAL, "out of memory redacting", true);
+    }
     int64_t elapsed = s_mono_ms() - start;
     cw_value_t *reply = cw_proto_new(CW_MSG_ANALYZE_REPLY);
     if (!reply) {
@@ -508,6 +544,7 @@ cw_value_t *cw_analyzer_handle(cw_analyzer_t *self, const cw_value_t *request)
     cw_map_set_int(reply, "files_parsed", (int64_t)self->files_parsed);
     cw_map_set_int(reply, "elapsed_ms", elapsed);
     cw_map_set_int(reply, "total", (int64_t)page.total);
+    cw_map_set_int(reply, "redactions", redactions);
     cw_info("analyzed", CW_LS("job_id", job_id), CW_LS("doc_type", doc_type ? doc_type : ""),
             CW_LS("repo", repo ? repo : ""), CW_LI("targets", n),
             CW_LI("files_scanned", self->files_scanned), CW_LI("elapsed_ms", elapsed), CW_LEND);

@@ -16,12 +16,31 @@
 #include "../committer/cw_devlog.h"
 #include "../scheduler/cw_cycle.h"
 
+/* The push of the commit, in plain words. */
+static void s_report_push(const cw_cycle_outcome_t *o)
+{
+    if (o->pushed)
+        printf("  push:   pushed to devlog.remote\n");
+    else if (strcmp(o->push_state, "not_configured") == 0)
+        printf("  push:   none (devlog.remote is empty: the commit stays local)\n");
+    else if (strcmp(o->push_state, "retrying") == 0)
+        printf("  push:   not yet: %s\n          (the commit stays in the DevLog; the next push "
+               "that gets through carries it)\n",
+               o->push_error);
+    else if (o->push_state[0] || o->push_error[0])
+        printf("  push:   FAILED (%s): %s\n", o->push_state[0] ? o->push_state : "failed",
+               o->push_error[0] ? o->push_error : "no reason given");
+    else
+        printf("  push:   unknown (the committer did not say)\n");
+}
+
 static int s_report_outcome(const cw_cycle_outcome_t *o)
 {
     switch (o->result) {
     case CW_CYCLE_COMMITTED:
         printf("Committed %s\n  path:   %s\n  target: %s (%s, %s)\n", o->commit, o->path, o->target,
                o->doc_type, o->repo);
+        s_report_push(o);
         return CW_EXIT_OK;
     case CW_CYCLE_GENERATED:
         printf("Dry run: documented %s (%s, %s); nothing was committed\n", o->target, o->doc_type,
@@ -76,6 +95,13 @@ static int s_cmd_run_once(cw_cli_t *cli, int argc, char **argv)
     if (rc) {
         cw_config_destroy(&config);
         return rc;
+    }
+    char remote_err[1400];
+    if (cw_devlog_check_remote(config->devlog.repo_path, config->devlog.remote, remote_err,
+                               sizeof remote_err) != 0) {
+        cw_devlog_scrub(remote_err, sizeof remote_err, config->devlog.token);
+        fprintf(stderr, "codeworm run-once: warning: the commit cannot be pushed: %s\n",
+                remote_err);
     }
     if (cli->plan) {
         printf("run-once: uses the stack on %s if one answers with analyzer, generator and "

@@ -5,10 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
+#include "cw_grounding.h"
 #include "cw_log.h"
 #include "cw_proto.h"
+#include "cw_pusher.h"
+#include "cw_redact.h"
 
 #define JOB_ID_MAX 64
 
@@ -17,6 +21,8 @@ struct _cw_committer_t {
     cw_publisher_t *publisher;
     cw_devlog_t *devlog;
     cw_ledger_t *ledger;
+    cw_redact_t *redact; /* defence in depth: nothing secret is written, whoever sent it */
+    cw_pusher_t *pusher;
 };
 
 cw_committer_t *cw_committer_new(const cw_config_t *config, cw_publisher_t *publisher)
@@ -43,6 +49,14 @@ cw_committer_t *cw_committer_new(const cw_config_t *config, cw_publisher_t *publ
     self->ledger = cw_ledger_new(db);
     if (!self->ledger)
         goto fail;
+    char rerr[256] = "";
+    self->redact = cw_redact_new_for_config(config, rerr, sizeof rerr);
+    self->pusher = cw_pusher_new(self->devlog, config, publisher);
+    if (!self->redact || !self->pusher) {
+        cw_error("committer_start_failed", CW_LS("reason", rerr[0] ? rerr : "out of memory"),
+                 CW_LEND);
+        goto fail;
+    }
     cw_info("committer_ready", CW_LS("devlog", cw_devlog_path(self->devlog)), CW_LS("ledger", db),
             CW_LB("push", config->devlog.remote && *config->devlog.remote), CW_LEND);
     return self;
@@ -56,6 +70,8 @@ void cw_committer_destroy(cw_committer_t **self_p)
     if (!self_p || !*self_p)
         return;
     cw_committer_t *self = *self_p;
+    cw_pusher_destroy(&self->pusher);
+    cw_redact_destroy(&self->redact);
     cw_devlog_destroy(&self->devlog);
     cw_ledger_destroy(&self->ledger);
     free(self);
@@ -70,6 +86,16 @@ cw_devlog_t *cw_committer_devlog(cw_committer_t *self)
 cw_ledger_t *cw_committer_ledger(cw_committer_t *self)
 {
     return self ? self->ledger : NULL;
+}
+
+cw_pusher_t *cw_committer_pusher(cw_committer_t *self)
+{
+    return self ? self->pusher : NULL;
+}
+
+int64_t cw_committer_tick(cw_committer_t *self)
+{
+    return self ? cw_pusher_tick(self->pusher) : -1;
 }
 
 /* ------------------------------------------------------------------ helpers */
@@ -109,7 +135,7 @@ static int s_check_target(const cw_value_t *target, char *err, size_t errlen)
 }
 
 static cw_value_t *s_commit_reply(const char *job_id, const char *commit, const char *path,
-                                  bool duplicate, bool pushed, const char *push_error)
+                                  bool duplicate, const cw_push_report_t *push)
 {
     cw_value_t *reply = cw_proto_new(CW_MSG_COMMIT_REPLY);
     if (!reply)
@@ -118,9 +144,11 @@ static cw_value_t *s_commit_reply(const char *job_id, const char *commit, const 
     cw_map_set_str(reply, "commit", commit);
     cw_map_set_str(reply, "path", path);
     cw_map_set_bool(reply, "duplicate", duplicate);
-    cw_map_set_bool(reply, "pushed", pushed);
-    if (push_error && *push_error)
-        cw_map_set_str(reply, "push_error", push_error);
+    cw_map_set_bool(reply, "pushed", push && push->result == CW_PUSH_OK);
+    if (push && push->state && !duplicate)
+        cw_map_set_str(reply, "push_state", push->state);
+    if (push && push->error[0])
+        cw_map_set_str(reply, "push_error", push->error);
     return reply;
 }
 
@@ -192,7 +220,8 @@ static cw_value_t *s_handle_release(cw_committer_t *self, const char *job_id,
 /* ------------------------------------------------------------------ commit */
 
 static void s_publish_committed(cw_committer_t *self, const cw_value_t *target, const char *commit,
-                                const char *path, const char *job_id, const char *cycle_id)
+                                const char *path, const char *job_id, const char *cycle_id,
+                                long redactions, double grounding)
 {
     if (!self->publisher)
         return;
@@ -208,11 +237,18 @@ static void s_publish_committed(cw_committer_t *self, const cw_value_t *target, 
         cw_map_set_str(ev, "job_id", job_id);
         if (cycle_id && *cycle_id)
             cw_map_set_str(ev, "cycle_id", cycle_id);
+        cw_map_set_int(ev, "redactions", redactions);
+        if (grounding >= 0)
+            cw_map_set_float(ev, "grounding", grounding);
         cw_publisher_send(self->publisher, CW_EV_DOCUMENTATION_COMMITTED, &ev);
     }
     cw_value_destroy(&ev);
     free(display);
 }
+
+static cw_value_t *s_commit_clean(cw_committer_t *self, const char *job_id, const char *cycle_id,
+                                  const cw_value_t *target, const char *documentation,
+                                  const char *message, double grounding, long redactions);
 
 static cw_value_t *s_handle_commit(cw_committer_t *self, const char *job_id,
                                    const cw_value_t *request)
@@ -239,17 +275,77 @@ static cw_value_t *s_handle_commit(cw_committer_t *self, const char *job_id,
     if (found == 1) {
         cw_info("commit_duplicate", CW_LS("job_id", job_id), CW_LS("commit", commit),
                 CW_LS("source", "ledger"), CW_LEND);
-        return s_commit_reply(job_id, commit, path, true, false, NULL);
+        return s_commit_reply(job_id, commit, path, true, NULL);
     }
     /* 2. committed, but the ledger write never happened (crash in between)? */
     found = cw_devlog_find_job(self->devlog, job_id, commit, path, sizeof path);
     if (found == 1) {
-        if (cw_ledger_record(self->ledger, target, path, commit, job_id, 0) != 0)
+        const char *dt = cw_map_str(target, "doc_type", "");
+        int lrc = cw_devlog_is_summary(dt)
+                      ? cw_ledger_record_summary(
+                            self->ledger, strcmp(dt, "weekly_summary") == 0 ? "weekly" : "monthly",
+                            cw_map_str(target, "name", ""), commit, path, job_id)
+                      : cw_ledger_record(self->ledger, target, path, commit, job_id, 0);
+        if (lrc != 0)
             cw_error("ledger_record_failed", CW_LS("job_id", job_id), CW_LS("commit", commit),
                      CW_LEND);
         cw_warn("commit_recovered", CW_LS("job_id", job_id), CW_LS("commit", commit),
                 CW_LS("path", path), CW_LEND);
-        return s_commit_reply(job_id, commit, path, true, false, NULL);
+        return s_commit_reply(job_id, commit, path, true, NULL);
+    }
+    /* 3. nothing secret is written: the target's text (the document shows its source), the
+          documentation and the message are redacted once more. The analyzer and the
+          generator did it already; this catches what came another way. */
+    cw_value_t *clean = cw_value_clone(target);
+    long n_target = clean ? cw_redact_value(self->redact, &clean) : -1;
+    char *doc_red = NULL, *msg_red = NULL;
+    size_t n_doc = 0, n_msg = 0;
+    if (n_target < 0 || cw_redact_text(self->redact, documentation, &doc_red, &n_doc) != 0 ||
+        cw_redact_text(self->redact, message, &msg_red, &n_msg) != 0) {
+        cw_value_destroy(&clean);
+        free(doc_red);
+        free(msg_red);
+        return cw_proto_new_error(job_id, CW_ERR_INTERNAL, "out of memory while redacting", true);
+    }
+    const char *doc = doc_red ? doc_red : documentation;
+    const char *msg = msg_red ? msg_red : message;
+    long here = n_target + (long)n_doc + (long)n_msg;
+    long redactions = cw_map_int(target, "redactions", 0) + here;
+    if (here > 0)
+        cw_warn("commit_redacted", CW_LS("job_id", job_id), CW_LI("redactions", here),
+                CW_LS("hint", "secrets reached the committer: redacted before writing"), CW_LEND);
+    cw_grounding_t g;
+    double grounding = cw_grounding_check(clean, doc, &g) == 0 ? g.ratio : -1.0;
+    cw_value_t *reply =
+        s_commit_clean(self, job_id, cycle_id, clean, doc, msg, grounding, redactions);
+    cw_value_destroy(&clean);
+    free(doc_red);
+    free(msg_red);
+    return reply;
+}
+
+/* Steps 3-4 of a commit, with the redacted target, documentation and message. */
+static cw_value_t *s_commit_clean(cw_committer_t *self, const char *job_id, const char *cycle_id,
+                                  const cw_value_t *target, const char *documentation,
+                                  const char *message, double grounding, long redactions)
+{
+    char err[512] = "", commit[72] = "", path[PATH_MAX] = "";
+    const char *doc_type = cw_map_str(target, "doc_type", "");
+    bool summary = cw_devlog_is_summary(doc_type);
+    const char *kind =
+        summary ? (strcmp(doc_type, "weekly_summary") == 0 ? "weekly" : "monthly") : NULL;
+    const char *period = cw_map_str(target, "name", "");
+    if (summary) {
+        /* one summary per period, whatever the job */
+        int found = cw_ledger_find_summary(self->ledger, kind, period, commit, sizeof commit, path,
+                                           sizeof path);
+        if (found < 0)
+            return cw_proto_new_error(job_id, CW_ERR_INTERNAL, "ledger query failed", true);
+        if (found == 1) {
+            cw_info("summary_exists", CW_LS("kind", kind), CW_LS("period", period),
+                    CW_LS("commit", commit), CW_LEND);
+            return s_commit_reply(job_id, commit, path, true, NULL);
+        }
     }
     /* 3. documented meanwhile by another job (its claim expired, or none was taken)?
        Exactly once per (code, doc type): refuse, nothing is written. */
@@ -269,23 +365,29 @@ static cw_value_t *s_handle_commit(cw_committer_t *self, const char *job_id,
     if (cw_devlog_commit_document(self->devlog, target, documentation, message, job_id, now, commit,
                                   path, sizeof path, err, sizeof err) != 0) {
         cw_error("commit_failed", CW_LS("job_id", job_id), CW_LS("reason", err), CW_LEND);
-        return cw_proto_new_error(job_id, CW_ERR_INTERNAL, err, true);
+        return cw_proto_new_error(job_id, summary ? CW_ERR_BAD_REQUEST : CW_ERR_INTERNAL, err,
+                                  !summary);
     }
-    if (cw_ledger_record(self->ledger, target, path, commit, job_id, 0) != 0)
+    int lrc = summary ? cw_ledger_record_summary(self->ledger, kind, period, commit, path, job_id)
+                      : cw_ledger_record(self->ledger, target, path, commit, job_id, 0);
+    if (lrc != 0)
         /* the commit exists and carries the job trailer: a repeat finds it */
         cw_error("ledger_record_failed", CW_LS("job_id", job_id), CW_LS("commit", commit), CW_LEND);
+    else if (!summary &&
+             cw_ledger_record_facts(self->ledger, path, target, grounding, redactions) != 0)
+        cw_warn("ledger_facts_failed", CW_LS("job_id", job_id), CW_LS("path", path), CW_LEND);
 
-    /* 5. push */
-    bool pushed = false;
-    char push_err[1024] = "";
-    const char *remote = self->config->devlog.remote;
-    if (remote && *remote) {
-        cw_push_result_t pr = cw_devlog_push(self->devlog, remote, self->config->devlog.token,
-                                             self->publisher, push_err, sizeof push_err);
-        pushed = pr == CW_PUSH_OK;
+    /* 5. push: at once, or with the next retry if the remote is away */
+    cw_push_report_t push;
+    cw_pusher_push(self->pusher, &push);
+    s_publish_committed(self, target, commit, path, job_id, cycle_id, redactions, grounding);
+    cw_value_t *reply = s_commit_reply(job_id, commit, path, false, &push);
+    if (reply) {
+        if (grounding >= 0)
+            cw_map_set_float(reply, "grounding", grounding);
+        cw_map_set_int(reply, "redactions", redactions);
     }
-    s_publish_committed(self, target, commit, path, job_id, cycle_id);
-    return s_commit_reply(job_id, commit, path, false, pushed, push_err);
+    return reply;
 }
 
 /* ------------------------------------------------------------------ stats */
@@ -308,6 +410,65 @@ static cw_value_t *s_handle_stats(cw_committer_t *self, const char *job_id)
     return reply;
 }
 
+/* ------------------------------------------------------------------ summaries */
+
+static cw_value_t *s_handle_summary(cw_committer_t *self, const char *job_id,
+                                    const cw_value_t *request)
+{
+    const char *kind = cw_map_str(request, "kind", "");
+    const char *period = cw_map_str(request, "period", "");
+    const char *doc_type = strcmp(kind, "weekly") == 0    ? "weekly_summary"
+                           : strcmp(kind, "monthly") == 0 ? "monthly_summary"
+                                                          : NULL;
+    if (!doc_type)
+        return s_bad_request(job_id, "summary_request.kind must be weekly or monthly");
+    if (!cw_devlog_valid_period(doc_type, period))
+        return s_bad_request(job_id, "summary_request.period must look like 2026-W09 (weekly) "
+                                     "or 2026-02 (monthly)");
+    int64_t start = cw_map_int(request, "start", -1), end = cw_map_int(request, "end", -1);
+    if (start < 0 || end <= start || end - start > 32 * 86400)
+        return s_bad_request(job_id, "summary_request needs 0 <= start < end, at most 32 days");
+    char commit[72] = "", path[PATH_MAX] = "";
+    int found = cw_ledger_find_summary(self->ledger, kind, period, commit, sizeof commit, path,
+                                       sizeof path);
+    if (found < 0)
+        return cw_proto_new_error(job_id, CW_ERR_INTERNAL, "ledger query failed", true);
+    if (found == 0) {
+        /* written, but the ledger row was lost: the file tells */
+        char *folder = cw_devlog_folder(doc_type, "");
+        char abs[PATH_MAX + 64];
+        struct stat st;
+        if (folder) {
+            snprintf(path, sizeof path, "%s/%s.md", folder, period);
+            snprintf(abs, sizeof abs, "%s/%s", cw_devlog_path(self->devlog), path);
+            found = stat(abs, &st) == 0;
+            if (!found)
+                path[0] = '\0';
+        }
+        free(folder);
+    }
+    cw_value_t *facts = cw_ledger_period(self->ledger, (time_t)start, (time_t)end);
+    if (!facts)
+        return cw_proto_new_error(job_id, CW_ERR_INTERNAL, "ledger query failed", true);
+    cw_value_t *reply = cw_proto_new(CW_MSG_SUMMARY_REPLY);
+    if (!reply) {
+        cw_value_destroy(&facts);
+        return NULL;
+    }
+    cw_map_set_str(reply, "job_id", job_id);
+    cw_map_set_str(reply, "kind", kind);
+    cw_map_set_str(reply, "period", period);
+    cw_map_set_bool(reply, "exists", found == 1);
+    if (commit[0])
+        cw_map_set_str(reply, "commit", commit);
+    if (path[0])
+        cw_map_set_str(reply, "path", path);
+    cw_debug("summary_facts", CW_LS("kind", kind), CW_LS("period", period),
+             CW_LB("exists", found == 1), CW_LI("total", cw_map_int(facts, "total", 0)), CW_LEND);
+    cw_map_set(reply, "facts", facts);
+    return reply;
+}
+
 cw_value_t *cw_committer_handle(cw_committer_t *self, const cw_value_t *request)
 {
     if (!self || !request || cw_value_kind(request) != CW_VAL_MAP)
@@ -326,6 +487,8 @@ cw_value_t *cw_committer_handle(cw_committer_t *self, const cw_value_t *request)
         return s_handle_stats(self, job_id);
     if (strcmp(type, CW_MSG_RELEASE_REQUEST) == 0)
         return s_handle_release(self, job_id, request);
+    if (strcmp(type, CW_MSG_SUMMARY_REQUEST) == 0)
+        return s_handle_summary(self, job_id, request);
     char msg[128];
     snprintf(msg, sizeof msg, "the committer does not handle '%.64s'", type);
     return s_bad_request(job_id, msg);

@@ -6,13 +6,20 @@
       release_request -> release_reply {released}             (drop an id's claims)
       commit_request  -> commit_reply {job_id, commit, path, duplicate, pushed, push_error?}
       stats_request   -> stats_reply  {total, last_7_days, by_repo, by_doc_type, devlog_path}
+      summary_request -> summary_reply {kind, period, exists, commit?, path?, facts}
 
     anything else -> error bad_request. A job id is committed at most once: a repeat is
     answered with the first result (duplicate = true), found in the ledger or, if the
     process died between the git commit and the ledger write, through the commit's
     "CodeWorm-Job:" trailer. A new job for a (code_hash, doc_type) the ledger already has
     is refused with already_documented: each is documented once, whatever happened to
-    the claims.                                                                          */
+    the claims.
+
+    Before anything is written, the target, the documentation and the commit message are
+    redacted (cw_redact) once more, and the documentation's grounding is measured
+    (cw_grounding); both go to the ledger (document_facts), the documentation_committed
+    event and the reply. Pushes go through cw_pusher: at once after a commit, retried in
+    the background from cw_committer_tick while the remote is away.                   */
 #ifndef CW_COMMITTER_H
 #define CW_COMMITTER_H
 
@@ -20,6 +27,7 @@
 #include "cw_config.h"
 #include "cw_devlog.h"
 #include "cw_ledger.h"
+#include "cw_pusher.h"
 #include "cw_value.h"
 
 typedef struct _cw_committer_t cw_committer_t;
@@ -35,5 +43,8 @@ cw_value_t *cw_committer_handle(cw_committer_t *self, const cw_value_t *request)
 /* For tests and the CLI. */
 cw_devlog_t *cw_committer_devlog(cw_committer_t *self);
 cw_ledger_t *cw_committer_ledger(cw_committer_t *self);
+cw_pusher_t *cw_committer_pusher(cw_committer_t *self);
+/* Periodic work for the worker loop (push retries): ms until it wants to run, or -1. */
+int64_t cw_committer_tick(cw_committer_t *self);
 
 #endif

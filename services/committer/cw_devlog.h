@@ -55,15 +55,24 @@ void cw_devlog_format_float(double value, char *out, size_t outlen);
 /* The whole markdown document (OUTPUT.md "The document"); local time of `now` in the
    footer. malloc'd; NULL on OOM or if the target lacks doc_type. */
 char *cw_devlog_render(const cw_value_t *target, const char *documentation, time_t now);
+/* weekly_summary / monthly_summary: written to <folder>/<period>.md, once per period. */
+bool cw_devlog_is_summary(const char *doc_type);
+/* "2026-W09" for weekly_summary (weeks 01..53), "2026-02" for monthly_summary. */
+bool cw_devlog_valid_period(const char *doc_type, const char *period);
+/* A summary's document: "# Weekly Summary: 2026-W09", type, period and counts from the
+   target's `summary` map (first_day, last_day, timezone, total, repos), the text, the
+   footer. malloc'd; NULL on OOM or an unknown doc type. */
+char *cw_devlog_render_summary(const cw_value_t *target, const char *documentation, time_t now);
 /* The reference's commit message cleaning (OUTPUT.md "Commit message"); an empty result
    becomes "Document <fallback>". malloc'd. */
 char *cw_devlog_clean_commit_message(const char *message, const char *fallback);
 
 /* ---- commits */
 /* Render the document, write it to <folder>/<YYYY-MM-DD>_<slug>.md (suffix -2, -3, ...
-   if that name exists), add it and commit on the configured branch with the cleaned
-   commit message as subject and "CodeWorm-Job: <job_id>" as trailer (if job_id set).
-   Writes the commit oid (40 hex) and the DevLog-relative path. 0 or -1 + err. */
+   if that name exists; a summary to <folder>/<period>.md, failing if that exists), add it and
+   commit on the configured branch with the cleaned commit message as subject and "CodeWorm-Job:
+   <job_id>" as trailer (if job_id set). Writes the commit oid (40 hex) and the DevLog-relative
+   path. 0 or -1 + err. */
 int cw_devlog_commit_document(cw_devlog_t *self, const cw_value_t *target,
                               const char *documentation, const char *commit_message,
                               const char *job_id, time_t now, char oid_hex[41], char *path_out,
@@ -75,23 +84,55 @@ int cw_devlog_find_job(cw_devlog_t *self, const char *job_id, char oid_hex[41], 
 /* Number of commits reachable from the branch (for tests and stats); -1 on error. */
 int cw_devlog_commit_count(cw_devlog_t *self);
 
-/* ---- push */
+/* ---- push (cw_devlog_push.c) */
 typedef enum {
     CW_PUSH_OK = 0,
     CW_PUSH_SKIPPED, /* no remote configured */
-    CW_PUSH_FAILED,  /* transient or other failure after retries; the commit stays local */
-    CW_PUSH_BLOCKED  /* the remote refused for a secret (GH013 / "secret"): not retried */
+    CW_PUSH_FAILED,  /* transient (remote unreachable, server error): worth retrying later;
+                        the commits stay local and go out with the next push */
+    CW_PUSH_REFUSED, /* will not work as configured: credentials refused, no such named
+                        remote, no such repository, bad URL. Not retried. */
+    CW_PUSH_BLOCKED  /* the remote refuses the content (secret scanning, GH013) or its new
+                        history cannot be merged cleanly: manual intervention */
 } cw_push_result_t;
 
-/* Push the branch to `remote` (a remote name of the repository, or a URL / path used as an
-   anonymous remote). `token` (may be NULL) is used for https URLs as user
-   "x-access-token". Up to 3 attempts for transient errors (waits 2 s, 4 s; much shorter
-   with env CW_TEST_FAST=1). Publishes push_failed {error, consecutive} or push_blocked
-   {error} on `publisher` (may be NULL). The error (token scrubbed) goes to err. */
+typedef struct {
+    const char *remote;  /* devlog.remote: a remote name of the DevLog, a URL or a path */
+    const char *token;   /* devlog.token (https, or http to a loopback host); may be NULL */
+    const char *ssh_key; /* devlog.ssh_key: private key file for ssh; NULL/"" = the agent,
+                            then ~/.ssh/id_ed25519, id_ecdsa, id_rsa */
+} cw_push_opts_t;
+
+/* "push", "ok", "failed", "refused", "blocked" ... for logs and replies */
+const char *cw_push_result_name(cw_push_result_t r);
+
+/* One push of the branch, no waiting. devlog.remote may be:
+     - a URL: https://, http://, ssh://, git://, file://
+     - an scp-like address: git@github.com:me/devlog.git
+     - a path: /srv/git/devlog.git, ./x, ~/x
+     - the name of a remote of the DevLog repository (remote.<name>.pushurl / .url);
+       a name that is not a remote is CW_PUSH_REFUSED, said in plain words.
+   Credentials: with a token, https (and http to 127.0.0.1/localhost/::1) send it as the
+   password of the URL's user, or of "x-access-token"; ssh uses the agent (SSH_AUTH_SOCK)
+   and then a key file. Refused credentials fail at once (no retry).
+   When the remote has commits the DevLog lacks (it "moved on"), they are fetched and merged
+   (the DevLog only adds files, so this merges cleanly unless someone edited the same file:
+   then CW_PUSH_BLOCKED), and the push is tried once more.
+   Publishes push_failed {error, consecutive} (FAILED, REFUSED) or push_blocked {error}
+   (BLOCKED) on `publisher` (may be NULL). The error, with the token and URL passwords
+   scrubbed, goes to err. */
+cw_push_result_t cw_devlog_push_with(cw_devlog_t *self, const cw_push_opts_t *opts,
+                                     cw_publisher_t *publisher, char *err, size_t errlen);
+/* The same with remote and token only. */
 cw_push_result_t cw_devlog_push(cw_devlog_t *self, const char *remote, const char *token,
                                 cw_publisher_t *publisher, char *err, size_t errlen);
 /* Consecutive failed pushes so far (0 after a success). */
 int cw_devlog_push_failures(const cw_devlog_t *self);
+/* Can `remote` be pushed to from the DevLog repository at `devlog_path`, as far as can be
+   told without the network? 0 yes (or no remote), -1 with the reason in plain words: a
+   name that is not a remote of the repository, a local path that does not exist. The
+   repository is only opened, never created. */
+int cw_devlog_check_remote(const char *devlog_path, const char *remote, char *err, size_t errlen);
 /* Replace every occurrence of `secret` (if non-empty) and URL credentials
    ("scheme://user:pass@") in `text` with "***", in place. */
 void cw_devlog_scrub(char *text, size_t cap, const char *secret);

@@ -39,6 +39,15 @@ static const char *s_indexes =
     "CREATE INDEX IF NOT EXISTS idx_claims_name ON claims(source_repo, source_file, "
     "function_name, class_name, doc_type);";
 
+/* Tables beside the reference's (issue 8): facts of each document that the reference's
+   table has no column for, and the weekly/monthly summaries written. An old database
+   gets them on open; its rows simply have no facts. */
+static const char *s_extra_schema =
+    "CREATE TABLE IF NOT EXISTS document_facts (snippet_path TEXT PRIMARY KEY, language TEXT, "
+    "complexity REAL, grounding REAL, redactions INTEGER, recorded_at TEXT);"
+    "CREATE TABLE IF NOT EXISTS summaries (kind TEXT NOT NULL, period TEXT NOT NULL, commit_oid "
+    "TEXT, path TEXT, job_id TEXT, created_at TEXT, PRIMARY KEY (kind, period));";
+
 enum {
     Q_HASH = 0,
     Q_RECENT_REL,
@@ -206,7 +215,7 @@ cw_ledger_t *cw_ledger_new(const char *path)
             goto fail;
         cw_info("ledger_migrated", CW_LS("path", path), CW_LS("added_column", "doc_type"), CW_LEND);
     }
-    if (s_exec(self, s_indexes) != 0)
+    if (s_exec(self, s_indexes) != 0 || s_exec(self, s_extra_schema) != 0)
         goto fail;
     for (int i = 0; i < Q_COUNT; i++) {
         if (sqlite3_prepare_v3(self->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &self->stmt[i],
@@ -606,4 +615,226 @@ int cw_ledger_claims(cw_ledger_t *self, time_t now)
     int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
     sqlite3_finalize(st);
     return n;
+}
+
+/* ------------------------------------------------------------------ facts and summaries */
+
+/* A one-off statement (these run once per commit or per summary: no need to keep them). */
+static sqlite3_stmt *s_prepare(cw_ledger_t *self, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(self->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        cw_error("ledger_prepare_failed", CW_LS("path", self->path),
+                 CW_LS("reason", sqlite3_errmsg(self->db)), CW_LEND);
+        return NULL;
+    }
+    return st;
+}
+
+int cw_ledger_record_facts(cw_ledger_t *self, const char *snippet_path, const cw_value_t *target,
+                           double grounding, long redactions)
+{
+    if (!self || !snippet_path || !target)
+        return -1;
+    sqlite3_stmt *st = s_prepare(self, "INSERT OR REPLACE INTO document_facts (snippet_path, "
+                                       "language, complexity, grounding, redactions, recorded_at) "
+                                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!st)
+        return -1;
+    char iso[40];
+    cw_ledger_isoformat(time(NULL), 0, iso, sizeof iso);
+    s_bind_text(st, 1, snippet_path);
+    s_bind_text(st, 2, s_opt(target, "language"));
+    sqlite3_bind_double(st, 3, cw_map_float(target, "complexity", 0));
+    if (grounding >= 0)
+        sqlite3_bind_double(st, 4, grounding);
+    else
+        sqlite3_bind_null(st, 4);
+    sqlite3_bind_int64(st, 5, redactions);
+    s_bind_text(st, 6, iso);
+    int rc = s_step_done(self, st, "document_facts");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static void s_bump(cw_value_t *map, const char *key)
+{
+    cw_map_set_int(map, key && *key ? key : "(unknown)",
+                   cw_map_int(map, key && *key ? key : "(unknown)", 0) + 1);
+}
+
+static const char *s_col(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+/* one document of a period as a map */
+static cw_value_t *s_document(sqlite3_stmt *st)
+{
+    cw_value_t *d = cw_value_new_map();
+    if (!d)
+        return NULL;
+    cw_map_set_str(d, "repo", s_col(st, 0));
+    cw_map_set_str(d, "file", s_col(st, 1));
+    if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+        cw_map_set_str(d, "name", s_col(st, 2));
+    if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+        cw_map_set_str(d, "class", s_col(st, 3));
+    cw_map_set_str(d, "doc_type", s_col(st, 4));
+    cw_map_set_str(d, "path", s_col(st, 5));
+    cw_map_set_str(d, "documented_at", s_col(st, 6));
+    if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+        cw_map_set_str(d, "language", s_col(st, 7));
+    if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+        cw_map_set_float(d, "complexity", sqlite3_column_double(st, 8));
+    if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+        cw_map_set_float(d, "grounding", sqlite3_column_double(st, 9));
+    return d;
+}
+
+cw_value_t *cw_ledger_period(cw_ledger_t *self, time_t start, time_t end)
+{
+    if (!self || end <= start)
+        return NULL;
+    sqlite3_stmt *st = s_prepare(
+        self, "SELECT d.source_repo, d.source_file, d.function_name, d.class_name, d.doc_type, "
+              "d.snippet_path, d.documented_at, f.language, f.complexity, f.grounding FROM "
+              "documented_snippets d LEFT JOIN document_facts f ON f.snippet_path = "
+              "d.snippet_path WHERE julianday(d.documented_at) >= julianday(?1) AND "
+              "julianday(d.documented_at) < julianday(?2) ORDER BY julianday(d.documented_at), "
+              "d.rowid LIMIT ?3");
+    if (!st)
+        return NULL;
+    char from[40], to[40];
+    cw_ledger_isoformat(start, 0, from, sizeof from);
+    cw_ledger_isoformat(end, 0, to, sizeof to);
+    s_bind_text(st, 1, from);
+    s_bind_text(st, 2, to);
+    sqlite3_bind_int(st, 3, CW_LEDGER_PERIOD_ROWS);
+    cw_value_t *out = cw_value_new_map();
+    cw_value_t *repos = cw_value_new_map(), *types = cw_value_new_map();
+    cw_value_t *langs = cw_value_new_map(), *docs = cw_value_new_array();
+    cw_value_t *top[CW_LEDGER_TOP_COMPLEX] = {0};
+    double top_c[CW_LEDGER_TOP_COMPLEX];
+    size_t ntop = 0;
+    int64_t total = 0;
+    int rc = SQLITE_DONE;
+    bool ok = out && repos && types && langs && docs;
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        total++;
+        s_bump(repos, s_col(st, 0));
+        s_bump(types, s_col(st, 4));
+        if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+            s_bump(langs, s_col(st, 7));
+        if (cw_value_size(docs) < CW_LEDGER_PERIOD_DOCS)
+            cw_array_push(docs, s_document(st));
+        if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+            double c = sqlite3_column_double(st, 8);
+            /* keep the most complex, highest first (ties: the earlier one) */
+            size_t pos = ntop;
+            while (pos > 0 && top_c[pos - 1] < c)
+                pos--;
+            if (pos < CW_LEDGER_TOP_COMPLEX) {
+                if (ntop == CW_LEDGER_TOP_COMPLEX)
+                    cw_value_destroy(&top[--ntop]);
+                memmove(&top[pos + 1], &top[pos], (ntop - pos) * sizeof top[0]);
+                memmove(&top_c[pos + 1], &top_c[pos], (ntop - pos) * sizeof top_c[0]);
+                top[pos] = s_document(st);
+                top_c[pos] = c;
+                ntop++;
+            }
+        }
+    }
+    if (ok && rc != SQLITE_DONE) {
+        cw_error("ledger_query_failed", CW_LS("reason", sqlite3_errmsg(self->db)), CW_LEND);
+        ok = false;
+    }
+    sqlite3_finalize(st);
+    cw_value_t *most = ok ? cw_value_new_array() : NULL;
+    for (size_t i = 0; i < ntop; i++) {
+        if (most && top[i])
+            cw_array_push(most, top[i]);
+        else
+            cw_value_destroy(&top[i]);
+    }
+    if (!ok || !most) {
+        cw_value_destroy(&out);
+        cw_value_destroy(&repos);
+        cw_value_destroy(&types);
+        cw_value_destroy(&langs);
+        cw_value_destroy(&docs);
+        cw_value_destroy(&most);
+        return NULL;
+    }
+    cw_map_set_int(out, "total", total);
+    cw_map_set(out, "repos", repos);
+    cw_map_set(out, "doc_types", types);
+    cw_map_set(out, "languages", langs);
+    cw_map_set(out, "documents", docs);
+    cw_map_set(out, "most_complex", most);
+    return out;
+}
+
+int cw_ledger_find_summary(cw_ledger_t *self, const char *kind, const char *period, char *commit,
+                           size_t commit_len, char *path, size_t path_len)
+{
+    if (!self || !kind || !period)
+        return -1;
+    sqlite3_stmt *st =
+        s_prepare(self, "SELECT commit_oid, path FROM summaries WHERE kind = ?1 AND period = ?2");
+    if (!st)
+        return -1;
+    s_bind_text(st, 1, kind);
+    s_bind_text(st, 2, period);
+    int rc = sqlite3_step(st), result = -1;
+    if (rc == SQLITE_ROW) {
+        if (commit && commit_len)
+            snprintf(commit, commit_len, "%s", s_col(st, 0));
+        if (path && path_len)
+            snprintf(path, path_len, "%s", s_col(st, 1));
+        result = 1;
+    } else if (rc == SQLITE_DONE)
+        result = 0;
+    else
+        cw_error("ledger_query_failed", CW_LS("reason", sqlite3_errmsg(self->db)), CW_LEND);
+    sqlite3_finalize(st);
+    return result;
+}
+
+int cw_ledger_record_summary(cw_ledger_t *self, const char *kind, const char *period,
+                             const char *commit, const char *path, const char *job_id)
+{
+    if (!self || !kind || !period || !path)
+        return -1;
+    char iso[40];
+    cw_ledger_isoformat(time(NULL), 0, iso, sizeof iso);
+    if (s_exec(self, "BEGIN IMMEDIATE;") != 0)
+        return -1;
+    sqlite3_stmt *st = s_prepare(self, "INSERT OR IGNORE INTO summaries (kind, period, commit_oid, "
+                                       "path, job_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    int rc = st ? 0 : -1;
+    if (st) {
+        s_bind_text(st, 1, kind);
+        s_bind_text(st, 2, period);
+        s_bind_text(st, 3, commit);
+        s_bind_text(st, 4, path);
+        s_bind_text(st, 5, job_id);
+        s_bind_text(st, 6, iso);
+        rc = s_step_done(self, st, "summaries");
+        sqlite3_finalize(st);
+    }
+    if (rc == 0 && job_id && *job_id) {
+        st = s_stmt(self, Q_INSERT_JOB);
+        s_bind_text(st, 1, job_id);
+        s_bind_text(st, 2, commit);
+        s_bind_text(st, 3, path);
+        s_bind_text(st, 4, iso);
+        rc = s_step_done(self, st, "committed_jobs");
+    }
+    if (rc == 0)
+        rc = s_exec(self, "COMMIT;");
+    if (rc != 0)
+        sqlite3_exec(self->db, "ROLLBACK;", NULL, NULL, NULL);
+    return rc;
 }

@@ -8,7 +8,9 @@
     datetime.isoformat() form ("2026-02-28T07:42:13.123456").
 
     Extra table committed_jobs (job_id, commit_oid, path, created_at) makes commits
-    idempotent per job id.
+    idempotent per job id; document_facts (per snippet_path: language, complexity,
+    grounding, redactions) and summaries (kind, period, commit_oid, path, job_id) hold what
+    the reference's table has no column for.
 
     Extra table claims (code_hash, doc_type, claim_id, source_repo, source_file,
     function_name, class_name, expires_at): the targets that cycles in flight are working
@@ -69,6 +71,33 @@ int cw_ledger_claims(cw_ledger_t *self, time_t now);
 /* {total, last_7_days, by_repo {name: n}, by_doc_type {type: n}} as a new map; NULL on
    error. */
 cw_value_t *cw_ledger_stats(cw_ledger_t *self, time_t now);
+
+/* ---- beside the reference's table (issue 8) */
+#define CW_LEDGER_PERIOD_ROWS 5000 /* documents of a period looked at */
+#define CW_LEDGER_PERIOD_DOCS 200  /* documents of a period listed */
+#define CW_LEDGER_TOP_COMPLEX 5    /* most complex targets of a period */
+
+/* Facts of a committed document the reference's table has no column for (table
+   document_facts, keyed by snippet_path): language and complexity from the target, the
+   document's grounding (< 0 = unknown) and how many secrets were redacted. 0 or -1. */
+int cw_ledger_record_facts(cw_ledger_t *self, const char *snippet_path, const cw_value_t *target,
+                           double grounding, long redactions);
+/* What the ledger recorded in [start, end) (documented_at, local time):
+   {total, repos {name: n}, doc_types {type: n}, languages {language: n},
+    documents [{repo, file, name?, class?, doc_type, path, documented_at, language?,
+                complexity?, grounding?}] (oldest first, at most CW_LEDGER_PERIOD_DOCS),
+    most_complex [same maps] (highest complexity first, at most CW_LEDGER_TOP_COMPLEX)}.
+   Rows written before document_facts existed have no language or complexity. NULL on
+   error. */
+cw_value_t *cw_ledger_period(cw_ledger_t *self, time_t start, time_t end);
+/* The weekly/monthly summary already committed for (kind, period): 1 found (commit and
+   path copied), 0 not, -1 error. */
+int cw_ledger_find_summary(cw_ledger_t *self, const char *kind, const char *period, char *commit,
+                           size_t commit_len, char *path, size_t path_len);
+/* Record a committed summary (table summaries) and its job (committed_jobs), in one
+   transaction. 0 or -1. */
+int cw_ledger_record_summary(cw_ledger_t *self, const char *kind, const char *period,
+                             const char *commit, const char *path, const char *job_id);
 
 /* Local time as Python's datetime.isoformat(): microseconds only when non-zero. */
 void cw_ledger_isoformat(time_t t, long usec, char *out, size_t outlen);

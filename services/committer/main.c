@@ -29,6 +29,11 @@ static int s_reload(void *self, const cw_config_t *config)
     return 0;
 }
 
+static int64_t s_tick(void *self)
+{
+    return cw_committer_tick(((s_app_t *)self)->committer);
+}
+
 int main(int argc, char **argv)
 {
     cw_service_info_t info = {
@@ -54,7 +59,7 @@ int main(int argc, char **argv)
         cw_info("service_started", CW_LS("service", "committer"),
                 CW_LS("broker", config->bus.broker), CW_LEND);
         s_app_t app = {committer, publisher};
-        cw_service_serve_reload(worker, s_handle, NULL, s_reload, &app, &config);
+        cw_service_serve_reload(worker, s_handle, s_tick, s_reload, &app, &config);
         committer = app.committer;
         cw_info("service_stopping", CW_LS("service", "committer"), CW_LEND);
         cw_service_announce(publisher, CW_EV_SERVICE_STOPPING, "signal");

@@ -3,9 +3,12 @@
 #include "cw_text.h"
 #include "cw_backoff.h"
 #include "cw_clean.h"
+#include "cw_grounding.h"
 #include "cw_log.h"
+#include "cw_offline_summary.h"
 #include "cw_prompts.h"
 #include "cw_proto.h"
+#include "cw_redact.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +27,9 @@ struct _cw_generator_t {
     char last_error[512];
     cw_backoff_t health;
     size_t max_source_bytes;
+    cw_redact_t *redact;     /* secrets out of the prompt and the answer */
+    double min_grounding;    /* documentation.min_grounding */
+    double cool_temperature; /* the second attempt of an ungrounded document */
 };
 
 static int64_t s_now_ms(void)
@@ -48,10 +54,17 @@ cw_generator_t *cw_generator_new(const cw_config_t *config)
         return NULL;
     }
     self->prompts = cw_prompts_new(config);
-    if (!self->prompts) {
+    self->redact = cw_redact_new_for_config(config, err, sizeof(err));
+    if (!self->prompts || !self->redact) {
         cw_generator_destroy(&self);
         return NULL;
     }
+    self->min_grounding = config ? config->documentation.min_grounding : 0.8;
+    double t = !config ? 0.3
+               : (config->llm.backend && strcmp(config->llm.backend, "openai") == 0)
+                   ? config->openai.temperature
+                   : config->ollama.temperature;
+    self->cool_temperature = t > 0.2 ? 0.1 : t / 2;
     cw_backoff_init(&self->health, CW_GEN_HEALTH_INITIAL_MS, CW_GEN_HEALTH_MAX_MS, 2.0, 0.0);
     /* keep the prompt inside the context window: about 3 bytes per token, leaving room
        for the answer and the instructions */
@@ -74,6 +87,7 @@ void cw_generator_destroy(cw_generator_t **self_p)
     cw_generator_t *self = *self_p;
     cw_llm_destroy(&self->llm);
     cw_prompts_destroy(&self->prompts);
+    cw_redact_destroy(&self->redact);
     free(self);
     *self_p = NULL;
 }
@@ -264,7 +278,9 @@ static cw_value_t *s_llm_error(cw_generator_t *self, const char *job_id, const c
     }
 }
 
-cw_value_t *cw_generator_handle(cw_generator_t *self, const cw_value_t *request)
+static bool s_ungrounded(cw_generator_t *self, const cw_value_t *target, const char *text);
+
+static cw_value_t *s_handle(cw_generator_t *self, const cw_value_t *request)
 {
     const char *job_id = cw_map_str(request, "job_id", "");
     const char *type = cw_proto_type(request);
@@ -287,8 +303,10 @@ cw_value_t *cw_generator_handle(cw_generator_t *self, const cw_value_t *request)
     cw_value_t *reply = NULL;
 
     if (cw_llm_is_offline(self->llm)) {
-        char *doc = cw_offline_document(&t);
-        char *msg = cw_offline_commit_message(&t);
+        const cw_value_t *tv = cw_map_get(request, "target");
+        bool summary = cw_offline_is_summary(t.doc_type_name); /* the ledger's facts */
+        char *doc = summary ? cw_offline_summary_document(tv) : cw_offline_document(&t);
+        char *msg = summary ? cw_offline_summary_commit_message(tv) : cw_offline_commit_message(&t);
         if (doc && msg)
             reply = s_reply(job_id, doc, msg, self->llm, 0, 0, s_now_ms() - start, false, false);
         else
@@ -336,6 +354,18 @@ cw_value_t *cw_generator_handle(cw_generator_t *self, const cw_value_t *request)
     cw_llm_call_t call = {system, prompt, -1.0, 0};
     cw_llm_result_t res;
     cw_llm_generate(self->llm, &call, &res);
+    if (res.status == CW_LLM_OK && s_ungrounded(self, cw_map_get(request, "target"), res.text)) {
+        /* names the code does not have: one more try, cooler */
+        cw_llm_result_t again;
+        call.temperature = self->cool_temperature;
+        cw_warn("generate_ungrounded_retry", CW_LS("job_id", job_id), CW_LS("target", name),
+                CW_LF("temperature", call.temperature), CW_LEND);
+        if (cw_llm_generate(self->llm, &call, &again) == CW_LLM_OK) {
+            cw_llm_result_clear(&res);
+            res = again;
+        } else
+            cw_llm_result_clear(&again);
+    }
     free(system);
     free(prompt);
     free(source);
@@ -392,5 +422,96 @@ cw_value_t *cw_generator_handle(cw_generator_t *self, const cw_value_t *request)
     free(doc);
     free(msg);
     cw_gen_target_free(&t);
+    return reply;
+}
+
+/* ---------------------------------------------------------------- safety: no secret in or
+   out, and a document about the code it was given */
+
+/* Would this answer, cleaned and redacted, fall below documentation.min_grounding? */
+static bool s_ungrounded(cw_generator_t *self, const cw_value_t *target, const char *text)
+{
+    if (self->min_grounding <= 0 || !text)
+        return false;
+    char *doc = cw_clean_documentation(text);
+    char *red = NULL;
+    size_t n = 0;
+    cw_grounding_t g;
+    bool low = doc && cw_redact_text(self->redact, doc, &red, &n) == 0 &&
+               cw_grounding_check(target, red ? red : doc, &g) == 0 &&
+               g.ratio < self->min_grounding;
+    free(red);
+    free(doc);
+    return low;
+}
+
+/* Redact a string field of a reply in place; adds to *count. -1 on OOM. */
+static int s_redact_field(cw_generator_t *self, cw_value_t *reply, const char *key, long *count)
+{
+    const char *s = cw_map_str(reply, key, NULL);
+    char *red = NULL;
+    size_t n = 0;
+    if (!s)
+        return 0;
+    if (cw_redact_text(self->redact, s, &red, &n) != 0)
+        return -1;
+    if (red) {
+        int rc = cw_map_set_str(reply, key, red);
+        free(red);
+        if (rc != 0)
+            return -1;
+        *count += (long)n;
+    }
+    return 0;
+}
+
+cw_value_t *cw_generator_handle(cw_generator_t *self, const cw_value_t *request)
+{
+    const char *job_id = cw_map_str(request, "job_id", "");
+    /* the analyzer redacts its targets; a target from elsewhere is redacted here, before any
+       of it can reach the LLM */
+    cw_value_t *req = cw_value_clone(request);
+    const cw_value_t *target = req ? cw_map_get(req, "target") : NULL;
+    cw_value_t *red = target ? cw_value_clone(target) : NULL;
+    long in = red ? cw_redact_value(self->redact, &red) : 0;
+    if (!req || in < 0 || (red && cw_map_set(req, "target", red) != 0)) {
+        if (in < 0)
+            cw_value_destroy(&red);
+        cw_value_destroy(&req);
+        return s_error(job_id, CW_ERR_INTERNAL, true, "out of memory");
+    }
+    cw_value_t *reply = s_handle(self, req);
+    const char *type = cw_proto_type(reply);
+    if (reply && type && strcmp(type, CW_MSG_GENERATE_REPLY) == 0) {
+        long out = 0;
+        cw_grounding_t g;
+        if (s_redact_field(self, reply, "documentation", &out) != 0 ||
+            s_redact_field(self, reply, "commit_message", &out) != 0 ||
+            cw_grounding_check(cw_map_get(req, "target"), cw_map_str(reply, "documentation", ""),
+                               &g) != 0) {
+            cw_value_destroy(&reply);
+            reply = s_error(job_id, CW_ERR_INTERNAL, true, "out of memory");
+        } else if (g.ratio < self->min_grounding) {
+            char msg[900];
+            snprintf(msg, sizeof(msg),
+                     "the document names identifiers the code does not have: grounding %.2f "
+                     "(%zu of %zu found) is below documentation.min_grounding %.2f%s; not "
+                     "found: %s",
+                     g.ratio, g.grounded, g.checked, self->min_grounding,
+                     cw_llm_is_offline(self->llm) ? "" : " after a second, cooler attempt",
+                     g.missing);
+            cw_warn("generate_ungrounded", CW_LS("job_id", job_id), CW_LF("grounding", g.ratio),
+                    CW_LI("checked", g.checked), CW_LS("missing", g.missing), CW_LEND);
+            cw_value_destroy(&reply);
+            reply = s_error(job_id, CW_ERR_UNGROUNDED, false, msg);
+        } else {
+            cw_map_set_float(reply, "grounding", g.ratio);
+            cw_map_set_int(reply, "redactions", in + out);
+            if (in + out > 0)
+                cw_info("generate_redacted", CW_LS("job_id", job_id), CW_LI("in_target", in),
+                        CW_LI("in_answer", out), CW_LEND);
+        }
+    }
+    cw_value_destroy(&req);
     return reply;
 }

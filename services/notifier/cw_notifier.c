@@ -84,9 +84,9 @@ static char *s_push_blocked_text(const char *error)
 {
     char *cut = s_cut(error, CW_NOTIFIER_BLOCKED_CHARS);
     s_buf_t b = {0};
-    s_buf_add(&b,
-              "\xF0\x9F\x9A\xA8 Push blocked \xE2\x80\x94 secret scanning violation\n\n%s\n\n"
-              "Manual intervention required.",
+    /* push_blocked also reports a remote history that cannot be merged cleanly */
+    s_buf_add(&b, "\xF0\x9F\x9A\xA8 Push blocked%s\n\n%s\n\nManual intervention required.",
+              cw_alert_is_push_blocked(error) ? " \xE2\x80\x94 secret scanning violation" : "",
               cut ? cut : "");
     free(cut);
     return b.data;

@@ -1028,6 +1028,7 @@ static cw_cycle_result_t s_run(s_cycle_t *c)
     cw_map_set_str(ev, "target", display);
     cw_map_set_str(ev, "doc_type", chosen_type);
     cw_map_set_str(ev, "repo", repo);
+    cw_map_set_int(ev, "redactions", cw_map_int(chosen, "redactions", 0)); /* by the analyzer */
     s_publish(self, CW_EV_GENERATING, ev);
 
     char job_id[33];
@@ -1115,6 +1116,9 @@ static cw_cycle_result_t s_run(s_cycle_t *c)
     o->result = CW_CYCLE_COMMITTED;
     snprintf(o->commit, sizeof o->commit, "%s", cw_map_str(creply, "commit", ""));
     snprintf(o->path, sizeof o->path, "%s", cw_map_str(creply, "path", ""));
+    o->pushed = cw_map_bool(creply, "pushed", false);
+    snprintf(o->push_state, sizeof o->push_state, "%s", cw_map_str(creply, "push_state", ""));
+    snprintf(o->push_error, sizeof o->push_error, "%s", cw_map_str(creply, "push_error", ""));
     snprintf(o->step, sizeof o->step, "commit");
     cw_cyclelog_finish(self->log, cycle_id, CW_CYCLE_STATE_COMMITTED, NULL, o->commit, time(NULL),
                        CW_CYCLE_COMMITTED, NULL);

@@ -33,6 +33,10 @@ typedef struct {
     char code_hash[65]; /* of the chosen target ("" when none was chosen) */
     int64_t elapsed_ms; /* wall time of the cycle */
     void *tag;          /* the plan's tag (cw_cycle_plan_t) */
+    /* the committer's push of this commit (commit_reply pushed/push_state/push_error) */
+    bool pushed;
+    char push_state[24]; /* "pushed", "not_configured", "retrying", "refused", "blocked" */
+    char push_error[1024];
 } cw_cycle_outcome_t;
 
 typedef struct _cw_cycle_runner_t cw_cycle_runner_t;

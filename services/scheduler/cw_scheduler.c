@@ -16,6 +16,7 @@
 #include "cw_proto.h"
 #include "cw_schedule.h"
 #include "cw_service.h"
+#include "cw_summary.h"
 
 #ifndef CW_VERSION
 #define CW_VERSION "0.0.0"
@@ -35,6 +36,7 @@ struct _cw_scheduler_t {
     uint64_t seed;                       /* of the schedule: kept across reloads */
     cw_scheduler_reload_hook_fn *reload; /* between cycles: the service's reload step */
     void *reload_arg;
+    cw_summary_t *summary; /* weekly and monthly summaries */
 };
 
 int64_t cw_scheduler_backoff_seconds(int64_t n)
@@ -85,7 +87,8 @@ cw_scheduler_t *cw_scheduler_new(const cw_config_t *config)
     if (in_flight > CW_CYCLE_POOL_MAX)
         in_flight = CW_CYCLE_POOL_MAX;
     self->pool = cw_cycle_pool_new(config, "scheduler", in_flight);
-    if (!self->schedule || !self->runner || !self->pool) {
+    self->summary = cw_summary_new(config, cw_cycle_runner_publisher(self->runner));
+    if (!self->schedule || !self->runner || !self->pool || !self->summary) {
         cw_scheduler_destroy(&self);
         return NULL;
     }
@@ -98,6 +101,7 @@ void cw_scheduler_destroy(cw_scheduler_t **self_p)
         return;
     cw_scheduler_t *self = *self_p;
     cw_cycle_pool_destroy(&self->pool);
+    cw_summary_destroy(&self->summary);
     cw_cycle_runner_destroy(&self->runner);
     cw_schedule_destroy(&self->schedule);
     free(self);
@@ -143,6 +147,8 @@ void cw_scheduler_set_timeouts(cw_scheduler_t *self, int step_timeout_ms, int st
                                  generate_retries);
     cw_cycle_pool_set_timeouts(self->pool, step_timeout_ms, step_retries, generate_timeout_ms,
                                generate_retries);
+    cw_summary_set_timeouts(self->summary, step_timeout_ms, step_retries, generate_timeout_ms,
+                            generate_retries);
 }
 
 static double s_now(cw_scheduler_t *self)
@@ -173,6 +179,11 @@ int cw_scheduler_reload(cw_scheduler_t *self, const cw_config_t *config)
     self->config = config;
     cw_cycle_runner_set_config(self->runner, config);
     cw_cycle_pool_set_config(self->pool, config); /* no cycle is in flight (s_reload_point) */
+    cw_summary_t *summary = cw_summary_new(config, cw_cycle_runner_publisher(self->runner));
+    if (summary) { /* the time zone may have changed; periods already written stay written */
+        cw_summary_destroy(&self->summary);
+        self->summary = summary;
+    }
     if (config->schedule.max_in_flight != cw_cycle_pool_size(self->pool))
         cw_warn("reload_needs_restart", CW_LS("key", "schedule.max_in_flight"),
                 CW_LI("running_with", cw_cycle_pool_size(self->pool)), CW_LEND);
@@ -353,6 +364,7 @@ static void s_run_schedule(cw_scheduler_t *self)
             s_collect(self, &l, S_SLICE_MS);
             continue;
         }
+        cw_summary_tick(self->summary, (time_t)s_now(self)); /* a week or a month just ended? */
         bool more = self->max_cycles == 0 || l.started < self->max_cycles;
         if (self->max_cycles > 0 && l.completed >= self->max_cycles)
             break;

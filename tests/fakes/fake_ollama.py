@@ -24,6 +24,9 @@ Modes (--mode or /_control):
   missing_model     404 model "x" not found
   midstream_error   HTTP 200, a few pieces, then an {"error": ...} line
   length            normal answer with done_reason "length"
+  inventing         clean answers that name functions and classes the code does not have
+                    (`frobnicate_widgets`, `QuantumFluxCapacitor.engage()`, ...)
+  inventing_once    the first documentation answer invents, the next ones are clean
 A request whose prompt mentions "commit message" near its start is a commit message call
 and gets a one-line answer. Empty prompts (prewarm, unload) get an immediate done answer.
 --latency-ms L: every real generation (a non-empty prompt) takes L ms before its answer
@@ -43,7 +46,11 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-MODES = ("chatty", "normal", "busy", "oom", "missing_model", "midstream_error", "length")
+MODES = ("chatty", "normal", "busy", "oom", "missing_model", "midstream_error", "length",
+         "inventing", "inventing_once")
+
+INVENTED = ("frobnicate_widgets", "QuantumFluxCapacitor.engage()", "zork_inventory_cache",
+            "reticulate_splines")
 
 
 class State:
@@ -60,6 +67,7 @@ class State:
         self.busy_count = busy_count
         self.busy_left = busy_count if mode == "busy" else 0
         self.oom_pending = mode == "oom"
+        self.invent_left = 1 if mode == "inventing_once" else 0
 
 
 STATE = None
@@ -76,6 +84,9 @@ def is_commit_call(prompt):
 
 def make_text(prompt, mode):
     name = target_name(prompt)
+    if mode == "inventing" and not is_commit_call(prompt):
+        return ("### Purpose\n\n`%s` hands its work to `%s`, which keeps `%s` warm; see also "
+                "`%s` and `%s`." % ((name,) + INVENTED))
     if is_commit_call(prompt):
         if mode == "chatty":
             return ('Commit message: "Add comprehensive documentation for %s describing its '
@@ -202,6 +213,17 @@ class Handler(BaseHTTPRequestHandler):
                                       "cudaMalloc failed: out of memory"}
         return None
 
+    def _text_mode(self, prompt):
+        """chatty, inventing or normal text for this call (counts inventing_once)."""
+        with STATE.lock:
+            mode = STATE.mode
+            if mode == "inventing_once":
+                if STATE.invent_left > 0 and not is_commit_call(prompt):
+                    STATE.invent_left -= 1
+                    return "inventing"
+                return "normal"
+        return mode if mode in ("chatty", "inventing") else "normal"
+
     def _generate(self, body):
         model = body.get("model", "")
         prompt = body.get("prompt") or ""
@@ -216,7 +238,7 @@ class Handler(BaseHTTPRequestHandler):
                                     "done": True, "done_reason": reason})
         self._latency()
         mode = STATE.mode
-        text = make_text(prompt, "chatty" if mode == "chatty" else "normal")
+        text = make_text(prompt, self._text_mode(prompt))
         reason = "length" if mode == "length" else "stop"
         parts = pieces(text)
         final = {"model": model, "created_at": now_iso(), "response": "", "done": True,
@@ -261,7 +283,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._json(code, obj)
         self._latency()
         mode = STATE.mode
-        text = make_text(user, "chatty" if mode == "chatty" else "normal")
+        text = make_text(user, self._text_mode(user))
         self._json(200, {
             "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
             "model": model,

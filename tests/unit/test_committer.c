@@ -596,9 +596,21 @@ static void test_events(void **state)
     cw_value_destroy(&ev);
     cw_value_destroy(&reply);
 
-    /* a second failure counts up */
+    /* a commit made while a retry waits is not held up by another attempt: it joins the
+       next push */
     reply = s_handle(f, s_commit_request("ev-2", s_target("other", NULL, "H2")));
+    assert_false(cw_map_bool(reply, "pushed", true));
+    assert_string_equal(cw_map_str(reply, "push_state", ""), "retrying");
+    assert_non_null(strstr(cw_map_str(reply, "push_error", ""), "next attempt"));
     cw_value_destroy(&reply);
+    /* the retry (from the worker loop's tick) fails again and counts up */
+    assert_true(cw_pusher_pending(cw_committer_pusher(f->committer)));
+    cw_devlog_t *dl = cw_committer_devlog(f->committer);
+    for (int i = 0; i < 200 && cw_devlog_push_failures(dl) < 2; i++) {
+        int64_t wait = cw_committer_tick(f->committer);
+        zclock_sleep((int)(wait > 0 && wait < 50 ? wait : 50));
+    }
+    assert_int_equal(cw_devlog_push_failures(dl), 2);
     ev = s_next_event(sub, CW_EV_PUSH_FAILED, 10);
     assert_non_null(ev);
     assert_int_equal(cw_map_int(ev, "consecutive", 0), 2);

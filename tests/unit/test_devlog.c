@@ -993,6 +993,194 @@ static void test_push_blocked_by_hook(void **state)
     cw_devlog_destroy(&d);
 }
 
+/* ------------------------------------------------------------------ push: remotes, merges,
+   summaries (issue 8) */
+
+static void s_commit_another(cw_devlog_t *d, const char *name, char oid[41])
+{
+    char err[256], rel[PATH_MAX];
+    cw_value_t *t = s_target("til", name, NULL, "y = 2");
+    assert_int_equal(cw_devlog_commit_document(d, t, "More.", "Learn more", NULL, time(NULL), oid,
+                                               rel, sizeof rel, err, sizeof err),
+                     0);
+    cw_value_destroy(&t);
+}
+
+static void test_push_missing_named_remote(void **state)
+{
+    char oid[41], err[2048];
+    cw_devlog_t *d = s_devlog_with_commit("noremote", oid);
+    /* the README's minimal config: remote "origin" on a DevLog the daemon created */
+    assert_int_equal(cw_devlog_push(d, "origin", NULL, NULL, err, sizeof err), CW_PUSH_REFUSED);
+    assert_non_null(strstr(err, "no remote named \"origin\""));
+    assert_non_null(strstr(err, "remote add origin"));
+    assert_null(strstr(err, "unsupported URL protocol"));
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/noremote", s_tmp);
+    assert_int_equal(cw_devlog_check_remote(path, "origin", err, sizeof err), -1);
+    assert_non_null(strstr(err, "no remote named \"origin\""));
+    /* a DevLog that does not exist yet: said so, nothing created */
+    snprintf(path, sizeof path, "%s/not-yet", s_tmp);
+    assert_int_equal(cw_devlog_check_remote(path, "origin", err, sizeof err), -1);
+    assert_non_null(strstr(err, "does not exist yet"));
+    assert_int_equal(access(path, F_OK), -1);
+    /* URLs, scp-like addresses and empty remotes need no lookup */
+    assert_int_equal(cw_devlog_check_remote(path, "https://example.com/x.git", err, sizeof err), 0);
+    assert_int_equal(cw_devlog_check_remote(path, "git@example.com:me/x.git", err, sizeof err), 0);
+    assert_int_equal(cw_devlog_check_remote(path, "", err, sizeof err), 0);
+    /* once added, the name works */
+    char *bare = s_bare("origin.git");
+    char *out = s_run("git -C '%s/noremote' remote add origin 'file://%s' && echo ok", s_tmp, bare);
+    assert_string_equal(out, "ok");
+    free(out);
+    assert_int_equal(cw_devlog_push(d, "origin", NULL, NULL, err, sizeof err), CW_PUSH_OK);
+    out = s_run("git --git-dir='%s' rev-parse refs/heads/main", bare);
+    assert_string_equal(out, oid);
+    free(out);
+    free(bare);
+    cw_devlog_destroy(&d);
+}
+
+static void test_push_integrates_a_remote_that_moved_on(void **state)
+{
+    char oid[41], err[2048];
+    cw_devlog_t *d = s_devlog_with_commit("movedon", oid);
+    char *bare = s_bare("moved.git");
+    assert_int_equal(cw_devlog_push(d, bare, NULL, NULL, err, sizeof err), CW_PUSH_OK);
+    /* someone adds a README on the remote */
+    char *out = s_run("set -e; cd '%s' && git clone -q -b main '%s' other && cd other && "
+                      "git config user.email o@example.com && git config user.name Other && "
+                      "printf 'My DevLog\\n' > README.md && git add README.md && "
+                      "git commit -q -m 'Add a README' && git push -q origin main && echo ok",
+                      s_tmp, bare);
+    assert_string_equal(out, "ok");
+    free(out);
+    char oid2[41];
+    s_commit_another(d, "second", oid2);
+    assert_int_equal(cw_devlog_push(d, bare, NULL, NULL, err, sizeof err), CW_PUSH_OK);
+    /* both histories are on the remote, and the README is in the DevLog's working tree */
+    out = s_run("git --git-dir='%s' log --format=%%s main | head -3 | sort | tr '\\n' '|'", bare);
+    assert_non_null(strstr(out, "Add a README"));
+    assert_non_null(strstr(out, "Learn more"));
+    assert_non_null(strstr(out, "Merge the remote's changes into main"));
+    free(out);
+    out = s_run("cat '%s/movedon/README.md'", s_tmp);
+    assert_string_equal(out, "My DevLog");
+    free(out);
+    out = s_run("git -C '%s/movedon' status --porcelain | wc -l", s_tmp);
+    assert_string_equal(out, "0");
+    free(out);
+    /* the next commit goes on top and pushes plainly */
+    s_commit_another(d, "third", oid2);
+    assert_int_equal(cw_devlog_push(d, bare, NULL, NULL, err, sizeof err), CW_PUSH_OK);
+    out = s_run("git --git-dir='%s' rev-parse main", bare);
+    assert_string_equal(out, oid2);
+    free(out);
+    free(bare);
+    cw_devlog_destroy(&d);
+}
+
+static void test_push_unrelated_and_conflicting_histories(void **state)
+{
+    char oid[41], err[2048];
+    cw_devlog_t *d = s_devlog_with_commit("unrelated", oid);
+    /* a remote created on its own (with a README), before the DevLog ever pushed */
+    char *bare = s_bare("own.git");
+    char *out = s_run("set -e; cd '%s' && git init -q -b main seed && cd seed && "
+                      "git config user.email o@example.com && git config user.name Other && "
+                      "printf 'hello\\n' > README.md && git add -A && git commit -q -m 'Initial "
+                      "commit' && git push -q '%s' main && echo ok",
+                      s_tmp, bare);
+    assert_string_equal(out, "ok");
+    free(out);
+    assert_int_equal(cw_devlog_push(d, bare, NULL, NULL, err, sizeof err), CW_PUSH_OK);
+    out = s_run("git --git-dir='%s' log --format=%%s main | grep -c -e 'Initial commit' -e "
+                "'Learn a thing'",
+                bare);
+    assert_string_equal(out, "2");
+    free(out);
+
+    /* the remote changes a file the DevLog changed too: blocked, said plainly */
+    out = s_run("set -e; cd '%s' && git clone -q -b main '%s' editor && cd editor && "
+                "git config user.email o@example.com && git config user.name Other && "
+                "printf 'theirs\\n' > stats/.gitkeep && git commit -qam 'Edit stats' && "
+                "git push -q origin main && cd '%s/unrelated' && printf 'ours\\n' > stats/.gitkeep "
+                "&& git -c user.email=a@b -c user.name=A commit -qam 'Edit stats here' && echo ok",
+                s_tmp, bare, s_tmp);
+    assert_string_equal(out, "ok");
+    free(out);
+    char before[64];
+    out = s_run("git -C '%s/unrelated' rev-parse HEAD", s_tmp);
+    snprintf(before, sizeof before, "%s", out);
+    free(out);
+    assert_int_equal(cw_devlog_push(d, bare, NULL, NULL, err, sizeof err), CW_PUSH_BLOCKED);
+    assert_non_null(strstr(err, "stats/.gitkeep"));
+    assert_non_null(strstr(err, "by hand"));
+    out = s_run("git -C '%s/unrelated' rev-parse HEAD", s_tmp);
+    assert_string_equal(out, before); /* nothing half-merged */
+    free(out);
+    free(bare);
+    cw_devlog_destroy(&d);
+}
+
+static void test_summary_document(void **state)
+{
+    char path[PATH_MAX], err[256], rel[PATH_MAX], oid[41];
+    snprintf(path, sizeof path, "%s/summaries", s_tmp);
+    cw_devlog_t *d = cw_devlog_new(path, "main", NULL, NULL);
+    assert_non_null(d);
+    assert_true(cw_devlog_valid_period("weekly_summary", "2026-W09"));
+    assert_true(cw_devlog_valid_period("weekly_summary", "2026-W53"));
+    assert_false(cw_devlog_valid_period("weekly_summary", "2026-W54"));
+    assert_false(cw_devlog_valid_period("weekly_summary", "2026-W00"));
+    assert_false(cw_devlog_valid_period("weekly_summary", "2026-02"));
+    assert_true(cw_devlog_valid_period("monthly_summary", "2026-12"));
+    assert_false(cw_devlog_valid_period("monthly_summary", "2026-13"));
+    assert_false(cw_devlog_valid_period("monthly_summary", "../../x"));
+    cw_value_t *t = cw_value_new_map();
+    cw_map_set_str(t, "doc_type", "weekly_summary");
+    cw_map_set_str(t, "repo", "alpha, beta");
+    cw_map_set_str(t, "file", "analysis/weekly/2026-W09.md");
+    cw_map_set_str(t, "language", "markdown");
+    cw_map_set_str(t, "name", "2026-W09");
+    cw_value_t *facts = cw_value_new_map();
+    cw_map_set_str(facts, "first_day", "2026-02-23");
+    cw_map_set_str(facts, "last_day", "2026-03-01");
+    cw_map_set_str(facts, "timezone", "Europe/Berlin");
+    cw_map_set_int(facts, "total", 3);
+    cw_value_t *repos = cw_value_new_map();
+    cw_map_set_int(repos, "alpha", 2);
+    cw_map_set_int(repos, "beta", 1);
+    cw_map_set(facts, "repos", repos);
+    cw_map_set(t, "summary", facts);
+    assert_int_equal(cw_devlog_commit_document(d, t, "A calm week.", "Summarize week 2026-W09",
+                                               "job-s", s_fixed_now(), oid, rel, sizeof rel, err,
+                                               sizeof err),
+                     0);
+    assert_string_equal(rel, "analysis/weekly/2026-W09.md");
+    char file[2 * PATH_MAX + 8];
+    snprintf(file, sizeof file, "%s/%s", path, rel);
+    char *text = s_read_file(file);
+    assert_string_equal(text, "# Weekly Summary: 2026-W09\n\n**Type:** Weekly Summary\n"
+                              "**Period:** 2026-02-23 to 2026-03-01 (Europe/Berlin)\n"
+                              "**Documented:** 3 documents in 2 repositories\n\n---\n\n"
+                              "A calm week.\n\n---\n\n*Generated by CodeWorm on 2026-02-28 "
+                              "07:42*\n");
+    free(text);
+    /* a period is written once */
+    assert_int_equal(cw_devlog_commit_document(d, t, "Again.", "Again", "job-s2", s_fixed_now(),
+                                               oid, rel, sizeof rel, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "exists already"));
+    /* a name that is not a period never becomes a path */
+    cw_map_set_str(t, "name", "../../escape");
+    assert_int_equal(cw_devlog_commit_document(d, t, "x", "x", NULL, s_fixed_now(), oid, rel,
+                                               sizeof rel, err, sizeof err),
+                     -1);
+    cw_value_destroy(&t);
+    cw_devlog_destroy(&d);
+}
+
 int main(void)
 {
     setenv("TZ", "UTC", 1);
@@ -1014,6 +1202,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_push_local, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_push_failure_keeps_commit, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_push_blocked_by_hook, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_push_missing_named_remote, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_push_integrates_a_remote_that_moved_on, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_push_unrelated_and_conflicting_histories, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_summary_document, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
