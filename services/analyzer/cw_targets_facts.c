@@ -116,22 +116,53 @@ static char *s_clean(const char *src, size_t len, size_t a, size_t b, size_t max
     return out;
 }
 
+/* The text [a, b) as one clean line of at most `max` bytes: its first line, with " ..."
+   when it goes on. A multi-line text (a YAML or SQL string, an object type) flattened into
+   one line would lose the line structure that the secret redaction reads, and it is no
+   signature anyway. */
+static char *s_line_text(const char *src, size_t len, uint32_t a, uint32_t b, size_t max)
+{
+    if (b > len)
+        b = (uint32_t)len;
+    const char *nl = b > a ? memchr(src + a, '\n', b - a) : NULL;
+    if (!nl)
+        return s_clean(src, len, a, b, max);
+    uint32_t e = (uint32_t)(nl - src);
+    while (e > a && s_space(src[e - 1]))
+        e--;
+    char *head = s_clean(src, len, a, e, max);
+    if (!head)
+        return NULL;
+    size_t hl = strlen(head);
+    if (hl >= 3 && strcmp(head + hl - 3, "...") == 0)
+        return head; /* already cut */
+    char *out = realloc(head, hl + 5);
+    if (!out) {
+        free(head);
+        return NULL;
+    }
+    memcpy(out + hl, " ...", 5);
+    return out;
+}
+
 static char *s_node_text(TSNode n, const char *src, size_t len, size_t max)
 {
     if (ts_node_is_null(n))
         return NULL;
-    return s_clean(src, len, ts_node_start_byte(n), ts_node_end_byte(n), max);
+    return s_line_text(src, len, ts_node_start_byte(n), ts_node_end_byte(n), max);
 }
 
-/* a statement's text without its `;` */
+/* a statement's text without its `;` (one line, as s_line_text) */
 static char *s_stmt_text(TSNode n, const char *src, size_t len)
 {
     if (ts_node_is_null(n))
         return NULL;
     uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-    while (b > a && b <= len && (s_space(src[b - 1]) || src[b - 1] == ';'))
+    if (b > len)
+        b = (uint32_t)len;
+    while (b > a && (s_space(src[b - 1]) || src[b - 1] == ';'))
         b--;
-    return s_clean(src, len, a, b, CW_FACTS_TEXT);
+    return s_line_text(src, len, a, b, CW_FACTS_TEXT);
 }
 
 /* A definition's header: its text from `from` to its body (field "body"; else the first

@@ -121,7 +121,9 @@ try:
           "run reports the committer failing with its last error (%r)" % failing[:1])
     r = ws.codeworm("status", timeout=30)
     check(r.returncode == 0, "status answers (got %d)" % r.returncode)
-    absent = [l for l in r.stdout.splitlines() if l.strip().startswith("committer ")]
+    lines = r.stdout.splitlines()
+    section = lines[lines.index("absent:") + 1:] if "absent:" in lines else []
+    absent = [l for l in section if l.strip().startswith("committer ")]
     check(absent and "ledger_open_failed" in absent[0] and "not running" in absent[0],
           "status lists the committer as absent, with why: %r" % r.stdout)
     r = ws.codeworm("status", "--json", timeout=30)

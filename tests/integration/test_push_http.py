@@ -217,17 +217,27 @@ try:
     check(0 < len(requests) <= 3, "the refused credentials were tried once, not retried "
           "(%d requests)" % len(requests))
 
-    # --- a named remote that does not exist
+    # --- a named remote that does not exist: run-once stops before it starts anything
+    # (preflight), naming the remote and the fix; a committer started on its own (systemd,
+    # compose: no preflight) reports it at start
     ws.extra_env["CODEWORM_DEVLOG__REMOTE"] = "origin"
     ws.extra_env["CODEWORM_DEVLOG__TOKEN"] = TOKEN
     r = ws.codeworm("run-once", timeout=180)
-    check("no remote named \"origin\"" in r.stderr and "remote add origin" in r.stderr,
-          "run-once warns about the missing remote at start (%r)" % r.stderr[-400:])
-    check("push:   FAILED (refused)" in r.stdout and "no remote named" in r.stdout,
-          "run-once reports the push in plain words (%r)" % r.stdout)
+    check(r.returncode == 2 and "'origin' is not a remote" in r.stderr
+          and "remote add origin" in r.stderr,
+          "run-once names the missing remote and the fix (%d: %r)" % (r.returncode, r.stderr[-400:]))
     check("unsupported URL protocol" not in r.stdout + r.stderr, "no libgit2 jargon")
-    runlog = open(os.path.join(ws.data, "run-once.log"), encoding="utf-8").read()
-    check("devlog_remote_problem" in runlog, "the committer reported the missing remote at start")
+    committer = ws.start(os.path.join(cwtest.BIN, "codeworm-committer"), "--config", ws.config)
+    clog = os.path.join(ws.root, "codeworm-committer.log")
+    reported = False
+    deadline = time.time() + 30
+    while time.time() < deadline and not reported:
+        time.sleep(0.2)
+        with open(clog, encoding="utf-8", errors="replace") as f:
+            reported = "devlog_remote_problem" in f.read()
+    committer.terminate()
+    committer.wait(timeout=30)
+    check(reported, "the committer reported the missing remote at start")
 
     # --- the token never reached a log or the bus
     logs = ""
