@@ -176,6 +176,18 @@ static bool s_blank(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
+/* A separator line: it starts with a run of at least four of one of - = * # ~ _ / (a
+   section divider, perhaps with a title: "------ substitution"). */
+static bool s_divider(const char *s, size_t n)
+{
+    if (n < 4 || !strchr("-=*#~_/", s[0]))
+        return false;
+    size_t run = 1;
+    while (run < n && s[run] == s[0])
+        run++;
+    return run >= 4;
+}
+
 char *cw_x_comment_text(const char *src, size_t a, size_t b)
 {
     if (!src || b <= a)
@@ -212,6 +224,10 @@ char *cw_x_comment_text(const char *src, size_t a, size_t b)
             x++;
         while (y > x && (s_blank(src[y - 1]) || src[y - 1] == '*'))
             y--;
+        if (s_divider(src + x, y - x)) {
+            i = e + 1; /* "----- section" / "=====": a separator, not documentation */
+            continue;
+        }
         if (y > x || o > 0) {
             size_t n = y - x;
             if (o + n + 1 > cap)

@@ -11,7 +11,7 @@
 
 /* Bump when what extraction finds or how metrics are counted changes: the analyzer index
    keys its entries by it, so older results are parsed again. */
-#define CW_EXTRACT_VERSION 5 /* 5: statement signatures in the facts are one line */
+#define CW_EXTRACT_VERSION 6 /* 5: one-line signatures in the facts; 6: divider lines are no doc */
 
 #define CW_EXTRACT_MAX_FUNCTIONS 20000 /* per file */
 #define CW_EXTRACT_MAX_DEPTH 512       /* deeper syntax is not descended into */

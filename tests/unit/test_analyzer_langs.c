@@ -343,6 +343,29 @@ static void test_c(void **state)
     s_done(&p);
 }
 
+/* A separator comment ("----- section" between comment markers) above a definition is not
+   its doc; next to a real doc comment it is dropped from it. */
+static void test_divider_comments(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "/* ---------------------------------------------------------- substitution */\n"
+        "typedef struct {\n    char *d;\n    size_t len;\n} sbuf_t;\n\n"
+        "/* ====================================================================== */\n"
+        "/* Grow the buffer by n bytes. */\n"
+        "static int grow(sbuf_t *b, size_t n)\n{\n    return b && n ? 0 : -1;\n}\n\n"
+        "// ---- helpers\n"
+        "static int helper(int x)\n{\n    return x;\n}\n";
+    char *src = strdup(text);
+    parsed_t p;
+    s_parse_src(&p, "c", src, strlen(src), true);
+    assert_int_equal(p.classes.count, 1);
+    assert_null(p.classes.items[0].docstring);
+    assert_string_equal(s_fn(&p, "grow")->docstring, "Grow the buffer by n bytes.");
+    assert_null(s_fn(&p, "helper")->docstring);
+    s_done(&p);
+}
+
 static void test_cpp(void **state)
 {
     (void)state;
@@ -495,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_c),
         cmocka_unit_test(test_cpp),
         cmocka_unit_test(test_broken_and_binary),
+        cmocka_unit_test(test_divider_comments),
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_huge_file),
         cmocka_unit_test(test_api_edges),
