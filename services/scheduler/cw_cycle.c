@@ -563,6 +563,9 @@ cw_cycle_result_t cw_cycle_run(cw_cycle_runner_t *self, cw_cycle_outcome_t *outc
     cw_value_t *greq = cw_proto_new(CW_MSG_GENERATE_REQUEST);
     cw_map_set_str(greq, "job_id", job_id);
     cw_map_set(greq, "target", cw_value_clone(chosen));
+    /* the generator abandons the job when nobody waits for it any more (issue 10) */
+    cw_map_set_int(greq, "timeout_ms",
+                   (int64_t)self->generate_timeout_ms * (self->generate_retries + 1));
     err[0] = '\0';
     cw_value_t *greply = s_request(self, cycle_id, "generate", CW_SERVICE_GENERATOR, &greq, display,
                                    CW_CYCLE_STATE_GENERATING, false, self->generate_timeout_ms,

@@ -12,6 +12,8 @@ Test controls:
   POST /_control {"mode": M, "busy_count": N}   change behaviour (resets counters)
   GET  /_requests                              every request recorded so far (JSON list)
   POST /_reset                                 forget the recorded requests
+  GET  /_hangs                                 {"active": n, "total": n}: hung answers now
+                                               open / started so far
 
 Modes (--mode or /_control):
   chatty (default)  answers wrapped in ```markdown fences, with a "Here is ...:" preamble
@@ -23,35 +25,58 @@ Modes (--mode or /_control):
   missing_model     404 model "x" not found
   midstream_error   HTTP 200, a few pieces, then an {"error": ...} line
   length            normal answer with done_reason "length"
+  hang              HTTP 200, the first half of the stream (OpenAI: of the body), then
+                    silence: the connection stays open until the client closes it or the
+                    mode changes. With hang_count N (--hang-count, /_control "hang_count")
+                    only the next N generations hang, later ones are normal; 0 = all hang.
 A request whose prompt mentions "commit message" near its start is a commit message call
 and gets a one-line answer. Empty prompts (prewarm, unload) get an immediate done answer.
 
-Usage: fake_ollama.py [--port N] [--model NAME] [--mode M] [--busy-count N]
+Usage: fake_ollama.py [--port N] [--model NAME] [--mode M] [--busy-count N] [--hang-count N]
        --port 0 picks a free port and prints "PORT <n>" on stdout.
 """
 import argparse
 import json
 import re
+import select
+import socket
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-MODES = ("chatty", "normal", "busy", "oom", "missing_model", "midstream_error", "length")
+MODES = ("chatty", "normal", "busy", "oom", "missing_model", "midstream_error", "length", "hang")
 
 
 class State:
-    def __init__(self, model, mode, busy_count):
+    def __init__(self, model, mode, busy_count, hang_count=0):
         self.lock = threading.Lock()
         self.model = model
         self.requests = []
-        self.set_mode(mode, busy_count)
+        self.hangs_active = 0
+        self.hangs_total = 0
+        self.generation = 0  # bumped by every mode change: releases hung answers
+        self.set_mode(mode, busy_count, hang_count)
 
-    def set_mode(self, mode, busy_count=2):
+    def set_mode(self, mode, busy_count=2, hang_count=0):
         self.mode = mode
         self.busy_count = busy_count
         self.busy_left = busy_count if mode == "busy" else 0
         self.oom_pending = mode == "oom"
+        self.hang_left = hang_count if mode == "hang" else 0
+        self.hangs_total = 0
+        self.generation += 1
+
+    def take_hang(self):
+        """Should this generation hang? (caller holds the lock)"""
+        if self.mode != "hang":
+            return False
+        if self.hang_left == 0:
+            return True
+        self.hang_left -= 1
+        if self.hang_left == 0:
+            self.mode = "normal"
+        return True
 
 
 STATE = None
@@ -125,6 +150,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_requests":
             with STATE.lock:
                 return self._json(200, list(STATE.requests))
+        if self.path == "/_hangs":
+            with STATE.lock:
+                return self._json(200, {"active": STATE.hangs_active, "total": STATE.hangs_total})
         self._record(None)
         if self.path == "/":
             data = b"Ollama is running"
@@ -152,7 +180,7 @@ class Handler(BaseHTTPRequestHandler):
             if mode not in MODES:
                 return self._json(400, {"error": "unknown mode %r" % mode})
             with STATE.lock:
-                STATE.set_mode(mode, int(body.get("busy_count", 2)))
+                STATE.set_mode(mode, int(body.get("busy_count", 2)), int(body.get("hang_count", 0)))
             return self._json(200, {"mode": mode})
         if self.path == "/_reset":
             with STATE.lock:
@@ -164,6 +192,31 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/v1/chat/completions":
             return self._chat(body)
         self._json(404, {"error": "404 page not found"})
+
+    def _hang(self):
+        """Keep the connection open, sending nothing, until the client goes away or the
+        mode changes. Counts in /_hangs."""
+        with STATE.lock:
+            STATE.hangs_active += 1
+            STATE.hangs_total += 1
+            generation = STATE.generation
+        try:
+            while True:
+                with STATE.lock:
+                    if STATE.generation != generation:
+                        return
+                readable, _, _ = select.select([self.connection], [], [], 0.1)
+                if readable:
+                    try:
+                        if not self.connection.recv(1, socket.MSG_PEEK):
+                            return  # the client closed the connection
+                    except OSError:
+                        return
+                    time.sleep(0.1)
+        finally:
+            with STATE.lock:
+                STATE.hangs_active -= 1
+            self.close_connection = True
 
     def _failure(self, real_call, model, openai=False):
         """An error answer due to the mode, or None."""
@@ -196,7 +249,9 @@ class Handler(BaseHTTPRequestHandler):
             reason = "unload" if body.get("keep_alive") == 0 else "load"
             return self._json(200, {"model": model, "created_at": now_iso(), "response": "",
                                     "done": True, "done_reason": reason})
-        mode = STATE.mode
+        with STATE.lock:
+            hang = STATE.take_hang()
+            mode = STATE.mode
         text = make_text(prompt, "chatty" if mode == "chatty" else "normal")
         reason = "length" if mode == "length" else "stop"
         parts = pieces(text)
@@ -212,10 +267,14 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if mode == "midstream_error":
             parts = parts[:3]
+        if hang:
+            parts = parts[:max(1, len(parts) // 2)]
         for p in parts:
             line = {"model": model, "created_at": now_iso(), "response": p, "done": False}
             self.wfile.write((json.dumps(line) + "\n").encode())
             self.wfile.flush()
+        if hang:
+            return self._hang()
         if mode == "midstream_error":
             self.wfile.write((json.dumps({"error": "an error was encountered while running "
                                           "the model: unexpected EOF"}) + "\n").encode())
@@ -240,8 +299,20 @@ class Handler(BaseHTTPRequestHandler):
             if "error" in obj and isinstance(obj["error"], str):
                 obj = {"error": {"message": obj["error"]}}
             return self._json(code, obj)
-        mode = STATE.mode
+        with STATE.lock:
+            hang = STATE.take_hang()
+            mode = STATE.mode
         text = make_text(user, "chatty" if mode == "chatty" else "normal")
+        if hang:
+            data = json.dumps({"id": "chatcmpl-fake", "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": text}}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[:len(data) // 2])
+            self.wfile.flush()
+            return self._hang()
         self._json(200, {
             "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
             "model": model,
@@ -259,8 +330,9 @@ def main():
     ap.add_argument("--model", default="qwen2.5:7b")
     ap.add_argument("--mode", default="chatty", choices=MODES)
     ap.add_argument("--busy-count", type=int, default=2)
+    ap.add_argument("--hang-count", type=int, default=0)
     args = ap.parse_args()
-    STATE = State(args.model, args.mode, args.busy_count)
+    STATE = State(args.model, args.mode, args.busy_count, args.hang_count)
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
     print("PORT %d" % server.server_address[1], flush=True)
