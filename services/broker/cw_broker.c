@@ -58,6 +58,8 @@ struct _cw_broker_t {
     zhashx_t *services;  /* name -> service_t */
     zhashx_t *workers;   /* hex id -> worker_t */
     zhashx_t *jobs;      /* dedup key -> request_t (not owning) */
+    zhashx_t *parked;    /* dedup key -> parked_t: replies whose client was away */
+    size_t parked_bytes;
     int64_t heartbeat_at;
     int64_t ttl_ms;
     /* malformed-input log lines are limited so a flood cannot flood the log */
@@ -110,9 +112,76 @@ static void s_request_destroy(cw_broker_t *self, request_t **req_p)
     *req_p = NULL;
 }
 
+/* ------------------------------------------------------------------ parked replies
+   (issue 10) A reply whose client is not connected right now (its connection is coming
+   back after a broker restart or a network blip) is kept for BROKER_PARK_TTL_MS; when that
+   client sends the job again, as it does as soon as it is connected, it gets the reply at
+   once instead of the job being run a second time. Bounded in count and bytes. */
+#define BROKER_PARK_TTL_MS 120000
+#define BROKER_PARK_MAX 1024
+#define BROKER_PARK_MAX_BYTES (64u * 1024 * 1024)
+
+typedef struct {
+    char service[CW_ZSOCK_NAME_MAX + 1];
+    zframe_t *payload;
+    int64_t expiry;
+} parked_t;
+
+static void s_parked_destroy(void **item)
+{
+    parked_t *p = (parked_t *)*item;
+    if (!p)
+        return;
+    zframe_destroy(&p->payload);
+    free(p);
+    *item = NULL;
+}
+
+static void s_park(cw_broker_t *self, zframe_t *client, const char *service, const void *data,
+                   size_t size, const char *job_id)
+{
+    if (!self->parked || !job_id || !*job_id || zhashx_size(self->parked) >= BROKER_PARK_MAX ||
+        self->parked_bytes + size > BROKER_PARK_MAX_BYTES) {
+        cw_warn("broker_reply_not_parked", CW_LS("job_id", job_id), CW_LS("reason", "parking full"),
+                CW_LEND);
+        return;
+    }
+    char *hex = zframe_strhex(client);
+    size_t n = strlen(hex) + strlen(job_id) + 2;
+    char *key = (char *)malloc(n);
+    snprintf(key, n, "%s/%s", hex, job_id);
+    free(hex);
+    parked_t *p = (parked_t *)zmalloc(sizeof(parked_t));
+    snprintf(p->service, sizeof(p->service), "%s", service);
+    p->payload = zframe_new(data, size);
+    p->expiry = zclock_mono() + BROKER_PARK_TTL_MS;
+    void *old = zhashx_lookup(self->parked, key);
+    if (old)
+        self->parked_bytes -= zframe_size(((parked_t *)old)->payload);
+    zhashx_update(self->parked, key, p);
+    self->parked_bytes += size;
+    cw_info("broker_reply_parked", CW_LS("job_id", job_id),
+            CW_LS("reason", "client not connected: kept for its repeat"), CW_LEND);
+    free(key);
+}
+
+static void s_parked_expire(cw_broker_t *self, int64_t now)
+{
+    zlistx_t *keys = zhashx_keys(self->parked);
+    for (const char *k = (const char *)zlistx_first(keys); k; k = (const char *)zlistx_next(keys)) {
+        parked_t *p = (parked_t *)zhashx_lookup(self->parked, k);
+        if (p && now > p->expiry) {
+            self->parked_bytes -= zframe_size(p->payload);
+            zhashx_delete(self->parked, k);
+        }
+    }
+    zlistx_destroy(&keys);
+}
+
 /* ------------------------------------------------------------------ sending */
 
-/* [client, CWC1, service, payload]. Unknown clients are dropped with a log line. */
+/* [client, CWC1, service, payload]. A client that is not connected gets the reply parked
+   (see above); other failures are dropped with a log line. */
 static void s_send_client(cw_broker_t *self, zframe_t *client, const char *service,
                           const void *data, size_t size, const char *job_id)
 {
@@ -122,12 +191,14 @@ static void s_send_client(cw_broker_t *self, zframe_t *client, const char *servi
     zmsg_addstr(msg, service);
     zmsg_addmem(msg, data, size);
     if (cw_zsock_send(&msg, self->router) != 0) {
+        bool away = errno == EHOSTUNREACH;
         char *hex = zframe_strhex(client);
         cw_warn("broker_reply_dropped", CW_LS("client", hex), CW_LS("service_name", service),
                 CW_LS("job_id", job_id),
-                CW_LS("reason", errno == EHOSTUNREACH ? "unknown client" : zmq_strerror(errno)),
-                CW_LEND);
+                CW_LS("reason", away ? "unknown client" : zmq_strerror(errno)), CW_LEND);
         free(hex);
+        if (away)
+            s_park(self, client, service, data, size, job_id);
     }
 }
 
@@ -388,6 +459,21 @@ static void s_on_client(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, cons
     size_t keylen = strlen(peer) + 1 + strlen(job_id) + 1;
     char *key = (char *)malloc(keylen);
     snprintf(key, keylen, "%s/%s", peer, job_id);
+    parked_t *parked = (parked_t *)zhashx_lookup(self->parked, key);
+    if (parked) { /* done while the client was away: the reply, not the job again */
+        cw_info("broker_parked_reply_delivered", CW_LS("service_name", service_name),
+                CW_LS("job_id", job_id), CW_LEND);
+        zframe_t *payload_copy = zframe_dup(parked->payload);
+        char svc[CW_ZSOCK_NAME_MAX + 1];
+        snprintf(svc, sizeof(svc), "%s", parked->service);
+        self->parked_bytes -= zframe_size(parked->payload);
+        zhashx_delete(self->parked, key);
+        s_send_client(self, identity, svc, zframe_data(payload_copy), zframe_size(payload_copy),
+                      job_id);
+        zframe_destroy(&payload_copy);
+        free(key);
+        return;
+    }
     request_t *existing = (request_t *)zhashx_lookup(self->jobs, key);
     if (existing) {
         cw_info("broker_duplicate_ignored", CW_LS("service_name", service_name),
@@ -711,6 +797,7 @@ static void s_on_router(cw_broker_t *self)
 static void s_heartbeat(cw_broker_t *self)
 {
     int64_t now = zclock_mono();
+    s_parked_expire(self, now);
     /* by id: deleting one worker may delete others (dispatch to an unreachable one) */
     zlistx_t *ids = zhashx_keys(self->workers);
     for (const char *id = (const char *)zlistx_first(ids); id;
@@ -785,6 +872,11 @@ static void s_proxy(zsock_t *from, zsock_t *to)
    the broker's ZAP domain when `secret` is given. */
 static zsock_t *s_bind(int type, const char *endpoint, const char *secret, const char *domain)
 {
+    char why[512] = "";
+    if (cw_config_prepare_ipc(endpoint, why, sizeof(why)) != 0) {
+        cw_error("broker_bind_failed", CW_LS("endpoint", endpoint), CW_LS("error", why), CW_LEND);
+        return NULL;
+    }
     zsock_t *sock = zsock_new(type);
     if (!sock)
         return NULL;
@@ -880,6 +972,8 @@ cw_broker_t *cw_broker_new_curve(const char *broker_endpoint, const char *events
     zhashx_set_destructor(self->services, s_service_destroy);
     self->workers = zhashx_new();
     self->jobs = zhashx_new();
+    self->parked = zhashx_new();
+    zhashx_set_destructor(self->parked, s_parked_destroy);
     self->ttl_ms = CW_BROKER_QUEUE_TTL_MS;
     self->heartbeat_at = zclock_mono() + CW_BUS_HEARTBEAT_MS;
     if (curve && s_curve_setup(self, curve) != 0) {
@@ -914,6 +1008,19 @@ cw_broker_t *cw_broker_new_config(const cw_config_t *config)
 {
     if (!config)
         return NULL;
+    char why[1024] = "";
+    if (cw_config_check_bus_exposure(config, why, sizeof(why)) != 0) {
+        cw_error("broker_insecure_bind_refused", CW_LS("error", why), CW_LEND);
+        return NULL;
+    }
+    if (config->bus.allow_insecure && !config->bus.curve.enabled &&
+        (!cw_config_endpoint_is_private(config->bus.broker) ||
+         !cw_config_endpoint_is_private(config->bus.events_in)))
+        cw_warn("broker_insecure_bind", CW_LS("broker", config->bus.broker),
+                CW_LS("events_in", config->bus.events_in),
+                CW_LS("reason", "bus.allow_insecure: anyone who reaches these addresses can "
+                                "send work and publish events"),
+                CW_LEND);
     if (!config->bus.curve.enabled)
         return cw_broker_new(config->bus.broker, config->bus.events_in, config->bus.events_out);
     /* the allow-list: bus.curve.allowed_clients plus this installation's own client key */
@@ -973,6 +1080,7 @@ void cw_broker_destroy(cw_broker_t **self_p)
         zhashx_destroy(&self->services);
     }
     zhashx_destroy(&self->jobs);
+    zhashx_destroy(&self->parked);
     /* unbind first so a new broker can bind the same endpoints at once */
     zsock_t **socks[] = {&self->router, &self->xsub, &self->xpub};
     for (size_t i = 0; i < sizeof(socks) / sizeof(socks[0]); i++) {
