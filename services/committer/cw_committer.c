@@ -50,7 +50,10 @@ cw_committer_t *cw_committer_new(const cw_config_t *config, cw_publisher_t *publ
     self->ledger = cw_ledger_new(db);
     if (!self->ledger)
         goto fail;
-    cw_committer_set_ledger_patience(self, CW_COMMITTER_LEDGER_PATIENCE_MS);
+    const char *fast = getenv("CW_TEST_FAST"); /* tests: a tenth of the wait */
+    cw_committer_set_ledger_patience(self, fast && strcmp(fast, "1") == 0
+                                               ? CW_COMMITTER_LEDGER_PATIENCE_MS / 10
+                                               : CW_COMMITTER_LEDGER_PATIENCE_MS);
     if (s_reconcile(self) != 0) /* tried again before every dedup answer */
         cw_warn("ledger_reconcile_deferred", CW_LS("ledger", db), CW_LEND);
     cw_info("committer_ready", CW_LS("devlog", cw_devlog_path(self->devlog)), CW_LS("ledger", db),

@@ -25,6 +25,10 @@ typedef struct {
     char target[512];
     char doc_type[32];
     char repo[256];
+    /* issue 10: the failure came from the environment and may clear by itself (no answer,
+       or an error its sender calls retryable: disk full, database locked, broker away);
+       cw_cycle_probe tells when it has */
+    bool environmental;
 } cw_cycle_outcome_t;
 
 typedef struct _cw_cycle_runner_t cw_cycle_runner_t;
@@ -59,6 +63,12 @@ cw_publisher_t *cw_cycle_runner_publisher(cw_cycle_runner_t *self);
    same job id; earlier ones are marked abandoned. cw_cycle_run calls this first; callers
    may call it at start. Returns the number of cycles closed, -1 on a log error. */
 int cw_cycle_recover(cw_cycle_runner_t *self);
+
+/* issue 10: after an environmental failure, is the environment back? Asks the failed
+   step's service something cheap (analyzer: one target; committer: an empty dedup, which
+   first records any DevLog commit the ledger misses; generator: the broker's worker list),
+   with short timeouts, and first re-sends a commit left open. true when it answers. */
+bool cw_cycle_probe(cw_cycle_runner_t *self, const cw_cycle_outcome_t *failed);
 
 /* Doc types to try, in order: the first chosen by weighted random choice over `weights`
    (weight <= 0 never chosen), then the others by weight descending (ties: reference

@@ -139,6 +139,31 @@ static bool s_sleep_until(cw_scheduler_t *self, time_t until)
     return false;
 }
 
+/* issue 10: the failure backoff. A failure the environment caused (disk full, ledger
+   locked, broker away) is probed every S_PROBE_EVERY_S; as soon as the failed step's
+   service answers again (a commit left open is delivered) the wait ends, so work resumes
+   within seconds of the fault's end instead of after up to 300 s. */
+#define S_PROBE_EVERY_S 5
+#define S_PENDING_PROBE_S 300 /* a commit left open is probed for at least this long */
+
+static void s_backoff(cw_scheduler_t *self, const cw_cycle_outcome_t *outcome, time_t until)
+{
+    if (!outcome->environmental) {
+        s_sleep_until(self, until);
+        return;
+    }
+    while (!zsys_interrupted && s_now(self) < until) {
+        time_t next = s_now(self) + S_PROBE_EVERY_S;
+        if (!s_sleep_until(self, next < until ? next : until))
+            return;
+        if (cw_cycle_probe(self->runner, outcome)) {
+            cw_info("environment_recovered", CW_LS("step", outcome->step),
+                    CW_LI("backoff_left_s", (int64_t)(until - s_now(self))), CW_LEND);
+            return;
+        }
+    }
+}
+
 static void s_publish(cw_scheduler_t *self, const char *name, cw_value_t *fields)
 {
     if (!fields)
@@ -249,10 +274,16 @@ int cw_scheduler_run(cw_scheduler_t *self)
                 cw_cycle_stats_t st;
                 if (cw_cyclelog_stats(cw_cycle_runner_log(self->runner), &st) == 0) {
                     int64_t wait = cw_scheduler_backoff_seconds(st.consecutive_failures);
+                    /* a document waiting for its commit is probed for even after a first
+                       failure, whatever the schedule (issue 10) */
+                    if (outcome.environmental && strcmp(outcome.step, "commit") == 0 &&
+                        wait < S_PENDING_PROBE_S)
+                        wait = S_PENDING_PROBE_S;
                     if (wait > 0 && (self->max_cycles == 0 || cycles < self->max_cycles)) {
                         cw_warn("cycle_backoff", CW_LI("consecutive", st.consecutive_failures),
-                                CW_LI("seconds", wait), CW_LEND);
-                        s_sleep_until(self, s_now(self) + wait);
+                                CW_LI("seconds", wait), CW_LB("probing", outcome.environmental),
+                                CW_LEND);
+                        s_backoff(self, &outcome, s_now(self) + wait);
                     }
                 }
             }
