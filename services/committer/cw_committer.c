@@ -260,8 +260,8 @@ static cw_value_t *s_handle_commit(cw_committer_t *self, const char *job_id,
        its job and target trailers) is recorded by the next dedup or a repeat of the job */
     if (s_record(self, target, path, commit, job_id) != 0)
         return s_ledger_unavailable(job_id, commit);
-    if (strcmp(self->reconciled, parent) == 0)
-        snprintf(self->reconciled, sizeof self->reconciled, "%s", commit);
+    if (strcmp(self->reconciled, parent) == 0 && strlen(commit) < sizeof self->reconciled)
+        memcpy(self->reconciled, commit, strlen(commit) + 1);
 
     /* 4. push */
     bool pushed = false;
