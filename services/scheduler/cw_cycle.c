@@ -421,7 +421,7 @@ static bool s_commit_pending(cw_cycle_runner_t *self, cw_cycle_outcome_t *o)
             continue;
         o->result = CW_CYCLE_FAILED;
         o->environmental = true;
-        snprintf(o->cycle_id, sizeof o->cycle_id, "%s", open[i].cycle_id);
+        snprintf(o->cycle_id, sizeof o->cycle_id, "%.39s", open[i].cycle_id);
         char reason[256];
         snprintf(reason, sizeof reason,
                  "the commit of cycle %.40s is not delivered yet; no new cycle before it is",
