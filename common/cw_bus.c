@@ -601,6 +601,8 @@ static void s_actor_close(worker_actor_t *self)
     self->link_up = false;
 }
 
+static void s_actor_register(worker_actor_t *self);
+
 static void s_actor_connect(worker_actor_t *self)
 {
     s_actor_close(self);
@@ -613,16 +615,19 @@ static void s_actor_connect(worker_actor_t *self)
     /* Never block the actor on a full or missing connection, never queue for a broker
        that is not there: drop instead (what matters is re-sent on the next connection). */
     zsock_set_sndtimeo(self->sock, 0);
-    zsock_set_immediate(self->sock, 1);
     zmq_setsockopt(zsock_resolve(self->sock), ZMQ_ROUTING_ID, self->identity,
                    strlen(self->identity));
     self->monitor = s_monitor_new(self->sock);
-    if (!self->monitor)
+    if (self->monitor)
+        zsock_set_immediate(self->sock, 1);
+    else /* no connection events: register at once, queued until the connection is up */
         cw_warn("worker_monitor_failed", CW_LS("service_name", self->shared->service),
                 CW_LS("error", zmq_strerror(zmq_errno())), CW_LEND);
     if (zsock_connect(self->sock, "%s", self->shared->endpoint) != 0)
         cw_error("worker_connect_failed", CW_LS("endpoint", self->shared->endpoint),
                  CW_LS("error", zmq_strerror(zmq_errno())), CW_LEND);
+    if (!self->monitor)
+        s_actor_register(self);
     self->generation++;
     int64_t now = zclock_mono();
     self->last_heard = now;
