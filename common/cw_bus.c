@@ -210,13 +210,95 @@ static void *s_poll_until(zpoller_t *poller, int64_t deadline, bool *interrupted
     }
 }
 
+/* ------------------------------------------------------------------ connection monitor */
+
+/*  A socket's connection events (libzmq socket monitor) on an inproc PAIR: the worker
+    registers as soon as a connection to a broker is up (also after libzmq reconnected it
+    to a restarted broker on its own), and a client re-sends the request it waits for when
+    its connection comes back. */
+#define CW_BUS_MONITOR_EVENTS (ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED)
+
+static zsock_t *s_monitor_new(zsock_t *sock)
+{
+    static atomic_uint_fast64_t s_monitors = 0;
+    char endpoint[96];
+    snprintf(endpoint, sizeof(endpoint), "inproc://cw-bus-monitor-%d-%llu", (int)getpid(),
+             (unsigned long long)atomic_fetch_add(&s_monitors, 1));
+    if (zmq_socket_monitor(zsock_resolve(sock), endpoint, CW_BUS_MONITOR_EVENTS) != 0)
+        return NULL;
+    zsock_t *monitor = zsock_new(ZMQ_PAIR);
+    if (monitor && zsock_connect(monitor, "%s", endpoint) != 0)
+        zsock_destroy(&monitor);
+    if (!monitor)
+        zmq_socket_monitor(zsock_resolve(sock), NULL, 0);
+    return monitor;
+}
+
+static void s_monitor_destroy(zsock_t *sock, zsock_t **monitor_p)
+{
+    if (!*monitor_p)
+        return;
+    if (sock)
+        zmq_socket_monitor(zsock_resolve(sock), NULL, 0);
+    zsock_set_linger(*monitor_p, 0);
+    zsock_destroy(monitor_p);
+}
+
+/* The next waiting event of a monitor (ZMQ_EVENT_*), 0 when none is waiting. */
+static int s_monitor_event(zsock_t *monitor)
+{
+    if (!monitor || !(zsock_events(monitor) & ZMQ_POLLIN))
+        return 0;
+    zmq_msg_t part;
+    zmq_msg_init(&part);
+    int event = 0;
+    bool first = true;
+    int more;
+    do { /* [uint16 event, uint32 value] [endpoint] */
+        if (zmq_msg_recv(&part, zsock_resolve(monitor), ZMQ_DONTWAIT) == -1)
+            break;
+        if (first && zmq_msg_size(&part) >= 2) {
+            uint16_t id;
+            memcpy(&id, zmq_msg_data(&part), sizeof(id));
+            event = id;
+        }
+        first = false;
+        more = zmq_msg_more(&part);
+    } while (more);
+    zmq_msg_close(&part);
+    return event;
+}
+
 /* ------------------------------------------------------------------ client */
 
 struct _cw_client_t {
     zsock_t *sock;
+    zsock_t *monitor; /* connection events of sock (NULL if the monitor failed) */
+    int links;        /* handshakes with a broker so far */
+    bool link_up;
     char *endpoint;
     char identity[40];
 };
+
+#define CW_BUS_MAX_RESENDS 8 /* re-sends after reconnects within one request */
+
+/* Read the monitor's waiting events. Returns true when a connection came up again after
+   one had been up before (a broker restart, a network blip): a request sent before may
+   be lost with the old broker. */
+static bool s_client_relinked(cw_client_t *self)
+{
+    bool relinked = false;
+    int event;
+    while ((event = s_monitor_event(self->monitor)) != 0) {
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            if (self->links++ > 0)
+                relinked = true;
+            self->link_up = true;
+        } else if (event == ZMQ_EVENT_DISCONNECTED)
+            self->link_up = false;
+    }
+    return relinked;
+}
 
 cw_client_t *cw_client_new(const char *broker_endpoint)
 {
@@ -240,6 +322,7 @@ cw_client_t *cw_client_new(const char *broker_endpoint)
     zmq_setsockopt(zsock_resolve(self->sock), ZMQ_ROUTING_ID, self->identity,
                    strlen(self->identity));
     zsock_set_immediate(self->sock, 1);
+    self->monitor = s_monitor_new(self->sock);
     if (zsock_connect(self->sock, "%s", broker_endpoint) != 0) {
         cw_error("bus_connect_failed", CW_LS("endpoint", broker_endpoint),
                  CW_LS("error", zmq_strerror(zmq_errno())), CW_LEND);
@@ -254,6 +337,7 @@ void cw_client_destroy(cw_client_t **self_p)
     if (!self_p || !*self_p)
         return;
     cw_client_t *self = *self_p;
+    s_monitor_destroy(self->sock, &self->monitor);
     zsock_destroy(&self->sock);
     free(self->endpoint);
     free(self);
@@ -261,17 +345,29 @@ void cw_client_destroy(cw_client_t **self_p)
 }
 
 /* Wait for the reply carrying job_id until deadline. Returns the reply, or NULL on timeout
-   (*interrupted set when zsys_interrupted stopped the wait). */
+   (*interrupted set when zsys_interrupted stopped the wait), or NULL with *relinked set
+   when the connection to the broker came up again meanwhile (the request may have been
+   lost with the old broker: the caller sends it again at once). */
 static cw_value_t *s_client_wait(cw_client_t *self, const char *job_id, int64_t deadline,
-                                 bool *interrupted)
+                                 bool *interrupted, bool *relinked)
 {
     zpoller_t *poller = zpoller_new(self->sock, NULL);
     if (!poller)
         return NULL;
+    if (self->monitor)
+        zpoller_add(poller, self->monitor);
     cw_value_t *reply = NULL;
     while (!reply) {
-        if (!s_poll_until(poller, deadline, interrupted))
+        void *which = s_poll_until(poller, deadline, interrupted);
+        if (!which)
             break;
+        if (which == self->monitor) {
+            if (s_client_relinked(self)) {
+                *relinked = true;
+                break;
+            }
+            continue;
+        }
         bool truncated;
         zmsg_t *msg = cw_zsock_recv_bounded(self->sock, CW_BUS_MAX_FRAMES, &truncated);
         if (!msg)
@@ -347,7 +443,7 @@ cw_value_t *cw_client_request(cw_client_t *self, const char *service, cw_value_t
 
     cw_value_t *reply = NULL;
     bool interrupted = false;
-    int attempts = 0;
+    int attempts = 0, resends = 0;
     for (int attempt = 0; attempt <= retries && !reply && !interrupted; attempt++) {
         if (zsys_interrupted) {
             interrupted = true;
@@ -358,12 +454,17 @@ cw_value_t *cw_client_request(cw_client_t *self, const char *service, cw_value_t
             cw_warn("bus_request_retry", CW_LS("service_name", service), CW_LS("job_id", job_id),
                     CW_LI("attempt", attempt + 1), CW_LI("of", retries + 1), CW_LEND);
         int64_t deadline = zclock_mono() + timeout_ms;
+        s_client_relinked(self); /* connection events from before this send are old news */
+        bool relinked;
+    send_again:
+        relinked = false;
         zmsg_t *msg = zmsg_new();
         zmsg_addstr(msg, CW_BUS_CLIENT);
         zmsg_addstr(msg, service);
         zmsg_addmem(msg, data, size);
         /* Blocks at most timeout_ms while the broker is unreachable (IMMEDIATE). */
-        zsock_set_sndtimeo(self->sock, timeout_ms);
+        int64_t left_ms = deadline - zclock_mono();
+        zsock_set_sndtimeo(self->sock, left_ms > 1 ? (int)left_ms : 1);
         if (cw_zsock_send(&msg, self->sock) != 0) {
             if (errno == EINTR)
                 interrupted = true;
@@ -378,7 +479,18 @@ cw_value_t *cw_client_request(cw_client_t *self, const char *service, cw_value_t
                 interrupted = true;
             continue;
         }
-        reply = s_client_wait(self, job_id, deadline, &interrupted);
+        reply = s_client_wait(self, job_id, deadline, &interrupted, &relinked);
+        /* the broker came back (restarted, or the network did): the request may have died
+           with the old one, so send it again now rather than at the end of the attempt; the
+           broker ignores the repeat if it still holds the job, the worker deduplicates */
+        if (!reply && relinked && !interrupted && resends < CW_BUS_MAX_RESENDS &&
+            zclock_mono() < deadline) {
+            resends++;
+            cw_info("bus_request_resent", CW_LS("service_name", service), CW_LS("job_id", job_id),
+                    CW_LS("reason", "broker connection came back"), CW_LI("resend", resends),
+                    CW_LEND);
+            goto send_again;
+        }
     }
     free(data);
     if (reply)
@@ -423,8 +535,20 @@ cw_value_t *cw_client_broker_status(cw_client_t *self, int timeout_ms)
 /*  Pipe protocol between the caller's thread and the worker actor:
       actor -> caller: ["REQUEST", generation, client_id, payload]   (payload validated)
       caller -> actor: ["REPLY", generation, client_id, payload]
-    The generation counts broker (re)connections; a reply for a request received on an
-    earlier connection is dropped, because that broker no longer expects it. */
+
+    Broker restarts (issue 10). The actor keeps one routing id for its whole life, so a
+    broker that is still the same recognises it after a reconnect. It keeps the job the
+    caller works on and the last reply it produced:
+      - whenever a connection to a broker comes up (the monitor's handshake event: the
+        first connect, libzmq's own reconnect to a restarted broker, or a new socket after
+        the broker's heartbeats stopped), it first sends the last reply again, unless the
+        broker has handed out a request since (which proves it had the reply), then READY
+        with the job it still works on: ["CWW1", READY, service, client_id, payload];
+      - a reply the caller finishes while no broker is there waits for the next connection.
+    A broker routes a reply from a worker that does not hold that job (a restarted broker)
+    to the client named in the reply, and adopts the job of a READY as held by that worker,
+    so the client that waits gets its reply and the job is not run again. The socket uses
+    ZMQ_IMMEDIATE so nothing stale (old heartbeats) is queued for a broker that is gone. */
 
 typedef struct {
     char *endpoint;
@@ -436,14 +560,19 @@ typedef struct {
     worker_shared_t *shared;
     zsock_t *pipe;
     zsock_t *sock;
-    uint64_t generation;
+    zsock_t *monitor;
+    char identity[40];   /* routing id, the same for every socket of this actor */
+    uint64_t generation; /* sockets made so far */
+    bool link_up;        /* a handshake succeeded on this socket and it has not dropped */
     int64_t last_heard;
     int64_t heartbeat_at;
     cw_backoff_t backoff;
     bool terminated;
+    zframe_t *held_client, *held_payload;   /* the request the caller works on */
+    zframe_t *reply_client, *reply_payload; /* the last reply, until the next request */
 } worker_actor_t;
 
-static void s_actor_send_cmd(worker_actor_t *self, int command)
+static void s_actor_send_frames(worker_actor_t *self, int command, zframe_t *a, zframe_t *b)
 {
     if (!self->sock)
         return;
@@ -453,31 +582,89 @@ static void s_actor_send_cmd(worker_actor_t *self, int command)
     zmsg_addmem(msg, &cmd, 1);
     if (command == CW_BUS_READY)
         zmsg_addstr(msg, self->shared->service);
+    if (a && b) {
+        zmsg_addmem(msg, zframe_data(a), zframe_size(a));
+        zmsg_addmem(msg, zframe_data(b), zframe_size(b));
+    }
     cw_zsock_send(&msg, self->sock);
 }
 
+static void s_actor_send_cmd(worker_actor_t *self, int command)
+{
+    s_actor_send_frames(self, command, NULL, NULL);
+}
+
+static void s_actor_close(worker_actor_t *self)
+{
+    s_monitor_destroy(self->sock, &self->monitor);
+    zsock_destroy(&self->sock);
+    self->link_up = false;
+}
+
+static void s_actor_register(worker_actor_t *self);
+
 static void s_actor_connect(worker_actor_t *self)
 {
-    zsock_destroy(&self->sock);
+    s_actor_close(self);
     self->sock = zsock_new(ZMQ_DEALER);
     if (!self->sock) {
         cw_error("worker_socket_failed", CW_LS("service_name", self->shared->service), CW_LEND);
         return;
     }
     s_socket_setup(self->sock);
-    /* Never block the actor on a full or missing connection: drop instead. */
+    /* Never block the actor on a full or missing connection, never queue for a broker
+       that is not there: drop instead (what matters is re-sent on the next connection). */
     zsock_set_sndtimeo(self->sock, 0);
+    zmq_setsockopt(zsock_resolve(self->sock), ZMQ_ROUTING_ID, self->identity,
+                   strlen(self->identity));
+    self->monitor = s_monitor_new(self->sock);
+    if (self->monitor)
+        zsock_set_immediate(self->sock, 1);
+    else /* no connection events: register at once, queued until the connection is up */
+        cw_warn("worker_monitor_failed", CW_LS("service_name", self->shared->service),
+                CW_LS("error", zmq_strerror(zmq_errno())), CW_LEND);
     if (zsock_connect(self->sock, "%s", self->shared->endpoint) != 0)
         cw_error("worker_connect_failed", CW_LS("endpoint", self->shared->endpoint),
                  CW_LS("error", zmq_strerror(zmq_errno())), CW_LEND);
+    if (!self->monitor)
+        s_actor_register(self);
     self->generation++;
-    s_actor_send_cmd(self, CW_BUS_READY);
     int64_t now = zclock_mono();
     self->last_heard = now;
     self->heartbeat_at = now + CW_BUS_HEARTBEAT_MS;
 }
 
-/* Wait delay_ms, still answering the pipe ($TERM; replies meanwhile are stale). */
+/* A connection to a broker is up: the last reply again (if the broker may not have it),
+   then READY with the job still in the caller's hands. */
+static void s_actor_register(worker_actor_t *self)
+{
+    self->link_up = true;
+    if (self->reply_client && self->reply_payload) {
+        cw_info("worker_reply_resent", CW_LS("service_name", self->shared->service), CW_LEND);
+        s_actor_send_frames(self, CW_BUS_REPLY, self->reply_client, self->reply_payload);
+    }
+    s_actor_send_frames(self, CW_BUS_READY, self->held_client, self->held_payload);
+    int64_t now = zclock_mono();
+    self->last_heard = now;
+    self->heartbeat_at = now + CW_BUS_HEARTBEAT_MS;
+}
+
+static void s_actor_on_monitor(worker_actor_t *self)
+{
+    int event;
+    while ((event = s_monitor_event(self->monitor)) != 0) {
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+            s_actor_register(self);
+        else if (event == ZMQ_EVENT_DISCONNECTED) {
+            self->link_up = false;
+            atomic_store(&self->shared->connected, false);
+        }
+    }
+}
+
+static void s_actor_on_pipe(worker_actor_t *self);
+
+/* Wait delay_ms, still answering the pipe ($TERM; a reply meanwhile is kept). */
 static void s_actor_pause(worker_actor_t *self, int64_t delay_ms)
 {
     int64_t until = zclock_mono() + delay_ms;
@@ -491,21 +678,8 @@ static void s_actor_pause(worker_actor_t *self, int64_t delay_ms)
             self->terminated = true;
             break;
         }
-        if (rc > 0 && (item.revents & ZMQ_POLLIN)) {
-            zmsg_t *msg = zmsg_recv(self->pipe);
-            if (!msg) {
-                self->terminated = true;
-                break;
-            }
-            char *cmd = zmsg_popstr(msg);
-            if (cmd && streq(cmd, "$TERM"))
-                self->terminated = true;
-            else
-                cw_warn("worker_reply_dropped", CW_LS("service_name", self->shared->service),
-                        CW_LS("reason", "broker connection lost while the job ran"), CW_LEND);
-            free(cmd);
-            zmsg_destroy(&msg);
-        }
+        if (rc > 0 && (item.revents & ZMQ_POLLIN))
+            s_actor_on_pipe(self);
     }
 }
 
@@ -515,9 +689,12 @@ static void s_actor_reconnect(worker_actor_t *self, const char *reason)
     int64_t delay = cw_backoff_fail(&self->backoff);
     cw_warn("worker_reconnect", CW_LS("service_name", self->shared->service),
             CW_LS("endpoint", self->shared->endpoint), CW_LS("reason", reason),
-            CW_LI("attempt", self->backoff.failures), CW_LI("delay_ms", delay), CW_LEND);
-    zsock_set_linger(self->sock, 0);
-    zsock_destroy(&self->sock);
+            CW_LI("attempt", self->backoff.failures), CW_LI("delay_ms", delay),
+            CW_LB("holds_job", self->held_client != NULL),
+            CW_LB("reply_kept", self->reply_client != NULL), CW_LEND);
+    if (self->sock)
+        zsock_set_linger(self->sock, 0);
+    s_actor_close(self);
     s_actor_pause(self, delay);
     if (!self->terminated)
         s_actor_connect(self);
@@ -588,6 +765,9 @@ static void s_actor_on_broker(worker_actor_t *self)
     }
     zframe_t *client = zmsg_next(msg);
     zframe_t *payload = zmsg_next(msg);
+    /* a new request: the broker has handled the last reply, no need to keep it */
+    zframe_destroy(&self->reply_client);
+    zframe_destroy(&self->reply_payload);
     char why[256] = "";
     cw_value_t *value =
         cw_proto_decode(zframe_data(payload), zframe_size(payload), why, sizeof(why));
@@ -597,6 +777,10 @@ static void s_actor_on_broker(worker_actor_t *self)
         return;
     }
     cw_value_destroy(&value);
+    zframe_destroy(&self->held_client);
+    zframe_destroy(&self->held_payload);
+    self->held_client = zframe_dup(client);
+    self->held_payload = zframe_dup(payload);
     zmsg_t *out = zmsg_new();
     zmsg_addstr(out, "REQUEST");
     zmsg_addstrf(out, "%llu", (unsigned long long)self->generation);
@@ -617,17 +801,21 @@ static void s_actor_on_pipe(worker_actor_t *self)
     if (cmd && streq(cmd, "$TERM"))
         self->terminated = true;
     else if (cmd && streq(cmd, "REPLY") && zmsg_size(msg) == 3) {
-        char *gen = zmsg_popstr(msg);
-        if (gen && strtoull(gen, NULL, 10) == self->generation && self->sock) {
-            zmsg_pushmem(msg, (unsigned char[]){CW_BUS_REPLY}, 1);
-            zmsg_pushstr(msg, CW_BUS_WORKER);
-            if (cw_zsock_send(&msg, self->sock) != 0)
-                cw_warn("worker_reply_not_sent", CW_LS("service_name", self->shared->service),
-                        CW_LS("error", zmq_strerror(errno)), CW_LEND);
-        } else
-            cw_warn("worker_reply_dropped", CW_LS("service_name", self->shared->service),
-                    CW_LS("reason", "broker connection was renewed while the job ran"), CW_LEND);
-        free(gen);
+        free(zmsg_popstr(msg)); /* generation: a reply goes out whatever the connection */
+        zframe_t *client = zmsg_pop(msg);
+        zframe_t *payload = zmsg_pop(msg);
+        /* the job is done; its reply is kept until the broker hands out another request */
+        zframe_destroy(&self->held_client);
+        zframe_destroy(&self->held_payload);
+        zframe_destroy(&self->reply_client);
+        zframe_destroy(&self->reply_payload);
+        self->reply_client = client;
+        self->reply_payload = payload;
+        if (self->sock && self->link_up)
+            s_actor_send_frames(self, CW_BUS_REPLY, client, payload);
+        else
+            cw_info("worker_reply_kept", CW_LS("service_name", self->shared->service),
+                    CW_LS("reason", "no broker connection: sent when one is up"), CW_LEND);
     }
     free(cmd);
     zmsg_destroy(&msg);
@@ -639,6 +827,9 @@ static void s_worker_actor(zsock_t *pipe, void *args)
     memset(&self, 0, sizeof(self));
     self.shared = (worker_shared_t *)args;
     self.pipe = pipe;
+    char id[33];
+    cw_bus_new_job_id(id);
+    snprintf(self.identity, sizeof(self.identity), "wk-%s", id);
     cw_backoff_init(&self.backoff, CW_BUS_RECONNECT_MIN_MS, CW_BUS_RECONNECT_MAX_MS, 2.0, 0.1);
     zsock_signal(pipe, 0);
     s_actor_connect(&self);
@@ -647,14 +838,19 @@ static void s_worker_actor(zsock_t *pipe, void *args)
         long timeout = (long)(self.heartbeat_at - now);
         if (timeout < 0)
             timeout = 0;
-        zmq_pollitem_t items[2] = {{zsock_resolve(pipe), 0, ZMQ_POLLIN, 0},
-                                   {self.sock ? zsock_resolve(self.sock) : NULL, 0, ZMQ_POLLIN, 0}};
-        int rc = zmq_poll(items, self.sock ? 2 : 1, timeout);
+        zmq_pollitem_t items[3] = {
+            {zsock_resolve(pipe), 0, ZMQ_POLLIN, 0},
+            {self.sock ? zsock_resolve(self.sock) : NULL, 0, ZMQ_POLLIN, 0},
+            {self.monitor ? zsock_resolve(self.monitor) : NULL, 0, ZMQ_POLLIN, 0}};
+        int n = self.sock ? (self.monitor ? 3 : 2) : 1;
+        int rc = zmq_poll(items, n, timeout);
         if (rc == -1) {
             if (errno == ETERM)
                 break;
             continue; /* EINTR: the caller's thread decides about interrupts */
         }
+        if (n > 2 && (items[2].revents & ZMQ_POLLIN))
+            s_actor_on_monitor(&self);
         if (items[0].revents & ZMQ_POLLIN)
             s_actor_on_pipe(&self);
         if (self.terminated)
@@ -677,10 +873,13 @@ static void s_worker_actor(zsock_t *pipe, void *args)
             self.heartbeat_at = now + CW_BUS_HEARTBEAT_MS;
         }
     }
-    if (self.sock) {
+    if (self.sock)
         s_actor_send_cmd(&self, CW_BUS_DISCONNECT);
-        zsock_destroy(&self.sock);
-    }
+    s_actor_close(&self);
+    zframe_destroy(&self.held_client);
+    zframe_destroy(&self.held_payload);
+    zframe_destroy(&self.reply_client);
+    zframe_destroy(&self.reply_payload);
     atomic_store(&self.shared->connected, false);
 }
 

@@ -4,6 +4,8 @@
       client -> broker  (DEALER): ["CWC1", service, payload]
       broker -> client          : ["CWC1", service, payload]     payload = reply or "error"
       worker -> broker  (DEALER): ["CWW1", 0x01 READY, service]
+                                  ["CWW1", 0x01 READY, service, client_id, payload]  (the
+                                   request it still works on, after a reconnect)
                                   ["CWW1", 0x03 REPLY, client_id, payload]
                                   ["CWW1", 0x04 HEARTBEAT]
                                   ["CWW1", 0x05 DISCONNECT]
@@ -12,6 +14,15 @@
                                   ["CWW1", 0x05 DISCONNECT]
     Every payload is a cw_proto message with a "job_id". Heartbeats every 2.5 s both ways,
     a peer is dead after 3 missed beats; a worker reconnects with backoff 1 s -> 32 s.
+
+    Broker restarts (issue 10): a worker keeps one routing id, registers whenever its
+    connection comes up (socket monitor), announcing the job it still works on and first
+    sending its last reply again (until the broker hands it a new request); a reply that
+    finishes while no broker is there waits for one. A client sends its pending request
+    again as soon as its connection comes back. The broker adopts announced jobs, routes
+    replies from workers that do not hold the job to the client named in them, and parks a
+    reply whose client is away until the client repeats the job. See docs/ARCHITECTURE.md.
+
     Events: PUB connects to the broker's XSUB; frames [topic "codeworm.<name>", payload].
 
     All sockets set ZMQ_MAXMSGSIZE (CW_PROTO_MAX_FRAME) and a linger so that a last reply

@@ -18,8 +18,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <stdint.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -1902,6 +1906,8 @@ static int s_consistency(const cw_config_priv_t *p, char *err, size_t errlen)
 
 /* ------------------------------------------------------------------ public API */
 
+static void s_bus_defaults(cw_config_priv_t *p);
+
 cw_config_t *cw_config_new_defaults(void)
 {
     cw_config_priv_t *p = calloc(1, sizeof(*p));
@@ -1984,8 +1990,8 @@ cw_config_t *cw_config_new_defaults(void)
     c->webhook.headers = NULL;
     c->webhook.header_count = 0;
     c->webhook.format = s_strdup("json");
-    c->bus.broker = s_strdup("tcp://127.0.0.1:5555");
-    c->bus.events_in = s_strdup("tcp://127.0.0.1:5556");
+    c->bus.broker = s_strdup(""); /* s_bus_defaults: ipc:// in <data_dir>/run */
+    c->bus.events_in = s_strdup("");
     c->bus.events_out = s_strdup("tcp://127.0.0.1:5557");
     c->bus.allow_insecure = false;
     c->bus.curve.enabled = false;
@@ -1996,6 +2002,7 @@ cw_config_t *cw_config_new_defaults(void)
     c->bus.curve.allowed_clients = NULL;
     c->bus.curve.allowed_count = 0;
     c->generator.instances = 1;
+    s_bus_defaults(p);
     return c;
 }
 
@@ -2093,6 +2100,8 @@ cw_config_t *cw_config_load(const char *dir_arg, char *err, size_t errlen)
     if (rc >= 0)
         rc = s_apply_env(&ctx);
     if (rc >= 0)
+        s_bus_defaults(ctx.cfg);
+    if (rc >= 0) /* a bus.broker on another host: the events go to that host too */
         s_derive_event_endpoints(ctx.cfg);
     if (rc >= 0)
         rc = s_consistency(ctx.cfg, err, errlen);
@@ -2117,7 +2126,12 @@ int cw_config_set(cw_config_t *self, const char *key, const char *value, char *e
     }
     ctx_t ctx = {(cw_config_priv_t *)self, err, errlen, {NULL, 0}};
     src_t src = {NULL, "command line", NULL};
-    return s_apply_text(&ctx, k, value, &src);
+    int rc = s_apply_text(&ctx, k, value, &src);
+    if (rc == 0) { /* the private endpoints follow data_dir unless set themselves */
+        s_bus_defaults(ctx.cfg);
+        s_derive_event_endpoints(ctx.cfg);
+    }
+    return rc;
 }
 
 int cw_config_add_repo(cw_config_t *self, const char *name, const char *path, char *err,
@@ -2236,7 +2250,8 @@ int cw_config_check_devlog(const cw_config_t *self, char *err, size_t errlen)
     return 0;
 }
 
-static int s_mkdir_p(const char *dir)
+/* mkdir -p; the last folder gets `mode`, the ones above it 0755. */
+static int s_mkdir_p(const char *dir, mode_t mode)
 {
     char tmp[CW_CFG_PATH_MAX];
     if (snprintf(tmp, sizeof(tmp), "%s", dir) >= (int)sizeof(tmp))
@@ -2252,7 +2267,7 @@ static int s_mkdir_p(const char *dir)
             *p = '/';
         }
     }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+    if (mkdir(tmp, mode) != 0 && errno != EEXIST)
         return -1;
     struct stat st;
     return (stat(tmp, &st) == 0 && S_ISDIR(st.st_mode)) ? 0 : -1;
@@ -2263,7 +2278,7 @@ int cw_config_data_path(const cw_config_t *self, const char *name, char *out, si
     if (!self || !name || !out || outlen == 0)
         return -1;
     const char *dir = self->data_dir && *self->data_dir ? self->data_dir : "data";
-    if (s_mkdir_p(dir) != 0)
+    if (s_mkdir_p(dir, 0700) != 0) /* data_dir: the user's alone (issue 10) */
         return -1;
     int n = snprintf(out, outlen, "%s/%s", dir, name);
     if (n < 0 || (size_t)n >= outlen)
@@ -2432,4 +2447,249 @@ void cw_config_dump(const cw_config_t *self, FILE *out)
         fprintf(out, "\n    weight: %d\n    enabled: %s\n", self->repos[i].weight,
                 self->repos[i].enabled ? "true" : "false");
     }
+}
+
+/* ------------------------------------------------------------------ who may use the bus
+   (issue 10) By default the request endpoint (bus.broker) and the event input
+   (bus.events_in) are Unix sockets in <data_dir>/run, a folder only the user who runs the
+   stack may enter, so only that user's processes can send work or publish events; the
+   read-only event stream (bus.events_out) stays on loopback TCP for any subscriber. A
+   broker that binds a non-loopback TCP address without CURVE refuses to start unless
+   bus.allow_insecure is true. data_dir is 0700 and its files 0600. */
+
+#define CW_BUS_RUN_DIR "run"
+#define CW_IPC_PATH_MAX 107 /* sun_path holds 108 bytes with the NUL */
+
+/* The default ipc:// endpoint `name` of a data_dir: <abs data_dir>/run/<name>, or, when
+   that path is too long for a Unix socket, /tmp/codeworm-<uid>/<hash of data_dir>/<name>
+   (the folder is checked to be the user's and private before a bind). malloc'd. */
+static char *s_private_endpoint(const char *data_dir, const char *name)
+{
+    char abs[CW_CFG_PATH_MAX];
+    if (data_dir[0] == '/')
+        snprintf(abs, sizeof(abs), "%s", data_dir);
+    else {
+        char cwd[PATH_MAX];
+        if (!getcwd(cwd, sizeof(cwd)))
+            snprintf(cwd, sizeof(cwd), ".");
+        const char *rel = strncmp(data_dir, "./", 2) == 0 ? data_dir + 2 : data_dir;
+        if (strlen(cwd) + strlen(rel) + 2 > sizeof(abs))
+            rel = "."; /* cannot happen with bounded paths; keeps the result a path */
+        strcpy(abs, cwd);
+        strcat(abs, "/");
+        strcat(abs, rel);
+    }
+    size_t n = strlen(abs);
+    while (n > 1 && abs[n - 1] == '/')
+        abs[--n] = '\0';
+    char path[CW_CFG_PATH_MAX + 64];
+    int len = snprintf(path, sizeof(path), "%s/" CW_BUS_RUN_DIR "/%s", abs, name);
+    if (len < 0 || len > CW_IPC_PATH_MAX) {
+        uint64_t h = 1469598103934665603ULL;
+        for (const char *c = abs; *c; c++)
+            h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+        snprintf(path, sizeof(path), "/tmp/codeworm-%u/%016llx/%s", (unsigned)getuid(),
+                 (unsigned long long)h, name);
+    }
+    size_t out_len = strlen(path) + 8;
+    char *out = malloc(out_len);
+    if (out)
+        snprintf(out, out_len, "ipc://%s", path);
+    return out;
+}
+
+static void s_bus_defaults(cw_config_priv_t *p)
+{
+    cw_config_t *c = &p->pub;
+    const char *dir = c->data_dir && *c->data_dir ? c->data_dir : "data";
+    if (!s_origin_of(p, "bus.broker") || !*c->bus.broker) {
+        char *e = s_private_endpoint(dir, "broker.sock");
+        if (e) {
+            free(c->bus.broker);
+            c->bus.broker = e;
+        }
+    }
+    if (!s_origin_of(p, "bus.events_in") || !*c->bus.events_in) {
+        char *e = s_private_endpoint(dir, "events.sock");
+        if (e) {
+            free(c->bus.events_in);
+            c->bus.events_in = e;
+        }
+    }
+}
+
+bool cw_config_endpoint_is_private(const char *endpoint)
+{
+    if (!endpoint)
+        return false;
+    if (strncmp(endpoint, "ipc://", 6) == 0 || strncmp(endpoint, "inproc://", 9) == 0)
+        return true;
+    if (strncmp(endpoint, "tcp://", 6) != 0)
+        return false;
+    const char *host = endpoint + 6;
+    const char *semi = strchr(host, ';'); /* tcp://source;destination: the destination */
+    if (semi)
+        host = semi + 1;
+    char h[256];
+    size_t hl;
+    if (host[0] == '[') {
+        const char *end = strchr(host, ']');
+        if (!end)
+            return false;
+        hl = (size_t)(end - host - 1);
+        host++;
+    } else {
+        const char *colon = strrchr(host, ':');
+        hl = colon ? (size_t)(colon - host) : strlen(host);
+    }
+    if (hl == 0 || hl >= sizeof(h))
+        return false;
+    memcpy(h, host, hl);
+    h[hl] = '\0';
+    return strcmp(h, "localhost") == 0 || strcmp(h, "::1") == 0 || strncmp(h, "127.", 4) == 0 ||
+           strcmp(h, "lo") == 0;
+}
+
+int cw_config_check_bus_exposure(const cw_config_t *self, char *err, size_t errlen)
+{
+    if (!self)
+        return -1;
+    if (self->bus.curve.enabled || self->bus.allow_insecure)
+        return 0;
+    const char *keys[] = {"bus.broker", "bus.events_in", "bus.events_out"};
+    const char *eps[] = {self->bus.broker, self->bus.events_in, self->bus.events_out};
+    for (int i = 0; i < 3; i++) {
+        if (!eps[i] || !*eps[i] || cw_config_endpoint_is_private(eps[i]))
+            continue;
+        const cw_config_priv_t *p = (const cw_config_priv_t *)self;
+        const char *o = s_origin_of(p, keys[i]);
+        s_err(err, errlen,
+              "%s: %s = %s would accept connections from other machines without CURVE: anyone "
+              "who reaches it could send work or forge events. Bind a loopback or ipc:// "
+              "address, turn on CURVE (bus.curve.enabled, see proto/README.md), or set "
+              "bus.allow_insecure: true if the network itself is private (a compose network)",
+              o ? o : "configuration", keys[i], eps[i]);
+        return -1;
+    }
+    return 0;
+}
+
+/* The folder holding an ipc:// socket: created if missing, the user's own and 0700. */
+static int s_private_folder(const char *dir, char *err, size_t errlen)
+{
+    if (s_mkdir_p(dir, 0700) != 0) {
+        s_err(err, errlen, "cannot create the bus folder %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        s_err(err, errlen, "the bus folder %s is not a folder", dir);
+        return -1;
+    }
+    if (st.st_uid != geteuid()) {
+        s_err(err, errlen,
+              "the bus folder %s belongs to another user (uid %u): refusing to put the bus "
+              "there; remove it or set bus.broker / bus.events_in",
+              dir, (unsigned)st.st_uid);
+        return -1;
+    }
+    if ((st.st_mode & 077) != 0 && chmod(dir, 0700) != 0) {
+        s_err(err, errlen, "cannot make the bus folder %s private (chmod 0700): %s", dir,
+              strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int cw_config_prepare_ipc(const char *endpoint, char *err, size_t errlen)
+{
+    if (!endpoint || strncmp(endpoint, "ipc://", 6) != 0)
+        return 0;
+    const char *path = endpoint + 6;
+    if (path[0] == '@') /* Linux abstract socket: no file, nothing to prepare */
+        return 0;
+    if (strlen(path) > CW_IPC_PATH_MAX) {
+        s_err(err, errlen, "%s: a Unix socket path is at most %d bytes", endpoint, CW_IPC_PATH_MAX);
+        return -1;
+    }
+    char dir[CW_CFG_PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        /* the per-user folder of a /tmp fallback is checked like the socket's own */
+        if (strncmp(dir, "/tmp/codeworm-", 14) == 0) {
+            char top[64];
+            size_t tl = strcspn(dir + 5, "/") + 5;
+            if (tl < sizeof(top)) {
+                memcpy(top, dir, tl);
+                top[tl] = '\0';
+                if (s_private_folder(top, err, errlen) != 0)
+                    return -1;
+            }
+        }
+        if (s_private_folder(dir, err, errlen) != 0)
+            return -1;
+    }
+    /* a socket file with a live listener: another broker (libzmq would silently take the
+       path over and leave that one unreachable) */
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_un sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sun_family = AF_UNIX;
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+        bool live = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+        if (fd >= 0)
+            close(fd);
+        if (live) {
+            s_err(err, errlen, "%s is in use: another broker is listening there", endpoint);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int cw_config_secure_data_dir(const cw_config_t *self, char *err, size_t errlen)
+{
+    if (!self)
+        return -1;
+    const char *dir = self->data_dir && *self->data_dir ? self->data_dir : "data";
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return 0; /* made 0700 when first needed (cw_config_data_path) */
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+        return 0; /* not ours to change; the services will say what fails */
+    int tightened = 0;
+    if ((st.st_mode & 077) != 0) {
+        if (chmod(dir, 0700) != 0) {
+            s_err(err, errlen, "cannot make data_dir %s private (chmod 0700): %s", dir,
+                  strerror(errno));
+            return -1;
+        }
+        tightened++;
+    }
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[CW_CFG_PATH_MAX + 300];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        struct stat fs;
+        if (lstat(path, &fs) != 0 || fs.st_uid != geteuid())
+            continue;
+        mode_t want = S_ISDIR(fs.st_mode) ? 0700 : 0600;
+        if ((S_ISREG(fs.st_mode) || S_ISDIR(fs.st_mode)) && (fs.st_mode & 077) != 0 &&
+            chmod(path, (fs.st_mode & 0700) | (want & 0700)) == 0)
+            tightened++;
+    }
+    closedir(d);
+    if (tightened)
+        cw_warn("data_dir_tightened", CW_LS("data_dir", dir), CW_LI("entries", tightened),
+                CW_LS("now", "folder 0700, files 0600: readable by this user only"), CW_LEND);
+    return 0;
 }

@@ -37,9 +37,9 @@ const char *cw_doc_type_name(int doc_type);
 int cw_doc_type_from_name(const char *name);
 
 typedef struct {
-    char *name;  /* display name */
-    char *path;  /* expanded absolute or relative path; must be a directory */
-    int weight;  /* 1..10 */
+    char *name; /* display name */
+    char *path; /* expanded absolute or relative path; must be a directory */
+    int weight; /* 1..10 */
     bool enabled;
 } cw_repo_t;
 
@@ -61,19 +61,19 @@ typedef struct {
     char *data_dir; /* default "data"; relative paths are relative to the working dir */
 
     struct {
-        char *repo_path; /* required */
-        char *remote;    /* "" = never push */
-        char *branch;    /* main */
-        char *token;     /* secret, for https push */
+        char *repo_path;    /* required */
+        char *remote;       /* "" = never push */
+        char *branch;       /* main */
+        char *token;        /* secret, for https push */
         char *author_name;  /* default "CodeWorm" */
         char *author_email; /* default "codeworm@localhost" */
         char *ssh_key;      /* "" = ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa */
     } devlog;
 
     struct {
-        char *host; /* localhost */
-        int port;   /* 11434 */
-        char *model; /* qwen2.5:7b */
+        char *host;         /* localhost */
+        int port;           /* 11434 */
+        char *model;        /* qwen2.5:7b */
         double temperature; /* 0.3 */
         int num_ctx;        /* 16384 */
         int num_predict;    /* 4096 */
@@ -86,22 +86,22 @@ typedef struct {
     } llm;
 
     struct {
-        char *base_url; /* http://localhost:8080/v1 */
-        char *model;    /* "" */
-        char *api_key;  /* secret */
+        char *base_url;     /* http://localhost:8080/v1 */
+        char *model;        /* "" */
+        char *api_key;      /* secret */
         double temperature; /* 0.3 */
         int max_tokens;     /* 4096 */
     } openai;
 
     struct {
-        bool enabled;           /* true */
+        bool enabled;            /* true */
         int min_commits_per_day; /* 12 */
         int max_commits_per_day; /* 18 */
         char *timezone;          /* America/Los_Angeles */
         int prefer_hours[24];
-        int prefer_hours_count;  /* default 9,10,11,14,15,16,20,21,22 */
+        int prefer_hours_count; /* default 9,10,11,14,15,16,20,21,22 */
         int avoid_hours[24];
-        int avoid_hours_count;   /* default 3,4,5,6,7 */
+        int avoid_hours_count;    /* default 3,4,5,6,7 */
         double weekend_reduction; /* 0.7 */
         int min_gap_minutes;      /* 30 */
         double interval_seconds;  /* 0 = human-like schedule; else >= 0.01 s (decimals) */
@@ -119,8 +119,8 @@ typedef struct {
     } analyzer;
 
     struct {
-        int redocument_after_days;                /* 90 */
-        double type_weights[CW_DOC_TYPE_COUNT];   /* indexed by cw_doc_type_t */
+        int redocument_after_days;              /* 90 */
+        double type_weights[CW_DOC_TYPE_COUNT]; /* indexed by cw_doc_type_t */
         double min_grounding; /* 0.8: least share of backticked identifiers found in the facts */
     } documentation;
 
@@ -148,16 +148,16 @@ typedef struct {
     } telegram;
 
     struct {
-        char *url;               /* "" = disabled */
-        cw_header_t *headers;    /* values are secrets */
+        char *url;            /* "" = disabled */
+        cw_header_t *headers; /* values are secrets */
         size_t header_count;
-        char *format;            /* json (default) | slack | discord */
+        char *format; /* json (default) | slack | discord */
     } webhook;
 
     struct {
-        char *broker;     /* tcp://127.0.0.1:5555 */
-        char *events_in;  /* tcp://127.0.0.1:5556 */
-        char *events_out; /* tcp://127.0.0.1:5557 */
+        char *broker;        /* ipc://<data_dir>/run/broker.sock (the user's only) */
+        char *events_in;     /* ipc://<data_dir>/run/events.sock */
+        char *events_out;    /* tcp://127.0.0.1:5557 (read-only events, for anyone) */
         bool allow_insecure; /* false: a non-loopback bind without CURVE is refused */
         struct {
             bool enabled;
@@ -197,8 +197,7 @@ cw_config_t *cw_config_load(const char *dir, char *err, size_t errlen);
 cw_config_t *cw_config_new_defaults(void);
 void cw_config_destroy(cw_config_t **self_p);
 /* Override one dotted key from the command line ("devlog.repo_path", "/x"). 0 or -1+err. */
-int cw_config_set(cw_config_t *self, const char *key, const char *value, char *err,
-                  size_t errlen);
+int cw_config_set(cw_config_t *self, const char *key, const char *value, char *err, size_t errlen);
 /* Add a repository from the command line (--repo NAME PATH). */
 int cw_config_add_repo(cw_config_t *self, const char *name, const char *path, char *err,
                        size_t errlen);
@@ -220,6 +219,22 @@ int cw_config_check(const cw_config_t *self, bool need_repos, char *err, size_t 
 int cw_config_check_devlog(const cw_config_t *self, char *err, size_t errlen);
 /* "<data_dir>/<name>" into out (created directory data_dir if missing). */
 int cw_config_data_path(const cw_config_t *self, const char *name, char *out, size_t outlen);
+/* ---- who may use the bus (issue 10)
+   Unless set, bus.broker and bus.events_in are ipc:// sockets in <data_dir>/run (made
+   0700), so only the user running the stack sends work or publishes events; when that
+   path is too long for a Unix socket, /tmp/codeworm-<uid>/<hash of data_dir>/ instead. */
+/* true for ipc://, inproc:// and loopback tcp:// (127.x, ::1, localhost) endpoints. */
+bool cw_config_endpoint_is_private(const char *endpoint);
+/* For the broker: 0 when every bus endpoint is private, CURVE is on, or
+   bus.allow_insecure is true; -1 + err (naming the key, the risk and the fixes) when a
+   bind would accept plain connections from other machines. */
+int cw_config_check_bus_exposure(const cw_config_t *self, char *err, size_t errlen);
+/* Before binding an ipc:// endpoint: its folder exists, is this user's and 0700, and no
+   other broker listens on the socket. 0 (also for other transports) or -1 + err. */
+int cw_config_prepare_ipc(const char *endpoint, char *err, size_t errlen);
+/* data_dir (if it exists) and its top-level entries made private: folder 0700, files
+   0600 (a warning says what was tightened). 0, or -1 + err. */
+int cw_config_secure_data_dir(const cw_config_t *self, char *err, size_t errlen);
 /* Expand a leading ~ and $VAR / ${VAR}; malloc'd result. */
 char *cw_config_expand_path(const char *path);
 /* Write the effective configuration as YAML-ish text with secrets shown as "***". */

@@ -30,7 +30,18 @@ typedef struct {
     char *line;   /* the line being assembled (on_line) */
     size_t line_len, line_cap;
     bool line_overflow;
+    long stall_ms;   /* 0 = no stall limit */
+    int64_t last_rx; /* s_mono_ms() of the last answer byte (header or body), 0 = none yet */
+    bool (*cancel)(void *arg);
+    void *cancel_arg;
 } xfer_t;
+
+static int64_t s_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* Grow *buf (capacity *cap) to hold `need` bytes, never beyond `limit` + 1. */
 static bool s_reserve(char **buf, size_t *cap, size_t need, size_t limit)
@@ -69,6 +80,7 @@ static size_t s_write_cb(char *data, size_t size, size_t nmemb, void *userp)
     xfer_t *x = userp;
     cw_http_response_t *resp = x->resp;
     size_t n = size * nmemb;
+    x->last_rx = s_mono_ms();
     if (n > x->max_response - x->total) {
         resp->overflow = true;
         return 0;
@@ -108,8 +120,10 @@ static size_t s_write_cb(char *data, size_t size, size_t nmemb, void *userp)
 /* Retry-After: delta-seconds or an HTTP date. A new status line forgets an earlier one. */
 static size_t s_header_cb(char *data, size_t size, size_t nmemb, void *userp)
 {
-    cw_http_response_t *resp = userp;
+    xfer_t *x = userp;
+    cw_http_response_t *resp = x->resp;
     size_t n = size * nmemb;
+    x->last_rx = s_mono_ms();
     static const char key[] = "retry-after:";
     const size_t klen = sizeof(key) - 1;
     if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
@@ -153,8 +167,21 @@ static int s_progress_cb(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl
                          curl_off_t ulnow)
 {
     xfer_t *x = userp;
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
     if (x->stop && *x->stop) {
         x->resp->interrupted = true;
+        return 1;
+    }
+    if (x->cancel && x->cancel(x->cancel_arg)) {
+        x->resp->cancelled = true;
+        return 1;
+    }
+    /* libcurl calls this at least once a second, also while nothing arrives */
+    if (x->stall_ms > 0 && x->last_rx > 0 && s_mono_ms() - x->last_rx >= x->stall_ms) {
+        x->resp->stalled = true;
         return 1;
     }
     return 0;
@@ -226,6 +253,16 @@ static void s_set_error(cw_http_response_t *resp, const char *url, CURLcode rc, 
         snprintf(resp->error, sizeof(resp->error), "interrupted");
         return;
     }
+    if (resp->cancelled) {
+        snprintf(resp->error, sizeof(resp->error), "cancelled by the caller");
+        return;
+    }
+    if (resp->stalled) {
+        snprintf(resp->error, sizeof(resp->error),
+                 "the answer stalled: no data for %ld s after %zu bytes",
+                 (x->stall_ms + 999) / 1000, x->total);
+        return;
+    }
     if (resp->aborted) {
         snprintf(resp->error, sizeof(resp->error), "stopped by the answer's reader");
         return;
@@ -264,6 +301,9 @@ static int s_perform(const char *url, const char *const *headers, bool post, con
     x.on_line = o.on_line;
     x.line_arg = o.line_arg;
     x.stop = o.stop;
+    x.stall_ms = o.stall_timeout_ms > 0 ? o.stall_timeout_ms : 0;
+    x.cancel = o.cancel;
+    x.cancel_arg = o.cancel_arg;
 
     struct curl_slist *list = NULL;
     for (size_t i = 0; headers && headers[i]; i++) {
@@ -313,7 +353,7 @@ static int s_perform(const char *url, const char *const *headers, bool post, con
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_write_cb);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &x);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, s_header_cb);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, resp);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &x);
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, s_progress_cb);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &x);
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
@@ -329,7 +369,8 @@ static int s_perform(const char *url, const char *const *headers, bool post, con
     if (rc == CURLE_FILESIZE_EXCEEDED)
         resp->overflow = true;
     /* an answer may end without a newline */
-    if (x.on_line && x.line_len > 0 && !resp->overflow && !resp->aborted && !resp->interrupted) {
+    if (x.on_line && x.line_len > 0 && !resp->overflow && !resp->aborted && !resp->interrupted &&
+        !resp->stalled && !resp->cancelled) {
         if (s_emit_line(&x) != 0 && rc == CURLE_OK)
             rc = CURLE_WRITE_ERROR;
     }
@@ -349,7 +390,9 @@ static int s_perform(const char *url, const char *const *headers, bool post, con
         default:
             break;
         }
-        resp->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
+        resp->timed_out = rc == CURLE_OPERATION_TIMEDOUT || resp->stalled;
+        if (resp->stalled) /* like a timeout: the server stopped answering */
+            resp->transport_error = true;
         if (rc == CURLE_WRITE_ERROR && !resp->overflow && !resp->aborted)
             snprintf(errbuf, sizeof(errbuf), "out of memory reading the answer");
         s_set_error(resp, url, rc, errbuf, &x);

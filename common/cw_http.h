@@ -11,6 +11,12 @@
         (NDJSON streams): each complete line without its "\n" or "\r\n" (NUL-terminated;
         a last line without '\n' is handed over when the answer ends), at most max_line bytes
         (longer: overflow), max_response bytes in total; a nonzero return aborts;
+      - with stall_timeout_ms, fails (`stalled`) when no byte has arrived for that long once
+        the answer has started (a server that sent "200 OK" and half a stream, then went
+        silent); the wait for the first byte is bounded by timeout_ms only, because an LLM
+        may think for minutes before its first token;
+      - with a cancel callback, stops (`cancelled`) as soon as it returns true (checked at
+        least once a second);
       - parses a Retry-After header (seconds, or an HTTP date) into retry_after_s;
       - writes errors that never contain the URL's path, query or user info: a URL may
         carry a secret (Telegram's /bot<token>/..., webhook keys). Header values (an
@@ -36,8 +42,11 @@ typedef struct {
     size_t max_response;      /* answer bytes; 0: CW_HTTP_DEFAULT_MAX_RESPONSE */
     cw_http_line_fn *on_line; /* stream line by line instead of keeping the body */
     void *line_arg;
-    size_t max_line;          /* 0: CW_HTTP_DEFAULT_MAX_LINE */
-    const volatile int *stop; /* abort as soon as *stop != 0 (e.g. &zsys_interrupted) */
+    size_t max_line;           /* 0: CW_HTTP_DEFAULT_MAX_LINE */
+    const volatile int *stop;  /* abort as soon as *stop != 0 (e.g. &zsys_interrupted) */
+    long stall_timeout_ms;     /* <= 0: none; no answer byte for this long ends the exchange */
+    bool (*cancel)(void *arg); /* NULL: none; true = give up now */
+    void *cancel_arg;
 } cw_http_options_t;
 
 typedef struct {
@@ -50,6 +59,8 @@ typedef struct {
     bool overflow;    /* the answer (or one line) was larger than allowed */
     bool aborted;     /* on_line asked to stop */
     bool interrupted; /* *stop became nonzero */
+    bool stalled;     /* the answer stopped coming for stall_timeout_ms (also timed_out) */
+    bool cancelled;   /* the cancel callback said so */
     int curl_code;    /* CURLcode, for diagnostics */
     char error[256];  /* why the call failed; never contains secrets */
 } cw_http_response_t;

@@ -8,7 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+void cw_service_private_files(void)
+{
+    /* everything CodeWorm creates (data_dir, ledger, cycle log, indexes, logs, keys, the
+       bus's socket folder) is readable by the user alone: cycles.db holds whole documents */
+    umask(077);
+}
 
 static void s_on_signal(int sig)
 {
@@ -84,6 +92,7 @@ cw_config_t *cw_service_start_flags(const cw_service_info_t *info, const cw_serv
         info = &dflt;
     const char *config_dir = NULL;
     bool debug = false;
+    cw_service_private_files();
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -150,6 +159,10 @@ cw_config_t *cw_service_start_flags(const cw_service_info_t *info, const cw_serv
         cw_config_destroy(&cfg);
         exit(2);
     }
+
+    /* data_dir and what is already in it: the user's alone (issue 10) */
+    if (cw_config_secure_data_dir(cfg, err, sizeof(err)) != 0)
+        cw_warn("data_dir_not_private", CW_LS("error", err), CW_LEND);
 
     /* czmq: our own handler (sets zsys_interrupted, nothing else), no czmq log lines on
        stdout (they would mix with the JSON log); with --debug they go to stderr. */

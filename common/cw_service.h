@@ -28,6 +28,10 @@ typedef struct {
     bool need_devlog;    /* devlog.repo_path must be set (implied by need_repos) */
 } cw_service_info_t;
 
+/* umask 077: files this process creates are the user's alone (cw_service_start and the
+   codeworm command call it first). */
+void cw_service_private_files(void);
+
 /* Parse argv, load and check the config, init logging (level from config.debug or
    --debug, service name), make SIGINT/SIGTERM set zsys_interrupted and SIGHUP ask for a
    configuration reload. Exits on --help, --version or error. Returns the config (caller

@@ -205,7 +205,7 @@ static const s_field_t s_release_request[] = {STR("job_id", REQ, ID_MAX),
                                               STR("claim_id", REQ, ID_MAX), END};
 static const s_field_t s_release_reply[] = {STR("job_id", REQ, ID_MAX), CNT("released", REQ), END};
 static const s_field_t s_generate_request[] = {STR("job_id", REQ, ID_MAX), TARGET("target", REQ),
-                                               END};
+                                               INT("timeout_ms", OPT, 1, 86400000), END};
 static const s_field_t s_generate_reply[] = {
     STR("job_id", REQ, ID_MAX),      STR("documentation", REQ, 1 * MiB),
     STR("commit_message", REQ, 512), STR("backend", REQ, 32),

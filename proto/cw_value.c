@@ -3,18 +3,29 @@
 #include "cw_text.h"
 #include "cw_value.h"
 
+#include <errno.h>
 #include <math.h>
 #include <msgpack.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
-/* Most values one decode may create (bounds memory at ~50 MiB for a hostile frame
-   of one-byte elements; a legitimate payload of 1000 targets needs a few 10 000). */
+/* Most values one decode may create (a legitimate payload of 1000 targets needs a few
+   10 000); memory is bounded separately, per byte of frame (cw_value.h). */
 #define CW_VALUE_MAX_NODES (1u << 20)
 /* Maps at least this large get a hash index so lookups and duplicate checks stay O(1). */
 #define CW_MAP_INDEX_MIN 16
+
+typedef struct {
+    char *key; /* NUL-terminated copy */
+    size_t keylen;
+    cw_value_t *val;
+} s_entry_t;
 
 struct _cw_value_t {
     cw_val_kind_t kind;
@@ -23,7 +34,7 @@ struct _cw_value_t {
         int64_t i;
         double d;
         struct {
-            char *s;
+            char *s; /* the bytes follow the node in the same allocation */
             size_t len;
         } str;
         struct {
@@ -31,12 +42,10 @@ struct _cw_value_t {
             size_t n, cap;
         } arr;
         struct {
-            char **keys;
-            size_t *keylens;
-            cw_value_t **vals;
+            s_entry_t *entries;
+            uint32_t *index; /* open addressing, slot = entry + 1, 0 = empty; NULL if small */
             size_t n, cap;
-            size_t *index; /* open addressing, slot = entry + 1, 0 = empty; NULL if small */
-            size_t index_cap;
+            uint32_t index_cap;
         } map;
     } u;
 };
@@ -84,14 +93,14 @@ cw_value_t *cw_value_new_strn(const char *s, size_t n)
 {
     if (!s && n > 0)
         return NULL;
-    cw_value_t *self = s_new(CW_VAL_STR);
+    if (n > SIZE_MAX - sizeof(cw_value_t) - 1)
+        return NULL;
+    cw_value_t *self = (cw_value_t *)malloc(sizeof(cw_value_t) + n + 1);
     if (!self)
         return NULL;
-    self->u.str.s = (char *)malloc(n + 1);
-    if (!self->u.str.s) {
-        free(self);
-        return NULL;
-    }
+    memset(self, 0, sizeof(*self));
+    self->kind = CW_VAL_STR;
+    self->u.str.s = (char *)(self + 1);
     if (n)
         memcpy(self->u.str.s, s, n);
     self->u.str.s[n] = '\0';
@@ -122,9 +131,6 @@ void cw_value_destroy(cw_value_t **self_p)
         return;
     cw_value_t *self = *self_p;
     switch (self->kind) {
-    case CW_VAL_STR:
-        free(self->u.str.s);
-        break;
     case CW_VAL_ARRAY:
         for (size_t i = 0; i < self->u.arr.n; i++)
             cw_value_destroy(&self->u.arr.items[i]);
@@ -132,12 +138,10 @@ void cw_value_destroy(cw_value_t **self_p)
         break;
     case CW_VAL_MAP:
         for (size_t i = 0; i < self->u.map.n; i++) {
-            free(self->u.map.keys[i]);
-            cw_value_destroy(&self->u.map.vals[i]);
+            free(self->u.map.entries[i].key);
+            cw_value_destroy(&self->u.map.entries[i].val);
         }
-        free(self->u.map.keys);
-        free(self->u.map.keylens);
-        free(self->u.map.vals);
+        free(self->u.map.entries);
         free(self->u.map.index);
         break;
     default:
@@ -255,41 +259,127 @@ int cw_array_push_str(cw_value_t *self, const char *s)
 
 /* ------------------------------------------------------------------ maps */
 
+/*  The map index hashes keys with SipHash-1-3 under a key drawn from the OS once per
+    process, so nobody outside the process can choose keys that collide (hash flooding:
+    with an unseeded hash, a frame of colliding keys made decoding quadratic).          */
+static uint64_t s_sip_k0, s_sip_k1;
+static pthread_once_t s_sip_once = PTHREAD_ONCE_INIT;
+
+static void s_sip_init(void)
+{
+    unsigned char raw[16];
+    size_t got = 0;
+    while (got < sizeof(raw)) {
+        ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    if (got < sizeof(raw)) { /* no kernel entropy: still unpredictable from outside */
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t mix = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^
+                       ((uint64_t)getpid() << 16) ^ (uint64_t)(uintptr_t)&got;
+        for (size_t i = got; i < sizeof(raw); i++) {
+            mix = mix * 6364136223846793005ULL + 1442695040888963407ULL;
+            raw[i] = (unsigned char)(mix >> 56);
+        }
+    }
+    memcpy(&s_sip_k0, raw, 8);
+    memcpy(&s_sip_k1, raw + 8, 8);
+}
+
+#define S_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define S_SIPROUND                                                                                 \
+    do {                                                                                           \
+        v0 += v1;                                                                                  \
+        v1 = S_ROTL(v1, 13);                                                                       \
+        v1 ^= v0;                                                                                  \
+        v0 = S_ROTL(v0, 32);                                                                       \
+        v2 += v3;                                                                                  \
+        v3 = S_ROTL(v3, 16);                                                                       \
+        v3 ^= v2;                                                                                  \
+        v0 += v3;                                                                                  \
+        v3 = S_ROTL(v3, 21);                                                                       \
+        v3 ^= v0;                                                                                  \
+        v2 += v1;                                                                                  \
+        v1 = S_ROTL(v1, 17);                                                                       \
+        v1 ^= v2;                                                                                  \
+        v2 = S_ROTL(v2, 32);                                                                       \
+    } while (0)
+
+/* SipHash-1-3 (one compression round per 8 bytes, three finalisation rounds). */
 static uint64_t s_hash(const char *key, size_t len)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)key[i];
-        h *= 1099511628211ULL;
+    pthread_once(&s_sip_once, s_sip_init);
+    uint64_t v0 = 0x736f6d6570736575ULL ^ s_sip_k0;
+    uint64_t v1 = 0x646f72616e646f6dULL ^ s_sip_k1;
+    uint64_t v2 = 0x6c7967656e657261ULL ^ s_sip_k0;
+    uint64_t v3 = 0x7465646279746573ULL ^ s_sip_k1;
+    const unsigned char *p = (const unsigned char *)key;
+    size_t blocks = len / 8;
+    for (size_t i = 0; i < blocks; i++, p += 8) {
+        uint64_t m = 0;
+        for (int k = 7; k >= 0; k--)
+            m = (m << 8) | p[k]; /* little-endian */
+        v3 ^= m;
+        S_SIPROUND;
+        v0 ^= m;
     }
-    return h;
+    uint64_t last = (uint64_t)len << 56;
+    for (size_t k = 0; k < (len & 7); k++)
+        last |= (uint64_t)p[k] << (8 * k);
+    v3 ^= last;
+    S_SIPROUND;
+    v0 ^= last;
+    v2 ^= 0xff;
+    S_SIPROUND;
+    S_SIPROUND;
+    S_SIPROUND;
+    return v0 ^ v1 ^ v2 ^ v3;
 }
+
+static _Thread_local size_t s_probes; /* for cw_value_decode_stats */
 
 static void s_index_insert(cw_value_t *self, size_t entry)
 {
-    size_t mask = self->u.map.index_cap - 1;
-    size_t slot = (size_t)s_hash(self->u.map.keys[entry], self->u.map.keylens[entry]) & mask;
-    while (self->u.map.index[slot])
+    size_t mask = (size_t)self->u.map.index_cap - 1;
+    const s_entry_t *e = &self->u.map.entries[entry];
+    size_t slot = (size_t)s_hash(e->key, e->keylen) & mask;
+    while (self->u.map.index[slot]) {
+        s_probes++;
         slot = (slot + 1) & mask;
-    self->u.map.index[slot] = entry + 1;
+    }
+    self->u.map.index[slot] = (uint32_t)(entry + 1);
+}
+
+/* Index slots for `want` entries (at most half full), 0 when none is needed. */
+static size_t s_index_cap(size_t want)
+{
+    if (want < CW_MAP_INDEX_MIN)
+        return 0;
+    size_t cap = 64;
+    while (cap < want * 2)
+        cap *= 2;
+    return cap;
 }
 
 /* (Re)build the hash index so that it holds at most half-full for `want` entries. */
 static int s_index_reserve(cw_value_t *self, size_t want)
 {
-    if (want < CW_MAP_INDEX_MIN)
+    size_t cap = s_index_cap(want);
+    if (cap == 0 || (self->u.map.index && want * 2 <= self->u.map.index_cap))
         return 0;
-    if (self->u.map.index && want * 2 <= self->u.map.index_cap)
-        return 0;
-    size_t cap = 64;
-    while (cap < want * 2)
-        cap *= 2;
-    size_t *index = (size_t *)calloc(cap, sizeof(size_t));
+    if (cap > UINT32_MAX)
+        return -1;
+    uint32_t *index = (uint32_t *)calloc(cap, sizeof(uint32_t));
     if (!index)
         return -1;
     free(self->u.map.index);
     self->u.map.index = index;
-    self->u.map.index_cap = cap;
+    self->u.map.index_cap = (uint32_t)cap;
     for (size_t i = 0; i < self->u.map.n; i++)
         s_index_insert(self, i);
     return 0;
@@ -298,41 +388,43 @@ static int s_index_reserve(cw_value_t *self, size_t want)
 /* Entry index of key, or (size_t)-1. */
 static size_t s_map_find(const cw_value_t *self, const char *key, size_t len)
 {
+    const s_entry_t *entries = self->u.map.entries;
     if (self->u.map.index) {
-        size_t mask = self->u.map.index_cap - 1;
+        size_t mask = (size_t)self->u.map.index_cap - 1;
         size_t slot = (size_t)s_hash(key, len) & mask;
         while (self->u.map.index[slot]) {
+            s_probes++;
             size_t e = self->u.map.index[slot] - 1;
-            if (self->u.map.keylens[e] == len && memcmp(self->u.map.keys[e], key, len) == 0)
+            if (entries[e].keylen == len && memcmp(entries[e].key, key, len) == 0)
                 return e;
             slot = (slot + 1) & mask;
         }
         return (size_t)-1;
     }
     for (size_t i = 0; i < self->u.map.n; i++)
-        if (self->u.map.keylens[i] == len && memcmp(self->u.map.keys[i], key, len) == 0)
+        if (entries[i].keylen == len && memcmp(entries[i].key, key, len) == 0)
             return i;
     return (size_t)-1;
 }
 
-static int s_map_reserve(cw_value_t *self, size_t want)
+/* Room for `want` entries: exactly `want` when `exact` (the decoder knows the count),
+   else doubling. */
+static int s_map_reserve(cw_value_t *self, size_t want, bool exact)
 {
     if (want > self->u.map.cap) {
-        size_t cap = self->u.map.cap ? self->u.map.cap : 8;
-        while (cap < want)
-            cap *= 2;
-        char **keys = (char **)realloc(self->u.map.keys, cap * sizeof(*keys));
-        if (!keys)
+        size_t cap = want;
+        if (!exact) {
+            cap = self->u.map.cap ? self->u.map.cap : 8;
+            while (cap < want)
+                cap *= 2;
+        }
+        if (cap > SIZE_MAX / sizeof(s_entry_t))
             return -1;
-        self->u.map.keys = keys;
-        size_t *keylens = (size_t *)realloc(self->u.map.keylens, cap * sizeof(*keylens));
-        if (!keylens)
+        s_entry_t *entries =
+            (s_entry_t *)realloc(self->u.map.entries, (cap ? cap : 1) * sizeof(s_entry_t));
+        if (!entries)
             return -1;
-        self->u.map.keylens = keylens;
-        cw_value_t **vals = (cw_value_t **)realloc(self->u.map.vals, cap * sizeof(*vals));
-        if (!vals)
-            return -1;
-        self->u.map.vals = vals;
+        self->u.map.entries = entries;
         self->u.map.cap = cap;
     }
     return s_index_reserve(self, want);
@@ -341,12 +433,12 @@ static int s_map_reserve(cw_value_t *self, size_t want)
 /* Append a new entry (key must not exist; key is adopted). */
 static int s_map_append(cw_value_t *self, char *key, size_t len, cw_value_t *child)
 {
-    if (s_map_reserve(self, self->u.map.n + 1) != 0)
+    if (s_map_reserve(self, self->u.map.n + 1, false) != 0)
         return -1;
     size_t e = self->u.map.n++;
-    self->u.map.keys[e] = key;
-    self->u.map.keylens[e] = len;
-    self->u.map.vals[e] = child;
+    self->u.map.entries[e].key = key;
+    self->u.map.entries[e].keylen = len;
+    self->u.map.entries[e].val = child;
     if (self->u.map.index)
         s_index_insert(self, e);
     return 0;
@@ -357,21 +449,21 @@ const cw_value_t *cw_map_get(const cw_value_t *self, const char *key)
     if (!self || self->kind != CW_VAL_MAP || !key)
         return NULL;
     size_t e = s_map_find(self, key, strlen(key));
-    return e == (size_t)-1 ? NULL : self->u.map.vals[e];
+    return e == (size_t)-1 ? NULL : self->u.map.entries[e].val;
 }
 
 const char *cw_map_key_at(const cw_value_t *self, size_t index)
 {
     if (!self || self->kind != CW_VAL_MAP || index >= self->u.map.n)
         return NULL;
-    return self->u.map.keys[index];
+    return self->u.map.entries[index].key;
 }
 
 const cw_value_t *cw_map_value_at(const cw_value_t *self, size_t index)
 {
     if (!self || self->kind != CW_VAL_MAP || index >= self->u.map.n)
         return NULL;
-    return self->u.map.vals[index];
+    return self->u.map.entries[index].val;
 }
 
 /* On any error the child is destroyed: ownership is always taken. */
@@ -386,8 +478,8 @@ int cw_map_set(cw_value_t *self, const char *key, cw_value_t *child)
     size_t len = strlen(key);
     size_t e = s_map_find(self, key, len);
     if (e != (size_t)-1) {
-        cw_value_destroy(&self->u.map.vals[e]);
-        self->u.map.vals[e] = child;
+        cw_value_destroy(&self->u.map.entries[e].val);
+        self->u.map.entries[e].val = child;
         return 0;
     }
     char *copy = (char *)malloc(len + 1);
@@ -483,17 +575,18 @@ cw_value_t *cw_value_clone(const cw_value_t *self)
     }
     case CW_VAL_MAP: {
         cw_value_t *copy = cw_value_new_map();
-        if (!copy || s_map_reserve(copy, self->u.map.n) != 0)
+        if (!copy || s_map_reserve(copy, self->u.map.n, true) != 0)
             goto map_fail;
         for (size_t i = 0; i < self->u.map.n; i++) {
-            cw_value_t *child = cw_value_clone(self->u.map.vals[i]);
-            char *key = child ? (char *)malloc(self->u.map.keylens[i] + 1) : NULL;
+            const s_entry_t *e = &self->u.map.entries[i];
+            cw_value_t *child = cw_value_clone(e->val);
+            char *key = child ? (char *)malloc(e->keylen + 1) : NULL;
             if (!key) {
                 cw_value_destroy(&child);
                 goto map_fail;
             }
-            memcpy(key, self->u.map.keys[i], self->u.map.keylens[i] + 1);
-            if (s_map_append(copy, key, self->u.map.keylens[i], child) != 0) {
+            memcpy(key, e->key, e->keylen + 1);
+            if (s_map_append(copy, key, e->keylen, child) != 0) {
                 free(key);
                 cw_value_destroy(&child);
                 goto map_fail;
@@ -540,9 +633,9 @@ static int s_pack(msgpack_packer *pk, const cw_value_t *v)
         if (v->u.map.n > UINT32_MAX || msgpack_pack_map(pk, v->u.map.n) != 0)
             return -1;
         for (size_t i = 0; i < v->u.map.n; i++) {
-            if (msgpack_pack_str(pk, v->u.map.keylens[i]) != 0 ||
-                msgpack_pack_str_body(pk, v->u.map.keys[i], v->u.map.keylens[i]) != 0 ||
-                s_pack(pk, v->u.map.vals[i]) != 0)
+            const s_entry_t *e = &v->u.map.entries[i];
+            if (msgpack_pack_str(pk, e->keylen) != 0 ||
+                msgpack_pack_str_body(pk, e->key, e->keylen) != 0 || s_pack(pk, e->val) != 0)
                 return -1;
         }
         return 0;
@@ -577,6 +670,9 @@ typedef struct {
     size_t nodes;
     char *err;
     size_t errlen;
+    size_t frame;  /* bytes of the whole frame */
+    size_t used;   /* memory charged so far (allocator chunks) */
+    size_t budget; /* CW_VALUE_DECODE_MEM_PER_BYTE * frame + CW_VALUE_DECODE_MEM_BASE */
 } s_reader_t;
 
 static cw_value_t *s_fail(s_reader_t *r, const char *fmt, ...)
@@ -665,6 +761,32 @@ static int s_count_node(s_reader_t *r)
     return 0;
 }
 
+/* What malloc(n) really takes (glibc: 16-byte chunks with an 8-byte header, 32 at least). */
+static size_t s_chunk(size_t n)
+{
+    if (n > SIZE_MAX / 2)
+        return SIZE_MAX / 2;
+    size_t c = (n + 8 + 15) & ~(size_t)15;
+    return c < 32 ? 32 : c;
+}
+
+/* Charge an allocation of n bytes against the frame's memory budget before making it:
+   -1 (with the reason) when it would go over. */
+static int s_charge(s_reader_t *r, size_t n)
+{
+    size_t c = s_chunk(n);
+    if (c > r->budget - r->used) {
+        s_fail(r,
+               "payload holds more than the decoder allows for a %zu-byte frame: %zu bytes of "
+               "values (limit %d x frame + %u MiB)",
+               r->frame, r->used + c, CW_VALUE_DECODE_MEM_PER_BYTE,
+               (unsigned)(CW_VALUE_DECODE_MEM_BASE >> 20));
+        return -1;
+    }
+    r->used += c;
+    return 0;
+}
+
 /* Reads a string body of len bytes after its header. */
 static cw_value_t *s_read_str_body(s_reader_t *r, uint64_t len)
 {
@@ -672,6 +794,8 @@ static cw_value_t *s_read_str_body(s_reader_t *r, uint64_t len)
         return s_fail(r, "string declares %llu bytes but only %zu bytes remain",
                       (unsigned long long)len, s_left(r));
     if (s_check_text(r, r->p, (size_t)len, "string") != 0)
+        return NULL;
+    if (s_charge(r, sizeof(cw_value_t) + (size_t)len + 1) != 0)
         return NULL;
     cw_value_t *v = cw_value_new_strn((const char *)r->p, (size_t)len);
     if (!v)
@@ -687,8 +811,15 @@ static cw_value_t *s_read_array(s_reader_t *r, uint64_t count, int depth)
     if (count > s_left(r))
         return s_fail(r, "array declares %llu elements but only %zu bytes remain",
                       (unsigned long long)count, s_left(r));
+    if (s_charge(r, sizeof(cw_value_t)) != 0 ||
+        (count && s_charge(r, (size_t)count * sizeof(cw_value_t *)) != 0))
+        return NULL;
     cw_value_t *arr = cw_value_new_array();
-    if (!arr || s_array_reserve(arr, (size_t)count) != 0) {
+    if (arr && count) {
+        arr->u.arr.items = (cw_value_t **)malloc((size_t)count * sizeof(cw_value_t *));
+        arr->u.arr.cap = arr->u.arr.items ? (size_t)count : 0;
+    }
+    if (!arr || (count && !arr->u.arr.items)) {
         cw_value_destroy(&arr);
         return s_fail(r, "out of memory");
     }
@@ -726,7 +857,7 @@ static char *s_read_key(s_reader_t *r, size_t *len_out)
                s_left(r));
         return NULL;
     }
-    if (s_check_text(r, r->p, (size_t)len, "map key") != 0)
+    if (s_check_text(r, r->p, (size_t)len, "map key") != 0 || s_charge(r, (size_t)len + 1) != 0)
         return NULL;
     char *key = (char *)malloc((size_t)len + 1);
     if (!key) {
@@ -748,8 +879,13 @@ static cw_value_t *s_read_map(s_reader_t *r, uint64_t count, int depth)
     if (count > s_left(r) / 2)
         return s_fail(r, "map declares %llu entries but only %zu bytes remain",
                       (unsigned long long)count, s_left(r));
+    size_t icap = s_index_cap((size_t)count);
+    if (s_charge(r, sizeof(cw_value_t)) != 0 ||
+        (count && s_charge(r, (size_t)count * sizeof(s_entry_t)) != 0) ||
+        (icap && s_charge(r, icap * sizeof(uint32_t)) != 0))
+        return NULL;
     cw_value_t *map = cw_value_new_map();
-    if (!map || s_map_reserve(map, (size_t)count) != 0) {
+    if (!map || (count && s_map_reserve(map, (size_t)count, true) != 0)) {
         cw_value_destroy(&map);
         return s_fail(r, "out of memory");
     }
@@ -787,11 +923,20 @@ static cw_value_t *s_new_or_oom(s_reader_t *r, cw_value_t *v)
     return v ? v : s_fail(r, "out of memory");
 }
 
+/* Scalars (nil, bool, int, float) take one node each. */
+static bool s_is_scalar(unsigned char c)
+{
+    return c <= 0x7F || c >= 0xE0 || c == 0xC0 || c == 0xC2 || c == 0xC3 ||
+           (c >= 0xCA && c <= 0xD3);
+}
+
 static cw_value_t *s_read(s_reader_t *r, int depth)
 {
     if (s_count_node(r) != 0)
         return NULL;
     if (s_need(r, 1, "value") != 0)
+        return NULL;
+    if (s_is_scalar(*r->p) && s_charge(r, sizeof(cw_value_t)) != 0)
         return NULL;
     unsigned char c = *r->p++;
     uint64_t u = 0;
@@ -891,23 +1036,41 @@ static cw_value_t *s_read(s_reader_t *r, int depth)
     }
 }
 
-cw_value_t *cw_value_decode(const void *data, size_t size, char *err, size_t errlen)
+cw_value_t *cw_value_decode_stats(const void *data, size_t size, char *err, size_t errlen,
+                                  cw_value_decode_stats_t *stats)
 {
-    s_reader_t r = {(const unsigned char *)data, (const unsigned char *)data, 0, err, errlen};
+    s_reader_t r = {
+        (const unsigned char *)data, (const unsigned char *)data, 0, err, errlen, size, 0, 0};
+    if (size > (SIZE_MAX - CW_VALUE_DECODE_MEM_BASE) / CW_VALUE_DECODE_MEM_PER_BYTE)
+        size = (SIZE_MAX - CW_VALUE_DECODE_MEM_BASE) / CW_VALUE_DECODE_MEM_PER_BYTE;
+    r.budget = CW_VALUE_DECODE_MEM_PER_BYTE * size + CW_VALUE_DECODE_MEM_BASE;
+    s_probes = 0;
     if (err && errlen)
         err[0] = '\0';
-    if (!data || size == 0)
-        return s_fail(&r, "empty payload");
-    r.end = r.p + size;
-    cw_value_t *v = s_read(&r, 0);
-    if (!v)
-        return NULL;
-    if (r.p != r.end) {
-        size_t trailing = s_left(&r);
-        cw_value_destroy(&v);
-        return s_fail(&r, "%zu trailing bytes after the value", trailing);
+    cw_value_t *v = NULL;
+    if (!data || r.frame == 0)
+        s_fail(&r, "empty payload");
+    else {
+        r.end = r.p + r.frame;
+        v = s_read(&r, 0);
+        if (v && r.p != r.end) {
+            size_t trailing = s_left(&r);
+            cw_value_destroy(&v);
+            s_fail(&r, "%zu trailing bytes after the value", trailing);
+        }
+    }
+    if (stats) {
+        stats->nodes = r.nodes;
+        stats->memory = r.used;
+        stats->budget = r.budget;
+        stats->probes = s_probes;
     }
     return v;
+}
+
+cw_value_t *cw_value_decode(const void *data, size_t size, char *err, size_t errlen)
+{
+    return cw_value_decode_stats(data, size, err, errlen, NULL);
 }
 
 /* ------------------------------------------------------------------ JSON */
@@ -1052,9 +1215,9 @@ static void s_json(s_sb_t *sb, const cw_value_t *v)
         for (size_t i = 0; i < v->u.map.n; i++) {
             if (i)
                 s_sb_put(sb, ",", 1);
-            s_json_string(sb, v->u.map.keys[i], v->u.map.keylens[i]);
+            s_json_string(sb, v->u.map.entries[i].key, v->u.map.entries[i].keylen);
             s_sb_put(sb, ":", 1);
-            s_json(sb, v->u.map.vals[i]);
+            s_json(sb, v->u.map.entries[i].val);
         }
         s_sb_put(sb, "}", 1);
         break;

@@ -40,12 +40,12 @@ void cw_value_destroy(cw_value_t **self_p); /* idempotent, nulls the pointer */
 
 /* ---- inspection */
 cw_val_kind_t cw_value_kind(const cw_value_t *self);
-bool cw_value_bool(const cw_value_t *self);      /* false unless BOOL true */
-int64_t cw_value_int(const cw_value_t *self);    /* INT, or FLOAT truncated; else 0 */
-double cw_value_float(const cw_value_t *self);   /* FLOAT or INT; else 0 */
+bool cw_value_bool(const cw_value_t *self);       /* false unless BOOL true */
+int64_t cw_value_int(const cw_value_t *self);     /* INT, or FLOAT truncated; else 0 */
+double cw_value_float(const cw_value_t *self);    /* FLOAT or INT; else 0 */
 const char *cw_value_str(const cw_value_t *self); /* NULL unless STR */
 size_t cw_value_strlen(const cw_value_t *self);
-size_t cw_value_size(const cw_value_t *self);    /* elements of ARRAY or MAP, else 0 */
+size_t cw_value_size(const cw_value_t *self); /* elements of ARRAY or MAP, else 0 */
 
 /* ---- arrays */
 const cw_value_t *cw_array_at(const cw_value_t *self, size_t index);
@@ -71,9 +71,27 @@ bool cw_map_bool(const cw_value_t *self, const char *key, bool dflt);
 /* ---- codec */
 /* Encode to msgpack. *data is malloc'd (caller frees). Returns 0, or -1 on OOM. */
 int cw_value_encode(const cw_value_t *self, char **data, size_t *size);
+/* Decoding is bounded per byte of frame: the tree of a frame of N bytes may take at most
+   CW_VALUE_DECODE_MEM_PER_BYTE * N + CW_VALUE_DECODE_MEM_BASE bytes of memory (counted
+   in allocator chunks, checked before each allocation), at most CW_VALUE_MAX_DEPTH
+   levels and 2^20 values; map keys are hashed with a per-process random key, so time is
+   linear in N whatever the keys. */
+#define CW_VALUE_DECODE_MEM_PER_BYTE 3
+#define CW_VALUE_DECODE_MEM_BASE (8u * 1024 * 1024)
 /* Decode one msgpack value that must fill exactly `size` bytes. Returns NULL and writes a
    readable reason into err (if non-NULL) on any malformed, oversized or trailing input. */
 cw_value_t *cw_value_decode(const void *data, size_t size, char *err, size_t errlen);
+
+/* What one decode cost, for tests and benchmarks. */
+typedef struct {
+    size_t nodes;  /* values created */
+    size_t memory; /* bytes allocated for the tree, allocator overhead included */
+    size_t budget; /* the most memory this frame was allowed (0 = no limit) */
+    size_t probes; /* map index slots looked at (duplicate checks and inserts) */
+} cw_value_decode_stats_t;
+/* cw_value_decode that also fills *stats (may be NULL), whether or not it succeeds. */
+cw_value_t *cw_value_decode_stats(const void *data, size_t size, char *err, size_t errlen,
+                                  cw_value_decode_stats_t *stats);
 
 /* Render as compact JSON (for logs, `codeworm events`, --json output). malloc'd string. */
 char *cw_value_to_json(const cw_value_t *self);

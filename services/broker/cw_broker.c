@@ -14,7 +14,7 @@
 #include "cw_zap.h"
 #include "cw_zsock.h"
 
-#define BROKER_MAX_FRAMES 6 /* identity + the longest command (4) + 1 to detect extras */
+#define BROKER_MAX_FRAMES 7 /* identity + the longest command (READY with its job: 5) + 1 */
 #define BROKER_BATCH 256    /* messages handled per socket per wake-up */
 
 typedef struct _service_t service_t;
@@ -46,6 +46,7 @@ struct _worker_t {
     request_t *request; /* the request it holds, or NULL */
     void *waiting_handle;
     int64_t expiry;
+    bool busy_untracked; /* working on a job another worker holds (counted in busy) */
 };
 
 struct _cw_broker_t {
@@ -57,6 +58,8 @@ struct _cw_broker_t {
     zhashx_t *services;  /* name -> service_t */
     zhashx_t *workers;   /* hex id -> worker_t */
     zhashx_t *jobs;      /* dedup key -> request_t (not owning) */
+    zhashx_t *parked;    /* dedup key -> parked_t: replies whose client was away */
+    size_t parked_bytes;
     int64_t heartbeat_at;
     int64_t ttl_ms;
     /* malformed-input log lines are limited so a flood cannot flood the log */
@@ -113,9 +116,76 @@ static void s_request_destroy(cw_broker_t *self, request_t **req_p)
     *req_p = NULL;
 }
 
+/* ------------------------------------------------------------------ parked replies
+   (issue 10) A reply whose client is not connected right now (its connection is coming
+   back after a broker restart or a network blip) is kept for BROKER_PARK_TTL_MS; when that
+   client sends the job again, as it does as soon as it is connected, it gets the reply at
+   once instead of the job being run a second time. Bounded in count and bytes. */
+#define BROKER_PARK_TTL_MS 120000
+#define BROKER_PARK_MAX 1024
+#define BROKER_PARK_MAX_BYTES (64u * 1024 * 1024)
+
+typedef struct {
+    char service[CW_ZSOCK_NAME_MAX + 1];
+    zframe_t *payload;
+    int64_t expiry;
+} parked_t;
+
+static void s_parked_destroy(void **item)
+{
+    parked_t *p = (parked_t *)*item;
+    if (!p)
+        return;
+    zframe_destroy(&p->payload);
+    free(p);
+    *item = NULL;
+}
+
+static void s_park(cw_broker_t *self, zframe_t *client, const char *service, const void *data,
+                   size_t size, const char *job_id)
+{
+    if (!self->parked || !job_id || !*job_id || zhashx_size(self->parked) >= BROKER_PARK_MAX ||
+        self->parked_bytes + size > BROKER_PARK_MAX_BYTES) {
+        cw_warn("broker_reply_not_parked", CW_LS("job_id", job_id), CW_LS("reason", "parking full"),
+                CW_LEND);
+        return;
+    }
+    char *hex = zframe_strhex(client);
+    size_t n = strlen(hex) + strlen(job_id) + 2;
+    char *key = (char *)malloc(n);
+    snprintf(key, n, "%s/%s", hex, job_id);
+    free(hex);
+    parked_t *p = (parked_t *)zmalloc(sizeof(parked_t));
+    snprintf(p->service, sizeof(p->service), "%s", service);
+    p->payload = zframe_new(data, size);
+    p->expiry = zclock_mono() + BROKER_PARK_TTL_MS;
+    void *old = zhashx_lookup(self->parked, key);
+    if (old)
+        self->parked_bytes -= zframe_size(((parked_t *)old)->payload);
+    zhashx_update(self->parked, key, p);
+    self->parked_bytes += size;
+    cw_info("broker_reply_parked", CW_LS("job_id", job_id),
+            CW_LS("reason", "client not connected: kept for its repeat"), CW_LEND);
+    free(key);
+}
+
+static void s_parked_expire(cw_broker_t *self, int64_t now)
+{
+    zlistx_t *keys = zhashx_keys(self->parked);
+    for (const char *k = (const char *)zlistx_first(keys); k; k = (const char *)zlistx_next(keys)) {
+        parked_t *p = (parked_t *)zhashx_lookup(self->parked, k);
+        if (p && now > p->expiry) {
+            self->parked_bytes -= zframe_size(p->payload);
+            zhashx_delete(self->parked, k);
+        }
+    }
+    zlistx_destroy(&keys);
+}
+
 /* ------------------------------------------------------------------ sending */
 
-/* [client, CWC1, service, payload]. Unknown clients are dropped with a log line. */
+/* [client, CWC1, service, payload]. A client that is not connected gets the reply parked
+   (see above); other failures are dropped with a log line. */
 static void s_send_client(cw_broker_t *self, zframe_t *client, const char *service,
                           const void *data, size_t size, const char *job_id)
 {
@@ -125,12 +195,14 @@ static void s_send_client(cw_broker_t *self, zframe_t *client, const char *servi
     zmsg_addstr(msg, service);
     zmsg_addmem(msg, data, size);
     if (cw_zsock_send(&msg, self->router) != 0) {
+        bool away = errno == EHOSTUNREACH;
         char *hex = zframe_strhex(client);
         cw_warn("broker_reply_dropped", CW_LS("client", hex), CW_LS("service_name", service),
                 CW_LS("job_id", job_id),
-                CW_LS("reason", errno == EHOSTUNREACH ? "unknown client" : zmq_strerror(errno)),
-                CW_LEND);
+                CW_LS("reason", away ? "unknown client" : zmq_strerror(errno)), CW_LEND);
         free(hex);
+        if (away)
+            s_park(self, client, service, data, size, job_id);
     }
 }
 
@@ -256,7 +328,8 @@ static void s_worker_delete(cw_broker_t *self, worker_t *worker, const char *rea
         if (service && service->busy > 0)
             service->busy--;
         s_request_lost(self, req);
-    }
+    } else if (worker->busy_untracked && service && service->busy > 0)
+        service->busy--;
     if (service && service->workers > 0)
         service->workers--;
     zhashx_delete(self->workers, worker->id);
@@ -390,6 +463,21 @@ static void s_on_client(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, cons
     size_t keylen = strlen(peer) + 1 + strlen(job_id) + 1;
     char *key = (char *)malloc(keylen);
     snprintf(key, keylen, "%s/%s", peer, job_id);
+    parked_t *parked = (parked_t *)zhashx_lookup(self->parked, key);
+    if (parked) { /* done while the client was away: the reply, not the job again */
+        cw_info("broker_parked_reply_delivered", CW_LS("service_name", service_name),
+                CW_LS("job_id", job_id), CW_LEND);
+        zframe_t *payload_copy = zframe_dup(parked->payload);
+        char svc[CW_ZSOCK_NAME_MAX + 1];
+        snprintf(svc, sizeof(svc), "%s", parked->service);
+        self->parked_bytes -= zframe_size(parked->payload);
+        zhashx_delete(self->parked, key);
+        s_send_client(self, identity, svc, zframe_data(payload_copy), zframe_size(payload_copy),
+                      job_id);
+        zframe_destroy(&payload_copy);
+        free(key);
+        return;
+    }
     request_t *existing = (request_t *)zhashx_lookup(self->jobs, key);
     if (existing) {
         cw_info("broker_duplicate_ignored", CW_LS("service_name", service_name),
@@ -428,6 +516,121 @@ static void s_on_client(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, cons
     s_dispatch(self, service);
 }
 
+/* ------------------------------------------------------------------ broker restarts
+   (issue 10) A worker that reconnects announces the job it still works on with its READY,
+   and sends the reply of a job it finished while its broker was away before that READY.
+   The broker adopts the first (the job counts as held by that worker: a client's repeat is
+   ignored, nothing is dispatched twice) and delivers the second to the client named in it,
+   dropping the same job from its queue if the client had already sent it again. */
+
+/* The job named by a worker's client frame and payload: its dedup key and id. false when
+   the payload is not a valid message with a job id. */
+static bool s_job_key(zframe_t *client, zframe_t *payload, char **key_out, char job_id[65])
+{
+    cw_value_t *value = cw_proto_decode(zframe_data(payload), zframe_size(payload), NULL, 0);
+    const char *job = value ? cw_map_str(value, "job_id", NULL) : NULL;
+    bool ok = job && *job && strlen(job) <= 64;
+    if (ok) {
+        snprintf(job_id, 65, "%s", job);
+        char *hex = zframe_strhex(client);
+        size_t n = strlen(hex) + strlen(job_id) + 2;
+        *key_out = (char *)malloc(n);
+        snprintf(*key_out, n, "%s/%s", hex, job_id);
+        free(hex);
+    }
+    cw_value_destroy(&value);
+    return ok;
+}
+
+/* Does `worker` already hold the job of this READY (a reconnect to the same broker)? */
+static bool s_worker_still_holds(worker_t *worker, const char *service, zframe_t *client,
+                                 zframe_t *payload)
+{
+    if (!client || !worker->request || !streq(worker->service->name, service))
+        return false;
+    char *key = NULL, job_id[65];
+    bool same = s_job_key(client, payload, &key, job_id) && streq(key, worker->request->key);
+    free(key);
+    return same;
+}
+
+/* READY with a job: the worker holds it from now on. true when it is busy with it. */
+static bool s_worker_adopt(cw_broker_t *self, worker_t *worker, zframe_t *client, zframe_t *payload)
+{
+    char *key = NULL, job_id[65];
+    if (!s_job_key(client, payload, &key, job_id)) {
+        cw_warn("broker_adopt_invalid", CW_LS("worker", worker->id),
+                CW_LS("reason", "READY names a job without a valid payload"), CW_LEND);
+        return false;
+    }
+    service_t *service = worker->service;
+    request_t *req = (request_t *)zhashx_lookup(self->jobs, key);
+    if (req && (req->worker || req->service != service)) {
+        /* another worker has it too (the client sent it again before this worker came
+           back): both finish it, the first reply is delivered, the other is dropped by the
+           client; effects stay exactly-once because workers deduplicate by job id */
+        cw_warn("broker_job_shared", CW_LS("service_name", service->name), CW_LS("job_id", job_id),
+                CW_LS("worker", worker->id), CW_LEND);
+        worker->busy_untracked = true;
+        service->busy++;
+        free(key);
+        return true;
+    }
+    if (req) { /* queued again by the client's repeat: this worker already has it */
+        void *handle = zlistx_find(service->requests, req);
+        if (handle)
+            zlistx_delete(service->requests, handle);
+        free(key);
+    } else {
+        req = (request_t *)zmalloc(sizeof(request_t));
+        req->client = zframe_dup(client);
+        req->key = key;
+        snprintf(req->job_id, sizeof(req->job_id), "%s", job_id);
+        req->service = service;
+        req->payload = zframe_dup(payload);
+        req->queued_at = zclock_mono();
+        req->deliveries = 1;
+        zhashx_insert(self->jobs, req->key, req);
+    }
+    req->worker = worker;
+    worker->request = req;
+    service->busy++;
+    cw_info("broker_job_adopted", CW_LS("service_name", service->name), CW_LS("job_id", job_id),
+            CW_LS("worker", worker->id), CW_LEND);
+    return true;
+}
+
+/* Deliver a reply no worker of this broker was expected to send; forget the same job if
+   it is queued or held elsewhere (that holder's own reply will be delivered too, late). */
+static void s_route_orphan_reply(cw_broker_t *self, const char *peer, const char *service_name,
+                                 zframe_t *client, zframe_t *payload)
+{
+    char *key = NULL, job_id[65];
+    if (!s_job_key(client, payload, &key, job_id)) {
+        MALFORMED_WARN(self, "broker_reply_invalid", CW_LS("worker", peer),
+                       CW_LS("error", "an unexpected reply without a valid payload"), CW_LEND);
+        return;
+    }
+    request_t *req = (request_t *)zhashx_lookup(self->jobs, key);
+    const char *name = service_name ? service_name : req ? req->service->name : NULL;
+    if (req) {
+        if (req->worker) {
+            req->worker->request = NULL;
+            req->worker->busy_untracked = true; /* still busy until it answers */
+        } else {
+            void *handle = zlistx_find(req->service->requests, req);
+            if (handle)
+                zlistx_delete(req->service->requests, handle);
+        }
+        s_request_destroy(self, &req);
+    }
+    cw_info("broker_reply_rerouted", CW_LS("worker", peer), CW_LS("job_id", job_id),
+            CW_LS("service_name", name ? name : "?"), CW_LEND);
+    s_send_client(self, client, name ? name : "unknown", zframe_data(payload), zframe_size(payload),
+                  job_id);
+    free(key);
+}
+
 /* ------------------------------------------------------------------ worker commands */
 
 static void s_on_worker(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, const char *peer)
@@ -446,16 +649,25 @@ static void s_on_worker(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, cons
 
     if (cmd == CW_BUS_READY) {
         zframe_t *service_frame = zmsg_next(msg);
-        if (frames != 3 || !cw_zsock_valid_name((const char *)zframe_data(service_frame),
-                                                zframe_size(service_frame))) {
-            MALFORMED_WARN(self, "broker_frame_malformed", CW_LS("peer", peer),
-                           CW_LS("kind", "worker"),
-                           CW_LS("error", "READY needs one valid service name"), CW_LEND);
+        if ((frames != 3 && frames != 5) ||
+            !cw_zsock_valid_name((const char *)zframe_data(service_frame),
+                                 zframe_size(service_frame))) {
+            MALFORMED_WARN(
+                self, "broker_frame_malformed", CW_LS("peer", peer), CW_LS("kind", "worker"),
+                CW_LS("error", "READY needs one valid service name (and a job)"), CW_LEND);
             return;
         }
+        /* READY with the job the worker still works on (after a reconnect) */
+        zframe_t *held_client = frames == 5 ? zmsg_next(msg) : NULL;
+        zframe_t *held_payload = frames == 5 ? zmsg_next(msg) : NULL;
         char name[CW_ZSOCK_NAME_MAX + 1];
         memcpy(name, zframe_data(service_frame), zframe_size(service_frame));
         name[zframe_size(service_frame)] = '\0';
+        if (worker && s_worker_still_holds(worker, name, held_client, held_payload)) {
+            worker->expiry = zclock_mono() + (int64_t)CW_BUS_HEARTBEAT_MS * CW_BUS_LIVENESS;
+            s_send_worker(self, worker, CW_BUS_HEARTBEAT, NULL, NULL);
+            return;
+        }
         if (worker) /* a second READY: forget the first registration */
             s_worker_delete(self, worker, "registered twice");
         service_t *service = NULL;
@@ -480,10 +692,20 @@ static void s_on_worker(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, cons
             s_worker_delete(self, worker, "unreachable");
             return;
         }
+        if (held_client && s_worker_adopt(self, worker, held_client, held_payload))
+            return; /* busy with its job */
         s_worker_waiting(self, worker);
         return;
     }
 
+    if (!worker && cmd == CW_BUS_REPLY && frames == 4) {
+        /* a reply from a worker this broker does not know (it registered with a broker
+           that has since restarted): deliver it; the worker's READY follows */
+        zframe_t *client = zmsg_next(msg);
+        zframe_t *payload = zmsg_next(msg);
+        s_route_orphan_reply(self, peer, NULL, client, payload);
+        return;
+    }
     if (!worker) {
         if (cmd != CW_BUS_DISCONNECT) {
             cw_info("broker_unknown_worker", CW_LS("peer", peer), CW_LI("command", cmd), CW_LEND);
@@ -513,9 +735,16 @@ static void s_on_worker(cw_broker_t *self, zframe_t *identity, zmsg_t *msg, cons
     zframe_t *payload = zmsg_next(msg);
     request_t *req = worker->request;
     if (!req) {
-        cw_warn("broker_reply_unexpected", CW_LS("worker", peer),
-                CW_LS("service_name", worker->service->name),
-                CW_LS("reason", "worker holds no request"), CW_LEND);
+        /* a job it held on a broker before this one (or shared with another worker): the
+           client may still wait for it */
+        s_route_orphan_reply(self, peer, worker->service->name, client, payload);
+        if (worker->busy_untracked) {
+            worker->busy_untracked = false;
+            if (worker->service->busy > 0)
+                worker->service->busy--;
+        }
+        if (!worker->waiting_handle)
+            s_worker_waiting(self, worker);
         return;
     }
     char why[256] = "";
@@ -572,6 +801,7 @@ static void s_on_router(cw_broker_t *self)
 static void s_heartbeat(cw_broker_t *self)
 {
     int64_t now = zclock_mono();
+    s_parked_expire(self, now);
     /* by id: deleting one worker may delete others (dispatch to an unreachable one) */
     zlistx_t *ids = zhashx_keys(self->workers);
     for (const char *id = (const char *)zlistx_first(ids); id;
@@ -726,6 +956,11 @@ void cw_broker_announce_stopping(cw_broker_t *self, const char *reason)
    the broker's ZAP domain when `secret` is given. */
 static zsock_t *s_bind(int type, const char *endpoint, const char *secret, const char *domain)
 {
+    char why[512] = "";
+    if (cw_config_prepare_ipc(endpoint, why, sizeof(why)) != 0) {
+        cw_error("broker_bind_failed", CW_LS("endpoint", endpoint), CW_LS("error", why), CW_LEND);
+        return NULL;
+    }
     zsock_t *sock = zsock_new(type);
     if (!sock)
         return NULL;
@@ -821,6 +1056,8 @@ cw_broker_t *cw_broker_new_curve(const char *broker_endpoint, const char *events
     zhashx_set_destructor(self->services, s_service_destroy);
     self->workers = zhashx_new();
     self->jobs = zhashx_new();
+    self->parked = zhashx_new();
+    zhashx_set_destructor(self->parked, s_parked_destroy);
     self->ttl_ms = CW_BROKER_QUEUE_TTL_MS;
     self->heartbeat_at = zclock_mono() + CW_BUS_HEARTBEAT_MS;
     if (curve && s_curve_setup(self, curve) != 0) {
@@ -855,6 +1092,19 @@ cw_broker_t *cw_broker_new_config(const cw_config_t *config)
 {
     if (!config)
         return NULL;
+    char why[1024] = "";
+    if (cw_config_check_bus_exposure(config, why, sizeof(why)) != 0) {
+        cw_error("broker_insecure_bind_refused", CW_LS("error", why), CW_LEND);
+        return NULL;
+    }
+    if (config->bus.allow_insecure && !config->bus.curve.enabled &&
+        (!cw_config_endpoint_is_private(config->bus.broker) ||
+         !cw_config_endpoint_is_private(config->bus.events_in)))
+        cw_warn("broker_insecure_bind", CW_LS("broker", config->bus.broker),
+                CW_LS("events_in", config->bus.events_in),
+                CW_LS("reason", "bus.allow_insecure: anyone who reaches these addresses can "
+                                "send work and publish events"),
+                CW_LEND);
     if (!config->bus.curve.enabled)
         return cw_broker_new(config->bus.broker, config->bus.events_in, config->bus.events_out);
     /* the allow-list: bus.curve.allowed_clients plus this installation's own client key */
@@ -914,6 +1164,7 @@ void cw_broker_destroy(cw_broker_t **self_p)
         zhashx_destroy(&self->services);
     }
     zhashx_destroy(&self->jobs);
+    zhashx_destroy(&self->parked);
     /* unbind first so a new broker can bind the same endpoints at once */
     zsock_t **socks[] = {&self->router, &self->xsub, &self->xpub};
     for (size_t i = 0; i < sizeof(socks) / sizeof(socks[0]); i++) {

@@ -10,6 +10,14 @@
     the broker itself (status_request -> status_reply). Malformed frames are logged and
     dropped.
 
+    Restarts (issue 10): a READY that names a job (client id + payload) makes that job held
+    by the worker (taken out of the queue if the client sent it again); a reply from a worker
+    that does not hold its job is delivered to the client named in it (and the job dropped
+    from the queue); a reply whose client is not connected is parked for 120 s and answers
+    that client's repeat of the job. Before binding, an ipc:// endpoint's folder is made
+    the user's and 0700, and cw_broker_new_config refuses a non-loopback TCP bind without
+    CURVE unless bus.allow_insecure (see cw_config.h).
+
     In-process use (tests, `codeworm run-once`):
 
         cw_broker_endpoints_t eps = {"tcp://127.0.0.1:24001", "tcp://127.0.0.1:24002",

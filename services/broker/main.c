@@ -25,6 +25,14 @@ int main(int argc, char **argv)
             "from bus.events_in (XSUB) to bus.events_out (XPUB).",
         .need_repos = false};
     cw_config_t *config = cw_service_start(&info, argc, argv);
+    /* never expose the bus by accident: a plain bind beyond loopback needs CURVE or
+       bus.allow_insecure (a configuration error: exit 2 like the others) */
+    char why[1024];
+    if (cw_config_check_bus_exposure(config, why, sizeof(why)) != 0) {
+        fprintf(stderr, "codeworm-broker: %s\n", why);
+        cw_config_destroy(&config);
+        return 2;
+    }
     cw_broker_t *broker = cw_broker_new_config(config);
     if (!broker) {
         cw_config_destroy(&config);

@@ -23,7 +23,14 @@ struct _cw_committer_t {
     cw_ledger_t *ledger;
     cw_redact_t *redact; /* defence in depth: nothing secret is written, whoever sent it */
     cw_pusher_t *pusher;
+    int ledger_patience_ms;
+    char reconciled[41]; /* DevLog HEAD up to which the ledger holds every job ("" = none) */
 };
+
+static int s_reconcile(cw_committer_t *self);
+static int s_record(cw_committer_t *self, const cw_value_t *target, const char *path,
+                    const char *commit, const char *job_id);
+static cw_value_t *s_ledger_unavailable(const char *job_id, const char *commit);
 
 cw_committer_t *cw_committer_new(const cw_config_t *config, cw_publisher_t *publisher)
 {
@@ -57,6 +64,12 @@ cw_committer_t *cw_committer_new(const cw_config_t *config, cw_publisher_t *publ
                  CW_LEND);
         goto fail;
     }
+    const char *fast = getenv("CW_TEST_FAST"); /* tests: a tenth of the wait */
+    cw_committer_set_ledger_patience(self, fast && strcmp(fast, "1") == 0
+                                               ? CW_COMMITTER_LEDGER_PATIENCE_MS / 10
+                                               : CW_COMMITTER_LEDGER_PATIENCE_MS);
+    if (s_reconcile(self) != 0) /* tried again before every dedup answer */
+        cw_warn("ledger_reconcile_deferred", CW_LS("ledger", db), CW_LEND);
     cw_info("committer_ready", CW_LS("devlog", cw_devlog_path(self->devlog)), CW_LS("ledger", db),
             CW_LB("push", config->devlog.remote && *config->devlog.remote), CW_LEND);
     return self;
@@ -163,6 +176,12 @@ static cw_value_t *s_handle_dedup(cw_committer_t *self, const char *job_id,
     size_t n = cw_value_size(targets);
     if (n > 1000)
         return s_bad_request(job_id, "too many targets (at most 1000)");
+    /* the ledger must know every commit of the DevLog before it says what is documented */
+    if (s_reconcile(self) != 0)
+        return cw_proto_new_error(job_id, CW_ERR_UNAVAILABLE,
+                                  "the ledger misses DevLog commits and cannot record them now "
+                                  "(database locked or failing); ask again later",
+                                  true);
     for (size_t i = 0; i < n; i++) {
         const cw_value_t *t = cw_array_at(targets, i);
         if (!t || cw_value_kind(t) != CW_VAL_MAP)
@@ -280,15 +299,8 @@ static cw_value_t *s_handle_commit(cw_committer_t *self, const char *job_id,
     /* 2. committed, but the ledger write never happened (crash in between)? */
     found = cw_devlog_find_job(self->devlog, job_id, commit, path, sizeof path);
     if (found == 1) {
-        const char *dt = cw_map_str(target, "doc_type", "");
-        int lrc = cw_devlog_is_summary(dt)
-                      ? cw_ledger_record_summary(
-                            self->ledger, strcmp(dt, "weekly_summary") == 0 ? "weekly" : "monthly",
-                            cw_map_str(target, "name", ""), commit, path, job_id)
-                      : cw_ledger_record(self->ledger, target, path, commit, job_id, 0);
-        if (lrc != 0)
-            cw_error("ledger_record_failed", CW_LS("job_id", job_id), CW_LS("commit", commit),
-                     CW_LEND);
+        if (s_record(self, target, path, commit, job_id) != 0)
+            return s_ledger_unavailable(job_id, commit);
         cw_warn("commit_recovered", CW_LS("job_id", job_id), CW_LS("commit", commit),
                 CW_LS("path", path), CW_LEND);
         return s_commit_reply(job_id, commit, path, true, NULL);
@@ -350,6 +362,12 @@ static cw_value_t *s_commit_clean(cw_committer_t *self, const char *job_id, cons
     /* 3. documented meanwhile by another job (its claim expired, or none was taken)?
        Exactly once per (code, doc type): refuse, nothing is written. */
     time_t now = time(NULL);
+    /* the ledger must hold every commit of the DevLog before it can say "not documented" */
+    if (s_reconcile(self) != 0)
+        return cw_proto_new_error(job_id, CW_ERR_UNAVAILABLE,
+                                  "the ledger misses DevLog commits and cannot record them now "
+                                  "(database locked or failing); send the job again later",
+                                  true);
     int documented = cw_ledger_documented(self->ledger, target);
     if (documented < 0)
         return cw_proto_new_error(job_id, CW_ERR_INTERNAL, "ledger query failed", true);
@@ -362,19 +380,21 @@ static cw_value_t *s_commit_clean(cw_committer_t *self, const char *job_id, cons
                                   "this target was documented meanwhile by another job", false);
     }
     /* 4. commit */
+    char parent[41] = "";
+    cw_devlog_head(self->devlog, parent);
     if (cw_devlog_commit_document(self->devlog, target, documentation, message, job_id, now, commit,
                                   path, sizeof path, err, sizeof err) != 0) {
         cw_error("commit_failed", CW_LS("job_id", job_id), CW_LS("reason", err), CW_LEND);
         return cw_proto_new_error(job_id, summary ? CW_ERR_BAD_REQUEST : CW_ERR_INTERNAL, err,
                                   !summary);
     }
-    int lrc = summary ? cw_ledger_record_summary(self->ledger, kind, period, commit, path, job_id)
-                      : cw_ledger_record(self->ledger, target, path, commit, job_id, 0);
-    if (lrc != 0)
-        /* the commit exists and carries the job trailer: a repeat finds it */
-        cw_error("ledger_record_failed", CW_LS("job_id", job_id), CW_LS("commit", commit), CW_LEND);
-    else if (!summary &&
-             cw_ledger_record_facts(self->ledger, path, target, grounding, redactions) != 0)
+    /* acknowledged only once the ledger holds it too; otherwise the commit (which carries
+       its job and target trailers) is recorded by the next dedup or a repeat of the job */
+    if (s_record(self, target, path, commit, job_id) != 0)
+        return s_ledger_unavailable(job_id, commit);
+    if (strcmp(self->reconciled, parent) == 0 && strlen(commit) < sizeof self->reconciled)
+        memcpy(self->reconciled, commit, strlen(commit) + 1);
+    if (!summary && cw_ledger_record_facts(self->ledger, path, target, grounding, redactions) != 0)
         cw_warn("ledger_facts_failed", CW_LS("job_id", job_id), CW_LS("path", path), CW_LEND);
 
     /* 5. push: at once, or with the next retry if the remote is away */
@@ -492,4 +512,95 @@ cw_value_t *cw_committer_handle(cw_committer_t *self, const cw_value_t *request)
     char msg[128];
     snprintf(msg, sizeof msg, "the committer does not handle '%.64s'", type);
     return s_bad_request(job_id, msg);
+}
+
+/* ------------------------------------------------------------------ ledger reconciliation */
+
+void cw_committer_set_ledger_patience(cw_committer_t *self, int ms)
+{
+    if (!self)
+        return;
+    self->ledger_patience_ms = ms > 0 ? ms : 0;
+    /* one SQLite wait never outlasts the patience */
+    int busy = self->ledger_patience_ms < 5000 ? self->ledger_patience_ms : 5000;
+    cw_ledger_set_busy_timeout(self->ledger, busy > 0 ? busy : 1);
+}
+
+/* The ledger row of a commit: a summary's in the summaries table, a document's in
+   documented_snippets (waiting out a locked database up to the patience). */
+static int s_record(cw_committer_t *self, const cw_value_t *target, const char *path,
+                    const char *commit, const char *job_id)
+{
+    const char *dt = cw_map_str(target, "doc_type", "");
+    if (cw_devlog_is_summary(dt))
+        return cw_ledger_record_summary(self->ledger,
+                                        strcmp(dt, "weekly_summary") == 0 ? "weekly" : "monthly",
+                                        cw_map_str(target, "name", ""), commit, path, job_id);
+    return cw_ledger_record_patiently(self->ledger, target, path, commit, job_id, 0,
+                                      self->ledger_patience_ms);
+}
+
+static cw_value_t *s_ledger_unavailable(const char *job_id, const char *commit)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "DevLog commit %.40s was made but the ledger cannot record it now (database locked "
+             "or failing): not acknowledged, send the job again",
+             commit);
+    return cw_proto_new_error(job_id, CW_ERR_UNAVAILABLE, msg, true);
+}
+
+typedef struct {
+    cw_committer_t *self;
+    int recorded;
+    int failed;
+} reconcile_t;
+
+static int s_reconcile_one(const char *job_id, const char *oid, const char *path,
+                           const cw_value_t *target, void *arg)
+{
+    reconcile_t *r = arg;
+    cw_committer_t *self = r->self;
+    int found = cw_ledger_find_job(self->ledger, job_id, NULL, 0, NULL, 0);
+    if (found == 1)
+        return 0;
+    int rc = -1;
+    if (found == 0 && target)
+        rc = s_record(self, target, path, oid, job_id);
+    else if (found == 0) {
+        /* a commit from before the CodeWorm-Target trailer: its result, not its target */
+        cw_warn("ledger_reconcile_without_target", CW_LS("job_id", job_id), CW_LS("commit", oid),
+                CW_LEND);
+        rc = cw_ledger_record_job_patiently(self->ledger, job_id, oid, path,
+                                            self->ledger_patience_ms);
+    }
+    if (rc != 0) {
+        r->failed++;
+        return 1;
+    }
+    r->recorded++;
+    cw_warn("ledger_reconciled", CW_LS("job_id", job_id), CW_LS("commit", oid), CW_LS("path", path),
+            CW_LEND);
+    return 0;
+}
+
+/* Make the ledger hold every job the DevLog holds, walking from HEAD back to the commit
+   reconciled last. 0 when it does (nothing to do, or all recorded), -1 when a row could not
+   be written (then dedup answers must wait). */
+static int s_reconcile(cw_committer_t *self)
+{
+    char head[41];
+    if (cw_devlog_head(self->devlog, head) != 0)
+        return -1;
+    if (strcmp(head, self->reconciled) == 0)
+        return 0;
+    reconcile_t r = {self, 0, 0};
+    int rc = cw_devlog_walk_jobs(self->devlog, self->reconciled, s_reconcile_one, &r, head);
+    if (rc != 0 || r.failed)
+        return -1;
+    if (r.recorded)
+        cw_info("ledger_reconcile_done", CW_LI("recorded", r.recorded), CW_LS("head", head),
+                CW_LEND);
+    snprintf(self->reconciled, sizeof self->reconciled, "%s", head);
+    return 0;
 }

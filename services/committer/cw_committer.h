@@ -40,6 +40,12 @@ void cw_committer_destroy(cw_committer_t **self_p);
 /* Handle one validated request; returns a new reply (never NULL except OOM). */
 cw_value_t *cw_committer_handle(cw_committer_t *self, const cw_value_t *request);
 
+/* How long one ledger write waits for a database locked by another writer before the
+   request is answered "unavailable" (retryable) instead (default
+   CW_COMMITTER_LEDGER_PATIENCE_MS; a tenth of it with CW_TEST_FAST=1). */
+#define CW_COMMITTER_LEDGER_PATIENCE_MS 20000
+void cw_committer_set_ledger_patience(cw_committer_t *self, int ms);
+
 /* For tests and the CLI. */
 cw_devlog_t *cw_committer_devlog(cw_committer_t *self);
 cw_ledger_t *cw_committer_ledger(cw_committer_t *self);

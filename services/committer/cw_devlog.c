@@ -16,6 +16,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "cw_json.h"
 #include "cw_log.h"
 #include "cw_proto.h"
 
@@ -819,14 +820,18 @@ int cw_devlog_commit_document(cw_devlog_t *self, const cw_value_t *target,
         s_set_err(err, errlen, "cannot render the document (doc_type %s)%s", doc_type, NULL);
         goto done;
     }
-    size_t mlen = strlen(subject) + (job_id ? strlen(job_id) : 0) + 64;
+    char *trailers = job_id && *job_id ? cw_devlog_job_trailers(job_id, target) : NULL;
+    size_t mlen = strlen(subject) + (trailers ? strlen(trailers) : 0) + 8;
     message = malloc(mlen);
-    if (!message)
+    if (!message || (job_id && *job_id && !trailers)) {
+        free(trailers);
         goto done;
-    if (job_id && *job_id)
-        snprintf(message, mlen, "%s\n\n" CW_DEVLOG_JOB_TRAILER "%s\n", subject, job_id);
+    }
+    if (trailers)
+        snprintf(message, mlen, "%s\n\n%s", subject, trailers);
     else
         snprintf(message, mlen, "%s\n", subject);
+    free(trailers);
 
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s/%s", self->path, folder);
@@ -1018,4 +1023,147 @@ int cw_devlog_commit_count(cw_devlog_t *self)
         n++;
     git_revwalk_free(walk);
     return n;
+}
+
+/* ------------------------------------------------------------------ reconciling */
+
+static const char *const s_target_keys[] = {"repo",  "file",     "name",
+                                            "class", "doc_type", "code_hash"};
+
+char *cw_devlog_job_trailers(const char *job_id, const cw_value_t *target)
+{
+    if (!job_id || !*job_id)
+        return NULL;
+    cw_jbuf_t b;
+    cw_jbuf_init(&b);
+    cw_jbuf_raw(&b, CW_DEVLOG_JOB_TRAILER);
+    cw_jbuf_raw(&b, job_id);
+    cw_jbuf_raw(&b, "\n");
+    if (target) {
+        cw_jbuf_raw(&b, CW_DEVLOG_TARGET_TRAILER "{");
+        for (size_t i = 0; i < sizeof s_target_keys / sizeof s_target_keys[0]; i++) {
+            const char *v = cw_map_str(target, s_target_keys[i], NULL);
+            if (!v)
+                continue;
+            cw_jbuf_key(&b, s_target_keys[i]); /* JSON escapes keep it on one line */
+            cw_jbuf_str(&b, v);
+        }
+        cw_jbuf_raw(&b, "}\n");
+    }
+    return cw_jbuf_take(&b);
+}
+
+int cw_devlog_head(cw_devlog_t *self, char oid_hex[41])
+{
+    oid_hex[0] = '\0';
+    if (!self)
+        return -1;
+    if (git_repository_head_unborn(self->repo) == 1)
+        return 0;
+    git_oid oid;
+    if (git_reference_name_to_id(&oid, self->repo, "HEAD") != 0)
+        return -1;
+    git_oid_tostr(oid_hex, GIT_OID_HEXSZ + 1, &oid);
+    return 0;
+}
+
+/* The value of trailer `key` in msg (a line starting with it), copied into out. */
+static bool s_trailer_value(const char *msg, const char *key, char *out, size_t outlen)
+{
+    size_t kl = strlen(key);
+    for (const char *p = msg; p && (p = strstr(p, key)) != NULL; p += kl) {
+        if (p != msg && p[-1] != '\n')
+            continue;
+        const char *v = p + kl;
+        size_t n = strcspn(v, "\r\n");
+        if (n >= outlen)
+            return false;
+        memcpy(out, v, n);
+        out[n] = '\0';
+        return true;
+    }
+    return false;
+}
+
+/* The target map of a CodeWorm-Target trailer, or NULL. */
+static cw_value_t *s_trailer_target(const char *msg)
+{
+    const char *p = msg;
+    size_t kl = strlen(CW_DEVLOG_TARGET_TRAILER);
+    while ((p = strstr(p, CW_DEVLOG_TARGET_TRAILER)) != NULL && p != msg && p[-1] != '\n')
+        p += kl;
+    if (!p)
+        return NULL;
+    const char *json = p + kl;
+    size_t n = strcspn(json, "\r\n");
+    cw_json_t *obj = cw_json_parse(json, n, NULL, 0);
+    cw_value_t *target = NULL;
+    if (obj && cw_json_kind(obj) == CW_JSON_OBJECT) {
+        target = cw_value_new_map();
+        for (size_t i = 0; target && i < sizeof s_target_keys / sizeof s_target_keys[0]; i++) {
+            const char *v = cw_json_str(cw_json_get(obj, s_target_keys[i]));
+            if (v)
+                cw_map_set_str(target, s_target_keys[i], v);
+        }
+        if (target && (!cw_map_str(target, "doc_type", NULL) ||
+                       !cw_map_str(target, "code_hash", NULL))) /* not one of ours */
+            cw_value_destroy(&target);
+    }
+    cw_json_destroy(&obj);
+    return target;
+}
+
+int cw_devlog_walk_jobs(cw_devlog_t *self, const char *since, cw_devlog_job_fn *fn, void *arg,
+                        char head_out[41])
+{
+    char head[41];
+    if (head_out)
+        head_out[0] = '\0';
+    if (!self || !fn || cw_devlog_head(self, head) != 0)
+        return -1;
+    if (head_out)
+        snprintf(head_out, 41, "%s", head);
+    if (!*head)
+        return 0;
+    git_revwalk *walk = NULL;
+    if (git_revwalk_new(&walk, self->repo) != 0 || git_revwalk_push_head(walk) != 0) {
+        git_revwalk_free(walk);
+        return -1;
+    }
+    git_oid stop;
+    if (since && *since && git_oid_fromstr(&stop, since) == 0 &&
+        git_revwalk_hide(walk, &stop) != 0) {
+        /* not in this repository (history rewritten?): walk everything */
+        git_revwalk_free(walk);
+        walk = NULL;
+        if (git_revwalk_new(&walk, self->repo) != 0 || git_revwalk_push_head(walk) != 0) {
+            git_revwalk_free(walk);
+            return -1;
+        }
+    }
+    git_oid oid;
+    int rc = 0, seen = 0;
+    while (rc == 0 && git_revwalk_next(&oid, walk) == 0) {
+        if (++seen > CW_DEVLOG_RECONCILE_MAX) {
+            cw_warn("devlog_walk_cut", CW_LI("commits", CW_DEVLOG_RECONCILE_MAX), CW_LEND);
+            break;
+        }
+        git_commit *c = NULL;
+        if (git_commit_lookup(&c, self->repo, &oid) != 0)
+            continue;
+        const char *msg = git_commit_message(c);
+        char job[128];
+        if (msg && s_trailer_value(msg, CW_DEVLOG_JOB_TRAILER, job, sizeof job) && *job) {
+            char hex[GIT_OID_HEXSZ + 1], path[PATH_MAX] = "";
+            git_oid_tostr(hex, sizeof hex, &oid);
+            s_commit_document_path(self->repo, c, path, sizeof path);
+            cw_value_t *target = s_trailer_target(msg);
+            if (fn(job, hex, path, target, arg) != 0)
+                rc = 1;
+            cw_value_destroy(&target);
+        }
+        git_commit_free(c);
+    }
+    git_revwalk_free(walk);
+    return rc;
 }

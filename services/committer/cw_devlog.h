@@ -81,6 +81,30 @@ int cw_devlog_commit_document(cw_devlog_t *self, const cw_value_t *target,
    1 found (oid and the document path it added written), 0 not found, -1 error. */
 int cw_devlog_find_job(cw_devlog_t *self, const char *job_id, char oid_hex[41], char *path_out,
                        size_t path_len);
+/* ---- reconciling the ledger from the DevLog (issue 10)
+   A job's commit carries, after its "CodeWorm-Job:" trailer, a "CodeWorm-Target:" trailer:
+   one line of JSON with the target's ledger identity (repo, file, name, class, doc_type,
+   code_hash), so that a commit whose ledger row was never written (ledger locked, process
+   killed) can be recorded later from the DevLog alone. */
+#define CW_DEVLOG_TARGET_TRAILER "CodeWorm-Target: "
+#define CW_DEVLOG_RECONCILE_MAX 200000 /* commits walked at most by cw_devlog_walk_jobs */
+/* The trailer lines of a job's commit ("CodeWorm-Job: <id>\n" and, when target is given,
+   "CodeWorm-Target: {...}\n"). malloc'd; NULL on OOM or without a job id. */
+char *cw_devlog_job_trailers(const char *job_id, const cw_value_t *target);
+/* HEAD's commit as 40 hex characters, "" while the branch has no commit. 0 or -1. */
+int cw_devlog_head(cw_devlog_t *self, char oid_hex[41]);
+/* One job commit met by cw_devlog_walk_jobs. target is the map of the CodeWorm-Target
+   trailer (NULL when the commit has none); return nonzero to stop the walk. */
+typedef int(cw_devlog_job_fn)(const char *job_id, const char *oid_hex, const char *path,
+                              const cw_value_t *target, void *arg);
+/* Walk the branch from HEAD back to `since` (a commit oid, excluded with its history;
+   NULL/"" or unknown = the whole history, at most CW_DEVLOG_RECONCILE_MAX commits) and
+   call fn for every commit carrying a job trailer, newest first. head_out (may be NULL)
+   gets the HEAD the walk started from. 0 when the walk finished, 1 when fn stopped it,
+   -1 on error. */
+int cw_devlog_walk_jobs(cw_devlog_t *self, const char *since, cw_devlog_job_fn *fn, void *arg,
+                        char head_out[41]);
+
 /* Number of commits reachable from the branch (for tests and stats); -1 on error. */
 int cw_devlog_commit_count(cw_devlog_t *self);
 

@@ -838,3 +838,92 @@ int cw_ledger_record_summary(cw_ledger_t *self, const char *kind, const char *pe
         sqlite3_exec(self->db, "ROLLBACK;", NULL, NULL, NULL);
     return rc;
 }
+
+/* ------------------------------------------------------------------ locked databases */
+
+void cw_ledger_set_busy_timeout(cw_ledger_t *self, int ms)
+{
+    if (self && self->db)
+        sqlite3_busy_timeout(self->db, ms > 0 ? ms : 0);
+}
+
+/* Is the last failure one that goes away when another writer lets go? */
+static bool s_busy(cw_ledger_t *self)
+{
+    int code = sqlite3_errcode(self->db) & 0xff;
+    return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+}
+
+static int64_t s_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int s_record_job(cw_ledger_t *self, const char *job_id, const char *commit, const char *path)
+{
+    char iso[40];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    cw_ledger_isoformat(ts.tv_sec, ts.tv_nsec / 1000, iso, sizeof iso);
+    sqlite3_stmt *st = s_stmt(self, Q_INSERT_JOB);
+    s_bind_text(st, 1, job_id);
+    s_bind_text(st, 2, commit);
+    s_bind_text(st, 3, path);
+    s_bind_text(st, 4, iso);
+    return s_step_done(self, st, "committed_jobs");
+}
+
+/* Run one write (record == true: cw_ledger_record, else the job row only) until it
+   succeeds, fails for another reason than a lock, or patience_ms have passed. */
+static int s_patiently(cw_ledger_t *self, bool record, const cw_value_t *target, const char *path,
+                       const char *commit, const char *job_id, time_t when, int patience_ms)
+{
+    int64_t deadline = s_mono_ms() + (patience_ms > 0 ? patience_ms : 0);
+    int64_t pause = 50;
+    int attempts = 0;
+    while (true) {
+        attempts++;
+        int rc = record ? cw_ledger_record(self, target, path, commit, job_id, when)
+                        : s_record_job(self, job_id, commit, path);
+        if (rc == 0) {
+            if (attempts > 1)
+                cw_info("ledger_lock_waited", CW_LS("path", self->path),
+                        CW_LS("job_id", job_id ? job_id : ""), CW_LI("attempts", attempts),
+                        CW_LEND);
+            return 0;
+        }
+        bool busy = s_busy(self);
+        int64_t left = deadline - s_mono_ms();
+        if (!busy || left <= 0) {
+            cw_error("ledger_record_failed", CW_LS("path", self->path),
+                     CW_LS("job_id", job_id ? job_id : ""), CW_LS("commit", commit ? commit : ""),
+                     CW_LS("reason", sqlite3_errmsg(self->db)), CW_LB("locked", busy),
+                     CW_LI("attempts", attempts), CW_LEND);
+            return -1;
+        }
+        int64_t nap = pause < left ? pause : left;
+        struct timespec ts = {(time_t)(nap / 1000), (long)(nap % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        if (pause < 1000)
+            pause *= 2;
+    }
+}
+
+int cw_ledger_record_patiently(cw_ledger_t *self, const cw_value_t *target,
+                               const char *snippet_path, const char *commit, const char *job_id,
+                               time_t when, int patience_ms)
+{
+    if (!self || !target || !snippet_path)
+        return -1;
+    return s_patiently(self, true, target, snippet_path, commit, job_id, when, patience_ms);
+}
+
+int cw_ledger_record_job_patiently(cw_ledger_t *self, const char *job_id, const char *commit,
+                                   const char *path, int patience_ms)
+{
+    if (!self || !job_id || !*job_id)
+        return -1;
+    return s_patiently(self, false, NULL, path, commit, job_id, 0, patience_ms);
+}

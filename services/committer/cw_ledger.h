@@ -49,6 +49,21 @@ int cw_ledger_documented(cw_ledger_t *self, const cw_value_t *target);
 int cw_ledger_record(cw_ledger_t *self, const cw_value_t *target, const char *snippet_path,
                      const char *commit, const char *job_id, time_t when);
 
+/* ---- a ledger shared with other writers (issue 10)
+   Another process may hold the database's write lock for a while (a backup, a sqlite3
+   shell, a second committer by mistake). Writes then wait: SQLite's busy timeout per
+   attempt (cw_ledger_set_busy_timeout, default 5 s), and the *_patiently calls retry
+   with a growing pause until patience_ms have passed. */
+void cw_ledger_set_busy_timeout(cw_ledger_t *self, int ms);
+/* cw_ledger_record, retried while the database is busy or locked. 0, or -1 (logged). */
+int cw_ledger_record_patiently(cw_ledger_t *self, const cw_value_t *target,
+                               const char *snippet_path, const char *commit, const char *job_id,
+                               time_t when, int patience_ms);
+/* Record only a job's result (no documented_snippets row: for a DevLog commit whose target
+   is unknown), retried the same way. 0 or -1. */
+int cw_ledger_record_job_patiently(cw_ledger_t *self, const char *job_id, const char *commit,
+                                   const char *path, int patience_ms);
+
 /* The first result of a job: 1 found (commit and path copied), 0 not found, -1 error. */
 int cw_ledger_find_job(cw_ledger_t *self, const char *job_id, char *commit, size_t commit_len,
                        char *path, size_t path_len);

@@ -272,6 +272,10 @@ static cw_value_t *s_llm_error(cw_generator_t *self, const char *job_id, const c
     case CW_LLM_BAD_INPUT:
         snprintf(msg, sizeof(msg), "LLM rejected the input: %s", res->error);
         return s_error(job_id, CW_ERR_BAD_REQUEST, false, msg);
+    case CW_LLM_CANCELLED:
+        snprintf(msg, sizeof(msg), "generation abandoned: the request's timeout_ms passed (%s)",
+                 res->error);
+        return s_error(job_id, CW_ERR_UNAVAILABLE, true, msg);
     default:
         snprintf(msg, sizeof(msg), "LLM call failed: %s", res->error);
         return s_error(job_id, CW_ERR_INTERNAL, true, msg);
@@ -280,7 +284,32 @@ static cw_value_t *s_llm_error(cw_generator_t *self, const char *job_id, const c
 
 static bool s_ungrounded(cw_generator_t *self, const cw_value_t *target, const char *text);
 
+/* ---------------------------------------------------------------- deadline
+   A generate_request may carry timeout_ms: how long its sender waits for the answer. Once
+   that has passed nobody reads the answer, so the LLM call is cancelled (checked about
+   once a second by cw_http, and before each attempt or wait) instead of keeping the only
+   generator busy on an abandoned job. */
+static bool s_deadline_passed(void *arg)
+{
+    return s_now_ms() >= *(const int64_t *)arg;
+}
+
+static cw_value_t *s_generate(cw_generator_t *self, const cw_value_t *request);
+
+/* The request within its deadline (see above); cw_generator_handle redacts around it. */
 static cw_value_t *s_handle(cw_generator_t *self, const cw_value_t *request)
+{
+    int64_t timeout_ms = cw_map_int(request, "timeout_ms", 0);
+    if (timeout_ms <= 0 || cw_llm_is_offline(self->llm))
+        return s_generate(self, request);
+    int64_t deadline = s_now_ms() + timeout_ms;
+    cw_llm_set_cancel(self->llm, s_deadline_passed, &deadline);
+    cw_value_t *reply = s_generate(self, request);
+    cw_llm_set_cancel(self->llm, NULL, NULL);
+    return reply;
+}
+
+static cw_value_t *s_generate(cw_generator_t *self, const cw_value_t *request)
 {
     const char *job_id = cw_map_str(request, "job_id", "");
     const char *type = cw_proto_type(request);

@@ -44,6 +44,7 @@ cw_llm_t *cw_llm_new(const cw_config_t *config, char *err, size_t errlen)
     self->connect_timeout_s = 10;
     self->timeout_s = 600;
     self->health_timeout_s = 5;
+    self->stall_s = config && config->ollama.stall_seconds > 0 ? config->ollama.stall_seconds : 60;
     char url[1024];
     if (kind == CW_LLM_KIND_OPENAI) {
         const char *base = config && config->openai.base_url && *config->openai.base_url
@@ -143,14 +144,24 @@ bool cw_llm_health(cw_llm_t *self, char *err, size_t errlen)
         err[0] = '\0';
     if (!self)
         return false;
+    /* a health check answers for the server, not for one request's deadline */
+    bool (*cancel)(void *) = self->cancel;
+    void *cancel_arg = self->cancel_arg;
+    self->cancel = NULL;
+    bool up;
     switch (self->kind) {
     case CW_LLM_KIND_OFFLINE:
-        return true;
+        up = true;
+        break;
     case CW_LLM_KIND_OPENAI:
-        return cw_openai_health(self, err, errlen);
+        up = cw_openai_health(self, err, errlen);
+        break;
     default:
-        return cw_ollama_health(self, err, errlen);
+        up = cw_ollama_health(self, err, errlen);
     }
+    self->cancel = cancel;
+    self->cancel_arg = cancel_arg;
+    return up;
 }
 
 int cw_llm_prewarm(cw_llm_t *self)
@@ -211,6 +222,8 @@ const char *cw_llm_status_name(cw_llm_status_t status)
         return "model_missing";
     case CW_LLM_BAD_INPUT:
         return "bad_input";
+    case CW_LLM_CANCELLED:
+        return "cancelled";
     default:
         return "failed";
     }
@@ -250,6 +263,11 @@ cw_llm_status_t cw_llm_run_attempts(cw_llm_t *self, const char *backend, cw_llm_
         hooks = &no_hooks;
     cw_llm_status_t last = CW_LLM_FAILED;
     for (int n = 1; n <= CW_LLM_ATTEMPTS; n++) {
+        if (cw_llm_cancelled(self)) {
+            snprintf(res->error, sizeof(res->error), "cancelled before attempt %d: %s", n,
+                     "the caller stopped waiting");
+            return CW_LLM_CANCELLED;
+        }
         res->attempts = n;
         res->error[0] = '\0';
         long retry_after_s = -1;
@@ -258,6 +276,11 @@ cw_llm_status_t cw_llm_run_attempts(cw_llm_t *self, const char *backend, cw_llm_
             if (hooks->on_ok)
                 hooks->on_ok(self, call, res);
             return CW_LLM_OK;
+        }
+        if (cw_llm_cancelled(self)) {
+            cw_warn("llm_call_cancelled", CW_LS("backend", backend), CW_LI("attempt", n),
+                    CW_LS("error", res->error), CW_LEND);
+            return CW_LLM_CANCELLED;
         }
         bool more = n < CW_LLM_ATTEMPTS;
         bool final = a == CW_LLM_ATTEMPT_MODEL_MISSING || a == CW_LLM_ATTEMPT_BAD_INPUT ||
@@ -308,7 +331,7 @@ void cw_llm_wait_ms(cw_llm_t *self, int64_t ms)
 {
     int div = self && self->wait_divisor > 0 ? self->wait_divisor : 1;
     int64_t left = ms / div;
-    while (left > 0 && !zsys_interrupted) {
+    while (left > 0 && !zsys_interrupted && !cw_llm_cancelled(self)) {
         int64_t slice = left > 100 ? 100 : left;
         struct timespec ts = {(time_t)(slice / 1000), (long)(slice % 1000) * 1000000L};
         nanosleep(&ts, NULL);
@@ -369,6 +392,9 @@ int cw_llm_http(cw_llm_t *self, const char *path, const char *body, long timeout
         .line_arg = arg,
         .max_line = CW_LLM_MAX_LINE,
         .stop = &zsys_interrupted,
+        .stall_timeout_ms = self->stall_s * 1000,
+        .cancel = self->cancel,
+        .cancel_arg = self->cancel_arg,
     };
     int rc = body ? cw_http_post(url, headers, body, &opts, resp)
                   : cw_http_get(url, headers, &opts, resp);
@@ -378,4 +404,18 @@ int cw_llm_http(cw_llm_t *self, const char *path, const char *body, long timeout
         free(auth);
     }
     return rc;
+}
+
+/* ---------------------------------------------------------------- cancellation */
+void cw_llm_set_cancel(cw_llm_t *self, bool (*cancel)(void *arg), void *arg)
+{
+    if (!self)
+        return;
+    self->cancel = cancel;
+    self->cancel_arg = cancel ? arg : NULL;
+}
+
+bool cw_llm_cancelled(cw_llm_t *self)
+{
+    return self && self->cancel && self->cancel(self->cancel_arg);
 }

@@ -12,6 +12,10 @@
       offline no network at all: cw_llm_generate is never called for it (the generator
               writes from the target alone, see cw_offline.h); health is always up.
 
+    An answer that stops coming (no byte for ollama.stall_seconds, default 60, once it has
+    started) ends the attempt like a broken connection (transport error: retried, and
+    reported "unavailable" if every attempt stalls), besides the overall 600 s timeout.
+
     Waits are divided by 100 when the environment has CW_TEST_FAST=1 (or by the divisor
     set with cw_llm_set_wait_divisor) so that tests run fast. A call is aborted when
     zsys_interrupted is set.                                                            */
@@ -35,7 +39,8 @@ typedef enum {
     CW_LLM_BUSY,          /* 503 / 429 on every attempt */
     CW_LLM_MODEL_MISSING, /* 404 model not found: do not retry, needs a person */
     CW_LLM_BAD_INPUT,     /* 400: the input is rejected as it is */
-    CW_LLM_FAILED         /* server error, error mid-stream, malformed or oversized answer */
+    CW_LLM_FAILED,        /* server error, error mid-stream, malformed or oversized answer */
+    CW_LLM_CANCELLED      /* the cancel callback (cw_llm_set_cancel) said stop */
 } cw_llm_status_t;
 
 typedef struct {
@@ -67,6 +72,10 @@ const char *cw_llm_model(const cw_llm_t *self);
 bool cw_llm_is_offline(const cw_llm_t *self);
 /* The num_ctx used for the next call (lowered after an out-of-memory recovery). */
 int cw_llm_num_ctx(const cw_llm_t *self);
+/* A callback asked about once a second during a call (and before each attempt or wait):
+   true stops the call with CW_LLM_CANCELLED. NULL = none. The generator uses it for the
+   deadline of its request (the client stops waiting, so the answer is no longer wanted). */
+void cw_llm_set_cancel(cw_llm_t *self, bool (*cancel)(void *arg), void *arg);
 /* Divide every wait by `divisor` (>= 1). */
 void cw_llm_set_wait_divisor(cw_llm_t *self, int divisor);
 

@@ -22,7 +22,13 @@ struct _cw_llm_t {
     long connect_timeout_s;
     long timeout_s;
     long health_timeout_s;
+    long stall_s;              /* no answer byte for this long ends an attempt (0 = never) */
+    bool (*cancel)(void *arg); /* cw_llm_set_cancel: the caller gave up */
+    void *cancel_arg;
 };
+
+/* true when the caller's cancel callback says the call is no longer wanted. */
+bool cw_llm_cancelled(cw_llm_t *self);
 
 /* One exchange with the backend (common/cw_http): base_url + path, JSON Accept and
    Content-Type headers, the api key as a Bearer token (never logged), the configured

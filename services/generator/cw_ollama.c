@@ -298,8 +298,9 @@ static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_
     if (st.overflow) {
         snprintf(res->error, sizeof(res->error), "%s", st.overflow_what);
         out = CW_LLM_ATTEMPT_FATAL;
-    } else if (http.interrupted) {
-        snprintf(res->error, sizeof(res->error), "interrupted");
+    } else if (http.interrupted || http.cancelled) {
+        snprintf(res->error, sizeof(res->error), "%s",
+                 http.interrupted ? "interrupted" : "cancelled");
         out = CW_LLM_ATTEMPT_FATAL;
     } else if (rc != 0 && (http.transport_error || http.status == 0)) {
         snprintf(res->error, sizeof(res->error), "%s: %s", self->base_url, http.error);

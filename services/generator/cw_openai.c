@@ -87,8 +87,9 @@ static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_
         snprintf(res->error, sizeof(res->error), "answer larger than %d KiB",
                  CW_LLM_MAX_LINE / 1024);
         out = CW_LLM_ATTEMPT_FATAL;
-    } else if (http.interrupted) {
-        snprintf(res->error, sizeof(res->error), "interrupted");
+    } else if (http.interrupted || http.cancelled) {
+        snprintf(res->error, sizeof(res->error), "%s",
+                 http.interrupted ? "interrupted" : "cancelled");
     } else if (rc != 0) {
         snprintf(res->error, sizeof(res->error), "%s: %s", self->base_url, http.error);
         out = http.transport_error ? CW_LLM_ATTEMPT_TRANSPORT : CW_LLM_ATTEMPT_FATAL;

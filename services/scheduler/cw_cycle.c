@@ -346,6 +346,11 @@ cw_cyclelog_t *cw_cycle_runner_log(cw_cycle_runner_t *self)
     return self ? self->log : NULL;
 }
 
+cw_client_t *cw_cycle_runner_client(cw_cycle_runner_t *self)
+{
+    return self ? self->client : NULL;
+}
+
 cw_publisher_t *cw_cycle_runner_publisher(cw_cycle_runner_t *self)
 {
     return self ? self->pub : NULL;
@@ -395,6 +400,16 @@ static bool s_check_reply(const cw_value_t *reply, const char *expected, const c
         return false;
     }
     return true;
+}
+
+/* issue 10: may this failure clear by itself? No answer at all (broker or worker away,
+   the cycle log not writable), or an error its sender calls retryable. */
+static bool s_environmental(const cw_value_t *reply, const char *err)
+{
+    if (!reply)
+        return !(err && (strncmp(err, "invalid request", 15) == 0 ||
+                         strncmp(err, "cannot encode", 13) == 0));
+    return cw_map_bool(reply, "retryable", false);
 }
 
 /* a copy of a target without its source text (for dedup and the log) */
@@ -694,6 +709,86 @@ int cw_cycle_recover(cw_cycle_runner_t *self)
     return closed;
 }
 
+/* ------------------------------------------------------------------ environment (issue 10) */
+
+/* true (outcome filled: failed, environmental) when one of this process's cycles (or an
+   orphan's) still has an undelivered commit after recovery. */
+static bool s_commit_pending(cw_cycle_runner_t *self, cw_cycle_outcome_t *o)
+{
+    cw_cyclelog_cycle_t open[S_MAX_OPEN];
+    int n = cw_cyclelog_list_open(self->log, open, S_MAX_OPEN);
+    for (int i = 0; i < n; i++) {
+        if (s_pid_alive_other(open[i].pid) || s_active_has(open[i].cycle_id) ||
+            strcmp(open[i].state, CW_CYCLE_STATE_COMMITTING))
+            continue; /* another process's, or in flight here: its own cycle delivers it */
+        o->result = CW_CYCLE_FAILED;
+        o->environmental = true;
+        snprintf(o->cycle_id, sizeof o->cycle_id, "%.39s", open[i].cycle_id);
+        char reason[256];
+        snprintf(reason, sizeof reason,
+                 "the commit of cycle %.40s is not delivered yet; no new cycle before it is",
+                 open[i].cycle_id);
+        s_outcome_reason(o, "commit", reason);
+        cw_warn("cycle_deferred", CW_LS("pending_cycle", open[i].cycle_id), CW_LS("reason", reason),
+                CW_LEND);
+        return true;
+    }
+    return false;
+}
+
+#define S_PROBE_TIMEOUT_MS 5000
+
+bool cw_cycle_probe(cw_cycle_runner_t *self, const cw_cycle_outcome_t *failed)
+{
+    if (!self || !failed || !failed->environmental)
+        return false;
+    /* a commit left open goes first, with short waits */
+    int step_timeout = self->step_timeout_ms, step_retries = self->step_retries;
+    self->step_timeout_ms = S_PROBE_TIMEOUT_MS;
+    self->step_retries = 0;
+    cw_cycle_recover(self);
+    self->step_timeout_ms = step_timeout;
+    self->step_retries = step_retries;
+    cw_cycle_outcome_t pending;
+    memset(&pending, 0, sizeof pending);
+    if (s_commit_pending(self, &pending))
+        return false;
+    if (strcmp(failed->step, "commit") == 0)
+        return true; /* delivered */
+
+    char job_id[33], err[512] = "";
+    cw_bus_new_job_id(job_id);
+    const char *service = NULL, *expected = NULL;
+    cw_value_t *req = NULL;
+    if (strcmp(failed->step, "analyze") == 0) {
+        service = CW_SERVICE_ANALYZER;
+        expected = CW_MSG_ANALYZE_REPLY;
+        req = cw_proto_new(CW_MSG_ANALYZE_REQUEST);
+        cw_map_set_int(req, "limit", 1);
+    } else if (strcmp(failed->step, "dedup") == 0) {
+        service = CW_SERVICE_COMMITTER;
+        expected = CW_MSG_DEDUP_REPLY;
+        req = cw_proto_new(CW_MSG_DEDUP_REQUEST);
+        cw_map_set(req, "targets", cw_value_new_array());
+    } else if (strcmp(failed->step, "generate") == 0) {
+        cw_value_t *status = cw_client_broker_status(self->client, S_PROBE_TIMEOUT_MS);
+        const cw_value_t *gen = cw_map_get(cw_map_get(status, "services"), CW_SERVICE_GENERATOR);
+        bool up = cw_map_int(gen, "workers", 0) > cw_map_int(gen, "busy", 0);
+        cw_value_destroy(&status);
+        return up;
+    } else
+        return false; /* the cycle log itself: the next cycle tells */
+    cw_map_set_str(req, "job_id", job_id);
+    cw_value_t *reply =
+        cw_client_request(self->client, service, &req, S_PROBE_TIMEOUT_MS, 0, err, sizeof err);
+    const char *type = cw_proto_type(reply);
+    bool up = type && (strcmp(type, expected) == 0 ||
+                       (strcmp(type, CW_MSG_ERROR) == 0 &&
+                        strcmp(cw_map_str(reply, "code", ""), CW_ERR_NO_TARGET) == 0));
+    cw_value_destroy(&reply);
+    return up;
+}
+
 /* ------------------------------------------------------------------ one cycle */
 
 /* One page of candidates: analyze (offset, limit), then dedup with our claim. Returns 1
@@ -743,6 +838,7 @@ static int s_page(s_cycle_t *c, const char *doc_type, size_t offset, bool paged,
                           false, self->step_timeout_ms, self->step_retries, err, sizeof err);
         if (!s_check_reply(reply, CW_MSG_ANALYZE_REPLY, "analyzer", err, reason, sizeof reason,
                            code, sizeof code)) {
+            c->o->environmental = s_environmental(reply, err);
             cw_value_destroy(&reply);
             if (strcmp(code, CW_ERR_NO_TARGET) == 0)
                 return 0;
@@ -796,6 +892,7 @@ static int s_page(s_cycle_t *c, const char *doc_type, size_t offset, bool paged,
                        sizeof code)) {
         if (dreply) /* the committer answered: it claimed nothing */
             c->may_hold = false;
+        c->o->environmental = s_environmental(dreply, err);
         cw_value_destroy(&dreply);
         cw_value_destroy(&reply);
         cw_value_destroy(&owned);
@@ -858,6 +955,10 @@ cw_cycle_result_t cw_cycle_run_plan(cw_cycle_runner_t *self, const cw_cycle_plan
         s_recover_locked(self);
         pthread_mutex_unlock(&s_recover_lock);
     }
+    /* a commit still waiting for the environment: no new document before it is delivered
+       (another cycle would pick the same target again) */
+    if (s_commit_pending(self, o))
+        return o->result;
     o->tag = plan->tag;
     s_cycle_t c = {.runner = self, .o = o, .plan = plan, .started_ms = zclock_mono()};
     cw_bus_new_job_id(c.cycle_id);
@@ -881,7 +982,20 @@ static cw_cycle_result_t s_run(s_cycle_t *c)
     const char *cycle_id = c->cycle_id;
     if (cw_cyclelog_begin(self->log, cycle_id, time(NULL)) != 0) {
         o->result = CW_CYCLE_FAILED;
+        o->environmental = true; /* disk full, read-only or locked data_dir */
         s_outcome_reason(o, "start", "cannot write the cycle log");
+        /* nothing was started; still say so (the log cannot count it) */
+        cw_cycle_stats_t stats;
+        memset(&stats, 0, sizeof stats);
+        cw_cyclelog_stats(self->log, &stats);
+        cw_error("cycle_failed", CW_LS("cycle_id", cycle_id), CW_LS("step", "start"),
+                 CW_LS("reason", o->reason), CW_LEND);
+        cw_value_t *fev = cw_value_new_map();
+        cw_map_set_str(fev, "cycle_id", cycle_id);
+        cw_map_set_str(fev, "step", "start");
+        cw_map_set_str(fev, "reason", o->reason);
+        cw_map_set_int(fev, "consecutive", stats.consecutive_failures);
+        s_publish(self, CW_EV_CYCLE_FAILED, fev);
         return o->result;
     }
     const char *trigger = plan->trigger && *plan->trigger
@@ -1036,6 +1150,9 @@ static cw_cycle_result_t s_run(s_cycle_t *c)
     cw_value_t *greq = cw_proto_new(CW_MSG_GENERATE_REQUEST);
     cw_map_set_str(greq, "job_id", job_id);
     cw_map_set(greq, "target", cw_value_clone(chosen));
+    /* the generator abandons the job when nobody waits for it any more (issue 10) */
+    cw_map_set_int(greq, "timeout_ms",
+                   (int64_t)self->generate_timeout_ms * (self->generate_retries + 1));
     cw_cyclelog_rec_t grec = {.new_state = CW_CYCLE_STATE_GENERATING,
                               .doc_type = chosen_type,
                               .repo = repo,
@@ -1048,6 +1165,7 @@ static cw_cycle_result_t s_run(s_cycle_t *c)
     free(json);
     if (!s_check_reply(greply, CW_MSG_GENERATE_REPLY, "generator", err, reason, sizeof reason, code,
                        sizeof code)) {
+        o->environmental = s_environmental(greply, err);
         cw_value_destroy(&greply);
         cw_value_destroy(&chosen);
         if (strcmp(code, CW_ERR_UNAVAILABLE) == 0) {
@@ -1093,6 +1211,11 @@ static cw_cycle_result_t s_run(s_cycle_t *c)
     if (!s_check_reply(creply, CW_MSG_COMMIT_REPLY, "committer", err, reason, sizeof reason, code,
                        sizeof code)) {
         bool no_answer = creply == NULL && strncmp(err, "cannot ", 7) != 0;
+        /* a retryable refusal (disk full, read-only DevLog, ledger locked) keeps the cycle
+           open too: the recorded request is sent again when the environment is back, so
+           the generated document is not lost and not generated twice (issue 10) */
+        bool retry_later = creply != NULL && cw_map_bool(creply, "retryable", false);
+        o->environmental = s_environmental(creply, err);
         cw_value_destroy(&creply);
         if (strcmp(code, CW_ERR_DOCUMENTED) == 0) {
             /* another cycle documented it first (its claim had expired): nothing to do */
@@ -1111,7 +1234,7 @@ static cw_cycle_result_t s_run(s_cycle_t *c)
             s_publish(self, CW_EV_CYCLE_SKIPPED, ev);
             return o->result;
         }
-        return s_fail(c, "commit", reason, no_answer);
+        return s_fail(c, "commit", reason, no_answer || retry_later);
     }
     o->result = CW_CYCLE_COMMITTED;
     snprintf(o->commit, sizeof o->commit, "%s", cw_map_str(creply, "commit", ""));

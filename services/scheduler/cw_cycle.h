@@ -37,6 +37,10 @@ typedef struct {
     bool pushed;
     char push_state[24]; /* "pushed", "not_configured", "retrying", "refused", "blocked" */
     char push_error[1024];
+    /* issue 10: the failure came from the environment and may clear by itself (no answer,
+       or an error its sender calls retryable: disk full, database locked, broker away);
+       cw_cycle_probe tells when it has */
+    bool environmental;
 } cw_cycle_outcome_t;
 
 typedef struct _cw_cycle_runner_t cw_cycle_runner_t;
@@ -66,6 +70,10 @@ void cw_cycle_runner_set_seed(cw_cycle_runner_t *self, uint64_t seed);
 cw_cyclelog_t *cw_cycle_runner_log(cw_cycle_runner_t *self);
 /* The runner's event publisher (owned by the runner), for the caller's own events. */
 cw_publisher_t *cw_cycle_runner_publisher(cw_cycle_runner_t *self);
+/* The runner's bus client (owned by the runner), for other requests on the runner's thread
+   (the weekly and monthly summaries). */
+typedef struct _cw_client_t cw_client_t;
+cw_client_t *cw_cycle_runner_client(cw_cycle_runner_t *self);
 /* Recover open cycles left by a process that is gone (or by this one, when not in
    flight): a cycle that reached the commit step is resumed by re-sending its recorded
    commit_request with the same job id; earlier ones are marked abandoned and their claim
@@ -124,6 +132,11 @@ void cw_cycle_runner_set_config(cw_cycle_runner_t *self, const cw_config_t *conf
 typedef void(cw_cycle_dry_run_fn)(void *arg, const cw_value_t *target,
                                   const cw_value_t *generate_reply);
 void cw_cycle_runner_set_dry_run(cw_cycle_runner_t *self, cw_cycle_dry_run_fn *fn, void *arg);
+/* issue 10: after an environmental failure, is the environment back? Asks the failed
+   step's service something cheap (analyzer: one target; committer: an empty dedup, which
+   first records any DevLog commit the ledger misses; generator: the broker's worker list),
+   with short timeouts, and first re-sends a commit left open. true when it answers. */
+bool cw_cycle_probe(cw_cycle_runner_t *self, const cw_cycle_outcome_t *failed);
 
 /* Doc types to try, in order: the first chosen by weighted random choice over `weights`
    (weight <= 0 never chosen), then the others by weight descending (ties: reference

@@ -26,6 +26,8 @@ typedef struct {
     char doc_type[40];
     char repo[264];
     char trigger[40];
+    cw_cycle_job_fn *job; /* set: run this instead of a cycle */
+    void *job_arg;
     cw_cycle_outcome_t outcome;
 } s_slot_t;
 
@@ -51,7 +53,10 @@ static void *s_thread(void *arg)
             break; /* stopping */
         slot->state = S_RUNNING;
         pthread_mutex_unlock(&pool->lock);
-        cw_cycle_run_plan(slot->runner, &slot->plan, &slot->outcome);
+        if (slot->job)
+            slot->job(slot->runner, slot->job_arg, &slot->outcome);
+        else
+            cw_cycle_run_plan(slot->runner, &slot->plan, &slot->outcome);
         pthread_mutex_lock(&pool->lock);
         slot->state = S_DONE;
         pool->queue[(pool->q_head + pool->q_len) % pool->size] = slot->index;
@@ -173,6 +178,8 @@ int cw_cycle_pool_start(cw_cycle_pool_t *self, const cw_cycle_plan_t *plan)
     }
     memset(&slot->plan, 0, sizeof slot->plan);
     memset(&slot->outcome, 0, sizeof slot->outcome);
+    slot->job = NULL;
+    slot->job_arg = NULL;
     if (plan) {
         slot->plan.pager = plan->pager;
         slot->plan.tag = plan->tag;
@@ -189,6 +196,29 @@ int cw_cycle_pool_start(cw_cycle_pool_t *self, const cw_cycle_plan_t *plan)
             slot->plan.trigger = slot->trigger;
         }
     }
+    slot->state = S_ASSIGNED;
+    pthread_cond_signal(&slot->work);
+    pthread_mutex_unlock(&self->lock);
+    return 0;
+}
+
+int cw_cycle_pool_start_job(cw_cycle_pool_t *self, cw_cycle_job_fn *fn, void *arg)
+{
+    if (!self || !fn)
+        return -1;
+    pthread_mutex_lock(&self->lock);
+    s_slot_t *slot = NULL;
+    for (int i = 0; i < self->size && !slot; i++)
+        if (self->slots[i].state == S_IDLE)
+            slot = &self->slots[i];
+    if (!slot || self->stop) {
+        pthread_mutex_unlock(&self->lock);
+        return -1;
+    }
+    memset(&slot->plan, 0, sizeof slot->plan);
+    memset(&slot->outcome, 0, sizeof slot->outcome);
+    slot->job = fn;
+    slot->job_arg = arg;
     slot->state = S_ASSIGNED;
     pthread_cond_signal(&slot->work);
     pthread_mutex_unlock(&self->lock);

@@ -42,6 +42,11 @@ int cw_cycle_pool_busy(cw_cycle_pool_t *self);
 /* Start a cycle of `plan` (copied; NULL = the default plan; its pager is borrowed and must
    outlive the cycle) on an idle slot. 0, or -1 when no slot is idle. */
 int cw_cycle_pool_start(cw_cycle_pool_t *self, const cw_cycle_plan_t *plan);
+/* Other work on a slot's thread, with its runner (its client and publisher): fn fills the
+   outcome (result, reason, tag, ...) as a cycle would; it is collected by cw_cycle_pool_wait
+   like a cycle's. 0, or -1 when no slot is idle. */
+typedef void(cw_cycle_job_fn)(cw_cycle_runner_t *runner, void *arg, cw_cycle_outcome_t *outcome);
+int cw_cycle_pool_start_job(cw_cycle_pool_t *self, cw_cycle_job_fn *fn, void *arg);
 /* The next finished cycle's outcome, waiting up to timeout_ms (0 = do not wait). 1 with
  *out filled, 0 when none finished in time. */
 int cw_cycle_pool_wait(cw_cycle_pool_t *self, int timeout_ms, cw_cycle_outcome_t *out);

@@ -10,6 +10,8 @@
 #include "cw_cycle.h"
 #include "cw_log.h"
 
+#define CW_CYCLELOG_CACHE_KIB "256" /* SQLite page cache of cycles.db */
+
 struct _cw_cyclelog_t {
     sqlite3 *db;
     char path[1024];
@@ -29,6 +31,10 @@ static const char *s_schema = "CREATE TABLE IF NOT EXISTS cycles ("
                               " counted INTEGER NOT NULL DEFAULT 0,"
                               " release_pending INTEGER NOT NULL DEFAULT 0);"
                               "CREATE INDEX IF NOT EXISTS cycles_state ON cycles(state);"
+                              /* open cycles only: recovery reads these before every cycle,
+                                 without walking the whole history (issue 10) */
+                              "CREATE INDEX IF NOT EXISTS cycles_open ON cycles(started_at)"
+                              " WHERE state NOT IN ('committed','skipped','failed','abandoned');"
                               "CREATE TABLE IF NOT EXISTS steps ("
                               " id INTEGER PRIMARY KEY AUTOINCREMENT,"
                               " cycle_id TEXT NOT NULL,"
@@ -129,8 +135,11 @@ cw_cyclelog_t *cw_cyclelog_new(const char *path)
     sqlite3_busy_timeout(self->db, 10000);
     /* NORMAL in WAL mode: a commit does not wait for the disk (about 4 ms each here), and
        a process killed at any point loses nothing; only a power cut may lose the last
-       transactions, which recovery then treats as an earlier state. */
+       transactions, which recovery then treats as an earlier state. A small page cache: the
+       log only appends and reads open cycles; SQLite's default (2 MB per connection) kept
+       growing by a page a cycle (issue 10). */
     if (s_exec(self, "PRAGMA journal_mode=WAL;") != 0 ||
+        s_exec(self, "PRAGMA cache_size=-" CW_CYCLELOG_CACHE_KIB ";") != 0 ||
         s_exec(self, "PRAGMA synchronous=NORMAL;") != 0 || s_exec(self, s_schema) != 0 ||
         s_migrate(self) != 0) {
         sqlite3_close(self->db);

@@ -36,7 +36,9 @@ struct _cw_scheduler_t {
     uint64_t seed;                       /* of the schedule: kept across reloads */
     cw_scheduler_reload_hook_fn *reload; /* between cycles: the service's reload step */
     void *reload_arg;
-    cw_summary_t *summary; /* weekly and monthly summaries */
+    cw_summary_t *summary;              /* weekly and monthly summaries */
+    cw_summary_period_t summary_period; /* the one being written on a pool slot */
+    bool summary_running;
 };
 
 int64_t cw_scheduler_backoff_seconds(int64_t n)
@@ -233,6 +235,13 @@ static bool s_reload_point(cw_scheduler_t *self, bool *hold)
     return self->reload(self, self->reload_arg) == 1;
 }
 
+/* issue 10: the failure backoff. A failure the environment caused (disk full, ledger
+   locked, broker away) is probed every S_PROBE_EVERY_S during the wait (s_probe); as soon
+   as the failed step's service answers again (a commit left open is delivered) the wait
+   ends, so work resumes within seconds of the fault's end instead of after up to 300 s. */
+#define S_PROBE_EVERY_S 5
+#define S_PENDING_PROBE_S 300 /* a commit left open is probed for at least this long */
+
 static void s_publish(cw_scheduler_t *self, const char *name, cw_value_t *fields)
 {
     if (!fields)
@@ -279,11 +288,18 @@ typedef struct {
     int retries;          /* cycles to run again once the LLM wait is over */
     int64_t llm_failures; /* consecutive LLM-unavailable episodes */
     double paused_until;  /* no new cycle before this (LLM wait, failure backoff) */
+    bool probing;         /* the backoff is for an environmental failure: probe it */
+    double next_probe;
+    cw_cycle_outcome_t failed; /* the environmental failure being probed */
 } s_loop_t;
+
+static bool s_summary_outcome(cw_scheduler_t *self, const cw_cycle_outcome_t *o, double now);
 
 static void s_on_outcome(cw_scheduler_t *self, s_loop_t *l, const cw_cycle_outcome_t *o)
 {
     double now = s_now(self);
+    if (s_summary_outcome(self, o, now))
+        return;
     if (o->result == CW_CYCLE_LLM_DOWN && !zsys_interrupted) {
         l->retries++;
         if (l->paused_until <= now) { /* one episode, however many cycles saw it */
@@ -305,11 +321,18 @@ static void s_on_outcome(cw_scheduler_t *self, s_loop_t *l, const cw_cycle_outco
         cw_cycle_stats_t st;
         if (cw_cyclelog_stats(cw_cycle_runner_log(self->runner), &st) == 0) {
             int64_t wait = cw_scheduler_backoff_seconds(st.consecutive_failures);
+            /* a document waiting for its commit is probed for even after a first failure,
+               whatever the schedule (issue 10) */
+            if (o->environmental && strcmp(o->step, "commit") == 0 && wait < S_PENDING_PROBE_S)
+                wait = S_PENDING_PROBE_S;
             bool more = self->max_cycles == 0 || l->completed < self->max_cycles;
             if (wait > 0 && more && now + (double)wait > l->paused_until) {
                 cw_warn("cycle_backoff", CW_LI("consecutive", st.consecutive_failures),
-                        CW_LI("seconds", wait), CW_LEND);
+                        CW_LI("seconds", wait), CW_LB("probing", o->environmental), CW_LEND);
                 l->paused_until = now + (double)wait;
+                l->probing = o->environmental;
+                l->next_probe = now + S_PROBE_EVERY_S;
+                l->failed = *o;
             }
         }
     }
@@ -339,6 +362,39 @@ static void s_start(cw_scheduler_t *self)
         cw_warn("cycle_not_started", CW_LS("reason", "no free slot"), CW_LEND);
 }
 
+/* ---- weekly and monthly summaries: written on a pool slot (minutes with a real LLM),
+   one at a time, when the period has ended; the outcome comes back like a cycle's, tagged */
+static char s_summary_tag;
+
+static void s_summary_job(cw_cycle_runner_t *runner, void *arg, cw_cycle_outcome_t *o)
+{
+    cw_scheduler_t *self = arg;
+    int rc = cw_summary_run_with(self->summary, cw_cycle_runner_client(runner),
+                                 cw_cycle_runner_publisher(runner), &self->summary_period);
+    o->tag = &s_summary_tag;
+    o->result = rc > 0 ? CW_CYCLE_COMMITTED : rc == 0 ? CW_CYCLE_SKIPPED : CW_CYCLE_FAILED;
+}
+
+static void s_summary_start(cw_scheduler_t *self, double now)
+{
+    if (self->summary_running || cw_cycle_pool_idle(self->pool) == 0 ||
+        !cw_summary_due(self->summary, (time_t)now, &self->summary_period))
+        return;
+    if (cw_cycle_pool_start_job(self->pool, s_summary_job, self) == 0)
+        self->summary_running = true;
+}
+
+/* true when `o` was a summary's (then it is settled here, not counted as a cycle) */
+static bool s_summary_outcome(cw_scheduler_t *self, const cw_cycle_outcome_t *o, double now)
+{
+    if (o->tag != &s_summary_tag)
+        return false;
+    int rc = o->result == CW_CYCLE_COMMITTED ? 1 : o->result == CW_CYCLE_SKIPPED ? 0 : -1;
+    cw_summary_done(self->summary, &self->summary_period, rc, (time_t)now);
+    self->summary_running = false;
+    return true;
+}
+
 static void s_run_schedule(cw_scheduler_t *self)
 {
     int in_flight = cw_cycle_pool_size(self->pool);
@@ -364,7 +420,7 @@ static void s_run_schedule(cw_scheduler_t *self)
             s_collect(self, &l, S_SLICE_MS);
             continue;
         }
-        cw_summary_tick(self->summary, (time_t)s_now(self)); /* a week or a month just ended? */
+        s_summary_start(self, s_now(self)); /* a week or a month just ended? */
         bool more = self->max_cycles == 0 || l.started < self->max_cycles;
         if (self->max_cycles > 0 && l.completed >= self->max_cycles)
             break;
@@ -374,6 +430,16 @@ static void s_run_schedule(cw_scheduler_t *self)
             l.retries--;
             s_start(self);
             continue;
+        }
+        if (l.probing && now < l.paused_until && now >= l.next_probe) {
+            if (cw_cycle_probe(self->runner, &l.failed)) {
+                cw_info("environment_recovered", CW_LS("step", l.failed.step),
+                        CW_LI("backoff_left_s", (int64_t)(l.paused_until - s_now(self))), CW_LEND);
+                l.paused_until = s_now(self);
+                l.probing = false;
+                continue;
+            }
+            l.next_probe = s_now(self) + S_PROBE_EVERY_S;
         }
         if (!more || l.retries > 0 || now < l.paused_until) {
             s_collect(self, &l,

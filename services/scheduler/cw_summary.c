@@ -325,8 +325,29 @@ static bool s_ok(const cw_value_t *reply, const char *type, const char *who, con
 
 int cw_summary_run(cw_summary_t *self, const cw_summary_period_t *p)
 {
-    if (!self || !p)
+    return self ? cw_summary_run_with(self, self->client, self->publisher, p) : -1;
+}
+
+/* Workers of `service` registered with the broker (0 when it does not answer). */
+static int64_t s_workers(cw_client_t *client, const char *service)
+{
+    cw_value_t *status = cw_client_broker_status(client, 2000);
+    int64_t n = cw_map_int(cw_map_get(cw_map_get(status, "services"), service), "workers", 0);
+    cw_value_destroy(&status);
+    return n;
+}
+
+int cw_summary_run_with(cw_summary_t *self, cw_client_t *client, cw_publisher_t *publisher,
+                        const cw_summary_period_t *p)
+{
+    if (!self || !client || !p)
         return -1;
+    if (s_workers(client, CW_SERVICE_COMMITTER) <= 0 ||
+        s_workers(client, CW_SERVICE_GENERATOR) <= 0) {
+        cw_warn("summary_deferred", CW_LS("period", p->period),
+                CW_LS("reason", "no committer or no generator on the bus"), CW_LEND);
+        return -1;
+    }
     char job_id[33], err[512] = "", reason[1200];
     cw_bus_new_job_id(job_id);
     cw_value_t *req = cw_proto_new(CW_MSG_SUMMARY_REQUEST);
@@ -337,7 +358,7 @@ int cw_summary_run(cw_summary_t *self, const cw_summary_period_t *p)
     cw_map_set_int(req, "end", (int64_t)p->end);
     cw_map_set_str(req, "timezone", self->timezone);
     cw_value_t *facts_reply =
-        cw_client_request(self->client, CW_SERVICE_COMMITTER, &req, self->step_timeout_ms,
+        cw_client_request(client, CW_SERVICE_COMMITTER, &req, self->step_timeout_ms,
                           self->step_retries, err, sizeof err);
     if (!s_ok(facts_reply, CW_MSG_SUMMARY_REPLY, "committer", err, reason, sizeof reason)) {
         cw_warn("summary_failed", CW_LS("period", p->period), CW_LS("step", "facts"),
@@ -364,7 +385,7 @@ int cw_summary_run(cw_summary_t *self, const cw_summary_period_t *p)
     cw_map_set(req, "target", cw_value_clone(target));
     err[0] = '\0';
     cw_value_t *gen =
-        cw_client_request(self->client, CW_SERVICE_GENERATOR, &req, self->generate_timeout_ms,
+        cw_client_request(client, CW_SERVICE_GENERATOR, &req, self->generate_timeout_ms,
                           self->generate_retries, err, sizeof err);
     if (!s_ok(gen, CW_MSG_GENERATE_REPLY, "generator", err, reason, sizeof reason)) {
         cw_warn("summary_failed", CW_LS("period", p->period), CW_LS("step", "generate"),
@@ -383,9 +404,8 @@ int cw_summary_run(cw_summary_t *self, const cw_summary_period_t *p)
     cw_map_set_str(req, "commit_message", cw_map_str(gen, "commit_message", ""));
     cw_value_destroy(&gen);
     err[0] = '\0';
-    cw_value_t *done =
-        cw_client_request(self->client, CW_SERVICE_COMMITTER, &req, self->step_timeout_ms,
-                          self->step_retries, err, sizeof err);
+    cw_value_t *done = cw_client_request(client, CW_SERVICE_COMMITTER, &req, self->step_timeout_ms,
+                                         self->step_retries, err, sizeof err);
     if (!s_ok(done, CW_MSG_COMMIT_REPLY, "committer", err, reason, sizeof reason)) {
         cw_warn("summary_failed", CW_LS("period", p->period), CW_LS("step", "commit"),
                 CW_LS("reason", reason), CW_LEND);
@@ -400,32 +420,47 @@ int cw_summary_run(cw_summary_t *self, const cw_summary_period_t *p)
     snprintf(text, sizeof text, "%s summary %s committed: %.100s",
              strcmp(p->kind, "weekly") == 0 ? "Weekly" : "Monthly", p->period,
              cw_map_str(done, "path", ""));
-    cw_publisher_log(self->publisher, "info", text);
+    cw_publisher_log(publisher, "info", text);
     cw_value_destroy(&done);
     return dup ? 0 : 1;
 }
 
+bool cw_summary_due(cw_summary_t *self, time_t now, cw_summary_period_t *out)
+{
+    if (!self || !out)
+        return false;
+    for (int k = 0; k < 2; k++) {
+        if (k == 0)
+            cw_summary_last_week(self, now, out);
+        else
+            cw_summary_last_month(self, now, out);
+        if (strcmp(self->handled[k], out->period) != 0 && now >= self->retry_at[k])
+            return true;
+    }
+    return false;
+}
+
+void cw_summary_done(cw_summary_t *self, const cw_summary_period_t *p, int rc, time_t now)
+{
+    if (!self || !p)
+        return;
+    int k = strcmp(p->kind, "weekly") == 0 ? 0 : 1;
+    if (rc < 0) {
+        self->retry_at[k] = now + self->retry_seconds;
+        return;
+    }
+    snprintf(self->handled[k], sizeof self->handled[k], "%s", p->period);
+    self->retry_at[k] = 0;
+}
+
 int cw_summary_tick(cw_summary_t *self, time_t now)
 {
-    if (!self)
-        return 0;
     int written = 0;
-    for (int k = 0; k < 2; k++) {
-        cw_summary_period_t p;
-        if (k == 0)
-            cw_summary_last_week(self, now, &p);
-        else
-            cw_summary_last_month(self, now, &p);
-        if (strcmp(self->handled[k], p.period) == 0 || now < self->retry_at[k])
-            continue;
+    cw_summary_period_t p;
+    for (int k = 0; k < 2 && cw_summary_due(self, now, &p); k++) {
         int rc = cw_summary_run(self, &p);
-        if (rc < 0) {
-            self->retry_at[k] = now + self->retry_seconds;
-            continue;
-        }
-        snprintf(self->handled[k], sizeof self->handled[k], "%s", p.period);
-        self->retry_at[k] = 0;
-        written += rc;
+        cw_summary_done(self, &p, rc, now);
+        written += rc > 0;
     }
     return written;
 }

@@ -41,10 +41,21 @@ void cw_summary_last_week(cw_summary_t *self, time_t now, cw_summary_period_t *o
 void cw_summary_last_month(cw_summary_t *self, time_t now, cw_summary_period_t *out);
 
 /* Write the summary of `p`: 1 written, 0 nothing to do (written before, or nothing was
-   documented), -1 failed (logged; try again later). */
+   documented), -1 failed (logged; try again later). Uses the summary's own client. */
 int cw_summary_run(cw_summary_t *self, const cw_summary_period_t *p);
-/* The scheduler's hook: runs the summaries that are due at `now` and not handled yet in
-   this process. Returns how many were written. Quick when nothing is due. */
+/* The same with another thread's client and publisher (a cycle runner's, on a slot of the
+   scheduler's pool: a summary generates for minutes with a real LLM and must not hold up
+   the scheduler). Fails at once, without asking, when the broker has no committer or no
+   generator worker. Reads only what cw_summary_new copied (time zone, timeouts). */
+int cw_summary_run_with(cw_summary_t *self, cw_client_t *client, cw_publisher_t *publisher,
+                        const cw_summary_period_t *p);
+/* The scheduler's side, which never blocks: the next period due at `now` (the last ISO
+   week, then the last month) not handled yet in this process and not waiting for a retry;
+   true with *out filled. Report how it went with cw_summary_done. */
+bool cw_summary_due(cw_summary_t *self, time_t now, cw_summary_period_t *out);
+/* rc as cw_summary_run's: handled (0, 1), or retried later (-1). */
+void cw_summary_done(cw_summary_t *self, const cw_summary_period_t *p, int rc, time_t now);
+/* due + run + done on the caller's thread (tests): how many were written. */
 int cw_summary_tick(cw_summary_t *self, time_t now);
 
 #endif

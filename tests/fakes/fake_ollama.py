@@ -13,6 +13,8 @@ Test controls:
                                                counters; latency_ms kept when not given)
   GET  /_requests                              every request recorded so far (JSON list)
   POST /_reset                                 forget the recorded requests
+  GET  /_hangs                                 {"active": n, "total": n}: hung answers now
+                                               open / started so far
 
 Modes (--mode or /_control):
   chatty (default)  answers wrapped in ```markdown fences, with a "Here is ...:" preamble
@@ -27,6 +29,10 @@ Modes (--mode or /_control):
   inventing         clean answers that name functions and classes the code does not have
                     (`frobnicate_widgets`, `QuantumFluxCapacitor.engage()`, ...)
   inventing_once    the first documentation answer invents, the next ones are clean
+  hang              HTTP 200, the first half of the stream (OpenAI: of the body), then
+                    silence: the connection stays open until the client closes it or the
+                    mode changes. With hang_count N (--hang-count, /_control "hang_count")
+                    only the next N generations hang, later ones are normal; 0 = all hang.
 A request whose prompt mentions "commit message" near its start is a commit message call
 and gets a one-line answer. Empty prompts (prewarm, unload) get an immediate done answer.
 --latency-ms L: every real generation (a non-empty prompt) takes L ms before its answer
@@ -35,39 +41,58 @@ each), so N at once all answer after about L ms (benchmarks).
 --no-record: do not keep the requests for /_requests (long benchmark runs).
 
 Usage: fake_ollama.py [--port N] [--model NAME] [--mode M] [--busy-count N]
-                      [--latency-ms L] [--no-record]
+                      [--hang-count N] [--latency-ms L] [--no-record]
        --port 0 picks a free port and prints "PORT <n>" on stdout.
 """
 import argparse
 import json
 import re
+import select
+import socket
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MODES = ("chatty", "normal", "busy", "oom", "missing_model", "midstream_error", "length",
-         "inventing", "inventing_once")
+         "inventing", "inventing_once", "hang")
 
 INVENTED = ("frobnicate_widgets", "QuantumFluxCapacitor.engage()", "zork_inventory_cache",
             "reticulate_splines")
 
 
 class State:
-    def __init__(self, model, mode, busy_count, latency_ms=0, record=True):
+    def __init__(self, model, mode, busy_count, latency_ms=0, record=True, hang_count=0):
         self.lock = threading.Lock()
         self.model = model
         self.requests = []
         self.latency_ms = latency_ms
         self.record = record
-        self.set_mode(mode, busy_count)
+        self.hangs_active = 0
+        self.hangs_total = 0
+        self.generation = 0  # bumped by every mode change: releases hung answers
+        self.set_mode(mode, busy_count, hang_count)
 
-    def set_mode(self, mode, busy_count=2):
+    def set_mode(self, mode, busy_count=2, hang_count=0):
         self.mode = mode
         self.busy_count = busy_count
         self.busy_left = busy_count if mode == "busy" else 0
         self.oom_pending = mode == "oom"
         self.invent_left = 1 if mode == "inventing_once" else 0
+        self.hang_left = hang_count if mode == "hang" else 0
+        self.hangs_total = 0
+        self.generation += 1
+
+    def take_hang(self):
+        """Should this generation hang? (caller holds the lock)"""
+        if self.mode != "hang":
+            return False
+        if self.hang_left == 0:
+            return True
+        self.hang_left -= 1
+        if self.hang_left == 0:
+            self.mode = "normal"
+        return True
 
 
 STATE = None
@@ -152,6 +177,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_requests":
             with STATE.lock:
                 return self._json(200, list(STATE.requests))
+        if self.path == "/_hangs":
+            with STATE.lock:
+                return self._json(200, {"active": STATE.hangs_active, "total": STATE.hangs_total})
         self._record(None)
         if self.path == "/":
             data = b"Ollama is running"
@@ -179,7 +207,7 @@ class Handler(BaseHTTPRequestHandler):
             if mode not in MODES:
                 return self._json(400, {"error": "unknown mode %r" % mode})
             with STATE.lock:
-                STATE.set_mode(mode, int(body.get("busy_count", 2)))
+                STATE.set_mode(mode, int(body.get("busy_count", 2)), int(body.get("hang_count", 0)))
                 if "latency_ms" in body:
                     STATE.latency_ms = max(0, int(body["latency_ms"]))
             return self._json(200, {"mode": mode, "latency_ms": STATE.latency_ms})
@@ -193,6 +221,31 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/v1/chat/completions":
             return self._chat(body)
         self._json(404, {"error": "404 page not found"})
+
+    def _hang(self):
+        """Keep the connection open, sending nothing, until the client goes away or the
+        mode changes. Counts in /_hangs."""
+        with STATE.lock:
+            STATE.hangs_active += 1
+            STATE.hangs_total += 1
+            generation = STATE.generation
+        try:
+            while True:
+                with STATE.lock:
+                    if STATE.generation != generation:
+                        return
+                readable, _, _ = select.select([self.connection], [], [], 0.1)
+                if readable:
+                    try:
+                        if not self.connection.recv(1, socket.MSG_PEEK):
+                            return  # the client closed the connection
+                    except OSError:
+                        return
+                    time.sleep(0.1)
+        finally:
+            with STATE.lock:
+                STATE.hangs_active -= 1
+            self.close_connection = True
 
     def _failure(self, real_call, model, openai=False):
         """An error answer due to the mode, or None."""
@@ -237,7 +290,9 @@ class Handler(BaseHTTPRequestHandler):
             return self._json(200, {"model": model, "created_at": now_iso(), "response": "",
                                     "done": True, "done_reason": reason})
         self._latency()
-        mode = STATE.mode
+        with STATE.lock:
+            hang = STATE.take_hang()
+            mode = STATE.mode
         text = make_text(prompt, self._text_mode(prompt))
         reason = "length" if mode == "length" else "stop"
         parts = pieces(text)
@@ -253,10 +308,14 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if mode == "midstream_error":
             parts = parts[:3]
+        if hang:
+            parts = parts[:max(1, len(parts) // 2)]
         for p in parts:
             line = {"model": model, "created_at": now_iso(), "response": p, "done": False}
             self.wfile.write((json.dumps(line) + "\n").encode())
             self.wfile.flush()
+        if hang:
+            return self._hang()
         if mode == "midstream_error":
             self.wfile.write((json.dumps({"error": "an error was encountered while running "
                                           "the model: unexpected EOF"}) + "\n").encode())
@@ -282,8 +341,20 @@ class Handler(BaseHTTPRequestHandler):
                 obj = {"error": {"message": obj["error"]}}
             return self._json(code, obj)
         self._latency()
-        mode = STATE.mode
+        with STATE.lock:
+            hang = STATE.take_hang()
+            mode = STATE.mode
         text = make_text(user, self._text_mode(user))
+        if hang:
+            data = json.dumps({"id": "chatcmpl-fake", "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": text}}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[:len(data) // 2])
+            self.wfile.flush()
+            return self._hang()
         self._json(200, {
             "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
             "model": model,
@@ -305,9 +376,10 @@ def main():
                     help="each real generation answers after this many ms (concurrently)")
     ap.add_argument("--no-record", action="store_true",
                     help="do not keep requests for /_requests")
+    ap.add_argument("--hang-count", type=int, default=0)
     args = ap.parse_args()
     STATE = State(args.model, args.mode, args.busy_count, max(0, args.latency_ms),
-                  not args.no_record)
+                  not args.no_record, args.hang_count)
     ThreadingHTTPServer.request_queue_size = 128  # many generators at once
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True

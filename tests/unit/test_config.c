@@ -191,8 +191,13 @@ static void assert_defaults(const cw_config_t *c)
     assert_string_equal(c->webhook.url, "");
     assert_int_equal(c->webhook.header_count, 0);
     assert_string_equal(c->webhook.format, "json");
-    assert_string_equal(c->bus.broker, "tcp://127.0.0.1:5555");
-    assert_string_equal(c->bus.events_in, "tcp://127.0.0.1:5556");
+    /* work and event input: Unix sockets in <data_dir>/run, the user's only (issue 10) */
+    char cwd[4096], want[4200];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    snprintf(want, sizeof(want), "ipc://%s/data/run/broker.sock", cwd);
+    assert_string_equal(c->bus.broker, want);
+    snprintf(want, sizeof(want), "ipc://%s/data/run/events.sock", cwd);
+    assert_string_equal(c->bus.events_in, want);
     assert_string_equal(c->bus.events_out, "tcp://127.0.0.1:5557");
     assert_false(c->bus.curve.enabled);
     assert_string_equal(c->bus.curve.server_public_key, "");
@@ -1071,7 +1076,8 @@ static void test_event_endpoints_follow_broker(void **state)
     c = load_text("debug: false\n", err, sizeof(err)); /* nothing set: the defaults */
     if (!c)
         fail_msg("%s", err);
-    assert_string_equal(c->bus.events_in, "tcp://127.0.0.1:5556");
+    assert_true(strncmp(c->bus.events_in, "ipc://", 6) == 0); /* private, in data_dir/run */
+    assert_non_null(strstr(c->bus.events_in, "/run/events.sock"));
     assert_string_equal(c->bus.events_out, "tcp://127.0.0.1:5557");
     cw_config_destroy(&c);
 }

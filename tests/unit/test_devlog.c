@@ -736,7 +736,11 @@ static void test_commit_document(void **state)
     assert_string_equal(out, want);
     free(out);
     out = s_run("git -C '%s' log -1 --format=%%B", path);
-    assert_string_equal(out, "Document CycleStats.get_wait\n\nCodeWorm-Job: job-1");
+    /* the job trailer, then the target's ledger identity (issue 10: reconciliation) */
+    assert_string_equal(out, "Document CycleStats.get_wait\n\nCodeWorm-Job: job-1\n"
+                             "CodeWorm-Target: {\"repo\":\"CodeWorm\",\"file\":\"codeworm/"
+                             "daemon.py\",\"name\":\"get_wait\",\"class\":\"CycleStats\","
+                             "\"doc_type\":\"function_doc\",\"code_hash\":\"ab12\"}");
     free(out);
     out = s_run("git -C '%s' log -1 --format='%%(trailers:key=CodeWorm-Job,valueonly)'", path);
     assert_string_equal(out, "job-1");
