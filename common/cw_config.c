@@ -2574,8 +2574,11 @@ int cw_config_check_bus_exposure(const cw_config_t *self, char *err, size_t errl
     return 0;
 }
 
-/* The folder holding an ipc:// socket: created if missing, the user's own and 0700. */
-static int s_private_folder(const char *dir, char *err, size_t errlen)
+/* The folder holding an ipc:// socket: created if missing (0700). `ours` (the default
+   <data_dir>/run, the /tmp/codeworm-<uid> fallback): it must be the user's own and is made
+   0700. Any other folder the configuration names (/tmp, /run/user/...) is left as it is:
+   the socket file itself is then what keeps others out (created under umask 077). */
+static int s_private_folder(const char *dir, bool ours, char *err, size_t errlen)
 {
     if (s_mkdir_p(dir, 0700) != 0) {
         s_err(err, errlen, "cannot create the bus folder %s: %s", dir, strerror(errno));
@@ -2586,6 +2589,8 @@ static int s_private_folder(const char *dir, char *err, size_t errlen)
         s_err(err, errlen, "the bus folder %s is not a folder", dir);
         return -1;
     }
+    if (!ours)
+        return 0;
     if (st.st_uid != geteuid()) {
         s_err(err, errlen,
               "the bus folder %s belongs to another user (uid %u): refusing to put the bus "
@@ -2624,11 +2629,19 @@ int cw_config_prepare_ipc(const char *endpoint, char *err, size_t errlen)
             if (tl < sizeof(top)) {
                 memcpy(top, dir, tl);
                 top[tl] = '\0';
-                if (s_private_folder(top, err, errlen) != 0)
+                if (s_private_folder(top, true, err, errlen) != 0)
                     return -1;
             }
         }
-        if (s_private_folder(dir, err, errlen) != 0)
+        /* CodeWorm's own folder: the default <data_dir>/run (a "run" folder that is not
+           /run itself, holding broker.sock or events.sock) or the /tmp fallback */
+        const char *base = strrchr(dir, '/');
+        base = base ? base + 1 : dir;
+        const char *file = slash + 1;
+        bool ours = strncmp(dir, "/tmp/codeworm-", 14) == 0 ||
+                    (strcmp(base, "run") == 0 && strcmp(dir, "/run") != 0 &&
+                     (strcmp(file, "broker.sock") == 0 || strcmp(file, "events.sock") == 0));
+        if (s_private_folder(dir, ours, err, errlen) != 0)
             return -1;
     }
     /* a socket file with a live listener: another broker (libzmq would silently take the
@@ -2651,6 +2664,19 @@ int cw_config_prepare_ipc(const char *endpoint, char *err, size_t errlen)
     return 0;
 }
 
+/* The entries of data_dir that CodeWorm makes (only these are tightened: data_dir may be a
+   folder the user shares with other things). */
+static bool s_codeworm_entry(const char *name)
+{
+    static const char *const prefixes[] = {"codeworm.db",  "cycles.db",       "analyzer-index.db",
+                                           "analyzer-git", "supervisor.json", "run-once.log",
+                                           "backfill.log"};
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+        if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+            return true;
+    return strcmp(name, "run") == 0;
+}
+
 int cw_config_secure_data_dir(const cw_config_t *self, char *err, size_t errlen)
 {
     if (!self)
@@ -2661,6 +2687,18 @@ int cw_config_secure_data_dir(const cw_config_t *self, char *err, size_t errlen)
         return 0; /* made 0700 when first needed (cw_config_data_path) */
     if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
         return 0; /* not ours to change; the services will say what fails */
+    char real[PATH_MAX];
+    const char *home = getenv("HOME");
+    char rhome[PATH_MAX];
+    if (!realpath(dir, real) || strcmp(real, "/") == 0 || strcmp(real, "/tmp") == 0 ||
+        strcmp(real, "/var/tmp") == 0 || strcmp(real, "/dev/shm") == 0 ||
+        (home && realpath(home, rhome) && strcmp(real, rhome) == 0)) {
+        cw_warn("data_dir_shared", CW_LS("data_dir", dir),
+                CW_LS("hint", "data_dir is a shared folder: its permissions are left alone; "
+                              "point data_dir at a folder of its own"),
+                CW_LEND);
+        return 0;
+    }
     int tightened = 0;
     if ((st.st_mode & 077) != 0) {
         if (chmod(dir, 0700) != 0) {
@@ -2675,7 +2713,7 @@ int cw_config_secure_data_dir(const cw_config_t *self, char *err, size_t errlen)
         return 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
+        if (e->d_name[0] == '.' || !s_codeworm_entry(e->d_name))
             continue;
         char path[CW_CFG_PATH_MAX + 300];
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
@@ -2690,6 +2728,7 @@ int cw_config_secure_data_dir(const cw_config_t *self, char *err, size_t errlen)
     closedir(d);
     if (tightened)
         cw_warn("data_dir_tightened", CW_LS("data_dir", dir), CW_LI("entries", tightened),
-                CW_LS("now", "folder 0700, files 0600: readable by this user only"), CW_LEND);
+                CW_LS("now", "folder 0700, CodeWorm's files 0600: readable by this user only"),
+                CW_LEND);
     return 0;
 }

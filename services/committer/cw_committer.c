@@ -194,7 +194,10 @@ static cw_value_t *s_handle_dedup(cw_committer_t *self, const char *job_id,
     if (cw_ledger_claim(self->ledger, targets, claim_id, claim_seconds,
                         self->config->documentation.redocument_after_days, time(NULL), flags,
                         sizeof flags / sizeof flags[0], &claimed, &held) != 0)
-        return cw_proto_new_error(job_id, CW_ERR_INTERNAL, "ledger query failed", true);
+        return cw_proto_new_error(job_id, CW_ERR_UNAVAILABLE,
+                                  "the ledger cannot take the claim now (database locked or "
+                                  "failing); ask again later",
+                                  true);
     cw_value_t *allowed = cw_value_new_array();
     cw_value_t *reply = cw_proto_new(CW_MSG_DEDUP_REPLY);
     if (!allowed || !reply) {

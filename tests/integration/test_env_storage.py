@@ -82,7 +82,10 @@ def lock_off(ws):
     holder["thread"].join()
 
 
-run_scenario("ledger-locked", lambda ws: None, lock_on, lock_off, True)
+# The dedup step claims its target in a write transaction, so a locked ledger stops cycles
+# there, before anything is generated (nothing to resume: no LLM call is wasted); a commit
+# that meets the lock is covered by unit/test_committer_ledger_lock.c.
+run_scenario("ledger-locked", lambda ws: None, lock_on, lock_off, False)
 
 # ---------------------------------------------------------------- disk full, read-only
 if not cwenv.can_mount():
@@ -96,11 +99,11 @@ else:
 
     def fill(ws):
         filler = os.path.join(mounts[-1], "filler")
-        with open(filler, "wb") as f:
+        # unbuffered: nothing is left to flush (and fail) when the file is closed
+        with open(filler, "wb", buffering=0) as f:
             try:
                 while True:
                     f.write(b"\0" * 65536)
-                    f.flush()
             except OSError:
                 pass
         st = os.statvfs(mounts[-1])
