@@ -48,7 +48,7 @@ static mode_t s_mode(const char *path)
 {
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
-    return st.st_mode & 0777;
+    return st.st_mode & 07777;
 }
 
 static void test_private_endpoints(void **state)
@@ -155,6 +155,18 @@ static void test_ipc_folder_is_private(void **state)
     assert_int_equal(cw_config_prepare_ipc(ep, err, sizeof(err)), 0);
     /* other transports need nothing */
     assert_int_equal(cw_config_prepare_ipc("tcp://127.0.0.1:1", err, sizeof(err)), 0);
+    /* a folder the configuration names that is not CodeWorm's own (like /tmp) is never
+       changed: the socket file keeps others out */
+    char shared[128], sep[192];
+    snprintf(shared, sizeof(shared), "%s/shared-sockets", s_tmp);
+    assert_int_equal(mkdir(shared, 0755), 0);
+    assert_int_equal(chmod(shared, 01777), 0);
+    snprintf(sep, sizeof(sep), "ipc://%s/cw-42-1", shared);
+    assert_int_equal(cw_config_prepare_ipc(sep, err, sizeof(err)), 0);
+    assert_int_equal(s_mode(shared), 01777);
+    snprintf(sep, sizeof(sep), "ipc://%s/broker.sock", shared);
+    assert_int_equal(cw_config_prepare_ipc(sep, err, sizeof(err)), 0);
+    assert_int_equal(s_mode(shared), 01777);
 }
 
 static void test_data_dir_made_private(void **state)
@@ -179,6 +191,21 @@ static void test_data_dir_made_private(void **state)
     assert_int_equal(s_mode(data), 0700);
     assert_int_equal(s_mode(db), 0600);
     assert_int_equal(s_mode(sub), 0700);
+    /* what else data_dir holds is not CodeWorm's: left as it is */
+    char other[192];
+    snprintf(other, sizeof(other), "%s/notes.txt", data);
+    f = fopen(other, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(chmod(other, 0644), 0);
+    assert_int_equal(chmod(data, 0755), 0);
+    assert_int_equal(cw_config_secure_data_dir(c, err, sizeof(err)), 0);
+    assert_int_equal(s_mode(other), 0644);
+    assert_int_equal(s_mode(data), 0700);
+    /* a shared folder (/tmp) as data_dir: nothing is changed */
+    s_set(c, "data_dir", "/tmp");
+    assert_int_equal(cw_config_secure_data_dir(c, err, sizeof(err)), 0);
+    assert_int_equal(s_mode("/tmp") & 01777, 01777);
     /* a data_dir created by CodeWorm starts private */
     char fresh[128], path[256];
     snprintf(fresh, sizeof(fresh), "%s/fresh/data", s_tmp);
