@@ -7,6 +7,7 @@
     Precedence (highest first): cw_config_set, real environment, <config dir>/.env,
     ./.env, YAML, defaults. Empty strings and YAML nulls mean "not set".          */
 #include "cw_config.h"
+#include "cw_buf.h"
 #include "cw_log.h"
 #include "cw_redact.h"
 
@@ -369,43 +370,12 @@ static const char *s_env_lookup(env_file_t *env, const char *name, const char **
 
 /* ------------------------------------------------------------------ path expansion */
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    bool overflow;
-} sbuf_t;
-
-static void s_sb_add(sbuf_t *sb, const char *s, size_t n)
-{
-    if (sb->overflow)
-        return;
-    if (sb->len + n + 1 > CW_CFG_VALUE_MAX) {
-        sb->overflow = true;
-        return;
-    }
-    if (sb->len + n + 1 > sb->cap) {
-        size_t cap = sb->cap ? sb->cap : 64;
-        while (cap < sb->len + n + 1)
-            cap *= 2;
-        char *b = realloc(sb->buf, cap);
-        if (!b) {
-            sb->overflow = true;
-            return;
-        }
-        sb->buf = b;
-        sb->cap = cap;
-    }
-    memcpy(sb->buf + sb->len, s, n);
-    sb->len += n;
-    sb->buf[sb->len] = '\0';
-}
-
 static char *s_expand(const char *path, env_file_t *env)
 {
     if (!path)
         return NULL;
-    sbuf_t vars = {0};
-    s_sb_add(&vars, "", 0);
+    cw_buf_t vars; /* a value is at most CW_CFG_VALUE_MAX - 1 bytes */
+    cw_buf_init(&vars, CW_CFG_VALUE_MAX - 1);
     /* $VAR and ${VAR}; unknown variables stay as written (like os.path.expandvars) */
     for (const char *p = path; *p;) {
         if (*p == '$') {
@@ -430,23 +400,22 @@ static char *s_expand(const char *path, env_file_t *env)
                 var[nlen] = '\0';
                 const char *val = s_env_lookup(env, var, NULL);
                 if (val) {
-                    s_sb_add(&vars, val, strlen(val));
+                    cw_buf_puts(&vars, val);
                     p += skip;
                     continue;
                 }
             }
         }
-        s_sb_add(&vars, p, 1);
+        cw_buf_putc(&vars, *p);
         p++;
     }
-    if (vars.overflow) {
-        free(vars.buf);
+    char *expanded = cw_buf_take(&vars, NULL);
+    if (!expanded)
         return NULL;
-    }
     /* leading ~ or ~user */
-    const char *s = vars.buf;
+    const char *s = expanded;
     if (s[0] != '~')
-        return vars.buf;
+        return expanded;
     const char *slash = strchr(s, '/');
     size_t ulen = slash ? (size_t)(slash - s - 1) : strlen(s) - 1;
     const char *home = NULL;
@@ -464,16 +433,13 @@ static char *s_expand(const char *path, env_file_t *env)
         home = pw ? pw->pw_dir : NULL;
     }
     if (!home)
-        return vars.buf;
-    sbuf_t out = {0};
-    s_sb_add(&out, home, strlen(home));
-    s_sb_add(&out, s + 1 + ulen, strlen(s + 1 + ulen));
-    free(vars.buf);
-    if (out.overflow) {
-        free(out.buf);
-        return NULL;
-    }
-    return out.buf;
+        return expanded;
+    cw_buf_t out;
+    cw_buf_init(&out, CW_CFG_VALUE_MAX - 1);
+    cw_buf_puts(&out, home);
+    cw_buf_puts(&out, s + 1 + ulen);
+    free(expanded);
+    return cw_buf_take(&out, NULL);
 }
 
 char *cw_config_expand_path(const char *path)

@@ -506,63 +506,13 @@ bool cw_json_get_bool(const cw_json_t *self, const char *key, bool dflt)
 }
 
 /* ---------------------------------------------------------------- writer */
-void cw_jbuf_init(cw_jbuf_t *self)
-{
-    memset(self, 0, sizeof(*self));
-}
-
-void cw_jbuf_free(cw_jbuf_t *self)
-{
-    free(self->data);
-    memset(self, 0, sizeof(*self));
-}
-
-static bool s_reserve(cw_jbuf_t *self, size_t extra)
-{
-    if (self->oom)
-        return false;
-    if (self->len + extra + 1 <= self->cap)
-        return true;
-    size_t ncap = self->cap ? self->cap : 256;
-    while (ncap < self->len + extra + 1) {
-        if (ncap > SIZE_MAX / 2) {
-            self->oom = true;
-            return false;
-        }
-        ncap *= 2;
-    }
-    char *d = realloc(self->data, ncap);
-    if (!d) {
-        self->oom = true;
-        return false;
-    }
-    self->data = d;
-    self->cap = ncap;
-    return true;
-}
-
-static void s_append(cw_jbuf_t *self, const char *s, size_t n)
-{
-    if (!s_reserve(self, n))
-        return;
-    memcpy(self->data + self->len, s, n);
-    self->len += n;
-    self->data[self->len] = '\0';
-}
-
-void cw_jbuf_raw(cw_jbuf_t *self, const char *s)
-{
-    if (s)
-        s_append(self, s, strlen(s));
-}
-
-void cw_jbuf_str(cw_jbuf_t *self, const char *s)
+void cw_json_put_str(cw_buf_t *self, const char *s)
 {
     if (!s) {
-        cw_jbuf_raw(self, "null");
+        cw_buf_puts(self, "null");
         return;
     }
-    cw_jbuf_raw(self, "\"");
+    cw_buf_puts(self, "\"");
     /* escape in chunks so that a large source never needs a 6x temporary copy */
     enum { CHUNK = 2048 };
     char in[CHUNK + 1];
@@ -574,19 +524,17 @@ void cw_jbuf_str(cw_jbuf_t *self, const char *s)
         in[k] = '\0';
         out[0] = '\0';
         size_t w = cw_json_escape(out, sizeof(out), in);
-        s_append(self, out, w);
+        cw_buf_append(self, out, w);
     }
-    cw_jbuf_raw(self, "\"");
+    cw_buf_puts(self, "\"");
 }
 
-void cw_jbuf_int(cw_jbuf_t *self, long long v)
+void cw_json_put_int(cw_buf_t *self, long long v)
 {
-    char buf[32];
-    snprintf(buf, sizeof(buf), "%lld", v);
-    cw_jbuf_raw(self, buf);
+    cw_buf_printf(self, "%lld", v);
 }
 
-void cw_jbuf_num(cw_jbuf_t *self, double v)
+void cw_json_put_num(cw_buf_t *self, double v)
 {
     char buf[64];
     if (!isfinite(v))
@@ -601,26 +549,13 @@ void cw_jbuf_num(cw_jbuf_t *self, double v)
             break;
         }
     }
-    cw_jbuf_raw(self, buf);
+    cw_buf_puts(self, buf);
 }
 
-void cw_jbuf_key(cw_jbuf_t *self, const char *key)
+void cw_json_put_key(cw_buf_t *self, const char *key)
 {
     if (self->len > 0 && self->data[self->len - 1] != '{' && self->data[self->len - 1] != '[')
-        cw_jbuf_raw(self, ",");
-    cw_jbuf_str(self, key);
-    cw_jbuf_raw(self, ":");
-}
-
-char *cw_jbuf_take(cw_jbuf_t *self)
-{
-    if (self->oom) {
-        cw_jbuf_free(self);
-        return NULL;
-    }
-    char *d = self->data;
-    if (!d)
-        d = calloc(1, 1);
-    memset(self, 0, sizeof(*self));
-    return d;
+        cw_buf_puts(self, ",");
+    cw_json_put_str(self, key);
+    cw_buf_puts(self, ":");
 }

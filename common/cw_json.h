@@ -7,14 +7,16 @@
     null. Nesting is limited to CW_JSON_MAX_DEPTH; allocations are bounded by the input
     length. Trailing non-space input is an error.
 
-    The writer appends to a growable buffer; strings are escaped with cw_json_escape
-    (common/cw_log.h). A failed allocation sets `oom`, after which appends do nothing.  */
+    The writer appends JSON tokens to a cw_buf_t; strings are escaped with cw_json_escape
+    (common/cw_log.h).  */
 #ifndef CW_JSON_H
 #define CW_JSON_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "cw_buf.h"
 
 #define CW_JSON_MAX_DEPTH 64
 
@@ -49,24 +51,12 @@ double cw_json_get_num(const cw_json_t *self, const char *key, double dflt);
 bool cw_json_get_bool(const cw_json_t *self, const char *key, bool dflt);
 
 /* ---------------------------------------------------------------- writer */
-typedef struct {
-    char *data; /* NUL-terminated */
-    size_t len;
-    size_t cap;
-    bool oom;
-} cw_jbuf_t;
-
-void cw_jbuf_init(cw_jbuf_t *self);
-void cw_jbuf_free(cw_jbuf_t *self);
-/* Append raw text. */
-void cw_jbuf_raw(cw_jbuf_t *self, const char *s);
-/* Append a quoted, escaped JSON string (NULL -> null). */
-void cw_jbuf_str(cw_jbuf_t *self, const char *s);
-void cw_jbuf_int(cw_jbuf_t *self, long long v);
-void cw_jbuf_num(cw_jbuf_t *self, double v);
-/* Append `"key":` preceded by a comma unless the previous character is '{'. */
-void cw_jbuf_key(cw_jbuf_t *self, const char *key);
-/* Take the buffer (caller frees); NULL if an allocation failed. Resets self. */
-char *cw_jbuf_take(cw_jbuf_t *self);
+/* JSON tokens appended to a cw_buf_t (common/cw_buf.h). */
+/* A quoted, escaped JSON string (NULL -> null). */
+void cw_json_put_str(cw_buf_t *self, const char *s);
+void cw_json_put_int(cw_buf_t *self, long long v);
+void cw_json_put_num(cw_buf_t *self, double v);
+/* `"key":` preceded by a comma unless the previous character is '{' or '['. */
+void cw_json_put_key(cw_buf_t *self, const char *key);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cw_buf.h"
 #include "cw_gitstats.h"
 #include "cw_index.h"
 #include "cw_log.h"
@@ -45,7 +46,7 @@ struct _cw_analyzer_t {
     uint64_t rng;
     size_t files_scanned;
     size_t files_parsed;
-    char *notes;         /* cw_analyzer_notes, one per line */
+    cw_buf_t notes;      /* cw_analyzer_notes, one per line (at most 64 KiB) */
     cw_redact_t *redact; /* secrets never leave the analyzer */
 };
 
@@ -86,18 +87,13 @@ static time_t s_now(const cw_analyzer_t *self)
 /* Add a line to the notes of this call (once). */
 static void s_note(cw_analyzer_t *self, const char *note)
 {
-    if (!note || !*note || (self->notes && strstr(self->notes, note)))
+    if (!note || !*note || strstr(cw_buf_str(&self->notes), note))
         return;
-    size_t have = self->notes ? strlen(self->notes) : 0, add = strlen(note);
-    if (have + add > 64 * 1024)
-        return;
-    char *n = realloc(self->notes, have + add + 2);
-    if (!n)
-        return;
-    memcpy(n + have, note, add);
-    n[have + add] = '\n';
-    n[have + add + 1] = '\0';
-    self->notes = n;
+    size_t add = strlen(note);
+    if (cw_buf_room(&self->notes) <= add)
+        return; /* the notes are full: the rest is left out */
+    cw_buf_append(&self->notes, note, add);
+    cw_buf_putc(&self->notes, '\n');
 }
 
 /* The git history of the repository around `root` (NULL: none; the reason noted). */
@@ -230,6 +226,7 @@ cw_analyzer_t *cw_analyzer_new(const cw_config_t *config)
     cw_analyzer_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
+    cw_buf_init(&self->notes, 64 * 1024);
     self->min_complexity = config->analyzer.min_complexity;
     self->min_lines = config->analyzer.min_lines;
     self->max_lines = config->analyzer.max_lines;
@@ -290,7 +287,7 @@ void cw_analyzer_destroy(cw_analyzer_t **self_p)
     cw_patterns_destroy(&self->exclude);
     cw_index_destroy(&self->index);
     cw_gitstats_destroy(&self->git);
-    free(self->notes);
+    cw_buf_free(&self->notes);
     cw_redact_destroy(&self->redact);
     free(self);
     *self_p = NULL;
@@ -404,8 +401,7 @@ static cw_value_t *s_candidates(cw_analyzer_t *self, const char *doc_type, const
     *status = S_OK;
     self->files_scanned = 0;
     self->files_parsed = 0;
-    free(self->notes);
-    self->notes = NULL;
+    cw_buf_clear(&self->notes);
     if (!doc_type || !*doc_type)
         doc_type = cw_doc_type_name(CW_DOC_FUNCTION);
     if (repo && !*repo)
@@ -555,7 +551,7 @@ cw_value_t *cw_analyzer_handle(cw_analyzer_t *self, const cw_value_t *request)
 
 const char *cw_analyzer_notes(const cw_analyzer_t *self)
 {
-    return self && self->notes ? self->notes : "";
+    return self ? cw_buf_str(&self->notes) : "";
 }
 
 /* The functions of one repository, in path then line order (the index keeps each file's
@@ -623,8 +619,7 @@ long cw_analyzer_functions(cw_analyzer_t *self, const char *repo, cw_analyzer_fn
     }
     self->files_scanned = 0;
     self->files_parsed = 0;
-    free(self->notes);
-    self->notes = NULL;
+    cw_buf_clear(&self->notes);
     if (repo && !*repo)
         repo = NULL;
     size_t nrefs = self->repo_count > 0 ? self->repo_count : 1;

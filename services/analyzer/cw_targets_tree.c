@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cw_buf.h"
 #include "cw_log.h"
 #include "cw_score.h"
 #include "cw_targets.h"
@@ -194,12 +195,10 @@ static int s_module(const cw_target_ctx_t *ctx, const char *dir, const s_dir_t *
     if (kind == K_NONE || !index)
         return 0;
     /* the listing */
-    size_t cap = 4096, used = 0;
-    char *listing = malloc(cap);
-    if (!listing)
-        return -1;
-    used += (size_t)snprintf(listing, cap, "Module `%s` (%s, %d files):\n", *dir ? dir : ".",
-                             s_kind_names[kind], files);
+    cw_buf_t listing;
+    cw_buf_init(&listing, 0);
+    cw_buf_printf(&listing, "Module `%s` (%s, %d files):\n", *dir ? dir : ".", s_kind_names[kind],
+                  files);
     const cw_lang_t *lang = index->lang;
     int listed = 0;
     /* the facts: module {kind, index_file, file_count, files [{path, lines, functions,
@@ -225,33 +224,17 @@ static int s_module(const cw_target_ctx_t *ctx, const char *dir, const s_dir_t *
             rc |= cw_map_set_int(entry, "classes", (int64_t)f->class_count);
             rc |= cw_array_push(list, entry);
         }
-        if (cap - used < 600) {
-            char *bigger = realloc(listing, cap * 2);
-            if (!bigger) {
-                free(listing);
-                cw_value_destroy(&facts);
-                cw_value_destroy(&mod);
-                cw_value_destroy(&list);
-                return -1;
-            }
-            listing = bigger;
-            cap *= 2;
-        }
-        used += (size_t)snprintf(listing + used, cap - used,
-                                 "- %s (%d lines, %d functions, %d classes)\n", s_base(f->rel),
-                                 f->lines, f->function_count, (int)f->class_count);
+        cw_buf_printf(&listing, "- %s (%d lines, %d functions, %d classes)\n", s_base(f->rel),
+                      f->lines, f->function_count, (int)f->class_count);
     }
     if (listed > MAX_LISTED)
-        used += (size_t)snprintf(listing + used, cap - used, "- ... and %d more\n",
-                                 listed - MAX_LISTED);
+        cw_buf_printf(&listing, "- ... and %d more\n", listed - MAX_LISTED);
     bool has_text = index->status == CW_READ_OK && index->size > 0;
-    char *head = NULL;
-    if (asprintf(&head, "%s\n`%s`%s\n", listing, s_base(index->rel),
-                 has_text
-                     ? (index->size > CW_TARGET_MODULE_INDEX ? ", first 2000 characters:" : ":")
-                     : " is empty.") < 0)
-        head = NULL;
-    free(listing);
+    cw_buf_printf(&listing, "\n`%s`%s\n", s_base(index->rel),
+                  has_text
+                      ? (index->size > CW_TARGET_MODULE_INDEX ? ", first 2000 characters:" : ":")
+                      : " is empty.");
+    char *head = cw_buf_take(&listing, NULL);
     if (rc == 0) {
         rc |= cw_map_set_str(mod, "kind", s_kind_tokens[kind]);
         rc |= cw_map_set_str(mod, "index_file", index->rel);

@@ -157,52 +157,52 @@ static int s_cmd_status(cw_cli_t *cli, int argc, char **argv)
     }
 
     if (json) {
-        cw_jbuf_t b;
-        cw_jbuf_init(&b);
+        cw_buf_t b;
+        cw_buf_init(&b, 0);
         char *body = status ? cw_value_to_json(status) : NULL;
         if (body && body[0] == '{' && strlen(body) > 2) {
             body[strlen(body) - 1] = '\0'; /* the reply's own fields first */
-            cw_jbuf_raw(&b, body);
+            cw_buf_puts(&b, body);
         } else
-            cw_jbuf_raw(&b, "{");
+            cw_buf_puts(&b, "{");
         free(body);
-        cw_jbuf_key(&b, "broker");
-        cw_jbuf_str(&b, config->bus.broker);
-        cw_jbuf_key(&b, "reachable");
-        cw_jbuf_raw(&b, status ? "true" : "false");
-        cw_jbuf_key(&b, "expected");
-        cw_jbuf_raw(&b, "[");
+        cw_json_put_key(&b, "broker");
+        cw_json_put_str(&b, config->bus.broker);
+        cw_json_put_key(&b, "reachable");
+        cw_buf_puts(&b, status ? "true" : "false");
+        cw_json_put_key(&b, "expected");
+        cw_buf_puts(&b, "[");
         for (int i = 0; i < nexpected; i++) {
             if (i)
-                cw_jbuf_raw(&b, ",");
-            cw_jbuf_str(&b, expected[i]);
+                cw_buf_puts(&b, ",");
+            cw_json_put_str(&b, expected[i]);
         }
-        cw_jbuf_raw(&b, "]");
-        cw_jbuf_key(&b, "absent");
-        cw_jbuf_raw(&b, "[");
+        cw_buf_puts(&b, "]");
+        cw_json_put_key(&b, "absent");
+        cw_buf_puts(&b, "[");
         for (int i = 0; i < nabsent; i++) {
-            cw_jbuf_raw(&b, i ? ",{" : "{");
-            cw_jbuf_key(&b, "service");
-            cw_jbuf_str(&b, absent[i].service);
-            cw_jbuf_key(&b, "reason");
-            cw_jbuf_str(&b, absent[i].reason);
-            cw_jbuf_key(&b, "known");
-            cw_jbuf_raw(&b, absent[i].unknown ? "false" : "true");
-            cw_jbuf_key(&b, "last_error");
-            cw_jbuf_str(&b, cw_json_get_str(absent[i].child, "last_error", ""));
-            cw_jbuf_key(&b, "last_exit");
-            cw_jbuf_str(&b, cw_json_get_str(absent[i].child, "last_exit", ""));
-            cw_jbuf_raw(&b, "}");
+            cw_buf_puts(&b, i ? ",{" : "{");
+            cw_json_put_key(&b, "service");
+            cw_json_put_str(&b, absent[i].service);
+            cw_json_put_key(&b, "reason");
+            cw_json_put_str(&b, absent[i].reason);
+            cw_json_put_key(&b, "known");
+            cw_buf_puts(&b, absent[i].unknown ? "false" : "true");
+            cw_json_put_key(&b, "last_error");
+            cw_json_put_str(&b, cw_json_get_str(absent[i].child, "last_error", ""));
+            cw_json_put_key(&b, "last_exit");
+            cw_json_put_str(&b, cw_json_get_str(absent[i].child, "last_exit", ""));
+            cw_buf_puts(&b, "}");
         }
-        cw_jbuf_raw(&b, "]");
-        cw_jbuf_key(&b, "supervisor");
+        cw_buf_puts(&b, "]");
+        cw_json_put_key(&b, "supervisor");
         /* the state file as written (it parsed as JSON above) */
         size_t raw_len = raw ? strlen(raw) : 0;
         while (raw_len > 0 && (raw[raw_len - 1] == '\n' || raw[raw_len - 1] == ' '))
             raw[--raw_len] = '\0';
-        cw_jbuf_raw(&b, raw ? raw : "null");
-        cw_jbuf_raw(&b, "}");
-        char *text = cw_jbuf_take(&b);
+        cw_buf_puts(&b, raw ? raw : "null");
+        cw_buf_puts(&b, "}");
+        char *text = cw_buf_take(&b, NULL);
         printf("%s\n", text ? text : "{}");
         free(text);
     } else {

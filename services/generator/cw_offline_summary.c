@@ -19,36 +19,36 @@ bool cw_offline_is_summary(const char *doc_type)
 }
 
 /* s on one line, without backticks, at most ITEM_MAX bytes */
-static void s_plain(cw_jbuf_t *b, const char *s)
+static void s_plain(cw_buf_t *b, const char *s)
 {
     char buf[ITEM_MAX + 4];
     size_t n = 0;
     for (const char *p = s ? s : ""; *p && n < ITEM_MAX; p++)
         buf[n++] = (*p == '`' || (unsigned char)*p < 0x20) ? ' ' : *p;
     buf[n] = '\0';
-    cw_jbuf_raw(b, buf);
+    cw_buf_puts(b, buf);
 }
 
-static void s_code(cw_jbuf_t *b, const char *s)
+static void s_code(cw_buf_t *b, const char *s)
 {
-    cw_jbuf_raw(b, "`");
+    cw_buf_puts(b, "`");
     s_plain(b, s);
-    cw_jbuf_raw(b, "`");
+    cw_buf_puts(b, "`");
 }
 
-static void s_printf(cw_jbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void s_printf(cw_jbuf_t *b, const char *fmt, ...)
+static void s_printf(cw_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_printf(cw_buf_t *b, const char *fmt, ...)
 {
     char buf[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    cw_jbuf_raw(b, buf);
+    cw_buf_puts(b, buf);
 }
 
 /* "- `name`: n" for each entry of a count map, largest first */
-static void s_counts(cw_jbuf_t *b, const char *title, const cw_value_t *map)
+static void s_counts(cw_buf_t *b, const char *title, const cw_value_t *map)
 {
     size_t n = cw_value_size(map);
     if (n == 0)
@@ -69,24 +69,24 @@ static void s_counts(cw_jbuf_t *b, const char *title, const cw_value_t *map)
     }
     s_printf(b, "\n\n### %s\n", title);
     for (size_t i = 0; i < n; i++) {
-        cw_jbuf_raw(b, "\n- ");
+        cw_buf_puts(b, "\n- ");
         s_code(b, cw_map_key_at(map, order[i]));
         s_printf(b, ": %lld", (long long)cw_value_int(cw_map_value_at(map, order[i])));
     }
     free(order);
 }
 
-static void s_document_line(cw_jbuf_t *b, const cw_value_t *d, bool complexity_first)
+static void s_document_line(cw_buf_t *b, const cw_value_t *d, bool complexity_first)
 {
     s_code(b, cw_map_str(d, "display", "?"));
-    cw_jbuf_raw(b, " (");
+    cw_buf_puts(b, " (");
     s_code(b, cw_map_str(d, "repo", ""));
     const char *file = cw_map_str(d, "file", "");
     if (*file) {
-        cw_jbuf_raw(b, ", ");
+        cw_buf_puts(b, ", ");
         s_plain(b, file);
     }
-    cw_jbuf_raw(b, ")");
+    cw_buf_puts(b, ")");
     const cw_value_t *c = cw_map_get(d, "complexity");
     if (complexity_first && c)
         s_printf(b, ": complexity %.1f, %s", cw_value_float(c), cw_map_str(d, "doc_type", ""));
@@ -100,9 +100,9 @@ char *cw_offline_summary_document(const cw_value_t *target)
     bool weekly = strcmp(cw_map_str(target, "doc_type", ""), "weekly_summary") == 0;
     long long total = (long long)cw_map_int(f, "total", 0);
     size_t repos = cw_value_size(cw_map_get(f, "repos"));
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
-    cw_jbuf_raw(&b, "### Overview\n\n");
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    cw_buf_puts(&b, "### Overview\n\n");
     s_printf(&b, "%s %s", weekly ? "Week" : "Month", cw_map_str(target, "name", ""));
     const char *first = cw_map_str(f, "first_day", ""), *last = cw_map_str(f, "last_day", "");
     if (*first && *last) {
@@ -110,10 +110,10 @@ char *cw_offline_summary_document(const cw_value_t *target)
                  last);
         const char *tz = cw_map_str(f, "timezone", "");
         if (*tz) {
-            cw_jbuf_raw(&b, ", ");
+            cw_buf_puts(&b, ", ");
             s_plain(&b, tz);
         }
-        cw_jbuf_raw(&b, ")");
+        cw_buf_puts(&b, ")");
     }
     s_printf(&b, ": CodeWorm documented %lld piece%s of code in %zu repositor%s.", total,
              total == 1 ? "" : "s", repos, repos == 1 ? "y" : "ies");
@@ -122,7 +122,7 @@ char *cw_offline_summary_document(const cw_value_t *target)
     s_counts(&b, "Languages", cw_map_get(f, "languages"));
     const cw_value_t *most = cw_map_get(f, "most_complex");
     if (cw_value_size(most) > 0) {
-        cw_jbuf_raw(&b, "\n\n### Most complex targets\n");
+        cw_buf_puts(&b, "\n\n### Most complex targets\n");
         for (size_t i = 0; i < cw_value_size(most); i++) {
             s_printf(&b, "\n%zu. ", i + 1);
             s_document_line(&b, cw_array_at(most, i), true);
@@ -131,14 +131,14 @@ char *cw_offline_summary_document(const cw_value_t *target)
     const cw_value_t *docs = cw_map_get(f, "documents");
     size_t n = cw_value_size(docs);
     if (n > 0) {
-        cw_jbuf_raw(&b, "\n\n### Documented\n");
+        cw_buf_puts(&b, "\n\n### Documented\n");
         for (size_t i = 0; i < n && i < CW_OFFLINE_SUMMARY_DOCS; i++) {
             const cw_value_t *d = cw_array_at(docs, i);
             char day[11];
             snprintf(day, sizeof day, "%.10s", cw_map_str(d, "documented_at", ""));
-            cw_jbuf_raw(&b, "\n- ");
+            cw_buf_puts(&b, "\n- ");
             s_plain(&b, day);
-            cw_jbuf_raw(&b, " ");
+            cw_buf_puts(&b, " ");
             s_document_line(&b, d, false);
         }
         if ((long long)n < total || n > CW_OFFLINE_SUMMARY_DOCS) {
@@ -146,9 +146,9 @@ char *cw_offline_summary_document(const cw_value_t *target)
             s_printf(&b, "\n- ... and %lld more", total - listed);
         }
     }
-    cw_jbuf_raw(&b, "\n\n_Written without an LLM (offline backend): facts taken from the ledger "
+    cw_buf_puts(&b, "\n\n_Written without an LLM (offline backend): facts taken from the ledger "
                     "only._\n");
-    char *out = cw_jbuf_take(&b);
+    char *out = cw_buf_take(&b, NULL);
     if (!out)
         return NULL;
     char *clean = cw_clean_utf8(out, strlen(out));

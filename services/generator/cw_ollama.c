@@ -10,8 +10,7 @@
 
 /* ---------------------------------------------------------------- NDJSON stream */
 typedef struct {
-    char *text;
-    size_t text_len, text_cap;
+    cw_buf_t text; /* at most CW_LLM_MAX_RESPONSE bytes */
     bool done;
     char done_reason[32];
     long prompt_eval_count;
@@ -31,26 +30,13 @@ typedef struct {
 
 static bool s_text_append(stream_t *st, const char *s, size_t n)
 {
-    if (st->text_len + n > CW_LLM_MAX_RESPONSE) {
+    if (st->text.len + n > CW_LLM_MAX_RESPONSE) {
         st->overflow = true;
         snprintf(st->overflow_what, sizeof(st->overflow_what), "answer larger than %d KiB",
                  CW_LLM_MAX_RESPONSE / 1024);
         return false;
     }
-    if (st->text_len + n + 1 > st->text_cap) {
-        size_t ncap = st->text_cap ? st->text_cap : 4096;
-        while (ncap < st->text_len + n + 1)
-            ncap *= 2;
-        char *t = realloc(st->text, ncap);
-        if (!t)
-            return false;
-        st->text = t;
-        st->text_cap = ncap;
-    }
-    memcpy(st->text + st->text_len, s, n);
-    st->text_len += n;
-    st->text[st->text_len] = '\0';
-    return true;
+    return cw_buf_append(&st->text, s, n);
 }
 
 /* Handle one complete line. false = abort the transfer. */
@@ -114,12 +100,12 @@ static int s_stream_on_line(const char *line, size_t n, void *arg)
 
 static void s_stream_free(stream_t *st)
 {
-    free(st->text);
+    cw_buf_free(&st->text);
     memset(st, 0, sizeof(*st));
 }
 
 /* ---------------------------------------------------------------- requests */
-static void s_keep_alive(cw_jbuf_t *b, const char *keep_alive)
+static void s_keep_alive(cw_buf_t *b, const char *keep_alive)
 {
     if (!keep_alive || !*keep_alive)
         return;
@@ -131,11 +117,11 @@ static void s_keep_alive(cw_jbuf_t *b, const char *keep_alive)
     for (; *p; p++)
         if (*p < '0' || *p > '9')
             numeric = false;
-    cw_jbuf_key(b, "keep_alive");
+    cw_json_put_key(b, "keep_alive");
     if (numeric && strlen(keep_alive) < 12)
-        cw_jbuf_raw(b, keep_alive[0] == '+' ? keep_alive + 1 : keep_alive);
+        cw_buf_puts(b, keep_alive[0] == '+' ? keep_alive + 1 : keep_alive);
     else
-        cw_jbuf_str(b, keep_alive);
+        cw_json_put_str(b, keep_alive);
 }
 
 /* POST a small non-streamed request (prewarm / unload) and discard the answer. */
@@ -158,22 +144,22 @@ static int s_post_simple(cw_llm_t *self, const char *body, long timeout_s, char 
 
 static char *s_prewarm_body(const cw_llm_t *self)
 {
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
-    cw_jbuf_raw(&b, "{");
-    cw_jbuf_key(&b, "model");
-    cw_jbuf_str(&b, self->model);
-    cw_jbuf_key(&b, "prompt");
-    cw_jbuf_str(&b, "");
-    cw_jbuf_key(&b, "stream");
-    cw_jbuf_raw(&b, "false");
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    cw_buf_puts(&b, "{");
+    cw_json_put_key(&b, "model");
+    cw_json_put_str(&b, self->model);
+    cw_json_put_key(&b, "prompt");
+    cw_json_put_str(&b, "");
+    cw_json_put_key(&b, "stream");
+    cw_buf_puts(&b, "false");
     s_keep_alive(&b, self->keep_alive);
-    cw_jbuf_key(&b, "options");
-    cw_jbuf_raw(&b, "{");
-    cw_jbuf_key(&b, "num_ctx");
-    cw_jbuf_int(&b, self->num_ctx);
-    cw_jbuf_raw(&b, "}}");
-    return cw_jbuf_take(&b);
+    cw_json_put_key(&b, "options");
+    cw_buf_puts(&b, "{");
+    cw_json_put_key(&b, "num_ctx");
+    cw_json_put_int(&b, self->num_ctx);
+    cw_buf_puts(&b, "}}");
+    return cw_buf_take(&b, NULL);
 }
 
 int cw_ollama_prewarm(cw_llm_t *self)
@@ -212,15 +198,15 @@ static void s_recover_oom(cw_llm_t *self, const char *error)
     int old_ctx = self->num_ctx;
     cw_warn("llm_out_of_memory", CW_LS("backend", "ollama"), CW_LS("model", self->model),
             CW_LS("error", error), CW_LI("num_ctx", old_ctx), CW_LEND);
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
-    cw_jbuf_raw(&b, "{");
-    cw_jbuf_key(&b, "model");
-    cw_jbuf_str(&b, self->model);
-    cw_jbuf_key(&b, "keep_alive");
-    cw_jbuf_raw(&b, "0");
-    cw_jbuf_raw(&b, "}");
-    char *body = cw_jbuf_take(&b);
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    cw_buf_puts(&b, "{");
+    cw_json_put_key(&b, "model");
+    cw_json_put_str(&b, self->model);
+    cw_json_put_key(&b, "keep_alive");
+    cw_buf_puts(&b, "0");
+    cw_buf_puts(&b, "}");
+    char *body = cw_buf_take(&b, NULL);
     char err[300] = "";
     if (s_post_simple(self, body, 60, err, sizeof(err)) != 0)
         cw_warn("llm_unload_failed", CW_LS("model", self->model), CW_LS("error", err), CW_LEND);
@@ -240,30 +226,30 @@ static bool s_is_oom(const char *msg)
 
 static char *s_generate_body(const cw_llm_t *self, const cw_llm_call_t *call)
 {
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
-    cw_jbuf_raw(&b, "{");
-    cw_jbuf_key(&b, "model");
-    cw_jbuf_str(&b, self->model);
-    cw_jbuf_key(&b, "prompt");
-    cw_jbuf_str(&b, call->prompt);
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    cw_buf_puts(&b, "{");
+    cw_json_put_key(&b, "model");
+    cw_json_put_str(&b, self->model);
+    cw_json_put_key(&b, "prompt");
+    cw_json_put_str(&b, call->prompt);
     if (call->system) {
-        cw_jbuf_key(&b, "system");
-        cw_jbuf_str(&b, call->system);
+        cw_json_put_key(&b, "system");
+        cw_json_put_str(&b, call->system);
     }
-    cw_jbuf_key(&b, "stream");
-    cw_jbuf_raw(&b, "true");
+    cw_json_put_key(&b, "stream");
+    cw_buf_puts(&b, "true");
     s_keep_alive(&b, self->keep_alive);
-    cw_jbuf_key(&b, "options");
-    cw_jbuf_raw(&b, "{");
-    cw_jbuf_key(&b, "temperature");
-    cw_jbuf_num(&b, call->temperature >= 0 ? call->temperature : self->temperature);
-    cw_jbuf_key(&b, "num_predict");
-    cw_jbuf_int(&b, call->max_tokens > 0 ? call->max_tokens : self->max_tokens);
-    cw_jbuf_key(&b, "num_ctx");
-    cw_jbuf_int(&b, self->num_ctx);
-    cw_jbuf_raw(&b, "}}");
-    return cw_jbuf_take(&b);
+    cw_json_put_key(&b, "options");
+    cw_buf_puts(&b, "{");
+    cw_json_put_key(&b, "temperature");
+    cw_json_put_num(&b, call->temperature >= 0 ? call->temperature : self->temperature);
+    cw_json_put_key(&b, "num_predict");
+    cw_json_put_int(&b, call->max_tokens > 0 ? call->max_tokens : self->max_tokens);
+    cw_json_put_key(&b, "num_ctx");
+    cw_json_put_int(&b, self->num_ctx);
+    cw_buf_puts(&b, "}}");
+    return cw_buf_take(&b, NULL);
 }
 
 static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_result_t *res,
@@ -276,6 +262,7 @@ static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_
     }
     stream_t st;
     memset(&st, 0, sizeof(st));
+    cw_buf_init(&st.text, CW_LLM_MAX_RESPONSE);
     cw_http_response_t http;
     /* cw_http also hands over a last line without a newline */
     int rc = cw_llm_http(self, "/api/generate", body, self->timeout_s, CW_OLLAMA_MAX_STREAM,
@@ -317,8 +304,7 @@ static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_
             out = CW_LLM_ATTEMPT_RETRY;
         } else {
             out = CW_LLM_ATTEMPT_OK;
-            res->text = st.text ? st.text : strdup("");
-            st.text = NULL;
+            res->text = cw_buf_take(&st.text, NULL);
             res->prompt_tokens = st.prompt_eval_count;
             res->completion_tokens = st.eval_count;
             res->duration_ms = (int64_t)(st.total_duration_ns / 1e6);

@@ -27,35 +27,35 @@ bool cw_openai_health(cw_llm_t *self, char *err, size_t errlen)
 
 static char *s_body(const cw_llm_t *self, const cw_llm_call_t *call)
 {
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
-    cw_jbuf_raw(&b, "{");
-    cw_jbuf_key(&b, "model");
-    cw_jbuf_str(&b, self->model);
-    cw_jbuf_key(&b, "messages");
-    cw_jbuf_raw(&b, "[");
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    cw_buf_puts(&b, "{");
+    cw_json_put_key(&b, "model");
+    cw_json_put_str(&b, self->model);
+    cw_json_put_key(&b, "messages");
+    cw_buf_puts(&b, "[");
     if (call->system) {
-        cw_jbuf_raw(&b, "{");
-        cw_jbuf_key(&b, "role");
-        cw_jbuf_str(&b, "system");
-        cw_jbuf_key(&b, "content");
-        cw_jbuf_str(&b, call->system);
-        cw_jbuf_raw(&b, "},");
+        cw_buf_puts(&b, "{");
+        cw_json_put_key(&b, "role");
+        cw_json_put_str(&b, "system");
+        cw_json_put_key(&b, "content");
+        cw_json_put_str(&b, call->system);
+        cw_buf_puts(&b, "},");
     }
-    cw_jbuf_raw(&b, "{");
-    cw_jbuf_key(&b, "role");
-    cw_jbuf_str(&b, "user");
-    cw_jbuf_key(&b, "content");
-    cw_jbuf_str(&b, call->prompt);
-    cw_jbuf_raw(&b, "}]");
-    cw_jbuf_key(&b, "temperature");
-    cw_jbuf_num(&b, call->temperature >= 0 ? call->temperature : self->temperature);
-    cw_jbuf_key(&b, "max_tokens");
-    cw_jbuf_int(&b, call->max_tokens > 0 ? call->max_tokens : self->max_tokens);
-    cw_jbuf_key(&b, "stream");
-    cw_jbuf_raw(&b, "false");
-    cw_jbuf_raw(&b, "}");
-    return cw_jbuf_take(&b);
+    cw_buf_puts(&b, "{");
+    cw_json_put_key(&b, "role");
+    cw_json_put_str(&b, "user");
+    cw_json_put_key(&b, "content");
+    cw_json_put_str(&b, call->prompt);
+    cw_buf_puts(&b, "}]");
+    cw_json_put_key(&b, "temperature");
+    cw_json_put_num(&b, call->temperature >= 0 ? call->temperature : self->temperature);
+    cw_json_put_key(&b, "max_tokens");
+    cw_json_put_int(&b, call->max_tokens > 0 ? call->max_tokens : self->max_tokens);
+    cw_json_put_key(&b, "stream");
+    cw_buf_puts(&b, "false");
+    cw_buf_puts(&b, "}");
+    return cw_buf_take(&b, NULL);
 }
 
 static const char *s_error_message(const cw_json_t *root)

@@ -1,5 +1,6 @@
 /*  cw_summary — weekly and monthly summaries. See cw_summary.h. */
 #include "cw_summary.h"
+#include "cw_buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -144,51 +145,15 @@ void cw_summary_last_month(cw_summary_t *self, time_t now, cw_summary_period_t *
 
 /* ------------------------------------------------------------------ the material */
 
-typedef struct {
-    char *data;
-    size_t len, cap;
-    bool oom;
-} s_text_t;
-
-static void s_add(s_text_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void s_add(s_text_t *t, const char *fmt, ...)
-{
-    if (t->oom)
-        return;
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
-    if (t->len + len + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 4096;
-        while (t->len + len + 1 > cap)
-            cap *= 2;
-        char *d = realloc(t->data, cap);
-        if (!d) {
-            t->oom = true;
-            return;
-        }
-        t->data = d;
-        t->cap = cap;
-    }
-    memcpy(t->data + t->len, buf, len);
-    t->len += len;
-    t->data[t->len] = '\0';
-}
-
-static void s_add_counts(s_text_t *t, const char *title, const cw_value_t *map)
+static void s_add_counts(cw_buf_t *t, const char *title, const cw_value_t *map)
 {
     if (cw_value_size(map) == 0)
         return;
-    s_add(t, "%s:", title);
+    cw_buf_printf(t, "%s:", title);
     for (size_t i = 0; i < cw_value_size(map); i++)
-        s_add(t, "%s %.200s (%lld)", i ? "," : "", cw_map_key_at(map, i),
-              (long long)cw_value_int(cw_map_value_at(map, i)));
-    s_add(t, "\n");
+        cw_buf_printf(t, "%s %.200s (%lld)", i ? "," : "", cw_map_key_at(map, i),
+                      (long long)cw_value_int(cw_map_value_at(map, i)));
+    cw_buf_printf(t, "\n");
 }
 
 /* Each document map gets "display" (Class.method, function, class or file stem). */
@@ -209,16 +174,16 @@ static void s_add_display(cw_value_t *facts, const char *list)
         cw_map_set(facts, list, copy);
 }
 
-static void s_add_document(s_text_t *t, const cw_value_t *d)
+static void s_add_document(cw_buf_t *t, const cw_value_t *d)
 {
-    s_add(t, "- %.10s %.200s in %.200s (%.300s): %.32s", cw_map_str(d, "documented_at", ""),
-          cw_map_str(d, "display", ""), cw_map_str(d, "repo", ""), cw_map_str(d, "file", ""),
-          cw_map_str(d, "doc_type", ""));
+    cw_buf_printf(t, "- %.10s %.200s in %.200s (%.300s): %.32s", cw_map_str(d, "documented_at", ""),
+                  cw_map_str(d, "display", ""), cw_map_str(d, "repo", ""),
+                  cw_map_str(d, "file", ""), cw_map_str(d, "doc_type", ""));
     if (cw_map_get(d, "language"))
-        s_add(t, ", %.32s", cw_map_str(d, "language", ""));
+        cw_buf_printf(t, ", %.32s", cw_map_str(d, "language", ""));
     if (cw_map_get(d, "complexity"))
-        s_add(t, ", complexity %.1f", cw_map_float(d, "complexity", 0));
-    s_add(t, "\n");
+        cw_buf_printf(t, ", complexity %.1f", cw_map_float(d, "complexity", 0));
+    cw_buf_printf(t, "\n");
 }
 
 /* The summary target: facts in `summary`, a plain listing of them as `source`. */
@@ -239,27 +204,29 @@ static cw_value_t *s_target(const cw_summary_t *self, const cw_summary_period_t 
     bool weekly = strcmp(p->kind, "weekly") == 0;
     long long total = (long long)cw_map_int(facts, "total", 0);
     const cw_value_t *repos = cw_map_get(facts, "repos");
-    s_text_t src = {0};
-    s_add(&src, "Documents CodeWorm recorded in %s %s (%s to %s, %s): %lld in %zu repositor%s.\n\n",
-          weekly ? "week" : "month", p->period, p->first_day, p->last_day, self->timezone, total,
-          cw_value_size(repos), cw_value_size(repos) == 1 ? "y" : "ies");
+    cw_buf_t src;
+    cw_buf_init(&src, 0);
+    cw_buf_printf(
+        &src, "Documents CodeWorm recorded in %s %s (%s to %s, %s): %lld in %zu repositor%s.\n\n",
+        weekly ? "week" : "month", p->period, p->first_day, p->last_day, self->timezone, total,
+        cw_value_size(repos), cw_value_size(repos) == 1 ? "y" : "ies");
     s_add_counts(&src, "Repositories", repos);
     s_add_counts(&src, "Kinds", cw_map_get(facts, "doc_types"));
     s_add_counts(&src, "Languages", cw_map_get(facts, "languages"));
     const cw_value_t *most = cw_map_get(facts, "most_complex");
     if (cw_value_size(most)) {
-        s_add(&src, "\nMost complex:\n");
+        cw_buf_printf(&src, "\nMost complex:\n");
         for (size_t i = 0; i < cw_value_size(most); i++)
             s_add_document(&src, cw_array_at(most, i));
     }
     const cw_value_t *docs = cw_map_get(facts, "documents");
-    s_add(&src, "\nDocuments:\n");
+    cw_buf_printf(&src, "\nDocuments:\n");
     for (size_t i = 0; i < cw_value_size(docs) && i < SOURCE_DOCS; i++)
         s_add_document(&src, cw_array_at(docs, i));
     if ((long long)cw_value_size(docs) > SOURCE_DOCS || (long long)cw_value_size(docs) < total)
-        s_add(&src, "- ... and %lld more\n",
-              total - (long long)(cw_value_size(docs) < SOURCE_DOCS ? cw_value_size(docs)
-                                                                    : SOURCE_DOCS));
+        cw_buf_printf(&src, "- ... and %lld more\n",
+                      total - (long long)(cw_value_size(docs) < SOURCE_DOCS ? cw_value_size(docs)
+                                                                            : SOURCE_DOCS));
     /* the repositories, as the prompt names them ("in the {repo} repository") */
     char repo[REPO_FIELD_MAX + 1] = "";
     for (size_t i = 0; i < cw_value_size(repos); i++) {
@@ -281,8 +248,8 @@ static cw_value_t *s_target(const cw_summary_t *self, const cw_summary_period_t 
     snprintf(file, sizeof file, "analysis/%s/%s.md", p->kind, p->period);
     snprintf(hash, sizeof hash, "summary:%s:%s", p->kind, p->period);
     cw_value_t *t = cw_value_new_map();
-    if (!t || src.oom) {
-        free(src.data);
+    if (!t || src.failed) {
+        cw_buf_free(&src);
         cw_value_destroy(&facts);
         cw_value_destroy(&t);
         return NULL;
@@ -296,11 +263,11 @@ static cw_value_t *s_target(const cw_summary_t *self, const cw_summary_period_t 
     cw_map_set_int(t, "end_line", 0);
     cw_map_set_float(t, "complexity", 0);
     cw_map_set_float(t, "score", 0);
-    cw_map_set_str(t, "source", src.data ? src.data : "");
+    cw_map_set_str(t, "source", cw_buf_str(&src));
     cw_map_set_str(t, "code_hash", hash);
     cw_map_set_str(t, "context", context);
     cw_map_set(t, "summary", facts);
-    free(src.data);
+    cw_buf_free(&src);
     return t;
 }
 

@@ -72,19 +72,19 @@ static void test_json_leak_free_depth_ok(void **state)
 
 static void test_json_writer(void **state)
 {
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
-    cw_jbuf_raw(&b, "{");
-    cw_jbuf_key(&b, "s");
-    cw_jbuf_str(&b, "a\"b\\c\n\x01{}");
-    cw_jbuf_key(&b, "t");
-    cw_jbuf_num(&b, 0.3);
-    cw_jbuf_key(&b, "n");
-    cw_jbuf_int(&b, -1);
-    cw_jbuf_key(&b, "z");
-    cw_jbuf_str(&b, NULL);
-    cw_jbuf_raw(&b, "}");
-    char *s = cw_jbuf_take(&b);
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    cw_buf_puts(&b, "{");
+    cw_json_put_key(&b, "s");
+    cw_json_put_str(&b, "a\"b\\c\n\x01{}");
+    cw_json_put_key(&b, "t");
+    cw_json_put_num(&b, 0.3);
+    cw_json_put_key(&b, "n");
+    cw_json_put_int(&b, -1);
+    cw_json_put_key(&b, "z");
+    cw_json_put_str(&b, NULL);
+    cw_buf_puts(&b, "}");
+    char *s = cw_buf_take(&b, NULL);
     assert_string_equal(s, "{\"s\":\"a\\\"b\\\\c\\n\\u0001{}\",\"t\":0.3,\"n\":-1,\"z\":null}");
     /* round trip, also for a string longer than the escaper's chunk */
     char err[64];
@@ -97,9 +97,9 @@ static void test_json_writer(void **state)
     for (size_t i = 0; i < n; i++)
         big[i] = "ab\"\n\xC3\xA9"[i % 6];
     big[n] = '\0';
-    cw_jbuf_init(&b);
-    cw_jbuf_str(&b, big);
-    s = cw_jbuf_take(&b);
+    cw_buf_init(&b, 0);
+    cw_json_put_str(&b, big);
+    s = cw_buf_take(&b, NULL);
     j = cw_json_parse(s, strlen(s), err, sizeof(err));
     assert_non_null(j);
     assert_string_equal(cw_json_str(j), big);
