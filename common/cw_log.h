@@ -61,8 +61,4 @@ bool cw_log_parse_line(const char *line, size_t len, cw_log_line_t *out);
    "2024-05-01T12:34:56 error   committer  event key=value". */
 void cw_log_format_human(const cw_log_line_t *line, char *out, size_t cap);
 
-/* Append `s` to `out` (capacity `cap`, NUL-terminated) as JSON string contents, escaped.
-   Truncates safely. Returns bytes written. Shared by everything that writes JSON. */
-size_t cw_json_escape(char *out, size_t cap, const char *s);
-
 #endif

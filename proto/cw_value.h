@@ -40,12 +40,12 @@ void cw_value_destroy(cw_value_t **self_p); /* idempotent, nulls the pointer */
 
 /* ---- inspection */
 cw_val_kind_t cw_value_kind(const cw_value_t *self);
-bool cw_value_bool(const cw_value_t *self);      /* false unless BOOL true */
-int64_t cw_value_int(const cw_value_t *self);    /* INT, or FLOAT truncated; else 0 */
-double cw_value_float(const cw_value_t *self);   /* FLOAT or INT; else 0 */
+bool cw_value_bool(const cw_value_t *self);       /* false unless BOOL true */
+int64_t cw_value_int(const cw_value_t *self);     /* INT, or FLOAT truncated; else 0 */
+double cw_value_float(const cw_value_t *self);    /* FLOAT or INT; else 0 */
 const char *cw_value_str(const cw_value_t *self); /* NULL unless STR */
 size_t cw_value_strlen(const cw_value_t *self);
-size_t cw_value_size(const cw_value_t *self);    /* elements of ARRAY or MAP, else 0 */
+size_t cw_value_size(const cw_value_t *self); /* elements of ARRAY or MAP, else 0 */
 
 /* ---- arrays */
 const cw_value_t *cw_array_at(const cw_value_t *self, size_t index);
@@ -74,8 +74,5 @@ int cw_value_encode(const cw_value_t *self, char **data, size_t *size);
 /* Decode one msgpack value that must fill exactly `size` bytes. Returns NULL and writes a
    readable reason into err (if non-NULL) on any malformed, oversized or trailing input. */
 cw_value_t *cw_value_decode(const void *data, size_t size, char *err, size_t errlen);
-
-/* Render as compact JSON (for logs, `codeworm events`, --json output). malloc'd string. */
-char *cw_value_to_json(const cw_value_t *self);
 
 #endif

@@ -27,9 +27,9 @@ static void s_on_line(const char *child, const char *line, void *arg)
     if (run->next_cycle_shown || strcmp(child, "scheduler") != 0 || !strstr(line, "next_cycle"))
         return;
     char err[64];
-    cw_json_t *root = cw_json_parse(line, strlen(line), err, sizeof(err));
-    if (strcmp(cw_json_get_str(root, "event", ""), "next_cycle") == 0) {
-        long seconds = (long)cw_json_get_num(root, "seconds", 0);
+    cw_value_t *root = cw_json_parse(line, strlen(line), err, sizeof(err));
+    if (strcmp(cw_map_str(root, "event", ""), "next_cycle") == 0) {
+        long seconds = (long)cw_map_float(root, "seconds", 0);
         char in[64];
         if (seconds >= 3600)
             snprintf(in, sizeof(in), "%ld h %ld min", seconds / 3600, (seconds % 3600) / 60);
@@ -37,11 +37,11 @@ static void s_on_line(const char *child, const char *line, void *arg)
             snprintf(in, sizeof(in), "%ld min %ld s", seconds / 60, seconds % 60);
         else
             snprintf(in, sizeof(in), "%ld s", seconds);
-        printf("  Next cycle:    %s (in %s)\n", cw_json_get_str(root, "at", "?"), in);
+        printf("  Next cycle:    %s (in %s)\n", cw_map_str(root, "at", "?"), in);
         fflush(stdout);
         run->next_cycle_shown = true;
     }
-    cw_json_destroy(&root);
+    cw_value_destroy(&root);
 }
 
 /* SIGHUP: check the new configuration once here; only a good one is passed on. */

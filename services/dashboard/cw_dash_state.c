@@ -124,7 +124,7 @@ void cw_dash_state_set_broker(cw_dash_state_t *self, const char *endpoint)
 /* The event as JSON, or a stub when it is larger than CW_DASH_EVENT_MAX. */
 static char *s_event_json(const cw_value_t *event)
 {
-    char *json = cw_value_to_json(event);
+    char *json = cw_json_encode(event);
     if (json && strlen(json) <= CW_DASH_EVENT_MAX)
         return json;
     free(json);

@@ -21,6 +21,7 @@
 #include "cw_bus.h"
 #include "cw_dash_api.h"
 #include "cw_dash_devlog.h"
+#include "cw_json.h"
 #include "cw_log.h"
 
 /* the page, embedded at build time from services/dashboard/page.html (CMakeLists.txt) */
@@ -132,13 +133,15 @@ static enum MHD_Result s_send(struct MHD_Connection *c, int status, const char *
 
 static enum MHD_Result s_send_detail(struct MHD_Connection *c, int status, const char *detail)
 {
-    char *body = NULL;
-    char escaped[512];
-    escaped[0] = '\0';
-    cw_json_escape(escaped, sizeof(escaped), detail);
-    if (asprintf(&body, "{\"detail\":\"%s\"}", escaped) < 0)
-        body = NULL;
-    return s_send(c, status, "application/json", body, body ? strlen(body) : 0, NULL);
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    cw_buf_putc(&b, '{');
+    cw_json_put_key(&b, "detail");
+    cw_json_put_str_cut(&b, detail, 500);
+    cw_buf_putc(&b, '}');
+    size_t len = 0;
+    char *body = cw_buf_take(&b, &len);
+    return s_send(c, status, "application/json", body, len, NULL);
 }
 
 static enum MHD_Result s_send_page(struct MHD_Connection *c)

@@ -51,33 +51,33 @@ static bool s_stream_line(stream_t *st, const char *line, size_t n)
     if (!n)
         return true;
     char perr[128];
-    cw_json_t *obj = cw_json_parse(line, n, perr, sizeof(perr));
-    if (!obj || cw_json_kind(obj) != CW_JSON_OBJECT) {
+    cw_value_t *obj = cw_json_parse(line, n, perr, sizeof(perr));
+    if (!obj || cw_value_kind(obj) != CW_VAL_MAP) {
         st->bad_lines++;
-        cw_json_destroy(&obj);
+        cw_value_destroy(&obj);
         return true;
     }
-    const cw_json_t *e = cw_json_get(obj, "error");
+    const cw_value_t *e = cw_map_get(obj, "error");
     if (e) {
         st->have_error = true;
-        const char *msg = cw_json_str(e);
+        const char *msg = cw_value_str(e);
         if (!msg)
-            msg = cw_json_get_str(e, "message", "unknown error");
+            msg = cw_map_str(e, "message", "unknown error");
         cw_llm_excerpt(msg, strlen(msg), st->error, sizeof(st->error));
     }
-    const char *piece = cw_json_str(cw_json_get(obj, "response"));
+    const char *piece = cw_value_str(cw_map_get(obj, "response"));
     bool ok = true;
     if (piece && *piece)
-        ok = s_text_append(st, piece, cw_json_strlen(cw_json_get(obj, "response")));
-    if (cw_json_get_bool(obj, "done", false)) {
+        ok = s_text_append(st, piece, cw_value_strlen(cw_map_get(obj, "response")));
+    if (cw_map_bool(obj, "done", false)) {
         st->done = true;
-        const char *reason = cw_json_get_str(obj, "done_reason", "");
+        const char *reason = cw_map_str(obj, "done_reason", "");
         snprintf(st->done_reason, sizeof(st->done_reason), "%s", reason);
-        st->prompt_eval_count = (long)cw_json_get_num(obj, "prompt_eval_count", 0);
-        st->eval_count = (long)cw_json_get_num(obj, "eval_count", 0);
-        st->total_duration_ns = cw_json_get_num(obj, "total_duration", 0);
+        st->prompt_eval_count = (long)cw_map_float(obj, "prompt_eval_count", 0);
+        st->eval_count = (long)cw_map_float(obj, "eval_count", 0);
+        st->total_duration_ns = cw_map_float(obj, "total_duration", 0);
     }
-    cw_json_destroy(&obj);
+    cw_value_destroy(&obj);
     return ok;
 }
 

@@ -58,14 +58,14 @@ static char *s_body(const cw_llm_t *self, const cw_llm_call_t *call)
     return cw_buf_take(&b, NULL);
 }
 
-static const char *s_error_message(const cw_json_t *root)
+static const char *s_error_message(const cw_value_t *root)
 {
-    const cw_json_t *e = cw_json_get(root, "error");
+    const cw_value_t *e = cw_map_get(root, "error");
     if (!e)
         return NULL;
-    if (cw_json_str(e))
-        return cw_json_str(e);
-    return cw_json_get_str(e, "message", "unknown error");
+    if (cw_value_str(e))
+        return cw_value_str(e);
+    return cw_map_str(e, "message", "unknown error");
 }
 
 static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_result_t *res,
@@ -82,7 +82,7 @@ static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_
     free(body);
     *retry_after = http.retry_after_s;
     cw_llm_attempt_t out = CW_LLM_ATTEMPT_FATAL;
-    cw_json_t *root = NULL;
+    cw_value_t *root = NULL;
     if (http.overflow) {
         snprintf(res->error, sizeof(res->error), "answer larger than %d KiB",
                  CW_LLM_MAX_LINE / 1024);
@@ -99,25 +99,24 @@ static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_
         char head[200];
         cw_llm_excerpt(http.body, http.body_len, head, sizeof(head));
         if (http.status == 200 && !emsg) {
-            const cw_json_t *choice = cw_json_at(cw_json_get(root, "choices"), 0);
-            const cw_json_t *content = cw_json_get(cw_json_get(choice, "message"), "content");
+            const cw_value_t *choice = cw_array_at(cw_map_get(root, "choices"), 0);
+            const cw_value_t *content = cw_map_get(cw_map_get(choice, "message"), "content");
             if (!root) {
                 snprintf(res->error, sizeof(res->error), "malformed answer: %s", perr);
                 out = CW_LLM_ATTEMPT_RETRY;
-            } else if (!cw_json_str(content)) {
+            } else if (!cw_value_str(content)) {
                 snprintf(res->error, sizeof(res->error), "answer without choices[0].message");
                 out = CW_LLM_ATTEMPT_RETRY;
-            } else if (cw_json_strlen(content) > CW_LLM_MAX_RESPONSE) {
+            } else if (cw_value_strlen(content) > CW_LLM_MAX_RESPONSE) {
                 snprintf(res->error, sizeof(res->error), "answer larger than %d KiB",
                          CW_LLM_MAX_RESPONSE / 1024);
                 out = CW_LLM_ATTEMPT_FATAL;
             } else {
-                res->text = strdup(cw_json_str(content));
-                const cw_json_t *usage = cw_json_get(root, "usage");
-                res->prompt_tokens = (long)cw_json_get_num(usage, "prompt_tokens", 0);
-                res->completion_tokens = (long)cw_json_get_num(usage, "completion_tokens", 0);
-                res->truncated =
-                    strcmp(cw_json_get_str(choice, "finish_reason", ""), "length") == 0;
+                res->text = strdup(cw_value_str(content));
+                const cw_value_t *usage = cw_map_get(root, "usage");
+                res->prompt_tokens = (long)cw_map_float(usage, "prompt_tokens", 0);
+                res->completion_tokens = (long)cw_map_float(usage, "completion_tokens", 0);
+                res->truncated = strcmp(cw_map_str(choice, "finish_reason", ""), "length") == 0;
                 out = res->text ? CW_LLM_ATTEMPT_OK : CW_LLM_ATTEMPT_FATAL;
             }
         } else {
@@ -131,7 +130,7 @@ static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_
                 out = cw_llm_classify_status(http.status);
         }
     }
-    cw_json_destroy(&root);
+    cw_value_destroy(&root);
     cw_http_response_clear(&http);
     return out;
 }

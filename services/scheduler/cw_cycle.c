@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cw_bus.h"
+#include "cw_json.h"
 #include "cw_cyclelog.h"
 #include "cw_log.h"
 #include "cw_proto.h"
@@ -1018,7 +1019,7 @@ static cw_cycle_result_t s_run(s_cycle_t *c)
     snprintf(o->repo, sizeof o->repo, "%s", repo);
     snprintf(o->code_hash, sizeof o->code_hash, "%s", cw_map_str(chosen, "code_hash", ""));
     cw_value_t *slim = s_target_slim(chosen);
-    char *json = slim ? cw_value_to_json(slim) : NULL;
+    char *json = slim ? cw_json_encode(slim) : NULL;
     cw_value_destroy(&slim);
 
     cw_info("cycle_generating", CW_LS("cycle_id", cycle_id), CW_LS("target", display),

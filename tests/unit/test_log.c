@@ -5,10 +5,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cw_json.h"
 #include "cw_log.h"
 
 static char s_last[8192];
@@ -81,15 +83,48 @@ static void test_long_field_stays_valid_json(void **state)
     assert_int_equal(s_last[n - 2], '"');
 }
 
-static void test_json_escape_bounds(void **state)
+/* A string cut to fit the line never ends inside an escape or a character, and the line
+   reads back as JSON. */
+static void test_cut_keeps_escapes_whole(void **state)
 {
-    char out[8] = "";
-    cw_json_escape(out, sizeof(out), "abcdefghijkl");
-    assert_int_equal(strlen(out), 7);
-    char out2[16] = "";
-    cw_json_escape(out2, sizeof(out2), "\"\"\"\"\"\"\"\"\"\"");
-    /* never splits an escape sequence */
-    assert_int_equal(strlen(out2) % 2, 0);
+    size_t n = 12000;
+    char *big = malloc(n + 1);
+    for (size_t i = 0; i < n; i += 3) /* "\"é" repeated: escapes and 2-byte characters */
+        memcpy(big + i, "\"\xc3\xa9", 3);
+    big[n] = '\0';
+    cw_error("big", CW_LS("blob", big), CW_LI("after", 1), CW_LEND);
+    size_t len = strlen(s_last);
+    assert_true(len <= 8192);
+    char err[128];
+    cw_value_t *v = cw_json_parse(s_last, len, err, sizeof err);
+    assert_non_null(v);
+    const char *blob = cw_map_str(v, "blob", NULL);
+    assert_non_null(blob);
+    size_t kept = strlen(blob);
+    assert_true(kept > 4000 && kept < n);
+    assert_memory_equal(blob, big, kept); /* a prefix: no escape or character was split */
+    assert_int_not_equal(kept % 3, 2);    /* never half of the é */
+    free(big);
+    cw_value_destroy(&v);
+}
+
+/* One rule for what JSON cannot say: NaN and infinities are null, bytes that are not UTF-8
+   are U+FFFD; the contract fields come first, in their order. */
+static void test_nonfinite_and_bad_utf8(void **state)
+{
+    cw_warn("odd", CW_LF("nan", NAN), CW_LF("inf", INFINITY), CW_LF("ninf", -INFINITY),
+            CW_LS("bytes", "a\xff\xc3(b\xed\xa0\x80"), CW_LF("ok", 1.0 / 3), CW_LEND);
+    assert_non_null(strstr(s_last, "\"nan\":null,\"inf\":null,\"ninf\":null"));
+    assert_non_null(strstr(s_last, "\"bytes\":\"a\xef\xbf\xbd\xef\xbf\xbd(b"
+                                   "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""));
+    assert_non_null(strstr(s_last, "\"ok\":0.333333}"));
+    const char *ts = strstr(s_last, "\"timestamp\""), *lv = strstr(s_last, "\"level\""),
+               *sv = strstr(s_last, "\"service\""), *ev = strstr(s_last, "\"event\"");
+    assert_true(ts && lv && sv && ev && ts < lv && lv < sv && sv < ev);
+    cw_value_t *v = cw_json_parse(s_last, strlen(s_last), NULL, 0);
+    assert_non_null(v);
+    assert_int_equal(cw_value_kind(cw_map_get(v, "nan")), CW_VAL_NIL);
+    cw_value_destroy(&v);
 }
 
 /* A line read back (the supervisor reads its children's stderr) gives the same readable
@@ -122,7 +157,8 @@ int main(void)
         cmocka_unit_test_setup(test_escaping, setup),
         cmocka_unit_test_setup(test_level_filter, setup),
         cmocka_unit_test_setup(test_long_field_stays_valid_json, setup),
-        cmocka_unit_test_setup(test_json_escape_bounds, setup),
+        cmocka_unit_test_setup(test_cut_keeps_escapes_whole, setup),
+        cmocka_unit_test_setup(test_nonfinite_and_bad_utf8, setup),
         cmocka_unit_test_setup(test_parse_and_humanize, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
