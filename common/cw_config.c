@@ -33,39 +33,6 @@
 
 extern char **environ;
 
-/* ------------------------------------------------------------------ doc types */
-
-static const char *s_doc_types[CW_DOC_TYPE_COUNT] = {"function_doc",
-                                                     "class_doc",
-                                                     "file_doc",
-                                                     "security_review",
-                                                     "performance_analysis",
-                                                     "til",
-                                                     "code_evolution",
-                                                     "module_doc",
-                                                     "pattern_analysis",
-                                                     "weekly_summary",
-                                                     "monthly_summary"};
-
-static const double s_default_weights[CW_DOC_TYPE_COUNT] = {35, 12, 12, 10, 8, 10, 5, 3, 3, 1, 1};
-
-const char *cw_doc_type_name(int doc_type)
-{
-    if (doc_type < 0 || doc_type >= CW_DOC_TYPE_COUNT)
-        return NULL;
-    return s_doc_types[doc_type];
-}
-
-int cw_doc_type_from_name(const char *name)
-{
-    if (!name)
-        return -1;
-    for (int i = 0; i < CW_DOC_TYPE_COUNT; i++)
-        if (strcmp(name, s_doc_types[i]) == 0)
-            return i;
-    return -1;
-}
-
 /* ------------------------------------------------------------------ key table */
 
 typedef enum {
@@ -865,11 +832,11 @@ static int s_map_add(const key_def_t *k, map_acc_t *acc, const char *name, const
     if (k->type == T_WEIGHTS) {
         int t = cw_doc_type_from_name(name);
         if (t < 0) {
-            s_err(why, whylen,
-                  "has an unknown doc type \"%s\" (known: function_doc, class_doc, file_doc, "
-                  "security_review, performance_analysis, til, code_evolution, module_doc, "
-                  "pattern_analysis, weekly_summary, monthly_summary)",
-                  sname);
+            char known[400] = "";
+            for (int j = 0; j < CW_DOC_TYPE_COUNT; j++)
+                snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
+                         j ? ", " : "", cw_doc_type_name(j));
+            s_err(why, whylen, "has an unknown doc type \"%s\" (known: %s)", sname, known);
             return -1;
         }
         double d;
@@ -1930,7 +1897,8 @@ cw_config_t *cw_config_new_defaults(void)
         c->analyzer.exclude_patterns[i] = s_strdup(exc[i]);
     c->analyzer.exclude_count = nexc;
     c->documentation.redocument_after_days = 90;
-    memcpy(c->documentation.type_weights, s_default_weights, sizeof(s_default_weights));
+    for (int t = 0; t < CW_DOC_TYPE_COUNT; t++)
+        c->documentation.type_weights[t] = cw_doctype(t)->default_weight;
     c->documentation.min_grounding = 0.8;
     c->redaction.patterns = NULL;
     c->redaction.pattern_count = 0;
@@ -2344,7 +2312,7 @@ void cw_config_dump(const cw_config_t *self, FILE *out)
             const double *w = f;
             fputc('{', out);
             for (int j = 0; j < CW_DOC_TYPE_COUNT; j++)
-                fprintf(out, "%s%s: %g", j ? ", " : "", s_doc_types[j], w[j]);
+                fprintf(out, "%s%s: %g", j ? ", " : "", cw_doc_type_name(j), w[j]);
             fputc('}', out);
             break;
         }

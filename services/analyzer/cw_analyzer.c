@@ -65,18 +65,17 @@ typedef struct {
     bool history;           /* needs the per-file git statistics */
 } s_kind_t;
 
-/* What each doc type is made from. Indexed by cw_doc_type_t. weekly_summary and
-   monthly_summary are made from the ledger, not from the code. */
-static const s_kind_t s_producers[CW_DOC_TYPE_COUNT] = {
-    [CW_DOC_FUNCTION] = {cw_targets_functions, true, true},
-    [CW_DOC_SECURITY] = {cw_targets_functions, true, true},
-    [CW_DOC_PERFORMANCE] = {cw_targets_functions, true, true},
-    [CW_DOC_TIL] = {cw_targets_functions, true, true},
-    [CW_DOC_CLASS] = {cw_targets_classes, true, false},
-    [CW_DOC_FILE] = {cw_targets_files, true, false},
-    [CW_DOC_MODULE] = {cw_targets_modules, true, false},
-    [CW_DOC_PATTERN] = {cw_targets_patterns, true, false},
-    [CW_DOC_EVOLUTION] = {cw_targets_evolution, false, false},
+/* How the analyzer makes the targets of each source of doc types (cw_doctype: what a doc
+   type is made from). Indexed by cw_doc_source_t. The summaries are made from the ledger,
+   not from the code: the analyzer answers them with nothing. */
+static const s_kind_t s_producers[CW_DOC_SOURCE_COUNT] = {
+    [CW_DOC_FROM_FUNCTIONS] = {cw_targets_functions, true, true},
+    [CW_DOC_FROM_CLASSES] = {cw_targets_classes, true, false},
+    [CW_DOC_FROM_FILES] = {cw_targets_files, true, false},
+    [CW_DOC_FROM_MODULES] = {cw_targets_modules, true, false},
+    [CW_DOC_FROM_PATTERNS] = {cw_targets_patterns, true, false},
+    [CW_DOC_FROM_COMMITS] = {cw_targets_evolution, false, false},
+    [CW_DOC_FROM_LEDGER] = {NULL, false, false},
 };
 
 static time_t s_now(const cw_analyzer_t *self)
@@ -428,7 +427,7 @@ static cw_value_t *s_candidates(cw_analyzer_t *self, const char *doc_type, const
     cw_value_t *result = *status == S_OK ? cw_value_new_array() : NULL;
     if (*status == S_OK && !result)
         *status = s_fail(err, errlen, S_INTERNAL, "%s", "out of memory");
-    const s_kind_t *kind = &s_producers[type];
+    const s_kind_t *kind = &s_producers[cw_doctype(type)->source];
     for (size_t r = 0; result && kind->produce && r < count && cw_value_size(result) < limit; r++) {
         if (s_produce(self, kind, &refs[r], doc_type, limit - cw_value_size(result), page,
                       result) != 0)

@@ -1,5 +1,6 @@
 /*  cw_devlog — the DevLog git repository. See cw_devlog.h. */
 #include "cw_buf.h"
+#include "cw_doctype.h"
 #include "cw_text.h"
 #include "cw_devlog.h"
 
@@ -78,49 +79,18 @@ static int s_mkdir_p(const char *path)
 
 /* ------------------------------------------------------------------ doc types */
 
-typedef struct {
-    const char *doc_type;
-    const char *folder; /* NULL = snippets/<language> */
-    const char *label;
-} s_doc_kind_t;
-
-static const s_doc_kind_t s_kinds[] = {
-    {"function_doc", NULL, "Documentation"},
-    {"class_doc", "classes", "Class Documentation"},
-    {"file_doc", "files", "File Overview"},
-    {"module_doc", "modules", "Module Overview"},
-    {"security_review", "reviews/security", "Security Review"},
-    {"performance_analysis", "reviews/performance", "Performance Analysis"},
-    {"til", "til", "Today I Learned"},
-    {"code_evolution", "evolution", "Code Evolution"},
-    {"pattern_analysis", "patterns", "Pattern Analysis"},
-    {"weekly_summary", "analysis/weekly", "Weekly Summary"},
-    {"monthly_summary", "analysis/monthly", "Monthly Summary"},
-};
-#define S_KIND_COUNT (sizeof s_kinds / sizeof s_kinds[0])
-
 static const char *s_snippet_languages[] = {"python", "typescript", "javascript", "go",
                                             "rust",   "c",          "cpp",        "tsx"};
 
-static const s_doc_kind_t *s_kind(const char *doc_type)
-{
-    if (!doc_type)
-        return NULL;
-    for (size_t i = 0; i < S_KIND_COUNT; i++)
-        if (strcmp(s_kinds[i].doc_type, doc_type) == 0)
-            return &s_kinds[i];
-    return NULL;
-}
-
 const char *cw_devlog_label(const char *doc_type)
 {
-    const s_doc_kind_t *k = s_kind(doc_type);
+    const cw_doctype_t *k = cw_doctype_by_name(doc_type);
     return k ? k->label : NULL;
 }
 
 char *cw_devlog_folder(const char *doc_type, const char *language)
 {
-    const s_doc_kind_t *k = s_kind(doc_type);
+    const cw_doctype_t *k = cw_doctype_by_name(doc_type);
     if (!k)
         return NULL;
     if (k->folder)
@@ -349,8 +319,7 @@ char *cw_devlog_render(const cw_value_t *target, const char *documentation, time
 
 bool cw_devlog_is_summary(const char *doc_type)
 {
-    return doc_type &&
-           (strcmp(doc_type, "weekly_summary") == 0 || strcmp(doc_type, "monthly_summary") == 0);
+    return cw_doc_type_is_summary(doc_type);
 }
 
 bool cw_devlog_valid_period(const char *doc_type, const char *period)
@@ -363,7 +332,7 @@ bool cw_devlog_valid_period(const char *doc_type, const char *period)
             return false;
     if (p[4] != '-')
         return false;
-    if (strcmp(doc_type, "weekly_summary") == 0)
+    if (cw_doc_type_from_name(doc_type) == CW_DOC_WEEKLY)
         return p[5] == 'W' && p[6] >= '0' && p[6] <= '5' && p[7] >= '0' && p[7] <= '9' &&
                p[8] == '\0' && !(p[6] == '0' && p[7] == '0') && !(p[6] == '5' && p[7] > '3');
     return p[5] >= '0' && p[5] <= '1' && p[6] >= '0' && p[6] <= '9' && p[7] == '\0' &&
@@ -661,11 +630,6 @@ static int s_commit_index(cw_devlog_t *self, git_index *index, const char *messa
     return rc == 0 ? 0 : -1;
 }
 
-static const char *s_layout_dirs[] = {
-    "classes", "files",     "modules",  "reviews/security", "reviews/performance",
-    "til",     "evolution", "patterns", "analysis/weekly",  "analysis/monthly",
-    "stats"};
-
 int cw_devlog_init_layout(cw_devlog_t *self)
 {
     if (!self)
@@ -676,15 +640,21 @@ int cw_devlog_init_layout(cw_devlog_t *self)
         git_index_free(index);
         return -1;
     }
-    size_t ndirs = sizeof s_layout_dirs / sizeof s_layout_dirs[0];
+    /* the folder of every doc type that has one of its own, stats/, and snippets/<language>
+       for the languages the analyzer reads */
     size_t nlang = sizeof s_snippet_languages / sizeof s_snippet_languages[0];
     int rc = 0;
-    for (size_t i = 0; i < ndirs + nlang && rc == 0; i++) {
+    for (size_t i = 0; i < CW_DOC_TYPE_COUNT + 1 + nlang && rc == 0; i++) {
         char rel[256], abs[PATH_MAX];
-        if (i < ndirs)
-            snprintf(rel, sizeof rel, "%s", s_layout_dirs[i]);
+        if (i < CW_DOC_TYPE_COUNT) {
+            if (!cw_doctype((int)i)->folder)
+                continue; /* function_doc: snippets/<language> */
+            snprintf(rel, sizeof rel, "%s", cw_doctype((int)i)->folder);
+        } else if (i == CW_DOC_TYPE_COUNT)
+            snprintf(rel, sizeof rel, "stats");
         else
-            snprintf(rel, sizeof rel, "snippets/%s", s_snippet_languages[i - ndirs]);
+            snprintf(rel, sizeof rel, "snippets/%s",
+                     s_snippet_languages[i - CW_DOC_TYPE_COUNT - 1]);
         snprintf(abs, sizeof abs, "%s/%s", self->path, rel);
         if (s_mkdir_p(abs) != 0) {
             cw_error("devlog_layout_failed", CW_LS("folder", rel), CW_LS("reason", strerror(errno)),

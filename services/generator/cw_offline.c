@@ -1125,27 +1125,28 @@ char *cw_offline_document(const cw_gen_target_t *t)
     cw_gen_display_name(t, name, sizeof(name));
     cw_buf_t b;
     cw_buf_init(&b, 0);
-    switch (t->doc_type) {
-    case CW_DOC_CLASS:
+    /* the section follows what the target is made from (cw_doctype) */
+    const cw_doctype_t *type = cw_doctype(t->doc_type);
+    switch (type ? type->source : CW_DOC_FROM_FUNCTIONS) {
+    case CW_DOC_FROM_CLASSES:
         s_class_doc(&b, t, name);
         break;
-    case CW_DOC_FILE:
+    case CW_DOC_FROM_FILES:
         s_file_doc(&b, t);
         break;
-    case CW_DOC_MODULE:
+    case CW_DOC_FROM_MODULES:
         s_module_doc(&b, t, name);
         break;
-    case CW_DOC_EVOLUTION:
+    case CW_DOC_FROM_COMMITS:
         s_evolution_doc(&b, t);
         break;
-    case CW_DOC_PATTERN:
+    case CW_DOC_FROM_PATTERNS:
         s_pattern_doc(&b, t);
         break;
-    case CW_DOC_WEEKLY:
-    case CW_DOC_MONTHLY:
+    case CW_DOC_FROM_LEDGER:
         s_summary_doc(&b, t);
         break;
-    default: /* function_doc and its perspectives */
+    case CW_DOC_FROM_FUNCTIONS: /* function_doc and its perspectives */
         s_function_doc(&b, t, name);
         break;
     }

@@ -8,15 +8,10 @@
 #include <string.h>
 
 #include "cw_clean.h"
+#include "cw_doctype.h"
 #include "cw_json.h"
 
 #define ITEM_MAX 200 /* bytes of one name shown */
-
-bool cw_offline_is_summary(const char *doc_type)
-{
-    return doc_type &&
-           (strcmp(doc_type, "weekly_summary") == 0 || strcmp(doc_type, "monthly_summary") == 0);
-}
 
 /* s on one line, without backticks, at most ITEM_MAX bytes */
 static void s_plain(cw_buf_t *b, const char *s)
@@ -97,7 +92,7 @@ static void s_document_line(cw_buf_t *b, const cw_value_t *d, bool complexity_fi
 char *cw_offline_summary_document(const cw_value_t *target)
 {
     const cw_value_t *f = cw_map_get(target, "summary");
-    bool weekly = strcmp(cw_map_str(target, "doc_type", ""), "weekly_summary") == 0;
+    bool weekly = cw_doc_type_from_name(cw_map_str(target, "doc_type", "")) == CW_DOC_WEEKLY;
     long long total = (long long)cw_map_int(f, "total", 0);
     size_t repos = cw_value_size(cw_map_get(f, "repos"));
     cw_buf_t b;
@@ -159,7 +154,7 @@ char *cw_offline_summary_document(const cw_value_t *target)
 char *cw_offline_summary_commit_message(const cw_value_t *target)
 {
     const cw_value_t *f = cw_map_get(target, "summary");
-    bool weekly = strcmp(cw_map_str(target, "doc_type", ""), "weekly_summary") == 0;
+    bool weekly = cw_doc_type_from_name(cw_map_str(target, "doc_type", "")) == CW_DOC_WEEKLY;
     long long total = (long long)cw_map_int(f, "total", 0);
     size_t repos = cw_value_size(cw_map_get(f, "repos"));
     char msg[256];

@@ -428,7 +428,9 @@ char *cw_prompts_document(const cw_prompts_t *self, int doc_type, const cw_promp
     if (doc_type < 0 || doc_type >= CW_DOC_TYPE_COUNT)
         doc_type = CW_DOC_FUNCTION;
     const char *tmpl = s_templates[doc_type];
-    if (doc_type == CW_DOC_FUNCTION && self && self->doc_template)
+    /* prompts.yaml's documentation_template replaces the built-in template of the doc
+       types that name it (cw_doctype: function_doc) */
+    if (cw_doctype(doc_type)->template_key && self && self->doc_template)
         tmpl = self->doc_template;
     char complexity[32], lines[32];
     snprintf(complexity, sizeof(complexity), "%.1f", vars ? vars->complexity : 0.0);
