@@ -6,6 +6,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -153,10 +154,9 @@ bool cw_log_parse_line(const char *line, size_t len, cw_log_line_t *out)
 /* Room to keep free behind a field for closing the line ('}', NUL). */
 #define S_CLOSE_ROOM 64
 
-void cw_log_write(cw_log_level_t level, const char *event, ...)
+/* The line of one event; `ap` holds its fields (CW_LS ... CW_LEND). */
+static void s_vwrite(cw_log_level_t level, const char *event, va_list ap)
 {
-    if (level < s_level)
-        return;
     char ts[40];
     cw_log_timestamp(ts);
 
@@ -174,8 +174,6 @@ void cw_log_write(cw_log_level_t level, const char *event, ...)
     s_append(human, sizeof(human), S_HUMAN_HEAD, ts, s_level_names[level], s_service,
              event ? event : "");
 
-    va_list ap;
-    va_start(ap, event);
     for (int tag = va_arg(ap, int); tag != CW_LOG_END_; tag = va_arg(ap, int)) {
         const char *key = va_arg(ap, const char *);
         if (cw_buf_room(&json) < 128)
@@ -209,7 +207,6 @@ void cw_log_write(cw_log_level_t level, const char *event, ...)
             break; /* unknown tag: stop reading arguments */
         }
     }
-    va_end(ap);
     cw_buf_putc(&json, '}'); /* fields stop S_CLOSE_ROOM bytes short of the end: it fits */
 
     int as_json = s_format >= 0 ? s_format : !isatty(STDERR_FILENO);
@@ -222,4 +219,183 @@ void cw_log_write(cw_log_level_t level, const char *event, ...)
         s_hook(level, line, s_hook_arg);
     pthread_mutex_unlock(&s_mutex);
     cw_buf_free(&json);
+}
+
+static void s_write(cw_log_level_t level, const char *event, ...)
+{
+    va_list ap;
+    va_start(ap, event);
+    s_vwrite(level, event, ap);
+    va_end(ap);
+}
+
+/* ------------------------------------------------------------------ rate-limited lines */
+
+typedef struct {
+    char event[64];
+    cw_log_level_t level;
+    double tokens;
+    int64_t refilled; /* clock of the last refill */
+    int64_t used;     /* clock of the last line asked for (for forgetting the oldest) */
+    long long suppressed;
+} s_bucket_t;
+
+static pthread_mutex_t s_limit_mutex = PTHREAD_MUTEX_INITIALIZER;
+static s_bucket_t s_buckets[CW_LOG_LIMIT_EVENTS];
+static size_t s_bucket_count;
+static atomic_llong s_pending; /* buckets with a count not summed up yet */
+static int s_burst = CW_LOG_LIMIT_BURST;
+static double s_rate = CW_LOG_LIMIT_PER_S;
+static int64_t (*s_clock)(void);
+
+static int64_t s_now_ms(void)
+{
+    if (s_clock)
+        return s_clock();
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void s_refill(s_bucket_t *b, int64_t now)
+{
+    if (now > b->refilled) {
+        b->tokens += (double)(now - b->refilled) * s_rate / 1000.0;
+        if (b->tokens > s_burst)
+            b->tokens = s_burst;
+    }
+    b->refilled = now;
+}
+
+/* A summary to write once the lock is released. */
+typedef struct {
+    char event[64];
+    cw_log_level_t level;
+    long long count;
+} s_summary_t;
+
+/* Counts of buckets that may write again, taken for summing up: at most `max`, the number
+   in *n. Called with s_limit_mutex held. */
+static void s_take_summaries(int64_t now, s_summary_t *out, size_t max, size_t *n)
+{
+    for (size_t i = 0; s_pending > 0 && i < s_bucket_count && *n < max; i++) {
+        s_bucket_t *b = &s_buckets[i];
+        if (b->suppressed == 0)
+            continue;
+        s_refill(b, now);
+        if (b->tokens < 1)
+            continue;
+        memcpy(out[*n].event, b->event, sizeof out[*n].event);
+        out[*n].level = b->level;
+        out[*n].count = b->suppressed;
+        (*n)++;
+        b->suppressed = 0;
+        s_pending--;
+    }
+}
+
+static void s_write_summaries(const s_summary_t *sums, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        s_write(sums[i].level, "log_suppressed", CW_LS("suppressed_event", sums[i].event),
+                CW_LI("suppressed", sums[i].count), CW_LEND);
+}
+
+/* Sum up the counts of events that may write again (before any line). */
+static void s_flush_ready(void)
+{
+    if (atomic_load(&s_pending) == 0)
+        return;
+    s_summary_t sums[8];
+    size_t n = 0;
+    pthread_mutex_lock(&s_limit_mutex);
+    s_take_summaries(s_now_ms(), sums, 8, &n);
+    pthread_mutex_unlock(&s_limit_mutex);
+    s_write_summaries(sums, n);
+}
+
+/* true when `event` may write a line now; else it is counted. */
+static bool s_limit_take(cw_log_level_t level, const char *event)
+{
+    int64_t now = s_now_ms();
+    s_summary_t evicted = {{0}, 0, 0};
+    bool ok;
+    pthread_mutex_lock(&s_limit_mutex);
+    s_bucket_t *b = NULL;
+    for (size_t i = 0; i < s_bucket_count && !b; i++)
+        if (strncmp(s_buckets[i].event, event, sizeof s_buckets[i].event - 1) == 0)
+            b = &s_buckets[i];
+    if (!b) {
+        if (s_bucket_count < CW_LOG_LIMIT_EVENTS)
+            b = &s_buckets[s_bucket_count++];
+        else { /* forget the least recently used name, summing up its count */
+            b = &s_buckets[0];
+            for (size_t i = 1; i < s_bucket_count; i++)
+                if (s_buckets[i].used < b->used)
+                    b = &s_buckets[i];
+            if (b->suppressed > 0) {
+                memcpy(evicted.event, b->event, sizeof evicted.event);
+                evicted.level = b->level;
+                evicted.count = b->suppressed;
+                s_pending--;
+            }
+        }
+        memset(b, 0, sizeof *b);
+        snprintf(b->event, sizeof b->event, "%s", event);
+        b->tokens = s_burst;
+        b->refilled = now;
+    }
+    b->level = level;
+    b->used = now;
+    s_refill(b, now);
+    ok = b->tokens >= 1;
+    if (ok)
+        b->tokens -= 1;
+    else if (b->suppressed++ == 0)
+        s_pending++;
+    pthread_mutex_unlock(&s_limit_mutex);
+    if (evicted.count)
+        s_write_summaries(&evicted, 1);
+    return ok;
+}
+
+void cw_log_write(cw_log_level_t level, const char *event, ...)
+{
+    if (level < s_level)
+        return;
+    s_flush_ready();
+    va_list ap;
+    va_start(ap, event);
+    s_vwrite(level, event, ap);
+    va_end(ap);
+}
+
+void cw_log_limited(cw_log_level_t level, const char *event, ...)
+{
+    if (level < s_level)
+        return;
+    s_flush_ready();
+    if (!s_limit_take(level, event ? event : ""))
+        return;
+    va_list ap;
+    va_start(ap, event);
+    s_vwrite(level, event, ap);
+    va_end(ap);
+}
+
+void cw_log_limit_configure(int burst, double per_second, int64_t (*now_ms)(void))
+{
+    pthread_mutex_lock(&s_limit_mutex);
+    s_burst = burst > 0 ? burst : CW_LOG_LIMIT_BURST;
+    s_rate = per_second >= 0 ? per_second : CW_LOG_LIMIT_PER_S;
+    s_clock = now_ms;
+    pthread_mutex_unlock(&s_limit_mutex);
+}
+
+void cw_log_limit_reset(void)
+{
+    pthread_mutex_lock(&s_limit_mutex);
+    s_bucket_count = 0;
+    s_pending = 0;
+    pthread_mutex_unlock(&s_limit_mutex);
 }

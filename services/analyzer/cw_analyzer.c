@@ -181,8 +181,8 @@ static int s_produce(cw_analyzer_t *self, const s_kind_t *kind, const s_repo_ref
             if (cw_proto_validate_target(t, err, sizeof err) == 0)
                 cw_array_push(result, t);
             else {
-                cw_warn("target_invalid", CW_LS("file", set.items[i].file), CW_LS("error", err),
-                        CW_LEND);
+                cw_warn_limited("target_invalid", CW_LS("file", set.items[i].file),
+                                CW_LS("error", err), CW_LEND);
                 cw_value_destroy(&t);
             }
         } else if (stale && set.items[i].record) {

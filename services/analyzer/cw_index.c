@@ -885,10 +885,10 @@ static void s_extract(TSParser *parser, const cw_lang_t *lang, const char *src, 
     cw_pattern_scan_code(lang, tree, src, len, f->patterns);
     cw_function_list_t fns = {0};
     if (cw_extract_functions(lang, tree, src, len, &fns) != 0)
-        cw_warn("extract_incomplete", CW_LS("file", f->rel), CW_LEND);
+        cw_warn_limited("extract_incomplete", CW_LS("file", f->rel), CW_LEND);
     cw_class_list_t classes = {0};
     if (cw_extract_classes(lang, tree, src, len, &classes) != 0)
-        cw_warn("extract_classes_incomplete", CW_LS("file", f->rel), CW_LEND);
+        cw_warn_limited("extract_classes_incomplete", CW_LS("file", f->rel), CW_LEND);
     /* owner[i]: the class function i is a method of from outside its text (-1: none);
        fn_at[i]: where function i lands in f->fns (-1: left out) */
     int *owner = fns.count > 0 ? calloc(fns.count, 2 * sizeof *owner) : NULL;
@@ -898,7 +898,7 @@ static void s_extract(TSParser *parser, const cw_lang_t *lang, const char *src, 
         owner = fn_at = NULL;
     }
     if (fns.count > 0 && !owner)
-        cw_warn("extract_methods_incomplete", CW_LS("file", f->rel), CW_LEND);
+        cw_warn_limited("extract_methods_incomplete", CW_LS("file", f->rel), CW_LEND);
     f->function_count = (int)fns.count;
     if (fns.count > 0 && (f->fns = calloc(fns.count, sizeof *f->fns))) {
         for (size_t i = 0; i < fns.count; i++) {

@@ -150,6 +150,130 @@ static void test_parse_and_humanize(void **state)
         assert_false(cw_log_parse_line(others[i], strlen(others[i]), &line));
 }
 
+/* ---------------------------------------------------------------- rate-limited lines */
+
+static int64_t s_fake_now;
+static int64_t s_fake_clock(void)
+{
+    return s_fake_now;
+}
+
+static char s_lines[64][1024];
+static int s_nlines, s_nsummaries;
+
+static void capture_all(cw_log_level_t level, const char *line, void *arg)
+{
+    if (strstr(line, "\"event\":\"log_suppressed\""))
+        s_nsummaries++;
+    if (s_nlines < 64)
+        snprintf(s_lines[s_nlines], sizeof s_lines[0], "%s", line);
+    s_nlines++;
+}
+
+static int setup_limited(void **state)
+{
+    setup(state);
+    cw_log_set_hook(capture_all, NULL);
+    s_nlines = 0;
+    s_nsummaries = 0;
+    s_fake_now = 1000;
+    cw_log_limit_reset();
+    cw_log_limit_configure(3, 1.0, s_fake_clock); /* 3 at once, then 1 a second */
+    return 0;
+}
+
+static int teardown_limited(void **state)
+{
+    cw_log_limit_configure(0, -1, NULL);
+    cw_log_limit_reset();
+    return 0;
+}
+
+static int s_count_event(const char *event)
+{
+    char want[128];
+    snprintf(want, sizeof want, "\"event\":\"%s\"", event);
+    int n = 0;
+    for (int i = 0; i < s_nlines && i < 64; i++)
+        if (strstr(s_lines[i], want))
+            n++;
+    return n;
+}
+
+/* A loop that warns 100 times writes the burst, then counts; the count is said once the
+   event may write again, before the next line. */
+static void test_limited_burst_and_summary(void **state)
+{
+    for (int i = 0; i < 100; i++)
+        cw_warn_limited("file_unreadable", CW_LI("i", i), CW_LEND);
+    assert_int_equal(s_nlines, 3);
+    assert_non_null(strstr(s_lines[2], "\"i\":2"));
+    /* other events have buckets of their own */
+    cw_warn_limited("frame_malformed", CW_LEND);
+    assert_int_equal(s_count_event("frame_malformed"), 1);
+    /* no time passed: the count is not summed up yet, and nothing more is written */
+    cw_info("unrelated", CW_LEND);
+    assert_int_equal(s_count_event("log_suppressed"), 0);
+    /* a second later: the summary comes before the next line of any event */
+    s_fake_now += 1000;
+    cw_info("unrelated", CW_LEND);
+    assert_int_equal(s_count_event("log_suppressed"), 1);
+    const char *sum = s_lines[s_nlines - 2];
+    assert_non_null(strstr(sum, "\"level\":\"warning\""));
+    assert_non_null(strstr(sum, "\"suppressed_event\":\"file_unreadable\""));
+    assert_non_null(strstr(sum, "\"suppressed\":97"));
+    /* ... and only once */
+    cw_info("unrelated", CW_LEND);
+    assert_int_equal(s_count_event("log_suppressed"), 1);
+    /* the refilled token lets one more line through, then it counts again */
+    cw_warn_limited("file_unreadable", CW_LI("i", 100), CW_LEND);
+    cw_warn_limited("file_unreadable", CW_LI("i", 101), CW_LEND);
+    assert_int_equal(s_count_event("file_unreadable"), 4);
+    /* after a long quiet spell the whole burst is back, no more */
+    s_fake_now += 3600 * 1000;
+    int before = s_nlines;
+    for (int i = 0; i < 10; i++)
+        cw_warn_limited("file_unreadable", CW_LEND);
+    /* the summary of the one left out before, then 3 lines */
+    assert_int_equal(s_nlines - before, 1 + 3);
+    assert_non_null(strstr(s_lines[before], "\"suppressed\":1"));
+}
+
+/* Lines below the level neither write nor use tokens; the limited line has the event's
+   own fields, as cw_warn would write them. */
+static void test_limited_level_and_fields(void **state)
+{
+    cw_log_set_level(CW_LOG_ERROR);
+    for (int i = 0; i < 10; i++)
+        cw_warn_limited("hidden", CW_LEND);
+    assert_int_equal(s_nlines, 0);
+    cw_log_set_level(CW_LOG_DEBUG);
+    cw_warn_limited("hidden", CW_LS("file", "a.c"), CW_LI("n", 1), CW_LEND);
+    assert_int_equal(s_nlines, 1);
+    assert_non_null(strstr(s_lines[0], "\"event\":\"hidden\",\"file\":\"a.c\",\"n\":1}"));
+    assert_non_null(strstr(s_lines[0], "\"level\":\"warning\""));
+}
+
+/* More names than the table holds: the oldest is forgotten, its count summed up first. */
+static void test_limited_many_events(void **state)
+{
+    cw_log_limit_configure(1, 0, s_fake_clock); /* one line each, never refilled */
+    cw_warn_limited("first", CW_LEND);
+    cw_warn_limited("first", CW_LEND); /* counted */
+    for (int i = 0; i < CW_LOG_LIMIT_EVENTS; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "event_%d", i);
+        s_fake_now++;
+        cw_warn_limited(name, CW_LEND);
+    }
+    /* "first" was the least recently used when the table was full */
+    assert_int_equal(s_nsummaries, 1);
+    assert_int_equal(s_nlines, 1 + CW_LOG_LIMIT_EVENTS + 1);
+    int before = s_nlines;
+    cw_warn_limited("first", CW_LEND); /* a new bucket: written again */
+    assert_int_equal(s_nlines, before + 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +284,11 @@ int main(void)
         cmocka_unit_test_setup(test_cut_keeps_escapes_whole, setup),
         cmocka_unit_test_setup(test_nonfinite_and_bad_utf8, setup),
         cmocka_unit_test_setup(test_parse_and_humanize, setup),
+        cmocka_unit_test_setup_teardown(test_limited_burst_and_summary, setup_limited,
+                                        teardown_limited),
+        cmocka_unit_test_setup_teardown(test_limited_level_and_fields, setup_limited,
+                                        teardown_limited),
+        cmocka_unit_test_setup_teardown(test_limited_many_events, setup_limited, teardown_limited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
