@@ -23,6 +23,7 @@
 #include "cw_score.h"
 #include "cw_targets.h"
 #include "cw_targets_facts.h"
+#include "cw_text.h"
 
 #define MAX_LISTED 200
 
@@ -429,9 +430,8 @@ int cw_targets_evolution(const cw_target_ctx_t *ctx, cw_cands_t *out)
         if (ctx->include && cw_patterns_count(ctx->include) > 0 &&
             cw_patterns_match(ctx->include, ch->file, false) <= 0)
             continue;
-        const char *base = s_base(ch->file);
-        const char *dot = strrchr(base, '.');
-        int stem = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+        const char *base;
+        int stem = (int)cw_path_stem(ch->file, &base);
         /* the diff as kept, cut back to a line boundary when it was cut */
         size_t kept = strlen(ch->diff);
         bool cut = kept < ch->diff_len;

@@ -70,18 +70,11 @@ static bool s_on_hangup(void *arg)
 
 static int s_cmd_run(cw_cli_t *cli, int argc, char **argv)
 {
-    int rc = cw_cli_parse_run_options(cli, "run", argc, argv);
-    if (rc)
-        return rc;
-    cw_config_t *config = cw_cli_load(cli, 1, &rc);
+    int rc = 0;
+    cw_stack_t stack;
+    cw_config_t *config = cw_stack_begin(cli, "run", argc, argv, &stack, &rc);
     if (!config)
         return rc;
-    cw_stack_t stack;
-    rc = cw_stack_prepare(cli, config, &stack);
-    if (rc) {
-        cw_config_destroy(&config);
-        return rc;
-    }
     if (cli->plan) {
         cw_stack_print_plan(cli, config, &stack, true);
         cw_stack_cleanup(&stack);

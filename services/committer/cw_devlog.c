@@ -130,14 +130,9 @@ char *cw_devlog_display_name(const cw_value_t *target)
     if (*cls)
         return strdup(cls);
     /* the file's stem, like Python's Path.stem */
-    const char *file = cw_map_str(target, "file", "");
-    const char *base = strrchr(file, '/');
-    base = base ? base + 1 : file;
-    size_t len = strlen(base);
-    const char *dot = strrchr(base, '.');
-    if (dot && dot != base && (size_t)(dot - base) < len - 1)
-        len = (size_t)(dot - base);
-    return strndup(base, len);
+    const char *stem;
+    size_t len = cw_path_stem(cw_map_str(target, "file", ""), &stem);
+    return strndup(stem, len);
 }
 
 char *cw_devlog_slug(const char *name)
@@ -894,18 +889,29 @@ static void s_commit_document_path(git_repository *repo, git_commit *commit, cha
     git_commit_free(parent);
 }
 
+/* A walk of the history from HEAD into *walk: 1, or 0 when there is no commit yet, or -1. */
+static int s_walk_head(cw_devlog_t *self, git_revwalk **walk)
+{
+    *walk = NULL;
+    if (git_repository_head_unborn(self->repo) == 1)
+        return 0;
+    if (git_revwalk_new(walk, self->repo) != 0 || git_revwalk_push_head(*walk) != 0) {
+        git_revwalk_free(*walk);
+        *walk = NULL;
+        return -1;
+    }
+    return 1;
+}
+
 int cw_devlog_find_job(cw_devlog_t *self, const char *job_id, char oid_hex[41], char *path_out,
                        size_t path_len)
 {
     if (!self || !job_id || !*job_id)
         return -1;
-    if (git_repository_head_unborn(self->repo) == 1)
-        return 0;
     git_revwalk *walk = NULL;
-    if (git_revwalk_new(&walk, self->repo) != 0 || git_revwalk_push_head(walk) != 0) {
-        git_revwalk_free(walk);
-        return -1;
-    }
+    int rc = s_walk_head(self, &walk);
+    if (rc <= 0)
+        return rc;
     git_oid oid;
     int found = 0;
     for (int i = 0; i < CW_DEVLOG_JOB_SCAN && git_revwalk_next(&oid, walk) == 0; i++) {
@@ -933,13 +939,10 @@ int cw_devlog_commit_count(cw_devlog_t *self)
 {
     if (!self)
         return -1;
-    if (git_repository_head_unborn(self->repo) == 1)
-        return 0;
     git_revwalk *walk = NULL;
-    if (git_revwalk_new(&walk, self->repo) != 0 || git_revwalk_push_head(walk) != 0) {
-        git_revwalk_free(walk);
-        return -1;
-    }
+    int rc = s_walk_head(self, &walk);
+    if (rc <= 0)
+        return rc;
     git_oid oid;
     int n = 0;
     while (git_revwalk_next(&oid, walk) == 0)

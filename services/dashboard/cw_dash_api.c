@@ -2,6 +2,7 @@
 #include "cw_dash_api.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -306,6 +307,60 @@ static void s_column_str(cw_buf_t *b, sqlite3_stmt *st, int col, const char *key
     cw_json_put_str(b, (const char *)sqlite3_column_text(st, col)); /* NULL -> null */
 }
 
+typedef void(s_row_fn)(cw_buf_t *b, sqlite3_stmt *st, void *arg);
+
+/* A JSON list of objects, one a row of `st` (prepared and bound; NULL: none), each written
+   by `row`, at most max_rows; then the statement and the ledger are closed. NULL (with the
+   reason) when a step fails. */
+static char *s_list(ledger_t *l, sqlite3_stmt *st, int max_rows, s_row_fn *row, void *arg,
+                    char *err, size_t errlen)
+{
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    cw_buf_putc(&b, '[');
+    int rc = SQLITE_DONE, rows = 0;
+    while (st && (rc = sqlite3_step(st)) == SQLITE_ROW && rows < max_rows) {
+        if (rows++)
+            cw_buf_putc(&b, ',');
+        cw_buf_putc(&b, '{');
+        row(&b, st, arg);
+        cw_buf_putc(&b, '}');
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return s_abort(l, st, &b, err, errlen);
+    sqlite3_finalize(st);
+    s_close(l);
+    cw_buf_putc(&b, ']');
+    return s_take(&b, err, errlen);
+}
+
+/* `sql` prepared on an open ledger; 0, or -1 (reason in err, ledger closed). */
+static int s_prepare(ledger_t *l, const char *sql, sqlite3_stmt **st, char *err, size_t errlen)
+{
+    *st = NULL;
+    if (sqlite3_prepare_v2(l->db, sql, -1, st, NULL) == SQLITE_OK)
+        return 0;
+    s_fail(l, *st, err, errlen);
+    *st = NULL;
+    s_close(l);
+    return -1;
+}
+
+static void s_recent_row(cw_buf_t *b, sqlite3_stmt *st, void *arg)
+{
+    static const char *const columns[] = {
+        "id",       "source_repo",   "source_file",  "function_name", "class_name",
+        "doc_type", "documented_at", "snippet_path", "git_commit"};
+    for (int i = 0; i < (int)(sizeof columns / sizeof columns[0]); i++)
+        s_column_str(b, st, i, columns[i]);
+    char *url = s_devlog_url((const char *)sqlite3_column_text(st, 7), (const char *)arg);
+    cw_json_put_key(b, "devlog_url");
+    cw_json_put_str(b, url);
+    free(url);
+    cw_json_put_key(b, "language");
+    cw_json_put_str(b, cw_dash_language_of((const char *)sqlite3_column_text(st, 2)));
+}
+
 char *cw_dash_api_recent(const char *db_path, const char *devlog_root, int limit, int offset,
                          const char *repo, const char *doc_type, char *err, size_t errlen)
 {
@@ -313,58 +368,34 @@ char *cw_dash_api_recent(const char *db_path, const char *devlog_root, int limit
     int opened = s_open(db_path, &l, err, errlen);
     if (opened < 0)
         return NULL;
-    cw_buf_t b;
-    cw_buf_init(&b, 0);
-    cw_buf_puts(&b, "[");
-    if (!opened) {
-        cw_buf_puts(&b, "]");
-        return s_take(&b, err, errlen);
-    }
-    char sql[512];
-    snprintf(sql, sizeof(sql),
-             "SELECT id, source_repo, source_file, function_name, class_name, %s, "
-             "documented_at, snippet_path, git_commit FROM documented_snippets WHERE "
-             "(?1 IS NULL OR source_repo = ?1) AND (?2 IS NULL OR %s = ?2) "
-             "ORDER BY documented_at DESC, rowid DESC LIMIT ?3 OFFSET ?4",
-             l.has_doc_type ? "doc_type" : "'function_doc'",
-             l.has_doc_type ? "doc_type" : "'function_doc'");
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(l.db, sql, -1, &st, NULL) != SQLITE_OK)
-        return s_abort(&l, st, &b, err, errlen);
-    if (repo && *repo)
-        sqlite3_bind_text(st, 1, repo, -1, SQLITE_STATIC);
-    if (doc_type && *doc_type)
-        sqlite3_bind_text(st, 2, doc_type, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, limit);
-    sqlite3_bind_int(st, 4, offset);
-    int rc, rows = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (rows++)
-            cw_buf_puts(&b, ",");
-        cw_buf_puts(&b, "{");
-        s_column_str(&b, st, 0, "id");
-        s_column_str(&b, st, 1, "source_repo");
-        s_column_str(&b, st, 2, "source_file");
-        s_column_str(&b, st, 3, "function_name");
-        s_column_str(&b, st, 4, "class_name");
-        s_column_str(&b, st, 5, "doc_type");
-        s_column_str(&b, st, 6, "documented_at");
-        s_column_str(&b, st, 7, "snippet_path");
-        s_column_str(&b, st, 8, "git_commit");
-        char *url = s_devlog_url((const char *)sqlite3_column_text(st, 7), devlog_root);
-        cw_json_put_key(&b, "devlog_url");
-        cw_json_put_str(&b, url);
-        free(url);
-        cw_json_put_key(&b, "language");
-        cw_json_put_str(&b, cw_dash_language_of((const char *)sqlite3_column_text(st, 2)));
-        cw_buf_puts(&b, "}");
+    if (opened) {
+        char sql[512];
+        snprintf(sql, sizeof(sql),
+                 "SELECT id, source_repo, source_file, function_name, class_name, %s, "
+                 "documented_at, snippet_path, git_commit FROM documented_snippets WHERE "
+                 "(?1 IS NULL OR source_repo = ?1) AND (?2 IS NULL OR %s = ?2) "
+                 "ORDER BY documented_at DESC, rowid DESC LIMIT ?3 OFFSET ?4",
+                 l.has_doc_type ? "doc_type" : "'function_doc'",
+                 l.has_doc_type ? "doc_type" : "'function_doc'");
+        if (s_prepare(&l, sql, &st, err, errlen) != 0)
+            return NULL;
+        if (repo && *repo)
+            sqlite3_bind_text(st, 1, repo, -1, SQLITE_STATIC);
+        if (doc_type && *doc_type)
+            sqlite3_bind_text(st, 2, doc_type, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 3, limit);
+        sqlite3_bind_int(st, 4, offset);
     }
-    if (rc != SQLITE_DONE)
-        return s_abort(&l, st, &b, err, errlen);
-    sqlite3_finalize(st);
-    s_close(&l);
-    cw_buf_puts(&b, "]");
-    return s_take(&b, err, errlen);
+    return s_list(&l, st, INT_MAX, s_recent_row, (void *)devlog_root, err, errlen);
+}
+
+static void s_activity_row(cw_buf_t *b, sqlite3_stmt *st, void *arg)
+{
+    (void)arg;
+    s_column_str(b, st, 0, "date");
+    cw_json_put_key(b, "count");
+    cw_json_put_int(b, (long long)sqlite3_column_int64(st, 1));
 }
 
 char *cw_dash_api_activity(const char *db_path, int days, time_t now, char *err, size_t errlen)
@@ -373,38 +404,30 @@ char *cw_dash_api_activity(const char *db_path, int days, time_t now, char *err,
     int opened = s_open(db_path, &l, err, errlen);
     if (opened < 0)
         return NULL;
-    cw_buf_t b;
-    cw_buf_init(&b, 0);
-    cw_buf_puts(&b, "[");
+    sqlite3_stmt *st = NULL;
+    char since[32];
     if (opened) {
-        char since[32];
         s_local_midnight(now, days - 1, since, sizeof(since));
-        sqlite3_stmt *st = NULL;
-        int rc = sqlite3_prepare_v2(l.db,
-                                    "SELECT substr(documented_at, 1, 10) AS day, COUNT(*) FROM "
-                                    "documented_snippets WHERE julianday(documented_at) >= "
-                                    "julianday(?1) GROUP BY day ORDER BY day",
-                                    -1, &st, NULL);
-        if (rc != SQLITE_OK)
-            return s_abort(&l, st, &b, err, errlen);
+        if (s_prepare(&l,
+                      "SELECT substr(documented_at, 1, 10) AS day, COUNT(*) FROM "
+                      "documented_snippets WHERE julianday(documented_at) >= "
+                      "julianday(?1) GROUP BY day ORDER BY day",
+                      &st, err, errlen) != 0)
+            return NULL;
         sqlite3_bind_text(st, 1, since, -1, SQLITE_STATIC);
-        int rows = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW && rows < S_DAYS_MAX + 2) {
-            if (rows++)
-                cw_buf_puts(&b, ",");
-            cw_buf_puts(&b, "{");
-            s_column_str(&b, st, 0, "date");
-            cw_json_put_key(&b, "count");
-            cw_json_put_int(&b, (long long)sqlite3_column_int64(st, 1));
-            cw_buf_puts(&b, "}");
-        }
-        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-            return s_abort(&l, st, &b, err, errlen);
-        sqlite3_finalize(st);
-        s_close(&l);
     }
-    cw_buf_puts(&b, "]");
-    return s_take(&b, err, errlen);
+    return s_list(&l, st, S_DAYS_MAX + 2, s_activity_row, NULL, err, errlen);
+}
+
+static void s_language_row(cw_buf_t *b, sqlite3_stmt *st, void *arg)
+{
+    int64_t total = *(const int64_t *)arg, n = sqlite3_column_int64(st, 1);
+    s_column_str(b, st, 0, "language");
+    cw_json_put_key(b, "count");
+    cw_json_put_int(b, (long long)n);
+    cw_json_put_key(b, "percentage");
+    /* round(n / total * 100, 1), as the reference */
+    cw_buf_printf(b, "%.1f", (double)n * 100.0 / (double)total);
 }
 
 char *cw_dash_api_languages(const char *db_path, char *err, size_t errlen)
@@ -413,49 +436,20 @@ char *cw_dash_api_languages(const char *db_path, char *err, size_t errlen)
     int opened = s_open(db_path, &l, err, errlen);
     if (opened < 0)
         return NULL;
-    cw_buf_t b;
-    cw_buf_init(&b, 0);
-    cw_buf_puts(&b, "[");
     int64_t total = 0;
     if (opened &&
         s_count(&l, "SELECT COUNT(*) FROM documented_snippets", NULL, &total, err, errlen) != 0) {
         s_close(&l);
-        cw_buf_free(&b);
         return NULL;
     }
-    if (opened && total > 0) {
-        sqlite3_stmt *st = NULL;
-        int rc = sqlite3_prepare_v2(l.db,
-                                    "SELECT cw_language(source_file) AS lang, COUNT(*) AS cnt "
-                                    "FROM documented_snippets GROUP BY lang ORDER BY cnt DESC, "
-                                    "lang",
-                                    -1, &st, NULL);
-        if (rc != SQLITE_OK)
-            return s_abort(&l, st, &b, err, errlen);
-        int rows = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            int64_t n = sqlite3_column_int64(st, 1);
-            if (rows++)
-                cw_buf_puts(&b, ",");
-            cw_buf_puts(&b, "{");
-            s_column_str(&b, st, 0, "language");
-            cw_json_put_key(&b, "count");
-            cw_json_put_int(&b, (long long)n);
-            cw_json_put_key(&b, "percentage");
-            /* round(n / total * 100, 1), as the reference */
-            char pct[32];
-            snprintf(pct, sizeof(pct), "%.1f", (double)n * 100.0 / (double)total);
-            cw_buf_puts(&b, pct);
-            cw_buf_puts(&b, "}");
-        }
-        if (rc != SQLITE_DONE)
-            return s_abort(&l, st, &b, err, errlen);
-        sqlite3_finalize(st);
-    }
-    if (opened)
-        s_close(&l);
-    cw_buf_puts(&b, "]");
-    return s_take(&b, err, errlen);
+    sqlite3_stmt *st = NULL;
+    if (opened && total > 0 &&
+        s_prepare(&l,
+                  "SELECT cw_language(source_file) AS lang, COUNT(*) AS cnt "
+                  "FROM documented_snippets GROUP BY lang ORDER BY cnt DESC, lang",
+                  &st, err, errlen) != 0)
+        return NULL;
+    return s_list(&l, st, INT_MAX, s_language_row, &total, err, errlen);
 }
 
 char *cw_dash_api_repos(const cw_config_t *config, const char *db_path, char *err, size_t errlen)

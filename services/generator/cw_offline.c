@@ -333,13 +333,11 @@ typedef struct {
 static void s_watch(s_watch_t *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void s_watch(s_watch_t *w, const char *fmt, ...)
 {
-    char buf[512];
+    cw_buf_puts(w->b, w->count++ ? "\n- " : "- ");
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    cw_buf_vprintf(w->b, fmt, ap);
     va_end(ap);
-    cw_buf_puts(w->b, w->count++ ? "\n- " : "- ");
-    cw_buf_puts(w->b, buf);
 }
 
 /* what the language calls the text that documents a definition */
@@ -1151,11 +1149,6 @@ char *cw_offline_document(const cw_gen_target_t *t)
         break;
     }
     cw_buf_puts(&b, OFFLINE_NOTE);
-    char *out = cw_buf_take(&b, NULL);
-    if (!out)
-        return NULL;
     /* the same sanitising as LLM output (invalid UTF-8 from the request) */
-    char *clean = cw_clean_utf8(out, strlen(out));
-    free(out);
-    return clean;
+    return cw_clean_take_utf8(&b);
 }

@@ -31,17 +31,6 @@ static void s_code(cw_buf_t *b, const char *s)
     cw_buf_puts(b, "`");
 }
 
-static void s_printf(cw_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void s_printf(cw_buf_t *b, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    cw_buf_puts(b, buf);
-}
-
 /* "- `name`: n" for each entry of a count map, largest first */
 static void s_counts(cw_buf_t *b, const char *title, const cw_value_t *map)
 {
@@ -62,11 +51,11 @@ static void s_counts(cw_buf_t *b, const char *title, const cw_value_t *map)
         }
         order[j] = v;
     }
-    s_printf(b, "\n\n### %s\n", title);
+    cw_buf_printf(b, "\n\n### %s\n", title);
     for (size_t i = 0; i < n; i++) {
         cw_buf_puts(b, "\n- ");
         s_code(b, cw_map_key_at(map, order[i]));
-        s_printf(b, ": %lld", (long long)cw_value_int(cw_map_value_at(map, order[i])));
+        cw_buf_printf(b, ": %lld", (long long)cw_value_int(cw_map_value_at(map, order[i])));
     }
     free(order);
 }
@@ -84,9 +73,9 @@ static void s_document_line(cw_buf_t *b, const cw_value_t *d, bool complexity_fi
     cw_buf_puts(b, ")");
     const cw_value_t *c = cw_map_get(d, "complexity");
     if (complexity_first && c)
-        s_printf(b, ": complexity %.1f, %s", cw_value_float(c), cw_map_str(d, "doc_type", ""));
+        cw_buf_printf(b, ": complexity %.1f, %s", cw_value_float(c), cw_map_str(d, "doc_type", ""));
     else
-        s_printf(b, ", %s", cw_map_str(d, "doc_type", ""));
+        cw_buf_printf(b, ", %s", cw_map_str(d, "doc_type", ""));
 }
 
 char *cw_offline_summary_document(const cw_value_t *target)
@@ -98,11 +87,11 @@ char *cw_offline_summary_document(const cw_value_t *target)
     cw_buf_t b;
     cw_buf_init(&b, 0);
     cw_buf_puts(&b, "### Overview\n\n");
-    s_printf(&b, "%s %s", weekly ? "Week" : "Month", cw_map_str(target, "name", ""));
+    cw_buf_printf(&b, "%s %s", weekly ? "Week" : "Month", cw_map_str(target, "name", ""));
     const char *first = cw_map_str(f, "first_day", ""), *last = cw_map_str(f, "last_day", "");
     if (*first && *last) {
-        s_printf(&b, " (%s%s to %s%s", weekly ? "Monday " : "", first, weekly ? "Sunday " : "",
-                 last);
+        cw_buf_printf(&b, " (%s%s to %s%s", weekly ? "Monday " : "", first, weekly ? "Sunday " : "",
+                      last);
         const char *tz = cw_map_str(f, "timezone", "");
         if (*tz) {
             cw_buf_puts(&b, ", ");
@@ -110,8 +99,8 @@ char *cw_offline_summary_document(const cw_value_t *target)
         }
         cw_buf_puts(&b, ")");
     }
-    s_printf(&b, ": CodeWorm documented %lld piece%s of code in %zu repositor%s.", total,
-             total == 1 ? "" : "s", repos, repos == 1 ? "y" : "ies");
+    cw_buf_printf(&b, ": CodeWorm documented %lld piece%s of code in %zu repositor%s.", total,
+                  total == 1 ? "" : "s", repos, repos == 1 ? "y" : "ies");
     s_counts(&b, "Repositories", cw_map_get(f, "repos"));
     s_counts(&b, "Kinds of documentation", cw_map_get(f, "doc_types"));
     s_counts(&b, "Languages", cw_map_get(f, "languages"));
@@ -119,7 +108,7 @@ char *cw_offline_summary_document(const cw_value_t *target)
     if (cw_value_size(most) > 0) {
         cw_buf_puts(&b, "\n\n### Most complex targets\n");
         for (size_t i = 0; i < cw_value_size(most); i++) {
-            s_printf(&b, "\n%zu. ", i + 1);
+            cw_buf_printf(&b, "\n%zu. ", i + 1);
             s_document_line(&b, cw_array_at(most, i), true);
         }
     }
@@ -138,17 +127,12 @@ char *cw_offline_summary_document(const cw_value_t *target)
         }
         if ((long long)n < total || n > CW_OFFLINE_SUMMARY_DOCS) {
             long long listed = n < CW_OFFLINE_SUMMARY_DOCS ? (long long)n : CW_OFFLINE_SUMMARY_DOCS;
-            s_printf(&b, "\n- ... and %lld more", total - listed);
+            cw_buf_printf(&b, "\n- ... and %lld more", total - listed);
         }
     }
     cw_buf_puts(&b, "\n\n_Written without an LLM (offline backend): facts taken from the ledger "
                     "only._\n");
-    char *out = cw_buf_take(&b, NULL);
-    if (!out)
-        return NULL;
-    char *clean = cw_clean_utf8(out, strlen(out));
-    free(out);
-    return clean;
+    return cw_clean_take_utf8(&b);
 }
 
 char *cw_offline_summary_commit_message(const cw_value_t *target)

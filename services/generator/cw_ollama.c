@@ -105,11 +105,14 @@ static void s_stream_free(stream_t *st)
 }
 
 /* ---------------------------------------------------------------- requests */
-static void s_keep_alive(cw_buf_t *b, const char *keep_alive)
+/* The start of a request body: the model and keep_alive (an integer is sent as a number:
+   Ollama rejects "-1" as a duration string). */
+static cw_value_t *s_body(const cw_llm_t *self, const char *keep_alive)
 {
+    cw_value_t *body = cw_value_new_map();
+    cw_map_set_str(body, "model", self->model);
     if (!keep_alive || !*keep_alive)
-        return;
-    /* an integer is sent as a number (Ollama rejects "-1" as a duration string) */
+        return body;
     const char *p = keep_alive;
     if (*p == '-' || *p == '+')
         p++;
@@ -117,11 +120,19 @@ static void s_keep_alive(cw_buf_t *b, const char *keep_alive)
     for (; *p; p++)
         if (*p < '0' || *p > '9')
             numeric = false;
-    cw_json_put_key(b, "keep_alive");
     if (numeric && strlen(keep_alive) < 12)
-        cw_buf_puts(b, keep_alive[0] == '+' ? keep_alive + 1 : keep_alive);
+        cw_map_set_int(body, "keep_alive", strtoll(keep_alive, NULL, 10));
     else
-        cw_json_put_str(b, keep_alive);
+        cw_map_set_str(body, "keep_alive", keep_alive);
+    return body;
+}
+
+/* The body as JSON (NULL when memory ran out); the value is destroyed. */
+static char *s_json(cw_value_t **body)
+{
+    char *text = *body ? cw_json_encode(*body) : NULL;
+    cw_value_destroy(body);
+    return text;
 }
 
 /* POST a small non-streamed request (prewarm / unload) and discard the answer. */
@@ -144,22 +155,13 @@ static int s_post_simple(cw_llm_t *self, const char *body, long timeout_s, char 
 
 static char *s_prewarm_body(const cw_llm_t *self)
 {
-    cw_buf_t b;
-    cw_buf_init(&b, 0);
-    cw_buf_puts(&b, "{");
-    cw_json_put_key(&b, "model");
-    cw_json_put_str(&b, self->model);
-    cw_json_put_key(&b, "prompt");
-    cw_json_put_str(&b, "");
-    cw_json_put_key(&b, "stream");
-    cw_buf_puts(&b, "false");
-    s_keep_alive(&b, self->keep_alive);
-    cw_json_put_key(&b, "options");
-    cw_buf_puts(&b, "{");
-    cw_json_put_key(&b, "num_ctx");
-    cw_json_put_int(&b, self->num_ctx);
-    cw_buf_puts(&b, "}}");
-    return cw_buf_take(&b, NULL);
+    cw_value_t *body = s_body(self, self->keep_alive);
+    cw_map_set_str(body, "prompt", "");
+    cw_map_set_bool(body, "stream", false);
+    cw_value_t *options = cw_value_new_map();
+    cw_map_set_int(options, "num_ctx", self->num_ctx);
+    cw_map_set(body, "options", options);
+    return s_json(&body);
 }
 
 int cw_ollama_prewarm(cw_llm_t *self)
@@ -198,15 +200,8 @@ static void s_recover_oom(cw_llm_t *self, const char *error)
     int old_ctx = self->num_ctx;
     cw_warn("llm_out_of_memory", CW_LS("backend", "ollama"), CW_LS("model", self->model),
             CW_LS("error", error), CW_LI("num_ctx", old_ctx), CW_LEND);
-    cw_buf_t b;
-    cw_buf_init(&b, 0);
-    cw_buf_puts(&b, "{");
-    cw_json_put_key(&b, "model");
-    cw_json_put_str(&b, self->model);
-    cw_json_put_key(&b, "keep_alive");
-    cw_buf_puts(&b, "0");
-    cw_buf_puts(&b, "}");
-    char *body = cw_buf_take(&b, NULL);
+    cw_value_t *unload = s_body(self, "0");
+    char *body = s_json(&unload);
     char err[300] = "";
     if (s_post_simple(self, body, 60, err, sizeof(err)) != 0)
         cw_warn("llm_unload_failed", CW_LS("model", self->model), CW_LS("error", err), CW_LEND);
@@ -226,30 +221,19 @@ static bool s_is_oom(const char *msg)
 
 static char *s_generate_body(const cw_llm_t *self, const cw_llm_call_t *call)
 {
-    cw_buf_t b;
-    cw_buf_init(&b, 0);
-    cw_buf_puts(&b, "{");
-    cw_json_put_key(&b, "model");
-    cw_json_put_str(&b, self->model);
-    cw_json_put_key(&b, "prompt");
-    cw_json_put_str(&b, call->prompt);
-    if (call->system) {
-        cw_json_put_key(&b, "system");
-        cw_json_put_str(&b, call->system);
-    }
-    cw_json_put_key(&b, "stream");
-    cw_buf_puts(&b, "true");
-    s_keep_alive(&b, self->keep_alive);
-    cw_json_put_key(&b, "options");
-    cw_buf_puts(&b, "{");
-    cw_json_put_key(&b, "temperature");
-    cw_json_put_num(&b, call->temperature >= 0 ? call->temperature : self->temperature);
-    cw_json_put_key(&b, "num_predict");
-    cw_json_put_int(&b, call->max_tokens > 0 ? call->max_tokens : self->max_tokens);
-    cw_json_put_key(&b, "num_ctx");
-    cw_json_put_int(&b, self->num_ctx);
-    cw_buf_puts(&b, "}}");
-    return cw_buf_take(&b, NULL);
+    cw_value_t *body = s_body(self, self->keep_alive);
+    cw_map_set_str(body, "prompt", call->prompt);
+    if (call->system)
+        cw_map_set_str(body, "system", call->system);
+    cw_map_set_bool(body, "stream", true);
+    cw_value_t *options = cw_value_new_map();
+    cw_map_set_float(options, "temperature",
+                     call->temperature >= 0 ? call->temperature : self->temperature);
+    cw_map_set_int(options, "num_predict",
+                   call->max_tokens > 0 ? call->max_tokens : self->max_tokens);
+    cw_map_set_int(options, "num_ctx", self->num_ctx);
+    cw_map_set(body, "options", options);
+    return s_json(&body);
 }
 
 static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_result_t *res,

@@ -25,37 +25,29 @@ bool cw_openai_health(cw_llm_t *self, char *err, size_t errlen)
     return up;
 }
 
+static void s_message(cw_value_t *messages, const char *role, const char *content)
+{
+    cw_value_t *m = cw_value_new_map();
+    cw_map_set_str(m, "role", role);
+    cw_map_set_str(m, "content", content);
+    cw_array_push(messages, m);
+}
+
 static char *s_body(const cw_llm_t *self, const cw_llm_call_t *call)
 {
-    cw_buf_t b;
-    cw_buf_init(&b, 0);
-    cw_buf_puts(&b, "{");
-    cw_json_put_key(&b, "model");
-    cw_json_put_str(&b, self->model);
-    cw_json_put_key(&b, "messages");
-    cw_buf_puts(&b, "[");
-    if (call->system) {
-        cw_buf_puts(&b, "{");
-        cw_json_put_key(&b, "role");
-        cw_json_put_str(&b, "system");
-        cw_json_put_key(&b, "content");
-        cw_json_put_str(&b, call->system);
-        cw_buf_puts(&b, "},");
-    }
-    cw_buf_puts(&b, "{");
-    cw_json_put_key(&b, "role");
-    cw_json_put_str(&b, "user");
-    cw_json_put_key(&b, "content");
-    cw_json_put_str(&b, call->prompt);
-    cw_buf_puts(&b, "}]");
-    cw_json_put_key(&b, "temperature");
-    cw_json_put_num(&b, call->temperature >= 0 ? call->temperature : self->temperature);
-    cw_json_put_key(&b, "max_tokens");
-    cw_json_put_int(&b, call->max_tokens > 0 ? call->max_tokens : self->max_tokens);
-    cw_json_put_key(&b, "stream");
-    cw_buf_puts(&b, "false");
-    cw_buf_puts(&b, "}");
-    return cw_buf_take(&b, NULL);
+    cw_value_t *body = cw_value_new_map(), *messages = cw_value_new_array();
+    cw_map_set_str(body, "model", self->model);
+    if (call->system)
+        s_message(messages, "system", call->system);
+    s_message(messages, "user", call->prompt);
+    cw_map_set(body, "messages", messages);
+    cw_map_set_float(body, "temperature",
+                     call->temperature >= 0 ? call->temperature : self->temperature);
+    cw_map_set_int(body, "max_tokens", call->max_tokens > 0 ? call->max_tokens : self->max_tokens);
+    cw_map_set_bool(body, "stream", false);
+    char *text = body ? cw_json_encode(body) : NULL;
+    cw_value_destroy(&body);
+    return text;
 }
 
 static const char *s_error_message(const cw_value_t *root)

@@ -23,7 +23,7 @@ struct _cw_summary_t {
     cw_client_t *client;
     cw_schedule_t *zone; /* only for the time zone */
     char timezone[128];
-    int step_timeout_ms, step_retries, generate_timeout_ms, generate_retries;
+    cw_cycle_timeouts_t timeouts;
     char handled[2][16]; /* last period handled per kind: [0] weekly, [1] monthly */
     time_t retry_at[2];
     int retry_seconds;
@@ -44,10 +44,7 @@ cw_summary_t *cw_summary_new(const cw_config_t *config, cw_publisher_t *publishe
     self->client = cw_client_new(config->bus.broker);
     snprintf(self->timezone, sizeof self->timezone, "%s",
              config->schedule.timezone ? config->schedule.timezone : "");
-    self->step_timeout_ms = 30000;
-    self->step_retries = 2;
-    self->generate_timeout_ms = 660000;
-    self->generate_retries = 1;
+    self->timeouts = CW_CYCLE_TIMEOUTS_DEFAULT;
     const char *fast = getenv("CW_TEST_FAST");
     self->retry_seconds = fast && strcmp(fast, "1") == 0 ? RETRY_SECONDS_FAST : RETRY_SECONDS;
     if (!self->zone || !self->client) {
@@ -71,12 +68,9 @@ void cw_summary_destroy(cw_summary_t **self_p)
 void cw_summary_set_timeouts(cw_summary_t *self, int step_timeout_ms, int step_retries,
                              int generate_timeout_ms, int generate_retries)
 {
-    if (!self)
-        return;
-    self->step_timeout_ms = step_timeout_ms > 0 ? step_timeout_ms : 30000;
-    self->step_retries = step_retries >= 0 ? step_retries : 0;
-    self->generate_timeout_ms = generate_timeout_ms > 0 ? generate_timeout_ms : 660000;
-    self->generate_retries = generate_retries >= 0 ? generate_retries : 0;
+    if (self)
+        self->timeouts =
+            cw_cycle_timeouts(step_timeout_ms, step_retries, generate_timeout_ms, generate_retries);
 }
 
 /* ------------------------------------------------------------------ periods */
@@ -304,8 +298,8 @@ int cw_summary_run(cw_summary_t *self, const cw_summary_period_t *p)
     cw_map_set_int(req, "end", (int64_t)p->end);
     cw_map_set_str(req, "timezone", self->timezone);
     cw_value_t *facts_reply =
-        cw_client_request(self->client, CW_SERVICE_COMMITTER, &req, self->step_timeout_ms,
-                          self->step_retries, err, sizeof err);
+        cw_client_request(self->client, CW_SERVICE_COMMITTER, &req, self->timeouts.step_timeout_ms,
+                          self->timeouts.step_retries, err, sizeof err);
     if (!s_ok(facts_reply, CW_MSG_SUMMARY_REPLY, "committer", err, reason, sizeof reason)) {
         cw_warn("summary_failed", CW_LS("period", p->period), CW_LS("step", "facts"),
                 CW_LS("reason", reason), CW_LEND);
@@ -330,9 +324,9 @@ int cw_summary_run(cw_summary_t *self, const cw_summary_period_t *p)
     cw_map_set_str(req, "job_id", job_id);
     cw_map_set(req, "target", cw_value_clone(target));
     err[0] = '\0';
-    cw_value_t *gen =
-        cw_client_request(self->client, CW_SERVICE_GENERATOR, &req, self->generate_timeout_ms,
-                          self->generate_retries, err, sizeof err);
+    cw_value_t *gen = cw_client_request(self->client, CW_SERVICE_GENERATOR, &req,
+                                        self->timeouts.generate_timeout_ms,
+                                        self->timeouts.generate_retries, err, sizeof err);
     if (!s_ok(gen, CW_MSG_GENERATE_REPLY, "generator", err, reason, sizeof reason)) {
         cw_warn("summary_failed", CW_LS("period", p->period), CW_LS("step", "generate"),
                 CW_LS("reason", reason), CW_LEND);
@@ -351,8 +345,8 @@ int cw_summary_run(cw_summary_t *self, const cw_summary_period_t *p)
     cw_value_destroy(&gen);
     err[0] = '\0';
     cw_value_t *done =
-        cw_client_request(self->client, CW_SERVICE_COMMITTER, &req, self->step_timeout_ms,
-                          self->step_retries, err, sizeof err);
+        cw_client_request(self->client, CW_SERVICE_COMMITTER, &req, self->timeouts.step_timeout_ms,
+                          self->timeouts.step_retries, err, sizeof err);
     if (!s_ok(done, CW_MSG_COMMIT_REPLY, "committer", err, reason, sizeof reason)) {
         cw_warn("summary_failed", CW_LS("period", p->period), CW_LS("step", "commit"),
                 CW_LS("reason", reason), CW_LEND);
