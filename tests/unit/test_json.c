@@ -361,6 +361,78 @@ static void test_json_bounds(void **state)
     free(big);
 }
 
+/* Whatever the reader accepts, the writer writes so that it reads back the same: parse ->
+   encode -> parse -> encode gives the same text, on many generated texts (a fixed seed:
+   the same texts every run). */
+static uint32_t s_rng = 12345;
+static uint32_t s_rand(void)
+{
+    s_rng = s_rng * 1103515245u + 12345u;
+    return s_rng >> 8;
+}
+
+static void test_json_writer_reads_back(void **state)
+{
+    static const char *const pieces[] = {"{",
+                                         "}",
+                                         "[",
+                                         "]",
+                                         ",",
+                                         ":",
+                                         "\"k\"",
+                                         "\"a\\u00e9\"",
+                                         "0",
+                                         "-1",
+                                         "1.5",
+                                         "1e308",
+                                         "1e999",
+                                         "-0.0",
+                                         "true",
+                                         "null",
+                                         "\"\"",
+                                         "\"\\ud83d\\ude00\"",
+                                         "\"\\ud800\"",
+                                         "\"\\u0000\"",
+                                         "\"\xff\xfe\"",
+                                         "\"\xc3\xa9\"",
+                                         "12345678901234567890",
+                                         "0.1",
+                                         "\"\\n\\t\\\"\"",
+                                         " "};
+    size_t npieces = sizeof pieces / sizeof pieces[0];
+    int parsed = 0;
+    for (int round = 0; round < 20000; round++) {
+        char text[512];
+        size_t o = 0;
+        int n = 1 + (int)(s_rand() % 12);
+        for (int i = 0; i < n; i++) {
+            const char *p = pieces[s_rand() % npieces];
+            size_t k = strlen(p);
+            if (o + k >= sizeof text)
+                break;
+            memcpy(text + o, p, k);
+            o += k;
+        }
+        cw_value_t *v = cw_json_parse(text, o, NULL, 0);
+        if (!v)
+            continue;
+        parsed++;
+        char *a = cw_json_encode(v);
+        assert_non_null(a);
+        char err[128];
+        cw_value_t *w = cw_json_parse(a, strlen(a), err, sizeof err);
+        if (!w)
+            fail_msg("written %s does not read back: %s", a, err);
+        char *b = cw_json_encode(w);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+        cw_value_destroy(&v);
+        cw_value_destroy(&w);
+    }
+    assert_true(parsed > 1000); /* the generator does produce valid texts */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_json_invalid_utf8),
         cmocka_unit_test(test_json_cut),
         cmocka_unit_test(test_json_bounds),
+        cmocka_unit_test(test_json_writer_reads_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
