@@ -735,8 +735,8 @@ static void s_actor_on_broker(worker_actor_t *self)
     zframe_t *command = zmsg_next(msg);
     if (truncated || !cw_zsock_frame_is(header, CW_BUS_WORKER) || !command ||
         zframe_size(command) != 1) {
-        cw_warn("worker_frame_malformed", CW_LS("service_name", self->shared->service),
-                CW_LI("frames", zmsg_size(msg)), CW_LEND);
+        cw_warn_limited("worker_frame_malformed", CW_LS("service_name", self->shared->service),
+                        CW_LI("frames", zmsg_size(msg)), CW_LEND);
         zmsg_destroy(&msg);
         return;
     }
@@ -758,8 +758,8 @@ static void s_actor_on_broker(worker_actor_t *self)
         return;
     }
     if (cmd != CW_BUS_REQUEST || zmsg_size(msg) != 4) {
-        cw_warn("worker_frame_malformed", CW_LS("service_name", self->shared->service),
-                CW_LI("command", cmd), CW_LI("frames", zmsg_size(msg)), CW_LEND);
+        cw_warn_limited("worker_frame_malformed", CW_LS("service_name", self->shared->service),
+                        CW_LI("command", cmd), CW_LI("frames", zmsg_size(msg)), CW_LEND);
         zmsg_destroy(&msg);
         return;
     }
@@ -1254,9 +1254,9 @@ void cw_subscriber_destroy(cw_subscriber_t **self_p)
 static cw_value_t *s_subscriber_parse(cw_subscriber_t *self, zmsg_t *msg, bool truncated)
 {
     if (truncated || zmsg_size(msg) != 2) {
-        cw_warn("event_malformed", CW_LS("endpoint", self->endpoint),
-                CW_LS("error", "an event has two frames"), CW_LI("frames", zmsg_size(msg)),
-                CW_LEND);
+        cw_warn_limited("event_malformed", CW_LS("endpoint", self->endpoint),
+                        CW_LS("error", "an event has two frames"), CW_LI("frames", zmsg_size(msg)),
+                        CW_LEND);
         return NULL;
     }
     zframe_t *topic = zmsg_first(msg);
@@ -1266,8 +1266,8 @@ static cw_value_t *s_subscriber_parse(cw_subscriber_t *self, zmsg_t *msg, bool t
     size_t tlen = zframe_size(topic);
     if (tlen <= plen || tlen - plen > CW_BUS_NAME_MAX ||
         memcmp(zframe_data(topic), CW_EVENT_TOPIC_PREFIX, plen) != 0) {
-        cw_warn("event_malformed", CW_LS("endpoint", self->endpoint), CW_LS("error", "bad topic"),
-                CW_LEND);
+        cw_warn_limited("event_malformed", CW_LS("endpoint", self->endpoint),
+                        CW_LS("error", "bad topic"), CW_LEND);
         return NULL;
     }
     memcpy(name, zframe_data(topic) + plen, tlen - plen);
@@ -1276,15 +1276,15 @@ static cw_value_t *s_subscriber_parse(cw_subscriber_t *self, zmsg_t *msg, bool t
     cw_value_t *event =
         cw_proto_decode(zframe_data(payload), zframe_size(payload), why, sizeof(why));
     if (!event) {
-        cw_warn("event_malformed", CW_LS("endpoint", self->endpoint), CW_LS("topic", name),
-                CW_LS("error", why), CW_LEND);
+        cw_warn_limited("event_malformed", CW_LS("endpoint", self->endpoint), CW_LS("topic", name),
+                        CW_LS("error", why), CW_LEND);
         return NULL;
     }
     const char *type = cw_proto_type(event);
     if (!type || strcmp(type, name) != 0) {
-        cw_warn("event_malformed", CW_LS("endpoint", self->endpoint), CW_LS("topic", name),
-                CW_LS("type", type), CW_LS("error", "topic does not match the payload type"),
-                CW_LEND);
+        cw_warn_limited("event_malformed", CW_LS("endpoint", self->endpoint), CW_LS("topic", name),
+                        CW_LS("type", type),
+                        CW_LS("error", "topic does not match the payload type"), CW_LEND);
         cw_value_destroy(&event);
         return NULL;
     }

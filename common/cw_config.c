@@ -7,6 +7,7 @@
     Precedence (highest first): cw_config_set, real environment, <config dir>/.env,
     ./.env, YAML, defaults. Empty strings and YAML nulls mean "not set".          */
 #include "cw_config.h"
+#include "cw_buf.h"
 #include "cw_log.h"
 #include "cw_redact.h"
 
@@ -35,39 +36,6 @@
 #define CW_CFG_ENVFILE_MAX 1000
 
 extern char **environ;
-
-/* ------------------------------------------------------------------ doc types */
-
-static const char *s_doc_types[CW_DOC_TYPE_COUNT] = {"function_doc",
-                                                     "class_doc",
-                                                     "file_doc",
-                                                     "security_review",
-                                                     "performance_analysis",
-                                                     "til",
-                                                     "code_evolution",
-                                                     "module_doc",
-                                                     "pattern_analysis",
-                                                     "weekly_summary",
-                                                     "monthly_summary"};
-
-static const double s_default_weights[CW_DOC_TYPE_COUNT] = {35, 12, 12, 10, 8, 10, 5, 3, 3, 1, 1};
-
-const char *cw_doc_type_name(int doc_type)
-{
-    if (doc_type < 0 || doc_type >= CW_DOC_TYPE_COUNT)
-        return NULL;
-    return s_doc_types[doc_type];
-}
-
-int cw_doc_type_from_name(const char *name)
-{
-    if (!name)
-        return -1;
-    for (int i = 0; i < CW_DOC_TYPE_COUNT; i++)
-        if (strcmp(name, s_doc_types[i]) == 0)
-            return i;
-    return -1;
-}
 
 /* ------------------------------------------------------------------ key table */
 
@@ -373,43 +341,12 @@ static const char *s_env_lookup(env_file_t *env, const char *name, const char **
 
 /* ------------------------------------------------------------------ path expansion */
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    bool overflow;
-} sbuf_t;
-
-static void s_sb_add(sbuf_t *sb, const char *s, size_t n)
-{
-    if (sb->overflow)
-        return;
-    if (sb->len + n + 1 > CW_CFG_VALUE_MAX) {
-        sb->overflow = true;
-        return;
-    }
-    if (sb->len + n + 1 > sb->cap) {
-        size_t cap = sb->cap ? sb->cap : 64;
-        while (cap < sb->len + n + 1)
-            cap *= 2;
-        char *b = realloc(sb->buf, cap);
-        if (!b) {
-            sb->overflow = true;
-            return;
-        }
-        sb->buf = b;
-        sb->cap = cap;
-    }
-    memcpy(sb->buf + sb->len, s, n);
-    sb->len += n;
-    sb->buf[sb->len] = '\0';
-}
-
 static char *s_expand(const char *path, env_file_t *env)
 {
     if (!path)
         return NULL;
-    sbuf_t vars = {0};
-    s_sb_add(&vars, "", 0);
+    cw_buf_t vars; /* a value is at most CW_CFG_VALUE_MAX - 1 bytes */
+    cw_buf_init(&vars, CW_CFG_VALUE_MAX - 1);
     /* $VAR and ${VAR}; unknown variables stay as written (like os.path.expandvars) */
     for (const char *p = path; *p;) {
         if (*p == '$') {
@@ -434,23 +371,22 @@ static char *s_expand(const char *path, env_file_t *env)
                 var[nlen] = '\0';
                 const char *val = s_env_lookup(env, var, NULL);
                 if (val) {
-                    s_sb_add(&vars, val, strlen(val));
+                    cw_buf_puts(&vars, val);
                     p += skip;
                     continue;
                 }
             }
         }
-        s_sb_add(&vars, p, 1);
+        cw_buf_putc(&vars, *p);
         p++;
     }
-    if (vars.overflow) {
-        free(vars.buf);
+    char *expanded = cw_buf_take(&vars, NULL);
+    if (!expanded)
         return NULL;
-    }
     /* leading ~ or ~user */
-    const char *s = vars.buf;
+    const char *s = expanded;
     if (s[0] != '~')
-        return vars.buf;
+        return expanded;
     const char *slash = strchr(s, '/');
     size_t ulen = slash ? (size_t)(slash - s - 1) : strlen(s) - 1;
     const char *home = NULL;
@@ -468,16 +404,13 @@ static char *s_expand(const char *path, env_file_t *env)
         home = pw ? pw->pw_dir : NULL;
     }
     if (!home)
-        return vars.buf;
-    sbuf_t out = {0};
-    s_sb_add(&out, home, strlen(home));
-    s_sb_add(&out, s + 1 + ulen, strlen(s + 1 + ulen));
-    free(vars.buf);
-    if (out.overflow) {
-        free(out.buf);
-        return NULL;
-    }
-    return out.buf;
+        return expanded;
+    cw_buf_t out;
+    cw_buf_init(&out, CW_CFG_VALUE_MAX - 1);
+    cw_buf_puts(&out, home);
+    cw_buf_puts(&out, s + 1 + ulen);
+    free(expanded);
+    return cw_buf_take(&out, NULL);
 }
 
 char *cw_config_expand_path(const char *path)
@@ -903,11 +836,11 @@ static int s_map_add(const key_def_t *k, map_acc_t *acc, const char *name, const
     if (k->type == T_WEIGHTS) {
         int t = cw_doc_type_from_name(name);
         if (t < 0) {
-            s_err(why, whylen,
-                  "has an unknown doc type \"%s\" (known: function_doc, class_doc, file_doc, "
-                  "security_review, performance_analysis, til, code_evolution, module_doc, "
-                  "pattern_analysis, weekly_summary, monthly_summary)",
-                  sname);
+            char known[400] = "";
+            for (int j = 0; j < CW_DOC_TYPE_COUNT; j++)
+                snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
+                         j ? ", " : "", cw_doc_type_name(j));
+            s_err(why, whylen, "has an unknown doc type \"%s\" (known: %s)", sname, known);
             return -1;
         }
         double d;
@@ -1970,7 +1903,8 @@ cw_config_t *cw_config_new_defaults(void)
         c->analyzer.exclude_patterns[i] = s_strdup(exc[i]);
     c->analyzer.exclude_count = nexc;
     c->documentation.redocument_after_days = 90;
-    memcpy(c->documentation.type_weights, s_default_weights, sizeof(s_default_weights));
+    for (int t = 0; t < CW_DOC_TYPE_COUNT; t++)
+        c->documentation.type_weights[t] = cw_doctype(t)->default_weight;
     c->documentation.min_grounding = 0.8;
     c->redaction.patterns = NULL;
     c->redaction.pattern_count = 0;
@@ -2393,7 +2327,7 @@ void cw_config_dump(const cw_config_t *self, FILE *out)
             const double *w = f;
             fputc('{', out);
             for (int j = 0; j < CW_DOC_TYPE_COUNT; j++)
-                fprintf(out, "%s%s: %g", j ? ", " : "", s_doc_types[j], w[j]);
+                fprintf(out, "%s%s: %g", j ? ", " : "", cw_doc_type_name(j), w[j]);
             fputc('}', out);
             break;
         }

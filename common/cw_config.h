@@ -16,25 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CW_DOC_TYPE_COUNT 11
-/* Doc type names in the reference's order; index = cw_doc_type_t. */
-typedef enum {
-    CW_DOC_FUNCTION = 0,
-    CW_DOC_CLASS,
-    CW_DOC_FILE,
-    CW_DOC_SECURITY,
-    CW_DOC_PERFORMANCE,
-    CW_DOC_TIL,
-    CW_DOC_EVOLUTION,
-    CW_DOC_MODULE,
-    CW_DOC_PATTERN,
-    CW_DOC_WEEKLY,
-    CW_DOC_MONTHLY
-} cw_doc_type_t;
-/* "function_doc", "class_doc", ... ; NULL for out of range */
-const char *cw_doc_type_name(int doc_type);
-/* index for a name, or -1 */
-int cw_doc_type_from_name(const char *name);
+#include "cw_doctype.h" /* doc types: cw_doc_type_t, names, default weights */
 
 typedef struct {
     char *name; /* display name */

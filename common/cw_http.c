@@ -1,5 +1,6 @@
 /*  cw_http — bounded HTTP exchanges over libcurl (see cw_http.h). */
 #include "cw_http.h"
+#include "cw_buf.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -25,10 +26,9 @@ typedef struct {
     cw_http_line_fn *on_line;
     void *line_arg;
     const volatile int *stop;
-    size_t total; /* answer bytes received */
-    size_t cap;   /* of resp->body */
-    char *line;   /* the line being assembled (on_line) */
-    size_t line_len, line_cap;
+    size_t total;  /* answer bytes received */
+    cw_buf_t body; /* the answer (no on_line), handed over as resp->body */
+    cw_buf_t line; /* the line being assembled (on_line) */
     bool line_overflow;
     long stall_ms;   /* 0 = no stall limit */
     int64_t last_rx; /* s_mono_ms() of the last answer byte (header or body), 0 = none yet */
@@ -43,33 +43,12 @@ static int64_t s_mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Grow *buf (capacity *cap) to hold `need` bytes, never beyond `limit` + 1. */
-static bool s_reserve(char **buf, size_t *cap, size_t need, size_t limit)
-{
-    if (need <= *cap)
-        return true;
-    size_t ncap = *cap ? *cap : 4096;
-    while (ncap < need)
-        ncap *= 2;
-    if (ncap > limit + 1)
-        ncap = limit + 1;
-    if (ncap < need)
-        return false;
-    char *b = realloc(*buf, ncap);
-    if (!b)
-        return false;
-    *buf = b;
-    *cap = ncap;
-    return true;
-}
-
 static int s_emit_line(xfer_t *x)
 {
-    if (x->line_len > 0 && x->line[x->line_len - 1] == '\r')
-        x->line_len--; /* CRLF line ends */
-    x->line[x->line_len] = '\0';
-    int rc = x->on_line(x->line, x->line_len, x->line_arg);
-    x->line_len = 0;
+    if (x->line.len > 0 && x->line.data[x->line.len - 1] == '\r')
+        cw_buf_truncate(&x->line, x->line.len - 1); /* CRLF line ends */
+    int rc = x->on_line(cw_buf_str(&x->line), x->line.len, x->line_arg);
+    cw_buf_clear(&x->line);
     if (rc != 0)
         x->resp->aborted = true;
     return rc;
@@ -87,26 +66,19 @@ static size_t s_write_cb(char *data, size_t size, size_t nmemb, void *userp)
     }
     x->total += n;
     if (!x->on_line) {
-        if (!s_reserve(&resp->body, &x->cap, resp->body_len + n + 1, x->max_response))
-            return 0;
-        memcpy(resp->body + resp->body_len, data, n);
-        resp->body_len += n;
-        resp->body[resp->body_len] = '\0';
-        return n;
+        return cw_buf_append(&x->body, data, n) ? n : 0;
     }
     size_t i = 0;
     while (i < n) {
         const char *nl = memchr(data + i, '\n', n - i);
         size_t k = nl ? (size_t)(nl - (data + i)) : n - i;
-        if (k > x->max_line - x->line_len) {
+        if (k > x->max_line - x->line.len) {
             resp->overflow = true;
             x->line_overflow = true;
             return 0;
         }
-        if (!s_reserve(&x->line, &x->line_cap, x->line_len + k + 1, x->max_line))
+        if (!cw_buf_append(&x->line, data + i, k))
             return 0;
-        memcpy(x->line + x->line_len, data + i, k);
-        x->line_len += k;
         i += k;
         if (nl) {
             i++; /* the newline */
@@ -298,6 +270,8 @@ static int s_perform(const char *url, const char *const *headers, bool post, con
     x.resp = resp;
     x.max_response = o.max_response ? o.max_response : CW_HTTP_DEFAULT_MAX_RESPONSE;
     x.max_line = o.max_line ? o.max_line : CW_HTTP_DEFAULT_MAX_LINE;
+    cw_buf_init(&x.body, x.max_response);
+    cw_buf_init(&x.line, x.max_line);
     x.on_line = o.on_line;
     x.line_arg = o.line_arg;
     x.stop = o.stop;
@@ -369,7 +343,7 @@ static int s_perform(const char *url, const char *const *headers, bool post, con
     if (rc == CURLE_FILESIZE_EXCEEDED)
         resp->overflow = true;
     /* an answer may end without a newline */
-    if (x.on_line && x.line_len > 0 && !resp->overflow && !resp->aborted && !resp->interrupted &&
+    if (x.on_line && x.line.len > 0 && !resp->overflow && !resp->aborted && !resp->interrupted &&
         !resp->stalled && !resp->cancelled) {
         if (s_emit_line(&x) != 0 && rc == CURLE_OK)
             rc = CURLE_WRITE_ERROR;
@@ -399,7 +373,10 @@ static int s_perform(const char *url, const char *const *headers, bool post, con
     }
     curl_easy_cleanup(curl);
     curl_slist_free_all(list);
-    free(x.line);
+    cw_buf_free(&x.line);
+    if (x.body.data) /* NULL when nothing arrived */
+        resp->body = cw_buf_take(&x.body, &resp->body_len);
+    cw_buf_free(&x.body);
     return rc == CURLE_OK ? 0 : -1;
 }
 

@@ -1,23 +1,14 @@
-/*  cw_json — compact bounded JSON reader and writer. */
+/*  cw_json — the one JSON reader and writer, into and out of cw_value_t (see cw_json.h). */
 #include "cw_json.h"
-#include "cw_log.h"
+#include "cw_text.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct _cw_json_t {
-    cw_json_kind_t kind;
-    bool b;
-    double num;
-    char *str; /* STRING value */
-    size_t str_len;
-    size_t count; /* ARRAY / OBJECT members */
-    size_t cap;
-    char **keys;       /* OBJECT keys */
-    cw_json_t **items; /* ARRAY / OBJECT values */
-};
+/* ================================================================ reader */
 
 typedef struct {
     const char *p;
@@ -25,6 +16,7 @@ typedef struct {
     const char *end;
     char *err;
     size_t errlen;
+    size_t nodes;
     bool failed;
 } parser_t;
 
@@ -37,81 +29,45 @@ static void s_fail(parser_t *ps, const char *what)
         snprintf(ps->err, ps->errlen, "offset %zu: %s", (size_t)(ps->p - ps->start), what);
 }
 
+/* One more value; false (and failed) beyond CW_JSON_MAX_NODES. */
+static bool s_count(parser_t *ps)
+{
+    if (++ps->nodes <= CW_JSON_MAX_NODES)
+        return true;
+    s_fail(ps, "too many values");
+    return false;
+}
+
 static void s_skip_ws(parser_t *ps)
 {
     while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
         ps->p++;
 }
 
-static cw_json_t *s_new(cw_json_kind_t kind)
+static void s_put_utf8(cw_buf_t *b, uint32_t cp)
 {
-    cw_json_t *self = calloc(1, sizeof(*self));
-    if (self)
-        self->kind = kind;
-    return self;
-}
-
-void cw_json_destroy(cw_json_t **self_p)
-{
-    if (!self_p || !*self_p)
-        return;
-    cw_json_t *self = *self_p;
-    for (size_t i = 0; i < self->count; i++) {
-        if (self->keys)
-            free(self->keys[i]);
-        cw_json_destroy(&self->items[i]);
-    }
-    free(self->keys);
-    free(self->items);
-    free(self->str);
-    free(self);
-    *self_p = NULL;
-}
-
-static int s_push(cw_json_t *self, char *key, cw_json_t *item)
-{
-    if (self->count == self->cap) {
-        size_t ncap = self->cap ? self->cap * 2 : 4;
-        cw_json_t **items = realloc(self->items, ncap * sizeof(*items));
-        if (!items)
-            return -1;
-        self->items = items;
-        if (self->kind == CW_JSON_OBJECT) {
-            char **keys = realloc(self->keys, ncap * sizeof(*keys));
-            if (!keys)
-                return -1;
-            self->keys = keys;
-        }
-        self->cap = ncap;
-    }
-    if (self->kind == CW_JSON_OBJECT)
-        self->keys[self->count] = key;
-    self->items[self->count++] = item;
-    return 0;
-}
-
-static size_t s_put_utf8(char *out, uint32_t cp)
-{
+    char out[4];
+    size_t n;
     if (cp < 0x80) {
         out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
+        n = 1;
+    } else if (cp < 0x800) {
         out[0] = (char)(0xC0 | (cp >> 6));
         out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
+        n = 2;
+    } else if (cp < 0x10000) {
         out[0] = (char)(0xE0 | (cp >> 12));
         out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
         out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
+        n = 3;
+    } else {
+        out[0] = (char)(0xF0 | (cp >> 18));
+        out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
     }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
+    cw_buf_append(b, out, n);
 }
 
 static int s_hex4(const char *p, const char *end, uint32_t *out)
@@ -135,73 +91,78 @@ static int s_hex4(const char *p, const char *end, uint32_t *out)
     return 0;
 }
 
-/* Parse a string at ps->p (which points at '"'). The decoded form is never longer than
-   the raw form, so one allocation of the raw length suffices. */
-static char *s_parse_string(parser_t *ps, size_t *len_out)
+/* A string at ps->p (which points at '"') decoded into `out` (empty on entry). A decoded
+   string is at most three times its raw length (one stray byte -> U+FFFD): `out` is
+   bounded by that. */
+static bool s_parse_string(parser_t *ps, cw_buf_t *out)
 {
     ps->p++; /* opening quote */
     const char *q = ps->p;
-    /* find the closing quote to size the buffer */
     while (q < ps->end && *q != '"') {
-        if (*q == '\\')
+        if (*q == '\\' && q + 1 < ps->end)
             q++;
         q++;
     }
     if (q >= ps->end) {
         s_fail(ps, "unterminated string");
-        return NULL;
+        return false;
     }
-    char *out = malloc((size_t)(q - ps->p) + 1);
-    if (!out) {
+    cw_buf_init(out, 3 * (size_t)(q - ps->p) + 1);
+    if (!cw_buf_reserve(out, (size_t)(q - ps->p))) {
         s_fail(ps, "out of memory");
-        return NULL;
+        return false;
     }
-    size_t n = 0;
     while (ps->p < q) {
-        unsigned char c = (unsigned char)*ps->p;
-        if (c < 0x20) {
+        const unsigned char *u = (const unsigned char *)ps->p;
+        if (*u < 0x20) {
             s_fail(ps, "control character in string");
-            free(out);
-            return NULL;
+            return false;
         }
-        if (c != '\\') {
-            out[n++] = (char)c;
-            ps->p++;
+        if (*u >= 0x80) { /* UTF-8 as it is; a byte that is not: U+FFFD */
+            size_t k = cw_utf8_seq_len(u, (size_t)(q - ps->p));
+            if (k)
+                cw_buf_append(out, ps->p, k);
+            else
+                s_put_utf8(out, 0xFFFD);
+            ps->p += k ? k : 1;
+            continue;
+        }
+        if (*u != '\\') {
+            const char *run = ps->p;
+            while (ps->p < q && *ps->p != '\\' && (unsigned char)*ps->p >= 0x20 &&
+                   (unsigned char)*ps->p < 0x80)
+                ps->p++;
+            cw_buf_append(out, run, (size_t)(ps->p - run));
             continue;
         }
         ps->p++;
         char e = *ps->p++;
         switch (e) {
         case '"':
-            out[n++] = '"';
-            break;
         case '\\':
-            out[n++] = '\\';
-            break;
         case '/':
-            out[n++] = '/';
+            cw_buf_putc(out, e);
             break;
         case 'b':
-            out[n++] = '\b';
+            cw_buf_putc(out, '\b');
             break;
         case 'f':
-            out[n++] = '\f';
+            cw_buf_putc(out, '\f');
             break;
         case 'n':
-            out[n++] = '\n';
+            cw_buf_putc(out, '\n');
             break;
         case 'r':
-            out[n++] = '\r';
+            cw_buf_putc(out, '\r');
             break;
         case 't':
-            out[n++] = '\t';
+            cw_buf_putc(out, '\t');
             break;
         case 'u': {
             uint32_t cp;
             if (s_hex4(ps->p, q, &cp) != 0) {
                 s_fail(ps, "bad \\u escape");
-                free(out);
-                return NULL;
+                return false;
             }
             ps->p += 4;
             if (cp >= 0xD800 && cp <= 0xDBFF) {
@@ -216,32 +177,32 @@ static char *s_parse_string(parser_t *ps, size_t *len_out)
                 cp = 0xFFFD; /* lone low surrogate */
             else if (cp == 0)
                 cp = 0xFFFD; /* never a NUL inside a C string */
-            n += s_put_utf8(out + n, cp);
+            s_put_utf8(out, cp);
             break;
         }
         default:
             s_fail(ps, "bad escape");
-            free(out);
-            return NULL;
+            return false;
         }
     }
     ps->p = q + 1;
-    out[n] = '\0';
-    if (len_out)
-        *len_out = n;
-    return out;
+    if (out->failed) {
+        s_fail(ps, "out of memory");
+        return false;
+    }
+    return true;
 }
 
-static cw_json_t *s_parse_value(parser_t *ps, int depth);
+static cw_value_t *s_parse_value(parser_t *ps, int depth);
 
-static cw_json_t *s_parse_container(parser_t *ps, int depth, bool object)
+static cw_value_t *s_parse_container(parser_t *ps, int depth, bool object)
 {
     if (depth >= CW_JSON_MAX_DEPTH) {
         s_fail(ps, "nesting too deep");
         return NULL;
     }
     char close = object ? '}' : ']';
-    cw_json_t *self = s_new(object ? CW_JSON_OBJECT : CW_JSON_ARRAY);
+    cw_value_t *self = object ? cw_value_new_map() : cw_value_new_array();
     if (!self) {
         s_fail(ps, "out of memory");
         return NULL;
@@ -253,32 +214,35 @@ static cw_json_t *s_parse_container(parser_t *ps, int depth, bool object)
         return self;
     }
     for (;;) {
-        char *key = NULL;
+        cw_buf_t key;
+        cw_buf_init(&key, 1);
         s_skip_ws(ps);
         if (object) {
             if (ps->p >= ps->end || *ps->p != '"') {
                 s_fail(ps, "expected a string key");
                 break;
             }
-            key = s_parse_string(ps, NULL);
-            if (!key)
+            if (!s_parse_string(ps, &key)) {
+                cw_buf_free(&key);
                 break;
+            }
             s_skip_ws(ps);
             if (ps->p >= ps->end || *ps->p != ':') {
-                free(key);
+                cw_buf_free(&key);
                 s_fail(ps, "expected ':'");
                 break;
             }
             ps->p++;
         }
-        cw_json_t *item = s_parse_value(ps, depth + 1);
+        cw_value_t *item = s_parse_value(ps, depth + 1);
         if (!item) {
-            free(key);
+            cw_buf_free(&key);
             break;
         }
-        if (s_push(self, key, item) != 0) {
-            free(key);
-            cw_json_destroy(&item);
+        /* both take the item, also when they fail */
+        int rc = object ? cw_map_set(self, cw_buf_str(&key), item) : cw_array_push(self, item);
+        cw_buf_free(&key);
+        if (rc != 0) {
             s_fail(ps, "out of memory");
             break;
         }
@@ -294,7 +258,7 @@ static cw_json_t *s_parse_container(parser_t *ps, int depth, bool object)
         s_fail(ps, object ? "expected ',' or '}'" : "expected ',' or ']'");
         break;
     }
-    cw_json_destroy(&self);
+    cw_value_destroy(&self);
     return NULL;
 }
 
@@ -307,42 +271,40 @@ static bool s_match(parser_t *ps, const char *word)
     return true;
 }
 
-static cw_json_t *s_parse_number(parser_t *ps)
+static size_t s_digits(parser_t *ps)
 {
-    const char *s = ps->p;
-    if (ps->p < ps->end && *ps->p == '-')
-        ps->p++;
-    size_t digits = 0;
+    size_t n = 0;
     while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9') {
         ps->p++;
-        digits++;
+        n++;
     }
-    if (!digits) {
+    return n;
+}
+
+static cw_value_t *s_parse_number(parser_t *ps)
+{
+    const char *s = ps->p;
+    bool integral = true;
+    if (ps->p < ps->end && *ps->p == '-')
+        ps->p++;
+    if (!s_digits(ps)) {
         s_fail(ps, "bad number");
         return NULL;
     }
     if (ps->p < ps->end && *ps->p == '.') {
         ps->p++;
-        digits = 0;
-        while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9') {
-            ps->p++;
-            digits++;
-        }
-        if (!digits) {
+        integral = false;
+        if (!s_digits(ps)) {
             s_fail(ps, "bad number");
             return NULL;
         }
     }
     if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
         ps->p++;
+        integral = false;
         if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
             ps->p++;
-        digits = 0;
-        while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9') {
-            ps->p++;
-            digits++;
-        }
-        if (!digits) {
+        if (!s_digits(ps)) {
             s_fail(ps, "bad number");
             return NULL;
         }
@@ -355,53 +317,55 @@ static cw_json_t *s_parse_number(parser_t *ps)
     char buf[72];
     memcpy(buf, s, n);
     buf[n] = '\0';
-    cw_json_t *self = s_new(CW_JSON_NUMBER);
-    if (!self) {
-        s_fail(ps, "out of memory");
-        return NULL;
+    cw_value_t *self = NULL;
+    if (integral) {
+        errno = 0;
+        long long i = strtoll(buf, NULL, 10);
+        if (errno != ERANGE)
+            self = cw_value_new_int((int64_t)i);
+        else
+            integral = false; /* too large for 64 bits: a double */
     }
-    self->num = strtod(buf, NULL);
-    if (!isfinite(self->num))
-        self->num = 0;
+    if (!integral) {
+        double d = strtod(buf, NULL);
+        self = isfinite(d) ? cw_value_new_float(d) : cw_value_new_nil();
+    }
+    if (!self)
+        s_fail(ps, "out of memory");
     return self;
 }
 
-static cw_json_t *s_parse_value(parser_t *ps, int depth)
+static cw_value_t *s_parse_value(parser_t *ps, int depth)
 {
     s_skip_ws(ps);
     if (ps->p >= ps->end) {
         s_fail(ps, "unexpected end of input");
         return NULL;
     }
+    if (!s_count(ps))
+        return NULL;
     char c = *ps->p;
     if (c == '{' || c == '[')
         return s_parse_container(ps, depth, c == '{');
+    cw_value_t *self = NULL;
     if (c == '"') {
-        size_t len = 0;
-        char *s = s_parse_string(ps, &len);
-        if (!s)
-            return NULL;
-        cw_json_t *self = s_new(CW_JSON_STRING);
-        if (!self) {
-            free(s);
-            s_fail(ps, "out of memory");
+        cw_buf_t s;
+        cw_buf_init(&s, 1);
+        if (s_parse_string(ps, &s))
+            self = cw_value_new_strn(cw_buf_str(&s), s.len);
+        else {
+            cw_buf_free(&s);
             return NULL;
         }
-        self->str = s;
-        self->str_len = len;
-        return self;
-    }
-    if (c == '-' || (c >= '0' && c <= '9'))
+        cw_buf_free(&s);
+    } else if (c == '-' || (c >= '0' && c <= '9'))
         return s_parse_number(ps);
-    cw_json_t *self = NULL;
-    if (s_match(ps, "true")) {
-        self = s_new(CW_JSON_BOOL);
-        if (self)
-            self->b = true;
-    } else if (s_match(ps, "false"))
-        self = s_new(CW_JSON_BOOL);
+    else if (s_match(ps, "true"))
+        self = cw_value_new_bool(true);
+    else if (s_match(ps, "false"))
+        self = cw_value_new_bool(false);
     else if (s_match(ps, "null"))
-        self = s_new(CW_JSON_NULL);
+        self = cw_value_new_nil();
     else {
         s_fail(ps, "unexpected character");
         return NULL;
@@ -411,7 +375,7 @@ static cw_json_t *s_parse_value(parser_t *ps, int depth)
     return self;
 }
 
-cw_json_t *cw_json_parse(const char *text, size_t len, char *err, size_t errlen)
+cw_value_t *cw_json_parse(const char *text, size_t len, char *err, size_t errlen)
 {
     if (err && errlen)
         err[0] = '\0';
@@ -420,207 +384,226 @@ cw_json_t *cw_json_parse(const char *text, size_t len, char *err, size_t errlen)
             snprintf(err, errlen, "no input");
         return NULL;
     }
-    parser_t ps = {text, text, text + len, err, errlen, false};
-    cw_json_t *root = s_parse_value(&ps, 0);
+    if (len > CW_JSON_MAX_INPUT) {
+        if (err && errlen)
+            snprintf(err, errlen, "input of %zu bytes is larger than %zu", len, CW_JSON_MAX_INPUT);
+        return NULL;
+    }
+    parser_t ps = {text, text, text + len, err, errlen, 0, false};
+    cw_value_t *root = s_parse_value(&ps, 0);
     if (!root)
         return NULL;
     s_skip_ws(&ps);
     if (ps.p != ps.end) {
         s_fail(&ps, "trailing characters");
-        cw_json_destroy(&root);
+        cw_value_destroy(&root);
     }
     return root;
 }
 
-cw_json_kind_t cw_json_kind(const cw_json_t *self)
-{
-    return self ? self->kind : CW_JSON_NULL;
-}
+/* ================================================================ writer */
 
-const char *cw_json_str(const cw_json_t *self)
+/* The escaped content of s[0..n) (no quotes), at most `max` bytes of it. */
+static bool s_escaped(cw_buf_t *b, const char *s, size_t n, size_t max)
 {
-    return self && self->kind == CW_JSON_STRING ? self->str : NULL;
-}
-
-size_t cw_json_strlen(const cw_json_t *self)
-{
-    return self && self->kind == CW_JSON_STRING ? self->str_len : 0;
-}
-
-double cw_json_num(const cw_json_t *self)
-{
-    return self && self->kind == CW_JSON_NUMBER ? self->num : 0;
-}
-
-bool cw_json_bool(const cw_json_t *self)
-{
-    return self && self->kind == CW_JSON_BOOL && self->b;
-}
-
-size_t cw_json_size(const cw_json_t *self)
-{
-    return self && (self->kind == CW_JSON_ARRAY || self->kind == CW_JSON_OBJECT) ? self->count : 0;
-}
-
-const cw_json_t *cw_json_at(const cw_json_t *self, size_t index)
-{
-    if (!self || self->kind != CW_JSON_ARRAY || index >= self->count)
-        return NULL;
-    return self->items[index];
-}
-
-const char *cw_json_key_at(const cw_json_t *self, size_t index)
-{
-    if (!self || self->kind != CW_JSON_OBJECT || index >= self->count)
-        return NULL;
-    return self->keys[index];
-}
-
-const cw_json_t *cw_json_get(const cw_json_t *self, const char *key)
-{
-    if (!self || self->kind != CW_JSON_OBJECT || !key)
-        return NULL;
-    /* last one wins, like most parsers */
-    for (size_t i = self->count; i-- > 0;)
-        if (strcmp(self->keys[i], key) == 0)
-            return self->items[i];
-    return NULL;
-}
-
-const char *cw_json_get_str(const cw_json_t *self, const char *key, const char *dflt)
-{
-    const char *s = cw_json_str(cw_json_get(self, key));
-    return s ? s : dflt;
-}
-
-double cw_json_get_num(const cw_json_t *self, const char *key, double dflt)
-{
-    const cw_json_t *v = cw_json_get(self, key);
-    return v && v->kind == CW_JSON_NUMBER ? v->num : dflt;
-}
-
-bool cw_json_get_bool(const cw_json_t *self, const char *key, bool dflt)
-{
-    const cw_json_t *v = cw_json_get(self, key);
-    return v && v->kind == CW_JSON_BOOL ? v->b : dflt;
-}
-
-/* ---------------------------------------------------------------- writer */
-void cw_jbuf_init(cw_jbuf_t *self)
-{
-    memset(self, 0, sizeof(*self));
-}
-
-void cw_jbuf_free(cw_jbuf_t *self)
-{
-    free(self->data);
-    memset(self, 0, sizeof(*self));
-}
-
-static bool s_reserve(cw_jbuf_t *self, size_t extra)
-{
-    if (self->oom)
-        return false;
-    if (self->len + extra + 1 <= self->cap)
-        return true;
-    size_t ncap = self->cap ? self->cap : 256;
-    while (ncap < self->len + extra + 1) {
-        if (ncap > SIZE_MAX / 2) {
-            self->oom = true;
-            return false;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t used = 0, i = 0, run = 0; /* s[run..i) is waiting to be copied as it is */
+    while (i < n) {
+        unsigned char c = p[i];
+        size_t seq = 1;
+        const char *piece = NULL;
+        char esc[8];
+        if (c < 0x80) {
+            switch (c) {
+            case '"':
+                piece = "\\\"";
+                break;
+            case '\\':
+                piece = "\\\\";
+                break;
+            case '\b':
+                piece = "\\b";
+                break;
+            case '\f':
+                piece = "\\f";
+                break;
+            case '\n':
+                piece = "\\n";
+                break;
+            case '\r':
+                piece = "\\r";
+                break;
+            case '\t':
+                piece = "\\t";
+                break;
+            default:
+                if (c < 0x20 || c == 0x7F) {
+                    snprintf(esc, sizeof esc, "\\u%04x", c);
+                    piece = esc;
+                }
+            }
+        } else {
+            seq = cw_utf8_seq_len(p + i, n - i);
+            if (!seq) {
+                piece = "\xEF\xBF\xBD"; /* U+FFFD for a byte that is not UTF-8 */
+                seq = 1;
+            }
         }
-        ncap *= 2;
+        size_t cost = piece ? strlen(piece) : seq;
+        if (cost > max - used)
+            break;
+        if (piece) {
+            cw_buf_append(b, s + run, i - run);
+            cw_buf_append(b, piece, cost);
+            run = i + seq;
+        }
+        used += cost;
+        i += seq;
     }
-    char *d = realloc(self->data, ncap);
-    if (!d) {
-        self->oom = true;
+    return cw_buf_append(b, s + run, i - run);
+}
+
+bool cw_json_put_strn(cw_buf_t *b, const char *s, size_t len)
+{
+    if (!s)
+        return cw_json_put_null(b);
+    cw_buf_putc(b, '"');
+    s_escaped(b, s, len, SIZE_MAX);
+    return cw_buf_putc(b, '"');
+}
+
+bool cw_json_put_str(cw_buf_t *b, const char *s)
+{
+    return cw_json_put_strn(b, s, s ? strlen(s) : 0);
+}
+
+bool cw_json_put_str_cut(cw_buf_t *b, const char *s, size_t max)
+{
+    if (!s)
+        return cw_json_put_null(b);
+    cw_buf_putc(b, '"');
+    s_escaped(b, s, strlen(s), max);
+    return cw_buf_putc(b, '"');
+}
+
+bool cw_json_put_int(cw_buf_t *b, long long v)
+{
+    return cw_buf_printf(b, "%lld", v);
+}
+
+/* A decimal comma of a foreign locale written as a point. */
+static void s_point(char *s)
+{
+    for (; *s; s++)
+        if (*s == ',')
+            *s = '.';
+}
+
+bool cw_json_put_num_digits(cw_buf_t *b, double v, int digits)
+{
+    if (!isfinite(v))
+        return cw_json_put_null(b);
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.*g", digits < 1 ? 1 : digits > 17 ? 17 : digits, v);
+    s_point(buf);
+    return cw_buf_puts(b, buf);
+}
+
+/* The shortest of %.15g..%.17g that reads back as v; *plain when it has no fraction or
+   exponent (1, 100000). false for a non-finite v. */
+static bool s_format(double v, char buf[40], bool *plain)
+{
+    if (!isfinite(v))
         return false;
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, 40, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
     }
-    self->data = d;
-    self->cap = ncap;
+    s_point(buf);
+    *plain = !strpbrk(buf, ".eE");
     return true;
 }
 
-static void s_append(cw_jbuf_t *self, const char *s, size_t n)
+bool cw_json_put_num(cw_buf_t *b, double v)
 {
-    if (!s_reserve(self, n))
-        return;
-    memcpy(self->data + self->len, s, n);
-    self->len += n;
-    self->data[self->len] = '\0';
+    char buf[40];
+    bool plain;
+    return s_format(v, buf, &plain) ? cw_buf_puts(b, buf) : cw_json_put_null(b);
 }
 
-void cw_jbuf_raw(cw_jbuf_t *self, const char *s)
+bool cw_json_put_bool(cw_buf_t *b, bool v)
 {
-    if (s)
-        s_append(self, s, strlen(s));
+    return cw_buf_puts(b, v ? "true" : "false");
 }
 
-void cw_jbuf_str(cw_jbuf_t *self, const char *s)
+bool cw_json_put_null(cw_buf_t *b)
 {
-    if (!s) {
-        cw_jbuf_raw(self, "null");
-        return;
+    return cw_buf_puts(b, "null");
+}
+
+bool cw_json_put_key(cw_buf_t *b, const char *key)
+{
+    if (b->len > 0 && b->data[b->len - 1] != '{' && b->data[b->len - 1] != '[')
+        cw_buf_putc(b, ',');
+    cw_json_put_str(b, key);
+    return cw_buf_putc(b, ':');
+}
+
+static bool s_value(cw_buf_t *b, const cw_value_t *v, int depth)
+{
+    if (depth > CW_JSON_MAX_DEPTH) {
+        b->failed = true; /* deeper than any JSON this module reads back */
+        return false;
     }
-    cw_jbuf_raw(self, "\"");
-    /* escape in chunks so that a large source never needs a 6x temporary copy */
-    enum { CHUNK = 2048 };
-    char in[CHUNK + 1];
-    char out[CHUNK * 6 + 1];
-    size_t n = strlen(s);
-    for (size_t off = 0; off < n; off += CHUNK) {
-        size_t k = n - off < CHUNK ? n - off : CHUNK;
-        memcpy(in, s + off, k);
-        in[k] = '\0';
-        out[0] = '\0';
-        size_t w = cw_json_escape(out, sizeof(out), in);
-        s_append(self, out, w);
+    switch (cw_value_kind(v)) {
+    case CW_VAL_NIL:
+        return cw_json_put_null(b);
+    case CW_VAL_BOOL:
+        return cw_json_put_bool(b, cw_value_bool(v));
+    case CW_VAL_INT:
+        return cw_json_put_int(b, (long long)cw_value_int(v));
+    case CW_VAL_FLOAT: {
+        char buf[40];
+        bool plain;
+        if (!s_format(cw_value_float(v), buf, &plain))
+            return cw_json_put_null(b);
+        cw_buf_puts(b, buf);
+        return plain ? cw_buf_puts(b, ".0") : !b->failed; /* reads back as a FLOAT */
     }
-    cw_jbuf_raw(self, "\"");
-}
-
-void cw_jbuf_int(cw_jbuf_t *self, long long v)
-{
-    char buf[32];
-    snprintf(buf, sizeof(buf), "%lld", v);
-    cw_jbuf_raw(self, buf);
-}
-
-void cw_jbuf_num(cw_jbuf_t *self, double v)
-{
-    char buf[64];
-    if (!isfinite(v))
-        v = 0;
-    snprintf(buf, sizeof(buf), "%.17g", v);
-    /* %.17g of 0.3 is 0.29999999999999999: use the shortest form that round-trips */
-    for (int prec = 1; prec <= 17; prec++) {
-        char tmp[64];
-        snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
-        if (strtod(tmp, NULL) == v) {
-            memcpy(buf, tmp, sizeof(buf));
-            break;
+    case CW_VAL_STR:
+        return cw_json_put_strn(b, cw_value_str(v), cw_value_strlen(v));
+    case CW_VAL_ARRAY:
+        cw_buf_putc(b, '[');
+        for (size_t i = 0; i < cw_value_size(v) && !b->failed; i++) {
+            if (i)
+                cw_buf_putc(b, ',');
+            s_value(b, cw_array_at(v, i), depth + 1);
         }
+        return cw_buf_putc(b, ']');
+    case CW_VAL_MAP:
+        cw_buf_putc(b, '{');
+        for (size_t i = 0; i < cw_value_size(v) && !b->failed; i++) {
+            if (i)
+                cw_buf_putc(b, ',');
+            cw_json_put_str(b, cw_map_key_at(v, i));
+            cw_buf_putc(b, ':');
+            s_value(b, cw_map_value_at(v, i), depth + 1);
+        }
+        return cw_buf_putc(b, '}');
     }
-    cw_jbuf_raw(self, buf);
+    return cw_json_put_null(b);
 }
 
-void cw_jbuf_key(cw_jbuf_t *self, const char *key)
+bool cw_json_put_value(cw_buf_t *b, const cw_value_t *value)
 {
-    if (self->len > 0 && self->data[self->len - 1] != '{' && self->data[self->len - 1] != '[')
-        cw_jbuf_raw(self, ",");
-    cw_jbuf_str(self, key);
-    cw_jbuf_raw(self, ":");
+    return s_value(b, value, 0);
 }
 
-char *cw_jbuf_take(cw_jbuf_t *self)
+char *cw_json_encode(const cw_value_t *value)
 {
-    if (self->oom) {
-        cw_jbuf_free(self);
-        return NULL;
-    }
-    char *d = self->data;
-    if (!d)
-        d = calloc(1, 1);
-    memset(self, 0, sizeof(*self));
-    return d;
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    s_value(&b, value, 0);
+    return cw_buf_take(&b, NULL);
 }

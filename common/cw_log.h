@@ -46,6 +46,26 @@ void cw_log_timestamp(char out[40]);
 #define cw_warn(event, ...) cw_log_write(CW_LOG_WARN, (event), __VA_ARGS__)
 #define cw_error(event, ...) cw_log_write(CW_LOG_ERROR, (event), __VA_ARGS__)
 
+/* Rate-limited lines, for what can repeat in a loop (per file, per frame, per peer): one
+   token bucket per event name, shared by the whole process. An event writes a burst of
+   CW_LOG_LIMIT_BURST lines, then CW_LOG_LIMIT_PER_S a second; the lines beyond are
+   counted, not written. Once the event may write again, one line
+   {"event":"log_suppressed", "suppressed_event": NAME, "suppressed": N} (at the event's
+   level) says how many were left out; it is written before the next line of any event,
+   so a storm that stops is still summed up. At most CW_LOG_LIMIT_EVENTS names are
+   tracked (the least recently used is forgotten, its count summed up first). */
+#define CW_LOG_LIMIT_BURST 10
+#define CW_LOG_LIMIT_PER_S 1.0
+#define CW_LOG_LIMIT_EVENTS 128
+void cw_log_limited(cw_log_level_t level, const char *event, ...);
+#define cw_info_limited(event, ...) cw_log_limited(CW_LOG_INFO, (event), __VA_ARGS__)
+#define cw_warn_limited(event, ...) cw_log_limited(CW_LOG_WARN, (event), __VA_ARGS__)
+#define cw_error_limited(event, ...) cw_log_limited(CW_LOG_ERROR, (event), __VA_ARGS__)
+/* For tests: the bucket's size and rate (burst <= 0 or rate < 0: the defaults), the clock
+   in milliseconds (NULL: the monotonic clock), and forgetting every bucket. */
+void cw_log_limit_configure(int burst, double per_second, int64_t (*now_ms)(void));
+void cw_log_limit_reset(void);
+
 /* One JSON log line read back (the supervisor reads its children's stderr). */
 typedef struct {
     cw_log_level_t level;
@@ -60,9 +80,5 @@ bool cw_log_parse_line(const char *line, size_t len, cw_log_line_t *out);
 /* The readable (terminal) form of a parsed line, as cw_log_write prints it on a terminal:
    "2024-05-01T12:34:56 error   committer  event key=value". */
 void cw_log_format_human(const cw_log_line_t *line, char *out, size_t cap);
-
-/* Append `s` to `out` (capacity `cap`, NUL-terminated) as JSON string contents, escaped.
-   Truncates safely. Returns bytes written. Shared by everything that writes JSON. */
-size_t cw_json_escape(char *out, size_t cap, const char *s);
 
 #endif

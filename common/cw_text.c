@@ -68,6 +68,19 @@ size_t cw_utf8_complete(const char *s, size_t n)
     return 0;
 }
 
+size_t cw_path_stem(const char *path, const char **stem)
+{
+    const char *base = path ? strrchr(path, '/') : NULL;
+    base = base ? base + 1 : path ? path : "";
+    size_t len = strlen(base);
+    const char *dot = strrchr(base, '.');
+    *stem = base;
+    /* a suffix is a dot that neither starts nor ends the name, and what follows it */
+    if (dot && dot != base && (size_t)(dot - base) < len - 1)
+        len = (size_t)(dot - base);
+    return len;
+}
+
 bool cw_text_contains_ci(const char *haystack, const char *needle)
 {
     if (!haystack || !needle)

@@ -16,6 +16,10 @@ size_t cw_utf8_prefix(const char *s, size_t len, size_t max);
 /* n, less a trailing incomplete UTF-8 sequence of s[0..n) (for text that was cut by
    someone else). */
 size_t cw_utf8_complete(const char *s, size_t n);
+/* The stem of a path's last component, as Python's Path.stem ("pkg/core.py" -> "core",
+   ".bashrc" -> ".bashrc", "a.tar.gz" -> "a.tar", "a." -> "a."): its start in *stem, its
+   length returned. NULL path: "". */
+size_t cw_path_stem(const char *path, const char **stem);
 /* true if `needle` occurs in `haystack`, ASCII letters compared without case. NULL-safe. */
 bool cw_text_contains_ci(const char *haystack, const char *needle);
 

@@ -16,9 +16,10 @@ typedef enum {
     K_INT,     /* integer in [min, imax] */
     K_FLOAT,   /* finite number (ints accepted) */
     K_BOOL,
-    K_MAP,  /* any map (free-form contents) */
-    K_OBJ,  /* a map validated against the declaration `sub` */
-    K_ARRAY /* array of at most `max` elements of kind `elem` */
+    K_MAP,   /* any map (free-form contents) */
+    K_OBJ,   /* a map validated against the declaration `sub` */
+    K_ARRAY, /* array of at most `max` elements of kind `elem` */
+    K_COUNTS /* a map of names (at most `elem_max` bytes) to counts (ints >= 0), at most `max` */
 } s_kind_t;
 
 typedef struct s_field s_field_t;
@@ -85,6 +86,10 @@ typedef struct {
     {                                                                                              \
         n, K_ARRAY, req, maxn, K_OBJ, 0, 0, 0, decl                                                \
     }
+#define COUNTS(n, req, maxn, maxb)                                                                 \
+    {                                                                                              \
+        n, K_COUNTS, req, maxn, 0, maxb, 0, INT64_MAX, NULL                                        \
+    }
 #define TARGET(n, req) OBJ(n, req, s_target)
 #define ARR_TARGET(n, req, maxn) ARR_OBJ(n, req, maxn, s_target)
 #define END                                                                                        \
@@ -141,6 +146,36 @@ static const s_field_t s_module[] = {STR("kind", REQ, 32), STR("index_file", OPT
 static const s_field_t s_pattern[] = {STR("name", REQ, 32), ARR_STR("indicators", REQ, 16, 64),
                                       END};
 
+/* weekly_summary / monthly_summary: what the ledger recorded in the period (the committer's
+   summary_reply.facts), and in the target also the period itself (the scheduler adds it).
+   Bounds: a period is read from at most CW_LEDGER_PERIOD_ROWS (5000) ledger rows, lists
+   at most CW_LEDGER_PERIOD_DOCS (200) documents and CW_LEDGER_TOP_COMPLEX (5) most complex
+   ones (services/committer/cw_ledger.h). */
+static const s_field_t s_period_document[] = {STR("repo", REQ, PATH_MAX_B),
+                                              STR("file", REQ, 4096),
+                                              STR("name", OPT, 512),
+                                              STR("class", OPT, 512),
+                                              STR("doc_type", REQ, 64),
+                                              STR("path", REQ, 4096),
+                                              STR("documented_at", REQ, TIMESTAMP_MAX),
+                                              STR("language", OPT, 32),
+                                              FLT("complexity", OPT),
+                                              FLT("grounding", OPT),
+                                              STR("display", OPT, DISPLAY_MAX),
+                                              END};
+static const s_field_t s_period_facts[] = {CNT("total", REQ),
+                                           COUNTS("repos", REQ, 5000, PATH_MAX_B),
+                                           COUNTS("doc_types", REQ, 5000, 64),
+                                           COUNTS("languages", REQ, 5000, 32),
+                                           ARR_OBJ("documents", REQ, 200, s_period_document),
+                                           ARR_OBJ("most_complex", REQ, 5, s_period_document),
+                                           STR("kind", OPT, 16),
+                                           STR("period", OPT, 16),
+                                           STR("first_day", OPT, 10),
+                                           STR("last_day", OPT, 10),
+                                           STR("timezone", OPT, NAME_MAX_B),
+                                           END};
+
 static const s_field_t s_target[] = {STR("doc_type", REQ, DOCTYPE_MAX),
                                      STR("repo", REQ, 256),
                                      STR("file", REQ, 4096),
@@ -177,7 +212,7 @@ static const s_field_t s_target[] = {STR("doc_type", REQ, DOCTYPE_MAX),
                                      ARR_OBJ("patterns", OPT, 16, s_pattern),
                                      STR("context", OPT, 1 * MiB),
                                      CNT("redactions", OPT),
-                                     MAP("summary", OPT),
+                                     OBJ("summary", OPT, s_period_facts),
                                      END};
 
 /* ---- requests and replies */
@@ -237,11 +272,14 @@ static const s_field_t s_summary_request[] = {STR("job_id", REQ, ID_MAX),
                                               CNT("end", REQ),
                                               STR("timezone", OPT, NAME_MAX_B),
                                               END};
-static const s_field_t s_summary_reply[] = {
-    STR("job_id", REQ, ID_MAX), STR("kind", REQ, 16),
-    STR("period", REQ, 16),     BOOL("exists", REQ),
-    STR("commit", OPT, ID_MAX), STR("path", OPT, PATH_MAX_B),
-    MAP("facts", REQ),          END};
+static const s_field_t s_summary_reply[] = {STR("job_id", REQ, ID_MAX),
+                                            STR("kind", REQ, 16),
+                                            STR("period", REQ, 16),
+                                            BOOL("exists", REQ),
+                                            STR("commit", OPT, ID_MAX),
+                                            STR("path", OPT, PATH_MAX_B),
+                                            OBJ("facts", REQ, s_period_facts),
+                                            END};
 static const s_field_t s_status_reply[] = {STR("job_id", REQ, ID_MAX), MAP("services", REQ), END};
 static const s_field_t s_error[] = {STR("job_id", REQ, ID_MAX), STR("code", REQ, 32),
                                     STR("message", REQ, 4096), BOOL("retryable", REQ), END};
@@ -385,6 +423,7 @@ static const char *s_expected_name(s_kind_t kind)
         return "bool";
     case K_MAP:
     case K_OBJ:
+    case K_COUNTS:
         return "map";
     case K_ARRAY:
         return "array";
@@ -440,6 +479,24 @@ static int s_check_value(const s_field_t *f, s_kind_t kind, size_t max, const cw
         if (vk != CW_VAL_MAP)
             break;
         return s_check_fields(f->sub, v, path, err, errlen);
+    case K_COUNTS: {
+        if (vk != CW_VAL_MAP)
+            break;
+        size_t n = cw_value_size(v);
+        if (n > f->max)
+            return s_err(err, errlen, "%s: map of %zu names exceeds %zu", path, n, f->max);
+        for (size_t i = 0; i < n; i++) {
+            const char *key = cw_map_key_at(v, i);
+            const cw_value_t *count = cw_map_value_at(v, i);
+            if (strlen(key) > f->elem_max)
+                return s_err(err, errlen, "%s: a name of %zu bytes exceeds %zu", path, strlen(key),
+                             f->elem_max);
+            if (cw_value_kind(count) != CW_VAL_INT || cw_value_int(count) < 0)
+                return s_err(err, errlen, "%s.%.64s: expected a count (int >= 0), got %s", path,
+                             key, s_kind_name(cw_value_kind(count)));
+        }
+        return 0;
+    }
     case K_ARRAY: {
         if (vk != CW_VAL_ARRAY)
             break;

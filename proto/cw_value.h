@@ -93,7 +93,4 @@ typedef struct {
 cw_value_t *cw_value_decode_stats(const void *data, size_t size, char *err, size_t errlen,
                                   cw_value_decode_stats_t *stats);
 
-/* Render as compact JSON (for logs, `codeworm events`, --json output). malloc'd string. */
-char *cw_value_to_json(const cw_value_t *self);
-
 #endif

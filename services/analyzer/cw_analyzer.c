@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cw_buf.h"
 #include "cw_gitstats.h"
 #include "cw_index.h"
 #include "cw_log.h"
@@ -45,7 +46,7 @@ struct _cw_analyzer_t {
     uint64_t rng;
     size_t files_scanned;
     size_t files_parsed;
-    char *notes;         /* cw_analyzer_notes, one per line */
+    cw_buf_t notes;      /* cw_analyzer_notes, one per line (at most 64 KiB) */
     cw_redact_t *redact; /* secrets never leave the analyzer */
 };
 
@@ -64,18 +65,17 @@ typedef struct {
     bool history;           /* needs the per-file git statistics */
 } s_kind_t;
 
-/* What each doc type is made from. Indexed by cw_doc_type_t. weekly_summary and
-   monthly_summary are made from the ledger, not from the code. */
-static const s_kind_t s_producers[CW_DOC_TYPE_COUNT] = {
-    [CW_DOC_FUNCTION] = {cw_targets_functions, true, true},
-    [CW_DOC_SECURITY] = {cw_targets_functions, true, true},
-    [CW_DOC_PERFORMANCE] = {cw_targets_functions, true, true},
-    [CW_DOC_TIL] = {cw_targets_functions, true, true},
-    [CW_DOC_CLASS] = {cw_targets_classes, true, false},
-    [CW_DOC_FILE] = {cw_targets_files, true, false},
-    [CW_DOC_MODULE] = {cw_targets_modules, true, false},
-    [CW_DOC_PATTERN] = {cw_targets_patterns, true, false},
-    [CW_DOC_EVOLUTION] = {cw_targets_evolution, false, false},
+/* How the analyzer makes the targets of each source of doc types (cw_doctype: what a doc
+   type is made from). Indexed by cw_doc_source_t. The summaries are made from the ledger,
+   not from the code: the analyzer answers them with nothing. */
+static const s_kind_t s_producers[CW_DOC_SOURCE_COUNT] = {
+    [CW_DOC_FROM_FUNCTIONS] = {cw_targets_functions, true, true},
+    [CW_DOC_FROM_CLASSES] = {cw_targets_classes, true, false},
+    [CW_DOC_FROM_FILES] = {cw_targets_files, true, false},
+    [CW_DOC_FROM_MODULES] = {cw_targets_modules, true, false},
+    [CW_DOC_FROM_PATTERNS] = {cw_targets_patterns, true, false},
+    [CW_DOC_FROM_COMMITS] = {cw_targets_evolution, false, false},
+    [CW_DOC_FROM_LEDGER] = {NULL, false, false},
 };
 
 static time_t s_now(const cw_analyzer_t *self)
@@ -86,18 +86,13 @@ static time_t s_now(const cw_analyzer_t *self)
 /* Add a line to the notes of this call (once). */
 static void s_note(cw_analyzer_t *self, const char *note)
 {
-    if (!note || !*note || (self->notes && strstr(self->notes, note)))
+    if (!note || !*note || strstr(cw_buf_str(&self->notes), note))
         return;
-    size_t have = self->notes ? strlen(self->notes) : 0, add = strlen(note);
-    if (have + add > 64 * 1024)
-        return;
-    char *n = realloc(self->notes, have + add + 2);
-    if (!n)
-        return;
-    memcpy(n + have, note, add);
-    n[have + add] = '\n';
-    n[have + add + 1] = '\0';
-    self->notes = n;
+    size_t add = strlen(note);
+    if (cw_buf_room(&self->notes) <= add)
+        return; /* the notes are full: the rest is left out */
+    cw_buf_append(&self->notes, note, add);
+    cw_buf_putc(&self->notes, '\n');
 }
 
 /* The git history of the repository around `root` (NULL: none; the reason noted). */
@@ -186,8 +181,8 @@ static int s_produce(cw_analyzer_t *self, const s_kind_t *kind, const s_repo_ref
             if (cw_proto_validate_target(t, err, sizeof err) == 0)
                 cw_array_push(result, t);
             else {
-                cw_warn("target_invalid", CW_LS("file", set.items[i].file), CW_LS("error", err),
-                        CW_LEND);
+                cw_warn_limited("target_invalid", CW_LS("file", set.items[i].file),
+                                CW_LS("error", err), CW_LEND);
                 cw_value_destroy(&t);
             }
         } else if (stale && set.items[i].record) {
@@ -230,6 +225,7 @@ cw_analyzer_t *cw_analyzer_new(const cw_config_t *config)
     cw_analyzer_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
+    cw_buf_init(&self->notes, 64 * 1024);
     self->min_complexity = config->analyzer.min_complexity;
     self->min_lines = config->analyzer.min_lines;
     self->max_lines = config->analyzer.max_lines;
@@ -290,7 +286,7 @@ void cw_analyzer_destroy(cw_analyzer_t **self_p)
     cw_patterns_destroy(&self->exclude);
     cw_index_destroy(&self->index);
     cw_gitstats_destroy(&self->git);
-    free(self->notes);
+    cw_buf_free(&self->notes);
     cw_redact_destroy(&self->redact);
     free(self);
     *self_p = NULL;
@@ -404,8 +400,7 @@ static cw_value_t *s_candidates(cw_analyzer_t *self, const char *doc_type, const
     *status = S_OK;
     self->files_scanned = 0;
     self->files_parsed = 0;
-    free(self->notes);
-    self->notes = NULL;
+    cw_buf_clear(&self->notes);
     if (!doc_type || !*doc_type)
         doc_type = cw_doc_type_name(CW_DOC_FUNCTION);
     if (repo && !*repo)
@@ -432,7 +427,7 @@ static cw_value_t *s_candidates(cw_analyzer_t *self, const char *doc_type, const
     cw_value_t *result = *status == S_OK ? cw_value_new_array() : NULL;
     if (*status == S_OK && !result)
         *status = s_fail(err, errlen, S_INTERNAL, "%s", "out of memory");
-    const s_kind_t *kind = &s_producers[type];
+    const s_kind_t *kind = &s_producers[cw_doctype(type)->source];
     for (size_t r = 0; result && kind->produce && r < count && cw_value_size(result) < limit; r++) {
         if (s_produce(self, kind, &refs[r], doc_type, limit - cw_value_size(result), page,
                       result) != 0)
@@ -555,7 +550,7 @@ cw_value_t *cw_analyzer_handle(cw_analyzer_t *self, const cw_value_t *request)
 
 const char *cw_analyzer_notes(const cw_analyzer_t *self)
 {
-    return self && self->notes ? self->notes : "";
+    return self ? cw_buf_str(&self->notes) : "";
 }
 
 /* The functions of one repository, in path then line order (the index keeps each file's
@@ -623,8 +618,7 @@ long cw_analyzer_functions(cw_analyzer_t *self, const char *repo, cw_analyzer_fn
     }
     self->files_scanned = 0;
     self->files_parsed = 0;
-    free(self->notes);
-    self->notes = NULL;
+    cw_buf_clear(&self->notes);
     if (repo && !*repo)
         repo = NULL;
     size_t nrefs = self->repo_count > 0 ? self->repo_count : 1;

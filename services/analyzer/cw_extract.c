@@ -261,7 +261,7 @@ char *cw_x_comment_text(const char *src, size_t a, size_t b)
 
 /* ------------------------------------------------------------------ python details */
 
-static char *s_strip_quotes(char *s)
+char *cw_x_strip_quotes(char *s)
 {
     if (!s)
         return NULL;
@@ -336,7 +336,8 @@ void cw_extract_python_details(const cw_lang_t *lang, TSNode fn, TSNode outer, c
             ts_node_child_count(first) > 0) {
             TSNode expr = ts_node_child(first, 0);
             if (strcmp(ts_node_type(expr), "string") == 0)
-                out->docstring = s_strip_quotes(s_text(expr, src, len, CW_EXTRACT_MAX_DOCSTRING));
+                out->docstring =
+                    cw_x_strip_quotes(s_text(expr, src, len, CW_EXTRACT_MAX_DOCSTRING));
         }
     }
     /* decorators, as written */

@@ -147,6 +147,9 @@ cw_span_t cw_x_span(TSNode node);
 /* Push s (owned; freed when not kept) onto list, at most `max` items, optionally deduped. */
 void cw_x_list_push(cw_strlist_t *list, char *s, size_t max, bool dedup);
 void cw_x_list_free(cw_strlist_t *list);
+/* A Python docstring without the quote characters at both ends (as the reference strips
+   them), in place; NULL stays NULL. */
+char *cw_x_strip_quotes(char *s);
 /* A doc comment's text from the comment block src[a, b): comment markers (`//`, `///`,
    `/ **`, `*`, `* /`) and surrounding blank lines stripped. NULL when empty. */
 char *cw_x_comment_text(const char *src, size_t a, size_t b);

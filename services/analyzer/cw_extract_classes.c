@@ -357,18 +357,8 @@ static void s_visit(s_cx_t *x, TSNode n, TSNode parent, TSNode grand)
                     c->method_count++;
                 if (i == 0 && s_is(m, "expression_statement") &&
                     s_is(ts_node_named_child(m, 0), "string")) {
-                    char *doc = cw_x_text(ts_node_named_child(m, 0), x->src, x->len,
-                                          CW_EXTRACT_MAX_DOCSTRING);
-                    if (doc) {
-                        size_t a = 0, e = strlen(doc);
-                        while (a < e && (doc[a] == '"' || doc[a] == '\''))
-                            a++;
-                        while (e > a && (doc[e - 1] == '"' || doc[e - 1] == '\''))
-                            e--;
-                        memmove(doc, doc + a, e - a);
-                        doc[e - a] = '\0';
-                    }
-                    c->docstring = doc;
+                    c->docstring = cw_x_strip_quotes(cw_x_text(ts_node_named_child(m, 0), x->src,
+                                                               x->len, CW_EXTRACT_MAX_DOCSTRING));
                 }
             }
         }

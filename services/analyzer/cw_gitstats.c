@@ -1,5 +1,6 @@
 /*  cw_gitstats — one libgit2 history walk per repository, per-file statistics. */
 #include "cw_gitstats.h"
+#include "cw_buf.h"
 
 #include <czmq.h>
 #include <git2.h>
@@ -250,33 +251,6 @@ static int s_cache_path(const cw_gitstats_t *self, const char *real, char *out, 
 }
 
 typedef struct {
-    char *data;
-    size_t len;
-    size_t cap;
-    bool failed;
-} s_buf_t;
-
-static void s_put(s_buf_t *b, const void *p, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n)
-            cap *= 2;
-        char *d = cap <= MAX_CACHE_FILE ? realloc(b->data, cap) : NULL;
-        if (!d) {
-            b->failed = true;
-            return;
-        }
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-}
-
-typedef struct {
     const unsigned char *p;
     size_t left;
     bool bad;
@@ -299,36 +273,37 @@ static void s_cache_save(cw_gitstats_t *self, const cw_repo_history_t *h)
     char path[PATH_MAX], tmp[PATH_MAX + 16];
     if (s_cache_path(self, h->dir, path, sizeof path) != 0)
         return;
-    s_buf_t b = {0};
+    cw_buf_t b;
+    cw_buf_init(&b, MAX_CACHE_FILE);
     uint32_t dl = (uint32_t)strlen(h->dir);
     uint8_t complete = h->complete;
     int32_t walked = h->walked;
     uint32_t nfiles = (uint32_t)zhashx_size(h->files);
-    s_put(&b, s_magic, sizeof s_magic);
-    s_put(&b, &dl, sizeof dl);
-    s_put(&b, h->dir, dl);
-    s_put(&b, h->head.id, GIT_OID_RAWSZ);
-    s_put(&b, &h->cutoff, sizeof h->cutoff);
-    s_put(&b, &complete, 1);
-    s_put(&b, &walked, sizeof walked);
-    s_put(&b, &nfiles, sizeof nfiles);
+    cw_buf_append(&b, s_magic, sizeof s_magic);
+    cw_buf_append(&b, &dl, sizeof dl);
+    cw_buf_append(&b, h->dir, dl);
+    cw_buf_append(&b, h->head.id, GIT_OID_RAWSZ);
+    cw_buf_append(&b, &h->cutoff, sizeof h->cutoff);
+    cw_buf_append(&b, &complete, 1);
+    cw_buf_append(&b, &walked, sizeof walked);
+    cw_buf_append(&b, &nfiles, sizeof nfiles);
     for (s_file_t *f = zhashx_first(h->files); f; f = zhashx_next(h->files)) {
         const char *key = zhashx_cursor(h->files);
         uint16_t kl = (uint16_t)strlen(key), count = (uint16_t)f->count,
                  authors = (uint16_t)f->author_count;
-        s_put(&b, &kl, sizeof kl);
-        s_put(&b, key, kl);
-        s_put(&b, &count, sizeof count);
-        s_put(&b, f->times, sizeof f->times[0] * count);
-        s_put(&b, &authors, sizeof authors);
-        s_put(&b, f->authors, sizeof f->authors[0] * authors);
+        cw_buf_append(&b, &kl, sizeof kl);
+        cw_buf_append(&b, key, kl);
+        cw_buf_append(&b, &count, sizeof count);
+        cw_buf_append(&b, f->times, sizeof f->times[0] * count);
+        cw_buf_append(&b, &authors, sizeof authors);
+        cw_buf_append(&b, f->authors, sizeof f->authors[0] * authors);
     }
     uint64_t sum = s_fnv(""); /* checksum of everything above */
     for (size_t i = 0; !b.failed && i < b.len; i++) {
         sum ^= (unsigned char)b.data[i];
         sum *= 1099511628211ULL;
     }
-    s_put(&b, &sum, sizeof sum);
+    cw_buf_append(&b, &sum, sizeof sum);
     snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
     FILE *f = b.failed ? NULL : fopen(tmp, "wb");
     bool ok = f && fwrite(b.data, 1, b.len, f) == b.len;
@@ -340,7 +315,7 @@ static void s_cache_save(cw_gitstats_t *self, const cw_repo_history_t *h)
         unlink(tmp);
         cw_debug("git_cache_not_written", CW_LS("path", path), CW_LEND);
     }
-    free(b.data);
+    cw_buf_free(&b);
 }
 
 /* The history cached on disk for `real` at `head`, or NULL (missing, stale or corrupt). */

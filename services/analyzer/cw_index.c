@@ -1,5 +1,6 @@
 /*  cw_index — incremental per-file extraction results, in memory and in SQLite. */
 #include "cw_index.h"
+#include "cw_buf.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -261,46 +262,18 @@ static void s_entry_destroy(void **item)
 
 /* ------------------------------------------------------------------ serialization */
 
-typedef struct {
-    unsigned char *data;
-    size_t len;
-    size_t cap;
-    bool failed;
-} s_wbuf_t;
-
-static void s_put(s_wbuf_t *b, const void *p, size_t n)
+static void s_put_u32(cw_buf_t *b, uint32_t v)
 {
-    if (b->failed)
-        return;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n)
-            cap *= 2;
-        unsigned char *d = cap <= MAX_BLOB ? realloc(b->data, cap) : NULL;
-        if (!d) {
-            b->failed = true;
-            return;
-        }
-        b->data = d;
-        b->cap = cap;
-    }
-    if (n)
-        memcpy(b->data + b->len, p, n);
-    b->len += n;
+    cw_buf_append(b, &v, sizeof v);
 }
 
-static void s_put_u32(s_wbuf_t *b, uint32_t v)
-{
-    s_put(b, &v, sizeof v);
-}
-
-static void s_put_i32(s_wbuf_t *b, int v)
+static void s_put_i32(cw_buf_t *b, int v)
 {
     int32_t x = (int32_t)v;
-    s_put(b, &x, sizeof x);
+    cw_buf_append(b, &x, sizeof x);
 }
 
-static void s_put_str(s_wbuf_t *b, const char *s)
+static void s_put_str(cw_buf_t *b, const char *s)
 {
     if (!s) {
         s_put_u32(b, NONE_STR);
@@ -308,24 +281,24 @@ static void s_put_str(s_wbuf_t *b, const char *s)
     }
     size_t n = strlen(s);
     s_put_u32(b, (uint32_t)n);
-    s_put(b, s, n);
+    cw_buf_append(b, s, n);
 }
 
-static void s_put_list(s_wbuf_t *b, const cw_strlist_t *l)
+static void s_put_list(cw_buf_t *b, const cw_strlist_t *l)
 {
     s_put_u32(b, (uint32_t)l->count);
     for (size_t i = 0; i < l->count; i++)
         s_put_str(b, l->items[i]);
 }
 
-static void s_encode(s_wbuf_t *b, const cw_index_file_t *f)
+static void s_encode(cw_buf_t *b, const cw_index_file_t *f)
 {
     s_put_i32(b, f->lang ? (int)f->lang->id : -1);
     s_put_i32(b, f->status);
     s_put_i32(b, f->lines);
     s_put_i32(b, f->imports);
     s_put_i32(b, f->function_count);
-    s_put(b, f->patterns, sizeof f->patterns);
+    cw_buf_append(b, f->patterns, sizeof f->patterns);
     s_put_u32(b, (uint32_t)f->fn_count);
     for (size_t i = 0; i < f->fn_count; i++) {
         const cw_index_fn_t *fn = &f->fns[i];
@@ -367,7 +340,7 @@ static void s_encode(s_wbuf_t *b, const cw_index_file_t *f)
     s_put_str(b, f->package);
     s_put_list(b, &f->includes);
     s_put_u32(b, f->facts_len); /* the facts (cw_targets_facts.h) */
-    s_put(b, f->facts, f->facts_len);
+    cw_buf_append(b, f->facts, f->facts_len);
 }
 
 typedef struct {
@@ -912,10 +885,10 @@ static void s_extract(TSParser *parser, const cw_lang_t *lang, const char *src, 
     cw_pattern_scan_code(lang, tree, src, len, f->patterns);
     cw_function_list_t fns = {0};
     if (cw_extract_functions(lang, tree, src, len, &fns) != 0)
-        cw_warn("extract_incomplete", CW_LS("file", f->rel), CW_LEND);
+        cw_warn_limited("extract_incomplete", CW_LS("file", f->rel), CW_LEND);
     cw_class_list_t classes = {0};
     if (cw_extract_classes(lang, tree, src, len, &classes) != 0)
-        cw_warn("extract_classes_incomplete", CW_LS("file", f->rel), CW_LEND);
+        cw_warn_limited("extract_classes_incomplete", CW_LS("file", f->rel), CW_LEND);
     /* owner[i]: the class function i is a method of from outside its text (-1: none);
        fn_at[i]: where function i lands in f->fns (-1: left out) */
     int *owner = fns.count > 0 ? calloc(fns.count, 2 * sizeof *owner) : NULL;
@@ -925,7 +898,7 @@ static void s_extract(TSParser *parser, const cw_lang_t *lang, const char *src, 
         owner = fn_at = NULL;
     }
     if (fns.count > 0 && !owner)
-        cw_warn("extract_methods_incomplete", CW_LS("file", f->rel), CW_LEND);
+        cw_warn_limited("extract_methods_incomplete", CW_LS("file", f->rel), CW_LEND);
     f->function_count = (int)fns.count;
     if (fns.count > 0 && (f->fns = calloc(fns.count, sizeof *f->fns))) {
         for (size_t i = 0; i < fns.count; i++) {
@@ -1103,13 +1076,13 @@ static void s_write(cw_index_t *self, s_root_t *root, char **removed, size_t rem
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(self->db, "DELETE FROM files WHERE root=? AND rel=?", -1, &del,
                                 NULL);
-    s_wbuf_t b = {0};
+    cw_buf_t b;
+    cw_buf_init(&b, MAX_BLOB);
     for (s_entry_t *e = zhashx_first(root->entries); rc == SQLITE_OK && e;
          e = zhashx_next(root->entries)) {
         if (!e->dirty && !root->write_all)
             continue;
-        b.len = 0;
-        b.failed = false;
+        cw_buf_clear(&b);
         s_encode(&b, &e->file);
         if (b.failed)
             continue; /* too large to keep: parsed again next time */
@@ -1130,7 +1103,7 @@ static void s_write(cw_index_t *self, s_root_t *root, char **removed, size_t rem
         rc = sqlite3_step(del);
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
     }
-    free(b.data);
+    cw_buf_free(&b);
     sqlite3_finalize(ins);
     sqlite3_finalize(del);
     if (rc == SQLITE_OK)

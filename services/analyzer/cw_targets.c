@@ -11,6 +11,7 @@
 #include "cw_log.h"
 #include "cw_score.h"
 #include "cw_sha256.h"
+#include "cw_text.h"
 #include "cw_targets_facts.h"
 
 #define MAX_NAME 512
@@ -90,13 +91,9 @@ void cw_cands_free(cw_cands_t *set)
 /* The file's stem ("pkg/core.py" -> "core"), like Python's Path.stem. */
 static char *s_stem(const char *rel)
 {
-    const char *base = strrchr(rel, '/');
-    base = base ? base + 1 : rel;
-    size_t len = strlen(base);
-    const char *dot = strrchr(base, '.');
-    if (dot && dot != base && (size_t)(dot - base) < len - 1)
-        len = (size_t)(dot - base);
-    return strndup(base, len);
+    const char *stem;
+    size_t len = cw_path_stem(rel, &stem);
+    return strndup(stem, len);
 }
 
 static char *s_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -18,10 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cw_buf.h"
 #include "cw_log.h"
 #include "cw_score.h"
 #include "cw_targets.h"
 #include "cw_targets_facts.h"
+#include "cw_text.h"
 
 #define MAX_LISTED 200
 
@@ -194,12 +196,10 @@ static int s_module(const cw_target_ctx_t *ctx, const char *dir, const s_dir_t *
     if (kind == K_NONE || !index)
         return 0;
     /* the listing */
-    size_t cap = 4096, used = 0;
-    char *listing = malloc(cap);
-    if (!listing)
-        return -1;
-    used += (size_t)snprintf(listing, cap, "Module `%s` (%s, %d files):\n", *dir ? dir : ".",
-                             s_kind_names[kind], files);
+    cw_buf_t listing;
+    cw_buf_init(&listing, 0);
+    cw_buf_printf(&listing, "Module `%s` (%s, %d files):\n", *dir ? dir : ".", s_kind_names[kind],
+                  files);
     const cw_lang_t *lang = index->lang;
     int listed = 0;
     /* the facts: module {kind, index_file, file_count, files [{path, lines, functions,
@@ -225,33 +225,17 @@ static int s_module(const cw_target_ctx_t *ctx, const char *dir, const s_dir_t *
             rc |= cw_map_set_int(entry, "classes", (int64_t)f->class_count);
             rc |= cw_array_push(list, entry);
         }
-        if (cap - used < 600) {
-            char *bigger = realloc(listing, cap * 2);
-            if (!bigger) {
-                free(listing);
-                cw_value_destroy(&facts);
-                cw_value_destroy(&mod);
-                cw_value_destroy(&list);
-                return -1;
-            }
-            listing = bigger;
-            cap *= 2;
-        }
-        used += (size_t)snprintf(listing + used, cap - used,
-                                 "- %s (%d lines, %d functions, %d classes)\n", s_base(f->rel),
-                                 f->lines, f->function_count, (int)f->class_count);
+        cw_buf_printf(&listing, "- %s (%d lines, %d functions, %d classes)\n", s_base(f->rel),
+                      f->lines, f->function_count, (int)f->class_count);
     }
     if (listed > MAX_LISTED)
-        used += (size_t)snprintf(listing + used, cap - used, "- ... and %d more\n",
-                                 listed - MAX_LISTED);
+        cw_buf_printf(&listing, "- ... and %d more\n", listed - MAX_LISTED);
     bool has_text = index->status == CW_READ_OK && index->size > 0;
-    char *head = NULL;
-    if (asprintf(&head, "%s\n`%s`%s\n", listing, s_base(index->rel),
-                 has_text
-                     ? (index->size > CW_TARGET_MODULE_INDEX ? ", first 2000 characters:" : ":")
-                     : " is empty.") < 0)
-        head = NULL;
-    free(listing);
+    cw_buf_printf(&listing, "\n`%s`%s\n", s_base(index->rel),
+                  has_text
+                      ? (index->size > CW_TARGET_MODULE_INDEX ? ", first 2000 characters:" : ":")
+                      : " is empty.");
+    char *head = cw_buf_take(&listing, NULL);
     if (rc == 0) {
         rc |= cw_map_set_str(mod, "kind", s_kind_tokens[kind]);
         rc |= cw_map_set_str(mod, "index_file", index->rel);
@@ -446,9 +430,8 @@ int cw_targets_evolution(const cw_target_ctx_t *ctx, cw_cands_t *out)
         if (ctx->include && cw_patterns_count(ctx->include) > 0 &&
             cw_patterns_match(ctx->include, ch->file, false) <= 0)
             continue;
-        const char *base = s_base(ch->file);
-        const char *dot = strrchr(base, '.');
-        int stem = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+        const char *base;
+        int stem = (int)cw_path_stem(ch->file, &base);
         /* the diff as kept, cut back to a line boundary when it was cut */
         size_t kept = strlen(ch->diff);
         bool cut = kept < ch->diff_len;

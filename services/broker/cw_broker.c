@@ -62,10 +62,6 @@ struct _cw_broker_t {
     size_t parked_bytes;
     int64_t heartbeat_at;
     int64_t ttl_ms;
-    /* malformed-input log lines are limited so a flood cannot flood the log */
-    int64_t malformed_window;
-    int malformed_logged;
-    long long malformed_suppressed;
     /* the broker's own service_started/service_stopping (cw_broker_set_announce) */
     bool announce;
     bool started_pending; /* service_started waits for a subscriber that wants it */
@@ -74,33 +70,9 @@ struct _cw_broker_t {
 
 /* ------------------------------------------------------------------ small helpers */
 
-#define BROKER_MALFORMED_LOG_PER_S 20
-
-/* true if one more "malformed input" line may be written in this second */
-static bool s_malformed_log_ok(cw_broker_t *self)
-{
-    int64_t now = zclock_mono();
-    if (now - self->malformed_window >= 1000) {
-        if (self->malformed_suppressed > 0)
-            cw_warn("broker_malformed_suppressed", CW_LI("suppressed", self->malformed_suppressed),
-                    CW_LEND);
-        self->malformed_window = now;
-        self->malformed_logged = 0;
-        self->malformed_suppressed = 0;
-    }
-    if (self->malformed_logged < BROKER_MALFORMED_LOG_PER_S) {
-        self->malformed_logged++;
-        return true;
-    }
-    self->malformed_suppressed++;
-    return false;
-}
-
-#define MALFORMED_WARN(self, ...)                                                                  \
-    do {                                                                                           \
-        if (s_malformed_log_ok(self))                                                              \
-            cw_warn(__VA_ARGS__);                                                                  \
-    } while (0)
+/* A line about malformed input from a peer: rate-limited (cw_log_limited), so a flood of
+   bad frames cannot flood the log. */
+#define MALFORMED_WARN(self, ...) cw_warn_limited(__VA_ARGS__)
 
 static void s_request_destroy(cw_broker_t *self, request_t **req_p)
 {

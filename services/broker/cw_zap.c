@@ -9,7 +9,6 @@
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define ZAP_MAX_FRAMES 16 /* a request has 6 frames + credentials */
-#define ZAP_DENIED_LOG_PER_S 5
 
 typedef struct {
     uint8_t (*keys)[32];
@@ -63,31 +62,6 @@ static const char *s_decide(const char *domain, const char *mechanism, zframe_t 
     return status;
 }
 
-typedef struct {
-    int64_t window;
-    int logged;
-    long long suppressed;
-} zap_limit_t;
-
-static bool s_log_ok(zap_limit_t *limit)
-{
-    int64_t now = zclock_mono();
-    if (now - limit->window >= 1000) {
-        if (limit->suppressed > 0)
-            cw_warn("bus_client_denied_suppressed", CW_LI("suppressed", limit->suppressed),
-                    CW_LEND);
-        limit->window = now;
-        limit->logged = 0;
-        limit->suppressed = 0;
-    }
-    if (limit->logged < ZAP_DENIED_LOG_PER_S) {
-        limit->logged++;
-        return true;
-    }
-    limit->suppressed++;
-    return false;
-}
-
 static void s_reply(zsock_t *handler, const char *request_id, const char *status, const char *text,
                     const char *user_id)
 {
@@ -102,13 +76,13 @@ static void s_reply(zsock_t *handler, const char *request_id, const char *status
 }
 
 /* One request: [version, request_id, domain, address, routing_id, mechanism, creds...] */
-static void s_handle(zsock_t *handler, zap_limit_t *limit)
+static void s_handle(zsock_t *handler)
 {
     zmsg_t *request = zmsg_recv(handler);
     if (!request)
         return;
     if (zmsg_size(request) < 6 || zmsg_size(request) > ZAP_MAX_FRAMES) {
-        cw_warn("bus_zap_malformed", CW_LI("frames", zmsg_size(request)), CW_LEND);
+        cw_warn_limited("bus_zap_malformed", CW_LI("frames", zmsg_size(request)), CW_LEND);
         zmsg_destroy(&request);
         s_reply(handler, "", "500", "malformed ZAP request", "");
         return;
@@ -132,9 +106,10 @@ static void s_handle(zsock_t *handler, zap_limit_t *limit)
         if (strcmp(status, "200") == 0)
             cw_debug("bus_client_allowed", CW_LS("client_public_key", key),
                      CW_LS("address", address), CW_LEND);
-        else if (s_log_ok(limit))
-            cw_warn("bus_client_denied", CW_LS("client_public_key", key), CW_LS("address", address),
-                    CW_LS("mechanism", mechanism), CW_LS("reason", reason), CW_LEND);
+        else /* a client retrying with a bad key must not flood the log */
+            cw_warn_limited("bus_client_denied", CW_LS("client_public_key", key),
+                            CW_LS("address", address), CW_LS("mechanism", mechanism),
+                            CW_LS("reason", reason), CW_LEND);
         s_reply(handler, request_id, status, reason, strcmp(status, "200") == 0 ? key : "");
     }
     free(version);
@@ -163,7 +138,6 @@ static void s_zap_actor(zsock_t *pipe, void *args)
     zsock_signal(pipe, 0);
     zpoller_t *poller = zpoller_new(pipe, handler, NULL);
     zpoller_set_nonstop(poller, true); /* only $TERM stops it */
-    zap_limit_t limit = {0, 0, 0};
     while (true) {
         void *which = zpoller_wait(poller, -1);
         if (which == pipe) {
@@ -173,7 +147,7 @@ static void s_zap_actor(zsock_t *pipe, void *args)
             if (term)
                 break;
         } else if (which == handler)
-            s_handle(handler, &limit);
+            s_handle(handler);
         else if (zpoller_terminated(poller))
             break;
     }

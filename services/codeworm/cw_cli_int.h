@@ -118,6 +118,11 @@ typedef struct {
 int cw_stack_prepare(cw_cli_t *cli, const cw_config_t *config, cw_stack_t *stack);
 /* Remove the private config directory, if any. */
 void cw_stack_cleanup(cw_stack_t *stack);
+/* The start of `run` and `run-once`: their options, the configuration (repositories
+   needed) and cw_stack_prepare. The configuration, or NULL with the exit code in *rc
+   (message printed). */
+cw_config_t *cw_stack_begin(cw_cli_t *cli, const char *command, int argc, char **argv,
+                            cw_stack_t *stack, int *rc);
 /* generator.instances, at least 1, at most CW_CLI_MAX_GENERATORS. */
 int cw_stack_generator_count(const cw_config_t *config);
 /* Print what `run` is about to do: DevLog, repositories (and the missing ones), LLM,

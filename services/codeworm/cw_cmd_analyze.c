@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cw_cli_int.h"
+#include "cw_json.h"
 #include "cw_value.h"
 #include "../analyzer/cw_analyzer.h"
 
@@ -48,7 +49,7 @@ typedef struct {
 static void s_print_function(const cw_value_t *fn, bool json)
 {
     if (json) {
-        char *text = cw_value_to_json(fn);
+        char *text = cw_json_encode(fn);
         if (text)
             printf("%s\n", text);
         free(text);
@@ -172,7 +173,7 @@ static int s_cmd_analyze(cw_cli_t *cli, int argc, char **argv)
             cw_value_t *row = cw_value_new_map();
             for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
                 s_copy_field(row, t, fields[f]);
-            char *text = cw_value_to_json(row);
+            char *text = cw_json_encode(row);
             if (text)
                 printf("%s\n", text);
             free(text);

@@ -23,6 +23,7 @@
 
 #include "cw_bus.h"
 #include "cw_cli_int.h"
+#include "cw_json.h"
 #include "cw_log.h"
 #include "cw_proto.h"
 #include "cw_supervisor.h"
@@ -248,7 +249,7 @@ static const char *s_result_name(cw_cycle_result_t result)
 
 static void s_print_json(cw_value_t **v)
 {
-    char *json = *v ? cw_value_to_json(*v) : NULL;
+    char *json = *v ? cw_json_encode(*v) : NULL;
     if (json) {
         printf("%s\n", json);
         fflush(stdout);

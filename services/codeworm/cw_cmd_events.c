@@ -9,6 +9,7 @@
 
 #include "cw_cli_int.h"
 #include "cw_bus.h"
+#include "cw_json.h"
 #include "cw_value.h"
 
 static void s_print_event(const cw_value_t *ev)
@@ -33,7 +34,7 @@ static void s_print_event(const cw_value_t *ev)
                 len = 160;
             printf(" %s=%.*s%s", key, len, s, s[len] ? "..." : "");
         } else {
-            char *json = cw_value_to_json(v);
+            char *json = cw_json_encode(v);
             printf(" %s=%.200s", key, json ? json : "?");
             free(json);
         }
@@ -112,7 +113,7 @@ static int s_cmd_events(cw_cli_t *cli, int argc, char **argv)
         }
         quiet_since = zclock_mono();
         if (json) {
-            char *text = cw_value_to_json(ev);
+            char *text = cw_json_encode(ev);
             if (text)
                 printf("%s\n", text);
             free(text);

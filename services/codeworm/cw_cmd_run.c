@@ -27,9 +27,9 @@ static void s_on_line(const char *child, const char *line, void *arg)
     if (run->next_cycle_shown || strcmp(child, "scheduler") != 0 || !strstr(line, "next_cycle"))
         return;
     char err[64];
-    cw_json_t *root = cw_json_parse(line, strlen(line), err, sizeof(err));
-    if (strcmp(cw_json_get_str(root, "event", ""), "next_cycle") == 0) {
-        long seconds = (long)cw_json_get_num(root, "seconds", 0);
+    cw_value_t *root = cw_json_parse(line, strlen(line), err, sizeof(err));
+    if (strcmp(cw_map_str(root, "event", ""), "next_cycle") == 0) {
+        long seconds = (long)cw_map_float(root, "seconds", 0);
         char in[64];
         if (seconds >= 3600)
             snprintf(in, sizeof(in), "%ld h %ld min", seconds / 3600, (seconds % 3600) / 60);
@@ -37,11 +37,11 @@ static void s_on_line(const char *child, const char *line, void *arg)
             snprintf(in, sizeof(in), "%ld min %ld s", seconds / 60, seconds % 60);
         else
             snprintf(in, sizeof(in), "%ld s", seconds);
-        printf("  Next cycle:    %s (in %s)\n", cw_json_get_str(root, "at", "?"), in);
+        printf("  Next cycle:    %s (in %s)\n", cw_map_str(root, "at", "?"), in);
         fflush(stdout);
         run->next_cycle_shown = true;
     }
-    cw_json_destroy(&root);
+    cw_value_destroy(&root);
 }
 
 /* SIGHUP: check the new configuration once here; only a good one is passed on. */
@@ -70,18 +70,11 @@ static bool s_on_hangup(void *arg)
 
 static int s_cmd_run(cw_cli_t *cli, int argc, char **argv)
 {
-    int rc = cw_cli_parse_run_options(cli, "run", argc, argv);
-    if (rc)
-        return rc;
-    cw_config_t *config = cw_cli_load(cli, 1, &rc);
+    int rc = 0;
+    cw_stack_t stack;
+    cw_config_t *config = cw_stack_begin(cli, "run", argc, argv, &stack, &rc);
     if (!config)
         return rc;
-    cw_stack_t stack;
-    rc = cw_stack_prepare(cli, config, &stack);
-    if (rc) {
-        cw_config_destroy(&config);
-        return rc;
-    }
     if (cli->plan) {
         cw_stack_print_plan(cli, config, &stack, true);
         cw_stack_cleanup(&stack);

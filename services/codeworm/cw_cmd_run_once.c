@@ -84,18 +84,11 @@ static void s_print_document(void *arg, const cw_value_t *target, const cw_value
 
 static int s_cmd_run_once(cw_cli_t *cli, int argc, char **argv)
 {
-    int rc = cw_cli_parse_run_options(cli, "run-once", argc, argv);
-    if (rc)
-        return rc;
-    cw_config_t *config = cw_cli_load(cli, 1, &rc);
+    int rc = 0;
+    cw_stack_t stack;
+    cw_config_t *config = cw_stack_begin(cli, "run-once", argc, argv, &stack, &rc);
     if (!config)
         return rc;
-    cw_stack_t stack;
-    rc = cw_stack_prepare(cli, config, &stack);
-    if (rc) {
-        cw_config_destroy(&config);
-        return rc;
-    }
     char remote_err[1400];
     if (cw_devlog_check_remote(config->devlog.repo_path, config->devlog.remote, remote_err,
                                sizeof remote_err) != 0) {

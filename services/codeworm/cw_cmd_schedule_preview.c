@@ -10,6 +10,7 @@
 #include "cw_cli_int.h"
 #include <time.h>
 
+#include "cw_json.h"
 #include "cw_schedule.h"
 
 /* One --json line, the reference's preview entry: {"time": ISO 8601 with the zone's
@@ -24,9 +25,17 @@ static void s_print_json(cw_schedule_t *schedule, time_t t)
     char sign = off < 0 ? '-' : '+';
     if (off < 0)
         off = -off;
-    printf("{\"time\":\"%s%c%02ld:%02ld\",\"hour\":%d,\"is_weekend\":%s}\n", stamp, sign,
-           off / 3600, (off % 3600) / 60, tm.tm_hour,
-           tm.tm_wday == 0 || tm.tm_wday == 6 ? "true" : "false");
+    char when[64];
+    snprintf(when, sizeof(when), "%s%c%02ld:%02ld", stamp, sign, off / 3600, (off % 3600) / 60);
+    cw_value_t *entry = cw_value_new_map();
+    cw_map_set_str(entry, "time", when);
+    cw_map_set_int(entry, "hour", tm.tm_hour);
+    cw_map_set_bool(entry, "is_weekend", tm.tm_wday == 0 || tm.tm_wday == 6);
+    char *line = cw_json_encode(entry);
+    if (line)
+        printf("%s\n", line);
+    free(line);
+    cw_value_destroy(&entry);
 }
 
 static int s_cmd_schedule_preview(cw_cli_t *cli, int argc, char **argv)

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cw_bus.h"
+#include "cw_json.h"
 #include "cw_log.h"
 #include "cw_proto.h"
 #include "cw_value.h"
@@ -190,7 +191,7 @@ static int s_cmd_stats(cw_cli_t *cli, int argc, char **argv)
         cw_map_set_str(copy, "source", source);
         if (!cw_map_get(copy, "devlog_path") && config->devlog.repo_path)
             cw_map_set_str(copy, "devlog_path", config->devlog.repo_path);
-        char *text = cw_value_to_json(copy);
+        char *text = cw_json_encode(copy);
         printf("%s\n", text ? text : "{}");
         free(text);
         cw_value_destroy(&copy);

@@ -20,7 +20,7 @@
 #define S_STATE_MAX (256 * 1024)
 
 /* The supervisor's state file, if a live `codeworm run` wrote it. raw_out: the text. */
-static cw_json_t *s_read_state(const cw_config_t *config, char **raw_out)
+static cw_value_t *s_read_state(const cw_config_t *config, char **raw_out)
 {
     *raw_out = NULL;
     char path[PATH_MAX];
@@ -36,12 +36,12 @@ static cw_json_t *s_read_state(const cw_config_t *config, char **raw_out)
         return NULL;
     text[n] = '\0';
     char err[64];
-    cw_json_t *state = cw_json_parse(text, n, err, sizeof(err));
-    double pid = cw_json_get_num(state, "pid", 0);
+    cw_value_t *state = cw_json_parse(text, n, err, sizeof(err));
+    double pid = cw_map_float(state, "pid", 0);
     /* a state left by a supervisor that is gone says nothing about now */
     bool alive = pid > 1 && pid < 1e9 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
-    if (!state || cw_json_kind(state) != CW_JSON_OBJECT || !alive) {
-        cw_json_destroy(&state);
+    if (!state || cw_value_kind(state) != CW_VAL_MAP || !alive) {
+        cw_value_destroy(&state);
         free(text);
         return NULL;
     }
@@ -51,34 +51,33 @@ static cw_json_t *s_read_state(const cw_config_t *config, char **raw_out)
 
 /* Does the supervisor run a child of `service` ("generator" also "generator-2")? The
    first matching child, running ones first. */
-static const cw_json_t *s_child(const cw_json_t *state, const char *service)
+static const cw_value_t *s_child(const cw_value_t *state, const char *service)
 {
-    const cw_json_t *children = cw_json_get(state, "children");
-    const cw_json_t *found = NULL;
+    const cw_value_t *children = cw_map_get(state, "children");
+    const cw_value_t *found = NULL;
     size_t len = strlen(service);
-    for (size_t i = 0; i < cw_json_size(children); i++) {
-        const cw_json_t *c = cw_json_at(children, i);
-        const char *name = cw_json_get_str(c, "name", "");
+    for (size_t i = 0; i < cw_value_size(children); i++) {
+        const cw_value_t *c = cw_array_at(children, i);
+        const char *name = cw_map_str(c, "name", "");
         bool match =
             strcmp(name, service) == 0 || (strncmp(name, service, len) == 0 && name[len] == '-');
         if (!match)
             continue;
-        if (!found ||
-            (cw_json_get_bool(c, "running", false) && !cw_json_get_bool(found, "running", false)))
+        if (!found || (cw_map_bool(c, "running", false) && !cw_map_bool(found, "running", false)))
             found = c;
     }
     return found;
 }
 
 /* Why `service` is absent, from the supervisor's view of its child. */
-static void s_reason(const cw_json_t *child, bool worker, char *out, size_t len)
+static void s_reason(const cw_value_t *child, bool worker, char *out, size_t len)
 {
-    const char *last_error = cw_json_get_str(child, "last_error", "");
-    const char *last_exit = cw_json_get_str(child, "last_exit", "");
-    long failures = (long)cw_json_get_num(child, "consecutive_failures", 0);
-    const char *restart_at = cw_json_get_str(child, "restart_at", "");
-    if (cw_json_get_bool(child, "running", false))
-        snprintf(out, len, "running (pid %ld) but %s%s%s", (long)cw_json_get_num(child, "pid", 0),
+    const char *last_error = cw_map_str(child, "last_error", "");
+    const char *last_exit = cw_map_str(child, "last_exit", "");
+    long failures = (long)cw_map_float(child, "consecutive_failures", 0);
+    const char *restart_at = cw_map_str(child, "restart_at", "");
+    if (cw_map_bool(child, "running", false))
+        snprintf(out, len, "running (pid %ld) but %s%s%s", (long)cw_map_float(child, "pid", 0),
                  worker ? "not registered with the broker" : "not answering",
                  last_error[0] ? "; last error: " : "", last_error);
     else
@@ -91,8 +90,8 @@ static void s_reason(const cw_json_t *child, bool worker, char *out, size_t len)
 typedef struct {
     const char *service;
     char reason[1200];
-    const cw_json_t *child; /* may be NULL */
-    bool unknown;           /* not a bus worker and no supervisor to tell */
+    const cw_value_t *child; /* may be NULL */
+    bool unknown;            /* not a bus worker and no supervisor to tell */
 } s_absent_t;
 
 static int s_cmd_status(cw_cli_t *cli, int argc, char **argv)
@@ -112,7 +111,7 @@ static int s_cmd_status(cw_cli_t *cli, int argc, char **argv)
     cw_value_t *status = client ? cw_client_broker_status(client, 1500) : NULL;
     cw_client_destroy(&client);
     char *raw = NULL;
-    cw_json_t *state = s_read_state(config, &raw);
+    cw_value_t *state = s_read_state(config, &raw);
 
     /* which expected services are absent, and why */
     const char *expected[8];
@@ -124,14 +123,14 @@ static int s_cmd_status(cw_cli_t *cli, int argc, char **argv)
         bool is_broker = strcmp(svc, "broker") == 0;
         bool worker =
             !strcmp(svc, "analyzer") || !strcmp(svc, "generator") || !strcmp(svc, "committer");
-        const cw_json_t *child = state ? s_child(state, svc) : NULL;
+        const cw_value_t *child = state ? s_child(state, svc) : NULL;
         bool present;
         if (is_broker)
             present = status != NULL;
         else if (worker)
             present = status && cw_cli_service_workers(status, svc) > 0;
         else
-            present = child && cw_json_get_bool(child, "running", false);
+            present = child && cw_map_bool(child, "running", false);
         if (present)
             continue;
         s_absent_t *a = &absent[nabsent++];
@@ -157,52 +156,52 @@ static int s_cmd_status(cw_cli_t *cli, int argc, char **argv)
     }
 
     if (json) {
-        cw_jbuf_t b;
-        cw_jbuf_init(&b);
-        char *body = status ? cw_value_to_json(status) : NULL;
+        cw_buf_t b;
+        cw_buf_init(&b, 0);
+        char *body = status ? cw_json_encode(status) : NULL;
         if (body && body[0] == '{' && strlen(body) > 2) {
             body[strlen(body) - 1] = '\0'; /* the reply's own fields first */
-            cw_jbuf_raw(&b, body);
+            cw_buf_puts(&b, body);
         } else
-            cw_jbuf_raw(&b, "{");
+            cw_buf_puts(&b, "{");
         free(body);
-        cw_jbuf_key(&b, "broker");
-        cw_jbuf_str(&b, config->bus.broker);
-        cw_jbuf_key(&b, "reachable");
-        cw_jbuf_raw(&b, status ? "true" : "false");
-        cw_jbuf_key(&b, "expected");
-        cw_jbuf_raw(&b, "[");
+        cw_json_put_key(&b, "broker");
+        cw_json_put_str(&b, config->bus.broker);
+        cw_json_put_key(&b, "reachable");
+        cw_buf_puts(&b, status ? "true" : "false");
+        cw_json_put_key(&b, "expected");
+        cw_buf_puts(&b, "[");
         for (int i = 0; i < nexpected; i++) {
             if (i)
-                cw_jbuf_raw(&b, ",");
-            cw_jbuf_str(&b, expected[i]);
+                cw_buf_puts(&b, ",");
+            cw_json_put_str(&b, expected[i]);
         }
-        cw_jbuf_raw(&b, "]");
-        cw_jbuf_key(&b, "absent");
-        cw_jbuf_raw(&b, "[");
+        cw_buf_puts(&b, "]");
+        cw_json_put_key(&b, "absent");
+        cw_buf_puts(&b, "[");
         for (int i = 0; i < nabsent; i++) {
-            cw_jbuf_raw(&b, i ? ",{" : "{");
-            cw_jbuf_key(&b, "service");
-            cw_jbuf_str(&b, absent[i].service);
-            cw_jbuf_key(&b, "reason");
-            cw_jbuf_str(&b, absent[i].reason);
-            cw_jbuf_key(&b, "known");
-            cw_jbuf_raw(&b, absent[i].unknown ? "false" : "true");
-            cw_jbuf_key(&b, "last_error");
-            cw_jbuf_str(&b, cw_json_get_str(absent[i].child, "last_error", ""));
-            cw_jbuf_key(&b, "last_exit");
-            cw_jbuf_str(&b, cw_json_get_str(absent[i].child, "last_exit", ""));
-            cw_jbuf_raw(&b, "}");
+            cw_buf_puts(&b, i ? ",{" : "{");
+            cw_json_put_key(&b, "service");
+            cw_json_put_str(&b, absent[i].service);
+            cw_json_put_key(&b, "reason");
+            cw_json_put_str(&b, absent[i].reason);
+            cw_json_put_key(&b, "known");
+            cw_buf_puts(&b, absent[i].unknown ? "false" : "true");
+            cw_json_put_key(&b, "last_error");
+            cw_json_put_str(&b, cw_map_str(absent[i].child, "last_error", ""));
+            cw_json_put_key(&b, "last_exit");
+            cw_json_put_str(&b, cw_map_str(absent[i].child, "last_exit", ""));
+            cw_buf_puts(&b, "}");
         }
-        cw_jbuf_raw(&b, "]");
-        cw_jbuf_key(&b, "supervisor");
+        cw_buf_puts(&b, "]");
+        cw_json_put_key(&b, "supervisor");
         /* the state file as written (it parsed as JSON above) */
         size_t raw_len = raw ? strlen(raw) : 0;
         while (raw_len > 0 && (raw[raw_len - 1] == '\n' || raw[raw_len - 1] == ' '))
             raw[--raw_len] = '\0';
-        cw_jbuf_raw(&b, raw ? raw : "null");
-        cw_jbuf_raw(&b, "}");
-        char *text = cw_jbuf_take(&b);
+        cw_buf_puts(&b, raw ? raw : "null");
+        cw_buf_puts(&b, "}");
+        char *text = cw_buf_take(&b, NULL);
         printf("%s\n", text ? text : "{}");
         free(text);
     } else {
@@ -223,7 +222,7 @@ static int s_cmd_status(cw_cli_t *cli, int argc, char **argv)
             printf("no broker at %s\n", config->bus.broker);
         if (state)
             printf("\nsupervised by `codeworm run` (pid %.0f, since %s)\n",
-                   cw_json_get_num(state, "pid", 0), cw_json_get_str(state, "started_at", "?"));
+                   cw_map_float(state, "pid", 0), cw_map_str(state, "started_at", "?"));
         bool header = false;
         for (int i = 0; i < nabsent; i++) {
             if (absent[i].unknown)
@@ -246,7 +245,7 @@ static int s_cmd_status(cw_cli_t *cli, int argc, char **argv)
         if (header)
             printf("\n");
     }
-    cw_json_destroy(&state);
+    cw_value_destroy(&state);
     free(raw);
     bool up = status != NULL;
     cw_value_destroy(&status);

@@ -289,20 +289,20 @@ static int s_ollama_has_model(const cw_config_t *config, const char *model)
     int found = -1;
     if (rc == 0 && resp.status == 200 && resp.body) {
         char err[64];
-        cw_json_t *root = cw_json_parse(resp.body, resp.body_len, err, sizeof(err));
-        const cw_json_t *models = cw_json_get(root, "models");
-        if (cw_json_kind(models) == CW_JSON_ARRAY) {
+        cw_value_t *root = cw_json_parse(resp.body, resp.body_len, err, sizeof(err));
+        const cw_value_t *models = cw_map_get(root, "models");
+        if (cw_value_kind(models) == CW_VAL_ARRAY) {
             found = 0;
             size_t want = strlen(model);
-            for (size_t i = 0; i < cw_json_size(models) && !found; i++) {
-                const char *name = cw_json_get_str(cw_json_at(models, i), "name", "");
+            for (size_t i = 0; i < cw_value_size(models) && !found; i++) {
+                const char *name = cw_map_str(cw_array_at(models, i), "name", "");
                 /* "qwen2.5:7b" or "llama3" = "llama3:latest" */
                 found = strcmp(name, model) == 0 ||
                         (!strchr(model, ':') && strncmp(name, model, want) == 0 &&
                          strcmp(name + want, ":latest") == 0);
             }
         }
-        cw_json_destroy(&root);
+        cw_value_destroy(&root);
     }
     cw_http_response_clear(&resp);
     return found;

@@ -80,6 +80,21 @@ int cw_stack_prepare(cw_cli_t *cli, const cw_config_t *config, cw_stack_t *stack
     return 0;
 }
 
+cw_config_t *cw_stack_begin(cw_cli_t *cli, const char *command, int argc, char **argv,
+                            cw_stack_t *stack, int *rc)
+{
+    *rc = cw_cli_parse_run_options(cli, command, argc, argv);
+    if (*rc)
+        return NULL;
+    cw_config_t *config = cw_cli_load(cli, 1, rc);
+    if (!config)
+        return NULL;
+    *rc = cw_stack_prepare(cli, config, stack);
+    if (*rc)
+        cw_config_destroy(&config);
+    return config;
+}
+
 /* Add codeworm-<service> to the supervisor. Returns the index or -1 (message printed).
    The scheduler of a dry run gets --dry-run. */
 static int s_stack_add(cw_supervisor_t *sup, cw_cli_t *cli, const cw_stack_t *stack,

@@ -439,50 +439,50 @@ static void s_write_state(cw_supervisor_t *self)
 {
     if (!self->state_path)
         return;
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
     char iso[32];
     time_t now = time(NULL);
     int64_t mono = s_now_ms();
-    cw_jbuf_raw(&b, "{");
-    cw_jbuf_key(&b, "pid");
-    cw_jbuf_int(&b, (long long)getpid());
+    cw_buf_puts(&b, "{");
+    cw_json_put_key(&b, "pid");
+    cw_json_put_int(&b, (long long)getpid());
     s_iso(self->started_at, iso);
-    cw_jbuf_key(&b, "started_at");
-    cw_jbuf_str(&b, iso);
+    cw_json_put_key(&b, "started_at");
+    cw_json_put_str(&b, iso);
     s_iso(now, iso);
-    cw_jbuf_key(&b, "updated_at");
-    cw_jbuf_str(&b, iso);
-    cw_jbuf_key(&b, "children");
-    cw_jbuf_raw(&b, "[");
+    cw_json_put_key(&b, "updated_at");
+    cw_json_put_str(&b, iso);
+    cw_json_put_key(&b, "children");
+    cw_buf_puts(&b, "[");
     for (int i = 0; i < self->count; i++) {
         const cw_child_t *c = &self->children[i];
-        cw_jbuf_raw(&b, i ? ",{" : "{");
-        cw_jbuf_key(&b, "name");
-        cw_jbuf_str(&b, c->name);
-        cw_jbuf_key(&b, "pid");
-        cw_jbuf_int(&b, (long long)c->pid);
-        cw_jbuf_key(&b, "running");
-        cw_jbuf_raw(&b, c->pid > 0 ? "true" : "false");
-        cw_jbuf_key(&b, "starts");
-        cw_jbuf_int(&b, c->starts);
-        cw_jbuf_key(&b, "consecutive_failures");
-        cw_jbuf_int(&b, c->failures);
-        cw_jbuf_key(&b, "last_exit");
-        cw_jbuf_str(&b, c->last_exit);
-        cw_jbuf_key(&b, "last_error");
-        cw_jbuf_str(&b, c->last_error);
-        cw_jbuf_key(&b, "restart_at");
+        cw_buf_puts(&b, i ? ",{" : "{");
+        cw_json_put_key(&b, "name");
+        cw_json_put_str(&b, c->name);
+        cw_json_put_key(&b, "pid");
+        cw_json_put_int(&b, (long long)c->pid);
+        cw_json_put_key(&b, "running");
+        cw_buf_puts(&b, c->pid > 0 ? "true" : "false");
+        cw_json_put_key(&b, "starts");
+        cw_json_put_int(&b, c->starts);
+        cw_json_put_key(&b, "consecutive_failures");
+        cw_json_put_int(&b, c->failures);
+        cw_json_put_key(&b, "last_exit");
+        cw_json_put_str(&b, c->last_exit);
+        cw_json_put_key(&b, "last_error");
+        cw_json_put_str(&b, c->last_error);
+        cw_json_put_key(&b, "restart_at");
         if (c->pid <= 0 && c->wanted && c->restart_at > 0) {
             int64_t in_ms = c->restart_at - mono;
             s_iso(now + (time_t)((in_ms > 0 ? in_ms : 0) + 999) / 1000, iso);
-            cw_jbuf_str(&b, iso);
+            cw_json_put_str(&b, iso);
         } else
-            cw_jbuf_raw(&b, "null");
-        cw_jbuf_raw(&b, "}");
+            cw_buf_puts(&b, "null");
+        cw_buf_puts(&b, "}");
     }
-    cw_jbuf_raw(&b, "]}\n");
-    char *text = cw_jbuf_take(&b);
+    cw_buf_puts(&b, "]}\n");
+    char *text = cw_buf_take(&b, NULL);
     if (!text)
         return;
     char tmp[PATH_MAX + 16];

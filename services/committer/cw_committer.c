@@ -346,9 +346,9 @@ static cw_value_t *s_commit_clean(cw_committer_t *self, const char *job_id, cons
 {
     char err[512] = "", commit[72] = "", path[PATH_MAX] = "";
     const char *doc_type = cw_map_str(target, "doc_type", "");
-    bool summary = cw_devlog_is_summary(doc_type);
-    const char *kind =
-        summary ? (strcmp(doc_type, "weekly_summary") == 0 ? "weekly" : "monthly") : NULL;
+    const cw_doctype_t *type = cw_doctype_by_name(doc_type);
+    bool summary = type && type->period;
+    const char *kind = summary ? type->period : NULL;
     const char *period = cw_map_str(target, "name", "");
     if (summary) {
         /* one summary per period, whatever the job */
@@ -440,9 +440,8 @@ static cw_value_t *s_handle_summary(cw_committer_t *self, const char *job_id,
 {
     const char *kind = cw_map_str(request, "kind", "");
     const char *period = cw_map_str(request, "period", "");
-    const char *doc_type = strcmp(kind, "weekly") == 0    ? "weekly_summary"
-                           : strcmp(kind, "monthly") == 0 ? "monthly_summary"
-                                                          : NULL;
+    const cw_doctype_t *type = cw_doctype_by_period(kind);
+    const char *doc_type = type ? type->name : NULL;
     if (!doc_type)
         return s_bad_request(job_id, "summary_request.kind must be weekly or monthly");
     if (!cw_devlog_valid_period(doc_type, period))

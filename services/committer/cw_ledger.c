@@ -339,6 +339,27 @@ static int s_step_done(cw_ledger_t *self, sqlite3_stmt *st, const char *what)
     return 0;
 }
 
+/* The end of a record's transaction (`rc`: how it went so far): the job, when there is
+   one, into committed_jobs (a repeat of the job finds its commit), then COMMIT; a ROLLBACK
+   when anything failed. */
+static int s_record_end(cw_ledger_t *self, int rc, const char *job_id, const char *commit,
+                        const char *path, const char *iso)
+{
+    if (rc == 0 && job_id && *job_id) {
+        sqlite3_stmt *st = s_stmt(self, Q_INSERT_JOB);
+        s_bind_text(st, 1, job_id);
+        s_bind_text(st, 2, commit);
+        s_bind_text(st, 3, path);
+        s_bind_text(st, 4, iso);
+        rc = s_step_done(self, st, "committed_jobs");
+    }
+    if (rc == 0)
+        rc = s_exec(self, "COMMIT;");
+    if (rc != 0)
+        sqlite3_exec(self->db, "ROLLBACK;", NULL, NULL, NULL);
+    return rc;
+}
+
 int cw_ledger_record(cw_ledger_t *self, const cw_value_t *target, const char *snippet_path,
                      const char *commit, const char *job_id, time_t when)
 {
@@ -373,19 +394,7 @@ int cw_ledger_record(cw_ledger_t *self, const cw_value_t *target, const char *sn
         s_bind_text(st, 2, cw_map_str(target, "doc_type", "function_doc"));
         rc = s_step_done(self, st, "claims");
     }
-    if (rc == 0 && job_id && *job_id) {
-        st = s_stmt(self, Q_INSERT_JOB);
-        s_bind_text(st, 1, job_id);
-        s_bind_text(st, 2, commit);
-        s_bind_text(st, 3, snippet_path);
-        s_bind_text(st, 4, iso);
-        rc = s_step_done(self, st, "committed_jobs");
-    }
-    if (rc == 0)
-        rc = s_exec(self, "COMMIT;");
-    if (rc != 0)
-        sqlite3_exec(self->db, "ROLLBACK;", NULL, NULL, NULL);
-    return rc;
+    return s_record_end(self, rc, job_id, commit, snippet_path, iso);
 }
 
 int cw_ledger_find_job(cw_ledger_t *self, const char *job_id, char *commit, size_t commit_len,
@@ -824,19 +833,7 @@ int cw_ledger_record_summary(cw_ledger_t *self, const char *kind, const char *pe
         rc = s_step_done(self, st, "summaries");
         sqlite3_finalize(st);
     }
-    if (rc == 0 && job_id && *job_id) {
-        st = s_stmt(self, Q_INSERT_JOB);
-        s_bind_text(st, 1, job_id);
-        s_bind_text(st, 2, commit);
-        s_bind_text(st, 3, path);
-        s_bind_text(st, 4, iso);
-        rc = s_step_done(self, st, "committed_jobs");
-    }
-    if (rc == 0)
-        rc = s_exec(self, "COMMIT;");
-    if (rc != 0)
-        sqlite3_exec(self->db, "ROLLBACK;", NULL, NULL, NULL);
-    return rc;
+    return s_record_end(self, rc, job_id, commit, path, iso);
 }
 
 /* ------------------------------------------------------------------ locked databases */

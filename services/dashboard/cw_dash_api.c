@@ -2,6 +2,7 @@
 #include "cw_dash_api.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -104,11 +105,11 @@ static int s_fail(ledger_t *l, sqlite3_stmt *st, char *err, size_t errlen)
 }
 
 /* A query failed half-way through an answer: say why, close everything, NULL. */
-static char *s_abort(ledger_t *l, sqlite3_stmt *st, cw_jbuf_t *b, char *err, size_t errlen)
+static char *s_abort(ledger_t *l, sqlite3_stmt *st, cw_buf_t *b, char *err, size_t errlen)
 {
     s_fail(l, st, err, errlen);
     s_close(l);
-    cw_jbuf_free(b);
+    cw_buf_free(b);
     return NULL;
 }
 
@@ -129,22 +130,22 @@ static int s_count(ledger_t *l, const char *sql, const char *arg, int64_t *out, 
 }
 
 /* {"key": count, ...} from "SELECT key, COUNT(*) ... GROUP BY" */
-static int s_groups(ledger_t *l, const char *sql, cw_jbuf_t *b, char *err, size_t errlen)
+static int s_groups(ledger_t *l, const char *sql, cw_buf_t *b, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
         return s_fail(l, st, err, errlen);
-    cw_jbuf_raw(b, "{");
+    cw_buf_puts(b, "{");
     int rc, rows = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && rows++ < S_MAX_GROUPS) {
         const char *key = (const char *)sqlite3_column_text(st, 0);
-        cw_jbuf_key(b, key ? key : "");
-        cw_jbuf_int(b, (long long)sqlite3_column_int64(st, 1));
+        cw_json_put_key(b, key ? key : "");
+        cw_json_put_int(b, (long long)sqlite3_column_int64(st, 1));
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return s_fail(l, st, err, errlen);
     sqlite3_finalize(st);
-    cw_jbuf_raw(b, "}");
+    cw_buf_puts(b, "}");
     return 0;
 }
 
@@ -168,9 +169,9 @@ static void s_local_midnight(time_t now, int days_back, char *out, size_t len)
     s_local(t, out, len);
 }
 
-static char *s_take(cw_jbuf_t *b, char *err, size_t errlen)
+static char *s_take(cw_buf_t *b, char *err, size_t errlen)
 {
-    char *out = cw_jbuf_take(b);
+    char *out = cw_buf_take(b, NULL);
     if (!out)
         snprintf(err, errlen, "out of memory");
     return out;
@@ -183,10 +184,10 @@ char *cw_dash_api_stats(const char *db_path, time_t now, char *err, size_t errle
     if (opened < 0)
         return NULL;
     int64_t total = 0, last7 = 0, last30 = 0, today = 0;
-    cw_jbuf_t repo, lang, type;
-    cw_jbuf_init(&repo);
-    cw_jbuf_init(&lang);
-    cw_jbuf_init(&type);
+    cw_buf_t repo, lang, type;
+    cw_buf_init(&repo, 0);
+    cw_buf_init(&lang, 0);
+    cw_buf_init(&type, 0);
     int rc = 0;
     if (opened) {
         char week[32], month[32], day[32];
@@ -224,44 +225,44 @@ char *cw_dash_api_stats(const char *db_path, time_t now, char *err, size_t errle
         s_close(&l);
     }
     if (rc == 0 && !opened) {
-        cw_jbuf_raw(&repo, "{}");
-        cw_jbuf_raw(&lang, "{}");
+        cw_buf_puts(&repo, "{}");
+        cw_buf_puts(&lang, "{}");
     }
     if (rc == 0 && (!opened || !l.has_doc_type)) { /* the reference: all function_doc */
-        cw_jbuf_raw(&type, "{");
+        cw_buf_puts(&type, "{");
         if (total > 0) {
-            cw_jbuf_key(&type, "function_doc");
-            cw_jbuf_int(&type, (long long)total);
+            cw_json_put_key(&type, "function_doc");
+            cw_json_put_int(&type, (long long)total);
         }
-        cw_jbuf_raw(&type, "}");
+        cw_buf_puts(&type, "}");
     }
     char *out = NULL;
     if (rc == 0) {
-        cw_jbuf_t b;
-        cw_jbuf_init(&b);
-        cw_jbuf_raw(&b, "{");
-        cw_jbuf_key(&b, "total_documented");
-        cw_jbuf_int(&b, (long long)total);
-        cw_jbuf_key(&b, "by_repo");
-        cw_jbuf_raw(&b, repo.data);
-        cw_jbuf_key(&b, "by_language");
-        cw_jbuf_raw(&b, lang.data);
-        cw_jbuf_key(&b, "by_doc_type");
-        cw_jbuf_raw(&b, type.data);
-        cw_jbuf_key(&b, "last_7_days");
-        cw_jbuf_int(&b, (long long)last7);
-        cw_jbuf_key(&b, "last_30_days");
-        cw_jbuf_int(&b, (long long)last30);
-        cw_jbuf_key(&b, "today");
-        cw_jbuf_int(&b, (long long)today);
-        cw_jbuf_raw(&b, "}");
-        if (repo.oom || lang.oom || type.oom)
-            b.oom = true;
+        cw_buf_t b;
+        cw_buf_init(&b, 0);
+        cw_buf_puts(&b, "{");
+        cw_json_put_key(&b, "total_documented");
+        cw_json_put_int(&b, (long long)total);
+        cw_json_put_key(&b, "by_repo");
+        cw_buf_puts(&b, repo.data);
+        cw_json_put_key(&b, "by_language");
+        cw_buf_puts(&b, lang.data);
+        cw_json_put_key(&b, "by_doc_type");
+        cw_buf_puts(&b, type.data);
+        cw_json_put_key(&b, "last_7_days");
+        cw_json_put_int(&b, (long long)last7);
+        cw_json_put_key(&b, "last_30_days");
+        cw_json_put_int(&b, (long long)last30);
+        cw_json_put_key(&b, "today");
+        cw_json_put_int(&b, (long long)today);
+        cw_buf_puts(&b, "}");
+        if (repo.failed || lang.failed || type.failed)
+            b.failed = true;
         out = s_take(&b, err, errlen);
     }
-    cw_jbuf_free(&repo);
-    cw_jbuf_free(&lang);
-    cw_jbuf_free(&type);
+    cw_buf_free(&repo);
+    cw_buf_free(&lang);
+    cw_buf_free(&type);
     return out;
 }
 
@@ -300,10 +301,64 @@ static char *s_devlog_url(const char *snippet_path, const char *devlog_root)
     return out;
 }
 
-static void s_column_str(cw_jbuf_t *b, sqlite3_stmt *st, int col, const char *key)
+static void s_column_str(cw_buf_t *b, sqlite3_stmt *st, int col, const char *key)
 {
-    cw_jbuf_key(b, key);
-    cw_jbuf_str(b, (const char *)sqlite3_column_text(st, col)); /* NULL -> null */
+    cw_json_put_key(b, key);
+    cw_json_put_str(b, (const char *)sqlite3_column_text(st, col)); /* NULL -> null */
+}
+
+typedef void(s_row_fn)(cw_buf_t *b, sqlite3_stmt *st, void *arg);
+
+/* A JSON list of objects, one a row of `st` (prepared and bound; NULL: none), each written
+   by `row`, at most max_rows; then the statement and the ledger are closed. NULL (with the
+   reason) when a step fails. */
+static char *s_list(ledger_t *l, sqlite3_stmt *st, int max_rows, s_row_fn *row, void *arg,
+                    char *err, size_t errlen)
+{
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    cw_buf_putc(&b, '[');
+    int rc = SQLITE_DONE, rows = 0;
+    while (st && (rc = sqlite3_step(st)) == SQLITE_ROW && rows < max_rows) {
+        if (rows++)
+            cw_buf_putc(&b, ',');
+        cw_buf_putc(&b, '{');
+        row(&b, st, arg);
+        cw_buf_putc(&b, '}');
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return s_abort(l, st, &b, err, errlen);
+    sqlite3_finalize(st);
+    s_close(l);
+    cw_buf_putc(&b, ']');
+    return s_take(&b, err, errlen);
+}
+
+/* `sql` prepared on an open ledger; 0, or -1 (reason in err, ledger closed). */
+static int s_prepare(ledger_t *l, const char *sql, sqlite3_stmt **st, char *err, size_t errlen)
+{
+    *st = NULL;
+    if (sqlite3_prepare_v2(l->db, sql, -1, st, NULL) == SQLITE_OK)
+        return 0;
+    s_fail(l, *st, err, errlen);
+    *st = NULL;
+    s_close(l);
+    return -1;
+}
+
+static void s_recent_row(cw_buf_t *b, sqlite3_stmt *st, void *arg)
+{
+    static const char *const columns[] = {
+        "id",       "source_repo",   "source_file",  "function_name", "class_name",
+        "doc_type", "documented_at", "snippet_path", "git_commit"};
+    for (int i = 0; i < (int)(sizeof columns / sizeof columns[0]); i++)
+        s_column_str(b, st, i, columns[i]);
+    char *url = s_devlog_url((const char *)sqlite3_column_text(st, 7), (const char *)arg);
+    cw_json_put_key(b, "devlog_url");
+    cw_json_put_str(b, url);
+    free(url);
+    cw_json_put_key(b, "language");
+    cw_json_put_str(b, cw_dash_language_of((const char *)sqlite3_column_text(st, 2)));
 }
 
 char *cw_dash_api_recent(const char *db_path, const char *devlog_root, int limit, int offset,
@@ -313,58 +368,34 @@ char *cw_dash_api_recent(const char *db_path, const char *devlog_root, int limit
     int opened = s_open(db_path, &l, err, errlen);
     if (opened < 0)
         return NULL;
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
-    cw_jbuf_raw(&b, "[");
-    if (!opened) {
-        cw_jbuf_raw(&b, "]");
-        return s_take(&b, err, errlen);
-    }
-    char sql[512];
-    snprintf(sql, sizeof(sql),
-             "SELECT id, source_repo, source_file, function_name, class_name, %s, "
-             "documented_at, snippet_path, git_commit FROM documented_snippets WHERE "
-             "(?1 IS NULL OR source_repo = ?1) AND (?2 IS NULL OR %s = ?2) "
-             "ORDER BY documented_at DESC, rowid DESC LIMIT ?3 OFFSET ?4",
-             l.has_doc_type ? "doc_type" : "'function_doc'",
-             l.has_doc_type ? "doc_type" : "'function_doc'");
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(l.db, sql, -1, &st, NULL) != SQLITE_OK)
-        return s_abort(&l, st, &b, err, errlen);
-    if (repo && *repo)
-        sqlite3_bind_text(st, 1, repo, -1, SQLITE_STATIC);
-    if (doc_type && *doc_type)
-        sqlite3_bind_text(st, 2, doc_type, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, limit);
-    sqlite3_bind_int(st, 4, offset);
-    int rc, rows = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (rows++)
-            cw_jbuf_raw(&b, ",");
-        cw_jbuf_raw(&b, "{");
-        s_column_str(&b, st, 0, "id");
-        s_column_str(&b, st, 1, "source_repo");
-        s_column_str(&b, st, 2, "source_file");
-        s_column_str(&b, st, 3, "function_name");
-        s_column_str(&b, st, 4, "class_name");
-        s_column_str(&b, st, 5, "doc_type");
-        s_column_str(&b, st, 6, "documented_at");
-        s_column_str(&b, st, 7, "snippet_path");
-        s_column_str(&b, st, 8, "git_commit");
-        char *url = s_devlog_url((const char *)sqlite3_column_text(st, 7), devlog_root);
-        cw_jbuf_key(&b, "devlog_url");
-        cw_jbuf_str(&b, url);
-        free(url);
-        cw_jbuf_key(&b, "language");
-        cw_jbuf_str(&b, cw_dash_language_of((const char *)sqlite3_column_text(st, 2)));
-        cw_jbuf_raw(&b, "}");
+    if (opened) {
+        char sql[512];
+        snprintf(sql, sizeof(sql),
+                 "SELECT id, source_repo, source_file, function_name, class_name, %s, "
+                 "documented_at, snippet_path, git_commit FROM documented_snippets WHERE "
+                 "(?1 IS NULL OR source_repo = ?1) AND (?2 IS NULL OR %s = ?2) "
+                 "ORDER BY documented_at DESC, rowid DESC LIMIT ?3 OFFSET ?4",
+                 l.has_doc_type ? "doc_type" : "'function_doc'",
+                 l.has_doc_type ? "doc_type" : "'function_doc'");
+        if (s_prepare(&l, sql, &st, err, errlen) != 0)
+            return NULL;
+        if (repo && *repo)
+            sqlite3_bind_text(st, 1, repo, -1, SQLITE_STATIC);
+        if (doc_type && *doc_type)
+            sqlite3_bind_text(st, 2, doc_type, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 3, limit);
+        sqlite3_bind_int(st, 4, offset);
     }
-    if (rc != SQLITE_DONE)
-        return s_abort(&l, st, &b, err, errlen);
-    sqlite3_finalize(st);
-    s_close(&l);
-    cw_jbuf_raw(&b, "]");
-    return s_take(&b, err, errlen);
+    return s_list(&l, st, INT_MAX, s_recent_row, (void *)devlog_root, err, errlen);
+}
+
+static void s_activity_row(cw_buf_t *b, sqlite3_stmt *st, void *arg)
+{
+    (void)arg;
+    s_column_str(b, st, 0, "date");
+    cw_json_put_key(b, "count");
+    cw_json_put_int(b, (long long)sqlite3_column_int64(st, 1));
 }
 
 char *cw_dash_api_activity(const char *db_path, int days, time_t now, char *err, size_t errlen)
@@ -373,38 +404,30 @@ char *cw_dash_api_activity(const char *db_path, int days, time_t now, char *err,
     int opened = s_open(db_path, &l, err, errlen);
     if (opened < 0)
         return NULL;
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
-    cw_jbuf_raw(&b, "[");
+    sqlite3_stmt *st = NULL;
+    char since[32];
     if (opened) {
-        char since[32];
         s_local_midnight(now, days - 1, since, sizeof(since));
-        sqlite3_stmt *st = NULL;
-        int rc = sqlite3_prepare_v2(l.db,
-                                    "SELECT substr(documented_at, 1, 10) AS day, COUNT(*) FROM "
-                                    "documented_snippets WHERE julianday(documented_at) >= "
-                                    "julianday(?1) GROUP BY day ORDER BY day",
-                                    -1, &st, NULL);
-        if (rc != SQLITE_OK)
-            return s_abort(&l, st, &b, err, errlen);
+        if (s_prepare(&l,
+                      "SELECT substr(documented_at, 1, 10) AS day, COUNT(*) FROM "
+                      "documented_snippets WHERE julianday(documented_at) >= "
+                      "julianday(?1) GROUP BY day ORDER BY day",
+                      &st, err, errlen) != 0)
+            return NULL;
         sqlite3_bind_text(st, 1, since, -1, SQLITE_STATIC);
-        int rows = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW && rows < S_DAYS_MAX + 2) {
-            if (rows++)
-                cw_jbuf_raw(&b, ",");
-            cw_jbuf_raw(&b, "{");
-            s_column_str(&b, st, 0, "date");
-            cw_jbuf_key(&b, "count");
-            cw_jbuf_int(&b, (long long)sqlite3_column_int64(st, 1));
-            cw_jbuf_raw(&b, "}");
-        }
-        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-            return s_abort(&l, st, &b, err, errlen);
-        sqlite3_finalize(st);
-        s_close(&l);
     }
-    cw_jbuf_raw(&b, "]");
-    return s_take(&b, err, errlen);
+    return s_list(&l, st, S_DAYS_MAX + 2, s_activity_row, NULL, err, errlen);
+}
+
+static void s_language_row(cw_buf_t *b, sqlite3_stmt *st, void *arg)
+{
+    int64_t total = *(const int64_t *)arg, n = sqlite3_column_int64(st, 1);
+    s_column_str(b, st, 0, "language");
+    cw_json_put_key(b, "count");
+    cw_json_put_int(b, (long long)n);
+    cw_json_put_key(b, "percentage");
+    /* round(n / total * 100, 1), as the reference */
+    cw_buf_printf(b, "%.1f", (double)n * 100.0 / (double)total);
 }
 
 char *cw_dash_api_languages(const char *db_path, char *err, size_t errlen)
@@ -413,49 +436,20 @@ char *cw_dash_api_languages(const char *db_path, char *err, size_t errlen)
     int opened = s_open(db_path, &l, err, errlen);
     if (opened < 0)
         return NULL;
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
-    cw_jbuf_raw(&b, "[");
     int64_t total = 0;
     if (opened &&
         s_count(&l, "SELECT COUNT(*) FROM documented_snippets", NULL, &total, err, errlen) != 0) {
         s_close(&l);
-        cw_jbuf_free(&b);
         return NULL;
     }
-    if (opened && total > 0) {
-        sqlite3_stmt *st = NULL;
-        int rc = sqlite3_prepare_v2(l.db,
-                                    "SELECT cw_language(source_file) AS lang, COUNT(*) AS cnt "
-                                    "FROM documented_snippets GROUP BY lang ORDER BY cnt DESC, "
-                                    "lang",
-                                    -1, &st, NULL);
-        if (rc != SQLITE_OK)
-            return s_abort(&l, st, &b, err, errlen);
-        int rows = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            int64_t n = sqlite3_column_int64(st, 1);
-            if (rows++)
-                cw_jbuf_raw(&b, ",");
-            cw_jbuf_raw(&b, "{");
-            s_column_str(&b, st, 0, "language");
-            cw_jbuf_key(&b, "count");
-            cw_jbuf_int(&b, (long long)n);
-            cw_jbuf_key(&b, "percentage");
-            /* round(n / total * 100, 1), as the reference */
-            char pct[32];
-            snprintf(pct, sizeof(pct), "%.1f", (double)n * 100.0 / (double)total);
-            cw_jbuf_raw(&b, pct);
-            cw_jbuf_raw(&b, "}");
-        }
-        if (rc != SQLITE_DONE)
-            return s_abort(&l, st, &b, err, errlen);
-        sqlite3_finalize(st);
-    }
-    if (opened)
-        s_close(&l);
-    cw_jbuf_raw(&b, "]");
-    return s_take(&b, err, errlen);
+    sqlite3_stmt *st = NULL;
+    if (opened && total > 0 &&
+        s_prepare(&l,
+                  "SELECT cw_language(source_file) AS lang, COUNT(*) AS cnt "
+                  "FROM documented_snippets GROUP BY lang ORDER BY cnt DESC, lang",
+                  &st, err, errlen) != 0)
+        return NULL;
+    return s_list(&l, st, INT_MAX, s_language_row, &total, err, errlen);
 }
 
 char *cw_dash_api_repos(const cw_config_t *config, const char *db_path, char *err, size_t errlen)
@@ -473,23 +467,23 @@ char *cw_dash_api_repos(const cw_config_t *config, const char *db_path, char *er
         s_close(&l);
         return NULL;
     }
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
-    cw_jbuf_raw(&b, "[");
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    cw_buf_puts(&b, "[");
     int rc = 0;
     for (size_t i = 0; config && i < config->repo_count; i++) {
         const cw_repo_t *r = &config->repos[i];
         if (i)
-            cw_jbuf_raw(&b, ",");
-        cw_jbuf_raw(&b, "{");
-        cw_jbuf_key(&b, "name");
-        cw_jbuf_str(&b, r->name ? r->name : "");
-        cw_jbuf_key(&b, "path");
-        cw_jbuf_str(&b, r->path ? r->path : "");
-        cw_jbuf_key(&b, "weight");
-        cw_jbuf_int(&b, r->weight);
-        cw_jbuf_key(&b, "enabled");
-        cw_jbuf_raw(&b, r->enabled ? "true" : "false");
+            cw_buf_puts(&b, ",");
+        cw_buf_puts(&b, "{");
+        cw_json_put_key(&b, "name");
+        cw_json_put_str(&b, r->name ? r->name : "");
+        cw_json_put_key(&b, "path");
+        cw_json_put_str(&b, r->path ? r->path : "");
+        cw_json_put_key(&b, "weight");
+        cw_json_put_int(&b, r->weight);
+        cw_json_put_key(&b, "enabled");
+        cw_buf_puts(&b, r->enabled ? "true" : "false");
         long long count = 0;
         const char *last = NULL;
         if (st) {
@@ -501,11 +495,11 @@ char *cw_dash_api_repos(const cw_config_t *config, const char *db_path, char *er
             count = (long long)sqlite3_column_int64(st, 0);
             last = (const char *)sqlite3_column_text(st, 1);
         }
-        cw_jbuf_key(&b, "docs_generated");
-        cw_jbuf_int(&b, count);
-        cw_jbuf_key(&b, "last_activity");
-        cw_jbuf_str(&b, last);
-        cw_jbuf_raw(&b, "}");
+        cw_json_put_key(&b, "docs_generated");
+        cw_json_put_int(&b, count);
+        cw_json_put_key(&b, "last_activity");
+        cw_json_put_str(&b, last);
+        cw_buf_puts(&b, "}");
         rc = 0;
     }
     if (rc != 0)
@@ -513,7 +507,7 @@ char *cw_dash_api_repos(const cw_config_t *config, const char *db_path, char *er
     sqlite3_finalize(st);
     if (opened)
         s_close(&l);
-    cw_jbuf_raw(&b, "]");
+    cw_buf_puts(&b, "]");
     return s_take(&b, err, errlen);
 }
 
@@ -538,13 +532,13 @@ static void s_reply(cw_dash_reply_t *reply, int status, char *body)
 /* {"detail": message} */
 static void s_reply_detail(cw_dash_reply_t *reply, int status, const char *message)
 {
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
-    cw_jbuf_raw(&b, "{");
-    cw_jbuf_key(&b, "detail");
-    cw_jbuf_str(&b, message);
-    cw_jbuf_raw(&b, "}");
-    s_reply(reply, status, cw_jbuf_take(&b));
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    cw_buf_puts(&b, "{");
+    cw_json_put_key(&b, "detail");
+    cw_json_put_str(&b, message);
+    cw_buf_puts(&b, "}");
+    s_reply(reply, status, cw_buf_take(&b, NULL));
 }
 
 /* An integer query parameter in [lo, hi] (dflt when absent). false + 422 reply when bad. */

@@ -150,14 +150,14 @@ char *cw_dash_devlog_page(const char *rel, const char *text, size_t len)
 {
     char *title = cw_dash_html_escape(rel, strlen(rel));
     char *body = cw_dash_html_escape(text, len);
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
     if (title && body) {
-        cw_jbuf_raw(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        cw_buf_puts(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                         "<title>");
-        cw_jbuf_raw(&b, title);
-        cw_jbuf_raw(&b, " · CodeWorm DevLog</title><style>"
+        cw_buf_puts(&b, title);
+        cw_buf_puts(&b, " · CodeWorm DevLog</title><style>"
                         "body{margin:0;background:#0f1419;color:#d6dde6;"
                         "font:15px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif}"
                         "header{padding:14px 24px;border-bottom:1px solid #263040;"
@@ -167,13 +167,13 @@ char *cw_dash_devlog_page(const char *rel, const char *text, size_t len)
                         "word-wrap:break-word;font:13px/1.55 ui-monospace,'DejaVu Sans Mono',"
                         "monospace}</style></head><body><header><a href=\"/\">&larr; dashboard"
                         "</a><h1>");
-        cw_jbuf_raw(&b, title);
-        cw_jbuf_raw(&b, "</h1><a href=\"?raw=1\">raw</a></header><pre>");
-        cw_jbuf_raw(&b, body);
-        cw_jbuf_raw(&b, "</pre></body></html>\n");
+        cw_buf_puts(&b, title);
+        cw_buf_puts(&b, "</h1><a href=\"?raw=1\">raw</a></header><pre>");
+        cw_buf_puts(&b, body);
+        cw_buf_puts(&b, "</pre></body></html>\n");
     } else
-        b.oom = true;
+        b.failed = true;
     free(title);
     free(body);
-    return cw_jbuf_take(&b);
+    return cw_buf_take(&b, NULL);
 }

@@ -124,27 +124,27 @@ void cw_dash_state_set_broker(cw_dash_state_t *self, const char *endpoint)
 /* The event as JSON, or a stub when it is larger than CW_DASH_EVENT_MAX. */
 static char *s_event_json(const cw_value_t *event)
 {
-    char *json = cw_value_to_json(event);
+    char *json = cw_json_encode(event);
     if (json && strlen(json) <= CW_DASH_EVENT_MAX)
         return json;
     free(json);
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
-    cw_jbuf_raw(&b, "{");
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    cw_buf_puts(&b, "{");
     const char *keys[] = {"v", "type", "service", "timestamp"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         const cw_value_t *v = cw_map_get(event, keys[i]);
         if (!v)
             continue;
-        cw_jbuf_key(&b, keys[i]);
+        cw_json_put_key(&b, keys[i]);
         if (cw_value_kind(v) == CW_VAL_INT)
-            cw_jbuf_int(&b, (long long)cw_value_int(v));
+            cw_json_put_int(&b, (long long)cw_value_int(v));
         else
-            cw_jbuf_str(&b, cw_value_str(v)); /* bounded by the protocol */
+            cw_json_put_str(&b, cw_value_str(v)); /* bounded by the protocol */
     }
-    cw_jbuf_key(&b, "truncated");
-    cw_jbuf_raw(&b, "true}");
-    return cw_jbuf_take(&b);
+    cw_json_put_key(&b, "truncated");
+    cw_buf_puts(&b, "true}");
+    return cw_buf_take(&b, NULL);
 }
 
 static seen_t *s_seen(cw_dash_state_t *self, const char *service)
@@ -377,10 +377,10 @@ size_t cw_dash_state_readers(cw_dash_state_t *self)
 /* ------------------------------------------------------------------ JSON answers */
 
 /* "key": "value", or null when value is empty */
-static void s_key_str(cw_jbuf_t *b, const char *key, const char *value)
+static void s_key_str(cw_buf_t *b, const char *key, const char *value)
 {
-    cw_jbuf_key(b, key);
-    cw_jbuf_str(b, value && *value ? value : NULL);
+    cw_json_put_key(b, key);
+    cw_json_put_str(b, value && *value ? value : NULL);
 }
 
 static void s_utc(time_t t, char *out, size_t len)
@@ -401,12 +401,12 @@ char *cw_dash_state_status_json(cw_dash_state_t *self, time_t now)
 {
     if (!self)
         return NULL;
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
     pthread_mutex_lock(&self->lock);
-    cw_jbuf_raw(&b, "{");
-    cw_jbuf_key(&b, "running");
-    cw_jbuf_raw(&b, s_broker_up(self, now) ? "true" : "false");
+    cw_buf_puts(&b, "{");
+    cw_json_put_key(&b, "running");
+    cw_buf_puts(&b, s_broker_up(self, now) ? "true" : "false");
     s_key_str(&b, "current_activity", self->activity);
     s_key_str(&b, "current_target", self->target);
     s_key_str(&b, "current_repo", self->repo);
@@ -415,30 +415,30 @@ char *cw_dash_state_status_json(cw_dash_state_t *self, time_t now)
     s_key_str(&b, "since", self->since);
     s_key_str(&b, "next_cycle_at", self->next_cycle_at);
     s_key_str(&b, "last_event_at", self->last_event_at);
-    cw_jbuf_key(&b, "last_commit");
+    cw_json_put_key(&b, "last_commit");
     if (self->has_commit) {
-        cw_jbuf_raw(&b, "{");
+        cw_buf_puts(&b, "{");
         s_key_str(&b, "target", self->commit_target);
         s_key_str(&b, "doc_type", self->commit_doc_type);
         s_key_str(&b, "repo", self->commit_repo);
         s_key_str(&b, "commit", self->commit_oid);
         s_key_str(&b, "path", self->commit_path);
         s_key_str(&b, "at", self->commit_at);
-        cw_jbuf_raw(&b, "}");
+        cw_buf_puts(&b, "}");
     } else
-        cw_jbuf_raw(&b, "null");
-    cw_jbuf_key(&b, "last_failure");
+        cw_buf_puts(&b, "null");
+    cw_json_put_key(&b, "last_failure");
     if (self->has_failure) {
-        cw_jbuf_raw(&b, "{");
+        cw_buf_puts(&b, "{");
         s_key_str(&b, "event", self->failure_event);
         s_key_str(&b, "reason", self->failure_reason);
         s_key_str(&b, "at", self->failure_at);
-        cw_jbuf_raw(&b, "}");
+        cw_buf_puts(&b, "}");
     } else
-        cw_jbuf_raw(&b, "null");
-    cw_jbuf_raw(&b, "}");
+        cw_buf_puts(&b, "null");
+    cw_buf_puts(&b, "}");
     pthread_mutex_unlock(&self->lock);
-    return cw_jbuf_take(&b);
+    return cw_buf_take(&b, NULL);
 }
 
 static const worker_status_t *s_worker(const cw_dash_state_t *self, const char *name)
@@ -458,22 +458,22 @@ static const seen_t *s_seen_find(const cw_dash_state_t *self, const char *name)
 }
 
 /* One entry of "services". Caller holds the lock. */
-static void s_service_json(cw_jbuf_t *b, const cw_dash_state_t *self, const char *name, bool up)
+static void s_service_json(cw_buf_t *b, const cw_dash_state_t *self, const char *name, bool up)
 {
     const worker_status_t *w = up ? s_worker(self, name) : NULL;
     const seen_t *s = s_seen_find(self, name);
     if (b->len && b->data[b->len - 1] != '[')
-        cw_jbuf_raw(b, ",");
-    cw_jbuf_raw(b, "{");
+        cw_buf_puts(b, ",");
+    cw_buf_puts(b, "{");
     s_key_str(b, "name", name);
     const char *counts[] = {"workers", "busy", "queued"};
     int64_t values[] = {w ? w->workers : 0, w ? w->busy : 0, w ? w->queued : 0};
     for (size_t i = 0; i < 3; i++) {
-        cw_jbuf_key(b, counts[i]);
+        cw_json_put_key(b, counts[i]);
         if (w)
-            cw_jbuf_int(b, (long long)values[i]);
+            cw_json_put_int(b, (long long)values[i]);
         else
-            cw_jbuf_raw(b, "null");
+            cw_buf_puts(b, "null");
     }
     s_key_str(b, "last_event", s ? s->last_event : NULL);
     s_key_str(b, "last_event_at", s ? s->last_event_at : NULL);
@@ -492,7 +492,7 @@ static void s_service_json(cw_jbuf_t *b, const cw_dash_state_t *self, const char
     else if (s)
         state = "seen";
     s_key_str(b, "state", state);
-    cw_jbuf_raw(b, "}");
+    cw_buf_puts(b, "}");
 }
 
 static bool s_listed(const char **names, size_t n, const char *name)
@@ -507,8 +507,8 @@ char *cw_dash_state_health_json(cw_dash_state_t *self, time_t now)
 {
     if (!self)
         return NULL;
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
     pthread_mutex_lock(&self->lock);
     bool up = s_broker_up(self, now);
     const char *missing[S_NEEDED];
@@ -518,18 +518,18 @@ char *cw_dash_state_health_json(cw_dash_state_t *self, time_t now)
         if (!up || !w || w->workers <= 0)
             missing[missing_count++] = s_needed[i];
     }
-    cw_jbuf_raw(&b, "{");
+    cw_buf_puts(&b, "{");
     s_key_str(&b, "status", !up ? "down" : missing_count ? "degraded" : "healthy");
-    cw_jbuf_key(&b, "broker");
-    cw_jbuf_raw(&b, "{");
+    cw_json_put_key(&b, "broker");
+    cw_buf_puts(&b, "{");
     s_key_str(&b, "endpoint", self->broker);
-    cw_jbuf_key(&b, "reachable");
-    cw_jbuf_raw(&b, up ? "true" : "false");
+    cw_json_put_key(&b, "reachable");
+    cw_buf_puts(&b, up ? "true" : "false");
     char at[32] = "";
     if (self->status_known)
         s_utc(self->status_at, at, sizeof(at));
     s_key_str(&b, "checked_at", at);
-    cw_jbuf_raw(&b, "}");
+    cw_buf_puts(&b, "}");
     /* the broker, the needed workers, every other service the broker or the bus knows */
     const char *names[1 + S_NEEDED + S_STATUS_MAX + CW_DASH_MAX_SERVICES];
     size_t n = 0;
@@ -543,38 +543,38 @@ char *cw_dash_state_health_json(cw_dash_state_t *self, time_t now)
     for (size_t i = 0; i < self->seen_count; i++)
         if (!s_listed(names, n, self->seen[i].name))
             names[n++] = self->seen[i].name;
-    cw_jbuf_key(&b, "services");
-    cw_jbuf_raw(&b, "[");
+    cw_json_put_key(&b, "services");
+    cw_buf_puts(&b, "[");
     for (size_t i = 0; i < n; i++)
         s_service_json(&b, self, names[i], up);
-    cw_jbuf_raw(&b, "]");
-    cw_jbuf_key(&b, "missing");
-    cw_jbuf_raw(&b, "[");
+    cw_buf_puts(&b, "]");
+    cw_json_put_key(&b, "missing");
+    cw_buf_puts(&b, "[");
     for (size_t i = 0; i < missing_count; i++) {
         if (i)
-            cw_jbuf_raw(&b, ",");
-        cw_jbuf_str(&b, missing[i]);
+            cw_buf_puts(&b, ",");
+        cw_json_put_str(&b, missing[i]);
     }
-    cw_jbuf_raw(&b, "]}");
+    cw_buf_puts(&b, "]}");
     pthread_mutex_unlock(&self->lock);
-    return cw_jbuf_take(&b);
+    return cw_buf_take(&b, NULL);
 }
 
 char *cw_dash_state_events_json(cw_dash_state_t *self, size_t limit)
 {
     if (!self)
         return NULL;
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
-    cw_jbuf_raw(&b, "[");
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    cw_buf_puts(&b, "[");
     pthread_mutex_lock(&self->lock);
     size_t skip = self->count > limit ? self->count - limit : 0;
     for (size_t i = skip; i < self->count; i++) {
         if (i > skip)
-            cw_jbuf_raw(&b, ",");
-        cw_jbuf_raw(&b, self->kept[(self->first + i) % self->capacity].json);
+            cw_buf_puts(&b, ",");
+        cw_buf_puts(&b, self->kept[(self->first + i) % self->capacity].json);
     }
     pthread_mutex_unlock(&self->lock);
-    cw_jbuf_raw(&b, "]");
-    return cw_jbuf_take(&b);
+    cw_buf_puts(&b, "]");
+    return cw_buf_take(&b, NULL);
 }

@@ -21,6 +21,7 @@
 #include "cw_bus.h"
 #include "cw_dash_api.h"
 #include "cw_dash_devlog.h"
+#include "cw_json.h"
 #include "cw_log.h"
 
 /* the page, embedded at build time from services/dashboard/page.html (CMakeLists.txt) */
@@ -132,13 +133,15 @@ static enum MHD_Result s_send(struct MHD_Connection *c, int status, const char *
 
 static enum MHD_Result s_send_detail(struct MHD_Connection *c, int status, const char *detail)
 {
-    char *body = NULL;
-    char escaped[512];
-    escaped[0] = '\0';
-    cw_json_escape(escaped, sizeof(escaped), detail);
-    if (asprintf(&body, "{\"detail\":\"%s\"}", escaped) < 0)
-        body = NULL;
-    return s_send(c, status, "application/json", body, body ? strlen(body) : 0, NULL);
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    cw_buf_putc(&b, '{');
+    cw_json_put_key(&b, "detail");
+    cw_json_put_str_cut(&b, detail, 500);
+    cw_buf_putc(&b, '}');
+    size_t len = 0;
+    char *body = cw_buf_take(&b, &len);
+    return s_send(c, status, "application/json", body, len, NULL);
 }
 
 static enum MHD_Result s_send_page(struct MHD_Connection *c)
@@ -233,7 +236,7 @@ static void s_stream_free(void *cls)
 static enum MHD_Result s_send_events(cw_dashboard_t *self, struct MHD_Connection *c)
 {
     if (!cw_dash_state_reader_enter(self->state, CW_DASH_MAX_STREAMS)) {
-        cw_warn("dashboard_streams_full", CW_LI("max", CW_DASH_MAX_STREAMS), CW_LEND);
+        cw_warn_limited("dashboard_streams_full", CW_LI("max", CW_DASH_MAX_STREAMS), CW_LEND);
         return s_send_detail(c, MHD_HTTP_SERVICE_UNAVAILABLE,
                              "too many live feeds open; close one and retry");
     }
@@ -362,8 +365,8 @@ static enum MHD_Result s_on_request(void *cls, struct MHD_Connection *c, const c
     cw_dash_reply_t reply;
     if (cw_dash_api_route(&ctx, url, s_query_arg, c, &reply)) {
         if (reply.status >= 500)
-            cw_warn("dashboard_answer_failed", CW_LS("url", url), CW_LI("status", reply.status),
-                    CW_LEND);
+            cw_warn_limited("dashboard_answer_failed", CW_LS("url", url),
+                            CW_LI("status", reply.status), CW_LEND);
         char *body = reply.body;
         reply.body = NULL;
         return s_send(c, reply.status, reply.content_type, body, reply.len, NULL);
@@ -379,7 +382,7 @@ static void s_mhd_log(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         line[--n] = '\0';
-    cw_warn("dashboard_http", CW_LS("message", line), CW_LEND);
+    cw_warn_limited("dashboard_http", CW_LS("message", line), CW_LEND);
 }
 
 /* ------------------------------------------------------------------ life cycle */

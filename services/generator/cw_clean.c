@@ -40,6 +40,15 @@ char *cw_clean_utf8(const char *s, size_t n)
     return out;
 }
 
+char *cw_clean_take_utf8(cw_buf_t *b)
+{
+    size_t len = 0;
+    char *text = cw_buf_take(b, &len);
+    char *clean = text ? cw_clean_utf8(text, len) : NULL;
+    free(text);
+    return clean;
+}
+
 size_t cw_utf8_chars(const char *s)
 {
     size_t n = 0;

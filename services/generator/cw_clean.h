@@ -18,6 +18,8 @@
 
 #include <stddef.h>
 
+#include "cw_buf.h"
+
 #define CW_COMMIT_MAX_CHARS 72
 
 /* Cleaned documentation, malloc'd ("" for NULL input). NULL only on out-of-memory. */
@@ -30,6 +32,9 @@ char *cw_clean_commit_message(const char *raw, const char *name);
 /* A copy of `s` (n bytes) where every invalid UTF-8 sequence and every NUL byte is
    replaced by U+FFFD. malloc'd, NUL-terminated. */
 char *cw_clean_utf8(const char *s, size_t n);
+/* cw_clean_utf8 of a buffer's text (the offline renderers' documents: what a target brought
+   in may not be UTF-8); the buffer is emptied. NULL when it failed or memory ran out. */
+char *cw_clean_take_utf8(cw_buf_t *b);
 
 /* Number of UTF-8 code points in s. */
 size_t cw_utf8_chars(const char *s);

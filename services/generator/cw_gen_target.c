@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cw_config.h"
+#include "cw_text.h"
 
 /* a string of a map, NULL when missing, not a string or empty */
 static const char *s_str(const cw_value_t *map, const char *key)
@@ -283,12 +284,9 @@ void cw_gen_display_name(const cw_gen_target_t *t, char *out, size_t outlen)
     else if (cls)
         snprintf(out, outlen, "%s", cls);
     else {
-        const char *f = t->file ? t->file : "";
-        const char *base = strrchr(f, '/');
-        base = base ? base + 1 : f;
-        const char *dot = strrchr(base, '.');
-        size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-        snprintf(out, outlen, "%.*s", (int)n, base);
+        const char *stem;
+        size_t n = cw_path_stem(t->file, &stem);
+        snprintf(out, outlen, "%.*s", (int)n, stem);
     }
     /* a display name never spans lines */
     for (char *p = out; *p; p++)

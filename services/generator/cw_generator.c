@@ -333,7 +333,7 @@ static cw_value_t *s_generate(cw_generator_t *self, const cw_value_t *request)
 
     if (cw_llm_is_offline(self->llm)) {
         const cw_value_t *tv = cw_map_get(request, "target");
-        bool summary = cw_offline_is_summary(t.doc_type_name); /* the ledger's facts */
+        bool summary = cw_doc_type_is_summary(t.doc_type_name); /* the ledger's facts */
         char *doc = summary ? cw_offline_summary_document(tv) : cw_offline_document(&t);
         char *msg = summary ? cw_offline_summary_commit_message(tv) : cw_offline_commit_message(&t);
         if (doc && msg)

@@ -80,78 +80,78 @@ static size_t s_members_of(const cw_gen_member_t *m, size_t n, const char *kind)
 }
 
 /* " (lines 10-30)" / " (line 10)", as the header's Lines */
-static void s_span(cw_jbuf_t *b, const cw_gen_target_t *t)
+static void s_span(cw_buf_t *b, const cw_gen_target_t *t)
 {
     if (t->start_line <= 0 || t->end_line < t->start_line)
         return;
     if (t->end_line == t->start_line)
-        cw_md_printf(b, " (line %ld)", t->start_line);
+        cw_buf_printf(b, " (line %ld)", t->start_line);
     else
-        cw_md_printf(b, " (lines %ld-%ld)", t->start_line, t->end_line);
+        cw_buf_printf(b, " (lines %ld-%ld)", t->start_line, t->end_line);
 }
 
 /* " of the X repository" (after a file), " in the X repository" (after anything else) */
-static void s_repo_at(cw_jbuf_t *b, const cw_gen_target_t *t, const char *prep)
+static void s_repo_at(cw_buf_t *b, const cw_gen_target_t *t, const char *prep)
 {
     if (t->repo && *t->repo) {
-        cw_jbuf_raw(b, prep);
-        cw_jbuf_raw(b, " the ");
+        cw_buf_puts(b, prep);
+        cw_buf_puts(b, " the ");
         cw_md_text(b, t->repo, CW_MD_ITEM, false);
-        cw_jbuf_raw(b, " repository");
+        cw_buf_puts(b, " repository");
     }
 }
 
-static void s_repo(cw_jbuf_t *b, const cw_gen_target_t *t)
+static void s_repo(cw_buf_t *b, const cw_gen_target_t *t)
 {
     s_repo_at(b, t, " of");
 }
 
-static void s_heading(cw_jbuf_t *b, const char *title)
+static void s_heading(cw_buf_t *b, const char *title)
 {
     if (b->len > 0)
-        cw_jbuf_raw(b, "\n\n");
-    cw_jbuf_raw(b, "### ");
-    cw_jbuf_raw(b, title);
-    cw_jbuf_raw(b, "\n\n");
+        cw_buf_puts(b, "\n\n");
+    cw_buf_puts(b, "### ");
+    cw_buf_puts(b, title);
+    cw_buf_puts(b, "\n\n");
 }
 
 /* "### Purpose": the docstring's first paragraph, or that there is none */
-static void s_purpose(cw_jbuf_t *b, const cw_gen_target_t *t, const char *what, const char *name,
+static void s_purpose(cw_buf_t *b, const cw_gen_target_t *t, const char *what, const char *name,
                       const char *fallback)
 {
     s_heading(b, "Purpose");
     if (cw_md_paragraph(b, t->docstring, CW_MD_PARA))
         return;
     cw_md_code(b, name, CW_MD_ITEM);
-    cw_jbuf_raw(b, " has no ");
-    cw_jbuf_raw(b, what);
-    cw_jbuf_raw(b, ", so ");
-    cw_jbuf_raw(b, fallback);
+    cw_buf_puts(b, " has no ");
+    cw_buf_puts(b, what);
+    cw_buf_puts(b, ", so ");
+    cw_buf_puts(b, fallback);
 }
 
 /* a list of members or definitions: "- `name` (kind, line N): `signature`" */
-static void s_member_list(cw_jbuf_t *b, const cw_gen_member_t *m, size_t n, size_t shown)
+static void s_member_list(cw_buf_t *b, const cw_gen_member_t *m, size_t n, size_t shown)
 {
     size_t k = n < shown ? n : shown;
     for (size_t i = 0; i < k; i++) {
-        cw_jbuf_raw(b, i ? "\n- " : "- ");
+        cw_buf_puts(b, i ? "\n- " : "- ");
         cw_md_code(b, m[i].name, CW_MD_ITEM);
-        cw_jbuf_raw(b, " (");
+        cw_buf_puts(b, " (");
         cw_md_text(b, m[i].kind, 32, false);
         if (m[i].line > 0)
-            cw_md_printf(b, ", line %ld", m[i].line);
-        cw_jbuf_raw(b, ")");
+            cw_buf_printf(b, ", line %ld", m[i].line);
+        cw_buf_puts(b, ")");
         if (m[i].signature && strcmp(m[i].signature, m[i].name) != 0) {
-            cw_jbuf_raw(b, ": ");
+            cw_buf_puts(b, ": ");
             cw_md_code(b, m[i].signature, CW_MD_SIG);
         }
     }
     if (n > k)
-        cw_md_printf(b, "\n- ... and %zu more", n - k);
+        cw_buf_printf(b, "\n- ... and %zu more", n - k);
 }
 
 /* a kind as a noun, singular or plural: "class" -> "classes", "property" -> "properties" */
-static void s_noun(cw_jbuf_t *b, const char *kind, size_t n)
+static void s_noun(cw_buf_t *b, const char *kind, size_t n)
 {
     static const struct {
         const char *kind, *one, *many;
@@ -160,7 +160,7 @@ static void s_noun(cw_jbuf_t *b, const char *kind, size_t n)
                  {"impl", "impl block", "impl blocks"}};
     for (size_t i = 0; i < sizeof nouns / sizeof nouns[0]; i++)
         if (s_is(kind, nouns[i].kind)) {
-            cw_jbuf_raw(b, n == 1 ? nouns[i].one : nouns[i].many);
+            cw_buf_puts(b, n == 1 ? nouns[i].one : nouns[i].many);
             return;
         }
     char word[40];
@@ -179,7 +179,7 @@ static void s_noun(cw_jbuf_t *b, const char *kind, size_t n)
 
 /* "3 functions, 2 classes and 1 constant" over the kinds of a list (members of kind `skip`
    left out), in order of first appearance; returns the number of kinds */
-static size_t s_kind_counts(cw_jbuf_t *b, const cw_gen_member_t *m, size_t n, const char *skip)
+static size_t s_kind_counts(cw_buf_t *b, const cw_gen_member_t *m, size_t n, const char *skip)
 {
     const char *kinds[24];
     size_t counts[24], k = 0, other = 0;
@@ -202,12 +202,12 @@ static size_t s_kind_counts(cw_jbuf_t *b, const cw_gen_member_t *m, size_t n, co
     size_t parts = k + (other > 0);
     for (size_t j = 0; j < parts; j++) {
         if (j > 0)
-            cw_jbuf_raw(b, j + 1 == parts ? " and " : ", ");
+            cw_buf_puts(b, j + 1 == parts ? " and " : ", ");
         if (j == k) {
-            cw_md_printf(b, "%zu other definitions", other);
+            cw_buf_printf(b, "%zu other definitions", other);
             break;
         }
-        cw_md_printf(b, "%zu ", counts[j]);
+        cw_buf_printf(b, "%zu ", counts[j]);
         s_noun(b, kinds[j], counts[j]);
     }
     return parts;
@@ -221,73 +221,73 @@ static bool s_dynamic(const char *language)
            s_is(language, "typescript") || s_is(language, "tsx");
 }
 
-static void s_parameters(cw_jbuf_t *b, const cw_gen_target_t *t)
+static void s_parameters(cw_buf_t *b, const cw_gen_target_t *t)
 {
     size_t real = cw_offline_real_params(t);
     bool has_self = t->parameter_count > real;
     if (real == 0) {
-        cw_jbuf_raw(b, has_self ? "It takes no arguments besides " : "It takes no arguments.");
+        cw_buf_puts(b, has_self ? "It takes no arguments besides " : "It takes no arguments.");
         if (has_self) {
             cw_md_code(b, t->parameters[0].name, 32);
-            cw_jbuf_raw(b, ".");
+            cw_buf_puts(b, ".");
         }
         return;
     }
-    cw_jbuf_raw(b, "It takes ");
+    cw_buf_puts(b, "It takes ");
     cw_md_count(b, (long)real, "argument", "arguments");
     if (has_self) {
-        cw_jbuf_raw(b, " besides ");
+        cw_buf_puts(b, " besides ");
         cw_md_code(b, t->parameters[0].name, 32);
     }
-    cw_jbuf_raw(b, ":\n");
+    cw_buf_puts(b, ":\n");
     size_t shown = 0;
     for (size_t i = has_self ? 1 : 0; i < t->parameter_count && shown < CW_MD_SHOWN; i++) {
         const cw_gen_param_t *p = &t->parameters[i];
-        cw_jbuf_raw(b, "\n- ");
+        cw_buf_puts(b, "\n- ");
         cw_md_code(b, *p->name ? p->name : "(unnamed)", CW_MD_ITEM);
         if (p->type) {
-            cw_jbuf_raw(b, ": ");
+            cw_buf_puts(b, ": ");
             cw_md_code(b, p->type, CW_MD_SIG);
         }
         if (p->dflt) {
-            cw_jbuf_raw(b, ", default ");
+            cw_buf_puts(b, ", default ");
             cw_md_code(b, p->dflt, CW_MD_SIG);
         }
         shown++;
     }
     if (real > shown)
-        cw_md_printf(b, "\n- ... and %zu more", real - shown);
+        cw_buf_printf(b, "\n- ... and %zu more", real - shown);
 }
 
-static void s_returns(cw_jbuf_t *b, const cw_gen_target_t *t)
+static void s_returns(cw_buf_t *b, const cw_gen_target_t *t)
 {
     if (t->return_type) {
-        cw_jbuf_raw(b, "It returns ");
+        cw_buf_puts(b, "It returns ");
         cw_md_code(b, t->return_type, CW_MD_SIG);
-        cw_jbuf_raw(b, ".");
+        cw_buf_puts(b, ".");
     } else if (s_dynamic(t->language)) {
-        cw_jbuf_raw(b, "Its return type is not annotated");
+        cw_buf_puts(b, "Its return type is not annotated");
         if (t->body.present && t->body.returns == 0)
-            cw_jbuf_raw(b, ", and it has no `return` statement: callers get nothing back");
-        cw_jbuf_raw(b, ".");
+            cw_buf_puts(b, ", and it has no `return` statement: callers get nothing back");
+        cw_buf_puts(b, ".");
     } else if (s_is(t->language, "go") || s_is(t->language, "rust")) {
-        cw_jbuf_raw(b, "It returns nothing.");
+        cw_buf_puts(b, "It returns nothing.");
     }
 }
 
 /* what the body holds, as one sentence (nothing when the analyzer did not count) */
-static void s_body_sentence(cw_jbuf_t *b, const cw_gen_target_t *t)
+static void s_body_sentence(cw_buf_t *b, const cw_gen_target_t *t)
 {
     const cw_gen_body_t *y = &t->body;
     if (!y->present)
         return;
-    cw_jbuf_raw(b, " Its body has ");
+    cw_buf_puts(b, " Its body has ");
     if (y->loops == 0)
-        cw_jbuf_raw(b, "no loops");
+        cw_buf_puts(b, "no loops");
     else {
         cw_md_count(b, y->loops, "loop", "loops");
         if (y->loop_depth > 1)
-            cw_md_printf(b, " (nested %ld deep)", y->loop_depth);
+            cw_buf_printf(b, " (nested %ld deep)", y->loop_depth);
     }
     struct {
         long n;
@@ -308,38 +308,36 @@ static void s_body_sentence(cw_jbuf_t *b, const cw_gen_target_t *t)
     for (size_t i = 0; i < n; i++) {
         if (parts[i].n <= 0)
             continue;
-        cw_jbuf_raw(b, i == last ? (any > 1 ? " and " : " and ") : ", ");
+        cw_buf_puts(b, i == last ? (any > 1 ? " and " : " and ") : ", ");
         cw_md_count(b, parts[i].n, parts[i].one, parts[i].many);
     }
-    cw_jbuf_raw(b, ".");
+    cw_buf_puts(b, ".");
 }
 
-static void s_metrics_sentence(cw_jbuf_t *b, const cw_gen_target_t *t)
+static void s_metrics_sentence(cw_buf_t *b, const cw_gen_target_t *t)
 {
-    cw_md_printf(b, " Its cyclomatic complexity is %.1f", t->complexity);
+    cw_buf_printf(b, " Its cyclomatic complexity is %.1f", t->complexity);
     if (t->nloc >= 0)
-        cw_md_printf(b, " over %ld lines of code", t->nloc);
+        cw_buf_printf(b, " over %ld lines of code", t->nloc);
     if (t->nesting > 0)
-        cw_md_printf(b, ", with blocks nested %ld deep", t->nesting);
-    cw_jbuf_raw(b, ".");
+        cw_buf_printf(b, ", with blocks nested %ld deep", t->nesting);
+    cw_buf_puts(b, ".");
 }
 
 /* "### What to watch for": the points that stand out, or that none does */
 typedef struct {
-    cw_jbuf_t *b;
+    cw_buf_t *b;
     int count;
 } s_watch_t;
 
 static void s_watch(s_watch_t *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void s_watch(s_watch_t *w, const char *fmt, ...)
 {
-    char buf[512];
+    cw_buf_puts(w->b, w->count++ ? "\n- " : "- ");
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    cw_buf_vprintf(w->b, fmt, ap);
     va_end(ap);
-    cw_jbuf_raw(w->b, w->count++ ? "\n- " : "- ");
-    cw_jbuf_raw(w->b, buf);
 }
 
 /* what the language calls the text that documents a definition */
@@ -348,7 +346,7 @@ static const char *s_doc_word(const cw_gen_target_t *t)
     return s_is(t->language, "python") ? "docstring" : "doc comment";
 }
 
-static void s_function_watch(cw_jbuf_t *b, const cw_gen_target_t *t)
+static void s_function_watch(cw_buf_t *b, const cw_gen_target_t *t)
 {
     s_heading(b, "What to watch for");
     s_watch_t w = {b, 0};
@@ -399,13 +397,13 @@ static void s_function_watch(cw_jbuf_t *b, const cw_gen_target_t *t)
         s_watch(&w, "It has no %s: what it expects and returns is written nowhere but in the code.",
                 s_doc_word(t));
     if (w.count == 0)
-        cw_md_printf(b,
-                     "Nothing stands out: its complexity and nesting are moderate, it uses no "
-                     "risky construct, and it has a %s.",
-                     s_doc_word(t));
+        cw_buf_printf(b,
+                      "Nothing stands out: its complexity and nesting are moderate, it uses no "
+                      "risky construct, and it has a %s.",
+                      s_doc_word(t));
 }
 
-static void s_function_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *name)
+static void s_function_doc(cw_buf_t *b, const cw_gen_target_t *t, const char *name)
 {
     const char *lang = cw_md_language(t->language);
     s_purpose(b, t, s_doc_word(t), name,
@@ -414,52 +412,52 @@ static void s_function_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *n
 
     s_heading(b, "How to use it");
     cw_md_code(b, name, CW_MD_ITEM);
-    cw_jbuf_raw(b, " is ");
+    cw_buf_puts(b, " is ");
     bool method = t->class_name || s_is(t->kind, "method");
     const char *what = method ? "method" : "function";
-    cw_jbuf_raw(b, t->is_async ? "an async " : "a ");
+    cw_buf_puts(b, t->is_async ? "an async " : "a ");
     cw_md_text(b, lang, 32, false);
-    cw_jbuf_raw(b, " ");
-    cw_jbuf_raw(b, what);
+    cw_buf_puts(b, " ");
+    cw_buf_puts(b, what);
     if (t->class_name) {
-        cw_jbuf_raw(b, " of ");
+        cw_buf_puts(b, " of ");
         cw_md_code(b, t->class_name, CW_MD_ITEM);
     }
-    cw_jbuf_raw(b, " in ");
+    cw_buf_puts(b, " in ");
     cw_md_code(b, t->file, CW_MD_ITEM);
     s_span(b, t);
     s_repo(b, t);
-    cw_jbuf_raw(b, ".");
+    cw_buf_puts(b, ".");
     if (t->decorator_count > 0) {
-        cw_jbuf_raw(b, " It is decorated with ");
+        cw_buf_puts(b, " It is decorated with ");
         cw_md_code_list(b, t->decorators, t->decorator_count, 8);
-        cw_jbuf_raw(b, ".");
+        cw_buf_puts(b, ".");
     }
     if (t->signature) {
-        cw_jbuf_raw(b, "\n\n");
+        cw_buf_puts(b, "\n\n");
         cw_md_fence(b, t->language, t->signature, 2000);
     }
     if (t->has_parameters) {
-        cw_jbuf_raw(b, "\n\n");
+        cw_buf_puts(b, "\n\n");
         s_parameters(b, t);
     }
-    cw_jbuf_raw(b, "\n\n");
+    cw_buf_puts(b, "\n\n");
     s_returns(b, t);
     if (t->is_async)
-        cw_jbuf_raw(b, " It is declared `async`: callers await its result.");
+        cw_buf_puts(b, " It is declared `async`: callers await its result.");
 
     s_heading(b, "How it works");
     if (t->call_count == 0) {
-        cw_jbuf_raw(b, "It calls no other function.");
+        cw_buf_puts(b, "It calls no other function.");
     } else {
-        cw_jbuf_raw(b, "It calls ");
+        cw_buf_puts(b, "It calls ");
         cw_md_code_list(b, t->calls, t->call_count, 12);
-        cw_jbuf_raw(b, ".");
+        cw_buf_puts(b, ".");
     }
     s_body_sentence(b, t);
     s_metrics_sentence(b, t);
     if (cw_offline_recursive(t))
-        cw_jbuf_raw(b, " It is recursive: it calls itself.");
+        cw_buf_puts(b, " It is recursive: it calls itself.");
 
     switch (t->doc_type) {
     case CW_DOC_SECURITY:
@@ -501,7 +499,7 @@ static const char *s_kind_word(const cw_gen_target_t *t)
     return t->kind ? t->kind : "class";
 }
 
-static void s_class_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *name)
+static void s_class_doc(cw_buf_t *b, const cw_gen_target_t *t, const char *name)
 {
     const char *kind = s_kind_word(t);
     const char *lang = cw_md_language(t->language);
@@ -515,47 +513,47 @@ static void s_class_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *name
 
     s_heading(b, "Overview");
     cw_md_code(b, name, CW_MD_ITEM);
-    cw_jbuf_raw(b, " is a ");
+    cw_buf_puts(b, " is a ");
     cw_md_text(b, lang, 32, false);
-    cw_jbuf_raw(b, " ");
+    cw_buf_puts(b, " ");
     cw_md_text(b, kind, 32, false);
-    cw_jbuf_raw(b, " in ");
+    cw_buf_puts(b, " in ");
     cw_md_code(b, t->file, CW_MD_ITEM);
     s_span(b, t);
     s_repo(b, t);
-    cw_jbuf_raw(b, ". It has ");
+    cw_buf_puts(b, ". It has ");
     cw_md_count(b, (long)methods, "method", "methods");
     if (others > 0) {
-        cw_jbuf_raw(b, " and ");
+        cw_buf_puts(b, " and ");
         s_kind_counts(b, t->members, t->member_count, "method");
     }
-    cw_jbuf_raw(b, ".");
+    cw_buf_puts(b, ".");
     if (outside > 0) {
-        cw_jbuf_raw(b, " ");
+        cw_buf_puts(b, " ");
         if (outside == methods)
-            cw_jbuf_raw(b, methods == 1 ? "Its method is" : "All its methods are");
+            cw_buf_puts(b, methods == 1 ? "Its method is" : "All its methods are");
         else
-            cw_md_printf(b, "%zu of its methods are", outside);
-        cw_jbuf_raw(b, " written after the ");
+            cw_buf_printf(b, "%zu of its methods are", outside);
+        cw_buf_puts(b, " written after the ");
         cw_md_text(b, kind, 32, false);
-        cw_jbuf_raw(b, s_is(t->language, "go")  ? " (Go receiver methods)"
+        cw_buf_puts(b, s_is(t->language, "go")  ? " (Go receiver methods)"
                        : s_is(t->language, "c") ? " (functions whose first parameter points to it)"
                        : s_is(t->language, "cpp") ? " (definitions outside the class body)"
                                                   : "");
-        cw_jbuf_raw(b, "; the source above shows them after it.");
+        cw_buf_puts(b, "; the source above shows them after it.");
     }
     if (t->decorator_count > 0) {
-        cw_jbuf_raw(b, " It is decorated with ");
+        cw_buf_puts(b, " It is decorated with ");
         cw_md_code_list(b, t->decorators, t->decorator_count, 8);
-        cw_jbuf_raw(b, ".");
+        cw_buf_puts(b, ".");
     }
     if (t->source_cut)
-        cw_jbuf_raw(b, " The source above is cut: it shows only the beginning.");
+        cw_buf_puts(b, " The source above is cut: it shows only the beginning.");
     if (s_is(kind, "interface") || s_is(kind, "trait"))
-        cw_jbuf_raw(b, " As an interface it declares what implementations must provide; the "
+        cw_buf_puts(b, " As an interface it declares what implementations must provide; the "
                        "implementations live elsewhere.");
     else if (s_is(kind, "impl"))
-        cw_jbuf_raw(b, " An `impl` block: these are the methods written for the type.");
+        cw_buf_puts(b, " An `impl` block: these are the methods written for the type.");
 
     if (t->member_count > 0) {
         s_heading(b, "Members");
@@ -583,34 +581,34 @@ static void s_class_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *name
             pub[npub++] = m->name;
     }
     if (ctor) {
-        cw_jbuf_raw(b, "Instances are made through ");
+        cw_buf_puts(b, "Instances are made through ");
         cw_md_code(b, ctor, CW_MD_ITEM);
-        cw_jbuf_raw(b, ". ");
+        cw_buf_puts(b, ". ");
     }
     if (total_pub > 0) {
-        cw_jbuf_raw(b, "Callers use it through ");
-        cw_jbuf_raw(b, total_pub == 1 ? "its method " : "its methods ");
+        cw_buf_puts(b, "Callers use it through ");
+        cw_buf_puts(b, total_pub == 1 ? "its method " : "its methods ");
         cw_md_code_list(b, pub, total_pub < npub ? total_pub : npub, CW_MD_SHOWN);
         if (total_pub > npub)
-            cw_md_printf(b, " and %zu more", total_pub - npub);
-        cw_jbuf_raw(b, ".");
+            cw_buf_printf(b, " and %zu more", total_pub - npub);
+        cw_buf_puts(b, ".");
     } else if (methods > 0) {
-        cw_jbuf_raw(b, "None of its methods is public by the language's conventions: it is used "
+        cw_buf_puts(b, "None of its methods is public by the language's conventions: it is used "
                        "from inside its own code.");
     } else {
-        cw_jbuf_raw(b, "It has no methods: it is data that other code reads and writes.");
+        cw_buf_puts(b, "It has no methods: it is data that other code reads and writes.");
     }
     if (s_is(t->language, "c") && methods > 0)
-        cw_jbuf_raw(b, " In C its methods are plain functions that take a pointer to it first.");
+        cw_buf_puts(b, " In C its methods are plain functions that take a pointer to it first.");
 
     s_heading(b, "What to watch for");
     s_watch_t w = {b, 0};
-    cw_md_printf(b, "- Its methods' cyclomatic complexity adds up to %.1f", t->complexity);
+    cw_buf_printf(b, "- Its methods' cyclomatic complexity adds up to %.1f", t->complexity);
     w.count++;
     if (t->complexity >= 50)
-        cw_jbuf_raw(b, ": a lot of logic for one type, worth splitting by responsibility.");
+        cw_buf_puts(b, ": a lot of logic for one type, worth splitting by responsibility.");
     else
-        cw_jbuf_raw(b, ".");
+        cw_buf_puts(b, ".");
     if (methods >= 20)
         s_watch(&w, "With %zu methods its interface is large; callers depend on much of it.",
                 methods);
@@ -622,7 +620,7 @@ static void s_class_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *name
     if (!t->docstring)
         s_watch(&w, "It has no doc comment: its purpose is written nowhere but in the code.");
     if (w.count == 1 && t->complexity < 50)
-        cw_jbuf_raw(b, "\n- Nothing else stands out.");
+        cw_buf_puts(b, "\n- Nothing else stands out.");
 }
 
 /* ================================================================ files */
@@ -642,67 +640,67 @@ static bool s_local_import(const char *language, const char *imp)
     return imp[0] == '.' || imp[0] == '/';
 }
 
-static void s_imports(cw_jbuf_t *b, const cw_gen_target_t *t, const char *whose)
+static void s_imports(cw_buf_t *b, const cw_gen_target_t *t, const char *whose)
 {
     s_heading(b, "Dependencies");
     if (t->import_count == 0) {
-        cw_jbuf_raw(b, whose);
-        cw_jbuf_raw(b, " imports nothing.");
+        cw_buf_puts(b, whose);
+        cw_buf_puts(b, " imports nothing.");
         return;
     }
     bool c = s_is(t->language, "c") || s_is(t->language, "cpp");
-    cw_jbuf_raw(b, whose);
-    cw_jbuf_raw(b, c ? " includes " : " imports ");
+    cw_buf_puts(b, whose);
+    cw_buf_puts(b, c ? " includes " : " imports ");
     cw_md_code_list(b, t->imports, t->import_count, 20);
-    cw_jbuf_raw(b, ".");
+    cw_buf_puts(b, ".");
     size_t local = 0;
     for (size_t i = 0; i < t->import_count; i++)
         local += s_local_import(t->language, t->imports[i]);
     if (!s_is(t->language, "go")) {
         if (local == t->import_count)
-            cw_jbuf_raw(b, " All of them belong to the project itself.");
+            cw_buf_puts(b, " All of them belong to the project itself.");
         else if (local > 0)
-            cw_md_printf(b,
-                         " %zu of them belong to the project itself; the others come from "
-                         "the standard library or outside packages.",
-                         local);
+            cw_buf_printf(b,
+                          " %zu of them belong to the project itself; the others come from "
+                          "the standard library or outside packages.",
+                          local);
         else
-            cw_jbuf_raw(b, " None of them is a local module: they come from the standard "
+            cw_buf_puts(b, " None of them is a local module: they come from the standard "
                            "library or outside packages.");
     }
 }
 
-static void s_file_overview(cw_jbuf_t *b, const cw_gen_target_t *t)
+static void s_file_overview(cw_buf_t *b, const cw_gen_target_t *t)
 {
     const char *lang = cw_md_language(t->language);
     cw_md_code(b, t->file, CW_MD_ITEM);
     s_repo_at(b, t, ", in");
     if (t->repo && *t->repo)
-        cw_jbuf_raw(b, ",");
-    cw_jbuf_raw(b, " is a ");
+        cw_buf_puts(b, ",");
+    cw_buf_puts(b, " is a ");
     cw_md_text(b, lang, 32, false);
-    cw_jbuf_raw(b, " file of ");
+    cw_buf_puts(b, " file of ");
     cw_md_count(b, s_lines(t), "line", "lines");
     if (t->bytes >= 0)
-        cw_md_printf(b, " (%ld bytes)", t->bytes);
-    cw_jbuf_raw(b, ". ");
+        cw_buf_printf(b, " (%ld bytes)", t->bytes);
+    cw_buf_puts(b, ". ");
     if (t->definition_count == 0) {
-        cw_jbuf_raw(b, "It has no top-level definitions");
+        cw_buf_puts(b, "It has no top-level definitions");
     } else {
-        cw_jbuf_raw(b, "At its top level it defines ");
+        cw_buf_puts(b, "At its top level it defines ");
         s_kind_counts(b, t->definitions, t->definition_count, NULL);
     }
     bool c = s_is(t->language, "c") || s_is(t->language, "cpp");
     if (t->import_count > 0) {
-        cw_jbuf_raw(b, c ? ", and it includes " : ", and it imports ");
+        cw_buf_puts(b, c ? ", and it includes " : ", and it imports ");
         cw_md_count(b, (long)t->import_count, c ? "header" : "module", c ? "headers" : "modules");
     }
-    cw_jbuf_raw(b, ".");
+    cw_buf_puts(b, ".");
     if (t->source_cut)
-        cw_jbuf_raw(b, " The source above shows only the beginning of the file.");
+        cw_buf_puts(b, " The source above shows only the beginning of the file.");
 }
 
-static void s_file_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
+static void s_file_doc(cw_buf_t *b, const cw_gen_target_t *t)
 {
     const char *base = cw_md_base(t->file);
     s_purpose(b, t, "leading doc comment", base,
@@ -734,12 +732,12 @@ static void s_file_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
     if (!t->docstring)
         s_watch(&w, "It has no leading doc comment: what it is for is not written down.");
     if (w.count == 0)
-        cw_jbuf_raw(b, "Nothing stands out: it is of moderate size and says what it is for.");
+        cw_buf_puts(b, "Nothing stands out: it is of moderate size and says what it is for.");
 }
 
 /* ================================================================ modules */
 
-static void s_module_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *name)
+static void s_module_doc(cw_buf_t *b, const cw_gen_target_t *t, const char *name)
 {
     const char *lang = cw_md_language(t->language);
     const char *index = t->module.index_file;
@@ -747,32 +745,32 @@ static void s_module_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *nam
     s_heading(b, "Purpose");
     if (!cw_md_paragraph(b, t->docstring, CW_MD_PARA)) {
         if (index) {
-            cw_jbuf_raw(b, "Its index file ");
+            cw_buf_puts(b, "Its index file ");
             cw_md_code(b, cw_md_base(index), CW_MD_ITEM);
-            cw_jbuf_raw(b, " has no doc comment, so the files and what the index defines are "
+            cw_buf_puts(b, " has no doc comment, so the files and what the index defines are "
                            "the best guide to what the ");
             cw_md_text(b, mkind, 32, false);
-            cw_jbuf_raw(b, " is for.");
+            cw_buf_puts(b, " is for.");
         } else {
-            cw_jbuf_raw(b, "It has no doc comment.");
+            cw_buf_puts(b, "It has no doc comment.");
         }
     }
 
     s_heading(b, "Overview");
     cw_md_code(b, name, CW_MD_ITEM);
-    cw_jbuf_raw(b, " is a ");
+    cw_buf_puts(b, " is a ");
     cw_md_text(b, lang, 32, false);
-    cw_jbuf_raw(b, " ");
+    cw_buf_puts(b, " ");
     cw_md_text(b, mkind, 32, false);
     if (s_is(t->file, ".") || !*t->file) {
-        cw_jbuf_raw(b, " at the top");
+        cw_buf_puts(b, " at the top");
         s_repo(b, t);
     } else {
-        cw_jbuf_raw(b, " in ");
+        cw_buf_puts(b, " in ");
         cw_md_code(b, t->file, CW_MD_ITEM);
         s_repo(b, t);
     }
-    cw_jbuf_raw(b, " with ");
+    cw_buf_puts(b, " with ");
     cw_md_count(b, t->module.file_count, "file", "files");
     long lines = 0, fns = 0, classes = 0;
     for (size_t i = 0; i < t->module.count; i++) {
@@ -780,55 +778,55 @@ static void s_module_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *nam
         fns += t->module.files[i].functions;
         classes += t->module.files[i].classes;
     }
-    cw_jbuf_raw(b, ".");
+    cw_buf_puts(b, ".");
     if (t->module.count > 0) {
-        cw_jbuf_raw(b, (long)t->module.count == t->module.file_count ? " Together they have "
+        cw_buf_puts(b, (long)t->module.count == t->module.file_count ? " Together they have "
                                                                      : " The files listed have ");
         cw_md_count(b, lines, "line", "lines");
-        cw_jbuf_raw(b, ", ");
+        cw_buf_puts(b, ", ");
         cw_md_count(b, fns, "function", "functions");
-        cw_jbuf_raw(b, " and ");
+        cw_buf_puts(b, " and ");
         cw_md_count(b, classes, "class or type", "classes and types");
-        cw_jbuf_raw(b, ".");
+        cw_buf_puts(b, ".");
     }
     if (index) {
-        cw_jbuf_raw(b, " Its index file is ");
+        cw_buf_puts(b, " Its index file is ");
         cw_md_code(b, index, CW_MD_ITEM);
         if (s_lines(t) > 0) {
-            cw_jbuf_raw(b, ", ");
+            cw_buf_puts(b, ", ");
             cw_md_count(b, s_lines(t), "line", "lines");
             s_span(b, t);
         }
-        cw_jbuf_raw(b, ".");
+        cw_buf_puts(b, ".");
     }
     if (t->module.count > 0) {
         s_heading(b, "Files");
         size_t k = t->module.count < CW_MD_SHOWN ? t->module.count : CW_MD_SHOWN;
         for (size_t i = 0; i < k; i++) {
             const cw_gen_module_file_t *f = &t->module.files[i];
-            cw_jbuf_raw(b, i ? "\n- " : "- ");
+            cw_buf_puts(b, i ? "\n- " : "- ");
             cw_md_code(b, cw_md_base(f->path), CW_MD_ITEM);
-            cw_jbuf_raw(b, ": ");
+            cw_buf_puts(b, ": ");
             cw_md_count(b, f->lines, "line", "lines");
-            cw_jbuf_raw(b, ", ");
+            cw_buf_puts(b, ", ");
             cw_md_count(b, f->functions, "function", "functions");
-            cw_jbuf_raw(b, ", ");
+            cw_buf_puts(b, ", ");
             cw_md_count(b, f->classes, "class or type", "classes and types");
         }
         if ((long)k < t->module.file_count)
-            cw_md_printf(b, "\n- ... and %ld more", t->module.file_count - (long)k);
+            cw_buf_printf(b, "\n- ... and %ld more", t->module.file_count - (long)k);
     }
     if (index && (t->definition_count > 0 || t->import_count > 0)) {
         s_heading(b, "Public interface");
-        cw_jbuf_raw(b, "What the index file ");
+        cw_buf_puts(b, "What the index file ");
         cw_md_code(b, cw_md_base(index), CW_MD_ITEM);
         if (t->definition_count > 0) {
-            cw_jbuf_raw(b, " defines:\n\n");
+            cw_buf_puts(b, " defines:\n\n");
             s_member_list(b, t->definitions, t->definition_count, 25);
         } else {
-            cw_jbuf_raw(b, " brings in: ");
+            cw_buf_puts(b, " brings in: ");
             cw_md_code_list(b, t->imports, t->import_count, 20);
-            cw_jbuf_raw(b, ".");
+            cw_buf_puts(b, ".");
         }
     }
     s_heading(b, "What to watch for");
@@ -844,61 +842,61 @@ static void s_module_doc(cw_jbuf_t *b, const cw_gen_target_t *t, const char *nam
             big = t->module.files[i].path;
         }
     if (big && lines > 0 && t->module.count > 1 && biggest * 2 > lines) {
-        cw_jbuf_raw(b, w.count++ ? "\n- " : "- ");
+        cw_buf_puts(b, w.count++ ? "\n- " : "- ");
         cw_md_code(b, cw_md_base(big), CW_MD_ITEM);
-        cw_md_printf(b, " holds %ld of its %ld lines: most of the code is there.", biggest, lines);
+        cw_buf_printf(b, " holds %ld of its %ld lines: most of the code is there.", biggest, lines);
     }
     if (!t->docstring)
         s_watch(&w, "Its purpose is not written down in a doc comment.");
     if (w.count == 0)
-        cw_jbuf_raw(b, "Nothing stands out.");
+        cw_buf_puts(b, "Nothing stands out.");
 }
 
 /* ================================================================ changes */
 
-static void s_evolution_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
+static void s_evolution_doc(cw_buf_t *b, const cw_gen_target_t *t)
 {
     s_heading(b, "Change");
     if (t->commit.subject)
         cw_md_text(b, t->commit.subject, CW_MD_TEXT, true);
     else
-        cw_jbuf_raw(b, "The commit has no message.");
-    cw_jbuf_raw(b, "\n\n");
+        cw_buf_puts(b, "The commit has no message.");
+    cw_buf_puts(b, "\n\n");
     const char *status = t->change.present ? t->change.status : "modified";
     if (t->commit.hash) {
         char short_hash[8];
         snprintf(short_hash, sizeof short_hash, "%s", t->commit.hash);
-        cw_jbuf_raw(b, "Commit ");
+        cw_buf_puts(b, "Commit ");
         cw_md_code(b, short_hash, sizeof short_hash);
     } else {
-        cw_jbuf_raw(b, "A commit");
+        cw_buf_puts(b, "A commit");
     }
     if (t->commit.author) {
-        cw_jbuf_raw(b, " by ");
+        cw_buf_puts(b, " by ");
         cw_md_text(b, t->commit.author, 200, false);
     }
     if (t->commit.date && strlen(t->commit.date) >= 10) {
         char day[11];
         snprintf(day, sizeof day, "%s", t->commit.date);
-        cw_jbuf_raw(b, " on ");
+        cw_buf_puts(b, " on ");
         cw_md_text(b, day, sizeof day, false);
     }
-    cw_jbuf_raw(b, s_is(status, "added") ? " added " : " changed ");
+    cw_buf_puts(b, s_is(status, "added") ? " added " : " changed ");
     cw_md_code(b, t->file, CW_MD_ITEM);
     s_repo_at(b, t, " in");
     if (t->change.present)
-        cw_md_printf(b, ": +%ld -%ld lines", t->change.added, t->change.deleted);
+        cw_buf_printf(b, ": +%ld -%ld lines", t->change.added, t->change.deleted);
     if (t->change.hunk_count > 0) {
-        cw_jbuf_raw(b, " in ");
+        cw_buf_puts(b, " in ");
         cw_md_count(b, (long)t->change.hunk_count, "hunk", "hunks");
         if (t->source_cut)
-            cw_jbuf_raw(b, " shown");
+            cw_buf_puts(b, " shown");
     }
     if (t->start_line > 0 && t->end_line >= t->start_line)
-        cw_md_printf(b, ", within lines %ld-%ld of the new version", t->start_line, t->end_line);
-    cw_jbuf_raw(b, ".");
+        cw_buf_printf(b, ", within lines %ld-%ld of the new version", t->start_line, t->end_line);
+    cw_buf_puts(b, ".");
     if (t->source_cut)
-        cw_jbuf_raw(b, " The diff above is cut at a line boundary: it shows the beginning of "
+        cw_buf_puts(b, " The diff above is cut at a line boundary: it shows the beginning of "
                        "the change only.");
 
     if (t->change.hunk_count > 0) {
@@ -906,48 +904,49 @@ static void s_evolution_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
         size_t k = t->change.hunk_count < 20 ? t->change.hunk_count : 20;
         for (size_t i = 0; i < k; i++) {
             const cw_gen_hunk_t *h = &t->change.hunks[i];
-            cw_jbuf_raw(b, i ? "\n- " : "- ");
+            cw_buf_puts(b, i ? "\n- " : "- ");
             if (h->new_lines == 0)
-                cw_md_printf(b, "removed lines %ld-%ld of the old version", h->old_start,
-                             h->old_start + (h->old_lines > 0 ? h->old_lines - 1 : 0));
+                cw_buf_printf(b, "removed lines %ld-%ld of the old version", h->old_start,
+                              h->old_start + (h->old_lines > 0 ? h->old_lines - 1 : 0));
             else if (h->old_lines == 0)
-                cw_md_printf(b, "new lines %ld-%ld", h->new_start, h->new_start + h->new_lines - 1);
+                cw_buf_printf(b, "new lines %ld-%ld", h->new_start,
+                              h->new_start + h->new_lines - 1);
             else
-                cw_md_printf(b, "lines %ld-%ld (were %ld-%ld)", h->new_start,
-                             h->new_start + h->new_lines - 1, h->old_start,
-                             h->old_start + h->old_lines - 1);
+                cw_buf_printf(b, "lines %ld-%ld (were %ld-%ld)", h->new_start,
+                              h->new_start + h->new_lines - 1, h->old_start,
+                              h->old_start + h->old_lines - 1);
             if (h->section) {
-                cw_jbuf_raw(b, ", in ");
+                cw_buf_puts(b, ", in ");
                 cw_md_code(b, h->section, CW_MD_SIG);
             }
         }
         if (t->change.hunk_count > k)
-            cw_md_printf(b, "\n- ... and %zu more", t->change.hunk_count - k);
+            cw_buf_printf(b, "\n- ... and %zu more", t->change.hunk_count - k);
     }
     size_t others = 0;
     for (size_t i = 0; i < t->commit.count; i++)
         others += !s_is(t->commit.files[i].path, t->file);
     if (t->commit.file_count > 1) {
         s_heading(b, "The rest of the commit");
-        cw_md_printf(b, "The commit changed %ld files in all", t->commit.file_count);
+        cw_buf_printf(b, "The commit changed %ld files in all", t->commit.file_count);
         if (others > 0)
-            cw_jbuf_raw(b, ":\n");
+            cw_buf_puts(b, ":\n");
         else
-            cw_jbuf_raw(b, ".");
+            cw_buf_puts(b, ".");
         size_t shown = 0;
         for (size_t i = 0; i < t->commit.count && shown < 15; i++) {
             const cw_gen_file_change_t *f = &t->commit.files[i];
             if (s_is(f->path, t->file))
                 continue;
-            cw_jbuf_raw(b, "\n- ");
+            cw_buf_puts(b, "\n- ");
             cw_md_code(b, f->path, CW_MD_ITEM);
-            cw_jbuf_raw(b, " (");
+            cw_buf_puts(b, " (");
             cw_md_text(b, f->status, 16, false);
-            cw_md_printf(b, ", +%ld -%ld)", f->added, f->deleted);
+            cw_buf_printf(b, ", +%ld -%ld)", f->added, f->deleted);
             shown++;
         }
         if ((long)shown + 1 < t->commit.file_count && others > 0)
-            cw_md_printf(b, "\n- ... and %ld more", t->commit.file_count - 1 - (long)shown);
+            cw_buf_printf(b, "\n- ... and %ld more", t->commit.file_count - 1 - (long)shown);
     }
 
     s_heading(b, "What to watch for");
@@ -969,7 +968,7 @@ static void s_evolution_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
                 "rest.",
                 t->commit.file_count);
     if (w.count == 0)
-        cw_jbuf_raw(b, "Nothing stands out: a small, contained change.");
+        cw_buf_puts(b, "Nothing stands out: a small, contained change.");
 }
 
 /* ================================================================ patterns */
@@ -1000,7 +999,7 @@ static const struct {
      "methods"},
 };
 
-static void s_pattern_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
+static void s_pattern_doc(cw_buf_t *b, const cw_gen_target_t *t)
 {
     const char *base = cw_md_base(t->file);
     s_purpose(b, t, "leading doc comment", base,
@@ -1016,31 +1015,31 @@ static void s_pattern_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
     if (p) {
         cw_md_code(b, t->file, CW_MD_ITEM);
         if (s_lines(t) > 0) {
-            cw_jbuf_raw(b, " (");
+            cw_buf_puts(b, " (");
             cw_md_count(b, s_lines(t), "line", "lines");
-            cw_jbuf_raw(b, ")");
+            cw_buf_puts(b, ")");
         }
         s_repo_at(b, t, " in");
-        cw_jbuf_raw(b, " shows signs of the ");
+        cw_buf_puts(b, " shows signs of the ");
         cw_md_text(b, p->name, 32, false);
-        cw_jbuf_raw(b, " pattern");
+        cw_buf_puts(b, " pattern");
         if (what) {
-            cw_jbuf_raw(b, " (");
-            cw_jbuf_raw(b, what);
-            cw_jbuf_raw(b, ")");
+            cw_buf_puts(b, " (");
+            cw_buf_puts(b, what);
+            cw_buf_puts(b, ")");
         }
-        cw_jbuf_raw(b, ": its code contains ");
+        cw_buf_puts(b, ": its code contains ");
         cw_md_code_list(b, p->indicators, p->indicator_count, 16);
-        cw_jbuf_raw(b, ". Comments and strings were not counted.");
+        cw_buf_puts(b, ". Comments and strings were not counted.");
     } else {
-        cw_jbuf_raw(b, "The analyzer named no pattern for this file.");
+        cw_buf_puts(b, "The analyzer named no pattern for this file.");
     }
     if (t->pattern_count > 1) {
-        cw_jbuf_raw(b, "\n\nIt also shows signs of:\n");
+        cw_buf_puts(b, "\n\nIt also shows signs of:\n");
         for (size_t i = 1; i < t->pattern_count && i < 16; i++) {
-            cw_jbuf_raw(b, "\n- ");
+            cw_buf_puts(b, "\n- ");
             cw_md_text(b, t->patterns[i].name, 32, false);
-            cw_jbuf_raw(b, ": ");
+            cw_buf_puts(b, ": ");
             cw_md_code_list(b, t->patterns[i].indicators, t->patterns[i].indicator_count, 16);
         }
     }
@@ -1069,23 +1068,23 @@ static void s_pattern_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
                 }
             }
         }
-        cw_jbuf_raw(b, "\n\n");
+        cw_buf_puts(b, "\n\n");
         if (k > 0) {
-            cw_jbuf_raw(b, "Where to look first: ");
+            cw_buf_puts(b, "Where to look first: ");
             for (size_t i = 0; i < k; i++) {
                 if (i)
-                    cw_jbuf_raw(b, i + 1 == k ? " and " : ", ");
+                    cw_buf_puts(b, i + 1 == k ? " and " : ", ");
                 cw_md_code(b, hits[i]->name, CW_MD_ITEM);
-                cw_jbuf_raw(b, " (");
+                cw_buf_puts(b, " (");
                 cw_md_text(b, hits[i]->kind, 32, false);
-                cw_md_printf(b, ", line %ld)", hits[i]->line);
+                cw_buf_printf(b, ", line %ld)", hits[i]->line);
             }
-            cw_jbuf_raw(b, ".");
+            cw_buf_puts(b, ".");
         } else {
-            cw_jbuf_raw(b, "No top-level definition is named after an indicator: they occur "
+            cw_buf_puts(b, "No top-level definition is named after an indicator: they occur "
                            "inside the code.");
         }
-        cw_jbuf_raw(b, " Indicators are keywords, not proof: read the code before relying on "
+        cw_buf_puts(b, " Indicators are keywords, not proof: read the code before relying on "
                        "the pattern.");
     }
     if (t->definition_count > 0) {
@@ -1094,25 +1093,25 @@ static void s_pattern_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
     }
     s_heading(b, "What to watch for");
     if (watch) {
-        cw_jbuf_raw(b, "- In general, ");
-        cw_jbuf_raw(b, watch);
-        cw_jbuf_raw(b, ".");
+        cw_buf_puts(b, "- In general, ");
+        cw_buf_puts(b, watch);
+        cw_buf_puts(b, ".");
     } else {
-        cw_jbuf_raw(b, "- Check that the code really follows the pattern its keywords suggest.");
+        cw_buf_puts(b, "- Check that the code really follows the pattern its keywords suggest.");
     }
     if (!t->docstring)
-        cw_jbuf_raw(b, "\n- The file has no leading doc comment saying which pattern it follows.");
+        cw_buf_puts(b, "\n- The file has no leading doc comment saying which pattern it follows.");
 }
 
 /* ================================================================ summaries */
 
-static void s_summary_doc(cw_jbuf_t *b, const cw_gen_target_t *t)
+static void s_summary_doc(cw_buf_t *b, const cw_gen_target_t *t)
 {
     s_heading(b, "Summary");
-    cw_jbuf_raw(b, t->doc_type == CW_DOC_MONTHLY ? "The month's" : "The week's");
-    cw_jbuf_raw(b, " documentation");
+    cw_buf_puts(b, t->doc_type == CW_DOC_MONTHLY ? "The month's" : "The week's");
+    cw_buf_puts(b, " documentation");
     s_repo(b, t);
-    cw_jbuf_raw(b, " is listed in the material above; without an LLM no summary of it is "
+    cw_buf_puts(b, " is listed in the material above; without an LLM no summary of it is "
                    "written.");
 }
 
@@ -1122,38 +1121,34 @@ char *cw_offline_document(const cw_gen_target_t *t)
 {
     char name[600];
     cw_gen_display_name(t, name, sizeof(name));
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
-    switch (t->doc_type) {
-    case CW_DOC_CLASS:
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    /* the section follows what the target is made from (cw_doctype) */
+    const cw_doctype_t *type = cw_doctype(t->doc_type);
+    switch (type ? type->source : CW_DOC_FROM_FUNCTIONS) {
+    case CW_DOC_FROM_CLASSES:
         s_class_doc(&b, t, name);
         break;
-    case CW_DOC_FILE:
+    case CW_DOC_FROM_FILES:
         s_file_doc(&b, t);
         break;
-    case CW_DOC_MODULE:
+    case CW_DOC_FROM_MODULES:
         s_module_doc(&b, t, name);
         break;
-    case CW_DOC_EVOLUTION:
+    case CW_DOC_FROM_COMMITS:
         s_evolution_doc(&b, t);
         break;
-    case CW_DOC_PATTERN:
+    case CW_DOC_FROM_PATTERNS:
         s_pattern_doc(&b, t);
         break;
-    case CW_DOC_WEEKLY:
-    case CW_DOC_MONTHLY:
+    case CW_DOC_FROM_LEDGER:
         s_summary_doc(&b, t);
         break;
-    default: /* function_doc and its perspectives */
+    case CW_DOC_FROM_FUNCTIONS: /* function_doc and its perspectives */
         s_function_doc(&b, t, name);
         break;
     }
-    cw_jbuf_raw(&b, OFFLINE_NOTE);
-    char *out = cw_jbuf_take(&b);
-    if (!out)
-        return NULL;
+    cw_buf_puts(&b, OFFLINE_NOTE);
     /* the same sanitising as LLM output (invalid UTF-8 from the request) */
-    char *clean = cw_clean_utf8(out, strlen(out));
-    free(out);
-    return clean;
+    return cw_clean_take_utf8(&b);
 }

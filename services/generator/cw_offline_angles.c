@@ -115,9 +115,9 @@ static const s_call_t s_sensitive[] = {
     {"from_raw_parts", F_RUST, false, "builds a slice from a raw pointer: its length is trusted"},
 };
 
-void cw_offline_security(cw_jbuf_t *b, const cw_gen_target_t *t, const char *name)
+void cw_offline_security(cw_buf_t *b, const cw_gen_target_t *t, const char *name)
 {
-    cw_jbuf_raw(b, "\n\n### Security review\n\n");
+    cw_buf_puts(b, "\n\n### Security review\n\n");
     unsigned fam = s_family(t->language);
     size_t found = 0;
     /* in the order the calls are made, each call once */
@@ -131,57 +131,57 @@ void cw_offline_security(cw_jbuf_t *b, const cw_gen_target_t *t, const char *nam
             continue;
         if (found++ == 0) {
             cw_md_code(b, name, CW_MD_ITEM);
-            cw_jbuf_raw(b, " makes calls that commonly need a second look:\n");
+            cw_buf_puts(b, " makes calls that commonly need a second look:\n");
         }
-        cw_jbuf_raw(b, "\n- ");
+        cw_buf_puts(b, "\n- ");
         cw_md_code(b, c, CW_MD_ITEM);
-        cw_jbuf_raw(b, " ");
-        cw_jbuf_raw(b, s_sensitive[k].why);
-        cw_jbuf_raw(b, ".");
+        cw_buf_puts(b, " ");
+        cw_buf_puts(b, s_sensitive[k].why);
+        cw_buf_puts(b, ".");
     }
     if (found == 0) {
         cw_md_code(b, name, CW_MD_ITEM);
         if (t->call_count == 0)
-            cw_jbuf_raw(b, " makes no calls, so none of the usual risky ones");
+            cw_buf_puts(b, " makes no calls, so none of the usual risky ones");
         else {
-            cw_md_printf(b, " makes %zu %s, none of them", t->call_count,
-                         t->call_count == 1 ? "call" : "calls");
-            cw_jbuf_raw(b, " on the usual list (shell and process execution, code evaluation, "
+            cw_buf_printf(b, " makes %zu %s, none of them", t->call_count,
+                          t->call_count == 1 ? "call" : "calls");
+            cw_buf_puts(b, " on the usual list (shell and process execution, code evaluation, "
                            "unbounded copies, unsafe deserialisation, SQL text, raw HTML)");
         }
-        cw_jbuf_raw(b, ".");
+        cw_buf_puts(b, ".");
     }
-    cw_jbuf_raw(b, "\n\n");
+    cw_buf_puts(b, "\n\n");
     size_t real = cw_offline_real_params(t);
     if (real > 0) {
-        cw_jbuf_raw(b, "Its input comes through ");
+        cw_buf_puts(b, "Its input comes through ");
         cw_md_count(b, (long)real, "argument", "arguments");
-        cw_jbuf_raw(b, " (");
+        cw_buf_puts(b, " (");
         const char *names[CW_MD_SHOWN];
         size_t k = 0;
         for (size_t i = t->parameter_count - real; i < t->parameter_count && k < CW_MD_SHOWN; i++)
             names[k++] = *t->parameters[i].name ? t->parameters[i].name : "(unnamed)";
         cw_md_code_list(b, names, k, 8);
-        cw_jbuf_raw(b, "): whatever reaches a call above from them must be checked on the "
+        cw_buf_puts(b, "): whatever reaches a call above from them must be checked on the "
                        "way in.");
     } else {
-        cw_jbuf_raw(b, "It takes no arguments, so what it works on comes from its own object or "
+        cw_buf_puts(b, "It takes no arguments, so what it works on comes from its own object or "
                        "from global state.");
     }
     if (t->body.raises > 0 || t->body.catches > 0) {
-        cw_jbuf_raw(b, " It ");
+        cw_buf_puts(b, " It ");
         if (t->body.raises > 0)
-            cw_jbuf_raw(b, "raises errors");
+            cw_buf_puts(b, "raises errors");
         if (t->body.raises > 0 && t->body.catches > 0)
-            cw_jbuf_raw(b, " and ");
+            cw_buf_puts(b, " and ");
         if (t->body.catches > 0)
-            cw_jbuf_raw(b, "handles errors itself");
-        cw_jbuf_raw(b, ": make sure error messages do not carry secrets or internals to the "
+            cw_buf_puts(b, "handles errors itself");
+        cw_buf_puts(b, ": make sure error messages do not carry secrets or internals to the "
                        "caller.");
     }
     if (t->body.unsafe > 0)
-        cw_jbuf_raw(b, " Its `unsafe` blocks are where memory errors could hide.");
-    cw_jbuf_raw(b, "\n\nThis is a check of the facts the analyzer extracted (the names of the "
+        cw_buf_puts(b, " Its `unsafe` blocks are where memory errors could hide.");
+    cw_buf_puts(b, "\n\nThis is a check of the facts the analyzer extracted (the names of the "
                    "calls, the arguments, the error handling), not a full review of the code.");
 }
 
@@ -244,7 +244,7 @@ static const s_call_t s_regex[] = {
 };
 
 /* the calls of t in the table, as "`a`, `b`"; false when none */
-static bool s_calls_in(cw_jbuf_t *b, const cw_gen_target_t *t, const s_call_t *table, size_t n,
+static bool s_calls_in(cw_buf_t *b, const cw_gen_target_t *t, const s_call_t *table, size_t n,
                        const char *label)
 {
     unsigned fam = s_family(t->language);
@@ -258,121 +258,121 @@ static bool s_calls_in(cw_jbuf_t *b, const cw_gen_target_t *t, const s_call_t *t
             }
     if (k == 0)
         return false;
-    cw_jbuf_raw(b, "\n- ");
-    cw_jbuf_raw(b, label);
+    cw_buf_puts(b, "\n- ");
+    cw_buf_puts(b, label);
     cw_md_code_list(b, hits, k, 12);
     return true;
 }
 
-void cw_offline_performance(cw_jbuf_t *b, const cw_gen_target_t *t, const char *name)
+void cw_offline_performance(cw_buf_t *b, const cw_gen_target_t *t, const char *name)
 {
-    cw_jbuf_raw(b, "\n\n### Performance\n\n");
+    cw_buf_puts(b, "\n\n### Performance\n\n");
     const cw_gen_body_t *y = &t->body;
     cw_md_code(b, name, CW_MD_ITEM);
     if (!y->present) {
-        cw_jbuf_raw(b, ": the analyzer did not count its loops.");
+        cw_buf_puts(b, ": the analyzer did not count its loops.");
     } else if (y->loops == 0) {
-        cw_jbuf_raw(b, " has no loops: unless a call it makes loops, its cost does not grow with "
+        cw_buf_puts(b, " has no loops: unless a call it makes loops, its cost does not grow with "
                        "the size of its input.");
     } else if (y->loop_depth <= 1) {
-        cw_jbuf_raw(b, " has ");
+        cw_buf_puts(b, " has ");
         cw_md_count(b, y->loops, "loop", "loops");
-        cw_jbuf_raw(b, ", none inside another: its cost grows about linearly with what it "
+        cw_buf_puts(b, ", none inside another: its cost grows about linearly with what it "
                        "iterates over, times the cost of each pass.");
     } else {
-        cw_jbuf_raw(b, " has ");
+        cw_buf_puts(b, " has ");
         cw_md_count(b, y->loops, "loop", "loops");
-        cw_md_printf(b,
-                     ", nested up to %ld deep: its cost grows with the product of the loop "
-                     "sizes, so large inputs add up quickly.",
-                     y->loop_depth);
+        cw_buf_printf(b,
+                      ", nested up to %ld deep: its cost grows with the product of the loop "
+                      "sizes, so large inputs add up quickly.",
+                      y->loop_depth);
     }
     bool any = false;
     any |= s_calls_in(b, t, s_alloc, sizeof s_alloc / sizeof s_alloc[0], "Allocation and growth: ");
     if (any)
-        cw_jbuf_raw(b, " (inside a loop these add up; reserving capacity once helps)");
+        cw_buf_puts(b, " (inside a loop these add up; reserving capacity once helps)");
     bool sorts = s_calls_in(b, t, s_sort, sizeof s_sort / sizeof s_sort[0], "Sorting: ");
     if (sorts)
-        cw_jbuf_raw(b, " (n log n each time it runs)");
+        cw_buf_puts(b, " (n log n each time it runs)");
     bool io = s_calls_in(b, t, s_io, sizeof s_io / sizeof s_io[0], "I/O and waiting: ");
     if (io)
-        cw_jbuf_raw(b, " (these block: they usually cost more than all the computing)");
+        cw_buf_puts(b, " (these block: they usually cost more than all the computing)");
     bool re =
         s_calls_in(b, t, s_regex, sizeof s_regex / sizeof s_regex[0], "Regular expressions: ");
     if (re)
-        cw_jbuf_raw(b, " (compile once, not on every call)");
+        cw_buf_puts(b, " (compile once, not on every call)");
     if (cw_offline_recursive(t))
-        cw_jbuf_raw(b, "\n- It calls itself: each level costs a stack frame, and without "
+        cw_buf_puts(b, "\n- It calls itself: each level costs a stack frame, and without "
                        "memoisation shared subproblems are solved again.");
     if (y->awaits > 0)
-        cw_md_printf(b, "\n- It awaits %ld %s: latency adds up when they run one after another.",
-                     y->awaits, y->awaits == 1 ? "time" : "times");
+        cw_buf_printf(b, "\n- It awaits %ld %s: latency adds up when they run one after another.",
+                      y->awaits, y->awaits == 1 ? "time" : "times");
     if (!any && !sorts && !io && !re && !cw_offline_recursive(t) && y->awaits == 0)
-        cw_jbuf_raw(b, "\n\nNone of the calls it makes allocates, sorts, blocks on I/O or "
+        cw_buf_puts(b, "\n\nNone of the calls it makes allocates, sorts, blocks on I/O or "
                        "compiles a pattern, as far as their names tell.");
-    cw_jbuf_raw(b, "\n\nThese are counts from the syntax tree, not measurements: profile before "
+    cw_buf_puts(b, "\n\nThese are counts from the syntax tree, not measurements: profile before "
                    "changing anything for speed.");
 }
 
 /* ---------------------------------------------------------------- til */
 
-void cw_offline_til(cw_jbuf_t *b, const cw_gen_target_t *t, const char *name)
+void cw_offline_til(cw_buf_t *b, const cw_gen_target_t *t, const char *name)
 {
-    cw_jbuf_raw(b, "\n\n### Today I learned\n\n");
+    cw_buf_puts(b, "\n\n### Today I learned\n\n");
     const cw_gen_body_t *y = &t->body;
     size_t defaults = 0;
     for (size_t i = 0; i < t->parameter_count; i++)
         defaults += t->parameters[i].dflt != NULL;
-    cw_jbuf_raw(b, "Reading ");
+    cw_buf_puts(b, "Reading ");
     cw_md_code(b, name, CW_MD_ITEM);
     if (cw_offline_recursive(t)) {
-        cw_jbuf_raw(b, ", I noticed it calls itself: the problem is solved by handing a smaller "
+        cw_buf_puts(b, ", I noticed it calls itself: the problem is solved by handing a smaller "
                        "piece of it to another call of the same function, until a case is small "
                        "enough to answer directly.");
     } else if (y->yields > 0) {
-        cw_jbuf_raw(b, ", I noticed it is a generator: it hands out its results one at a time "
+        cw_buf_puts(b, ", I noticed it is a generator: it hands out its results one at a time "
                        "with `yield`, so the caller can stop early and nothing is built up "
                        "front.");
     } else if (t->decorator_count > 0) {
-        cw_jbuf_raw(b, ", I noticed the decorator ");
+        cw_buf_puts(b, ", I noticed the decorator ");
         cw_md_code(b, t->decorators[0], CW_MD_ITEM);
-        cw_jbuf_raw(b, ": it wraps the function, adding behaviour around every call without "
+        cw_buf_puts(b, ": it wraps the function, adding behaviour around every call without "
                        "touching the body.");
     } else if (t->is_async || y->awaits > 0) {
-        cw_jbuf_raw(b, ", I noticed it is asynchronous: while it waits at an `await`, other "
+        cw_buf_puts(b, ", I noticed it is asynchronous: while it waits at an `await`, other "
                        "work runs instead of blocking.");
     } else if (y->gotos > 0) {
-        cw_jbuf_raw(b, ", I noticed the `goto`: in C it gives a function a single cleanup path "
+        cw_buf_puts(b, ", I noticed the `goto`: in C it gives a function a single cleanup path "
                        "at its end, so every early exit releases the same resources.");
     } else if (y->unsafe > 0) {
-        cw_jbuf_raw(b, ", I noticed its `unsafe` block: Rust lets a few lines step outside the "
+        cw_buf_puts(b, ", I noticed its `unsafe` block: Rust lets a few lines step outside the "
                        "borrow checker and marks them, so reviewers know where to look.");
     } else if (y->catches > 0) {
-        cw_jbuf_raw(b, ", I noticed it handles its own errors: the failure is dealt with where "
+        cw_buf_puts(b, ", I noticed it handles its own errors: the failure is dealt with where "
                        "it happens instead of reaching every caller.");
     } else if (y->loop_depth >= 2) {
-        cw_md_printf(b,
-                     ", I noticed loops nested %ld deep: a compact way to walk every "
-                     "combination, and a reminder that the cost multiplies.",
-                     y->loop_depth);
+        cw_buf_printf(b,
+                      ", I noticed loops nested %ld deep: a compact way to walk every "
+                      "combination, and a reminder that the cost multiplies.",
+                      y->loop_depth);
     } else if (defaults > 0) {
-        cw_md_printf(b,
-                     ", I noticed %zu of its arguments have defaults: the common call stays "
-                     "short while the rare one can still say everything.",
-                     defaults);
+        cw_buf_printf(b,
+                      ", I noticed %zu of its arguments have defaults: the common call stays "
+                      "short while the rare one can still say everything.",
+                      defaults);
     } else if (t->return_type) {
-        cw_jbuf_raw(b, ", I noticed how much its signature says: what it takes and that it "
+        cw_buf_puts(b, ", I noticed how much its signature says: what it takes and that it "
                        "returns ");
         cw_md_code(b, t->return_type, CW_MD_SIG);
-        cw_jbuf_raw(b, ", before reading a line of the body.");
+        cw_buf_puts(b, ", before reading a line of the body.");
     } else {
-        cw_jbuf_raw(b, ", I noticed how its name and its calls tell the story: ");
+        cw_buf_puts(b, ", I noticed how its name and its calls tell the story: ");
         if (t->call_count > 0) {
-            cw_jbuf_raw(b, "it leans on ");
+            cw_buf_puts(b, "it leans on ");
             cw_md_code_list(b, t->calls, t->call_count, 3);
-            cw_jbuf_raw(b, " to do the work.");
+            cw_buf_puts(b, " to do the work.");
         } else {
-            cw_jbuf_raw(b, "it does its work without calling anything else.");
+            cw_buf_puts(b, "it does its work without calling anything else.");
         }
     }
 }

@@ -14,45 +14,24 @@ static bool s_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
-/* Append at most n bytes of s through a small chunk buffer (never one unbounded write). */
-static void s_chunked(cw_jbuf_t *b, char *chunk, size_t *o, size_t cap, char c)
-{
-    if (*o + 1 >= cap) {
-        chunk[*o] = '\0';
-        cw_jbuf_raw(b, chunk);
-        *o = 0;
-    }
-    chunk[(*o)++] = c;
-}
-
-static void s_flush(cw_jbuf_t *b, char *chunk, size_t *o)
-{
-    chunk[*o] = '\0';
-    cw_jbuf_raw(b, chunk);
-    *o = 0;
-}
-
-void cw_md_code(cw_jbuf_t *b, const char *s, size_t max)
+void cw_md_code(cw_buf_t *b, const char *s, size_t max)
 {
     const char *src = s ? s : "";
     size_t len = strnlen(src, max + 1);
     size_t n = cw_utf8_prefix(src, len, max);
-    char chunk[256];
-    size_t o = 0;
-    cw_jbuf_raw(b, "`");
+    cw_buf_puts(b, "`");
     for (size_t i = 0; i < n; i++) {
         char c = src[i];
         if ((unsigned char)c < 0x20 || c == 0x7F)
             c = ' ';
         else if (c == '`')
             c = '\'';
-        s_chunked(b, chunk, &o, sizeof chunk, c);
+        cw_buf_putc(b, c);
     }
-    s_flush(b, chunk, &o);
-    cw_jbuf_raw(b, n < len ? "...`" : "`");
+    cw_buf_puts(b, n < len ? "...`" : "`");
 }
 
-void cw_md_text(cw_jbuf_t *b, const char *s, size_t max, bool line_start)
+void cw_md_text(cw_buf_t *b, const char *s, size_t max, bool line_start)
 {
     const char *src = s ? s : "";
     size_t len = strnlen(src, max + 1);
@@ -66,8 +45,6 @@ void cw_md_text(cw_jbuf_t *b, const char *s, size_t max, bool line_start)
                 doubled = true;
         }
     bool keep_ticks = ticks % 2 == 0 && !doubled;
-    char chunk[256];
-    size_t o = 0;
     bool space = false, first = true;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)src[i];
@@ -78,33 +55,21 @@ void cw_md_text(cw_jbuf_t *b, const char *s, size_t max, bool line_start)
         if (c < 0x20 || c == 0x7F)
             continue;
         if (space && !first)
-            s_chunked(b, chunk, &o, sizeof chunk, ' ');
+            cw_buf_putc(b, ' ');
         space = false;
         if (first && line_start && (strchr("#>-+=|*_~:", (int)c) || isdigit(c)))
-            s_chunked(b, chunk, &o, sizeof chunk, '\\');
+            cw_buf_putc(b, '\\');
         first = false;
         if (c == '<') {
-            for (const char *e = "&lt;"; *e; e++)
-                s_chunked(b, chunk, &o, sizeof chunk, *e);
+            cw_buf_puts(b, "&lt;");
         } else if (c == '`' && !keep_ticks) {
-            s_chunked(b, chunk, &o, sizeof chunk, '\'');
+            cw_buf_putc(b, '\'');
         } else {
-            s_chunked(b, chunk, &o, sizeof chunk, (char)c);
+            cw_buf_putc(b, (char)c);
         }
     }
-    s_flush(b, chunk, &o);
     if (n < len)
-        cw_jbuf_raw(b, "...");
-}
-
-void cw_md_printf(cw_jbuf_t *b, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    cw_jbuf_raw(b, buf);
+        cw_buf_puts(b, "...");
 }
 
 /* a line that starts the parameter/return part of a docstring */
@@ -121,7 +86,7 @@ static bool s_doc_section(const char *l, size_t n)
     return false;
 }
 
-bool cw_md_paragraph(cw_jbuf_t *b, const char *doc, size_t max)
+bool cw_md_paragraph(cw_buf_t *b, const char *doc, size_t max)
 {
     if (!doc)
         return false;
@@ -195,13 +160,13 @@ bool cw_md_paragraph(cw_jbuf_t *b, const char *doc, size_t max)
     if (any) {
         cw_md_text(b, buf, o, true);
         if (cut)
-            cw_jbuf_raw(b, " ...");
+            cw_buf_puts(b, " ...");
     }
     free(buf);
     return any;
 }
 
-void cw_md_fence(cw_jbuf_t *b, const char *language, const char *code, size_t max)
+void cw_md_fence(cw_buf_t *b, const char *language, const char *code, size_t max)
 {
     const char *src = code ? code : "";
     size_t len = strnlen(src, max + 1);
@@ -218,16 +183,14 @@ void cw_md_fence(cw_jbuf_t *b, const char *language, const char *code, size_t ma
     char fence[17];
     memset(fence, '`', ticks);
     fence[ticks] = '\0';
-    cw_jbuf_raw(b, fence);
+    cw_buf_puts(b, fence);
     /* the info string: a language name only (letters, digits, + and -, at most 16) */
     bool name = language && *language && strlen(language) <= 16;
     for (const char *l = language; name && *l; l++)
         name = isalnum((unsigned char)*l) || *l == '+' || *l == '-';
     if (name)
-        cw_jbuf_raw(b, language);
-    cw_jbuf_raw(b, "\n");
-    char chunk[256];
-    size_t o = 0;
+        cw_buf_puts(b, language);
+    cw_buf_puts(b, "\n");
     size_t start = 0;
     while (start < n && (src[start] == '\n' || src[start] == '\r'))
         start++;
@@ -240,30 +203,29 @@ void cw_md_fence(cw_jbuf_t *b, const char *language, const char *code, size_t ma
             continue;
         if (c == '`' && longest > 15)
             c = '\''; /* a run the longest fence could not hold */
-        s_chunked(b, chunk, &o, sizeof chunk, c);
+        cw_buf_putc(b, c);
     }
-    s_flush(b, chunk, &o);
     if (n < len)
-        cw_jbuf_raw(b, " ...");
-    cw_jbuf_raw(b, "\n");
-    cw_jbuf_raw(b, fence);
+        cw_buf_puts(b, " ...");
+    cw_buf_puts(b, "\n");
+    cw_buf_puts(b, fence);
 }
 
-void cw_md_count(cw_jbuf_t *b, long n, const char *one, const char *many)
+void cw_md_count(cw_buf_t *b, long n, const char *one, const char *many)
 {
-    cw_md_printf(b, "%ld %s", n, n == 1 ? one : many);
+    cw_buf_printf(b, "%ld %s", n, n == 1 ? one : many);
 }
 
-void cw_md_code_list(cw_jbuf_t *b, const char *const *items, size_t n, size_t shown)
+void cw_md_code_list(cw_buf_t *b, const char *const *items, size_t n, size_t shown)
 {
     size_t k = n < shown ? n : shown;
     for (size_t i = 0; i < k; i++) {
         if (i > 0)
-            cw_jbuf_raw(b, i + 1 == k && k == n ? " and " : ", ");
+            cw_buf_puts(b, i + 1 == k && k == n ? " and " : ", ");
         cw_md_code(b, items[i], CW_MD_ITEM);
     }
     if (n > k)
-        cw_md_printf(b, " and %zu more", n - k);
+        cw_buf_printf(b, " and %zu more", n - k);
 }
 
 const char *cw_md_language(const char *language)

@@ -19,8 +19,6 @@
 
 #define CW_OFFLINE_SUMMARY_DOCS 30 /* documents listed one by one */
 
-/* true for weekly_summary and monthly_summary */
-bool cw_offline_is_summary(const char *doc_type);
 /* The document / the commit message, malloc'd; NULL on OOM. */
 char *cw_offline_summary_document(const cw_value_t *target);
 char *cw_offline_summary_commit_message(const cw_value_t *target);

@@ -10,8 +10,7 @@
 
 /* ---------------------------------------------------------------- NDJSON stream */
 typedef struct {
-    char *text;
-    size_t text_len, text_cap;
+    cw_buf_t text; /* at most CW_LLM_MAX_RESPONSE bytes */
     bool done;
     char done_reason[32];
     long prompt_eval_count;
@@ -31,26 +30,13 @@ typedef struct {
 
 static bool s_text_append(stream_t *st, const char *s, size_t n)
 {
-    if (st->text_len + n > CW_LLM_MAX_RESPONSE) {
+    if (st->text.len + n > CW_LLM_MAX_RESPONSE) {
         st->overflow = true;
         snprintf(st->overflow_what, sizeof(st->overflow_what), "answer larger than %d KiB",
                  CW_LLM_MAX_RESPONSE / 1024);
         return false;
     }
-    if (st->text_len + n + 1 > st->text_cap) {
-        size_t ncap = st->text_cap ? st->text_cap : 4096;
-        while (ncap < st->text_len + n + 1)
-            ncap *= 2;
-        char *t = realloc(st->text, ncap);
-        if (!t)
-            return false;
-        st->text = t;
-        st->text_cap = ncap;
-    }
-    memcpy(st->text + st->text_len, s, n);
-    st->text_len += n;
-    st->text[st->text_len] = '\0';
-    return true;
+    return cw_buf_append(&st->text, s, n);
 }
 
 /* Handle one complete line. false = abort the transfer. */
@@ -65,33 +51,33 @@ static bool s_stream_line(stream_t *st, const char *line, size_t n)
     if (!n)
         return true;
     char perr[128];
-    cw_json_t *obj = cw_json_parse(line, n, perr, sizeof(perr));
-    if (!obj || cw_json_kind(obj) != CW_JSON_OBJECT) {
+    cw_value_t *obj = cw_json_parse(line, n, perr, sizeof(perr));
+    if (!obj || cw_value_kind(obj) != CW_VAL_MAP) {
         st->bad_lines++;
-        cw_json_destroy(&obj);
+        cw_value_destroy(&obj);
         return true;
     }
-    const cw_json_t *e = cw_json_get(obj, "error");
+    const cw_value_t *e = cw_map_get(obj, "error");
     if (e) {
         st->have_error = true;
-        const char *msg = cw_json_str(e);
+        const char *msg = cw_value_str(e);
         if (!msg)
-            msg = cw_json_get_str(e, "message", "unknown error");
+            msg = cw_map_str(e, "message", "unknown error");
         cw_llm_excerpt(msg, strlen(msg), st->error, sizeof(st->error));
     }
-    const char *piece = cw_json_str(cw_json_get(obj, "response"));
+    const char *piece = cw_value_str(cw_map_get(obj, "response"));
     bool ok = true;
     if (piece && *piece)
-        ok = s_text_append(st, piece, cw_json_strlen(cw_json_get(obj, "response")));
-    if (cw_json_get_bool(obj, "done", false)) {
+        ok = s_text_append(st, piece, cw_value_strlen(cw_map_get(obj, "response")));
+    if (cw_map_bool(obj, "done", false)) {
         st->done = true;
-        const char *reason = cw_json_get_str(obj, "done_reason", "");
+        const char *reason = cw_map_str(obj, "done_reason", "");
         snprintf(st->done_reason, sizeof(st->done_reason), "%s", reason);
-        st->prompt_eval_count = (long)cw_json_get_num(obj, "prompt_eval_count", 0);
-        st->eval_count = (long)cw_json_get_num(obj, "eval_count", 0);
-        st->total_duration_ns = cw_json_get_num(obj, "total_duration", 0);
+        st->prompt_eval_count = (long)cw_map_float(obj, "prompt_eval_count", 0);
+        st->eval_count = (long)cw_map_float(obj, "eval_count", 0);
+        st->total_duration_ns = cw_map_float(obj, "total_duration", 0);
     }
-    cw_json_destroy(&obj);
+    cw_value_destroy(&obj);
     return ok;
 }
 
@@ -114,16 +100,19 @@ static int s_stream_on_line(const char *line, size_t n, void *arg)
 
 static void s_stream_free(stream_t *st)
 {
-    free(st->text);
+    cw_buf_free(&st->text);
     memset(st, 0, sizeof(*st));
 }
 
 /* ---------------------------------------------------------------- requests */
-static void s_keep_alive(cw_jbuf_t *b, const char *keep_alive)
+/* The start of a request body: the model and keep_alive (an integer is sent as a number:
+   Ollama rejects "-1" as a duration string). */
+static cw_value_t *s_body(const cw_llm_t *self, const char *keep_alive)
 {
+    cw_value_t *body = cw_value_new_map();
+    cw_map_set_str(body, "model", self->model);
     if (!keep_alive || !*keep_alive)
-        return;
-    /* an integer is sent as a number (Ollama rejects "-1" as a duration string) */
+        return body;
     const char *p = keep_alive;
     if (*p == '-' || *p == '+')
         p++;
@@ -131,11 +120,19 @@ static void s_keep_alive(cw_jbuf_t *b, const char *keep_alive)
     for (; *p; p++)
         if (*p < '0' || *p > '9')
             numeric = false;
-    cw_jbuf_key(b, "keep_alive");
     if (numeric && strlen(keep_alive) < 12)
-        cw_jbuf_raw(b, keep_alive[0] == '+' ? keep_alive + 1 : keep_alive);
+        cw_map_set_int(body, "keep_alive", strtoll(keep_alive, NULL, 10));
     else
-        cw_jbuf_str(b, keep_alive);
+        cw_map_set_str(body, "keep_alive", keep_alive);
+    return body;
+}
+
+/* The body as JSON (NULL when memory ran out); the value is destroyed. */
+static char *s_json(cw_value_t **body)
+{
+    char *text = *body ? cw_json_encode(*body) : NULL;
+    cw_value_destroy(body);
+    return text;
 }
 
 /* POST a small non-streamed request (prewarm / unload) and discard the answer. */
@@ -158,22 +155,13 @@ static int s_post_simple(cw_llm_t *self, const char *body, long timeout_s, char 
 
 static char *s_prewarm_body(const cw_llm_t *self)
 {
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
-    cw_jbuf_raw(&b, "{");
-    cw_jbuf_key(&b, "model");
-    cw_jbuf_str(&b, self->model);
-    cw_jbuf_key(&b, "prompt");
-    cw_jbuf_str(&b, "");
-    cw_jbuf_key(&b, "stream");
-    cw_jbuf_raw(&b, "false");
-    s_keep_alive(&b, self->keep_alive);
-    cw_jbuf_key(&b, "options");
-    cw_jbuf_raw(&b, "{");
-    cw_jbuf_key(&b, "num_ctx");
-    cw_jbuf_int(&b, self->num_ctx);
-    cw_jbuf_raw(&b, "}}");
-    return cw_jbuf_take(&b);
+    cw_value_t *body = s_body(self, self->keep_alive);
+    cw_map_set_str(body, "prompt", "");
+    cw_map_set_bool(body, "stream", false);
+    cw_value_t *options = cw_value_new_map();
+    cw_map_set_int(options, "num_ctx", self->num_ctx);
+    cw_map_set(body, "options", options);
+    return s_json(&body);
 }
 
 int cw_ollama_prewarm(cw_llm_t *self)
@@ -212,15 +200,8 @@ static void s_recover_oom(cw_llm_t *self, const char *error)
     int old_ctx = self->num_ctx;
     cw_warn("llm_out_of_memory", CW_LS("backend", "ollama"), CW_LS("model", self->model),
             CW_LS("error", error), CW_LI("num_ctx", old_ctx), CW_LEND);
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
-    cw_jbuf_raw(&b, "{");
-    cw_jbuf_key(&b, "model");
-    cw_jbuf_str(&b, self->model);
-    cw_jbuf_key(&b, "keep_alive");
-    cw_jbuf_raw(&b, "0");
-    cw_jbuf_raw(&b, "}");
-    char *body = cw_jbuf_take(&b);
+    cw_value_t *unload = s_body(self, "0");
+    char *body = s_json(&unload);
     char err[300] = "";
     if (s_post_simple(self, body, 60, err, sizeof(err)) != 0)
         cw_warn("llm_unload_failed", CW_LS("model", self->model), CW_LS("error", err), CW_LEND);
@@ -240,30 +221,19 @@ static bool s_is_oom(const char *msg)
 
 static char *s_generate_body(const cw_llm_t *self, const cw_llm_call_t *call)
 {
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
-    cw_jbuf_raw(&b, "{");
-    cw_jbuf_key(&b, "model");
-    cw_jbuf_str(&b, self->model);
-    cw_jbuf_key(&b, "prompt");
-    cw_jbuf_str(&b, call->prompt);
-    if (call->system) {
-        cw_jbuf_key(&b, "system");
-        cw_jbuf_str(&b, call->system);
-    }
-    cw_jbuf_key(&b, "stream");
-    cw_jbuf_raw(&b, "true");
-    s_keep_alive(&b, self->keep_alive);
-    cw_jbuf_key(&b, "options");
-    cw_jbuf_raw(&b, "{");
-    cw_jbuf_key(&b, "temperature");
-    cw_jbuf_num(&b, call->temperature >= 0 ? call->temperature : self->temperature);
-    cw_jbuf_key(&b, "num_predict");
-    cw_jbuf_int(&b, call->max_tokens > 0 ? call->max_tokens : self->max_tokens);
-    cw_jbuf_key(&b, "num_ctx");
-    cw_jbuf_int(&b, self->num_ctx);
-    cw_jbuf_raw(&b, "}}");
-    return cw_jbuf_take(&b);
+    cw_value_t *body = s_body(self, self->keep_alive);
+    cw_map_set_str(body, "prompt", call->prompt);
+    if (call->system)
+        cw_map_set_str(body, "system", call->system);
+    cw_map_set_bool(body, "stream", true);
+    cw_value_t *options = cw_value_new_map();
+    cw_map_set_float(options, "temperature",
+                     call->temperature >= 0 ? call->temperature : self->temperature);
+    cw_map_set_int(options, "num_predict",
+                   call->max_tokens > 0 ? call->max_tokens : self->max_tokens);
+    cw_map_set_int(options, "num_ctx", self->num_ctx);
+    cw_map_set(body, "options", options);
+    return s_json(&body);
 }
 
 static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_result_t *res,
@@ -276,6 +246,7 @@ static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_
     }
     stream_t st;
     memset(&st, 0, sizeof(st));
+    cw_buf_init(&st.text, CW_LLM_MAX_RESPONSE);
     cw_http_response_t http;
     /* cw_http also hands over a last line without a newline */
     int rc = cw_llm_http(self, "/api/generate", body, self->timeout_s, CW_OLLAMA_MAX_STREAM,
@@ -318,8 +289,7 @@ static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_
             out = CW_LLM_ATTEMPT_RETRY;
         } else {
             out = CW_LLM_ATTEMPT_OK;
-            res->text = st.text ? st.text : strdup("");
-            st.text = NULL;
+            res->text = cw_buf_take(&st.text, NULL);
             res->prompt_tokens = st.prompt_eval_count;
             res->completion_tokens = st.eval_count;
             res->duration_ms = (int64_t)(st.total_duration_ns / 1e6);

@@ -25,47 +25,39 @@ bool cw_openai_health(cw_llm_t *self, char *err, size_t errlen)
     return up;
 }
 
-static char *s_body(const cw_llm_t *self, const cw_llm_call_t *call)
+static void s_message(cw_value_t *messages, const char *role, const char *content)
 {
-    cw_jbuf_t b;
-    cw_jbuf_init(&b);
-    cw_jbuf_raw(&b, "{");
-    cw_jbuf_key(&b, "model");
-    cw_jbuf_str(&b, self->model);
-    cw_jbuf_key(&b, "messages");
-    cw_jbuf_raw(&b, "[");
-    if (call->system) {
-        cw_jbuf_raw(&b, "{");
-        cw_jbuf_key(&b, "role");
-        cw_jbuf_str(&b, "system");
-        cw_jbuf_key(&b, "content");
-        cw_jbuf_str(&b, call->system);
-        cw_jbuf_raw(&b, "},");
-    }
-    cw_jbuf_raw(&b, "{");
-    cw_jbuf_key(&b, "role");
-    cw_jbuf_str(&b, "user");
-    cw_jbuf_key(&b, "content");
-    cw_jbuf_str(&b, call->prompt);
-    cw_jbuf_raw(&b, "}]");
-    cw_jbuf_key(&b, "temperature");
-    cw_jbuf_num(&b, call->temperature >= 0 ? call->temperature : self->temperature);
-    cw_jbuf_key(&b, "max_tokens");
-    cw_jbuf_int(&b, call->max_tokens > 0 ? call->max_tokens : self->max_tokens);
-    cw_jbuf_key(&b, "stream");
-    cw_jbuf_raw(&b, "false");
-    cw_jbuf_raw(&b, "}");
-    return cw_jbuf_take(&b);
+    cw_value_t *m = cw_value_new_map();
+    cw_map_set_str(m, "role", role);
+    cw_map_set_str(m, "content", content);
+    cw_array_push(messages, m);
 }
 
-static const char *s_error_message(const cw_json_t *root)
+static char *s_body(const cw_llm_t *self, const cw_llm_call_t *call)
 {
-    const cw_json_t *e = cw_json_get(root, "error");
+    cw_value_t *body = cw_value_new_map(), *messages = cw_value_new_array();
+    cw_map_set_str(body, "model", self->model);
+    if (call->system)
+        s_message(messages, "system", call->system);
+    s_message(messages, "user", call->prompt);
+    cw_map_set(body, "messages", messages);
+    cw_map_set_float(body, "temperature",
+                     call->temperature >= 0 ? call->temperature : self->temperature);
+    cw_map_set_int(body, "max_tokens", call->max_tokens > 0 ? call->max_tokens : self->max_tokens);
+    cw_map_set_bool(body, "stream", false);
+    char *text = body ? cw_json_encode(body) : NULL;
+    cw_value_destroy(&body);
+    return text;
+}
+
+static const char *s_error_message(const cw_value_t *root)
+{
+    const cw_value_t *e = cw_map_get(root, "error");
     if (!e)
         return NULL;
-    if (cw_json_str(e))
-        return cw_json_str(e);
-    return cw_json_get_str(e, "message", "unknown error");
+    if (cw_value_str(e))
+        return cw_value_str(e);
+    return cw_map_str(e, "message", "unknown error");
 }
 
 static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_llm_result_t *res,
@@ -82,7 +74,7 @@ static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_
     free(body);
     *retry_after = http.retry_after_s;
     cw_llm_attempt_t out = CW_LLM_ATTEMPT_FATAL;
-    cw_json_t *root = NULL;
+    cw_value_t *root = NULL;
     if (http.overflow) {
         snprintf(res->error, sizeof(res->error), "answer larger than %d KiB",
                  CW_LLM_MAX_LINE / 1024);
@@ -100,25 +92,24 @@ static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_
         char head[200];
         cw_llm_excerpt(http.body, http.body_len, head, sizeof(head));
         if (http.status == 200 && !emsg) {
-            const cw_json_t *choice = cw_json_at(cw_json_get(root, "choices"), 0);
-            const cw_json_t *content = cw_json_get(cw_json_get(choice, "message"), "content");
+            const cw_value_t *choice = cw_array_at(cw_map_get(root, "choices"), 0);
+            const cw_value_t *content = cw_map_get(cw_map_get(choice, "message"), "content");
             if (!root) {
                 snprintf(res->error, sizeof(res->error), "malformed answer: %s", perr);
                 out = CW_LLM_ATTEMPT_RETRY;
-            } else if (!cw_json_str(content)) {
+            } else if (!cw_value_str(content)) {
                 snprintf(res->error, sizeof(res->error), "answer without choices[0].message");
                 out = CW_LLM_ATTEMPT_RETRY;
-            } else if (cw_json_strlen(content) > CW_LLM_MAX_RESPONSE) {
+            } else if (cw_value_strlen(content) > CW_LLM_MAX_RESPONSE) {
                 snprintf(res->error, sizeof(res->error), "answer larger than %d KiB",
                          CW_LLM_MAX_RESPONSE / 1024);
                 out = CW_LLM_ATTEMPT_FATAL;
             } else {
-                res->text = strdup(cw_json_str(content));
-                const cw_json_t *usage = cw_json_get(root, "usage");
-                res->prompt_tokens = (long)cw_json_get_num(usage, "prompt_tokens", 0);
-                res->completion_tokens = (long)cw_json_get_num(usage, "completion_tokens", 0);
-                res->truncated =
-                    strcmp(cw_json_get_str(choice, "finish_reason", ""), "length") == 0;
+                res->text = strdup(cw_value_str(content));
+                const cw_value_t *usage = cw_map_get(root, "usage");
+                res->prompt_tokens = (long)cw_map_float(usage, "prompt_tokens", 0);
+                res->completion_tokens = (long)cw_map_float(usage, "completion_tokens", 0);
+                res->truncated = strcmp(cw_map_str(choice, "finish_reason", ""), "length") == 0;
                 out = res->text ? CW_LLM_ATTEMPT_OK : CW_LLM_ATTEMPT_FATAL;
             }
         } else {
@@ -132,7 +123,7 @@ static cw_llm_attempt_t s_attempt(cw_llm_t *self, const cw_llm_call_t *call, cw_
                 out = cw_llm_classify_status(http.status);
         }
     }
-    cw_json_destroy(&root);
+    cw_value_destroy(&root);
     cw_http_response_clear(&http);
     return out;
 }

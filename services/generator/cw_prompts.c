@@ -1,4 +1,5 @@
 /*  cw_prompts — built-in prompts and safe template substitution. */
+#include "cw_buf.h"
 #include "cw_text.h"
 #include "cw_prompts.h"
 
@@ -362,68 +363,27 @@ cw_prompts_t *cw_prompts_new(const cw_config_t *config)
 }
 
 /* ---------------------------------------------------------------- substitution */
-typedef struct {
-    char *d;
-    size_t len, cap;
-    bool oom;
-} sbuf_t;
-
-static void s_put(sbuf_t *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t ncap = b->cap ? b->cap : 1024;
-        while (ncap < b->len + n + 1)
-            ncap *= 2;
-        char *d = realloc(b->d, ncap);
-        if (!d) {
-            b->oom = true;
-            return;
-        }
-        b->d = d;
-        b->cap = ncap;
-    }
-    memcpy(b->d + b->len, s, n);
-    b->len += n;
-    b->d[b->len] = '\0';
-}
-
-static void s_puts(sbuf_t *b, const char *s)
-{
-    if (s)
-        s_put(b, s, strlen(s));
-}
-
-static char *s_take(sbuf_t *b)
-{
-    if (b->oom) {
-        free(b->d);
-        return NULL;
-    }
-    return b->d ? b->d : strdup("");
-}
-
 char *cw_prompts_substitute(const char *tmpl, const cw_prompt_kv_t *vars, size_t count)
 {
-    sbuf_t b = {0};
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
     if (!tmpl)
         tmpl = "";
     const char *p = tmpl;
     while (*p) {
         const char *brace = strchr(p, '{');
         if (!brace) {
-            s_puts(&b, p);
+            cw_buf_puts(&b, p);
             break;
         }
-        s_put(&b, p, (size_t)(brace - p));
+        cw_buf_append(&b, p, (size_t)(brace - p));
         const char *close = strchr(brace + 1, '}');
         bool replaced = false;
         if (close) {
             size_t n = (size_t)(close - brace - 1);
             for (size_t i = 0; i < count; i++) {
                 if (strlen(vars[i].name) == n && strncmp(brace + 1, vars[i].name, n) == 0) {
-                    s_puts(&b, vars[i].value ? vars[i].value : "");
+                    cw_buf_puts(&b, vars[i].value ? vars[i].value : "");
                     p = close + 1;
                     replaced = true;
                     break;
@@ -431,22 +391,23 @@ char *cw_prompts_substitute(const char *tmpl, const cw_prompt_kv_t *vars, size_t
             }
         }
         if (!replaced) {
-            s_put(&b, "{", 1);
+            cw_buf_append(&b, "{", 1);
             p = brace + 1;
         }
     }
-    return s_take(&b);
+    return cw_buf_take(&b, NULL);
 }
 
 /* ---------------------------------------------------------------- prompts */
 char *cw_prompts_system(const cw_prompts_t *self, const char *language)
 {
-    sbuf_t b = {0};
-    s_puts(&b, self && self->system ? self->system : s_system);
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    cw_buf_puts(&b, self && self->system ? self->system : s_system);
     if (self && self->style) {
-        s_puts(&b, "\n\nWriting style: ");
-        s_puts(&b, self->style);
-        s_puts(&b, ".");
+        cw_buf_puts(&b, "\n\nWriting style: ");
+        cw_buf_puts(&b, self->style);
+        cw_buf_puts(&b, ".");
     }
     const char *hint = NULL;
     if (self && language)
@@ -456,10 +417,10 @@ char *cw_prompts_system(const cw_prompts_t *self, const char *language)
     if (!hint)
         hint = cw_prompts_builtin_language_hint(language);
     if (hint && *hint) {
-        s_puts(&b, "\n\nLanguage-specific guidance: ");
-        s_puts(&b, hint);
+        cw_buf_puts(&b, "\n\nLanguage-specific guidance: ");
+        cw_buf_puts(&b, hint);
     }
-    return s_take(&b);
+    return cw_buf_take(&b, NULL);
 }
 
 char *cw_prompts_document(const cw_prompts_t *self, int doc_type, const cw_prompt_vars_t *vars)
@@ -467,7 +428,9 @@ char *cw_prompts_document(const cw_prompts_t *self, int doc_type, const cw_promp
     if (doc_type < 0 || doc_type >= CW_DOC_TYPE_COUNT)
         doc_type = CW_DOC_FUNCTION;
     const char *tmpl = s_templates[doc_type];
-    if (doc_type == CW_DOC_FUNCTION && self && self->doc_template)
+    /* prompts.yaml's documentation_template replaces the built-in template of the doc
+       types that name it (cw_doctype: function_doc) */
+    if (cw_doctype(doc_type)->template_key && self && self->doc_template)
         tmpl = self->doc_template;
     char complexity[32], lines[32];
     snprintf(complexity, sizeof(complexity), "%.1f", vars ? vars->complexity : 0.0);
@@ -490,10 +453,13 @@ char *cw_prompts_document(const cw_prompts_t *self, int doc_type, const cw_promp
     /* a template that leaves the facts out gets them after it */
     if (user && !strstr(tmpl, "{facts}") && !strstr(tmpl, "{context}") &&
         strcmp(facts, "(none)") != 0) {
-        sbuf_t b = {user, strlen(user), strlen(user) + 1, false};
-        s_puts(&b, "\n\nFacts the analyzer read from the code:\n");
-        s_puts(&b, facts);
-        user = s_take(&b);
+        cw_buf_t b;
+        cw_buf_init(&b, 0);
+        cw_buf_puts(&b, user);
+        cw_buf_puts(&b, "\n\nFacts the analyzer read from the code:\n");
+        cw_buf_puts(&b, facts);
+        free(user);
+        user = cw_buf_take(&b, NULL);
     }
     free(facts);
     return user;
@@ -506,7 +472,7 @@ char *cw_prompts_document(const cw_prompts_t *self, int doc_type, const cw_promp
 #define FACT_LIST 30  /* items of a list */
 
 /* s on one line (whitespace runs as one space), at most max bytes ("..." when cut) */
-static void s_put_line(sbuf_t *b, const char *s, size_t max)
+static void s_put_line(cw_buf_t *b, const char *s, size_t max)
 {
     if (!s)
         return;
@@ -519,69 +485,58 @@ static void s_put_line(sbuf_t *b, const char *s, size_t max)
             continue;
         }
         if (space && !first)
-            s_put(b, " ", 1);
+            cw_buf_append(b, " ", 1);
         space = first = false;
-        s_put(b, &c, 1);
+        cw_buf_append(b, &c, 1);
     }
     if (n < len)
-        s_puts(b, "...");
+        cw_buf_puts(b, "...");
 }
 
-static void s_fact(sbuf_t *b, const char *key)
+static void s_fact(cw_buf_t *b, const char *key)
 {
     if (b->len > 0)
-        s_puts(b, "\n");
-    s_puts(b, "- ");
-    s_puts(b, key);
-    s_puts(b, ": ");
+        cw_buf_puts(b, "\n");
+    cw_buf_puts(b, "- ");
+    cw_buf_puts(b, key);
+    cw_buf_puts(b, ": ");
 }
 
-static void s_factf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void s_factf(sbuf_t *b, const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    s_puts(b, buf);
-}
-
-static void s_fact_list(sbuf_t *b, const char *const *items, size_t n)
+static void s_fact_list(cw_buf_t *b, const char *const *items, size_t n)
 {
     size_t k = n < FACT_LIST ? n : FACT_LIST;
     for (size_t i = 0; i < k; i++) {
         if (i)
-            s_puts(b, ", ");
+            cw_buf_puts(b, ", ");
         s_put_line(b, items[i], FACT_ITEM);
     }
     if (n > k)
-        s_factf(b, " (+%zu more)", n - k);
+        cw_buf_printf(b, " (+%zu more)", n - k);
 }
 
-static void s_fact_members(sbuf_t *b, const char *key, const cw_gen_member_t *m, size_t n)
+static void s_fact_members(cw_buf_t *b, const char *key, const cw_gen_member_t *m, size_t n)
 {
     if (n == 0)
         return;
     s_fact(b, key);
-    s_factf(b, "%zu", n);
+    cw_buf_printf(b, "%zu", n);
     size_t k = n < FACT_LIST ? n : FACT_LIST;
     for (size_t i = 0; i < k; i++) {
-        s_puts(b, "\n  - ");
+        cw_buf_puts(b, "\n  - ");
         s_put_line(b, m[i].name, FACT_ITEM);
-        s_puts(b, " (");
+        cw_buf_puts(b, " (");
         s_put_line(b, m[i].kind, 32);
-        s_factf(b, ", line %ld)", m[i].line);
+        cw_buf_printf(b, ", line %ld)", m[i].line);
         if (m[i].signature && strcmp(m[i].signature, m[i].name) != 0) {
-            s_puts(b, ": ");
+            cw_buf_puts(b, ": ");
             s_put_line(b, m[i].signature, FACT_ITEM);
         }
     }
     if (n > k)
-        s_factf(b, "\n  - (+%zu more)", n - k);
+        cw_buf_printf(b, "\n  - (+%zu more)", n - k);
 }
 
-static void s_fact_function(sbuf_t *b, const cw_gen_target_t *t)
+static void s_fact_function(cw_buf_t *b, const cw_gen_target_t *t)
 {
     if (t->signature) {
         s_fact(b, "signature");
@@ -590,23 +545,23 @@ static void s_fact_function(sbuf_t *b, const cw_gen_target_t *t)
     if (t->has_parameters) {
         s_fact(b, "parameters");
         if (t->parameter_count == 0)
-            s_puts(b, "none");
+            cw_buf_puts(b, "none");
         for (size_t i = 0; i < t->parameter_count && i < FACT_LIST; i++) {
             const cw_gen_param_t *p = &t->parameters[i];
             if (i)
-                s_puts(b, "; ");
+                cw_buf_puts(b, "; ");
             s_put_line(b, *p->name ? p->name : "(unnamed)", FACT_ITEM);
             if (p->type) {
-                s_puts(b, ": ");
+                cw_buf_puts(b, ": ");
                 s_put_line(b, p->type, FACT_ITEM);
             }
             if (p->dflt) {
-                s_puts(b, " = ");
+                cw_buf_puts(b, " = ");
                 s_put_line(b, p->dflt, FACT_ITEM);
             }
         }
         if (t->parameter_count > FACT_LIST)
-            s_factf(b, " (+%zu more)", t->parameter_count - FACT_LIST);
+            cw_buf_printf(b, " (+%zu more)", t->parameter_count - FACT_LIST);
     }
     if (t->return_type) {
         s_fact(b, "returns");
@@ -614,7 +569,7 @@ static void s_fact_function(sbuf_t *b, const cw_gen_target_t *t)
     }
     if (t->is_async) {
         s_fact(b, "async");
-        s_puts(b, "yes");
+        cw_buf_puts(b, "yes");
     }
     if (t->decorator_count) {
         s_fact(b, "decorators");
@@ -627,9 +582,9 @@ static void s_fact_function(sbuf_t *b, const cw_gen_target_t *t)
     const cw_gen_body_t *y = &t->body;
     if (y->present) {
         s_fact(b, "body");
-        s_factf(b, "%ld loop%s", y->loops, y->loops == 1 ? "" : "s");
+        cw_buf_printf(b, "%ld loop%s", y->loops, y->loops == 1 ? "" : "s");
         if (y->loop_depth > 1)
-            s_factf(b, " (nested %ld deep)", y->loop_depth);
+            cw_buf_printf(b, " (nested %ld deep)", y->loop_depth);
         struct {
             long n;
             const char *what;
@@ -642,11 +597,11 @@ static void s_fact_function(sbuf_t *b, const cw_gen_target_t *t)
                      {y->unsafe, "unsafe blocks"}};
         for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
             if (parts[i].n > 0)
-                s_factf(b, ", %ld %s", parts[i].n, parts[i].what);
+                cw_buf_printf(b, ", %ld %s", parts[i].n, parts[i].what);
     }
 }
 
-static void s_fact_change(sbuf_t *b, const cw_gen_target_t *t)
+static void s_fact_change(cw_buf_t *b, const cw_gen_target_t *t)
 {
     if (t->commit.present) {
         s_fact(b, "commit");
@@ -654,39 +609,39 @@ static void s_fact_change(sbuf_t *b, const cw_gen_target_t *t)
         snprintf(hash, sizeof hash, "%s", t->commit.hash ? t->commit.hash : "");
         s_put_line(b, hash, sizeof hash);
         if (t->commit.author) {
-            s_puts(b, " by ");
+            cw_buf_puts(b, " by ");
             s_put_line(b, t->commit.author, FACT_ITEM);
         }
         if (t->commit.date) {
-            s_puts(b, " on ");
+            cw_buf_puts(b, " on ");
             s_put_line(b, t->commit.date, 40);
         }
         if (t->commit.subject) {
-            s_puts(b, ": ");
+            cw_buf_puts(b, ": ");
             s_put_line(b, t->commit.subject, FACT_DOC);
         }
-        s_factf(b, " (%ld files changed)", t->commit.file_count);
+        cw_buf_printf(b, " (%ld files changed)", t->commit.file_count);
         for (size_t i = 0; i < t->commit.count && i < FACT_LIST; i++) {
             const cw_gen_file_change_t *f = &t->commit.files[i];
-            s_puts(b, "\n  - ");
+            cw_buf_puts(b, "\n  - ");
             s_put_line(b, f->path, FACT_ITEM);
-            s_puts(b, " (");
+            cw_buf_puts(b, " (");
             s_put_line(b, f->status, 16);
-            s_factf(b, ", +%ld -%ld)", f->added, f->deleted);
+            cw_buf_printf(b, ", +%ld -%ld)", f->added, f->deleted);
         }
     }
     if (t->change.present) {
         s_fact(b, "this file");
         s_put_line(b, t->change.status, 16);
-        s_factf(b, ", +%ld -%ld lines", t->change.added, t->change.deleted);
+        cw_buf_printf(b, ", +%ld -%ld lines", t->change.added, t->change.deleted);
         if (t->start_line > 0)
-            s_factf(b, ", new lines %ld-%ld", t->start_line, t->end_line);
+            cw_buf_printf(b, ", new lines %ld-%ld", t->start_line, t->end_line);
         for (size_t i = 0; i < t->change.hunk_count && i < FACT_LIST; i++) {
             const cw_gen_hunk_t *h = &t->change.hunks[i];
-            s_factf(b, "\n  - hunk -%ld,%ld +%ld,%ld", h->old_start, h->old_lines, h->new_start,
-                    h->new_lines);
+            cw_buf_printf(b, "\n  - hunk -%ld,%ld +%ld,%ld", h->old_start, h->old_lines,
+                          h->new_start, h->new_lines);
             if (h->section) {
-                s_puts(b, " in ");
+                cw_buf_puts(b, " in ");
                 s_put_line(b, h->section, FACT_ITEM);
             }
         }
@@ -695,34 +650,35 @@ static void s_fact_change(sbuf_t *b, const cw_gen_target_t *t)
 
 char *cw_prompts_facts(const cw_gen_target_t *t)
 {
-    sbuf_t b = {0};
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
     if (!t)
         return strdup("(none)");
     if (t->kind) {
         s_fact(&b, "kind");
         s_put_line(&b, t->kind, 32);
         if (t->class_name) {
-            s_puts(&b, " of ");
+            cw_buf_puts(&b, " of ");
             s_put_line(&b, t->class_name, FACT_ITEM);
         }
     }
     if (t->start_line > 0 && t->end_line >= t->start_line && t->doc_type != CW_DOC_EVOLUTION) {
         s_fact(&b, "lines");
-        s_factf(&b, "%ld-%ld", t->start_line, t->end_line);
+        cw_buf_printf(&b, "%ld-%ld", t->start_line, t->end_line);
         if (t->nloc >= 0)
-            s_factf(&b, " (%ld of code)", t->nloc);
+            cw_buf_printf(&b, " (%ld of code)", t->nloc);
         if (t->nesting >= 0)
-            s_factf(&b, ", nesting depth %ld", t->nesting);
+            cw_buf_printf(&b, ", nesting depth %ld", t->nesting);
     }
     if (t->source_cut) {
         s_fact(&b, "source");
-        s_puts(&b, "cut: only its beginning is shown");
+        cw_buf_puts(&b, "cut: only its beginning is shown");
     }
     if (t->docstring) {
         s_fact(&b, "docstring");
-        s_puts(&b, "\"");
+        cw_buf_puts(&b, "\"");
         s_put_line(&b, t->docstring, FACT_DOC);
-        s_puts(&b, "\"");
+        cw_buf_puts(&b, "\"");
     }
     s_fact_function(&b, t);
     s_fact_members(&b, "members", t->members, t->member_count);
@@ -734,43 +690,38 @@ char *cw_prompts_facts(const cw_gen_target_t *t)
     if (t->module.present) {
         s_fact(&b, "module");
         s_put_line(&b, t->module.kind ? t->module.kind : "module", 32);
-        s_factf(&b, " of %ld files", t->module.file_count);
+        cw_buf_printf(&b, " of %ld files", t->module.file_count);
         if (t->module.index_file) {
-            s_puts(&b, ", index file ");
+            cw_buf_puts(&b, ", index file ");
             s_put_line(&b, t->module.index_file, FACT_ITEM);
         }
         for (size_t i = 0; i < t->module.count && i < FACT_LIST; i++) {
             const cw_gen_module_file_t *f = &t->module.files[i];
-            s_puts(&b, "\n  - ");
+            cw_buf_puts(&b, "\n  - ");
             s_put_line(&b, f->path, FACT_ITEM);
-            s_factf(&b, ": %ld lines, %ld functions, %ld classes", f->lines, f->functions,
-                    f->classes);
+            cw_buf_printf(&b, ": %ld lines, %ld functions, %ld classes", f->lines, f->functions,
+                          f->classes);
         }
     }
     s_fact_change(&b, t);
     for (size_t i = 0; i < t->pattern_count && i < 8; i++) {
         s_fact(&b, i == 0 ? "pattern" : "also");
         s_put_line(&b, t->patterns[i].name, 32);
-        s_puts(&b, " (indicators found in code: ");
+        cw_buf_puts(&b, " (indicators found in code: ");
         s_fact_list(&b, t->patterns[i].indicators, t->patterns[i].indicator_count);
-        s_puts(&b, ")");
+        cw_buf_puts(&b, ")");
     }
-    if (b.oom) {
-        free(b.d);
-        return NULL;
-    }
-    if (b.len == 0) {
-        free(b.d);
+    if (!b.failed && b.len == 0) {
+        cw_buf_free(&b);
         return strdup("(none)");
     }
     if (b.len > CW_PROMPT_FACTS_MAX) { /* bounded: cut after a whole line */
-        size_t cut = cw_utf8_prefix(b.d, b.len, CW_PROMPT_FACTS_MAX);
-        while (cut > 0 && b.d[cut - 1] != '\n')
+        size_t cut = cw_utf8_prefix(b.data, b.len, CW_PROMPT_FACTS_MAX);
+        while (cut > 0 && b.data[cut - 1] != '\n')
             cut--;
-        b.len = cut > 0 ? cut - 1 : cw_utf8_prefix(b.d, b.len, CW_PROMPT_FACTS_MAX);
-        b.d[b.len] = '\0';
+        cw_buf_truncate(&b, cut > 0 ? cut - 1 : cw_utf8_prefix(b.data, b.len, CW_PROMPT_FACTS_MAX));
     }
-    return b.d;
+    return cw_buf_take(&b, NULL);
 }
 
 char *cw_prompts_commit_system(const cw_prompts_t *self)

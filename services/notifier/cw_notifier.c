@@ -1,4 +1,5 @@
 /*  cw_notifier — alert rules, dead man's switch and delivery. */
+#include "cw_buf.h"
 #include "cw_text.h"
 #include "cw_notifier.h"
 
@@ -19,38 +20,6 @@
 #define CW_ALERT_FIELD_MAX 1000 /* characters of an error quoted in an alert */
 
 /* ------------------------------------------------------------------ text helpers */
-typedef struct {
-    char *data;
-    size_t len, cap;
-} s_buf_t;
-
-static void s_buf_add(s_buf_t *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        va_end(ap2);
-        return;
-    }
-    if (b->len + (size_t)n + 1 > b->cap) {
-        size_t cap = (b->len + (size_t)n + 1) * 2;
-        char *grown = realloc(b->data, cap);
-        if (!grown) {
-            va_end(ap2);
-            return;
-        }
-        b->data = grown;
-        b->cap = cap;
-    }
-    vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap2);
-    va_end(ap2);
-    b->len += (size_t)n;
-}
-
 /* Copy at most max characters (code points) of s, never splitting one. */
 static char *s_cut(const char *s, size_t max)
 {
@@ -83,13 +52,14 @@ bool cw_alert_is_push_blocked(const char *error)
 static char *s_push_blocked_text(const char *error)
 {
     char *cut = s_cut(error, CW_NOTIFIER_BLOCKED_CHARS);
-    s_buf_t b = {0};
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
     /* push_blocked also reports a remote history that cannot be merged cleanly */
-    s_buf_add(&b, "\xF0\x9F\x9A\xA8 Push blocked%s\n\n%s\n\nManual intervention required.",
-              cw_alert_is_push_blocked(error) ? " \xE2\x80\x94 secret scanning violation" : "",
-              cut ? cut : "");
+    cw_buf_printf(&b, "\xF0\x9F\x9A\xA8 Push blocked%s\n\n%s\n\nManual intervention required.",
+                  cw_alert_is_push_blocked(error) ? " \xE2\x80\x94 secret scanning violation" : "",
+                  cut ? cut : "");
     free(cut);
-    return b.data;
+    return cw_buf_take(&b, NULL);
 }
 
 /* ------------------------------------------------------------------ rules */
@@ -106,64 +76,67 @@ char *cw_alert_for_event(const cw_value_t *event, int n, bool alert_on_push_fail
         n = 1;
     const char *type = cw_map_str(event, "type", "");
     int64_t consecutive = cw_map_int(event, "consecutive", 0);
-    s_buf_t b = {0};
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
 
     if (strcmp(type, CW_EV_LLM_UNAVAILABLE) == 0) {
         if (consecutive != n)
             return NULL;
         const char *backend = cw_map_str(event, "backend", "ollama");
         int64_t retry = cw_map_int(event, "retry_seconds", 0);
-        s_buf_add(&b,
-                  "\xE2\x9A\xA0\xEF\xB8\x8F %s unavailable \xE2\x80\x94 %lld consecutive failures\n"
-                  "Backend: %s\nRetrying every %lld s; documentation is paused until it "
-                  "recovers.",
-                  s_backend_label(backend), (long long)consecutive, backend, (long long)retry);
+        cw_buf_printf(
+            &b,
+            "\xE2\x9A\xA0\xEF\xB8\x8F %s unavailable \xE2\x80\x94 %lld consecutive failures\n"
+            "Backend: %s\nRetrying every %lld s; documentation is paused until it "
+            "recovers.",
+            s_backend_label(backend), (long long)consecutive, backend, (long long)retry);
         const char *error = cw_map_str(event, "error", NULL);
         if (error && *error) {
             char *cut = s_cut(error, CW_ALERT_FIELD_MAX);
-            s_buf_add(&b, "\nLast error: %s", cut ? cut : "");
+            cw_buf_printf(&b, "\nLast error: %s", cut ? cut : "");
             free(cut);
         }
-        return b.data;
+        return cw_buf_take(&b, NULL);
     }
     if (strcmp(type, CW_EV_CYCLE_FAILED) == 0) {
         if (consecutive < n)
             return NULL;
         char *cut = s_cut(cw_map_str(event, "reason", ""), CW_ALERT_FIELD_MAX);
-        s_buf_add(&b, "\xE2\x9D\x8C Documentation failing \xE2\x80\x94 %lld consecutive failures",
-                  (long long)consecutive);
+        cw_buf_printf(&b,
+                      "\xE2\x9D\x8C Documentation failing \xE2\x80\x94 %lld consecutive failures",
+                      (long long)consecutive);
         const char *step = cw_map_str(event, "step", NULL);
         if (step && *step)
-            s_buf_add(&b, "\nComponent: %s", step);
-        s_buf_add(&b, "\nLast error: %s", cut ? cut : "");
+            cw_buf_printf(&b, "\nComponent: %s", step);
+        cw_buf_printf(&b, "\nLast error: %s", cut ? cut : "");
         free(cut);
-        return b.data;
+        return cw_buf_take(&b, NULL);
     }
     if (strcmp(type, CW_EV_CYCLE_SKIPPED) == 0) {
         if (consecutive < n)
             return NULL;
-        s_buf_add(&b,
-                  "\xE2\x8F\xB8\xEF\xB8\x8F Nothing to document \xE2\x80\x94 %lld consecutive "
-                  "cycles skipped",
-                  (long long)consecutive);
+        cw_buf_printf(&b,
+                      "\xE2\x8F\xB8\xEF\xB8\x8F Nothing to document \xE2\x80\x94 %lld consecutive "
+                      "cycles skipped",
+                      (long long)consecutive);
         const cw_value_t *repos = cw_map_get(event, "repos");
         size_t count = repos ? cw_value_size(repos) : 0;
         if (repos && cw_value_kind(repos) == CW_VAL_ARRAY && count > 0) {
-            s_buf_add(&b, "\nExhausted repos: ");
+            cw_buf_printf(&b, "\nExhausted repos: ");
             for (size_t i = 0; i < count && i < 50; i++) {
                 const char *name = cw_value_str(cw_array_at(repos, i));
-                s_buf_add(&b, "%s%s", i ? ", " : "", name ? name : "?");
+                cw_buf_printf(&b, "%s%s", i ? ", " : "", name ? name : "?");
             }
             if (count > 50)
-                s_buf_add(&b, ", ... (%zu in all)", count);
+                cw_buf_printf(&b, ", ... (%zu in all)", count);
         }
         const char *reason = cw_map_str(event, "reason", NULL);
         if (reason && *reason) {
             char *cut = s_cut(reason, CW_ALERT_FIELD_MAX);
-            s_buf_add(&b, "\nReason: %s", cut ? cut : "");
+            cw_buf_printf(&b, "\nReason: %s", cut ? cut : "");
             free(cut);
         }
-        return b.data;
+        return cw_buf_take(&b, NULL);
     }
     if (strcmp(type, CW_EV_PUSH_BLOCKED) == 0) {
         *severity = CW_SEVERITY_CRITICAL;
@@ -178,27 +151,28 @@ char *cw_alert_for_event(const cw_value_t *event, int n, bool alert_on_push_fail
         if (!alert_on_push_failure || consecutive < n)
             return NULL;
         char *cut = s_cut(error, CW_ALERT_FIELD_MAX);
-        s_buf_add(&b,
-                  "\xE2\x9A\xA0\xEF\xB8\x8F Push failing \xE2\x80\x94 %lld consecutive "
-                  "failures\nError: %s",
-                  (long long)consecutive, cut ? cut : "");
+        cw_buf_printf(&b,
+                      "\xE2\x9A\xA0\xEF\xB8\x8F Push failing \xE2\x80\x94 %lld consecutive "
+                      "failures\nError: %s",
+                      (long long)consecutive, cut ? cut : "");
         free(cut);
-        return b.data;
+        return cw_buf_take(&b, NULL);
     }
     return NULL;
 }
 
 char *cw_alert_deadman_text(int64_t minutes, const char *const *lines, size_t count)
 {
-    s_buf_t b = {0};
-    s_buf_add(&b, "\xF0\x9F\x92\x80 No commits in %lld minutes", (long long)minutes);
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    cw_buf_printf(&b, "\xF0\x9F\x92\x80 No commits in %lld minutes", (long long)minutes);
     if (count > 0) {
-        s_buf_add(&b, "\n\nLast %zu log lines:", count);
+        cw_buf_printf(&b, "\n\nLast %zu log lines:", count);
         for (size_t i = 0; i < count; i++)
-            s_buf_add(&b, "\n%s", lines[i] ? lines[i] : "");
+            cw_buf_printf(&b, "\n%s", lines[i] ? lines[i] : "");
     } else
-        s_buf_add(&b, "\n\nNo log lines seen on the bus.");
-    return b.data;
+        cw_buf_printf(&b, "\n\nNo log lines seen on the bus.");
+    return cw_buf_take(&b, NULL);
 }
 
 /* ------------------------------------------------------------------ notifier */

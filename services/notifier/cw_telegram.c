@@ -81,17 +81,15 @@ char *cw_telegram_body(const char *chat_id, const char *formatted_text)
 {
     if (!chat_id || !formatted_text)
         return NULL;
-    size_t cap = strlen(formatted_text) * 6 + strlen(chat_id) * 6 + 128;
-    char *body = malloc(cap);
-    if (!body)
-        return NULL;
-    body[0] = '\0';
-    strcat(body, "{\"chat_id\":\"");
-    cw_json_escape(body, cap, chat_id);
-    strcat(body, "\",\"text\":\"");
-    cw_json_escape(body, cap, formatted_text);
-    strcat(body, "\",\"parse_mode\":\"HTML\",\"disable_web_page_preview\":true}");
-    return body;
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    cw_buf_puts(&b, "{");
+    cw_json_put_key(&b, "chat_id");
+    cw_json_put_str(&b, chat_id);
+    cw_json_put_key(&b, "text");
+    cw_json_put_str(&b, formatted_text);
+    cw_buf_puts(&b, ",\"parse_mode\":\"HTML\",\"disable_web_page_preview\":true}");
+    return cw_buf_take(&b, NULL);
 }
 
 /* What a Bot API answer says: {"ok":false,"error_code":429,"description":"...",
@@ -103,11 +101,11 @@ typedef struct {
     char description[256];
 } tg_answer_t;
 
-static int s_retry_after_of(const cw_json_t *v)
+static int s_retry_after_of(const cw_value_t *v)
 {
-    if (cw_json_kind(v) != CW_JSON_NUMBER)
+    if (cw_value_kind(v) != CW_VAL_INT && cw_value_kind(v) != CW_VAL_FLOAT)
         return -1;
-    double d = cw_json_num(v);
+    double d = cw_value_float(v);
     if (!(d >= 0)) /* also NaN */
         return -1;
     return d > CW_TELEGRAM_MAX_RETRY_AFTER_S ? CW_TELEGRAM_MAX_RETRY_AFTER_S : (int)d;
@@ -120,19 +118,19 @@ static void s_parse_answer(const char *answer, size_t len, tg_answer_t *out)
     if (!answer || !len)
         return;
     char err[128];
-    cw_json_t *root = cw_json_parse(answer, len, err, sizeof(err));
-    if (root && cw_json_kind(root) == CW_JSON_OBJECT) {
-        out->ok = cw_json_get_bool(root, "ok", false);
-        double code = cw_json_get_num(root, "error_code", 0);
+    cw_value_t *root = cw_json_parse(answer, len, err, sizeof(err));
+    if (root && cw_value_kind(root) == CW_VAL_MAP) {
+        out->ok = cw_map_bool(root, "ok", false);
+        double code = cw_map_float(root, "error_code", 0);
         out->error_code = code >= 0 && code < 100000 ? (long)code : 0;
         snprintf(out->description, sizeof(out->description), "%s",
-                 cw_json_get_str(root, "description", ""));
+                 cw_map_str(root, "description", ""));
         out->retry_after =
-            s_retry_after_of(cw_json_get(cw_json_get(root, "parameters"), "retry_after"));
+            s_retry_after_of(cw_map_get(cw_map_get(root, "parameters"), "retry_after"));
         if (out->retry_after < 0)
-            out->retry_after = s_retry_after_of(cw_json_get(root, "retry_after"));
+            out->retry_after = s_retry_after_of(cw_map_get(root, "retry_after"));
     }
-    cw_json_destroy(&root);
+    cw_value_destroy(&root);
 }
 
 int cw_telegram_retry_after(const char *answer)

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "cw_http.h"
+#include "cw_json.h"
 #include "cw_log.h"
+#include "cw_text.h"
 
 #define CW_WEBHOOK_TEXT_MAX (64 * 1024)
 #define CW_WEBHOOK_ANSWER_MAX (64 * 1024)
@@ -21,45 +23,32 @@ struct _cw_webhook_t {
     const char *body; /* the message being sent (during cw_webhook_send) */
 };
 
-static void s_append_field(char *body, size_t cap, const char *key, const char *value, bool first)
+static void s_field(cw_buf_t *b, const char *key, const char *value, size_t len)
 {
-    if (!first)
-        strcat(body, ",");
-    strcat(body, "\"");
-    strcat(body, key);
-    strcat(body, "\":\"");
-    cw_json_escape(body, cap, value ? value : "");
-    strcat(body, "\"");
+    cw_json_put_key(b, key);
+    cw_json_put_strn(b, value ? value : "", value ? len : 0);
 }
 
 char *cw_webhook_body(const char *format, const char *text, const char *event, const char *severity)
 {
     if (!text)
         text = "";
-    size_t len = strnlen(text, CW_WEBHOOK_TEXT_MAX);
-    char *cut = strndup(text, len);
-    if (!cut)
-        return NULL;
-    size_t cap =
-        len * 6 + (event ? strlen(event) * 6 : 0) + (severity ? strlen(severity) * 6 : 0) + 128;
-    char *body = malloc(cap);
-    if (!body) {
-        free(cut);
-        return NULL;
-    }
-    strcpy(body, "{");
+    /* at most CW_WEBHOOK_TEXT_MAX bytes of the text, never half a character */
+    size_t len = cw_utf8_prefix(text, strnlen(text, CW_WEBHOOK_TEXT_MAX + 1), CW_WEBHOOK_TEXT_MAX);
+    cw_buf_t b;
+    cw_buf_init(&b, 0);
+    cw_buf_putc(&b, '{');
     if (format && strcmp(format, "slack") == 0)
-        s_append_field(body, cap, "text", cut, true);
+        s_field(&b, "text", text, len);
     else if (format && strcmp(format, "discord") == 0)
-        s_append_field(body, cap, "content", cut, true);
+        s_field(&b, "content", text, len);
     else {
-        s_append_field(body, cap, "text", cut, true);
-        s_append_field(body, cap, "event", event, false);
-        s_append_field(body, cap, "severity", severity, false);
+        s_field(&b, "text", text, len);
+        s_field(&b, "event", event, event ? strlen(event) : 0);
+        s_field(&b, "severity", severity, severity ? strlen(severity) : 0);
     }
-    strcat(body, "}");
-    free(cut);
-    return body;
+    cw_buf_putc(&b, '}');
+    return cw_buf_take(&b, NULL);
 }
 
 cw_webhook_t *cw_webhook_new(const char *url, const cw_header_t *headers, size_t header_count,

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "cw_bus.h"
+#include "cw_json.h"
+#include "cw_text.h"
 #include "cw_cyclelog.h"
 #include "cw_log.h"
 #include "cw_proto.h"
@@ -101,11 +103,9 @@ void cw_cycle_display_name(const cw_value_t *target, char *out, size_t outlen)
     else if (*cls)
         snprintf(out, outlen, "%s", cls);
     else {
-        const char *base = strrchr(file, '/');
-        base = base ? base + 1 : file;
-        const char *dot = strrchr(base, '.');
-        size_t len = (dot && dot != base) ? (size_t)(dot - base) : strlen(base);
-        snprintf(out, outlen, "%.*s", (int)len, base);
+        const char *stem;
+        size_t len = cw_path_stem(file, &stem);
+        snprintf(out, outlen, "%.*s", (int)len, stem);
     }
 }
 
@@ -280,10 +280,9 @@ cw_cycle_runner_t *cw_cycle_runner_new(const cw_config_t *config, const char *se
         return NULL;
     self->config = config;
     snprintf(self->service, sizeof self->service, "%s", service ? service : "scheduler");
-    self->step_timeout_ms = 30000;
-    self->step_retries = 2;
-    self->generate_timeout_ms = 660000;
-    self->generate_retries = 1;
+    cw_cycle_runner_set_timeouts(
+        self, CW_CYCLE_TIMEOUTS_DEFAULT.step_timeout_ms, CW_CYCLE_TIMEOUTS_DEFAULT.step_retries,
+        CW_CYCLE_TIMEOUTS_DEFAULT.generate_timeout_ms, CW_CYCLE_TIMEOUTS_DEFAULT.generate_retries);
     cw_rng_seed(&self->rng, cw_rng_os_seed());
     self->log = cw_cyclelog_new_for_config(config);
     self->client = cw_client_new(config->bus.broker);
@@ -315,10 +314,25 @@ void cw_cycle_runner_set_timeouts(cw_cycle_runner_t *self, int step_timeout_ms, 
 {
     if (!self)
         return;
-    self->step_timeout_ms = step_timeout_ms > 0 ? step_timeout_ms : 30000;
-    self->step_retries = step_retries >= 0 ? step_retries : 0;
-    self->generate_timeout_ms = generate_timeout_ms > 0 ? generate_timeout_ms : 660000;
-    self->generate_retries = generate_retries >= 0 ? generate_retries : 0;
+    cw_cycle_timeouts_t t =
+        cw_cycle_timeouts(step_timeout_ms, step_retries, generate_timeout_ms, generate_retries);
+    self->step_timeout_ms = t.step_timeout_ms;
+    self->step_retries = t.step_retries;
+    self->generate_timeout_ms = t.generate_timeout_ms;
+    self->generate_retries = t.generate_retries;
+}
+
+cw_cycle_timeouts_t cw_cycle_timeouts(int step_timeout_ms, int step_retries,
+                                      int generate_timeout_ms, int generate_retries)
+{
+    cw_cycle_timeouts_t t = CW_CYCLE_TIMEOUTS_DEFAULT;
+    if (step_timeout_ms > 0)
+        t.step_timeout_ms = step_timeout_ms;
+    t.step_retries = step_retries >= 0 ? step_retries : 0;
+    if (generate_timeout_ms > 0)
+        t.generate_timeout_ms = generate_timeout_ms;
+    t.generate_retries = generate_retries >= 0 ? generate_retries : 0;
+    return t;
 }
 
 void cw_cycle_runner_set_seed(cw_cycle_runner_t *self, uint64_t seed)
@@ -1132,7 +1146,7 @@ static cw_cycle_result_t s_run(s_cycle_t *c)
     snprintf(o->repo, sizeof o->repo, "%s", repo);
     snprintf(o->code_hash, sizeof o->code_hash, "%s", cw_map_str(chosen, "code_hash", ""));
     cw_value_t *slim = s_target_slim(chosen);
-    char *json = slim ? cw_value_to_json(slim) : NULL;
+    char *json = slim ? cw_json_encode(slim) : NULL;
     cw_value_destroy(&slim);
 
     cw_info("cycle_generating", CW_LS("cycle_id", cycle_id), CW_LS("target", display),

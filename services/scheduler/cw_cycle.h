@@ -60,8 +60,21 @@ cw_cycle_result_t cw_cycle_run(cw_cycle_runner_t *self, cw_cycle_outcome_t *outc
 typedef struct _cw_cyclelog_t cw_cyclelog_t;
 typedef struct _cw_publisher_t cw_publisher_t;
 
-/* Per-attempt timeouts and retries (defaults: steps 30 s x (1 + 2 retries), generate
-   660 s x (1 + 1 retry)). */
+/* Per-attempt timeouts and retries of a cycle's requests, shared by the cycle runner and
+   the summaries (cw_summary). */
+typedef struct {
+    int step_timeout_ms; /* analyzer and committer requests */
+    int step_retries;
+    int generate_timeout_ms; /* generator requests */
+    int generate_retries;
+} cw_cycle_timeouts_t;
+/* Steps 30 s x (1 + 2 retries), generate 660 s x (1 + 1 retry). */
+#define CW_CYCLE_TIMEOUTS_DEFAULT ((cw_cycle_timeouts_t){30000, 2, 660000, 1})
+/* The values given, where a timeout <= 0 takes its default and negative retries are 0. */
+cw_cycle_timeouts_t cw_cycle_timeouts(int step_timeout_ms, int step_retries,
+                                      int generate_timeout_ms, int generate_retries);
+
+/* Per-attempt timeouts and retries (cw_cycle_timeouts; defaults CW_CYCLE_TIMEOUTS_DEFAULT). */
 void cw_cycle_runner_set_timeouts(cw_cycle_runner_t *self, int step_timeout_ms, int step_retries,
                                   int generate_timeout_ms, int generate_retries);
 /* Seed the doc type choice (default: from the OS random source). */

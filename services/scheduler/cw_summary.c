@@ -1,5 +1,6 @@
 /*  cw_summary — weekly and monthly summaries. See cw_summary.h. */
 #include "cw_summary.h"
+#include "cw_buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@ struct _cw_summary_t {
     cw_client_t *client;
     cw_schedule_t *zone; /* only for the time zone */
     char timezone[128];
-    int step_timeout_ms, step_retries, generate_timeout_ms, generate_retries;
+    cw_cycle_timeouts_t timeouts;
     char handled[2][16]; /* last period handled per kind: [0] weekly, [1] monthly */
     time_t retry_at[2];
     int retry_seconds;
@@ -43,10 +44,7 @@ cw_summary_t *cw_summary_new(const cw_config_t *config, cw_publisher_t *publishe
     self->client = cw_client_new(config->bus.broker);
     snprintf(self->timezone, sizeof self->timezone, "%s",
              config->schedule.timezone ? config->schedule.timezone : "");
-    self->step_timeout_ms = 30000;
-    self->step_retries = 2;
-    self->generate_timeout_ms = 660000;
-    self->generate_retries = 1;
+    self->timeouts = CW_CYCLE_TIMEOUTS_DEFAULT;
     const char *fast = getenv("CW_TEST_FAST");
     self->retry_seconds = fast && strcmp(fast, "1") == 0 ? RETRY_SECONDS_FAST : RETRY_SECONDS;
     if (!self->zone || !self->client) {
@@ -70,12 +68,9 @@ void cw_summary_destroy(cw_summary_t **self_p)
 void cw_summary_set_timeouts(cw_summary_t *self, int step_timeout_ms, int step_retries,
                              int generate_timeout_ms, int generate_retries)
 {
-    if (!self)
-        return;
-    self->step_timeout_ms = step_timeout_ms > 0 ? step_timeout_ms : 30000;
-    self->step_retries = step_retries >= 0 ? step_retries : 0;
-    self->generate_timeout_ms = generate_timeout_ms > 0 ? generate_timeout_ms : 660000;
-    self->generate_retries = generate_retries >= 0 ? generate_retries : 0;
+    if (self)
+        self->timeouts =
+            cw_cycle_timeouts(step_timeout_ms, step_retries, generate_timeout_ms, generate_retries);
 }
 
 /* ------------------------------------------------------------------ periods */
@@ -144,51 +139,15 @@ void cw_summary_last_month(cw_summary_t *self, time_t now, cw_summary_period_t *
 
 /* ------------------------------------------------------------------ the material */
 
-typedef struct {
-    char *data;
-    size_t len, cap;
-    bool oom;
-} s_text_t;
-
-static void s_add(s_text_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void s_add(s_text_t *t, const char *fmt, ...)
-{
-    if (t->oom)
-        return;
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
-    if (t->len + len + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 4096;
-        while (t->len + len + 1 > cap)
-            cap *= 2;
-        char *d = realloc(t->data, cap);
-        if (!d) {
-            t->oom = true;
-            return;
-        }
-        t->data = d;
-        t->cap = cap;
-    }
-    memcpy(t->data + t->len, buf, len);
-    t->len += len;
-    t->data[t->len] = '\0';
-}
-
-static void s_add_counts(s_text_t *t, const char *title, const cw_value_t *map)
+static void s_add_counts(cw_buf_t *t, const char *title, const cw_value_t *map)
 {
     if (cw_value_size(map) == 0)
         return;
-    s_add(t, "%s:", title);
+    cw_buf_printf(t, "%s:", title);
     for (size_t i = 0; i < cw_value_size(map); i++)
-        s_add(t, "%s %.200s (%lld)", i ? "," : "", cw_map_key_at(map, i),
-              (long long)cw_value_int(cw_map_value_at(map, i)));
-    s_add(t, "\n");
+        cw_buf_printf(t, "%s %.200s (%lld)", i ? "," : "", cw_map_key_at(map, i),
+                      (long long)cw_value_int(cw_map_value_at(map, i)));
+    cw_buf_printf(t, "\n");
 }
 
 /* Each document map gets "display" (Class.method, function, class or file stem). */
@@ -209,16 +168,16 @@ static void s_add_display(cw_value_t *facts, const char *list)
         cw_map_set(facts, list, copy);
 }
 
-static void s_add_document(s_text_t *t, const cw_value_t *d)
+static void s_add_document(cw_buf_t *t, const cw_value_t *d)
 {
-    s_add(t, "- %.10s %.200s in %.200s (%.300s): %.32s", cw_map_str(d, "documented_at", ""),
-          cw_map_str(d, "display", ""), cw_map_str(d, "repo", ""), cw_map_str(d, "file", ""),
-          cw_map_str(d, "doc_type", ""));
+    cw_buf_printf(t, "- %.10s %.200s in %.200s (%.300s): %.32s", cw_map_str(d, "documented_at", ""),
+                  cw_map_str(d, "display", ""), cw_map_str(d, "repo", ""),
+                  cw_map_str(d, "file", ""), cw_map_str(d, "doc_type", ""));
     if (cw_map_get(d, "language"))
-        s_add(t, ", %.32s", cw_map_str(d, "language", ""));
+        cw_buf_printf(t, ", %.32s", cw_map_str(d, "language", ""));
     if (cw_map_get(d, "complexity"))
-        s_add(t, ", complexity %.1f", cw_map_float(d, "complexity", 0));
-    s_add(t, "\n");
+        cw_buf_printf(t, ", complexity %.1f", cw_map_float(d, "complexity", 0));
+    cw_buf_printf(t, "\n");
 }
 
 /* The summary target: facts in `summary`, a plain listing of them as `source`. */
@@ -239,27 +198,29 @@ static cw_value_t *s_target(const cw_summary_t *self, const cw_summary_period_t 
     bool weekly = strcmp(p->kind, "weekly") == 0;
     long long total = (long long)cw_map_int(facts, "total", 0);
     const cw_value_t *repos = cw_map_get(facts, "repos");
-    s_text_t src = {0};
-    s_add(&src, "Documents CodeWorm recorded in %s %s (%s to %s, %s): %lld in %zu repositor%s.\n\n",
-          weekly ? "week" : "month", p->period, p->first_day, p->last_day, self->timezone, total,
-          cw_value_size(repos), cw_value_size(repos) == 1 ? "y" : "ies");
+    cw_buf_t src;
+    cw_buf_init(&src, 0);
+    cw_buf_printf(
+        &src, "Documents CodeWorm recorded in %s %s (%s to %s, %s): %lld in %zu repositor%s.\n\n",
+        weekly ? "week" : "month", p->period, p->first_day, p->last_day, self->timezone, total,
+        cw_value_size(repos), cw_value_size(repos) == 1 ? "y" : "ies");
     s_add_counts(&src, "Repositories", repos);
     s_add_counts(&src, "Kinds", cw_map_get(facts, "doc_types"));
     s_add_counts(&src, "Languages", cw_map_get(facts, "languages"));
     const cw_value_t *most = cw_map_get(facts, "most_complex");
     if (cw_value_size(most)) {
-        s_add(&src, "\nMost complex:\n");
+        cw_buf_printf(&src, "\nMost complex:\n");
         for (size_t i = 0; i < cw_value_size(most); i++)
             s_add_document(&src, cw_array_at(most, i));
     }
     const cw_value_t *docs = cw_map_get(facts, "documents");
-    s_add(&src, "\nDocuments:\n");
+    cw_buf_printf(&src, "\nDocuments:\n");
     for (size_t i = 0; i < cw_value_size(docs) && i < SOURCE_DOCS; i++)
         s_add_document(&src, cw_array_at(docs, i));
     if ((long long)cw_value_size(docs) > SOURCE_DOCS || (long long)cw_value_size(docs) < total)
-        s_add(&src, "- ... and %lld more\n",
-              total - (long long)(cw_value_size(docs) < SOURCE_DOCS ? cw_value_size(docs)
-                                                                    : SOURCE_DOCS));
+        cw_buf_printf(&src, "- ... and %lld more\n",
+                      total - (long long)(cw_value_size(docs) < SOURCE_DOCS ? cw_value_size(docs)
+                                                                            : SOURCE_DOCS));
     /* the repositories, as the prompt names them ("in the {repo} repository") */
     char repo[REPO_FIELD_MAX + 1] = "";
     for (size_t i = 0; i < cw_value_size(repos); i++) {
@@ -281,8 +242,8 @@ static cw_value_t *s_target(const cw_summary_t *self, const cw_summary_period_t 
     snprintf(file, sizeof file, "analysis/%s/%s.md", p->kind, p->period);
     snprintf(hash, sizeof hash, "summary:%s:%s", p->kind, p->period);
     cw_value_t *t = cw_value_new_map();
-    if (!t || src.oom) {
-        free(src.data);
+    if (!t || src.failed) {
+        cw_buf_free(&src);
         cw_value_destroy(&facts);
         cw_value_destroy(&t);
         return NULL;
@@ -296,11 +257,11 @@ static cw_value_t *s_target(const cw_summary_t *self, const cw_summary_period_t 
     cw_map_set_int(t, "end_line", 0);
     cw_map_set_float(t, "complexity", 0);
     cw_map_set_float(t, "score", 0);
-    cw_map_set_str(t, "source", src.data ? src.data : "");
+    cw_map_set_str(t, "source", cw_buf_str(&src));
     cw_map_set_str(t, "code_hash", hash);
     cw_map_set_str(t, "context", context);
     cw_map_set(t, "summary", facts);
-    free(src.data);
+    cw_buf_free(&src);
     return t;
 }
 
@@ -358,8 +319,8 @@ int cw_summary_run_with(cw_summary_t *self, cw_client_t *client, cw_publisher_t 
     cw_map_set_int(req, "end", (int64_t)p->end);
     cw_map_set_str(req, "timezone", self->timezone);
     cw_value_t *facts_reply =
-        cw_client_request(client, CW_SERVICE_COMMITTER, &req, self->step_timeout_ms,
-                          self->step_retries, err, sizeof err);
+        cw_client_request(client, CW_SERVICE_COMMITTER, &req, self->timeouts.step_timeout_ms,
+                          self->timeouts.step_retries, err, sizeof err);
     if (!s_ok(facts_reply, CW_MSG_SUMMARY_REPLY, "committer", err, reason, sizeof reason)) {
         cw_warn("summary_failed", CW_LS("period", p->period), CW_LS("step", "facts"),
                 CW_LS("reason", reason), CW_LEND);
@@ -385,8 +346,8 @@ int cw_summary_run_with(cw_summary_t *self, cw_client_t *client, cw_publisher_t 
     cw_map_set(req, "target", cw_value_clone(target));
     err[0] = '\0';
     cw_value_t *gen =
-        cw_client_request(client, CW_SERVICE_GENERATOR, &req, self->generate_timeout_ms,
-                          self->generate_retries, err, sizeof err);
+        cw_client_request(client, CW_SERVICE_GENERATOR, &req, self->timeouts.generate_timeout_ms,
+                          self->timeouts.generate_retries, err, sizeof err);
     if (!s_ok(gen, CW_MSG_GENERATE_REPLY, "generator", err, reason, sizeof reason)) {
         cw_warn("summary_failed", CW_LS("period", p->period), CW_LS("step", "generate"),
                 CW_LS("reason", reason), CW_LEND);
@@ -404,8 +365,8 @@ int cw_summary_run_with(cw_summary_t *self, cw_client_t *client, cw_publisher_t 
     cw_map_set_str(req, "commit_message", cw_map_str(gen, "commit_message", ""));
     cw_value_destroy(&gen);
     err[0] = '\0';
-    cw_value_t *done = cw_client_request(client, CW_SERVICE_COMMITTER, &req, self->step_timeout_ms,
-                                         self->step_retries, err, sizeof err);
+    cw_value_t *done = cw_client_request(client, CW_SERVICE_COMMITTER, &req, self->timeouts.step_timeout_ms,
+                                         self->timeouts.step_retries, err, sizeof err);
     if (!s_ok(done, CW_MSG_COMMIT_REPLY, "committer", err, reason, sizeof reason)) {
         cw_warn("summary_failed", CW_LS("period", p->period), CW_LS("step", "commit"),
                 CW_LS("reason", reason), CW_LEND);

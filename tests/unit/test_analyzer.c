@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cw_analyzer.h"
+#include "cw_json.h"
 #include "cw_extract.h"
 #include "cw_gitstats.h"
 #include "cw_log.h"
@@ -658,7 +659,7 @@ static void test_candidates(void **state)
 
     /* deterministic: the same answer twice */
     cw_value_t *again = cw_analyzer_candidates(a, "function_doc", "sample", 20, err, sizeof err);
-    char *j1 = cw_value_to_json(arr), *j2 = cw_value_to_json(again);
+    char *j1 = cw_json_encode(arr), *j2 = cw_json_encode(again);
     assert_string_equal(j1, j2);
     free(j1);
     free(j2);
@@ -771,7 +772,7 @@ static void test_multi_repo(void **state)
     cw_value_t *one = cw_analyzer_candidates(a, NULL, NULL, 20, err, sizeof err);
     cw_analyzer_set_seed(a, 42);
     cw_value_t *two = cw_analyzer_candidates(a, NULL, NULL, 20, err, sizeof err);
-    char *j1 = cw_value_to_json(one), *j2 = cw_value_to_json(two);
+    char *j1 = cw_json_encode(one), *j2 = cw_json_encode(two);
     assert_string_equal(j1, j2);
     free(j1);
     free(j2);

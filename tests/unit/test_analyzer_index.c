@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cw_analyzer.h"
+#include "cw_json.h"
 #include "cw_gitstats.h"
 #include "cw_index.h"
 #include "cw_log.h"
@@ -102,7 +103,7 @@ static char *s_json(cw_analyzer_t *a, const char *doc_type)
     char err[256] = "";
     cw_value_t *arr = cw_analyzer_candidates(a, doc_type, NULL, 50, err, sizeof err);
     assert_non_null(arr);
-    char *json = cw_value_to_json(arr);
+    char *json = cw_json_encode(arr);
     assert_non_null(json);
     cw_value_destroy(&arr);
     return json;

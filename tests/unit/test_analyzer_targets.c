@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cw_analyzer.h"
+#include "cw_json.h"
 #include "cw_extract.h"
 #include "cw_index.h"
 #include "cw_log.h"
@@ -227,8 +228,8 @@ static void test_class_doc_struct_methods(void **state)
     for (size_t i = 0; i < 2; i++) {
         const cw_value_t *a = cw_array_at(arr, i), *b = cw_array_at(again, i);
         assert_string_equal(cw_map_str(a, "source", ""), cw_map_str(b, "source", "x"));
-        char *ma = cw_value_to_json(cw_map_get(a, "members"));
-        char *mb = cw_value_to_json(cw_map_get(b, "members"));
+        char *ma = cw_json_encode(cw_map_get(a, "members"));
+        char *mb = cw_json_encode(cw_map_get(b, "members"));
         assert_string_equal(ma, mb);
         free(ma);
         free(mb);

@@ -109,23 +109,23 @@ static void s_fill(void)
     s_insert("6", "alpha", "old.py", "old", NULL, "function_doc", 40, "snippets/python/old.md");
 }
 
-static cw_json_t *s_parse(char *text)
+static cw_value_t *s_parse(char *text)
 {
     assert_non_null(text);
     char err[128] = "";
-    cw_json_t *j = cw_json_parse(text, strlen(text), err, sizeof err);
+    cw_value_t *j = cw_json_parse(text, strlen(text), err, sizeof err);
     if (!j)
         fail_msg("not JSON (%s): %s", err, text);
     free(text);
     return j;
 }
 
-static double s_num(const cw_json_t *obj, const char *key)
+static double s_num(const cw_value_t *obj, const char *key)
 {
-    const cw_json_t *v = cw_json_get(obj, key);
+    const cw_value_t *v = cw_map_get(obj, key);
     assert_non_null(v);
-    assert_int_equal(cw_json_kind(v), CW_JSON_NUMBER);
-    return cw_json_num(v);
+    assert_true(cw_value_kind(v) == CW_VAL_INT || cw_value_kind(v) == CW_VAL_FLOAT);
+    return cw_value_float(v);
 }
 
 /* ------------------------------------------------------------------ /api/stats */
@@ -134,16 +134,16 @@ static void test_stats_without_ledger(void **state)
 {
     (void)state;
     char err[256] = "";
-    cw_json_t *j = s_parse(cw_dash_api_stats(s_db, s_now, err, sizeof err));
+    cw_value_t *j = s_parse(cw_dash_api_stats(s_db, s_now, err, sizeof err));
     const char *keys[] = {"total_documented", "last_7_days", "last_30_days", "today"};
     for (size_t i = 0; i < 4; i++)
         assert_true(s_num(j, keys[i]) == 0);
     const char *maps[] = {"by_repo", "by_language", "by_doc_type"};
     for (size_t i = 0; i < 3; i++) {
-        assert_int_equal(cw_json_kind(cw_json_get(j, maps[i])), CW_JSON_OBJECT);
-        assert_int_equal(cw_json_size(cw_json_get(j, maps[i])), 0);
+        assert_int_equal(cw_value_kind(cw_map_get(j, maps[i])), CW_VAL_MAP);
+        assert_int_equal(cw_value_size(cw_map_get(j, maps[i])), 0);
     }
-    cw_json_destroy(&j);
+    cw_value_destroy(&j);
     /* and the dashboard did not create it */
     assert_int_not_equal(access(s_db, F_OK), 0);
 }
@@ -153,24 +153,24 @@ static void test_stats(void **state)
     (void)state;
     s_fill();
     char err[256] = "";
-    cw_json_t *j = s_parse(cw_dash_api_stats(s_db, s_now, err, sizeof err));
+    cw_value_t *j = s_parse(cw_dash_api_stats(s_db, s_now, err, sizeof err));
     assert_true(s_num(j, "total_documented") == 6);
     assert_true(s_num(j, "today") == 2);
     assert_true(s_num(j, "last_7_days") == 3);
     assert_true(s_num(j, "last_30_days") == 5);
-    const cw_json_t *repo = cw_json_get(j, "by_repo");
+    const cw_value_t *repo = cw_map_get(j, "by_repo");
     assert_true(s_num(repo, "alpha") == 4);
     assert_true(s_num(repo, "beta") == 2);
-    const cw_json_t *lang = cw_json_get(j, "by_language");
+    const cw_value_t *lang = cw_map_get(j, "by_language");
     assert_true(s_num(lang, "python") == 3);
     assert_true(s_num(lang, "go") == 1);
     assert_true(s_num(lang, "c") == 1);
     assert_true(s_num(lang, "other") == 1);
-    const cw_json_t *type = cw_json_get(j, "by_doc_type");
+    const cw_value_t *type = cw_map_get(j, "by_doc_type");
     assert_true(s_num(type, "function_doc") == 4);
     assert_true(s_num(type, "class_doc") == 1);
     assert_true(s_num(type, "file_doc") == 1);
-    cw_json_destroy(&j);
+    cw_value_destroy(&j);
 }
 
 static void test_stats_not_a_ledger(void **state)
@@ -204,19 +204,19 @@ static void test_recent(void **state)
     snprintf(abs_path, sizeof abs_path, "%s/snippets/go/abs.md", s_devlog);
     s_insert("8", "beta", "abs.go", "g", NULL, "function_doc", 0.7, abs_path);
     char err[256] = "";
-    cw_json_t *j = s_parse(cw_dash_api_recent(s_db, s_devlog, 50, 0, NULL, NULL, err, sizeof err));
-    assert_int_equal(cw_json_kind(j), CW_JSON_ARRAY);
-    assert_int_equal(cw_json_size(j), 8);
+    cw_value_t *j = s_parse(cw_dash_api_recent(s_db, s_devlog, 50, 0, NULL, NULL, err, sizeof err));
+    assert_int_equal(cw_value_kind(j), CW_VAL_ARRAY);
+    assert_int_equal(cw_value_size(j), 8);
     /* newest first, with the reference's fields */
-    const cw_json_t *first = cw_json_at(j, 0);
+    const cw_value_t *first = cw_array_at(j, 0);
     const char *fields[] = {"id",         "source_repo", "source_file",   "function_name",
                             "class_name", "doc_type",    "documented_at", "snippet_path",
                             "git_commit"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        assert_non_null(cw_json_get(first, fields[i]));
+        assert_non_null(cw_map_get(first, fields[i]));
     const char *prev = NULL;
-    for (size_t i = 0; i < cw_json_size(j); i++) {
-        const char *at = cw_json_get_str(cw_json_at(j, i), "documented_at", NULL);
+    for (size_t i = 0; i < cw_value_size(j); i++) {
+        const char *at = cw_map_str(cw_array_at(j, i), "documented_at", NULL);
         assert_non_null(at);
         if (prev)
             assert_true(strcmp(prev, at) >= 0);
@@ -224,43 +224,42 @@ static void test_recent(void **state)
     }
     /* a class_doc has no function_name: null, as the reference */
     bool seen_class = false;
-    for (size_t i = 0; i < cw_json_size(j); i++) {
-        const cw_json_t *d = cw_json_at(j, i);
-        const char *id = cw_json_get_str(d, "id", "");
+    for (size_t i = 0; i < cw_value_size(j); i++) {
+        const cw_value_t *d = cw_array_at(j, i);
+        const char *id = cw_map_str(d, "id", "");
         if (strcmp(id, "2") == 0) {
             seen_class = true;
-            assert_int_equal(cw_json_kind(cw_json_get(d, "function_name")), CW_JSON_NULL);
-            assert_string_equal(cw_json_get_str(d, "class_name", ""), "Parser");
-            assert_string_equal(cw_json_get_str(d, "devlog_url", ""),
-                                "/devlog/snippets/python/b.md");
+            assert_int_equal(cw_value_kind(cw_map_get(d, "function_name")), CW_VAL_NIL);
+            assert_string_equal(cw_map_str(d, "class_name", ""), "Parser");
+            assert_string_equal(cw_map_str(d, "devlog_url", ""), "/devlog/snippets/python/b.md");
         } else if (strcmp(id, "4") == 0) { /* absolute, outside the DevLog: no link */
-            assert_int_equal(cw_json_kind(cw_json_get(d, "devlog_url")), CW_JSON_NULL);
+            assert_int_equal(cw_value_kind(cw_map_get(d, "devlog_url")), CW_VAL_NIL);
         } else if (strcmp(id, "7") == 0) { /* percent-encoded */
-            assert_string_equal(cw_json_get_str(d, "devlog_url", ""),
+            assert_string_equal(cw_map_str(d, "devlog_url", ""),
                                 "/devlog/snippets/python/a%20%22quoted%22%20%3Cb%3E.md");
-            assert_string_equal(cw_json_get_str(d, "snippet_path", ""),
+            assert_string_equal(cw_map_str(d, "snippet_path", ""),
                                 "snippets/python/a \"quoted\" <b>.md");
         } else if (strcmp(id, "8") == 0) { /* absolute inside the DevLog */
-            assert_string_equal(cw_json_get_str(d, "devlog_url", ""), "/devlog/snippets/go/abs.md");
+            assert_string_equal(cw_map_str(d, "devlog_url", ""), "/devlog/snippets/go/abs.md");
         }
     }
     assert_true(seen_class);
-    cw_json_destroy(&j);
+    cw_value_destroy(&j);
 
     /* limit, offset and the filters */
     j = s_parse(cw_dash_api_recent(s_db, s_devlog, 2, 1, NULL, NULL, err, sizeof err));
-    assert_int_equal(cw_json_size(j), 2);
-    cw_json_destroy(&j);
+    assert_int_equal(cw_value_size(j), 2);
+    cw_value_destroy(&j);
     j = s_parse(cw_dash_api_recent(s_db, s_devlog, 50, 0, "beta", NULL, err, sizeof err));
-    assert_int_equal(cw_json_size(j), 4);
-    cw_json_destroy(&j);
+    assert_int_equal(cw_value_size(j), 4);
+    cw_value_destroy(&j);
     j = s_parse(
         cw_dash_api_recent(s_db, s_devlog, 50, 0, "alpha", "function_doc", err, sizeof err));
-    assert_int_equal(cw_json_size(j), 3);
-    cw_json_destroy(&j);
+    assert_int_equal(cw_value_size(j), 3);
+    cw_value_destroy(&j);
     j = s_parse(cw_dash_api_recent(s_db, s_devlog, 50, 0, "nobody", NULL, err, sizeof err));
-    assert_int_equal(cw_json_size(j), 0);
-    cw_json_destroy(&j);
+    assert_int_equal(cw_value_size(j), 0);
+    cw_value_destroy(&j);
 }
 
 /* ------------------------------------------------------------------ /api/activity */
@@ -270,14 +269,14 @@ static void test_activity(void **state)
     (void)state;
     s_fill();
     char err[256] = "";
-    cw_json_t *j = s_parse(cw_dash_api_activity(s_db, 30, s_now, err, sizeof err));
+    cw_value_t *j = s_parse(cw_dash_api_activity(s_db, 30, s_now, err, sizeof err));
     /* today (2), 3 days ago, 10 days ago, 20 days ago; not the 40-day-old one */
-    assert_int_equal(cw_json_size(j), 4);
+    assert_int_equal(cw_value_size(j), 4);
     long total = 0;
     const char *prev = "";
-    for (size_t i = 0; i < cw_json_size(j); i++) {
-        const cw_json_t *d = cw_json_at(j, i);
-        const char *date = cw_json_get_str(d, "date", NULL);
+    for (size_t i = 0; i < cw_value_size(j); i++) {
+        const cw_value_t *d = cw_array_at(j, i);
+        const char *date = cw_map_str(d, "date", NULL);
         assert_non_null(date);
         assert_int_equal(strlen(date), 10);
         assert_true(strcmp(date, prev) > 0); /* oldest first */
@@ -289,15 +288,15 @@ static void test_activity(void **state)
     char today[32];
     s_when(0, today, sizeof today);
     today[10] = '\0';
-    assert_string_equal(cw_json_get_str(cw_json_at(j, 3), "date", ""), today);
-    assert_true(s_num(cw_json_at(j, 3), "count") == 2);
-    cw_json_destroy(&j);
+    assert_string_equal(cw_map_str(cw_array_at(j, 3), "date", ""), today);
+    assert_true(s_num(cw_array_at(j, 3), "count") == 2);
+    cw_value_destroy(&j);
     j = s_parse(cw_dash_api_activity(s_db, 1, s_now, err, sizeof err));
-    assert_int_equal(cw_json_size(j), 1);
-    cw_json_destroy(&j);
+    assert_int_equal(cw_value_size(j), 1);
+    cw_value_destroy(&j);
     j = s_parse(cw_dash_api_activity(s_db, 90, s_now, err, sizeof err));
-    assert_int_equal(cw_json_size(j), 5);
-    cw_json_destroy(&j);
+    assert_int_equal(cw_value_size(j), 5);
+    cw_value_destroy(&j);
 }
 
 /* ------------------------------------------------------------------ /api/languages */
@@ -310,15 +309,15 @@ static void test_languages(void **state)
     s_insert("2", "r", "b.ts", "b", NULL, "function_doc", 0, "p2.md");
     s_insert("3", "r", "c.tsx", "c", NULL, "function_doc", 0, "p3.md");
     char err[256] = "";
-    cw_json_t *j = s_parse(cw_dash_api_languages(s_db, err, sizeof err));
-    assert_int_equal(cw_json_size(j), 3);
+    cw_value_t *j = s_parse(cw_dash_api_languages(s_db, err, sizeof err));
+    assert_int_equal(cw_value_size(j), 3);
     for (size_t i = 0; i < 3; i++) {
-        const cw_json_t *l = cw_json_at(j, i);
-        assert_non_null(cw_json_get_str(l, "language", NULL));
+        const cw_value_t *l = cw_array_at(j, i);
+        assert_non_null(cw_map_str(l, "language", NULL));
         assert_true(s_num(l, "count") == 1);
         assert_true(s_num(l, "percentage") == 33.3); /* round(1/3*100, 1) */
     }
-    cw_json_destroy(&j);
+    cw_value_destroy(&j);
     /* the reference's mapping by extension */
     assert_string_equal(cw_dash_language_of("x/y.py"), "python");
     assert_string_equal(cw_dash_language_of("x/y.TS"), "typescript");
@@ -342,19 +341,19 @@ static void test_repos(void **state)
     char err[256] = "";
     assert_int_equal(cw_config_add_repo(config, "alpha", s_tmp, err, sizeof err), 0);
     assert_int_equal(cw_config_add_repo(config, "gamma", s_tmp, err, sizeof err), 0);
-    cw_json_t *j = s_parse(cw_dash_api_repos(config, s_db, err, sizeof err));
-    assert_int_equal(cw_json_size(j), 2);
-    const cw_json_t *a = cw_json_at(j, 0);
-    assert_string_equal(cw_json_get_str(a, "name", ""), "alpha");
-    assert_non_null(cw_json_get_str(a, "path", NULL));
+    cw_value_t *j = s_parse(cw_dash_api_repos(config, s_db, err, sizeof err));
+    assert_int_equal(cw_value_size(j), 2);
+    const cw_value_t *a = cw_array_at(j, 0);
+    assert_string_equal(cw_map_str(a, "name", ""), "alpha");
+    assert_non_null(cw_map_str(a, "path", NULL));
     assert_true(s_num(a, "weight") >= 1);
-    assert_true(cw_json_get_bool(a, "enabled", false));
+    assert_true(cw_map_bool(a, "enabled", false));
     assert_true(s_num(a, "docs_generated") == 4);
-    assert_non_null(cw_json_get_str(a, "last_activity", NULL));
-    const cw_json_t *g = cw_json_at(j, 1);
+    assert_non_null(cw_map_str(a, "last_activity", NULL));
+    const cw_value_t *g = cw_array_at(j, 1);
     assert_true(s_num(g, "docs_generated") == 0);
-    assert_int_equal(cw_json_kind(cw_json_get(g, "last_activity")), CW_JSON_NULL);
-    cw_json_destroy(&j);
+    assert_int_equal(cw_value_kind(cw_map_get(g, "last_activity")), CW_VAL_NIL);
+    cw_value_destroy(&j);
     cw_config_destroy(&config);
 }
 

@@ -36,11 +36,11 @@ static uint64_t s_push(cw_dash_state_t *st, cw_value_t *ev)
     return seq;
 }
 
-static cw_json_t *s_parse(char *text)
+static cw_value_t *s_parse(char *text)
 {
     assert_non_null(text);
     char err[128] = "";
-    cw_json_t *j = cw_json_parse(text, strlen(text), err, sizeof err);
+    cw_value_t *j = cw_json_parse(text, strlen(text), err, sizeof err);
     if (!j)
         fail_msg("not JSON (%s): %s", err, text);
     free(text);
@@ -75,14 +75,14 @@ static void test_ring_and_readers(void **state)
     char small[16];
     assert_int_equal(cw_dash_state_next(st, 0, small, sizeof small, 0), 0);
     /* the kept events as an array, oldest first */
-    cw_json_t *j = s_parse(cw_dash_state_events_json(st, 100));
-    assert_int_equal(cw_json_size(j), 4);
-    assert_string_equal(cw_json_get_str(cw_json_at(j, 0), "message", ""), "message 3");
-    cw_json_destroy(&j);
+    cw_value_t *j = s_parse(cw_dash_state_events_json(st, 100));
+    assert_int_equal(cw_value_size(j), 4);
+    assert_string_equal(cw_map_str(cw_array_at(j, 0), "message", ""), "message 3");
+    cw_value_destroy(&j);
     j = s_parse(cw_dash_state_events_json(st, 2));
-    assert_int_equal(cw_json_size(j), 2);
-    assert_string_equal(cw_json_get_str(cw_json_at(j, 1), "message", ""), "message 6");
-    cw_json_destroy(&j);
+    assert_int_equal(cw_value_size(j), 2);
+    assert_string_equal(cw_map_str(cw_array_at(j, 1), "message", ""), "message 6");
+    cw_value_destroy(&j);
     /* reader slots are bounded */
     assert_true(cw_dash_state_reader_enter(st, 2));
     assert_true(cw_dash_state_reader_enter(st, 2));
@@ -108,12 +108,12 @@ static void test_big_event_is_a_stub(void **state)
     assert_int_equal(s_push(st, ev), 1);
     static char buf[CW_DASH_EVENT_MAX + 1];
     assert_int_equal(cw_dash_state_next(st, 0, buf, sizeof buf, 0), 1);
-    cw_json_t *j = s_parse(strdup(buf));
-    assert_string_equal(cw_json_get_str(j, "type", ""), "log");
-    assert_string_equal(cw_json_get_str(j, "service", ""), "generator");
-    assert_true(cw_json_get_bool(j, "truncated", false));
-    assert_null(cw_json_get(j, "message"));
-    cw_json_destroy(&j);
+    cw_value_t *j = s_parse(strdup(buf));
+    assert_string_equal(cw_map_str(j, "type", ""), "log");
+    assert_string_equal(cw_map_str(j, "service", ""), "generator");
+    assert_true(cw_map_bool(j, "truncated", false));
+    assert_null(cw_map_get(j, "message"));
+    cw_value_destroy(&j);
     /* strings with quotes and newlines stay one line of valid JSON (one SSE data line) */
     ev = s_event("log", "generator", "2026-01-01T00:00:00.000Z");
     cw_map_set_str(ev, "message", "line one\nline \"two\"\r\n</script>");
@@ -122,8 +122,8 @@ static void test_big_event_is_a_stub(void **state)
     assert_null(strchr(buf, '\n'));
     assert_null(strchr(buf, '\r'));
     j = s_parse(strdup(buf));
-    assert_string_equal(cw_json_get_str(j, "message", ""), "line one\nline \"two\"\r\n</script>");
-    cw_json_destroy(&j);
+    assert_string_equal(cw_map_str(j, "message", ""), "line one\nline \"two\"\r\n</script>");
+    cw_value_destroy(&j);
     /* not an event */
     cw_value_t *bad = cw_value_new_map();
     assert_int_equal(s_push(st, bad), 0);
@@ -178,20 +178,20 @@ static void test_current_activity(void **state)
     (void)state;
     cw_dash_state_t *st = cw_dash_state_new(0);
     time_t now = time(NULL);
-    cw_json_t *j = s_parse(cw_dash_state_status_json(st, now));
-    assert_false(cw_json_get_bool(j, "running", true));
-    assert_string_equal(cw_json_get_str(j, "current_activity", ""), "idle");
-    assert_int_equal(cw_json_kind(cw_json_get(j, "current_target")), CW_JSON_NULL);
-    assert_int_equal(cw_json_kind(cw_json_get(j, "last_commit")), CW_JSON_NULL);
-    cw_json_destroy(&j);
+    cw_value_t *j = s_parse(cw_dash_state_status_json(st, now));
+    assert_false(cw_map_bool(j, "running", true));
+    assert_string_equal(cw_map_str(j, "current_activity", ""), "idle");
+    assert_int_equal(cw_value_kind(cw_map_get(j, "current_target")), CW_VAL_NIL);
+    assert_int_equal(cw_value_kind(cw_map_get(j, "last_commit")), CW_VAL_NIL);
+    cw_value_destroy(&j);
 
     cw_value_t *ev = s_event("cycle_starting", "scheduler", "2026-01-01T10:00:00.000Z");
     cw_map_set_str(ev, "cycle_id", "c1");
     s_push(st, ev);
     j = s_parse(cw_dash_state_status_json(st, now));
-    assert_string_equal(cw_json_get_str(j, "current_activity", ""), "starting");
-    assert_string_equal(cw_json_get_str(j, "cycle_id", ""), "c1");
-    cw_json_destroy(&j);
+    assert_string_equal(cw_map_str(j, "current_activity", ""), "starting");
+    assert_string_equal(cw_map_str(j, "cycle_id", ""), "c1");
+    cw_value_destroy(&j);
 
     ev = s_event("generating", "scheduler", "2026-01-01T10:00:05.000Z");
     cw_map_set_str(ev, "cycle_id", "c1");
@@ -200,21 +200,21 @@ static void test_current_activity(void **state)
     cw_map_set_str(ev, "repo", "alpha");
     s_push(st, ev);
     j = s_parse(cw_dash_state_status_json(st, now));
-    assert_string_equal(cw_json_get_str(j, "current_activity", ""), "generating");
-    assert_string_equal(cw_json_get_str(j, "current_target", ""), "Parser.parse");
-    assert_string_equal(cw_json_get_str(j, "current_repo", ""), "alpha");
-    assert_string_equal(cw_json_get_str(j, "current_doc_type", ""), "function_doc");
-    assert_string_equal(cw_json_get_str(j, "since", ""), "2026-01-01T10:00:05.000Z");
-    cw_json_destroy(&j);
+    assert_string_equal(cw_map_str(j, "current_activity", ""), "generating");
+    assert_string_equal(cw_map_str(j, "current_target", ""), "Parser.parse");
+    assert_string_equal(cw_map_str(j, "current_repo", ""), "alpha");
+    assert_string_equal(cw_map_str(j, "current_doc_type", ""), "function_doc");
+    assert_string_equal(cw_map_str(j, "since", ""), "2026-01-01T10:00:05.000Z");
+    cw_value_destroy(&j);
 
     s_push(st, s_event("llm_unavailable", "generator", "2026-01-01T10:00:06.000Z"));
     j = s_parse(cw_dash_state_status_json(st, now));
-    assert_string_equal(cw_json_get_str(j, "current_activity", ""), "waiting_for_llm");
-    cw_json_destroy(&j);
+    assert_string_equal(cw_map_str(j, "current_activity", ""), "waiting_for_llm");
+    cw_value_destroy(&j);
     s_push(st, s_event("llm_recovered", "generator", "2026-01-01T10:00:07.000Z"));
     j = s_parse(cw_dash_state_status_json(st, now));
-    assert_string_equal(cw_json_get_str(j, "current_activity", ""), "generating");
-    cw_json_destroy(&j);
+    assert_string_equal(cw_map_str(j, "current_activity", ""), "generating");
+    cw_value_destroy(&j);
 
     ev = s_event("documentation_committed", "committer", "2026-01-01T10:00:09.000Z");
     cw_map_set_str(ev, "target", "Parser.parse");
@@ -228,14 +228,14 @@ static void test_current_activity(void **state)
     cw_map_set_int(ev, "seconds", 1790);
     s_push(st, ev);
     j = s_parse(cw_dash_state_status_json(st, now));
-    assert_string_equal(cw_json_get_str(j, "current_activity", ""), "idle");
-    assert_int_equal(cw_json_kind(cw_json_get(j, "current_target")), CW_JSON_NULL);
-    assert_string_equal(cw_json_get_str(j, "next_cycle_at", ""), "2026-01-01T10:30:00+00:00");
-    const cw_json_t *last = cw_json_get(j, "last_commit");
-    assert_string_equal(cw_json_get_str(last, "target", ""), "Parser.parse");
-    assert_string_equal(cw_json_get_str(last, "path", ""), "snippets/python/x.md");
-    assert_string_equal(cw_json_get_str(last, "commit", ""), "0123456789abcdef");
-    cw_json_destroy(&j);
+    assert_string_equal(cw_map_str(j, "current_activity", ""), "idle");
+    assert_int_equal(cw_value_kind(cw_map_get(j, "current_target")), CW_VAL_NIL);
+    assert_string_equal(cw_map_str(j, "next_cycle_at", ""), "2026-01-01T10:30:00+00:00");
+    const cw_value_t *last = cw_map_get(j, "last_commit");
+    assert_string_equal(cw_map_str(last, "target", ""), "Parser.parse");
+    assert_string_equal(cw_map_str(last, "path", ""), "snippets/python/x.md");
+    assert_string_equal(cw_map_str(last, "commit", ""), "0123456789abcdef");
+    cw_value_destroy(&j);
 
     ev = s_event("cycle_failed", "scheduler", "2026-01-01T11:00:00.000Z");
     cw_map_set_str(ev, "cycle_id", "c2");
@@ -243,10 +243,10 @@ static void test_current_activity(void **state)
     cw_map_set_int(ev, "consecutive", 1);
     s_push(st, ev);
     j = s_parse(cw_dash_state_status_json(st, now));
-    const cw_json_t *failure = cw_json_get(j, "last_failure");
-    assert_string_equal(cw_json_get_str(failure, "event", ""), "cycle_failed");
-    assert_string_equal(cw_json_get_str(failure, "reason", ""), "generator: \"boom\"");
-    cw_json_destroy(&j);
+    const cw_value_t *failure = cw_map_get(j, "last_failure");
+    assert_string_equal(cw_map_str(failure, "event", ""), "cycle_failed");
+    assert_string_equal(cw_map_str(failure, "reason", ""), "generator: \"boom\"");
+    cw_value_destroy(&j);
     cw_dash_state_destroy(&st);
 }
 
@@ -269,12 +269,12 @@ static cw_value_t *s_status(int analyzers, int generators, int committers)
     return status;
 }
 
-static const cw_json_t *s_service(const cw_json_t *health, const char *name)
+static const cw_value_t *s_service(const cw_value_t *health, const char *name)
 {
-    const cw_json_t *list = cw_json_get(health, "services");
-    for (size_t i = 0; i < cw_json_size(list); i++)
-        if (strcmp(cw_json_get_str(cw_json_at(list, i), "name", ""), name) == 0)
-            return cw_json_at(list, i);
+    const cw_value_t *list = cw_map_get(health, "services");
+    for (size_t i = 0; i < cw_value_size(list); i++)
+        if (strcmp(cw_map_str(cw_array_at(list, i), "name", ""), name) == 0)
+            return cw_array_at(list, i);
     return NULL;
 }
 
@@ -285,12 +285,12 @@ static void test_health(void **state)
     cw_dash_state_set_broker(st, "tcp://127.0.0.1:5555");
     time_t now = time(NULL);
     /* never asked: down */
-    cw_json_t *j = s_parse(cw_dash_state_health_json(st, now));
-    assert_string_equal(cw_json_get_str(j, "status", ""), "down");
-    assert_string_equal(cw_json_get_str(cw_json_get(j, "broker"), "endpoint", ""),
+    cw_value_t *j = s_parse(cw_dash_state_health_json(st, now));
+    assert_string_equal(cw_map_str(j, "status", ""), "down");
+    assert_string_equal(cw_map_str(cw_map_get(j, "broker"), "endpoint", ""),
                         "tcp://127.0.0.1:5555");
-    assert_int_equal(cw_json_size(cw_json_get(j, "missing")), 3);
-    cw_json_destroy(&j);
+    assert_int_equal(cw_value_size(cw_map_get(j, "missing")), 3);
+    cw_value_destroy(&j);
 
     /* every worker service has a worker: healthy, with the counts */
     cw_value_t *status = s_status(1, 3, 1);
@@ -298,25 +298,25 @@ static void test_health(void **state)
     cw_value_destroy(&status);
     s_push(st, s_event("service_started", "scheduler", "2026-01-01T10:00:00.000Z"));
     j = s_parse(cw_dash_state_health_json(st, now));
-    assert_string_equal(cw_json_get_str(j, "status", ""), "healthy");
-    assert_true(cw_json_get_bool(cw_json_get(j, "broker"), "reachable", false));
-    assert_int_equal(cw_json_size(cw_json_get(j, "missing")), 0);
-    const cw_json_t *gen = s_service(j, "generator");
+    assert_string_equal(cw_map_str(j, "status", ""), "healthy");
+    assert_true(cw_map_bool(cw_map_get(j, "broker"), "reachable", false));
+    assert_int_equal(cw_value_size(cw_map_get(j, "missing")), 0);
+    const cw_value_t *gen = s_service(j, "generator");
     assert_non_null(gen);
-    assert_true(cw_json_get_num(gen, "workers", 0) == 3);
-    assert_true(cw_json_get_num(gen, "busy", 0) == 1);
-    assert_string_equal(cw_json_get_str(gen, "state", ""), "up");
-    const cw_json_t *sched = s_service(j, "scheduler");
+    assert_true(cw_map_float(gen, "workers", 0) == 3);
+    assert_true(cw_map_float(gen, "busy", 0) == 1);
+    assert_string_equal(cw_map_str(gen, "state", ""), "up");
+    const cw_value_t *sched = s_service(j, "scheduler");
     assert_non_null(sched);
-    assert_string_equal(cw_json_get_str(sched, "last_event", ""), "service_started");
-    assert_string_equal(cw_json_get_str(sched, "state", ""), "seen");
-    assert_int_equal(cw_json_kind(cw_json_get(sched, "workers")), CW_JSON_NULL);
-    assert_string_equal(cw_json_get_str(s_service(j, "broker"), "state", ""), "up");
+    assert_string_equal(cw_map_str(sched, "last_event", ""), "service_started");
+    assert_string_equal(cw_map_str(sched, "state", ""), "seen");
+    assert_int_equal(cw_value_kind(cw_map_get(sched, "workers")), CW_VAL_NIL);
+    assert_string_equal(cw_map_str(s_service(j, "broker"), "state", ""), "up");
     /* the running flag follows the broker */
-    cw_json_t *now_j = s_parse(cw_dash_state_status_json(st, now));
-    assert_true(cw_json_get_bool(now_j, "running", false));
-    cw_json_destroy(&now_j);
-    cw_json_destroy(&j);
+    cw_value_t *now_j = s_parse(cw_dash_state_status_json(st, now));
+    assert_true(cw_map_bool(now_j, "running", false));
+    cw_value_destroy(&now_j);
+    cw_value_destroy(&j);
 
     /* no committer: degraded, and it says which */
     status = s_status(1, 1, -1);
@@ -324,23 +324,23 @@ static void test_health(void **state)
     cw_value_destroy(&status);
     s_push(st, s_event("service_stopping", "scheduler", "2026-01-01T10:05:00.000Z"));
     j = s_parse(cw_dash_state_health_json(st, now));
-    assert_string_equal(cw_json_get_str(j, "status", ""), "degraded");
-    assert_int_equal(cw_json_size(cw_json_get(j, "missing")), 1);
-    assert_string_equal(cw_json_str(cw_json_at(cw_json_get(j, "missing"), 0)), "committer");
-    assert_string_equal(cw_json_get_str(s_service(j, "committer"), "state", ""), "no_workers");
-    assert_string_equal(cw_json_get_str(s_service(j, "scheduler"), "state", ""), "stopped");
-    cw_json_destroy(&j);
+    assert_string_equal(cw_map_str(j, "status", ""), "degraded");
+    assert_int_equal(cw_value_size(cw_map_get(j, "missing")), 1);
+    assert_string_equal(cw_value_str(cw_array_at(cw_map_get(j, "missing"), 0)), "committer");
+    assert_string_equal(cw_map_str(s_service(j, "committer"), "state", ""), "no_workers");
+    assert_string_equal(cw_map_str(s_service(j, "scheduler"), "state", ""), "stopped");
+    cw_value_destroy(&j);
 
     /* an answer that is too old no longer counts; no answer is down */
     j = s_parse(cw_dash_state_health_json(st, now + CW_DASH_BROKER_STALE_S + 1));
-    assert_string_equal(cw_json_get_str(j, "status", ""), "down");
-    cw_json_destroy(&j);
+    assert_string_equal(cw_map_str(j, "status", ""), "down");
+    cw_value_destroy(&j);
     cw_dash_state_set_status(st, NULL, now);
     j = s_parse(cw_dash_state_health_json(st, now));
-    assert_string_equal(cw_json_get_str(j, "status", ""), "down");
-    assert_false(cw_json_get_bool(cw_json_get(j, "broker"), "reachable", true));
-    assert_string_equal(cw_json_get_str(s_service(j, "broker"), "state", ""), "down");
-    cw_json_destroy(&j);
+    assert_string_equal(cw_map_str(j, "status", ""), "down");
+    assert_false(cw_map_bool(cw_map_get(j, "broker"), "reachable", true));
+    assert_string_equal(cw_map_str(s_service(j, "broker"), "state", ""), "down");
+    cw_value_destroy(&j);
     cw_dash_state_destroy(&st);
 }
 

@@ -129,26 +129,26 @@ static void s_mode(int port, const char *mode)
     free(s_http(port, "/_reset", "{}"));
 }
 
-static cw_json_t *s_requests(int port)
+static cw_value_t *s_requests(int port)
 {
     char *text = s_http(port, "/_requests", NULL);
     assert_non_null(text);
     char err[128];
-    cw_json_t *j = cw_json_parse(text, strlen(text), err, sizeof(err));
+    cw_value_t *j = cw_json_parse(text, strlen(text), err, sizeof(err));
     free(text);
     assert_non_null(j);
     return j;
 }
 
 /* recorded POST /api/generate bodies with a non-empty prompt; commit = commit calls */
-static size_t s_count_generate(const cw_json_t *reqs, bool commit)
+static size_t s_count_generate(const cw_value_t *reqs, bool commit)
 {
     size_t n = 0;
-    for (size_t i = 0; i < cw_json_size(reqs); i++) {
-        const cw_json_t *r = cw_json_at(reqs, i);
-        if (strcmp(cw_json_get_str(r, "path", ""), "/api/generate") != 0)
+    for (size_t i = 0; i < cw_value_size(reqs); i++) {
+        const cw_value_t *r = cw_array_at(reqs, i);
+        if (strcmp(cw_map_str(r, "path", ""), "/api/generate") != 0)
             continue;
-        const char *prompt = cw_json_get_str(cw_json_get(r, "body"), "prompt", "");
+        const char *prompt = cw_map_str(cw_map_get(r, "body"), "prompt", "");
         if (!*prompt)
             continue;
         if ((strstr(prompt, "commit message") != NULL) == commit)
@@ -242,7 +242,7 @@ static void s_expect_error(cw_value_t *reply, const char *code, bool retryable,
                            const char *substring)
 {
     if (strcmp(cw_proto_type(reply), CW_MSG_ERROR) != 0) {
-        char *j = cw_value_to_json(reply);
+        char *j = cw_json_encode(reply);
         fail_msg("expected an error, got %s", j);
     }
     assert_string_equal(cw_map_str(reply, "code", ""), code);
@@ -255,7 +255,7 @@ static void s_expect_error(cw_value_t *reply, const char *code, bool retryable,
 static void s_expect_ok(const cw_value_t *reply)
 {
     if (strcmp(cw_proto_type(reply), CW_MSG_GENERATE_REPLY) != 0) {
-        char *j = cw_value_to_json(reply);
+        char *j = cw_json_encode(reply);
         fail_msg("expected a generate_reply, got %s", j);
     }
 }
@@ -308,23 +308,23 @@ static void test_chatty_stream_is_cleaned(void **state)
     cw_value_destroy(&reply);
 
     /* what was sent: health first, then the document and the commit message calls */
-    cw_json_t *reqs = s_requests(s_fake.port);
-    assert_string_equal(cw_json_get_str(cw_json_at(reqs, 0), "path", ""), "/");
+    cw_value_t *reqs = s_requests(s_fake.port);
+    assert_string_equal(cw_map_str(cw_array_at(reqs, 0), "path", ""), "/");
     assert_int_equal(s_count_generate(reqs, false), 1);
     assert_int_equal(s_count_generate(reqs, true), 1);
-    const cw_json_t *doc_body = cw_json_get(cw_json_at(reqs, 1), "body");
-    assert_true(cw_json_get_bool(doc_body, "stream", false));
-    assert_non_null(strstr(cw_json_get_str(doc_body, "system", ""), "invent"));
-    assert_non_null(strstr(cw_json_get_str(doc_body, "prompt", ""), "{c: 1 for c in s}"));
-    assert_true(cw_json_get_num(doc_body, "keep_alive", 0) == -1); /* a number, not "-1" */
-    const cw_json_t *opt = cw_json_get(doc_body, "options");
-    assert_true(cw_json_get_num(opt, "temperature", 0) == 0.3);
-    assert_true(cw_json_get_num(opt, "num_ctx", 0) == 16384);
-    assert_true(cw_json_get_num(opt, "num_predict", 0) == 4096);
-    const cw_json_t *commit_body = cw_json_get(cw_json_at(reqs, 2), "body");
-    assert_true(cw_json_get_num(cw_json_get(commit_body, "options"), "temperature", 0) == 0.4);
-    assert_non_null(strstr(cw_json_get_str(commit_body, "prompt", ""), "### Purpose"));
-    cw_json_destroy(&reqs);
+    const cw_value_t *doc_body = cw_map_get(cw_array_at(reqs, 1), "body");
+    assert_true(cw_map_bool(doc_body, "stream", false));
+    assert_non_null(strstr(cw_map_str(doc_body, "system", ""), "invent"));
+    assert_non_null(strstr(cw_map_str(doc_body, "prompt", ""), "{c: 1 for c in s}"));
+    assert_true(cw_map_float(doc_body, "keep_alive", 0) == -1); /* a number, not "-1" */
+    const cw_value_t *opt = cw_map_get(doc_body, "options");
+    assert_true(cw_map_float(opt, "temperature", 0) == 0.3);
+    assert_true(cw_map_float(opt, "num_ctx", 0) == 16384);
+    assert_true(cw_map_float(opt, "num_predict", 0) == 4096);
+    const cw_value_t *commit_body = cw_map_get(cw_array_at(reqs, 2), "body");
+    assert_true(cw_map_float(cw_map_get(commit_body, "options"), "temperature", 0) == 0.4);
+    assert_non_null(strstr(cw_map_str(commit_body, "prompt", ""), "### Purpose"));
+    cw_value_destroy(&reqs);
     assert_int_equal(s_ev_count, 0);
     cw_generator_destroy(&g);
 }
@@ -354,9 +354,9 @@ static void test_busy_then_ok(void **state)
     cw_value_t *reply = s_generate(g);
     s_expect_ok(reply);
     cw_value_destroy(&reply);
-    cw_json_t *reqs = s_requests(s_fake.port);
+    cw_value_t *reqs = s_requests(s_fake.port);
     assert_int_equal(s_count_generate(reqs, false), 3); /* 2 busy + 1 good */
-    cw_json_destroy(&reqs);
+    cw_value_destroy(&reqs);
     assert_int_equal(s_ev_count, 0); /* busy is not "down" */
     cw_generator_destroy(&g);
 }
@@ -369,15 +369,15 @@ static void test_oom_recovery(void **state)
     s_expect_ok(reply);
     cw_value_destroy(&reply);
     assert_int_equal(cw_llm_num_ctx(cw_generator_llm(g)), 8192);
-    cw_json_t *reqs = s_requests(s_fake.port);
+    cw_value_t *reqs = s_requests(s_fake.port);
     /* order: failed call (16384), unload (keep_alive 0), reload (8192), retry (8192) */
     int unload_at = -1, reload_at = -1, retry_at = -1;
-    for (size_t i = 0; i < cw_json_size(reqs); i++) {
-        const cw_json_t *b = cw_json_get(cw_json_at(reqs, i), "body");
-        const cw_json_t *ka = cw_json_get(b, "keep_alive");
-        const char *prompt = cw_json_get_str(b, "prompt", NULL);
-        double ctx = cw_json_get_num(cw_json_get(b, "options"), "num_ctx", 0);
-        if (ka && cw_json_kind(ka) == CW_JSON_NUMBER && cw_json_num(ka) == 0 && !prompt &&
+    for (size_t i = 0; i < cw_value_size(reqs); i++) {
+        const cw_value_t *b = cw_map_get(cw_array_at(reqs, i), "body");
+        const cw_value_t *ka = cw_map_get(b, "keep_alive");
+        const char *prompt = cw_map_str(b, "prompt", NULL);
+        double ctx = cw_map_float(cw_map_get(b, "options"), "num_ctx", 0);
+        if (ka && cw_value_kind(ka) == CW_VAL_INT && cw_value_int(ka) == 0 && !prompt &&
             unload_at < 0)
             unload_at = (int)i;
         else if (unload_at >= 0 && prompt && !*prompt && ctx == 8192 && reload_at < 0)
@@ -388,7 +388,7 @@ static void test_oom_recovery(void **state)
     assert_true(unload_at > 0);
     assert_true(reload_at > unload_at);
     assert_true(retry_at > reload_at);
-    cw_json_destroy(&reqs);
+    cw_value_destroy(&reqs);
     cw_generator_destroy(&g);
 }
 
@@ -400,9 +400,9 @@ static void test_missing_model(void **state)
     s_expect_error(reply, CW_ERR_BAD_REQUEST, false, "not found");
     assert_non_null(strstr(cw_map_str(reply, "message", ""), "model not found"));
     cw_value_destroy(&reply);
-    cw_json_t *reqs = s_requests(s_fake.port);
+    cw_value_t *reqs = s_requests(s_fake.port);
     assert_int_equal(s_count_generate(reqs, false), 1); /* no retry */
-    cw_json_destroy(&reqs);
+    cw_value_destroy(&reqs);
     /* reported on the bus as an error log line, not as "LLM down" */
     assert_int_equal(s_ev_count, 1);
     assert_string_equal(s_ev_name[0], CW_EV_LOG);
@@ -419,9 +419,9 @@ static void test_midstream_error(void **state)
     cw_value_t *reply = s_generate(g);
     s_expect_error(reply, CW_ERR_INTERNAL, true, "unexpected EOF");
     cw_value_destroy(&reply);
-    cw_json_t *reqs = s_requests(s_fake.port);
+    cw_value_t *reqs = s_requests(s_fake.port);
     assert_int_equal(s_count_generate(reqs, false), 1);
-    cw_json_destroy(&reqs);
+    cw_value_destroy(&reqs);
     cw_generator_destroy(&g);
 }
 
@@ -435,22 +435,22 @@ static void test_openai_backend(void **state)
     assert_true(strncmp(cw_map_str(reply, "documentation", ""), "### Purpose", 11) == 0);
     assert_int_equal(cw_utf8_chars(cw_map_str(reply, "commit_message", "")), 72);
     cw_value_destroy(&reply);
-    cw_json_t *reqs = s_requests(s_fake.port);
+    cw_value_t *reqs = s_requests(s_fake.port);
     int chats = 0;
-    for (size_t i = 0; i < cw_json_size(reqs); i++) {
-        const cw_json_t *r = cw_json_at(reqs, i);
-        if (strcmp(cw_json_get_str(r, "path", ""), "/v1/chat/completions") != 0)
+    for (size_t i = 0; i < cw_value_size(reqs); i++) {
+        const cw_value_t *r = cw_array_at(reqs, i);
+        if (strcmp(cw_map_str(r, "path", ""), "/v1/chat/completions") != 0)
             continue;
-        const cw_json_t *b = cw_json_get(r, "body");
-        const cw_json_t *msgs = cw_json_get(b, "messages");
-        assert_int_equal(cw_json_size(msgs), 2);
-        assert_string_equal(cw_json_get_str(cw_json_at(msgs, 0), "role", ""), "system");
-        assert_string_equal(cw_json_get_str(cw_json_at(msgs, 1), "role", ""), "user");
-        assert_false(cw_json_get_bool(b, "stream", true));
+        const cw_value_t *b = cw_map_get(r, "body");
+        const cw_value_t *msgs = cw_map_get(b, "messages");
+        assert_int_equal(cw_value_size(msgs), 2);
+        assert_string_equal(cw_map_str(cw_array_at(msgs, 0), "role", ""), "system");
+        assert_string_equal(cw_map_str(cw_array_at(msgs, 1), "role", ""), "user");
+        assert_false(cw_map_bool(b, "stream", true));
         chats++;
     }
     assert_int_equal(chats, 2);
-    cw_json_destroy(&reqs);
+    cw_value_destroy(&reqs);
     /* 429 with Retry-After, then success */
     s_mode(s_fake.port, "busy");
     reply = s_generate(g);
@@ -472,13 +472,13 @@ static void test_fake_non_stream(void **state)
                         "{\"model\":\"m\",\"prompt\":\"Document `f`\",\"stream\":false}");
     assert_non_null(text);
     char err[128];
-    cw_json_t *j = cw_json_parse(text, strlen(text), err, sizeof(err));
+    cw_value_t *j = cw_json_parse(text, strlen(text), err, sizeof(err));
     free(text);
     assert_non_null(j); /* one object, not NDJSON */
-    assert_true(cw_json_get_bool(j, "done", false));
-    assert_string_equal(cw_json_get_str(j, "done_reason", ""), "stop");
-    assert_non_null(strstr(cw_json_get_str(j, "response", ""), "`f`"));
-    cw_json_destroy(&j);
+    assert_true(cw_map_bool(j, "done", false));
+    assert_string_equal(cw_map_str(j, "done_reason", ""), "stop");
+    assert_non_null(strstr(cw_map_str(j, "response", ""), "`f`"));
+    cw_value_destroy(&j);
 }
 
 static int s_free_port(void)

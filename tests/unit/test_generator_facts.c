@@ -116,12 +116,12 @@ static void s_make_repo(const s_lang_t *l, char *repo, size_t cap)
 /* ------------------------------------------------------------------ checks */
 
 /* every string of a value, one per line (what a code span may name) */
-static void s_strings(const cw_value_t *v, cw_jbuf_t *b)
+static void s_strings(const cw_value_t *v, cw_buf_t *b)
 {
     switch (cw_value_kind(v)) {
     case CW_VAL_STR:
-        cw_jbuf_raw(b, cw_value_str(v));
-        cw_jbuf_raw(b, "\n");
+        cw_buf_puts(b, cw_value_str(v));
+        cw_buf_puts(b, "\n");
         break;
     case CW_VAL_ARRAY:
         for (size_t i = 0; i < cw_value_size(v); i++)
@@ -383,18 +383,18 @@ static void s_check(const cw_value_t *t, const char *what)
     }
 
     /* every code span names something the target carries */
-    cw_jbuf_t known;
-    cw_jbuf_init(&known);
+    cw_buf_t known;
+    cw_buf_init(&known, 0);
     s_strings(t, &known);
-    cw_jbuf_raw(&known, "\n");
+    cw_buf_puts(&known, "\n");
     char name[600];
     cw_gen_target_t gt;
     char err[256];
     assert_int_equal(cw_gen_target_from_value(t, &gt, err, sizeof err), 0);
     cw_gen_display_name(&gt, name, sizeof name);
     cw_gen_target_free(&gt);
-    cw_jbuf_raw(&known, name);
-    char *k = cw_jbuf_take(&known);
+    cw_buf_puts(&known, name);
+    char *k = cw_buf_take(&known, NULL);
     s_code_spans(doc, k, what);
     free(k);
 

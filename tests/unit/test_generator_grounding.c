@@ -18,6 +18,7 @@
 
 #include "cw_analyzer.h"
 #include "cw_config.h"
+#include "cw_json.h"
 #include "cw_generator.h"
 #include "cw_grounding.h"
 #include "cw_log.h"
@@ -176,7 +177,7 @@ static void test_secrets_never_reach_the_document(void **state)
     cw_map_set(req, "target", t);
     cw_value_t *reply = cw_generator_handle(g, req);
     assert_string_equal(cw_proto_type(reply), CW_MSG_GENERATE_REPLY);
-    char *json = cw_value_to_json(reply);
+    char *json = cw_json_encode(reply);
     assert_null(strstr(json, "hunter2-Xy9"));
     assert_null(strstr(json, "pw-Zq8"));
     assert_true(cw_map_int(reply, "redactions", 0) >= 3);

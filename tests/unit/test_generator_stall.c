@@ -65,7 +65,7 @@ static int teardown(void **state)
 }
 
 /* POST or GET on the fake; the JSON answer (caller destroys). */
-static cw_json_t *s_fake(const char *path, const char *body)
+static cw_value_t *s_fake(const char *path, const char *body)
 {
     char url[128];
     snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s_port, path);
@@ -73,7 +73,7 @@ static cw_json_t *s_fake(const char *path, const char *body)
     const char *hdr[] = {"Content-Type: application/json", NULL};
     int rc = body ? cw_http_post(url, hdr, body, NULL, &r) : cw_http_get(url, NULL, NULL, &r);
     assert_int_equal(rc, 0);
-    cw_json_t *j = cw_json_parse(r.body, r.body_len, NULL, 0);
+    cw_value_t *j = cw_json_parse(r.body, r.body_len, NULL, 0);
     cw_http_response_clear(&r);
     assert_non_null(j);
     return j;
@@ -83,15 +83,15 @@ static void s_mode(const char *mode, int hang_count)
 {
     char body[128];
     snprintf(body, sizeof(body), "{\"mode\": \"%s\", \"hang_count\": %d}", mode, hang_count);
-    cw_json_t *j = s_fake("/_control", body);
-    cw_json_destroy(&j);
+    cw_value_t *j = s_fake("/_control", body);
+    cw_value_destroy(&j);
 }
 
 static int s_hangs(const char *which)
 {
-    cw_json_t *j = s_fake("/_hangs", NULL);
-    int n = (int)cw_json_get_num(j, which, -1);
-    cw_json_destroy(&j);
+    cw_value_t *j = s_fake("/_hangs", NULL);
+    int n = (int)cw_map_float(j, which, -1);
+    cw_value_destroy(&j);
     return n;
 }
 
@@ -139,7 +139,7 @@ static cw_value_t *s_request(int64_t timeout_ms)
 
 static void s_expect_error(const cw_value_t *reply, const char *code, const char *words)
 {
-    char *j = cw_value_to_json(reply);
+    char *j = cw_json_encode(reply);
     if (strcmp(cw_proto_type(reply), CW_MSG_ERROR) != 0 ||
         strcmp(cw_map_str(reply, "code", ""), code) != 0 ||
         !strstr(cw_map_str(reply, "message", ""), words))

@@ -163,14 +163,14 @@ static void test_post_body_and_headers_arrive(void **state)
     assert_int_equal(resp.retry_after_s, -1);
     assert_false(resp.transport_error);
     char err[128];
-    cw_json_t *j = cw_json_parse(resp.body, resp.body_len, err, sizeof(err));
+    cw_value_t *j = cw_json_parse(resp.body, resp.body_len, err, sizeof(err));
     assert_non_null(j);
-    assert_string_equal(cw_json_get_str(j, "method", ""), "POST");
-    assert_string_equal(cw_json_get_str(j, "body", ""), body);
-    assert_string_equal(cw_json_get_str(j, "x_test", ""), "hello");
-    assert_string_equal(cw_json_get_str(j, "ctype", ""), "application/json");
-    assert_string_equal(cw_json_get_str(j, "expect", "?"), ""); /* no 100-continue dance */
-    cw_json_destroy(&j);
+    assert_string_equal(cw_map_str(j, "method", ""), "POST");
+    assert_string_equal(cw_map_str(j, "body", ""), body);
+    assert_string_equal(cw_map_str(j, "x_test", ""), "hello");
+    assert_string_equal(cw_map_str(j, "ctype", ""), "application/json");
+    assert_string_equal(cw_map_str(j, "expect", "?"), ""); /* no 100-continue dance */
+    cw_value_destroy(&j);
     cw_http_response_clear(&resp);
     assert_null(resp.body);
     cw_http_response_clear(&resp); /* idempotent */

@@ -5,10 +5,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cw_json.h"
 #include "cw_log.h"
 
 static char s_last[8192];
@@ -81,15 +83,48 @@ static void test_long_field_stays_valid_json(void **state)
     assert_int_equal(s_last[n - 2], '"');
 }
 
-static void test_json_escape_bounds(void **state)
+/* A string cut to fit the line never ends inside an escape or a character, and the line
+   reads back as JSON. */
+static void test_cut_keeps_escapes_whole(void **state)
 {
-    char out[8] = "";
-    cw_json_escape(out, sizeof(out), "abcdefghijkl");
-    assert_int_equal(strlen(out), 7);
-    char out2[16] = "";
-    cw_json_escape(out2, sizeof(out2), "\"\"\"\"\"\"\"\"\"\"");
-    /* never splits an escape sequence */
-    assert_int_equal(strlen(out2) % 2, 0);
+    size_t n = 12000;
+    char *big = malloc(n + 1);
+    for (size_t i = 0; i < n; i += 3) /* "\"é" repeated: escapes and 2-byte characters */
+        memcpy(big + i, "\"\xc3\xa9", 3);
+    big[n] = '\0';
+    cw_error("big", CW_LS("blob", big), CW_LI("after", 1), CW_LEND);
+    size_t len = strlen(s_last);
+    assert_true(len <= 8192);
+    char err[128];
+    cw_value_t *v = cw_json_parse(s_last, len, err, sizeof err);
+    assert_non_null(v);
+    const char *blob = cw_map_str(v, "blob", NULL);
+    assert_non_null(blob);
+    size_t kept = strlen(blob);
+    assert_true(kept > 4000 && kept < n);
+    assert_memory_equal(blob, big, kept); /* a prefix: no escape or character was split */
+    assert_int_not_equal(kept % 3, 2);    /* never half of the é */
+    free(big);
+    cw_value_destroy(&v);
+}
+
+/* One rule for what JSON cannot say: NaN and infinities are null, bytes that are not UTF-8
+   are U+FFFD; the contract fields come first, in their order. */
+static void test_nonfinite_and_bad_utf8(void **state)
+{
+    cw_warn("odd", CW_LF("nan", NAN), CW_LF("inf", INFINITY), CW_LF("ninf", -INFINITY),
+            CW_LS("bytes", "a\xff\xc3(b\xed\xa0\x80"), CW_LF("ok", 1.0 / 3), CW_LEND);
+    assert_non_null(strstr(s_last, "\"nan\":null,\"inf\":null,\"ninf\":null"));
+    assert_non_null(strstr(s_last, "\"bytes\":\"a\xef\xbf\xbd\xef\xbf\xbd(b"
+                                   "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""));
+    assert_non_null(strstr(s_last, "\"ok\":0.333333}"));
+    const char *ts = strstr(s_last, "\"timestamp\""), *lv = strstr(s_last, "\"level\""),
+               *sv = strstr(s_last, "\"service\""), *ev = strstr(s_last, "\"event\"");
+    assert_true(ts && lv && sv && ev && ts < lv && lv < sv && sv < ev);
+    cw_value_t *v = cw_json_parse(s_last, strlen(s_last), NULL, 0);
+    assert_non_null(v);
+    assert_int_equal(cw_value_kind(cw_map_get(v, "nan")), CW_VAL_NIL);
+    cw_value_destroy(&v);
 }
 
 /* A line read back (the supervisor reads its children's stderr) gives the same readable
@@ -115,6 +150,130 @@ static void test_parse_and_humanize(void **state)
         assert_false(cw_log_parse_line(others[i], strlen(others[i]), &line));
 }
 
+/* ---------------------------------------------------------------- rate-limited lines */
+
+static int64_t s_fake_now;
+static int64_t s_fake_clock(void)
+{
+    return s_fake_now;
+}
+
+static char s_lines[64][1024];
+static int s_nlines, s_nsummaries;
+
+static void capture_all(cw_log_level_t level, const char *line, void *arg)
+{
+    if (strstr(line, "\"event\":\"log_suppressed\""))
+        s_nsummaries++;
+    if (s_nlines < 64)
+        snprintf(s_lines[s_nlines], sizeof s_lines[0], "%s", line);
+    s_nlines++;
+}
+
+static int setup_limited(void **state)
+{
+    setup(state);
+    cw_log_set_hook(capture_all, NULL);
+    s_nlines = 0;
+    s_nsummaries = 0;
+    s_fake_now = 1000;
+    cw_log_limit_reset();
+    cw_log_limit_configure(3, 1.0, s_fake_clock); /* 3 at once, then 1 a second */
+    return 0;
+}
+
+static int teardown_limited(void **state)
+{
+    cw_log_limit_configure(0, -1, NULL);
+    cw_log_limit_reset();
+    return 0;
+}
+
+static int s_count_event(const char *event)
+{
+    char want[128];
+    snprintf(want, sizeof want, "\"event\":\"%s\"", event);
+    int n = 0;
+    for (int i = 0; i < s_nlines && i < 64; i++)
+        if (strstr(s_lines[i], want))
+            n++;
+    return n;
+}
+
+/* A loop that warns 100 times writes the burst, then counts; the count is said once the
+   event may write again, before the next line. */
+static void test_limited_burst_and_summary(void **state)
+{
+    for (int i = 0; i < 100; i++)
+        cw_warn_limited("file_unreadable", CW_LI("i", i), CW_LEND);
+    assert_int_equal(s_nlines, 3);
+    assert_non_null(strstr(s_lines[2], "\"i\":2"));
+    /* other events have buckets of their own */
+    cw_warn_limited("frame_malformed", CW_LEND);
+    assert_int_equal(s_count_event("frame_malformed"), 1);
+    /* no time passed: the count is not summed up yet, and nothing more is written */
+    cw_info("unrelated", CW_LEND);
+    assert_int_equal(s_count_event("log_suppressed"), 0);
+    /* a second later: the summary comes before the next line of any event */
+    s_fake_now += 1000;
+    cw_info("unrelated", CW_LEND);
+    assert_int_equal(s_count_event("log_suppressed"), 1);
+    const char *sum = s_lines[s_nlines - 2];
+    assert_non_null(strstr(sum, "\"level\":\"warning\""));
+    assert_non_null(strstr(sum, "\"suppressed_event\":\"file_unreadable\""));
+    assert_non_null(strstr(sum, "\"suppressed\":97"));
+    /* ... and only once */
+    cw_info("unrelated", CW_LEND);
+    assert_int_equal(s_count_event("log_suppressed"), 1);
+    /* the refilled token lets one more line through, then it counts again */
+    cw_warn_limited("file_unreadable", CW_LI("i", 100), CW_LEND);
+    cw_warn_limited("file_unreadable", CW_LI("i", 101), CW_LEND);
+    assert_int_equal(s_count_event("file_unreadable"), 4);
+    /* after a long quiet spell the whole burst is back, no more */
+    s_fake_now += 3600 * 1000;
+    int before = s_nlines;
+    for (int i = 0; i < 10; i++)
+        cw_warn_limited("file_unreadable", CW_LEND);
+    /* the summary of the one left out before, then 3 lines */
+    assert_int_equal(s_nlines - before, 1 + 3);
+    assert_non_null(strstr(s_lines[before], "\"suppressed\":1"));
+}
+
+/* Lines below the level neither write nor use tokens; the limited line has the event's
+   own fields, as cw_warn would write them. */
+static void test_limited_level_and_fields(void **state)
+{
+    cw_log_set_level(CW_LOG_ERROR);
+    for (int i = 0; i < 10; i++)
+        cw_warn_limited("hidden", CW_LEND);
+    assert_int_equal(s_nlines, 0);
+    cw_log_set_level(CW_LOG_DEBUG);
+    cw_warn_limited("hidden", CW_LS("file", "a.c"), CW_LI("n", 1), CW_LEND);
+    assert_int_equal(s_nlines, 1);
+    assert_non_null(strstr(s_lines[0], "\"event\":\"hidden\",\"file\":\"a.c\",\"n\":1}"));
+    assert_non_null(strstr(s_lines[0], "\"level\":\"warning\""));
+}
+
+/* More names than the table holds: the oldest is forgotten, its count summed up first. */
+static void test_limited_many_events(void **state)
+{
+    cw_log_limit_configure(1, 0, s_fake_clock); /* one line each, never refilled */
+    cw_warn_limited("first", CW_LEND);
+    cw_warn_limited("first", CW_LEND); /* counted */
+    for (int i = 0; i < CW_LOG_LIMIT_EVENTS; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "event_%d", i);
+        s_fake_now++;
+        cw_warn_limited(name, CW_LEND);
+    }
+    /* "first" was the least recently used when the table was full */
+    assert_int_equal(s_nsummaries, 1);
+    assert_int_equal(s_nlines, 1 + CW_LOG_LIMIT_EVENTS + 1);
+    int before = s_nlines;
+    cw_warn_limited("first", CW_LEND); /* a new bucket: written again */
+    assert_int_equal(s_nlines, before + 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -122,8 +281,14 @@ int main(void)
         cmocka_unit_test_setup(test_escaping, setup),
         cmocka_unit_test_setup(test_level_filter, setup),
         cmocka_unit_test_setup(test_long_field_stays_valid_json, setup),
-        cmocka_unit_test_setup(test_json_escape_bounds, setup),
+        cmocka_unit_test_setup(test_cut_keeps_escapes_whole, setup),
+        cmocka_unit_test_setup(test_nonfinite_and_bad_utf8, setup),
         cmocka_unit_test_setup(test_parse_and_humanize, setup),
+        cmocka_unit_test_setup_teardown(test_limited_burst_and_summary, setup_limited,
+                                        teardown_limited),
+        cmocka_unit_test_setup_teardown(test_limited_level_and_fields, setup_limited,
+                                        teardown_limited),
+        cmocka_unit_test_setup_teardown(test_limited_many_events, setup_limited, teardown_limited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cw_json.h"
 #include "cw_proto.h"
 
 /* ------------------------------------------------------------------ builders */
@@ -173,7 +174,7 @@ static void test_every_request_type_validates(void **state)
         cw_value_t *back = cw_proto_decode(data, size, err, sizeof(err));
         if (!back)
             fail_msg("%s: %s", s_request_types[i], err);
-        char *a = cw_value_to_json(m), *b = cw_value_to_json(back);
+        char *a = cw_json_encode(m), *b = cw_json_encode(back);
         assert_string_equal(a, b);
         free(a);
         free(b);
@@ -765,6 +766,143 @@ static void test_validate_target(void **state)
     assert_int_equal(cw_proto_validate_target(NULL, err, sizeof(err)), -1);
 }
 
+/* The facts of a period, as the committer's cw_ledger_period makes them. */
+static cw_value_t *s_period_document(const char *name, double complexity)
+{
+    cw_value_t *d = cw_value_new_map();
+    cw_map_set_str(d, "repo", "codeworm");
+    cw_map_set_str(d, "file", "src/cli.py");
+    cw_map_set_str(d, "name", name);
+    cw_map_set_str(d, "doc_type", "function_doc");
+    cw_map_set_str(d, "path", "snippets/python/2026-02-03_parse.md");
+    cw_map_set_str(d, "documented_at", "2026-02-03T10:00:00.123456");
+    cw_map_set_str(d, "language", "python");
+    cw_map_set_float(d, "complexity", complexity);
+    cw_map_set_float(d, "grounding", 1.0);
+    return d;
+}
+
+static cw_value_t *s_period_facts(void)
+{
+    cw_value_t *f = cw_value_new_map(), *repos = cw_value_new_map(), *types = cw_value_new_map(),
+               *langs = cw_value_new_map(), *docs = cw_value_new_array(),
+               *most = cw_value_new_array();
+    cw_map_set_int(f, "total", 2);
+    cw_map_set_int(repos, "codeworm", 2);
+    cw_map_set_int(types, "function_doc", 2);
+    cw_map_set_int(langs, "python", 2);
+    cw_array_push(docs, s_period_document("parse", 3));
+    cw_array_push(docs, s_period_document("main", 7));
+    cw_array_push(most, s_period_document("main", 7));
+    cw_map_set(f, "repos", repos);
+    cw_map_set(f, "doc_types", types);
+    cw_map_set(f, "languages", langs);
+    cw_map_set(f, "documents", docs);
+    cw_map_set(f, "most_complex", most);
+    return f;
+}
+
+/* A summary's facts are declared: the committer's summary_reply.facts and a summary
+   target's `summary` (with the period the scheduler adds) validate, and what does not
+   match the declaration is refused with its path. */
+static void test_summary_facts(void **state)
+{
+    (void)state;
+    cw_value_t *m = s_msg(CW_MSG_SUMMARY_REPLY);
+    cw_map_set_str(m, "job_id", "summary-weekly-2026-W06");
+    cw_map_set_str(m, "kind", "weekly");
+    cw_map_set_str(m, "period", "2026-W06");
+    cw_map_set_bool(m, "exists", false);
+    cw_map_set(m, "facts", s_period_facts());
+    s_expect_valid(m);
+    cw_value_destroy(&m);
+
+    cw_value_t *t = s_target();
+    cw_map_set_str(t, "doc_type", "weekly_summary");
+    cw_value_t *f = s_period_facts();
+    cw_map_set_str(f, "kind", "weekly");
+    cw_map_set_str(f, "period", "2026-W06");
+    cw_map_set_str(f, "first_day", "2026-02-02");
+    cw_map_set_str(f, "last_day", "2026-02-08");
+    cw_map_set_str(f, "timezone", "Europe/Berlin");
+    cw_map_set(t, "summary", f);
+    char err[256];
+    assert_int_equal(cw_proto_validate_target(t, err, sizeof err), 0);
+    cw_value_destroy(&t);
+
+    static const struct {
+        const char *what, *expected;
+    } bad[] = {
+        {"no total", "summary_reply.facts.total: required field missing"},
+        {"a count that is text", "summary_reply.facts.repos.codeworm: expected a count (int >= "
+                                 "0), got string"},
+        {"a negative count", "summary_reply.facts.languages.python: expected a count (int >= "
+                             "0), got int"},
+        {"a document without path", "summary_reply.facts.documents[1].path: required field "
+                                    "missing"},
+        {"too many most complex", "summary_reply.facts.most_complex: array of 6 elements exceeds "
+                                  "5"},
+        {"a list for a map", "summary_reply.facts.doc_types: expected map, got array"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        f = s_period_facts();
+        cw_value_t *x = NULL;
+        switch (i) {
+        case 0:
+            cw_value_destroy(&f);
+            f = cw_value_new_map();
+            x = s_period_facts();
+            for (size_t k = 1; k < cw_value_size(x); k++) /* all but total */
+                cw_map_set(f, cw_map_key_at(x, k), cw_value_clone(cw_map_value_at(x, k)));
+            cw_value_destroy(&x);
+            break;
+        case 1:
+            x = cw_value_new_map();
+            cw_map_set_str(x, "codeworm", "2");
+            cw_map_set(f, "repos", x);
+            break;
+        case 2:
+            x = cw_value_new_map();
+            cw_map_set_int(x, "python", -1);
+            cw_map_set(f, "languages", x);
+            break;
+        case 3: {
+            x = cw_value_new_array();
+            cw_array_push(x, s_period_document("a", 1));
+            cw_value_t *d = cw_value_new_map();
+            cw_map_set_str(d, "repo", "r");
+            cw_map_set_str(d, "file", "f");
+            cw_map_set_str(d, "doc_type", "til");
+            cw_map_set_str(d, "documented_at", "2026-02-03T10:00:00");
+            cw_array_push(x, d);
+            cw_map_set(f, "documents", x);
+            break;
+        }
+        case 4:
+            x = cw_value_new_array();
+            for (int k = 0; k < 6; k++)
+                cw_array_push(x, s_period_document("a", k));
+            cw_map_set(f, "most_complex", x);
+            break;
+        case 5:
+            cw_map_set(f, "doc_types", cw_value_new_array());
+            break;
+        }
+        m = s_msg(CW_MSG_SUMMARY_REPLY);
+        cw_map_set_str(m, "job_id", "j");
+        cw_map_set_str(m, "kind", "weekly");
+        cw_map_set_str(m, "period", "2026-W06");
+        cw_map_set_bool(m, "exists", false);
+        cw_map_set(m, "facts", f);
+        char msg[512] = "";
+        if (cw_proto_validate(m, msg, sizeof msg) == 0)
+            fail_msg("%s: validated", bad[i].what);
+        if (strcmp(msg, bad[i].expected) != 0)
+            fail_msg("%s: %s", bad[i].what, msg);
+        cw_value_destroy(&m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -780,6 +918,7 @@ int main(void)
         cmocka_unit_test(test_decode_rejects),
         cmocka_unit_test(test_validate_target),
         cmocka_unit_test(test_target_facts),
+        cmocka_unit_test(test_summary_facts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,6 +64,33 @@ static void test_contains_ci(void **state)
     assert_false(cw_text_contains_ci("x", NULL));
 }
 
+/* Python's Path.stem, the one rule for a file's display name and evolution names. */
+static void test_path_stem(void **state)
+{
+    static const char *const cases[][2] = {
+        {"pkg/core.py", "core"},
+        {"core.py", "core"},
+        {"a.tar.gz", "a.tar"},
+        {".bashrc", ".bashrc"},
+        {"dir/.env", ".env"},
+        {"Makefile", "Makefile"},
+        {"a.", "a."},
+        {"x/y/", ""},
+        /* no last component (Python: "y") */ {"", ""},
+        {"..", ".."},
+        {"d.ir/file", "file"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *stem = NULL;
+        size_t n = cw_path_stem(cases[i][0], &stem);
+        assert_int_equal(n, strlen(cases[i][1]));
+        assert_memory_equal(stem, cases[i][1], n);
+    }
+    const char *stem = NULL;
+    assert_int_equal(cw_path_stem(NULL, &stem), 0);
+    assert_non_null(stem);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -71,6 +98,7 @@ int main(void)
         cmocka_unit_test(test_prefix_never_splits),
         cmocka_unit_test(test_complete_drops_partial_tail),
         cmocka_unit_test(test_contains_ci),
+        cmocka_unit_test(test_path_stem),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

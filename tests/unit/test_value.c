@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cw_json.h"
 #include "cw_value.h"
 
 /* ------------------------------------------------------------------ helpers */
@@ -352,7 +353,7 @@ static void test_to_json(void **state)
     cw_array_push(arr, cw_value_new_array());
     cw_map_set(m, "arr", arr);
     cw_map_set_str(m, "quote\"key", "");
-    char *json = cw_value_to_json(m);
+    char *json = cw_json_encode(m);
     assert_non_null(json);
     assert_string_equal(json, "{\"a\":-12,\"f\":7.0,\"g\":0.1,\"h\":null,\"i\":null,\"j\":1e+300,"
                               "\"s\":\"q\\\"b\\\\n\\n\\t\\u0001/\xc3\xa9\","
@@ -361,11 +362,11 @@ static void test_to_json(void **state)
     cw_value_destroy(&m);
 
     cw_value_t *f = cw_value_new_float(0.30000000000000004);
-    json = cw_value_to_json(f);
+    json = cw_json_encode(f);
     assert_string_equal(json, "0.30000000000000004");
     free(json);
     cw_value_destroy(&f);
-    json = cw_value_to_json(NULL);
+    json = cw_json_encode(NULL);
     assert_string_equal(json, "null");
     free(json);
 }
@@ -599,7 +600,7 @@ static int s_fuzz_one(const unsigned char *buf, size_t n)
     cw_value_t *again = cw_value_decode(data, size, err, sizeof(err));
     assert_non_null(again);
     assert_true(s_equal(v, again));
-    char *json = cw_value_to_json(v);
+    char *json = cw_json_encode(v);
     assert_non_null(json);
     free(json);
     free(data);
